@@ -1,0 +1,65 @@
+# kcloud — see README.md. Every target runs with the project's own Node.js 24 and the
+# control-plane binaries built here first on PATH, whatever the machine has installed.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+export PATH := $(CURDIR)/.local/node/bin:$(CURDIR)/.local/bin:$(PATH)
+
+JEST := node --experimental-vm-modules --disable-warning=ExperimentalWarning node_modules/jest/bin/jest.js
+
+.PHONY: all setup build generate typecheck lint format format-check test test-unit \
+	test-integration demo up down status purge clean
+
+all: build
+
+## setup: install Debian packages, Node 24, npm packages and build the control plane (idempotent)
+setup:
+	@bash hack/setup.sh
+
+## build: compile TypeScript into dist/
+build:
+	@if [[ ! -x .local/node/bin/node ]] || [[ ! -d node_modules ]]; then bash hack/setup.sh; fi
+	@node_modules/.bin/tsc -p tsconfig.build.json
+
+typecheck:
+	node_modules/.bin/tsc -p tsconfig.json --noEmit
+
+lint:
+	node_modules/.bin/eslint --max-warnings 0 .
+
+format:
+	node_modules/.bin/prettier --write .
+
+format-check:
+	node_modules/.bin/prettier --check .
+
+## test: setup, typecheck, lint, then unit and integration tests against a real control plane
+test: setup
+	@$(MAKE) --no-print-directory typecheck lint format-check
+	$(JEST) --ci
+
+test-unit: setup
+	$(JEST) --ci --selectProjects unit
+
+test-integration: setup
+	$(JEST) --ci --selectProjects integration
+
+## demo: start the local control plane, the manager and the agent, apply the samples
+demo: setup build
+	@node dist/hack/demo/cli.js
+
+## up / down / status / purge: the local control plane on its own
+up: setup build
+	@node dist/hack/cluster/cli.js up
+
+down: build
+	@node dist/hack/demo/cli.js down
+	@node dist/hack/cluster/cli.js down
+
+status: build
+	@node dist/hack/cluster/cli.js status
+
+purge: down
+	@node dist/hack/cluster/cli.js purge
+
+clean: purge
+	rm -rf dist .local/test-runs

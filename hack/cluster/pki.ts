@@ -1,0 +1,177 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/**
+ * The certificates and keys of one local cluster. Real TLS end to end: the kubeconfig trusts the
+ * CA that signed the serving certificate, clients authenticate with certificates, and service
+ * account tokens are signed with a key pair of their own.
+ */
+export interface Pki {
+  caCert: string;
+  caKey: string;
+  servingCert: string;
+  servingKey: string;
+  adminCert: string;
+  adminKey: string;
+  controllerManagerCert: string;
+  controllerManagerKey: string;
+  serviceAccountKey: string;
+  serviceAccountPub: string;
+  /** A CA of its own for the aggregation layer, so no ordinary client cert can pose as it. */
+  frontProxyCaCert: string;
+  frontProxyCaKey: string;
+  frontProxyClientCert: string;
+  frontProxyClientKey: string;
+}
+
+export function pkiPaths(dir: string): Pki {
+  const p = (f: string) => path.join(dir, f);
+  return {
+    caCert: p('ca.crt'),
+    caKey: p('ca.key'),
+    servingCert: p('apiserver.crt'),
+    servingKey: p('apiserver.key'),
+    adminCert: p('admin.crt'),
+    adminKey: p('admin.key'),
+    controllerManagerCert: p('controller-manager.crt'),
+    controllerManagerKey: p('controller-manager.key'),
+    serviceAccountKey: p('sa.key'),
+    serviceAccountPub: p('sa.pub'),
+    frontProxyCaCert: p('front-proxy-ca.crt'),
+    frontProxyCaKey: p('front-proxy-ca.key'),
+    frontProxyClientCert: p('front-proxy-client.crt'),
+    frontProxyClientKey: p('front-proxy-client.key'),
+  };
+}
+
+// The names the serving certificate answers to: loopback for us, the in-cluster names for pods.
+const servingNames = [
+  'IP:127.0.0.1',
+  'IP:10.96.0.1',
+  'DNS:localhost',
+  'DNS:kubernetes',
+  'DNS:kubernetes.default',
+  'DNS:kubernetes.default.svc',
+  'DNS:kubernetes.default.svc.cluster.local',
+];
+
+const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+const validityDays = '3650';
+
+async function openssl(args: string[]): Promise<void> {
+  try {
+    await run('openssl', args);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: string };
+    if (e.code === 'ENOENT') {
+      throw new Error('openssl is not installed: run `make setup`', { cause: err });
+    }
+    throw new Error(`openssl ${args[0] ?? ''} failed: ${e.stderr ?? e.message}`, { cause: err });
+  }
+}
+
+async function selfSignedCa(key: string, cert: string, cn: string): Promise<void> {
+  await openssl([
+    'req',
+    '-x509',
+    ...ecKey,
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    validityDays,
+    '-subj',
+    `/CN=${cn}`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+  ]);
+}
+
+async function signedCert(
+  ca: { cert: string; key: string },
+  dir: string,
+  name: string,
+  subject: string,
+  extensions: string,
+): Promise<void> {
+  const key = path.join(dir, `${name}.key`);
+  const csr = path.join(dir, `${name}.csr`);
+  const ext = path.join(dir, `${name}.ext`);
+  await openssl(['req', '-new', ...ecKey, '-keyout', key, '-out', csr, '-subj', subject]);
+  await writeFile(ext, extensions);
+  await openssl([
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    ca.cert,
+    '-CAkey',
+    ca.key,
+    '-CAcreateserial',
+    '-days',
+    validityDays,
+    '-out',
+    path.join(dir, `${name}.crt`),
+    '-extfile',
+    ext,
+  ]);
+}
+
+const clientExtensions = 'keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n';
+
+/** Creates the PKI once; an existing one is kept so kubeconfigs stay valid across restarts. */
+export async function ensurePki(dir: string): Promise<Pki> {
+  const pki = pkiPaths(dir);
+  if ((Object.values(pki) as string[]).every((f) => existsSync(f))) return pki;
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await selfSignedCa(pki.caKey, pki.caCert, 'kcloud-local-ca');
+  const ca = { cert: pki.caCert, key: pki.caKey };
+  await signedCert(
+    ca,
+    dir,
+    'apiserver',
+    '/CN=kube-apiserver',
+    `subjectAltName=${servingNames.join(',')}\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n`,
+  );
+  // system:masters is the bootstrap admin group, as kubeadm's admin.conf uses.
+  await signedCert(ca, dir, 'admin', '/O=system:masters/CN=kcloud-admin', clientExtensions);
+  await signedCert(
+    ca,
+    dir,
+    'controller-manager',
+    '/CN=system:kube-controller-manager',
+    clientExtensions,
+  );
+  await selfSignedCa(pki.frontProxyCaKey, pki.frontProxyCaCert, 'kcloud-front-proxy-ca');
+  await signedCert(
+    { cert: pki.frontProxyCaCert, key: pki.frontProxyCaKey },
+    dir,
+    'front-proxy-client',
+    '/CN=front-proxy-client',
+    clientExtensions,
+  );
+  await openssl([
+    'genpkey',
+    '-algorithm',
+    'EC',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-out',
+    pki.serviceAccountKey,
+  ]);
+  await openssl(['pkey', '-in', pki.serviceAccountKey, '-pubout', '-out', pki.serviceAccountPub]);
+  return pki;
+}
+
+export async function readBase64(file: string): Promise<string> {
+  return (await readFile(file)).toString('base64');
+}

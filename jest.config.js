@@ -1,0 +1,35 @@
+// Two projects share one run so `make test` ends with one summary line:
+//   unit        — *.test.ts beside the code, no external processes;
+//   integration — test/integration, against a real kube-apiserver + etcd + controller-manager
+//                 started once per run by test/harness/global-setup.ts.
+const tsJest = [
+  'ts-jest',
+  { useESM: true, tsconfig: 'tsconfig.jest.json', diagnostics: { ignoreCodes: ['TS151001'] } },
+];
+const common = {
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': tsJest },
+  testEnvironment: 'node',
+};
+
+/** @type {import('jest').Config} */
+export default {
+  reporters: ['default', '<rootDir>/test/harness/summary-reporter.js'],
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      roots: ['<rootDir>/operators', '<rootDir>/controllers', '<rootDir>/agent', '<rootDir>/hack'],
+      testMatch: ['**/*.test.ts'],
+    },
+    {
+      ...common,
+      displayName: 'integration',
+      roots: ['<rootDir>/test/integration'],
+      testMatch: ['**/*.test.ts'],
+      globalSetup: '<rootDir>/test/harness/global-setup.ts',
+      globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
+      setupFilesAfterEnv: ['<rootDir>/test/harness/integration-timeout.ts'],
+    },
+  ],
+};

@@ -1,0 +1,4 @@
+export { useTestCluster, TestCluster, statusCode, statusMessage, type ObjectRef } from './kube.ts';
+export { applyYaml, parseYaml, serverSideApply } from './apply.ts';
+export { applyCrds } from './crds.ts';
+export { waitFor, type WaitOptions } from './wait.ts';
