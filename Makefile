@@ -15,10 +15,9 @@ all: build
 setup:
 	@bash hack/setup.sh
 
-## build: compile TypeScript into dist/
-build:
-	@if [[ ! -x .local/node/bin/node ]] || [[ ! -d node_modules ]]; then bash hack/setup.sh; fi
-	@node_modules/.bin/tsc -p tsconfig.build.json
+## build: compile TypeScript into dist/ (Node 24 also runs the .ts sources directly)
+build: setup
+	node_modules/.bin/tsc -p tsconfig.build.json
 
 typecheck:
 	node_modules/.bin/tsc -p tsconfig.json --noEmit
@@ -44,22 +43,24 @@ test-integration: setup
 	$(JEST) --ci --selectProjects integration
 
 ## demo: start the local control plane, the manager and the agent, apply the samples
-demo: setup build
-	@node dist/hack/demo/cli.js
+demo: setup
+	@node hack/demo/cli.ts
 
 ## up / down / status / purge: the local control plane on its own
-up: setup build
-	@node dist/hack/cluster/cli.js up
+up: setup
+	@node hack/cluster/cli.ts up
 
-down: build
-	@node dist/hack/demo/cli.js down
-	@node dist/hack/cluster/cli.js down
+## down: stop the manager, the agent and the control plane (data is kept)
+down:
+	@node hack/demo/cli.ts down
+	@node hack/cluster/cli.ts down
 
-status: build
-	@node dist/hack/cluster/cli.js status
+status:
+	@node hack/cluster/cli.ts status
 
+## purge: stop everything and delete the local cluster's data
 purge: down
-	@node dist/hack/cluster/cli.js purge
+	@node hack/cluster/cli.ts purge
 
 clean: purge
 	rm -rf dist .local/test-runs

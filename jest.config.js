@@ -14,12 +14,18 @@ const common = {
 
 /** @type {import('jest').Config} */
 export default {
-  reporters: ['default', '<rootDir>/test/harness/summary-reporter.js'],
+  reporters: ['<rootDir>/test/harness/summary-reporter.ts'],
   projects: [
     {
       ...common,
       displayName: 'unit',
-      roots: ['<rootDir>/operators', '<rootDir>/controllers', '<rootDir>/agent', '<rootDir>/hack'],
+      roots: [
+        '<rootDir>/operators',
+        '<rootDir>/controllers',
+        '<rootDir>/agent',
+        '<rootDir>/hack',
+        '<rootDir>/test/harness',
+      ],
       testMatch: ['**/*.test.ts'],
     },
     {

@@ -11,4 +11,12 @@ export {
 } from './cluster.ts';
 export type { ComponentName } from './components.ts';
 export { binary, binDir, devLayout, repoRoot, runLayout, type RunLayout } from './layout.ts';
-export { residentBytes, type RecordedProcess } from './processes.ts';
+export {
+  isOurs,
+  residentBytes,
+  startDetached,
+  stopProcess,
+  type RecordedProcess,
+} from './processes.ts';
+export { freePort } from './ports.ts';
+export { kubectl, type KubectlResult } from './kubectl.ts';

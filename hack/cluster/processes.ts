@@ -7,6 +7,8 @@ export interface RecordedProcess {
   name: string;
   pid: number;
   binary: string;
+  /** The first argument too, when the binary alone says little (a script run by node). */
+  script?: string;
   startedAt: string;
 }
 
@@ -19,13 +21,21 @@ export function startDetached(
   binary: string,
   args: string[],
   logFile: string,
+  env: NodeJS.ProcessEnv = process.env,
 ): RecordedProcess {
   const fd = openSync(logFile, 'a');
   try {
-    const child = spawn(binary, args, { detached: true, stdio: ['ignore', fd, fd] });
+    const child = spawn(binary, args, { detached: true, stdio: ['ignore', fd, fd], env });
     if (child.pid === undefined) throw new Error(`could not start ${binary}`);
     child.unref();
-    return { name, pid: child.pid, binary, startedAt: new Date().toISOString() };
+    const script = binary === process.execPath ? args[0] : undefined;
+    return {
+      name,
+      pid: child.pid,
+      binary,
+      ...(script ? { script } : {}),
+      startedAt: new Date().toISOString(),
+    };
   } finally {
     closeSync(fd);
   }
@@ -43,7 +53,9 @@ export function isOurs(proc: RecordedProcess): boolean {
   } catch {
     return false;
   }
-  if (cmdline.split('\0')[0] !== proc.binary) return false;
+  const argv = cmdline.split('\0');
+  if (argv[0] !== proc.binary) return false;
+  if (proc.script !== undefined && argv[1] !== proc.script) return false;
   try {
     const stat = readFileSync(`/proc/${proc.pid}/stat`, 'utf8');
     // A zombie has exited; it only waits for its parent to reap it.

@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll } from '@jest/globals';
 import {
   CoreV1Api,
@@ -12,12 +10,10 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { binary } from '../../hack/cluster/index.ts';
+import { kubectl, type KubectlResult } from '../../hack/cluster/index.ts';
 import { applyYaml } from './apply.ts';
 import { testKubeconfigPath } from './env.ts';
 import { waitFor } from './wait.ts';
-
-const run = promisify(execFile);
 
 export interface ObjectRef {
   apiVersion: string;
@@ -150,20 +146,8 @@ export class TestCluster {
   }
 
   /** Runs the kubectl built by `make setup` (never one from the machine) against this cluster. */
-  async kubectl(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-    try {
-      const { stdout, stderr } = await run(
-        binary('kubectl'),
-        ['--kubeconfig', this.kubeconfigPath, ...args],
-        {
-          maxBuffer: 64 * 2 ** 20,
-        },
-      );
-      return { stdout, stderr, code: 0 };
-    } catch (err) {
-      const e = err as { stdout?: string; stderr?: string; code?: number };
-      return { stdout: e.stdout ?? '', stderr: e.stderr ?? '', code: e.code ?? 1 };
-    }
+  kubectl(args: string[], input?: string): Promise<KubectlResult> {
+    return kubectl(this.kubeconfigPath, args, input);
   }
 }
 

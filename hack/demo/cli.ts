@@ -1,0 +1,82 @@
+// make demo: the local control plane, the manager and the agent, the samples, Ready, shown.
+// make down: stops the manager and the agent (the Makefile then stops the control plane).
+import { devLayout, kubectl, residentBytes, serverVersion, up } from '../cluster/index.ts';
+import { applyFiles, crdFiles, sampleFiles, waitCrdsEstablished, waitReady } from './samples.ts';
+import { startServices, stopServices } from './services.ts';
+
+const log = (line: string) => {
+  console.log(line);
+};
+
+const systemNamespace = `apiVersion: v1
+kind: Namespace
+metadata:
+  name: kcloud-system
+`;
+
+async function demo(): Promise<void> {
+  const layout = devLayout();
+  const cfg = layout.kubeconfig;
+  log('== local control plane');
+  const info = await up(layout, {}, log);
+  log(`kube-apiserver ${(await serverVersion(layout)).gitVersion} at ${info.server}`);
+
+  const crds = await crdFiles();
+  log(`== CRDs (${crds.length})`);
+  if (crds.length > 0) {
+    await applyFiles(cfg, crds);
+    await waitCrdsEstablished(cfg, crds);
+  }
+  const ns = await kubectl(
+    cfg,
+    ['apply', '--server-side', '--field-manager=kcloud-demo', '-f', '-'],
+    systemNamespace,
+  );
+  if (ns.code !== 0) throw new Error(`creating namespace kcloud-system failed: ${ns.stderr}`);
+
+  log('== kcloud-manager and kcloud-agent');
+  const procs = await startServices(cfg, log);
+  for (const p of procs) {
+    log(
+      `${p.name} ready (pid ${p.pid}, ${(residentBytes(p.pid) / 2 ** 20).toFixed(0)} MiB, http://${p.healthAddr}/readyz)`,
+    );
+  }
+
+  const samples = await sampleFiles();
+  log(`== samples (${samples.length} files)`);
+  if (samples.length > 0) {
+    process.stdout.write(await applyFiles(cfg, samples));
+    await waitReady(cfg, samples);
+    log('all samples Ready');
+  }
+
+  log('== kubectl get kcloud -A');
+  const got = await kubectl(cfg, ['get', 'kcloud', '-A']);
+  if (got.code === 0) process.stdout.write(got.stdout || 'No kcloud resources.\n');
+  else if (got.stderr.includes("doesn't have a resource type")) {
+    log('no kcloud kinds are installed yet (crds/ is empty): the product operators add them');
+  } else throw new Error(`kubectl get kcloud failed: ${got.stderr}`);
+
+  const lease = await kubectl(cfg, ['get', 'leases', '-n', 'kcloud-system']);
+  log('== host heartbeats (kubectl get leases -n kcloud-system)');
+  process.stdout.write(lease.stdout);
+
+  log(`
+The system keeps running. Use it with:
+  export KUBECONFIG=${cfg}
+  export PATH=${layout.runDir.replace(/\/cluster$/, '/bin')}:$PATH   # the kubectl built here
+  kubectl version
+  kubectl get kcloud -A
+Logs: .local/cluster/logs (control plane), .local/demo/logs (manager, agent)
+Stop everything with: make down`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'down') await stopServices(log);
+  else await demo();
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,75 @@
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { kubectl, repoRoot } from '../cluster/index.ts';
+
+/** Every product's sample manifests: operators/<product>/samples/*.yaml, in name order. */
+export async function sampleFiles(): Promise<string[]> {
+  const operators = path.join(repoRoot, 'operators');
+  const files: string[] = [];
+  for (const product of (await readdir(operators)).sort()) {
+    const dir = path.join(operators, product, 'samples');
+    if (!existsSync(dir)) continue;
+    for (const f of (await readdir(dir)).sort()) {
+      if (/\.ya?ml$/.test(f)) files.push(path.join(dir, f));
+    }
+  }
+  return files;
+}
+
+/** The generated CRDs, applied before anything that uses them. */
+export async function crdFiles(): Promise<string[]> {
+  const dir = path.join(repoRoot, 'crds');
+  if (!existsSync(dir)) return [];
+  return (await readdir(dir))
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+async function must(kubeconfig: string, args: string[], input?: string): Promise<string> {
+  const r = await kubectl(kubeconfig, args, input);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed:\n${r.stderr}`);
+  return r.stdout;
+}
+
+export async function applyFiles(kubeconfig: string, files: string[]): Promise<string> {
+  let out = '';
+  for (const f of files) {
+    out += await must(kubeconfig, [
+      'apply',
+      '--server-side',
+      '--field-manager=kcloud-demo',
+      '-f',
+      f,
+    ]);
+  }
+  return out;
+}
+
+export async function waitCrdsEstablished(kubeconfig: string, files: string[]): Promise<void> {
+  for (const f of files) {
+    await must(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', '-f', f]);
+  }
+}
+
+/** Waits until every object in the sample files reports Ready=True. */
+export async function waitReady(
+  kubeconfig: string,
+  files: string[],
+  timeout = '180s',
+): Promise<void> {
+  for (const f of files) {
+    const r = await kubectl(kubeconfig, [
+      'wait',
+      '--for=condition=Ready',
+      `--timeout=${timeout}`,
+      '-f',
+      f,
+    ]);
+    if (r.code !== 0) {
+      const describe = await kubectl(kubeconfig, ['describe', '-f', f]);
+      throw new Error(`samples in ${f} did not become Ready:\n${r.stderr}\n${describe.stdout}`);
+    }
+  }
+}

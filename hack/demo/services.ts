@@ -1,0 +1,114 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  freePort,
+  isOurs,
+  repoRoot,
+  startDetached,
+  stopProcess,
+  type RecordedProcess,
+} from '../cluster/index.ts';
+
+/** The kcloud processes the demo runs beside the control plane. */
+export interface Service {
+  name: 'kcloud-manager' | 'kcloud-agent';
+  script: string;
+  args: (healthAddr: string) => string[];
+}
+
+export const services: Service[] = [
+  {
+    name: 'kcloud-manager',
+    script: path.join(repoRoot, 'operators/manager/main.ts'),
+    args: (addr) => [`--health-addr=${addr}`],
+  },
+  {
+    name: 'kcloud-agent',
+    script: path.join(repoRoot, 'agent/main.ts'),
+    args: (addr) => [`--health-addr=${addr}`, '--host-name=local-host-1'],
+  },
+];
+
+interface DemoState {
+  processes: (RecordedProcess & { healthAddr: string })[];
+}
+
+export const demoDir = path.join(repoRoot, '.local', 'demo');
+const stateFile = path.join(demoDir, 'state.json');
+
+async function readDemoState(): Promise<DemoState> {
+  if (!existsSync(stateFile)) return { processes: [] };
+  return JSON.parse(await readFile(stateFile, 'utf8')) as DemoState;
+}
+
+function readyz(addr: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get(`http://${addr}/readyz`, { timeout: 2_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => {
+      resolve(false);
+    });
+  });
+}
+
+/**
+ * Starts the manager and the agent against `kubeconfig` unless they already run (by their
+ * recorded PIDs), and waits until both report ready.
+ */
+export async function startServices(
+  kubeconfig: string,
+  log: (line: string) => void,
+): Promise<DemoState['processes']> {
+  await mkdir(path.join(demoDir, 'logs'), { recursive: true });
+  const state = await readDemoState();
+  const running: DemoState['processes'] = [];
+  for (const svc of services) {
+    const existing = state.processes.find((p) => p.name === svc.name && isOurs(p));
+    if (existing) {
+      running.push(existing);
+      continue;
+    }
+    const healthAddr = `127.0.0.1:${await freePort()}`;
+    const proc = startDetached(
+      svc.name,
+      process.execPath,
+      [svc.script, ...svc.args(healthAddr)],
+      path.join(demoDir, 'logs', `${svc.name}.log`),
+      { ...process.env, KUBECONFIG: kubeconfig },
+    );
+    log(`started ${svc.name} (pid ${proc.pid}, health on ${healthAddr})`);
+    running.push({ ...proc, healthAddr });
+    await writeFile(stateFile, JSON.stringify({ processes: running }, null, 2) + '\n');
+  }
+  await writeFile(stateFile, JSON.stringify({ processes: running }, null, 2) + '\n');
+
+  for (const p of running) {
+    const deadline = Date.now() + 60_000;
+    while (!(await readyz(p.healthAddr))) {
+      if (!isOurs(p)) {
+        throw new Error(`${p.name} exited; see ${path.join(demoDir, 'logs', `${p.name}.log`)}`);
+      }
+      if (Date.now() > deadline) throw new Error(`${p.name} not ready within 60 s`);
+      await sleep(200);
+    }
+  }
+  return running;
+}
+
+/** Stops the demo's manager and agent by their recorded PIDs. */
+export async function stopServices(log: (line: string) => void): Promise<void> {
+  const state = await readDemoState();
+  for (const p of state.processes) {
+    if (isOurs(p)) {
+      await stopProcess(p);
+      log(`stopped ${p.name} (pid ${p.pid})`);
+    }
+  }
+  if (existsSync(stateFile)) await writeFile(stateFile, JSON.stringify({ processes: [] }) + '\n');
+}
