@@ -29,7 +29,7 @@ async function waitForLog(file: string, text: string): Promise<void> {
 describe('recorded processes', () => {
   it('starts a detached process, logs its output and stops it by PID', async () => {
     const log = await logFile();
-    const proc = startDetached('sleeper', sh, ['-c', 'echo started; exec sleep 30'], log);
+    const proc = startDetached('sleeper', sh, ['-c', 'echo started; while :; do sleep 0.1; done'], log);
     expect(isOurs(proc)).toBe(true);
     await waitForLog(log, 'started');
     await stopProcess(proc);

@@ -1,0 +1,2 @@
+export { realClock, type Clock, type Timer } from './clock.ts';
+export { FakeClock, flushPromises } from './fake-clock.ts';

@@ -1,0 +1,17 @@
+export { Backoff } from './backoff.ts';
+export {
+  Cache,
+  labelIndex,
+  labelIndexValue,
+  namespaceIndex,
+  type IndexFunc,
+  type ReplaceResult,
+} from './cache.ts';
+export {
+  Informer,
+  type EventHandler,
+  type InformerOptions,
+  type InformerStats,
+  type InitialList,
+  type ListerWatcher,
+} from './informer.ts';

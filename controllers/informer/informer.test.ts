@@ -1,0 +1,264 @@
+import { describe, expect, it } from '@jest/globals';
+import { FakeClock, flushPromises } from '../clock/index.ts';
+import {
+  ApiError,
+  type KubeObject,
+  type ListOptions,
+  type ObjectList,
+  type WatchEvent,
+  type WatchOptions,
+} from '../kube/index.ts';
+import { createLogger } from '../logging/logger.ts';
+import { Backoff } from './backoff.ts';
+import { Informer, type ListerWatcher } from './informer.ts';
+
+const log = createLogger('test', 'error');
+
+function obj(name: string, rv: string, extra: Record<string, unknown> = {}): KubeObject {
+  return {
+    metadata: { namespace: 'ns', name, resourceVersion: rv, managedFields: [{}] },
+    ...extra,
+  };
+}
+
+/** A watch stream the test feeds by hand. */
+class Stream {
+  private queue: (WatchEvent<KubeObject> | Error | 'end')[] = [];
+  private wake: (() => void) | undefined;
+  readonly opts: WatchOptions;
+
+  constructor(opts: WatchOptions) {
+    this.opts = opts;
+  }
+
+  push(item: WatchEvent<KubeObject> | Error | 'end'): void {
+    this.queue.push(item);
+    this.wake?.();
+  }
+
+  async *events(): AsyncGenerator<WatchEvent<KubeObject>> {
+    for (;;) {
+      const item = this.queue.shift();
+      if (item === undefined) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          this.opts.signal?.addEventListener('abort', () => {
+            resolve();
+          });
+        });
+        if (this.opts.signal?.aborted) throw this.opts.signal.reason as Error;
+        continue;
+      }
+      if (item === 'end') return;
+      if (item instanceof Error) throw item;
+      yield item;
+    }
+  }
+}
+
+/** Lists from a scripted sequence of pages; each watch call opens a new Stream. */
+class FakeServer implements ListerWatcher<KubeObject> {
+  pages: ObjectList<KubeObject>[][] = [];
+  listCalls: ListOptions[] = [];
+  streams: Stream[] = [];
+  private listRound = -1;
+
+  list(opts: ListOptions): Promise<ObjectList<KubeObject>> {
+    this.listCalls.push(opts);
+    if (!opts.continue) this.listRound++;
+    const round = this.pages[Math.min(this.listRound, this.pages.length - 1)] ?? [];
+    const i = opts.continue ? Number(opts.continue) : 0;
+    const page = round[i];
+    if (!page) return Promise.reject(new Error('no such page'));
+    return Promise.resolve(page);
+  }
+
+  watch(opts: WatchOptions): AsyncIterable<WatchEvent<KubeObject>> {
+    const s = new Stream(opts);
+    this.streams.push(s);
+    return s.events();
+  }
+
+  get last(): Stream {
+    const s = this.streams.at(-1);
+    if (!s) throw new Error('no watch opened');
+    return s;
+  }
+}
+
+function page(items: KubeObject[], rv: string, cont?: string): ObjectList<KubeObject> {
+  return { metadata: { resourceVersion: rv, ...(cont ? { continue: cont } : {}) }, items };
+}
+
+function setup(
+  pages: ObjectList<KubeObject>[][],
+  extra: Partial<ConstructorParameters<typeof Informer>[0]> = {},
+) {
+  const server = new FakeServer();
+  server.pages = pages;
+  const clock = new FakeClock(0);
+  const seen: string[] = [];
+  const informer = new Informer<KubeObject>({
+    name: 'things',
+    client: server,
+    pageSize: 2,
+    clock,
+    log,
+    backoff: new Backoff(800, 30_000, () => 0),
+    watchTimeoutSeconds: () => 300,
+    silenceTimeoutMs: 10_000,
+    ...extra,
+  });
+  informer.addHandler({
+    onAdd: (o) => seen.push(`add ${o.metadata.name ?? ''}@${o.metadata.resourceVersion ?? ''}`),
+    onUpdate: (_old, o) =>
+      seen.push(`update ${o.metadata.name ?? ''}@${o.metadata.resourceVersion ?? ''}`),
+    onDelete: (o) => seen.push(`delete ${o.metadata.name ?? ''}`),
+  });
+  const ac = new AbortController();
+  const running = informer.run(ac.signal);
+  const stop = async () => {
+    ac.abort(new Error('test over'));
+    await running;
+  };
+  return { server, clock, seen, informer, stop };
+}
+
+describe('Informer', () => {
+  it('lists in pages, then watches from the list resourceVersion with bookmarks', async () => {
+    const { server, informer, seen, stop, clock } = setup([
+      [page([obj('a', '1'), obj('b', '2')], '10', '1'), page([obj('c', '3')], '10')],
+    ]);
+    await clock.advance(0);
+    await informer.waitForSync();
+    expect(server.listCalls.map((c) => [c.limit, c.continue])).toEqual([
+      [2, undefined],
+      [2, '1'],
+    ]);
+    expect(informer.cache.size).toBe(3);
+    // managedFields are dropped before caching.
+    expect(informer.cache.get('ns/a')?.metadata.managedFields).toBeUndefined();
+    expect(server.last.opts).toMatchObject({
+      resourceVersion: '10',
+      allowWatchBookmarks: true,
+      timeoutSeconds: 300,
+    });
+
+    server.last.push({ type: 'MODIFIED', object: obj('a', '11') });
+    server.last.push({ type: 'DELETED', object: obj('b', '12') });
+    server.last.push({ type: 'ADDED', object: obj('d', '13') });
+    server.last.push({ type: 'BOOKMARK', object: obj('', '20') });
+    await flushPromises();
+    expect(seen).toEqual(['add a@1', 'add b@2', 'add c@3', 'update a@11', 'delete b', 'add d@13']);
+    expect(informer.lastSyncResourceVersion()).toBe('20');
+    await stop();
+  });
+
+  it('resumes from the last resourceVersion when the server ends a watch, without relisting', async () => {
+    const { server, informer, stop, clock } = setup([[page([obj('a', '1')], '5')]]);
+    await clock.advance(0);
+    await informer.waitForSync();
+    server.last.push({ type: 'MODIFIED', object: obj('a', '6') });
+    server.last.push('end');
+    await flushPromises();
+    expect(server.streams).toHaveLength(2);
+    expect(server.last.opts.resourceVersion).toBe('6');
+    expect(informer.stats.lists).toBe(1);
+    await stop();
+  });
+
+  it('relists on 410 Gone and reports what changed while it was away', async () => {
+    const { server, informer, seen, stop, clock } = setup([
+      [page([obj('a', '1'), obj('b', '2')], '5')],
+      [page([obj('a', '7'), obj('c', '8')], '9')],
+    ]);
+    await clock.advance(0);
+    await informer.waitForSync();
+    server.last.push({
+      type: 'ERROR',
+      object: {
+        metadata: {},
+        code: 410,
+        reason: 'Expired',
+        message: 'too old',
+      } as unknown as KubeObject,
+    });
+    await flushPromises();
+    expect(informer.stats.relists).toBe(1);
+    expect(seen.slice(2)).toEqual(['delete b', 'update a@7', 'add c@8']);
+    expect(server.last.opts.resourceVersion).toBe('9');
+    await stop();
+  });
+
+  it('retries a failed watch from the same resourceVersion after a growing backoff', async () => {
+    const { server, informer, stop, clock } = setup([[page([obj('a', '1')], '5')]]);
+    await clock.advance(0);
+    await informer.waitForSync();
+    server.last.push(new ApiError(503, { message: 'unavailable' }, 'watch'));
+    await flushPromises();
+    expect(server.streams).toHaveLength(1);
+    await clock.advance(799);
+    expect(server.streams).toHaveLength(1);
+    await clock.advance(1);
+    expect(server.streams).toHaveLength(2);
+    expect(server.last.opts.resourceVersion).toBe('5');
+
+    server.last.push(new Error('connection refused'));
+    await clock.advance(1_599);
+    expect(server.streams).toHaveLength(2);
+    await clock.advance(1);
+    expect(server.streams).toHaveLength(3);
+    expect(informer.stats).toMatchObject({ lists: 1, restarts: 2 });
+    await stop();
+  });
+
+  it('restarts a watch that falls silent', async () => {
+    const { server, informer, stop, clock } = setup([[page([obj('a', '1')], '5')]]);
+    await clock.advance(0);
+    await informer.waitForSync();
+    await clock.advance(9_000);
+    server.last.push({ type: 'BOOKMARK', object: obj('', '6') });
+    await clock.advance(9_000);
+    expect(server.streams).toHaveLength(1);
+    await clock.advance(1_000 + 800);
+    expect(server.streams).toHaveLength(2);
+    expect(server.last.opts.resourceVersion).toBe('6');
+    await stop();
+  });
+
+  it('can start with a streaming list (sendInitialEvents) and syncs at the initial-events-end bookmark', async () => {
+    const { server, informer, seen, stop, clock } = setup([], { initialList: 'streaming' });
+    await clock.advance(0);
+    expect(server.listCalls).toHaveLength(0);
+    expect(server.last.opts).toMatchObject({
+      sendInitialEvents: true,
+      resourceVersionMatch: 'NotOlderThan',
+      resourceVersion: '',
+    });
+    server.last.push({ type: 'ADDED', object: obj('a', '1') });
+    server.last.push({ type: 'ADDED', object: obj('b', '2') });
+    await flushPromises();
+    expect(informer.hasSynced()).toBe(false);
+    server.last.push({
+      type: 'BOOKMARK',
+      object: {
+        metadata: { resourceVersion: '3', annotations: { 'k8s.io/initial-events-end': 'true' } },
+      },
+    });
+    await informer.waitForSync();
+    server.last.push({ type: 'MODIFIED', object: obj('b', '4') });
+    await flushPromises();
+    expect(seen).toEqual(['add a@1', 'add b@2', 'update b@4']);
+    await stop();
+  });
+
+  it('tells a handler added after sync about what is already cached', async () => {
+    const { server, informer, stop, clock } = setup([[page([obj('a', '1')], '5')]]);
+    await clock.advance(0);
+    await informer.waitForSync();
+    const late: string[] = [];
+    informer.addHandler({ onAdd: (o) => late.push(o.metadata.name ?? '') });
+    expect(late).toEqual(['a']);
+    await stop();
+  });
+});
