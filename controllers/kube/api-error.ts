@@ -24,8 +24,8 @@ export function isApiError(err: unknown, status?: number): err is ApiError {
 export const isNotFound = (err: unknown): boolean => isApiError(err, 404);
 /** 409: a stale resourceVersion (Conflict) or a name already taken (AlreadyExists). */
 export const isConflict = (err: unknown): boolean =>
-  isApiError(err, 409) && (err).reason === 'Conflict';
+  isApiError(err, 409) && err.reason === 'Conflict';
 export const isAlreadyExists = (err: unknown): boolean =>
-  isApiError(err, 409) && (err).reason === 'AlreadyExists';
+  isApiError(err, 409) && err.reason === 'AlreadyExists';
 /** 410: the resourceVersion asked for is older than the server keeps. */
 export const isGone = (err: unknown): boolean => isApiError(err, 410);
