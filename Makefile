@@ -19,6 +19,10 @@ setup:
 build: setup
 	node_modules/.bin/tsc -p tsconfig.build.json
 
+## generate: write crds/ (and test/crds/) from the kind definitions in TypeScript
+generate: setup
+	node hack/generate/cli.ts
+
 typecheck:
 	node_modules/.bin/tsc -p tsconfig.json --noEmit
 

@@ -15,7 +15,10 @@ export default tseslint.config(
     },
     rules: {
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
       // @kubernetes/client-node models API objects as classes with no behaviour; plain object
       // literals are how every Kubernetes client writes them.
       '@typescript-eslint/no-unsafe-class-instance-assignment': 'off',

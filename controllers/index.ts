@@ -7,5 +7,13 @@ export {
   type LogLevel,
 } from './logging/logger.ts';
 export { startHealthServer, type Check, type HealthServerOptions } from './health/server.ts';
-export { loadKubeConfig } from './kube/config.ts';
 export { parseDuration, parseHostPort } from './flags.ts';
+export * from './clock/index.ts';
+export * from './kube/index.ts';
+export * from './informer/index.ts';
+export * from './queue/index.ts';
+export * from './reconcile/index.ts';
+export * from './external/index.ts';
+export * from './events/index.ts';
+export * from './leader/index.ts';
+export * from './manager/index.ts';

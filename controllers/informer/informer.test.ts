@@ -253,7 +253,7 @@ describe('Informer', () => {
   });
 
   it('tells a handler added after sync about what is already cached', async () => {
-    const { server, informer, stop, clock } = setup([[page([obj('a', '1')], '5')]]);
+    const { informer, stop, clock } = setup([[page([obj('a', '1')], '5')]]);
     await clock.advance(0);
     await informer.waitForSync();
     const late: string[] = [];

@@ -18,6 +18,12 @@ export interface RequestOptions {
 /** Credentials are re-read this often, so rotated service-account tokens are picked up. */
 const authRefreshMs = 60_000;
 
+/** What ObjectClient needs from a client: ApiClient, or a recording fake in unit tests. */
+export interface ApiTransport {
+  request<T>(opts: RequestOptions): Promise<T>;
+  lines(opts: RequestOptions): AsyncGenerator<string>;
+}
+
 interface Auth {
   headers: Record<string, string>;
   dispatcher: Dispatcher;
@@ -33,7 +39,7 @@ interface Auth {
  * resource by URL (custom resources first of all), server-side apply on subresources, streaming
  * watches with bookmarks, and exact control of timeouts and retries.
  */
-export class ApiClient {
+export class ApiClient implements ApiTransport {
   readonly server: string;
   private auth: Auth | undefined;
   private readonly requests: Counter | undefined;

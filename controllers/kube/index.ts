@@ -1,4 +1,4 @@
-export { ApiClient, type RequestOptions, type Verb } from './api-client.ts';
+export { ApiClient, type ApiTransport, type RequestOptions, type Verb } from './api-client.ts';
 export {
   ApiError,
   isAlreadyExists,

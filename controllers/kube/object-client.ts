@@ -1,4 +1,4 @@
-import type { ApiClient } from './api-client.ts';
+import type { ApiTransport } from './api-client.ts';
 import type { KubeObject, ObjectList, Status, WatchEvent } from './object.ts';
 import { apiVersionOf, resourcePath, type ResourceRef } from './resource.ts';
 
@@ -51,10 +51,10 @@ export interface DeleteOptions {
 
 /** CRUD, patch and watch for one kind, over an ApiClient. */
 export class ObjectClient<T extends KubeObject> {
-  readonly api: ApiClient;
+  readonly api: ApiTransport;
   readonly ref: ResourceRef;
 
-  constructor(api: ApiClient, ref: ResourceRef) {
+  constructor(api: ApiTransport, ref: ResourceRef) {
     this.api = api;
     this.ref = ref;
   }

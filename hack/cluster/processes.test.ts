@@ -29,7 +29,12 @@ async function waitForLog(file: string, text: string): Promise<void> {
 describe('recorded processes', () => {
   it('starts a detached process, logs its output and stops it by PID', async () => {
     const log = await logFile();
-    const proc = startDetached('sleeper', sh, ['-c', 'echo started; while :; do sleep 0.1; done'], log);
+    const proc = startDetached(
+      'sleeper',
+      sh,
+      ['-c', 'echo started; while :; do sleep 0.1; done'],
+      log,
+    );
     expect(isOurs(proc)).toBe(true);
     await waitForLog(log, 'started');
     await stopProcess(proc);

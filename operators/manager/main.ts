@@ -1,71 +1,103 @@
 // kcloud-manager: one process hosting the product operators.
 //
-//   kcloud-manager [--kubeconfig=PATH] [--operators=vpc,eip,...] [--health-addr=HOST:PORT]
-//                  [--log-level=info]
+//   kcloud-manager [--kubeconfig=PATH] [--operators=all|vpc,eip,...] [--health-addr=HOST:PORT]
+//                  [--leader-elect=true] [--leader-election-namespace=kcloud-system]
+//                  [--leader-election-id=kcloud-manager] [--identity=NAME]
+//                  [--lease-duration=15s] [--renew-deadline=10s] [--retry-period=2s]
+//                  [--initial-list=paginated|streaming] [--notes-dir=DIR] [--log-level=info]
 //
-// The operators register here as their issues land; until then the manager connects to the
-// API server, serves /healthz, /readyz (ready when the API server answers) and /metrics.
+// Exit codes: 0 after SIGTERM/SIGINT (leadership released at once), 1 on a startup error or
+// when leadership is lost (a restart begins again from a clean state).
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { VersionApi } from '@kubernetes/client-node';
 import {
   createLogger,
   loadKubeConfig,
+  parseDuration,
   parseHostPort,
   parseLogLevel,
-  startHealthServer,
 } from '../../controllers/index.ts';
-import { operatorNames, selectOperators } from './operators.ts';
+import { Manager } from '../../controllers/manager/index.ts';
+import { selectOperators } from './operators.ts';
 
-async function main(): Promise<void> {
+function parseBool(flag: string, value: string): boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new Error(`${flag} must be true or false, not "${value}"`);
+}
+
+async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       kubeconfig: { type: 'string' },
       operators: { type: 'string', default: 'all' },
       'health-addr': { type: 'string', default: '127.0.0.1:8081' },
+      'leader-elect': { type: 'string', default: 'true' },
+      'leader-election-namespace': { type: 'string', default: 'kcloud-system' },
+      'leader-election-id': { type: 'string', default: 'kcloud-manager' },
+      identity: { type: 'string', default: `${os.hostname()}_${randomBytes(4).toString('hex')}` },
+      'lease-duration': { type: 'string', default: '15s' },
+      'renew-deadline': { type: 'string', default: '10s' },
+      'retry-period': { type: 'string', default: '2s' },
+      'initial-list': { type: 'string', default: 'paginated' },
+      'notes-dir': { type: 'string', default: path.resolve('.local/notes') },
       'log-level': { type: 'string', default: 'info' },
     },
     strict: true,
   });
   const log = createLogger('kcloud-manager', parseLogLevel(values['log-level']));
-  const operators = selectOperators(values.operators);
-  const kc = loadKubeConfig(values.kubeconfig);
-  const version = kc.makeApiClient(VersionApi);
-
-  const server = await startHealthServer({
-    ...parseHostPort('--health-addr', values['health-addr']),
-    liveness: [{ name: 'ping', check: () => true }],
-    readiness: [
-      {
-        name: 'apiserver',
-        check: async () => (await version.getCode()).gitVersion !== '',
-      },
-    ],
+  const initialList = values['initial-list'];
+  if (initialList !== 'paginated' && initialList !== 'streaming') {
+    throw new Error(`--initial-list must be paginated or streaming, not "${initialList}"`);
+  }
+  const selected = selectOperators(values.operators);
+  const leaderElect = parseBool('--leader-elect', values['leader-elect']);
+  const mgr = new Manager({
+    kubeconfig: loadKubeConfig(values.kubeconfig),
+    log,
+    identity: values.identity,
+    health: parseHostPort('--health-addr', values['health-addr']),
+    initialList,
+    ...(leaderElect
+      ? {
+          leaderElection: {
+            namespace: values['leader-election-namespace'],
+            name: values['leader-election-id'],
+            leaseDurationMs: parseDuration('--lease-duration', values['lease-duration']),
+            renewDeadlineMs: parseDuration('--renew-deadline', values['renew-deadline']),
+            retryPeriodMs: parseDuration('--retry-period', values['retry-period']),
+          },
+        }
+      : {}),
   });
-  const serverVersion = (await version.getCode()).gitVersion;
-  log.info('kcloud-manager started', {
-    apiserver: kc.getCurrentCluster()?.server,
-    serverVersion,
-    operators,
-    available: operatorNames,
+  for (const op of selected) op.register(mgr, { notesDir: values['notes-dir'] });
+
+  const stop = new AbortController();
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(sig, () => {
+      log.info('shutting down', { signal: sig });
+      stop.abort(new Error(sig));
+    });
+  }
+  log.info('kcloud-manager starting', {
+    identity: values.identity,
+    operators: selected.map((o) => o.name),
+    leaderElect,
     healthAddr: values['health-addr'],
   });
-
-  const shutdown = (signal: string) => {
-    log.info('shutting down', { signal });
-    server.close(() => process.exit(0));
-    setTimeout(() => process.exit(0), 5_000).unref();
-  };
-  process.once('SIGTERM', () => {
-    shutdown('SIGTERM');
-  });
-  process.once('SIGINT', () => {
-    shutdown('SIGINT');
-  });
+  const outcome = await mgr.run(stop.signal);
+  log.info('kcloud-manager stopped', { outcome });
+  return outcome === 'lost-leadership' ? 1 : 0;
 }
 
-main().catch((err: unknown) => {
-  createLogger('kcloud-manager').error('kcloud-manager failed to start', {
-    error: err instanceof Error ? err.message : String(err),
-  });
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    createLogger('kcloud-manager').error('kcloud-manager failed', {
+      error: err instanceof Error ? err.message : String(err),
+    });
+    process.exit(1);
+  },
+);

@@ -1,19 +1,43 @@
-/**
- * The product operators this manager can host. Each product adds itself here when it lands;
- * `--operators` picks a subset.
- */
-export const operatorNames: readonly string[] = [];
+import type { Manager } from '../../controllers/manager/index.ts';
+import { addNoteController } from '../example/index.ts';
 
-export function selectOperators(flag: string | undefined): string[] {
-  if (flag === undefined || flag === 'all') return [...operatorNames];
+export interface OperatorConfig {
+  /** The example operator's file root. */
+  notesDir: string;
+}
+
+export interface Operator {
+  name: string;
+  /** Hosted only when named in --operators, never by "all". */
+  testOnly?: boolean;
+  register(mgr: Manager, config: OperatorConfig): void;
+}
+
+/** The product operators this manager can host; each product adds itself here. */
+export const operators: readonly Operator[] = [
+  {
+    name: 'example',
+    testOnly: true,
+    register: (mgr, config) => {
+      addNoteController(mgr, { notesDir: config.notesDir });
+    },
+  },
+];
+
+export const operatorNames: readonly string[] = operators.map((o) => o.name);
+
+/** `--operators`: "all" (every product operator) or a comma-separated list of names. */
+export function selectOperators(flag: string | undefined): Operator[] {
+  if (flag === undefined || flag === 'all') return operators.filter((o) => !o.testOnly);
   const wanted = flag
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   const unknown = wanted.filter((w) => !operatorNames.includes(w));
   if (unknown.length > 0) {
-    const known = operatorNames.length > 0 ? operatorNames.join(', ') : 'none yet';
-    throw new Error(`--operators: unknown operator(s) ${unknown.join(', ')} (known: ${known})`);
+    throw new Error(
+      `--operators: unknown operator(s) ${unknown.join(', ')} (known: ${operatorNames.join(', ')})`,
+    );
   }
-  return wanted;
+  return operators.filter((o) => wanted.includes(o.name));
 }

@@ -24,5 +24,7 @@ export default async function globalSetup(): Promise<void> {
   }
   // Test workers start after this returns and inherit the environment.
   process.env[envKeys.kubeconfig] = kubeconfig;
+  // Product CRDs, and the test-only kinds the runtime's own tests reconcile.
   await applyCrdsFromDir(kubeconfig, path.join(repoRoot, 'crds'));
+  await applyCrdsFromDir(kubeconfig, path.join(repoRoot, 'test', 'crds'));
 }

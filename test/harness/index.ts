@@ -2,3 +2,4 @@ export { useTestCluster, TestCluster, statusCode, statusMessage, type ObjectRef 
 export { applyYaml, parseYaml, serverSideApply } from './apply.ts';
 export { applyCrds } from './crds.ts';
 export { waitFor, type WaitOptions } from './wait.ts';
+export { startManager, tempDir, type RunningManager } from './manager.ts';

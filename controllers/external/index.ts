@@ -1,0 +1,8 @@
+export { ReconcileError, type ExternalClient, type Observation } from './external-client.ts';
+export {
+  managedReconciler,
+  type ManagedObject,
+  type ManagedReconcilerOptions,
+  type ManagedStatus,
+  type Recorder,
+} from './managed-reconciler.ts';

@@ -1,0 +1,206 @@
+import { realClock, type Clock } from '../clock/index.ts';
+import type { Cache } from '../informer/index.ts';
+import type { KubeObject, ObjectClient } from '../kube/index.ts';
+import {
+  addFinalizer,
+  applyStatus,
+  hasFinalizer,
+  removeFinalizer,
+  setCondition,
+  type Condition,
+  type Reconcile,
+  type ReconcileContext,
+  type Request,
+  type Result,
+} from '../reconcile/index.ts';
+import { ReconcileError, type ExternalClient, type Observation } from './external-client.ts';
+
+/** The status fields the skeleton owns; a product adds its own beside them. */
+export interface ManagedStatus {
+  phase?: string;
+  observedGeneration?: number;
+  conditions?: Condition[];
+}
+
+export interface ManagedObject<S extends ManagedStatus> extends KubeObject {
+  status?: S;
+}
+
+/** Records events about objects; the events recorder satisfies it. */
+export interface Recorder {
+  event(
+    regarding: KubeObject,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    action: string,
+    note: string,
+  ): void;
+}
+
+export interface ManagedReconcilerOptions<T extends ManagedObject<S>, S extends ManagedStatus, O> {
+  /** Field manager for status writes and the controller name in events. */
+  controllerName: string;
+  finalizer: string;
+  client: ObjectClient<T>;
+  cache: Cache<T>;
+  /** The backend for one object. */
+  external: (obj: T) => ExternalClient<T, O>;
+  /** The product's own status fields from what the backend observed. */
+  status: (obj: T, observation: Observation<O>) => Omit<S, keyof ManagedStatus>;
+  /** Whether deleting the object deletes the backend resource; default Delete. */
+  deletionPolicy?: (obj: T) => 'Delete' | 'Retain';
+  recorder?: Recorder;
+  clock?: Clock;
+  /** After a successful reconcile, check the backend again after this long (drift repair). */
+  pollIntervalMs?: number;
+}
+
+/**
+ * The reconcile every product operator shares, on the model of Cluster API and Crossplane:
+ * fetch the object (gone: done); on deletion, delete the backend resource, then drop the
+ * finalizer; otherwise make sure the finalizer is there, observe the backend, create or update
+ * it, and write status once at the end whatever happened: conditions, phase and
+ * observedGeneration (only for a generation that reconciled without error).
+ */
+export function managedReconciler<T extends ManagedObject<S>, S extends ManagedStatus, O>(
+  opts: ManagedReconcilerOptions<T, S, O>,
+): Reconcile {
+  const clock = opts.clock ?? realClock;
+  const record = (
+    obj: T,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    action: string,
+    note: string,
+  ) => {
+    opts.recorder?.event(obj, type, reason, action, note);
+  };
+
+  async function reconcileDelete(obj: T, ctx: ReconcileContext): Promise<Result | undefined> {
+    if (!hasFinalizer(obj, opts.finalizer)) return undefined;
+    const policy = opts.deletionPolicy?.(obj) ?? 'Delete';
+    if (policy === 'Delete') {
+      const external = opts.external(obj);
+      const observation = await external.observe(obj, ctx.signal);
+      if (observation.exists) {
+        await external.delete(obj, ctx.signal);
+        const after = await external.observe(obj, ctx.signal);
+        if (after.exists) {
+          // Some backends delete asynchronously: look again shortly before releasing the object.
+          ctx.log.info('backend resource still exists after delete, waiting');
+          return { requeueAfter: 1_000 };
+        }
+        record(obj, 'Normal', 'Deleted', 'Delete', 'deleted the backend resource');
+      }
+    } else {
+      record(
+        obj,
+        'Normal',
+        'Retained',
+        'Delete',
+        'kept the backend resource (deletionPolicy Retain)',
+      );
+    }
+    await removeFinalizer(opts.client, obj, opts.finalizer, ctx.signal);
+    ctx.log.info('finalizer removed');
+    return undefined;
+  }
+
+  async function reconcileNormal(
+    obj: T,
+    ctx: ReconcileContext,
+  ): Promise<{ observation: Observation<O>; result?: Result }> {
+    const external = opts.external(obj);
+    let observation = await external.observe(obj, ctx.signal);
+    if (!observation.exists) {
+      await external.create(obj, ctx.signal);
+      record(obj, 'Normal', 'Created', 'Create', 'created the backend resource');
+      ctx.log.info('backend resource created');
+      observation = await external.observe(obj, ctx.signal);
+    } else if (!observation.upToDate) {
+      await external.update(obj, observation, ctx.signal);
+      record(obj, 'Normal', 'Updated', 'Update', 'updated the backend resource to match the spec');
+      ctx.log.info('backend resource updated');
+      observation = await external.observe(obj, ctx.signal);
+    }
+    if (!observation.exists || !observation.upToDate) {
+      throw new ReconcileError(
+        'BackendNotConverged',
+        'the backend does not match the spec after a write',
+      );
+    }
+    return {
+      observation,
+      ...(opts.pollIntervalMs ? { result: { requeueAfter: opts.pollIntervalMs } } : {}),
+    };
+  }
+
+  return async (req: Request, ctx: ReconcileContext): Promise<Result | undefined> => {
+    const cached = opts.cache.get(req.key);
+    if (!cached) return undefined;
+    // The cache's object is shared; work on a copy.
+    let obj = structuredClone(cached);
+    if (obj.metadata.deletionTimestamp) return reconcileDelete(obj, ctx);
+
+    obj = await addFinalizer(opts.client, obj, opts.finalizer, ctx.signal);
+    const generation = obj.metadata.generation;
+    let conditions = obj.status?.conditions;
+    let productStatus: Omit<S, keyof ManagedStatus> | undefined;
+    let phase: string;
+    let failure: Error | undefined;
+    let result: Result | undefined;
+    try {
+      const normal = await reconcileNormal(obj, ctx);
+      result = normal.result;
+      productStatus = opts.status(obj, normal.observation);
+      phase = 'Ready';
+      conditions = setCondition(
+        conditions,
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'Available',
+          message: 'the backend resource matches the spec',
+          observedGeneration: generation,
+        },
+        new Date(clock.now()),
+      );
+    } catch (err) {
+      failure = err instanceof Error ? err : new Error(String(err));
+      const reason = err instanceof ReconcileError ? err.reason : 'ReconcileError';
+      const message = err instanceof Error ? err.message : String(err);
+      phase = 'Failed';
+      conditions = setCondition(
+        conditions,
+        { type: 'Ready', status: 'False', reason, message, observedGeneration: generation },
+        new Date(clock.now()),
+      );
+      record(obj, 'Warning', reason, 'Reconcile', message);
+    }
+
+    const previous = obj.status;
+    const status = {
+      ...(productStatus ?? stripManaged(previous)),
+      phase,
+      conditions,
+      // observedGeneration says "this generation reconciled without error": keep the old one
+      // on failure.
+      observedGeneration: failure === undefined ? generation : previous?.observedGeneration,
+    } as S;
+    await applyStatus<S, T>(opts.client, obj, status, opts.controllerName, ctx.signal);
+
+    if (failure !== undefined) {
+      if (failure instanceof ReconcileError && !failure.retry) return undefined;
+      throw failure;
+    }
+    return result;
+  };
+}
+
+function stripManaged<S extends ManagedStatus>(
+  status: S | undefined,
+): Omit<S, keyof ManagedStatus> {
+  if (!status) return {} as Omit<S, keyof ManagedStatus>;
+  const { phase, observedGeneration, conditions, ...rest } = status;
+  return rest;
+}

@@ -1,0 +1,1 @@
+export { Manager, type LeaderElectionOptions, type ManagerOptions } from './manager.ts';

@@ -1,0 +1,213 @@
+import type { Server } from 'node:http';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { CoordinationV1Api, EventsV1Api } from '@kubernetes/client-node';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { realClock, type Clock } from '../clock/index.ts';
+import { EventRecorder, KubeEventsClient } from '../events/index.ts';
+import { startHealthServer } from '../health/server.ts';
+import { Informer, type IndexFunc, type InitialList } from '../informer/index.ts';
+import { ApiClient, ObjectClient, type KubeObject, type ResourceRef } from '../kube/index.ts';
+import { coordinationLeaseClient, createLeaderMetrics, LeaderElector } from '../leader/index.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { Controller } from '../reconcile/index.ts';
+
+export interface LeaderElectionOptions {
+  namespace: string;
+  /** The Lease's name, shared by every replica. */
+  name: string;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+}
+
+export interface ManagerOptions {
+  kubeconfig: KubeConfig;
+  log: Logger;
+  /** Unique per process: the Lease holder and the events' reportingInstance. */
+  identity: string;
+  /** Serve /healthz, /readyz and /metrics here. */
+  health?: { host: string; port: number };
+  /** Off: this process runs its controllers without asking anyone. */
+  leaderElection?: LeaderElectionOptions;
+  initialList?: InitialList;
+  registry?: Registry;
+  clock?: Clock;
+}
+
+function resourceId(ref: ResourceRef, namespace?: string): string {
+  return `${ref.group}/${ref.version}/${ref.plural}@${namespace ?? ''}`;
+}
+
+/**
+ * Hosts controllers in one process, as controller-runtime's manager does: one shared informer
+ * per resource, whatever number of controllers read it; caches filled in every replica (so a
+ * successor takes over warm); controllers run only in the leader; /readyz is ready once the
+ * caches are synced and, in the leader, the controllers run.
+ */
+export class Manager {
+  readonly api: ApiClient;
+  readonly registry: Registry;
+  readonly log: Logger;
+  readonly identity: string;
+  private readonly opts: ManagerOptions;
+  private readonly clock: Clock;
+  private readonly informers = new Map<string, Informer<KubeObject>>();
+  private readonly controllers: Controller<KubeObject>[] = [];
+  private readonly recorders: EventRecorder[] = [];
+  private elector: LeaderElector | undefined;
+  private server: Server | undefined;
+  private leading = false;
+
+  constructor(opts: ManagerOptions) {
+    this.opts = opts;
+    this.log = opts.log;
+    this.identity = opts.identity;
+    this.clock = opts.clock ?? realClock;
+    this.registry = opts.registry ?? new Registry();
+    if (!opts.registry) collectDefaultMetrics({ register: this.registry });
+    this.api = new ApiClient(opts.kubeconfig, this.registry);
+  }
+
+  client<T extends KubeObject>(ref: ResourceRef): ObjectClient<T> {
+    return new ObjectClient<T>(this.api, ref);
+  }
+
+  /** The shared informer of a resource (optionally of one namespace); created on first use. */
+  informer<T extends KubeObject>(
+    ref: ResourceRef,
+    opts: { namespace?: string; indexers?: Record<string, IndexFunc<T>> } = {},
+  ): Informer<T> {
+    const id = resourceId(ref, opts.namespace);
+    let informer = this.informers.get(id) as Informer<T> | undefined;
+    if (!informer) {
+      informer = new Informer<T>({
+        name: `${ref.plural}.${ref.group || 'core'}`,
+        client: this.client<T>(ref),
+        ...(opts.namespace ? { namespace: opts.namespace } : {}),
+        ...(this.opts.initialList ? { initialList: this.opts.initialList } : {}),
+        clock: this.clock,
+        log: this.log.child({ informer: ref.plural }),
+      });
+      this.informers.set(id, informer as unknown as Informer<KubeObject>);
+    }
+    for (const [name, fn] of Object.entries(opts.indexers ?? {}))
+      informer.cache.addIndexer(name, fn);
+    return informer;
+  }
+
+  /** An events recorder reporting as `kcloud.io/<controller>`. */
+  recorder(controller: string): EventRecorder {
+    const recorder = new EventRecorder({
+      client: new KubeEventsClient(this.opts.kubeconfig.makeApiClient(EventsV1Api)),
+      reportingController: `kcloud.io/${controller}`,
+      reportingInstance: this.identity,
+      clock: this.clock,
+      log: this.log.child({ controller }),
+      registry: this.registry,
+    });
+    this.recorders.push(recorder);
+    return recorder;
+  }
+
+  add<T extends KubeObject>(controller: Controller<T>): void {
+    this.controllers.push(controller as unknown as Controller<KubeObject>);
+  }
+
+  cachesSynced(): boolean {
+    return [...this.informers.values()].every((i) => i.hasSynced());
+  }
+
+  isLeader(): boolean {
+    return this.leading;
+  }
+
+  /** Ready: caches synced and, in the leader (or without election), every controller running. */
+  isReady(): boolean {
+    if (!this.cachesSynced()) return false;
+    if (this.opts.leaderElection && !this.leading) return true;
+    return this.controllers.every((c) => c.isRunning());
+  }
+
+  /**
+   * Runs until the signal aborts, or until leadership is lost (the caller should then exit:
+   * a fresh process is the simplest way to start again from a clean state).
+   */
+  async run(signal: AbortSignal): Promise<'stopped' | 'lost-leadership'> {
+    if (this.opts.health) {
+      this.server = await startHealthServer({
+        ...this.opts.health,
+        registry: this.registry,
+        liveness: [{ name: 'ping', check: () => true }],
+        readiness: [
+          { name: 'informers-synced', check: () => this.cachesSynced() },
+          { name: 'controllers', check: () => this.isReady() },
+        ],
+      });
+    }
+    const informersStop = new AbortController();
+    const informerRuns = [...this.informers.values()].map((i) => i.run(informersStop.signal));
+    let outcome: 'stopped' | 'lost-leadership' = 'stopped';
+    try {
+      await Promise.all([...this.informers.values()].map((i) => i.waitForSync(signal)));
+      this.log.info('caches synced', { informers: this.informers.size });
+      if (this.opts.leaderElection) {
+        outcome = await this.runElected(this.opts.leaderElection, signal);
+      } else {
+        this.leading = true;
+        await this.runControllers(signal);
+      }
+    } catch (err) {
+      if (!signal.aborted) throw err;
+    } finally {
+      informersStop.abort(new Error('manager stopping'));
+      await Promise.allSettled(informerRuns);
+      await Promise.allSettled(this.recorders.map((r) => r.flush()));
+      await new Promise<void>((resolve) => {
+        if (this.server)
+          this.server.close(() => {
+            resolve();
+          });
+        else resolve();
+      });
+      await this.api.close();
+    }
+    return outcome;
+  }
+
+  private async runControllers(signal: AbortSignal): Promise<void> {
+    await Promise.all(this.controllers.map((c) => c.run(signal)));
+  }
+
+  private async runElected(
+    le: LeaderElectionOptions,
+    signal: AbortSignal,
+  ): Promise<'stopped' | 'lost-leadership'> {
+    const log = this.log.child({ lease: `${le.namespace}/${le.name}` });
+    this.elector = new LeaderElector({
+      client: coordinationLeaseClient(this.opts.kubeconfig.makeApiClient(CoordinationV1Api)),
+      namespace: le.namespace,
+      name: le.name,
+      identity: this.identity,
+      ...(le.leaseDurationMs ? { leaseDurationMs: le.leaseDurationMs } : {}),
+      ...(le.renewDeadlineMs ? { renewDeadlineMs: le.renewDeadlineMs } : {}),
+      ...(le.retryPeriodMs ? { retryPeriodMs: le.retryPeriodMs } : {}),
+      clock: this.clock,
+      log,
+      releaseOnCancel: true,
+      metrics: createLeaderMetrics(this.registry),
+      onStartedLeading: async (leadSignal) => {
+        this.leading = true;
+        log.info('leading: starting controllers', { identity: this.identity });
+        await this.runControllers(leadSignal);
+      },
+      onStoppedLeading: () => {
+        this.leading = false;
+      },
+      onNewLeader: (identity) => {
+        log.info('leader observed', { leader: identity });
+      },
+    });
+    await this.elector.run(signal);
+    return signal.aborted ? 'stopped' : 'lost-leadership';
+  }
+}

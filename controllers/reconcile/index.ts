@@ -1,0 +1,21 @@
+export {
+  getCondition,
+  isConditionTrue,
+  setCondition,
+  type Condition,
+  type ConditionUpdate,
+} from './conditions.ts';
+export {
+  Controller,
+  specOrMetadataChanged,
+  type ControllerOptions,
+  type Reconcile,
+  type ReconcileContext,
+  type Request,
+  type Result,
+  type Watch,
+} from './controller.ts';
+export { addFinalizer, hasFinalizer, removeFinalizer } from './finalizers.ts';
+export { controllerMetrics, type ControllerMetrics } from './metrics.ts';
+export { controllerReference, ownerKeys, setControllerReference } from './owner.ts';
+export { applyStatus, type WithStatus } from './status.ts';

@@ -1,0 +1,1 @@
+export { Note, type NoteObject, type NoteSpec, type NoteStatus } from './note.ts';

@@ -1,0 +1,8 @@
+// Every kind the generator writes a CRD for: product kinds to crds/ (installed with kcloud),
+// test-only kinds to test/crds/ (installed only by the integration tests).
+import type { KindInfo } from '../controllers/api/index.ts';
+import { Note } from './example/api/index.ts';
+
+export const productKinds: readonly KindInfo[] = [];
+
+export const testKinds: readonly KindInfo[] = [Note];
