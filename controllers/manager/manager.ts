@@ -30,6 +30,8 @@ export interface ManagerOptions {
   /** Off: this process runs its controllers without asking anyone. */
   leaderElection?: LeaderElectionOptions;
   initialList?: InitialList;
+  /** Watch and reconcile only this namespace (a tenant-scoped manager); default all. */
+  namespace?: string;
   registry?: Registry;
   clock?: Clock;
 }
@@ -77,13 +79,14 @@ export class Manager {
     ref: ResourceRef,
     opts: { namespace?: string; indexers?: Record<string, IndexFunc<T>> } = {},
   ): Informer<T> {
-    const id = resourceId(ref, opts.namespace);
+    const namespace = ref.namespaced ? (opts.namespace ?? this.opts.namespace) : undefined;
+    const id = resourceId(ref, namespace);
     let informer = this.informers.get(id) as Informer<T> | undefined;
     if (!informer) {
       informer = new Informer<T>({
         name: `${ref.plural}.${ref.group || 'core'}`,
         client: this.client<T>(ref),
-        ...(opts.namespace ? { namespace: opts.namespace } : {}),
+        ...(namespace ? { namespace } : {}),
         ...(this.opts.initialList ? { initialList: this.opts.initialList } : {}),
         clock: this.clock,
         log: this.log.child({ informer: ref.plural }),

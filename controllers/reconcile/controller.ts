@@ -153,10 +153,12 @@ export class Controller<T extends KubeObject> {
     this.running = true;
     log.info('controller started', { workers: this.workers });
     const resync = this.startResync(signal);
+    // On abort no new key is handed out, not even one already waiting (after a lost election
+    // that would reconcile without the lease); run still waits for the reconciles in flight.
     signal.addEventListener(
       'abort',
       () => {
-        void this.queue.shutDownWithDrain();
+        this.queue.shutDown();
       },
       { once: true },
     );

@@ -1,6 +1,7 @@
 // kcloud-manager: one process hosting the product operators.
 //
-//   kcloud-manager [--kubeconfig=PATH] [--operators=all|vpc,eip,...] [--health-addr=HOST:PORT]
+//   kcloud-manager [--kubeconfig=PATH] [--operators=all|vpc,eip,...] [--namespace=NS]
+//                  [--health-addr=HOST:PORT]
 //                  [--leader-elect=true] [--leader-election-namespace=kcloud-system]
 //                  [--leader-election-id=kcloud-manager] [--identity=NAME]
 //                  [--lease-duration=15s] [--renew-deadline=10s] [--retry-period=2s]
@@ -33,6 +34,7 @@ async function main(): Promise<number> {
     options: {
       kubeconfig: { type: 'string' },
       operators: { type: 'string', default: 'all' },
+      namespace: { type: 'string' },
       'health-addr': { type: 'string', default: '127.0.0.1:8081' },
       'leader-elect': { type: 'string', default: 'true' },
       'leader-election-namespace': { type: 'string', default: 'kcloud-system' },
@@ -60,6 +62,7 @@ async function main(): Promise<number> {
     identity: values.identity,
     health: parseHostPort('--health-addr', values['health-addr']),
     initialList,
+    ...(values.namespace ? { namespace: values.namespace } : {}),
     ...(leaderElect
       ? {
           leaderElection: {

@@ -1,5 +1,6 @@
 export { useTestCluster, TestCluster, statusCode, statusMessage, type ObjectRef } from './kube.ts';
 export { applyYaml, parseYaml, serverSideApply } from './apply.ts';
-export { applyCrds } from './crds.ts';
+export { applyCrds, readYamlFile } from './crds.ts';
 export { waitFor, type WaitOptions } from './wait.ts';
 export { startManager, tempDir, type RunningManager } from './manager.ts';
+export { readyz, spawnManager, stopIfRunning, type ManagerProcess } from './processes.ts';

@@ -35,7 +35,7 @@ type WithStatus = KubernetesObject & {
 
 /** Clients for the test cluster and the namespace one test file owns. */
 export class TestCluster {
-  readonly kubeconfigPath = testKubeconfigPath();
+  readonly kubeconfigPath: string;
   readonly kc = new KubeConfig();
   readonly objects: KubernetesObjectApi;
   readonly core: CoreV1Api;
@@ -44,8 +44,10 @@ export class TestCluster {
   private ns: string | undefined;
   readonly prefix: string;
 
-  constructor(prefix: string) {
+  /** `kubeconfigPath` defaults to the cluster global setup started. */
+  constructor(prefix: string, kubeconfigPath?: string) {
     this.prefix = prefix;
+    this.kubeconfigPath = kubeconfigPath ?? testKubeconfigPath();
     this.kc.loadFromFile(this.kubeconfigPath);
     this.objects = KubernetesObjectApi.makeApiClient(this.kc);
     this.core = this.kc.makeApiClient(CoreV1Api);

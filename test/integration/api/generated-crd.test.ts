@@ -1,14 +1,13 @@
 // The CRD the generator writes from a TypeScript definition works on a real API server: kubectl
 // explain teaches its fields, the server applies its defaults and CEL rules, kubectl prints its
 // columns and category, and the unit-test validator decides like the server does.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { loadAllYaml, type KubernetesObject } from '@kubernetes/client-node';
 import { repoRoot } from '../../../hack/cluster/index.ts';
 import { Note, type NoteObject } from '../../../operators/example/api/index.ts';
 import {
   applyCrds,
+  readYamlFile,
   statusCode,
   statusMessage,
   useTestCluster,
@@ -19,11 +18,11 @@ const cluster = useTestCluster('api-crd');
 const crdFile = path.join(repoRoot, 'test/crds/example.kcloud.io_notes.yaml');
 
 beforeAll(async () => {
-  const docs = loadAllYaml(await readFile(crdFile, 'utf8')) as KubernetesObject[];
-  expect(docs.map((d) => `${d.kind ?? ''}/${d.metadata?.name ?? ''}`)).toEqual([
+  const docs = await readYamlFile(crdFile);
+  expect(docs.map((d) => `${d.kind ?? ''}/${d.metadata.name ?? ''}`)).toEqual([
     'CustomResourceDefinition/notes.example.kcloud.io',
   ]);
-  await applyCrds(cluster.objects, docs);
+  await applyCrds(cluster.kubeconfigPath, docs);
 });
 
 // Deliberately loose: the tests send invalid Notes too.

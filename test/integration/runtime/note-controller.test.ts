@@ -42,9 +42,12 @@ async function metric(name: string, labels: Record<string, string>): Promise<num
 
 beforeAll(async () => {
   notes = await tempDir('notes');
-  running = await startManager((mgr) => {
-    controller = addNoteController(mgr, { notesDir: notes.dir, resyncPeriodMs: resyncMs });
-  });
+  running = await startManager(
+    (mgr) => {
+      controller = addNoteController(mgr, { notesDir: notes.dir, resyncPeriodMs: resyncMs });
+    },
+    { namespace: cluster.namespace },
+  );
 });
 
 afterAll(async () => {

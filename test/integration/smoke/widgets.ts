@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { applyCrds, parseYaml, type TestCluster } from '../../harness/index.ts';
+import { applyCrds, readYamlFile, type TestCluster } from '../../harness/index.ts';
 
 export const widgetApi = { apiVersion: 'smoke.test.kcloud.io/v1alpha1', kind: 'Widget' } as const;
 export const widgetGroup = 'smoke.test.kcloud.io';
@@ -24,7 +23,7 @@ export interface Widget {
 /** Installs the test-only Widget CRD and waits until it is served. */
 export async function installWidgetCrd(cluster: TestCluster): Promise<void> {
   const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'widgets.crd.yaml');
-  await applyCrds(cluster.objects, parseYaml(await readFile(file, 'utf8')));
+  await applyCrds(cluster.kubeconfigPath, await readYamlFile(file));
 }
 
 export function widget(

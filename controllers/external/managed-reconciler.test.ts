@@ -1,0 +1,464 @@
+import { describe, expect, it } from '@jest/globals';
+import winston from 'winston';
+import { FakeClock } from '../clock/index.ts';
+import { Cache } from '../informer/index.ts';
+import { isApiError, isConflict, ObjectClient, type ResourceRef } from '../kube/index.ts';
+import type { ReconcileContext, Result } from '../reconcile/index.ts';
+import { RecordingApi, RecordingRecorder } from '../testing/index.ts';
+import { ReconcileError, type ExternalClient, type Observation } from './external-client.ts';
+import { managedReconciler, type ManagedObject, type ManagedStatus } from './managed-reconciler.ts';
+
+interface NoteStatus extends ManagedStatus {
+  path?: string;
+  size?: number;
+}
+
+interface Note extends ManagedObject<NoteStatus> {
+  spec: { text: string; deletionPolicy?: 'Delete' | 'Retain' };
+}
+
+interface NoteFile {
+  path: string;
+  size: number;
+}
+
+type BackendOp = 'observe' | 'create' | 'update' | 'delete';
+
+/**
+ * A backend that keeps one text per object in memory and records its calls. `failNext` makes
+ * one operation throw; `deleteDoesNotRemove` models a backend that deletes asynchronously.
+ */
+class FakeBackend implements ExternalClient<Note, NoteFile> {
+  readonly calls: string[] = [];
+  readonly texts = new Map<string, string>();
+  readonly failNext = new Map<BackendOp, Error>();
+  deleteDoesNotRemove = false;
+
+  private call(op: BackendOp, obj: Note): string {
+    this.calls.push(op);
+    const err = this.failNext.get(op);
+    if (err) {
+      this.failNext.delete(op);
+      throw err;
+    }
+    return `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
+  }
+
+  observe(obj: Note): Promise<Observation<NoteFile>> {
+    const key = this.call('observe', obj);
+    const text = this.texts.get(key);
+    if (text === undefined) return Promise.resolve({ exists: false, upToDate: false });
+    return Promise.resolve({
+      exists: true,
+      upToDate: text === obj.spec.text,
+      observed: { path: `/notes/${key}`, size: text.length },
+    });
+  }
+
+  create(obj: Note): Promise<void> {
+    this.texts.set(this.call('create', obj), obj.spec.text);
+    return Promise.resolve();
+  }
+
+  update(obj: Note): Promise<void> {
+    this.texts.set(this.call('update', obj), obj.spec.text);
+    return Promise.resolve();
+  }
+
+  delete(obj: Note): Promise<void> {
+    const key = this.call('delete', obj);
+    if (!this.deleteDoesNotRemove) this.texts.delete(key);
+    return Promise.resolve();
+  }
+}
+
+const ref: ResourceRef = {
+  group: 'example.kcloud.io',
+  version: 'v1alpha1',
+  plural: 'notes',
+  namespaced: true,
+  kind: 'Note',
+};
+const path = '/apis/example.kcloud.io/v1alpha1/namespaces/ns/notes/a';
+const finalizer = 'example.kcloud.io/cleanup';
+const controllerName = 'note-controller';
+const t0 = '2026-01-01T00:00:00Z';
+const readyMessage = 'the backend resource matches the spec';
+
+function setup() {
+  const clock = new FakeClock(Date.parse(t0));
+  const api = new RecordingApi({ clock });
+  const client = new ObjectClient<Note>(api, ref);
+  const cache = new Cache<Note>();
+  const backend = new FakeBackend();
+  const recorder = new RecordingRecorder();
+  const reconcile = managedReconciler<Note, NoteStatus, NoteFile>({
+    controllerName,
+    finalizer,
+    client,
+    cache,
+    external: () => backend,
+    status: (_obj, observation) => ({
+      path: observation.observed?.path,
+      size: observation.observed?.size,
+    }),
+    deletionPolicy: (obj) => obj.spec.deletionPolicy ?? 'Delete',
+    recorder,
+    clock,
+  });
+  const ctx: ReconcileContext = {
+    log: winston.createLogger({ silent: true }),
+    reconcileID: 'test',
+    signal: new AbortController().signal,
+  };
+  const run = (): Promise<Result | undefined> =>
+    reconcile({ key: 'ns/a', namespace: 'ns', name: 'a' }, ctx);
+  /** What the informer would do: the cache takes the stored object. */
+  const syncCache = () => {
+    const stored = api.peek(client, 'ns', 'a');
+    if (stored) cache.upsert(stored);
+    else cache.remove('ns/a');
+  };
+  /** Forget what was recorded so far: the next assertions see one reconcile. */
+  const clear = () => {
+    api.clearCalls();
+    recorder.clear();
+    backend.calls.length = 0;
+  };
+  const stored = () => {
+    const obj = api.peek(client, 'ns', 'a');
+    if (!obj) throw new Error('ns/a is not stored');
+    return obj;
+  };
+  return { clock, api, client, cache, backend, recorder, run, syncCache, clear, stored };
+}
+
+type Setup = ReturnType<typeof setup>;
+
+/** A new Note in the store and the cache, reconciled once, and the records cleared. */
+async function createdNote(spec: Note['spec'] = { text: 'hello' }): Promise<Setup> {
+  const s = setup();
+  s.api.seed(s.client, {
+    apiVersion: 'example.kcloud.io/v1alpha1',
+    kind: 'Note',
+    metadata: { namespace: 'ns', name: 'a' },
+    spec,
+  });
+  s.syncCache();
+  await s.run();
+  s.syncCache();
+  s.clear();
+  return s;
+}
+
+/** The status apply a reconcile sends. */
+function statusApply(status: NoteStatus) {
+  return {
+    verb: 'PATCH',
+    path: `${path}/status`,
+    query: { fieldManager: controllerName, force: 'true' },
+    contentType: 'application/apply-patch+yaml',
+    body: {
+      apiVersion: 'example.kcloud.io/v1alpha1',
+      kind: 'Note',
+      metadata: { name: 'a', namespace: 'ns' },
+      status,
+    },
+  };
+}
+
+function finalizerPatch(finalizers: string[], resourceVersion: string) {
+  return {
+    verb: 'PATCH',
+    path,
+    contentType: 'application/merge-patch+json',
+    body: { metadata: { finalizers, resourceVersion } },
+  };
+}
+
+/** Deletes the stored Note (it keeps our finalizer) and lets the cache see it. */
+async function startDeletion(s: Setup): Promise<void> {
+  await s.client.delete('ns', 'a');
+  s.syncCache();
+  s.clear();
+}
+
+describe('managedReconciler', () => {
+  it('on a new object: adds the finalizer, creates the backend resource, writes status once', async () => {
+    const s = setup();
+    s.api.seed(s.client, {
+      apiVersion: 'example.kcloud.io/v1alpha1',
+      kind: 'Note',
+      metadata: { namespace: 'ns', name: 'a' },
+      spec: { text: 'hello' },
+    });
+    s.syncCache();
+
+    expect(await s.run()).toBeUndefined();
+
+    expect(s.api.calls).toEqual([
+      finalizerPatch([finalizer], '1'),
+      statusApply({
+        path: '/notes/ns/a',
+        size: 5,
+        phase: 'Ready',
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'True',
+            reason: 'Available',
+            message: readyMessage,
+            observedGeneration: 1,
+            lastTransitionTime: t0,
+          },
+        ],
+        observedGeneration: 1,
+      }),
+    ]);
+    expect(s.backend.calls).toEqual(['observe', 'create', 'observe']);
+    expect(s.recorder.events).toEqual([
+      {
+        regarding: { kind: 'Note', namespace: 'ns', name: 'a' },
+        type: 'Normal',
+        reason: 'Created',
+        action: 'Create',
+        note: 'created the backend resource',
+      },
+    ]);
+    expect(s.stored().metadata.finalizers).toEqual([finalizer]);
+    expect(s.stored().status).toMatchObject({ phase: 'Ready', observedGeneration: 1, size: 5 });
+  });
+
+  it('makes no API write and records no event when nothing changed', async () => {
+    const s = await createdNote();
+    await s.clock.advance(60_000);
+    expect(await s.run()).toBeUndefined();
+    expect(s.api.calls).toEqual([]);
+    expect(s.recorder.events).toEqual([]);
+    expect(s.backend.calls).toEqual(['observe']);
+  });
+
+  it('updates the backend on a spec change and reports the new observedGeneration', async () => {
+    const s = await createdNote();
+    await s.client.patch('ns', 'a', 'merge', { spec: { text: 'hello, world' } });
+    s.syncCache();
+    s.clear();
+    await s.clock.advance(60_000);
+
+    expect(await s.run()).toBeUndefined();
+
+    expect(s.backend.calls).toEqual(['observe', 'update', 'observe']);
+    // Ready stayed True, so its lastTransitionTime is the first one.
+    expect(s.api.calls).toEqual([
+      statusApply({
+        path: '/notes/ns/a',
+        size: 12,
+        phase: 'Ready',
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'True',
+            reason: 'Available',
+            message: readyMessage,
+            observedGeneration: 2,
+            lastTransitionTime: t0,
+          },
+        ],
+        observedGeneration: 2,
+      }),
+    ]);
+    expect(s.recorder.summary()).toEqual(['Normal Updated']);
+    expect(s.stored().status?.observedGeneration).toBe(2);
+  });
+
+  it('reports a backend failure as Ready=False, keeps observedGeneration, and rethrows to retry', async () => {
+    const s = await createdNote();
+    await s.client.patch('ns', 'a', 'merge', { spec: { text: 'too long' } });
+    s.syncCache();
+    s.clear();
+    await s.clock.advance(60_000);
+    const quota = new ReconcileError('QuotaExceeded', 'the notes volume is full');
+    s.backend.failNext.set('update', quota);
+
+    await expect(s.run()).rejects.toBe(quota);
+
+    expect(s.backend.calls).toEqual(['observe', 'update']);
+    expect(s.api.calls).toEqual([
+      statusApply({
+        // The product fields stay as last observed.
+        path: '/notes/ns/a',
+        size: 5,
+        phase: 'Failed',
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'QuotaExceeded',
+            message: 'the notes volume is full',
+            observedGeneration: 2,
+            lastTransitionTime: '2026-01-01T00:01:00Z',
+          },
+        ],
+        observedGeneration: 1,
+      }),
+    ]);
+    expect(s.recorder.events).toEqual([
+      {
+        regarding: { kind: 'Note', namespace: 'ns', name: 'a' },
+        type: 'Warning',
+        reason: 'QuotaExceeded',
+        action: 'Reconcile',
+        note: 'the notes volume is full',
+      },
+    ]);
+  });
+
+  it('gives an unexplained failure the reason ReconcileError', async () => {
+    const s = setup();
+    s.api.seed(s.client, {
+      apiVersion: 'example.kcloud.io/v1alpha1',
+      kind: 'Note',
+      metadata: { namespace: 'ns', name: 'a' },
+      spec: { text: 'hello' },
+    });
+    s.syncCache();
+    s.backend.failNext.set('create', new Error('disk on fire'));
+
+    await expect(s.run()).rejects.toThrow('disk on fire');
+
+    expect(s.api.calls).toEqual([
+      finalizerPatch([finalizer], '1'),
+      statusApply({
+        phase: 'Failed',
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'ReconcileError',
+            message: 'disk on fire',
+            observedGeneration: 1,
+            lastTransitionTime: t0,
+          },
+        ],
+      }),
+    ]);
+    expect(s.recorder.summary()).toEqual(['Warning ReconcileError']);
+  });
+
+  it('does not rethrow a failure that retrying cannot fix', async () => {
+    const s = await createdNote();
+    await s.client.patch('ns', 'a', 'merge', { spec: { text: 'bad' } });
+    s.syncCache();
+    s.clear();
+    s.backend.failNext.set(
+      'update',
+      new ReconcileError('InvalidText', 'the text is not allowed', { retry: false }),
+    );
+
+    expect(await s.run()).toBeUndefined();
+
+    expect(s.api.writes()).toHaveLength(1);
+    expect(s.stored().status).toMatchObject({
+      phase: 'Failed',
+      observedGeneration: 1,
+      conditions: [{ type: 'Ready', status: 'False', reason: 'InvalidText' }],
+    });
+    expect(s.recorder.summary()).toEqual(['Warning InvalidText']);
+  });
+
+  it('on deletion with policy Delete: deletes the backend resource, then drops the finalizer', async () => {
+    const s = await createdNote();
+    await startDeletion(s);
+    const resourceVersion = s.stored().metadata.resourceVersion ?? '';
+
+    expect(await s.run()).toBeUndefined();
+
+    expect(s.backend.calls).toEqual(['observe', 'delete', 'observe']);
+    expect(s.backend.texts.size).toBe(0);
+    expect(s.api.calls).toEqual([finalizerPatch([], resourceVersion)]);
+    expect(s.recorder.summary()).toEqual(['Normal Deleted']);
+    expect(s.api.peek(s.client, 'ns', 'a')).toBeUndefined();
+  });
+
+  it('on deletion with policy Retain: keeps the backend resource and drops the finalizer', async () => {
+    const s = await createdNote({ text: 'hello', deletionPolicy: 'Retain' });
+    await startDeletion(s);
+    const resourceVersion = s.stored().metadata.resourceVersion ?? '';
+
+    expect(await s.run()).toBeUndefined();
+
+    expect(s.backend.calls).toEqual([]);
+    expect(s.backend.texts.get('ns/a')).toBe('hello');
+    expect(s.api.calls).toEqual([finalizerPatch([], resourceVersion)]);
+    expect(s.recorder.events).toEqual([
+      {
+        regarding: { kind: 'Note', namespace: 'ns', name: 'a' },
+        type: 'Normal',
+        reason: 'Retained',
+        action: 'Delete',
+        note: 'kept the backend resource (deletionPolicy Retain)',
+      },
+    ]);
+    expect(s.api.peek(s.client, 'ns', 'a')).toBeUndefined();
+  });
+
+  it('keeps the finalizer and looks again later while the backend resource still exists', async () => {
+    const s = await createdNote();
+    await startDeletion(s);
+    s.backend.deleteDoesNotRemove = true;
+
+    expect(await s.run()).toEqual({ requeueAfter: 1_000 });
+
+    expect(s.backend.calls).toEqual(['observe', 'delete', 'observe']);
+    expect(s.api.calls).toEqual([]);
+    expect(s.recorder.events).toEqual([]);
+    expect(s.stored().metadata.finalizers).toEqual([finalizer]);
+  });
+
+  it('propagates a 409 on the finalizer patch from a stale copy, touching nothing else', async () => {
+    const s = setup();
+    s.api.seed(s.client, {
+      apiVersion: 'example.kcloud.io/v1alpha1',
+      kind: 'Note',
+      metadata: { namespace: 'ns', name: 'a' },
+      spec: { text: 'hello' },
+    });
+    s.syncCache();
+    // Someone else writes; the cache has not seen it yet.
+    await s.client.patch('ns', 'a', 'merge', { metadata: { labels: { team: 'x' } } });
+    s.clear();
+
+    const err = await s.run().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+    expect(isApiError(err, 409)).toBe(true);
+    expect(isConflict(err)).toBe(true);
+    expect(s.api.calls).toEqual([finalizerPatch([finalizer], '1')]);
+    expect(s.backend.calls).toEqual([]);
+    expect(s.recorder.events).toEqual([]);
+    expect(s.stored().metadata.finalizers).toBeUndefined();
+  });
+
+  it('propagates a 409 the API server answers to the finalizer patch', async () => {
+    const s = setup();
+    s.api.seed(s.client, {
+      apiVersion: 'example.kcloud.io/v1alpha1',
+      kind: 'Note',
+      metadata: { namespace: 'ns', name: 'a' },
+      spec: { text: 'hello' },
+    });
+    s.syncCache();
+    s.api.failNext({ verb: 'PATCH', path }, { code: 409, reason: 'Conflict' });
+
+    const err = await s.run().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+    expect(isApiError(err, 409)).toBe(true);
+    expect(s.api.calls).toHaveLength(1);
+    expect(s.backend.calls).toEqual([]);
+  });
+});
