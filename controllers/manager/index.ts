@@ -1,1 +1,7 @@
 export { Manager, type LeaderElectionOptions, type ManagerOptions } from './manager.ts';
+export {
+  managerEventRules,
+  managerLeaderElectionRules,
+  reconcilerRules,
+  type PolicyRule,
+} from './rbac.ts';

@@ -1,5 +1,5 @@
-import type { Manager } from '../../controllers/manager/index.ts';
-import { addNoteController } from '../example/index.ts';
+import { reconcilerRules, type Manager, type PolicyRule } from '../../controllers/manager/index.ts';
+import { addNoteController, Note } from '../example/index.ts';
 
 export interface OperatorConfig {
   /** The example operator's file root. */
@@ -10,6 +10,8 @@ export interface Operator {
   name: string;
   /** Hosted only when named in --operators, never by "all". */
   testOnly?: boolean;
+  /** The RBAC rules the operator needs, beyond the manager's own (docs/rbac.md lists them). */
+  rbac: PolicyRule[];
   register(mgr: Manager, config: OperatorConfig): void;
 }
 
@@ -18,6 +20,7 @@ export const operators: readonly Operator[] = [
   {
     name: 'example',
     testOnly: true,
+    rbac: reconcilerRules(Note.group, [Note.plural]),
     register: (mgr, config) => {
       addNoteController(mgr, { notesDir: config.notesDir });
     },

@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { repoRoot } from '../../hack/cluster/index.ts';
+import { rbacEntries, renderRbacTable } from './rbac.ts';
+
+describe('RBAC of kcloud-manager', () => {
+  it('is documented in docs/rbac.md exactly as the code asks for it', () => {
+    const doc = readFileSync(path.join(repoRoot, 'docs/rbac.md'), 'utf8');
+    const table = /<!-- prettier-ignore-start -->\n([\s\S]*?)\n<!-- prettier-ignore-end -->/.exec(
+      doc,
+    )?.[1];
+    expect(table).toBeDefined();
+    // On failure: node operators/manager/rbac.ts prints the table to paste into docs/rbac.md.
+    expect(table).toBe(renderRbacTable());
+  });
+
+  it('never asks for secrets, deletion, wildcards or RBAC objects', () => {
+    for (const entry of rbacEntries()) {
+      for (const rule of entry.rules) {
+        expect(rule.resources).not.toContain('secrets');
+        expect(rule.resources).not.toContain('*');
+        expect(rule.verbs).not.toContain('*');
+        expect(rule.verbs).not.toContain('delete');
+        expect(rule.apiGroups).not.toContain('rbac.authorization.k8s.io');
+      }
+    }
+  });
+});

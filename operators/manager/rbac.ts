@@ -1,0 +1,54 @@
+// The RBAC each part of kcloud-manager needs, from the rules in code: `node
+// operators/manager/rbac.ts` prints the table that docs/rbac.md carries (a unit test keeps the
+// two equal).
+import { fileURLToPath } from 'node:url';
+import {
+  managerEventRules,
+  managerLeaderElectionRules,
+  type PolicyRule,
+} from '../../controllers/manager/index.ts';
+import { operators } from './operators.ts';
+
+export interface RbacEntry {
+  component: string;
+  scope: string;
+  rules: PolicyRule[];
+}
+
+export function rbacEntries(): RbacEntry[] {
+  return [
+    {
+      component: 'kcloud-manager (leader election)',
+      scope: 'Role in the leader-election namespace',
+      rules: managerLeaderElectionRules,
+    },
+    {
+      component: 'kcloud-manager (events)',
+      scope: 'ClusterRole, or Role per watched namespace',
+      rules: managerEventRules,
+    },
+    ...operators.map((op) => ({
+      component: `operator ${op.name}${op.testOnly ? ' (test only)' : ''}`,
+      scope: 'ClusterRole, or Role per watched namespace',
+      rules: op.rbac,
+    })),
+  ];
+}
+
+export function renderRbacTable(entries: RbacEntry[] = rbacEntries()): string {
+  const rows = entries.flatMap((e) =>
+    e.rules.map(
+      (r) =>
+        `| ${e.component} | ${r.apiGroups.map((g) => `\`${g || 'core'}\``).join(', ')} | ${r.resources.map((x) => `\`${x}\``).join(', ')} | ${r.verbs.join(', ')} | ${e.scope} |`,
+    ),
+  );
+  return [
+    '| component | API groups | resources | verbs | granted by |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  console.log(renderRbacTable());
+}
