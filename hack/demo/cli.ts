@@ -58,7 +58,7 @@ async function demo(): Promise<void> {
   } else throw new Error(`kubectl get kcloud failed: ${got.stderr}`);
 
   const lease = await kubectl(cfg, ['get', 'leases', '-n', 'kcloud-system']);
-  log('== host heartbeats (kubectl get leases -n kcloud-system)');
+  log('== leases in kcloud-system: host heartbeats and the manager leader');
   process.stdout.write(lease.stdout);
 
   log(`
