@@ -1,4 +1,11 @@
-export { useTestCluster, TestCluster, statusCode, statusMessage, type ObjectRef } from './kube.ts';
+export {
+  rejection,
+  statusCode,
+  statusMessage,
+  TestCluster,
+  useTestCluster,
+  type ObjectRef,
+} from './kube.ts';
 export { applyYaml, parseYaml, serverSideApply } from './apply.ts';
 export { applyCrds, readYamlFile } from './crds.ts';
 export { waitFor, type WaitOptions } from './wait.ts';

@@ -196,3 +196,19 @@ function safeJson(text: string): unknown {
     return text;
   }
 }
+
+/**
+ * Awaits a call that the API server must refuse and returns its status code and own message;
+ * fails the test if the call succeeded.
+ */
+export async function rejection(
+  call: Promise<unknown>,
+): Promise<{ code: number | undefined; message: string }> {
+  const err = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (err === undefined)
+    throw new Error('the API server accepted an object it should have rejected');
+  return { code: statusCode(err), message: statusMessage(err) };
+}

@@ -8,8 +8,8 @@ import { Note, type NoteObject } from '../../../operators/example/api/index.ts';
 import {
   applyCrds,
   readYamlFile,
+  rejection,
   statusCode,
-  statusMessage,
   useTestCluster,
   waitFor,
 } from '../../harness/index.ts';
@@ -48,16 +48,6 @@ const api = () => ({
   plural: Note.resource.plural,
   namespace: cluster.namespace,
 });
-
-async function rejection(p: Promise<unknown>): Promise<{ code?: number; message: string }> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (err === undefined)
-    throw new Error('the API server accepted an object it should have rejected');
-  return { code: statusCode(err), message: statusMessage(err) };
-}
 
 // The server's decision on an object, in a dry run with strict field validation (kubectl's
 // default), so that nothing is stored. Accepted: true; rejected as invalid: false.

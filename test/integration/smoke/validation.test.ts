@@ -1,7 +1,7 @@
 // Bad objects are rejected by the API server itself, with its own messages: structural schema
 // bounds, required fields, CEL rules and a CEL transition rule for an immutable field.
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { statusCode, statusMessage, useTestCluster } from '../../harness/index.ts';
+import { rejection, useTestCluster } from '../../harness/index.ts';
 import { installWidgetCrd, widget, widgetGroup, type Widget } from './widgets.ts';
 
 const cluster = useTestCluster('smoke-valid');
@@ -9,18 +9,6 @@ const cluster = useTestCluster('smoke-valid');
 beforeAll(async () => {
   await installWidgetCrd(cluster);
 });
-
-async function rejection(
-  p: Promise<unknown>,
-): Promise<{ code: number | undefined; message: string }> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (err === undefined)
-    throw new Error('the API server accepted an object it should have rejected');
-  return { code: statusCode(err), message: statusMessage(err) };
-}
 
 describe('validation by the API server', () => {
   it('rejects a value outside the schema bounds', async () => {
