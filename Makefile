@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/.local/node/bin:$(CURDIR)/.local/bin:$(PATH)
 JEST := node --experimental-vm-modules --disable-warning=ExperimentalWarning node_modules/jest/bin/jest.js
 
 .PHONY: all setup build generate typecheck lint format format-check test test-unit \
-	test-integration demo up down status purge clean
+	test-integration demo up down status purge clean bench
 
 all: build
 
@@ -65,6 +65,10 @@ status:
 ## purge: stop everything and delete the local cluster's data
 purge: down
 	@node hack/cluster/cli.ts purge
+
+## bench: benchmarks against a private control plane; results in docs/benchmarks.md
+bench: setup
+	node --expose-gc bench/runtime/main.ts
 
 clean: purge
 	rm -rf dist .local/test-runs

@@ -25,6 +25,7 @@ export default {
         '<rootDir>/agent',
         '<rootDir>/hack',
         '<rootDir>/test/harness',
+        '<rootDir>/bench',
       ],
       testMatch: ['**/*.test.ts'],
     },

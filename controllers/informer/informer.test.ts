@@ -1,16 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { FakeClock, flushPromises } from '../clock/index.ts';
-import {
-  ApiError,
-  type KubeObject,
-  type ListOptions,
-  type ObjectList,
-  type WatchEvent,
-  type WatchOptions,
-} from '../kube/index.ts';
+import { ApiError, type KubeObject, type ObjectList } from '../kube/index.ts';
 import { createLogger } from '../logging/logger.ts';
+import { FakeListerWatcher, listPage } from '../testing/index.ts';
 import { Backoff } from './backoff.ts';
-import { Informer, type ListerWatcher } from './informer.ts';
+import { Informer } from './informer.ts';
 
 const log = createLogger('test', 'error');
 
@@ -21,80 +15,13 @@ function obj(name: string, rv: string, extra: Record<string, unknown> = {}): Kub
   };
 }
 
-/** A watch stream the test feeds by hand. */
-class Stream {
-  private queue: (WatchEvent<KubeObject> | Error | 'end')[] = [];
-  private wake: (() => void) | undefined;
-  readonly opts: WatchOptions;
-
-  constructor(opts: WatchOptions) {
-    this.opts = opts;
-  }
-
-  push(item: WatchEvent<KubeObject> | Error | 'end'): void {
-    this.queue.push(item);
-    this.wake?.();
-  }
-
-  async *events(): AsyncGenerator<WatchEvent<KubeObject>> {
-    for (;;) {
-      const item = this.queue.shift();
-      if (item === undefined) {
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          this.opts.signal?.addEventListener('abort', () => {
-            resolve();
-          });
-        });
-        if (this.opts.signal?.aborted) throw this.opts.signal.reason as Error;
-        continue;
-      }
-      if (item === 'end') return;
-      if (item instanceof Error) throw item;
-      yield item;
-    }
-  }
-}
-
-/** Lists from a scripted sequence of pages; each watch call opens a new Stream. */
-class FakeServer implements ListerWatcher<KubeObject> {
-  pages: ObjectList<KubeObject>[][] = [];
-  listCalls: ListOptions[] = [];
-  streams: Stream[] = [];
-  private listRound = -1;
-
-  list(opts: ListOptions): Promise<ObjectList<KubeObject>> {
-    this.listCalls.push(opts);
-    if (!opts.continue) this.listRound++;
-    const round = this.pages[Math.min(this.listRound, this.pages.length - 1)] ?? [];
-    const i = opts.continue ? Number(opts.continue) : 0;
-    const page = round[i];
-    if (!page) return Promise.reject(new Error('no such page'));
-    return Promise.resolve(page);
-  }
-
-  watch(opts: WatchOptions): AsyncIterable<WatchEvent<KubeObject>> {
-    const s = new Stream(opts);
-    this.streams.push(s);
-    return s.events();
-  }
-
-  get last(): Stream {
-    const s = this.streams.at(-1);
-    if (!s) throw new Error('no watch opened');
-    return s;
-  }
-}
-
-function page(items: KubeObject[], rv: string, cont?: string): ObjectList<KubeObject> {
-  return { metadata: { resourceVersion: rv, ...(cont ? { continue: cont } : {}) }, items };
-}
+const page = listPage<KubeObject>;
 
 function setup(
   pages: ObjectList<KubeObject>[][],
   extra: Partial<ConstructorParameters<typeof Informer>[0]> = {},
 ) {
-  const server = new FakeServer();
+  const server = new FakeListerWatcher<KubeObject>();
   server.pages = pages;
   const clock = new FakeClock(0);
   const seen: string[] = [];
@@ -104,6 +31,7 @@ function setup(
     pageSize: 2,
     clock,
     log,
+    initialList: 'paginated',
     backoff: new Backoff(800, 30_000, () => 0),
     watchTimeoutSeconds: () => 300,
     silenceTimeoutMs: 10_000,
@@ -260,5 +188,59 @@ describe('Informer', () => {
     informer.addHandler({ onAdd: (o) => late.push(o.metadata.name ?? '') });
     expect(late).toEqual(['a']);
     await stop();
+  });
+
+  it('falls back to paginated lists when the server ignores sendInitialEvents', async () => {
+    const { server, informer, seen, stop, clock } = setup([[page([obj('a', '1')], '5')]], {
+      initialList: 'streaming',
+    });
+    await clock.advance(0);
+    expect(server.last.opts.sendInitialEvents).toBe(true);
+    // An old server starts a plain watch "from now": no initial events, a plain bookmark.
+    server.last.push({ type: 'BOOKMARK', object: obj('', '7') });
+    await informer.waitForSync();
+    await flushPromises();
+    expect(server.listCalls).toHaveLength(1);
+    expect(server.last.opts.sendInitialEvents).toBeUndefined();
+    expect(server.last.opts.resourceVersion).toBe('5');
+    expect(seen).toEqual(['add a@1']);
+    await stop();
+  });
+
+  it('falls back to paginated lists when the server refuses a streaming list', async () => {
+    const { server, informer, stop, clock } = setup([[page([obj('a', '1')], '5')]], {
+      initialList: 'streaming',
+    });
+    await clock.advance(0);
+    server.last.push(
+      new ApiError(422, { reason: 'Invalid', message: 'sendInitialEvents is forbidden' }, 'watch'),
+    );
+    await informer.waitForSync();
+    expect(informer.cache.size).toBe(1);
+    await stop();
+  });
+
+  it('stops at once when told to stop between the list and the watch', async () => {
+    const server = new FakeListerWatcher<KubeObject>();
+    server.pages = [[page([obj('a', '1')], '5')]];
+    const ac = new AbortController();
+    const informer = new Informer<KubeObject>({
+      name: 'things',
+      client: {
+        list: async (o) => {
+          const p = await server.list(o);
+          ac.abort(new Error('stop now'));
+          return p;
+        },
+        watch: (o) => server.watch(o),
+      },
+      initialList: 'paginated',
+      clock: new FakeClock(0),
+      log,
+    });
+    // Resolves only if the watch notices the abort that came before it started.
+    await informer.run(ac.signal);
+    expect(server.streams).toHaveLength(1);
+    expect(server.last.opts.signal?.aborted).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import { realClock, type Clock } from '../clock/index.ts';
 import {
   ApiError,
+  isApiError,
   isGone,
   objectKey,
   type KubeObject,
@@ -38,8 +39,10 @@ export interface InformerOptions<T extends KubeObject> {
   /** Objects per list page, so 30,000 objects never arrive as one response. */
   pageSize?: number;
   /**
+   * 'streaming' (default; measured faster on our API server, see docs/benchmarks.md): one
+   * watch with sendInitialEvents=true that starts with the current state and ends it with a
+   * bookmark. A server that cannot stream is detected and the informer falls back to
    * 'paginated': list (in pages) then watch from the list's resourceVersion.
-   * 'streaming': one watch with sendInitialEvents=true that starts with the current state.
    */
   initialList?: InitialList;
   /** The server ends each watch after this many seconds; we then resume from the last RV. */
@@ -66,6 +69,13 @@ export interface InformerStats {
 }
 
 const initialEventsEnd = 'k8s.io/initial-events-end';
+
+/** The server does not support streaming lists (older, or the WatchList feature is off). */
+class StreamingListUnsupported extends Error {
+  constructor(why: string) {
+    super(`streaming initial list not supported by the server: ${why}`);
+  }
+}
 
 class WatchSilent extends Error {
   constructor(ms: number) {
@@ -106,8 +116,10 @@ export class Informer<T extends KubeObject> {
   private synced = false;
   private syncWaiters: (() => void)[] = [];
   private resourceVersion = '';
+  private initialList: InitialList;
 
   constructor(opts: InformerOptions<T>) {
+    this.initialList = opts.initialList ?? 'streaming';
     this.opts = opts;
     this.cache = new Cache<T>(opts.indexers);
     this.clock = opts.clock ?? realClock;
@@ -155,7 +167,7 @@ export class Informer<T extends KubeObject> {
     while (!signal.aborted) {
       const started = this.clock.now();
       try {
-        if (this.opts.initialList === 'streaming' && needList) {
+        if (this.initialList === 'streaming' && needList) {
           await this.watch(signal, true);
         } else {
           if (needList) await this.listAll(signal);
@@ -168,6 +180,11 @@ export class Informer<T extends KubeObject> {
       } catch (err) {
         // The loop condition was checked before the awaits above; the signal may have fired since.
         if (isAborted(signal)) break;
+        if (err instanceof StreamingListUnsupported) {
+          this.initialList = 'paginated';
+          log.info('falling back to paginated lists', { informer: this.name, reason: err.message });
+          continue;
+        }
         if (isGone(err)) {
           // Our resourceVersion is older than the server keeps: only a fresh list can tell
           // what changed meanwhile.
@@ -242,6 +259,8 @@ export class Informer<T extends KubeObject> {
       stream.abort(signal.reason);
     };
     signal.addEventListener('abort', onAbort, { once: true });
+    // The signal may have fired before the listener was added (e.g. right after the list).
+    if (signal.aborted) stream.abort(signal.reason);
     const state = { silent: false };
     let timer = this.clock.setTimer(() => undefined, 0);
     const arm = () => {
@@ -275,6 +294,17 @@ export class Informer<T extends KubeObject> {
           const status = ev.object as unknown as Status;
           throw new ApiError(status.code ?? 500, status, `watch ${this.name}`);
         }
+        if (
+          fresh &&
+          !this.synced &&
+          ev.type === 'BOOKMARK' &&
+          ev.object.metadata.annotations?.[initialEventsEnd] !== 'true'
+        ) {
+          // A server that ignored sendInitialEvents sends plain bookmarks and no end marker.
+          throw new StreamingListUnsupported(
+            'a bookmark arrived without the initial-events-end marker',
+          );
+        }
         const rv = ev.object.metadata.resourceVersion;
         if (ev.type === 'BOOKMARK') {
           if (rv) this.resourceVersion = rv;
@@ -291,8 +321,14 @@ export class Informer<T extends KubeObject> {
         }
         if (rv) this.resourceVersion = rv;
       }
+      if (fresh && !this.synced && !signal.aborted) {
+        throw new StreamingListUnsupported('the watch ended before the initial events did');
+      }
     } catch (err) {
       if (state.silent) throw new WatchSilent(silenceMs);
+      if (fresh && !this.synced && isApiError(err) && (err.status === 400 || err.status === 422)) {
+        throw new StreamingListUnsupported(err.message);
+      }
       throw err;
     } finally {
       timer.cancel();

@@ -44,6 +44,7 @@ async function start(opts: StartOptions = {}) {
   const informer = new Informer<Thing>({
     name: 'things',
     client: server,
+    initialList: 'paginated',
     clock,
     log,
     backoff: new Backoff(800, 30_000, () => 0),

@@ -30,6 +30,8 @@ export class FakeWatchStream<T extends KubeObject> {
     for (;;) {
       const item = this.queue.shift();
       if (item === undefined) {
+        // Like a real request: an aborted signal ends the stream, even one aborted before.
+        if (signal?.aborted) throw signal.reason as Error;
         await new Promise<void>((resolve) => {
           this.wake = resolve;
           signal?.addEventListener(

@@ -5,7 +5,7 @@
 //                  [--leader-elect=true] [--leader-election-namespace=kcloud-system]
 //                  [--leader-election-id=kcloud-manager] [--identity=NAME]
 //                  [--lease-duration=15s] [--renew-deadline=10s] [--retry-period=2s]
-//                  [--initial-list=paginated|streaming] [--notes-dir=DIR] [--log-level=info]
+//                  [--initial-list=streaming|paginated] [--notes-dir=DIR] [--log-level=info]
 //
 // Exit codes: 0 after SIGTERM/SIGINT (leadership released at once), 1 on a startup error or
 // when leadership is lost (a restart begins again from a clean state).
@@ -43,7 +43,7 @@ async function main(): Promise<number> {
       'lease-duration': { type: 'string', default: '15s' },
       'renew-deadline': { type: 'string', default: '10s' },
       'retry-period': { type: 'string', default: '2s' },
-      'initial-list': { type: 'string', default: 'paginated' },
+      'initial-list': { type: 'string', default: 'streaming' },
       'notes-dir': { type: 'string', default: path.resolve('.local/notes') },
       'log-level': { type: 'string', default: 'info' },
     },

@@ -8,7 +8,6 @@ import type { NoteObject } from '../api/index.ts';
 import { NoteFiles } from './note-files.ts';
 
 let root = '';
-const signal = new AbortController().signal;
 
 function note(name: string, uid: string, text: string, fileName?: string): NoteObject {
   return {
@@ -31,9 +30,9 @@ describe('NoteFiles', () => {
   it('creates, observes, updates and deletes a note file, owner record included', async () => {
     const files = new NoteFiles(root);
     const a = note('a', 'uid-a', 'hello');
-    expect(await files.observe(a, signal)).toEqual({ exists: false, upToDate: false });
-    await files.create(a, signal);
-    const seen = await files.observe(a, signal);
+    expect(await files.observe(a)).toEqual({ exists: false, upToDate: false });
+    await files.create(a);
+    const seen = await files.observe(a);
     expect(seen).toEqual({
       exists: true,
       upToDate: true,
@@ -44,25 +43,25 @@ describe('NoteFiles', () => {
       },
     });
     const changed = note('a', 'uid-a', 'hello there');
-    expect((await files.observe(changed, signal)).upToDate).toBe(false);
-    await files.update(changed, await files.observe(changed, signal), signal);
+    expect((await files.observe(changed)).upToDate).toBe(false);
+    await files.update(changed);
     expect(await readFile(path.join(root, 'ns', 'a'), 'utf8')).toBe('hello there');
     // No temporary file is left behind by the write.
     expect((await readdir(path.join(root, 'ns'))).sort()).toEqual(['.a.owner', 'a']);
-    await files.delete(changed, signal);
-    await files.delete(changed, signal);
+    await files.delete(changed);
+    await files.delete(changed);
     expect(await readdir(path.join(root, 'ns'))).toEqual([]);
   });
 
   it('treats a file another note owns as absent, refuses to write it and never deletes it', async () => {
     const files = new NoteFiles(root);
-    await files.create(note('first', 'uid-1', 'mine'), signal);
+    await files.create(note('first', 'uid-1', 'mine'));
     const intruder = note('second', 'uid-2', 'theirs', 'first');
-    expect(await files.observe(intruder, signal)).toEqual({ exists: false, upToDate: false });
-    const err = await files.create(intruder, signal).catch((e: unknown) => e);
+    expect(await files.observe(intruder)).toEqual({ exists: false, upToDate: false });
+    const err = await files.create(intruder).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ReconcileError);
     expect(err).toMatchObject({ reason: 'FileInUse', retry: false });
-    await files.delete(intruder, signal);
+    await files.delete(intruder);
     expect(await readFile(path.join(root, 'ns', 'first'), 'utf8')).toBe('mine');
     expect(existsSync(path.join(root, 'ns', '.first.owner'))).toBe(true);
   });

@@ -1,0 +1,34 @@
+import { describe, expect, it } from '@jest/globals';
+import { FakeClock } from '../../controllers/clock/index.ts';
+import { until } from './until.ts';
+
+describe('until', () => {
+  it('polls until the probe holds', async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    const done = until(() => ++calls === 3, { clock, timeoutMs: 1000, what: 'x', intervalMs: 10 });
+    for (let i = 0; i < 3; i++) await clock.advance(10);
+    await done;
+    expect(calls).toBe(3);
+  });
+
+  it('fails naming what it waited for once the deadline passes', async () => {
+    const clock = new FakeClock();
+    const done = until(() => false, { clock, timeoutMs: 100, what: 'the cache', intervalMs: 50 });
+    const failed = expect(done).rejects.toThrow('timed out after 0.1 s waiting for the cache');
+    for (let i = 0; i < 4; i++) await clock.advance(50);
+    await failed;
+  });
+
+  it('passes a probe failure on', async () => {
+    const clock = new FakeClock();
+    await expect(
+      until(
+        () => {
+          throw new Error('stalled');
+        },
+        { clock, timeoutMs: 100, what: 'x' },
+      ),
+    ).rejects.toThrow('stalled');
+  });
+});
