@@ -2,7 +2,8 @@
 // test-only kinds to test/crds/ (installed only by the integration tests).
 import type { KindInfo } from '../controllers/api/index.ts';
 import { Note } from './example/api/index.ts';
+import { vpcKinds } from './vpc/api/index.ts';
 
-export const productKinds: readonly KindInfo[] = [];
+export const productKinds: readonly KindInfo[] = [...vpcKinds];
 
 export const testKinds: readonly KindInfo[] = [Note];

@@ -1,0 +1,44 @@
+export {
+  NetworkACL,
+  type NetworkACLObject,
+  type NetworkACLSpec,
+  type NetworkACLStatus,
+} from './network-acl.ts';
+export {
+  NetworkInterface,
+  type NetworkInterfaceObject,
+  type NetworkInterfaceSpec,
+  type NetworkInterfaceStatus,
+} from './network-interface.ts';
+export {
+  RouteTable,
+  type RouteTableObject,
+  type RouteTableSpec,
+  type RouteTableStatus,
+} from './route-table.ts';
+export {
+  SecurityGroup,
+  type SecurityGroupObject,
+  type SecurityGroupRule,
+  type SecurityGroupSpec,
+  type SecurityGroupStatus,
+} from './security-group.ts';
+export { Subnet, type SubnetObject, type SubnetSpec, type SubnetStatus } from './subnet.ts';
+export { VPC, type VPCObject, type VPCSpec, type VPCStatus } from './vpc.ts';
+
+import { NetworkACL } from './network-acl.ts';
+import { NetworkInterface } from './network-interface.ts';
+import { RouteTable } from './route-table.ts';
+import { SecurityGroup } from './security-group.ts';
+import { Subnet } from './subnet.ts';
+import { VPC } from './vpc.ts';
+
+/** Every kind of the VPC product, for the CRD generator and RBAC. */
+export const vpcKinds = [
+  VPC,
+  Subnet,
+  NetworkInterface,
+  SecurityGroup,
+  NetworkACL,
+  RouteTable,
+] as const;

@@ -1,0 +1,113 @@
+// SecurityGroup: stateful filtering for the NetworkInterfaces that name it; one OVN port group
+// with its ACLs, so rules do not multiply by the number of interfaces.
+import Type from 'typebox';
+import {
+  Conditions,
+  ObservedGeneration,
+  Phase,
+  defineKind,
+  phaseColumn,
+  readyColumn,
+  type ObjectOf,
+  type SpecOf,
+  type StatusOf,
+} from '../../../controllers/api/index.ts';
+import { AnyIPv4CIDR, Ref } from './network-schema.ts';
+import { Action, Direction, Ports, Protocol, protocolRules } from './traffic-schema.ts';
+
+const Rule = Type.Object(
+  {
+    name: Type.String({
+      description: 'A name for the rule, unique in the group.',
+      pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$',
+    }),
+    direction: Direction(),
+    protocol: Protocol(),
+    ports: Type.Optional(Ports()),
+    remoteCIDR: Type.Optional(
+      AnyIPv4CIDR('The peer addresses the rule matches, e.g. 0.0.0.0/0 for anywhere.'),
+    ),
+    remoteSecurityGroupRef: Type.Optional(
+      Ref('SecurityGroup', 'The peers the rule matches: every interface in this SecurityGroup.'),
+    ),
+    action: Type.Optional(Action('Allow or Deny matching traffic. Default Allow.')),
+    priority: Type.Optional(
+      Type.Integer({
+        description:
+          'Where rules overlap, the higher priority wins; at equal priority Deny wins. 1 to 1000, default 100.',
+        minimum: 1,
+        maximum: 1000,
+        default: 100,
+      }),
+    ),
+  },
+  {
+    description: 'One rule of a SecurityGroup.',
+    'x-kubernetes-validations': [
+      ...protocolRules,
+      {
+        rule: 'has(self.remoteCIDR) != has(self.remoteSecurityGroupRef)',
+        message: 'set exactly one of remoteCIDR and remoteSecurityGroupRef',
+      },
+    ],
+  },
+);
+
+export const SecurityGroup = defineKind({
+  group: 'vpc.kcloud.io',
+  version: 'v1alpha1',
+  kind: 'SecurityGroup',
+  plural: 'securitygroups',
+  shortNames: ['sg'],
+  scope: 'Namespaced',
+  description:
+    'SecurityGroup is a stateful firewall for the NetworkInterfaces that name it: replies to allowed traffic are always let through. By default inbound traffic is denied except from members of the same group, and outbound traffic is allowed. Rule changes apply at once to every member.',
+  spec: Type.Object(
+    {
+      rules: Type.Optional(
+        Type.Array(Rule, {
+          description: 'The rules, in addition to the defaults.',
+          maxItems: 200,
+          'x-kubernetes-list-type': 'map',
+          'x-kubernetes-list-map-keys': ['name'],
+        }),
+      ),
+    },
+    { description: 'SecurityGroupSpec is the desired state of a SecurityGroup.' },
+  ),
+  status: Type.Object(
+    {
+      phase: Type.Optional(Phase(['Pending', 'Ready', 'Failed', 'Deleting'])),
+      observedGeneration: Type.Optional(ObservedGeneration()),
+      portGroupName: Type.Optional(
+        Type.String({ description: 'Name of the OVN port group that implements the group.' }),
+      ),
+      members: Type.Optional(
+        Type.Integer({
+          description: 'Number of NetworkInterfaces in the group.',
+          minimum: 0,
+          maximum: 1000000,
+        }),
+      ),
+      conditions: Type.Optional(Conditions()),
+    },
+    { description: 'SecurityGroupStatus is the observed state of a SecurityGroup.' },
+  ),
+  printerColumns: [
+    { name: 'Rules', type: 'string', jsonPath: '.spec.rules[*].name', description: 'The rules.' },
+    {
+      name: 'Members',
+      type: 'integer',
+      jsonPath: '.status.members',
+      description: 'Interfaces in the group.',
+    },
+    phaseColumn(),
+    readyColumn(),
+  ],
+  source: import.meta.url,
+});
+
+export type SecurityGroupSpec = SpecOf<typeof SecurityGroup>;
+export type SecurityGroupStatus = StatusOf<typeof SecurityGroup>;
+export type SecurityGroupObject = ObjectOf<typeof SecurityGroup>;
+export type SecurityGroupRule = NonNullable<SecurityGroupSpec['rules']>[number];
