@@ -1,0 +1,18 @@
+export {
+  desiredInterfacePort,
+  desiredRouter,
+  desiredSubnet,
+  type Desired,
+  type DesiredSubnet,
+  type InterfaceInput,
+  type SubnetInput,
+} from './desired.ts';
+export { derivedMac, names, ownerIds, ownerKeys, ownerOf, type Owner } from './ownership.ts';
+export {
+  aclPriority,
+  allInterfacesGroup,
+  baselineACLs,
+  securityGroupACLs,
+  type DesiredACL,
+  type GroupResolver,
+} from './security-groups.ts';

@@ -1,0 +1,108 @@
+// SecurityGroup rules as OVN ACLs on port groups. One port group per SecurityGroup holds its
+// members' ports, so a rule is one ACL whatever the number of members, and a membership change
+// is one port-group update.
+//
+// Priorities (OVN evaluates the highest matching ACL first):
+//   1000        baseline on every kcloud interface (port group `kcloud_interfaces`): outbound
+//               allowed, inbound dropped. Stateful: replies to allowed traffic always pass.
+//   2001        each group's default: inbound from members of the same group allowed.
+//   2002–4001   the group's rules: 2000 + 2 × priority, +1 for Deny, so a higher priority wins
+//               and at equal priority Deny wins.
+import type { ACL } from '../../../controllers/ovsdb/nb/tables.ts';
+import type { SecurityGroupRule } from '../api/index.ts';
+import type { Desired } from './desired.ts';
+import { names, ownerIds, type Owner } from './ownership.ts';
+
+export const allInterfacesGroup = 'kcloud_interfaces';
+
+export type DesiredACL = Desired<ACL> & Pick<ACL, 'priority' | 'direction' | 'match' | 'action'>;
+
+export const aclPriority = {
+  baseline: 1000,
+  sameGroup: 2001,
+  rule: (priority: number, action: 'Allow' | 'Deny') =>
+    2000 + 2 * priority + (action === 'Deny' ? 1 : 0),
+};
+
+/** The baseline every interface gets, in or out of any SecurityGroup. */
+export function baselineACLs(): DesiredACL[] {
+  const ids = { 'kcloud.io/acl': 'baseline' };
+  return [
+    {
+      name: 'kcloud-egress-allow',
+      priority: aclPriority.baseline,
+      direction: 'from-lport',
+      match: `inport == @${allInterfacesGroup} && ip4`,
+      action: 'allow-related',
+      external_ids: ids,
+    },
+    {
+      name: 'kcloud-ingress-deny',
+      priority: aclPriority.baseline,
+      direction: 'to-lport',
+      match: `outport == @${allInterfacesGroup} && ip4`,
+      action: 'drop',
+      external_ids: ids,
+    },
+  ];
+}
+
+/** Resolves a remote SecurityGroup reference to the UID of that group. */
+export type GroupResolver = (name: string) => string | undefined;
+
+function trafficMatch(rule: SecurityGroupRule): string {
+  const field = rule.protocol === 'TCP' ? 'tcp' : rule.protocol === 'UDP' ? 'udp' : undefined;
+  if (field) {
+    if (!rule.ports) return ` && ${field}`;
+    const { from, to } = rule.ports;
+    return from === to
+      ? ` && ${field}.dst == ${String(from)}`
+      : ` && ${field}.dst >= ${String(from)} && ${field}.dst <= ${String(to)}`;
+  }
+  return rule.protocol === 'ICMP' ? ' && icmp4' : '';
+}
+
+/**
+ * The ACLs of one SecurityGroup. Throws (naming the group) when a rule refers to a
+ * SecurityGroup that does not exist: the controller reports that as SecurityGroupNotFound.
+ */
+export function securityGroupACLs(
+  owner: Owner,
+  rules: SecurityGroupRule[],
+  resolve: GroupResolver,
+): DesiredACL[] {
+  const pg = names.portGroup(owner.uid);
+  const ids = ownerIds(owner);
+  const acls: DesiredACL[] = [
+    {
+      name: 'same-group',
+      priority: aclPriority.sameGroup,
+      direction: 'to-lport',
+      match: `outport == @${pg} && ip4 && ip4.src == $${pg}_ip4`,
+      action: 'allow-related',
+      external_ids: { ...ids, 'kcloud.io/rule': 'same-group' },
+    },
+  ];
+  for (const rule of rules) {
+    const ingress = rule.direction === 'Ingress';
+    const peerField = ingress ? 'ip4.src' : 'ip4.dst';
+    let peer = '';
+    if (rule.remoteSecurityGroupRef) {
+      const uid = resolve(rule.remoteSecurityGroupRef.name);
+      if (!uid) throw new Error(`SecurityGroup ${rule.remoteSecurityGroupRef.name} not found`);
+      peer = ` && ${peerField} == $${names.portGroup(uid)}_ip4`;
+    } else if (rule.remoteCIDR && rule.remoteCIDR !== '0.0.0.0/0') {
+      peer = ` && ${peerField} == ${rule.remoteCIDR}`;
+    }
+    const action = rule.action ?? 'Allow';
+    acls.push({
+      name: rule.name,
+      priority: aclPriority.rule(rule.priority ?? 100, action),
+      direction: ingress ? 'to-lport' : 'from-lport',
+      match: `${ingress ? 'outport' : 'inport'} == @${pg} && ip4${peer}${trafficMatch(rule)}`,
+      action: action === 'Allow' ? 'allow-related' : 'drop',
+      external_ids: { ...ids, 'kcloud.io/rule': rule.name },
+    });
+  }
+  return acls;
+}
