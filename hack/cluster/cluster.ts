@@ -14,7 +14,13 @@ import { binary, type RunLayout } from './layout.ts';
 import { ensurePki, pkiPaths, type Pki } from './pki.ts';
 import { freePort, portIsFree } from './ports.ts';
 import { get, isHealthy } from './probe.ts';
-import { isOurs, startDetached, stopProcess, type RecordedProcess } from './processes.ts';
+import {
+  hasExited,
+  isOurs,
+  startDetached,
+  stopProcess,
+  type RecordedProcess,
+} from './processes.ts';
 
 /** What `up` records in the run folder: the ports it chose and the PIDs it started. */
 export interface ClusterState {
@@ -97,7 +103,8 @@ async function waitReady(
   const deadline = Date.now() + readyTimeoutMs[name];
   const log = path.join(layout.logDir, `${name}.log`);
   while (Date.now() < deadline) {
-    if (!isOurs(proc)) {
+    // hasExited, not !isOurs: right after the spawn the command line is empty while it execs.
+    if (hasExited(proc.pid)) {
       throw new Error(`${name} exited while starting; last lines of ${log}:\n${await tail(log)}`);
     }
     if (await isHealthy(probe, pki)) return;

@@ -12,11 +12,14 @@ export {
 export type { ComponentName } from './components.ts';
 export { binary, binDir, devLayout, repoRoot, runLayout, type RunLayout } from './layout.ts';
 export {
+  awaitExit,
+  hasExited,
+  isExiting,
   isOurs,
   residentBytes,
   startDetached,
   stopProcess,
   type RecordedProcess,
 } from './processes.ts';
-export { freePort } from './ports.ts';
+export { freePort, portIsFree } from './ports.ts';
 export { kubectl, type KubectlResult } from './kubectl.ts';

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, readFileSync } from 'node:fs';
+import { openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A process this cluster started: enough to find it again, and only it, after a restart. */
@@ -65,16 +65,60 @@ export function isOurs(proc: RecordedProcess): boolean {
   }
 }
 
-/** Stops one recorded process: SIGTERM, then SIGKILL if it has not exited within the grace. */
-export async function stopProcess(proc: RecordedProcess, graceMs = 15_000): Promise<void> {
-  if (!isOurs(proc)) return;
-  process.kill(proc.pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
-    if (!isOurs(proc)) return;
-    await sleep(50);
+/**
+ * Gone, or a zombie whose threads have all ended: it holds nothing any more. (The main thread
+ * of a multi-threaded daemon turns zombie while its other threads still run and keep the
+ * process's files open.)
+ */
+export function hasExited(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).charAt(0);
+    return ['Z', 'X'].includes(state) && readdirSync(`/proc/${String(pid)}/task`).length <= 1;
+  } catch {
+    return true;
   }
-  if (isOurs(proc)) process.kill(proc.pid, 'SIGKILL');
+}
+
+/**
+ * A process between two states in which /proc shows an empty command line: still exec'ing
+ * right after it was started, or on its way out with its memory gone but its files
+ * (listening sockets, a locked pidfile) not yet closed. `isOurs` says no in both; a PID
+ * reused by another program has a command line of its own and is not mistaken for this.
+ */
+export function isExiting(pid: number): boolean {
+  if (hasExited(pid)) return false;
+  try {
+    return readFileSync(`/proc/${String(pid)}/cmdline`, 'utf8') === '';
+  } catch {
+    return false;
+  }
+}
+
+/** Ours, or ours on its way out: still holding what it held. */
+function stillThere(proc: RecordedProcess): boolean {
+  return isOurs(proc) || isExiting(proc.pid);
+}
+
+/** Waits, within a bound, until a recorded process that is exiting has finished. */
+export async function awaitExit(proc: RecordedProcess, limitMs = 5_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (isExiting(proc.pid) && Date.now() < deadline) await sleep(10);
+}
+
+/**
+ * Stops one recorded process: SIGTERM, then SIGKILL if it has not exited within the grace.
+ * Returns once it has released everything (its port and pidfile free for a successor).
+ */
+export async function stopProcess(proc: RecordedProcess, graceMs = 15_000): Promise<void> {
+  if (isOurs(proc)) {
+    process.kill(proc.pid, 'SIGTERM');
+    const deadline = Date.now() + graceMs;
+    while (stillThere(proc) && Date.now() < deadline) await sleep(50);
+    // Only a process that still runs our binary is killed: never a reused PID.
+    if (isOurs(proc)) process.kill(proc.pid, 'SIGKILL');
+  }
+  await awaitExit(proc);
   while (isOurs(proc)) await sleep(20);
 }
 

@@ -1,0 +1,361 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { realClock, type Clock } from '../../controllers/clock/index.ts';
+import {
+  awaitExit,
+  hasExited,
+  isOurs,
+  startDetached,
+  stopProcess,
+  type RecordedProcess,
+} from '../cluster/index.ts';
+import {
+  componentOrder,
+  componentSpec,
+  validChassisName,
+  type ComponentName,
+  type ComponentSpec,
+  type OvnOptions,
+  type Ports,
+} from './components.ts';
+import { ovsEnv } from './env.ts';
+import { schemas, type OvnLayout } from './layout.ts';
+import { configureChassis } from './openvswitch.ts';
+import { ensureDatabase } from './ovsdb.ts';
+import { choosePorts } from './ports.ts';
+import { isReady, type ProbeContext } from './probes.ts';
+import { systemTool, type OvnTool } from './tools.ts';
+
+/** What `up` records in the run folder: the ports it chose, its options, the PIDs it started. */
+export interface OvnState {
+  ports: Ports;
+  options: OvnOptions;
+  processes: RecordedProcess[];
+}
+
+/** How a client reaches one database, in OVSDB's own connection syntax. */
+export interface OvsdbRemotes {
+  /** `unix:<run>/ovnnb_db.sock` */
+  unix: string;
+  /** `tcp:127.0.0.1:<port>` */
+  tcp: string;
+}
+
+export interface OvnConnection {
+  nb: OvsdbRemotes;
+  sb: OvsdbRemotes;
+}
+
+export interface OvnInfo {
+  connection: OvnConnection;
+  options: OvnOptions;
+  processes: RecordedProcess[];
+  /** False when `up` found the instance already running and started nothing. */
+  started: boolean;
+}
+
+export interface OvnStatus {
+  state: OvnState | undefined;
+  alive: Partial<Record<ComponentName, boolean>>;
+  /** Every component of the recorded options runs and passes its readiness probe. */
+  ready: boolean;
+}
+
+export type Log = (line: string) => void;
+
+export interface RunOptions {
+  log?: Log;
+  /** Paces the readiness polls and measures start times. */
+  clock?: Clock;
+}
+
+export type UpOptions = Partial<OvnOptions> & RunOptions;
+
+/** Every component, in start order: stop in reverse, whatever the options were. */
+const allComponents = componentOrder({ dataPlane: true });
+
+const readyTimeoutMs: Record<ComponentName, number> = {
+  'ovsdb-nb': 30_000,
+  'ovsdb-sb': 30_000,
+  'ovn-northd': 30_000,
+  'ovsdb-vswitch': 30_000,
+  'ovs-vswitchd': 60_000,
+  'ovn-controller': 60_000,
+};
+
+const requiredTools: Record<'control' | 'data', OvnTool[]> = {
+  control: ['ovsdb-server', 'ovsdb-tool', 'ovn-northd', 'ovn-nbctl', 'ovn-sbctl', 'ovn-appctl'],
+  data: ['ovs-vswitchd', 'ovn-controller', 'ovs-vsctl', 'unshare'],
+};
+
+export async function readState(layout: OvnLayout): Promise<OvnState | undefined> {
+  if (!existsSync(layout.stateFile)) return undefined;
+  return JSON.parse(await readFile(layout.stateFile, 'utf8')) as OvnState;
+}
+
+async function writeState(layout: OvnLayout, state: OvnState): Promise<void> {
+  await writeFile(layout.stateFile, JSON.stringify(state, null, 2) + '\n');
+}
+
+async function requireState(layout: OvnLayout): Promise<OvnState> {
+  const state = await readState(layout);
+  if (!state) throw new Error(`no OVN instance recorded in ${layout.runDir}`);
+  return state;
+}
+
+export function connectionFor(layout: OvnLayout, ports: Ports): OvnConnection {
+  return {
+    nb: { unix: `unix:${layout.nb.socket}`, tcp: `tcp:127.0.0.1:${String(ports.nb)}` },
+    sb: { unix: `unix:${layout.sb.socket}`, tcp: `tcp:127.0.0.1:${String(ports.sb)}` },
+  };
+}
+
+/** Where clients connect to the recorded instance (it need not be running). */
+export async function connection(layout: OvnLayout): Promise<OvnConnection> {
+  return connectionFor(layout, (await requireState(layout)).ports);
+}
+
+async function tail(file: string, lines = 20): Promise<string> {
+  try {
+    const text = (await readFile(file, 'utf8')).trimEnd();
+    return text ? text.split('\n').slice(-lines).join('\n') : '(empty)';
+  } catch {
+    return '(none)';
+  }
+}
+
+async function logTails(spec: ComponentSpec): Promise<string> {
+  return [
+    `last lines of ${spec.logFile}:\n${await tail(spec.logFile)}`,
+    `${spec.consoleFile}:\n${await tail(spec.consoleFile)}`,
+  ].join('\n');
+}
+
+async function waitReady(
+  spec: ComponentSpec,
+  proc: RecordedProcess,
+  ctx: ProbeContext,
+): Promise<void> {
+  const { clock } = ctx;
+  const limit = readyTimeoutMs[spec.name];
+  const deadline = clock.now() + limit;
+  while (clock.now() < deadline) {
+    if (!isOurs(proc)) {
+      // Until the daemon's exec completes, /proc shows another command line (unshare's) or,
+      // for a moment inside exec, an empty one: only a process that is gone has failed.
+      if (!hasExited(proc.pid)) {
+        await clock.sleep(5);
+        continue;
+      }
+      throw new Error(`${spec.name} exited while starting; ${await logTails(spec)}`);
+    }
+    if (await isReady(spec.name, proc, ctx)) return;
+    await clock.sleep(50);
+  }
+  throw new Error(
+    `${spec.name} was not ready within ${String(limit / 1000)} s; ${await logTails(spec)}`,
+  );
+}
+
+/** The database file and schema of each ovsdb-server. */
+const databases: Partial<Record<ComponentName, (l: OvnLayout) => readonly [string, string]>> = {
+  'ovsdb-nb': (l) => [l.nb.db, schemas.nb],
+  'ovsdb-sb': (l) => [l.sb.db, schemas.sb],
+  'ovsdb-vswitch': (l) => [l.vswitch.db, schemas.vswitch],
+};
+
+async function launch(
+  layout: OvnLayout,
+  state: OvnState,
+  name: ComponentName,
+  clock: Clock,
+): Promise<RecordedProcess> {
+  const spec = componentSpec(name, layout, state.ports, systemTool);
+  // One killed a moment ago may still hold the socket, port and pidfile this one needs.
+  for (const old of state.processes.filter((p) => p.name === name)) await awaitExit(old);
+  const db = databases[name]?.(layout);
+  // Before a start: the database exists and matches the installed schema.
+  if (db) await ensureDatabase(layout, db[0], db[1], systemTool);
+  const started = startDetached(name, spec.command, spec.args, spec.consoleFile, ovsEnv(layout));
+  const proc: RecordedProcess = { ...started, binary: spec.binary };
+  state.processes = [...state.processes.filter((p) => p.name !== name), proc];
+  // Record the PID before waiting, so `down` can stop it even if readiness never comes.
+  await writeState(layout, state);
+  const ctx: ProbeContext = { layout, ports: state.ports, options: state.options, clock };
+  await waitReady(spec, proc, ctx);
+  if (name === 'ovsdb-vswitch') await configureChassis(layout, state.options);
+  return proc;
+}
+
+async function stopAll(state: OvnState): Promise<void> {
+  for (const name of [...allComponents].reverse()) {
+    for (const proc of state.processes.filter((p) => p.name === name)) await stopProcess(proc);
+  }
+}
+
+/** Which recorded processes are alive, and whether the whole instance does its job. */
+export async function status(layout: OvnLayout, run: RunOptions = {}): Promise<OvnStatus> {
+  const state = await readState(layout);
+  if (!state) return { state, alive: {}, ready: false };
+  const alive: OvnStatus['alive'] = Object.fromEntries(
+    state.processes.map((p) => [p.name, isOurs(p)]),
+  );
+  const ctx: ProbeContext = {
+    layout,
+    ports: state.ports,
+    options: state.options,
+    clock: run.clock ?? realClock,
+  };
+  let ready = true;
+  for (const name of componentOrder(state.options)) {
+    const proc = state.processes.find((p) => p.name === name);
+    if (!proc || alive[name] !== true || !(await isReady(name, proc, ctx))) {
+      ready = false;
+      break;
+    }
+  }
+  return { state, alive, ready };
+}
+
+function defaultChassis(): string {
+  return os.hostname();
+}
+
+/**
+ * Starts the OVN northbound and southbound databases and ovn-northd, and with `dataPlane`
+ * Open vSwitch (userspace datapath) and ovn-controller as one chassis; waits until each does
+ * its job. Idempotent: a running instance is left alone; the survivors of a crashed one are
+ * stopped by their recorded PIDs and the whole instance started afresh on the same databases
+ * (and ports, while they are free). Options not given are those of the previous run.
+ */
+export async function up(layout: OvnLayout, options: UpOptions = {}): Promise<OvnInfo> {
+  const log = options.log ?? (() => undefined);
+  const clock = options.clock ?? realClock;
+  const previous = await readState(layout);
+  const wanted: OvnOptions = {
+    dataPlane: options.dataPlane ?? previous?.options.dataPlane ?? false,
+    chassis: options.chassis ?? previous?.options.chassis ?? defaultChassis(),
+  };
+  if (!validChassisName(wanted.chassis)) {
+    throw new Error(
+      `chassis name ${JSON.stringify(wanted.chassis)} is not usable: give one of letters, digits, '.', '_' and '-'`,
+    );
+  }
+  for (const t of [...requiredTools.control, ...(wanted.dataPlane ? requiredTools.data : [])]) {
+    systemTool(t);
+  }
+
+  const current = await status(layout, { clock });
+  if (
+    current.state &&
+    current.ready &&
+    current.state.options.dataPlane === wanted.dataPlane &&
+    current.state.options.chassis === wanted.chassis
+  ) {
+    log(`OVN already running in ${layout.runDir}`);
+    return {
+      connection: connectionFor(layout, current.state.ports),
+      options: current.state.options,
+      processes: current.state.processes,
+      started: false,
+    };
+  }
+  if (previous) {
+    const survivors = previous.processes.filter((p) => current.alive[p.name as ComponentName]);
+    if (current.ready) log(`restarting with other options: ${JSON.stringify(wanted)}`);
+    else if (survivors.length > 0) {
+      log(
+        `stopping the survivors: ${survivors.map((p) => `${p.name}(${String(p.pid)})`).join(', ')}`,
+      );
+    }
+    await stopAll(previous);
+  }
+
+  for (const dir of [layout.logDir, layout.dbDir, layout.etcDir, layout.ovsRunDir]) {
+    await mkdir(dir, { recursive: true });
+  }
+  const state: OvnState = {
+    ports: await choosePorts(previous?.ports),
+    options: wanted,
+    processes: [],
+  };
+  await writeState(layout, state);
+  try {
+    for (const name of componentOrder(wanted)) {
+      const started = clock.now();
+      const proc = await launch(layout, state, name, clock);
+      const seconds = ((clock.now() - started) / 1000).toFixed(2);
+      log(`${name} ready in ${seconds} s (pid ${String(proc.pid)})`);
+    }
+  } catch (err) {
+    // Leave nothing half-started behind.
+    await stopAll(state);
+    await writeState(layout, { ...state, processes: [] });
+    throw err;
+  }
+  return {
+    connection: connectionFor(layout, state.ports),
+    options: wanted,
+    processes: state.processes,
+    started: true,
+  };
+}
+
+/** Stops exactly the processes recorded by `up`; the databases stay unless purged. */
+export async function down(
+  layout: OvnLayout,
+  opts: RunOptions & { purge?: boolean } = {},
+): Promise<void> {
+  const log = opts.log ?? (() => undefined);
+  const state = await readState(layout);
+  if (state) {
+    await stopAll(state);
+    for (const p of state.processes) log(`stopped ${p.name} (pid ${String(p.pid)})`);
+    await writeState(layout, { ...state, processes: [] });
+  } else {
+    log(`no OVN instance recorded in ${layout.runDir}`);
+  }
+  if (opts.purge) await rm(layout.runDir, { recursive: true, force: true });
+}
+
+/** Stops one component, e.g. the northbound database, to test how clients ride out an outage. */
+export async function stopComponent(layout: OvnLayout, name: ComponentName): Promise<void> {
+  const state = await requireState(layout);
+  for (const proc of state.processes.filter((p) => p.name === name)) {
+    await stopProcess(proc);
+  }
+  await writeState(layout, { ...state, processes: state.processes.filter((p) => p.name !== name) });
+}
+
+/**
+ * Starts one component that is not running (stopped, or killed) on the same sockets, ports
+ * and database, and waits until it is ready.
+ */
+export async function startComponent(
+  layout: OvnLayout,
+  name: ComponentName,
+  run: RunOptions = {},
+): Promise<RecordedProcess> {
+  const state = await requireState(layout);
+  if (!componentOrder(state.options).includes(name)) {
+    throw new Error(
+      `${name} is not part of this instance (data plane: ${String(state.options.dataPlane)})`,
+    );
+  }
+  const running = state.processes.find((p) => p.name === name && isOurs(p));
+  if (running) return running;
+  return launch(layout, state, name, run.clock ?? realClock);
+}
+
+/**
+ * The network namespace ovs-vswitchd runs in, where its br-int and port devices are:
+ * `nsenter --net=<path> ip link` shows them.
+ */
+export async function dataPlaneNetns(layout: OvnLayout): Promise<string> {
+  const state = await requireState(layout);
+  const vswitchd = state.processes.find((p) => p.name === 'ovs-vswitchd');
+  if (!vswitchd || !isOurs(vswitchd))
+    throw new Error(`ovs-vswitchd is not running in ${layout.runDir}`);
+  return `/proc/${String(vswitchd.pid)}/ns/net`;
+}
