@@ -1,0 +1,40 @@
+// Idempotent writers of the OVN northbound rows a VPC needs, one file per table.
+export { NbClient } from './nb-client.ts';
+export { changedColumns, sameValue, type NbOvsdb } from './columns.ts';
+export { ensurePortGroupACLs, portGroupACLs } from './acl.ts';
+export {
+  deleteDhcpOptions,
+  ensureDhcpOptions,
+  findDhcpOptions,
+  type DesiredDhcpOptions,
+} from './dhcp-options.ts';
+export { deleteRouter, ensureRouter, findRouter } from './logical-router.ts';
+export {
+  deleteRouterPort,
+  ensureRouterPort,
+  findRouterPort,
+  type DesiredRouterPort,
+} from './logical-router-port.ts';
+export { deleteSwitch, ensureSwitch, findSwitch } from './logical-switch.ts';
+export {
+  deleteSwitchPort,
+  ensureSwitchPort,
+  findSwitchPort,
+  type DesiredSwitchPort,
+  type SwitchPortOptions,
+} from './logical-switch-port.ts';
+export {
+  inVpc,
+  ownedBy,
+  ownedByKind,
+  ownedRows,
+  type ExternalIdsPredicate,
+  type OwnedTable,
+} from './owned.ts';
+export {
+  addPortsToGroup,
+  deletePortGroup,
+  ensurePortGroup,
+  findPortGroup,
+  removePortsFromGroup,
+} from './port-group.ts';
