@@ -49,6 +49,12 @@ export interface ManagedReconcilerOptions<T extends ManagedObject<S>, S extends 
   status: (obj: T, observation: Observation<O>) => Omit<S, keyof ManagedStatus>;
   /** Whether deleting the object deletes the backend resource; default Delete. */
   deletionPolicy?: (obj: T) => 'Delete' | 'Retain';
+  /**
+   * Something that must go first (a VPC's Subnets, a Subnet's interfaces): deletion waits,
+   * reported as `Ready=False` with this reason and message, and is retried after
+   * `retryAfterMs` (and whenever a watch on the dependents enqueues the object).
+   */
+  deletionBlockedBy?: (obj: T) => { reason: string; message: string } | undefined;
   recorder?: Recorder;
   clock?: Clock;
   /** After a successful reconcile, check the backend again after this long (drift repair). */
@@ -78,6 +84,23 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
 
   async function reconcileDelete(obj: T, ctx: ReconcileContext): Promise<Result | undefined> {
     if (!hasFinalizer(obj, opts.finalizer)) return undefined;
+    const blocked = opts.deletionBlockedBy?.(obj);
+    if (blocked) {
+      const conditions = setCondition(
+        obj.status?.conditions,
+        { type: 'Ready', status: 'False', ...blocked, observedGeneration: obj.metadata.generation },
+        new Date(clock.now()),
+      );
+      await applyStatus<S, T>(
+        opts.client,
+        obj,
+        { ...obj.status, phase: 'Deleting', conditions } as S,
+        opts.controllerName,
+        ctx.signal,
+      );
+      ctx.log.info('deletion waits for dependents', { reason: blocked.reason });
+      return { requeueAfter: 5_000 };
+    }
     const policy = opts.deletionPolicy?.(obj) ?? 'Delete';
     if (policy === 'Delete') {
       const external = opts.external(obj);

@@ -56,6 +56,7 @@ export class Manager {
   private readonly informers = new Map<string, Informer<KubeObject>>();
   private readonly controllers: Controller<KubeObject>[] = [];
   private readonly recorders: EventRecorder[] = [];
+  private readonly shutdownHooks: (() => Promise<void>)[] = [];
   private elector: LeaderElector | undefined;
   private server: Server | undefined;
   private leading = false;
@@ -112,6 +113,11 @@ export class Manager {
     return recorder;
   }
 
+  /** Runs when the manager stops, after its controllers (e.g. to close a backend connection). */
+  onShutdown(hook: () => Promise<void>): void {
+    this.shutdownHooks.push(hook);
+  }
+
   add<T extends KubeObject>(controller: Controller<T>): void {
     this.controllers.push(controller as unknown as Controller<KubeObject>);
   }
@@ -165,6 +171,7 @@ export class Manager {
       informersStop.abort(new Error('manager stopping'));
       await Promise.allSettled(informerRuns);
       await Promise.allSettled(this.recorders.map((r) => r.flush()));
+      await Promise.allSettled(this.shutdownHooks.map((h) => h()));
       await new Promise<void>((resolve) => {
         if (this.server)
           this.server.close(() => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { realClock, type Clock } from '../clock/index.ts';
 import type { Informer } from '../informer/index.ts';
-import { isConflict, objectKey, splitKey, type KubeObject } from '../kube/index.ts';
+import { isConflict, isNotFound, objectKey, splitKey, type KubeObject } from '../kube/index.ts';
 import type { Logger } from '../logging/logger.ts';
 import { createQueueMetricsFactory, WorkQueue, type RateLimiter } from '../queue/index.ts';
 import { controllerMetrics, type ControllerMetrics } from './metrics.ts';
@@ -220,7 +220,12 @@ export class Controller<T extends KubeObject> {
       }
     } catch (err) {
       if (signal.aborted) return;
-      if (isConflict(err)) {
+      if (isNotFound(err) && !this.opts.informer.cache.get(key)) {
+        // The object was deleted while we reconciled it: nothing is left to do.
+        rlog.debug('object gone during reconcile');
+        this.queue.forget(key);
+        this.metrics.reconcileTotal.inc({ ...labels, result: 'success' });
+      } else if (isConflict(err)) {
         rlog.debug('conflict, retrying with a fresh copy', { error: (err as Error).message });
         this.queue.addRateLimited(key);
         this.metrics.reconcileTotal.inc({ ...labels, result: 'requeue' });

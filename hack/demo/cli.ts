@@ -1,6 +1,7 @@
 // make demo: the local control plane, the manager and the agent, the samples, Ready, shown.
 // make down: stops the manager and the agent (the Makefile then stops the control plane).
 import { devLayout, kubectl, residentBytes, serverVersion, up } from '../cluster/index.ts';
+import { connection, devOvnLayout, down as ovnDown, up as ovnUp } from '../ovn/index.ts';
 import { applyFiles, crdFiles, sampleFiles, waitCrdsEstablished, waitReady } from './samples.ts';
 import { startServices, stopServices } from './services.ts';
 
@@ -34,8 +35,13 @@ async function demo(): Promise<void> {
   );
   if (ns.code !== 0) throw new Error(`creating namespace kcloud-system failed: ${ns.stderr}`);
 
+  log('== OVN (northbound and southbound databases, ovn-northd)');
+  await ovnUp(devOvnLayout(), { dataPlane: false, log });
+  const nb = (await connection(devOvnLayout())).nb.unix;
+  log(`OVN northbound database at ${nb}`);
+
   log('== kcloud-manager and kcloud-agent');
-  const procs = await startServices(cfg, log);
+  const procs = await startServices(cfg, log, { KCLOUD_OVN_NB: nb });
   for (const p of procs) {
     log(
       `${p.name} ready (pid ${p.pid}, ${(residentBytes(p.pid) / 2 ** 20).toFixed(0)} MiB, http://${p.healthAddr}/readyz)`,
@@ -67,13 +73,16 @@ The system keeps running. Use it with:
   export PATH=${layout.runDir.replace(/\/cluster$/, '/bin')}:$PATH   # the kubectl built here
   kubectl version
   kubectl get kcloud -A
-Logs: .local/cluster/logs (control plane), .local/demo/logs (manager, agent)
+  ovn-nbctl --db=${nb} show      # what the VPC operator programmed
+Logs: .local/cluster/logs (control plane), .local/demo/logs (manager, agent), .local/ovn
 Stop everything with: make down`);
 }
 
 async function main(argv: string[]): Promise<void> {
-  if (argv[0] === 'down') await stopServices(log);
-  else await demo();
+  if (argv[0] === 'down') {
+    await stopServices(log);
+    await ovnDown(devOvnLayout(), { log });
+  } else await demo();
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -64,6 +64,7 @@ function readyz(addr: string): Promise<boolean> {
 export async function startServices(
   kubeconfig: string,
   log: (line: string) => void,
+  env: Record<string, string> = {},
 ): Promise<DemoState['processes']> {
   await mkdir(path.join(demoDir, 'logs'), { recursive: true });
   const state = await readDemoState();
@@ -80,7 +81,7 @@ export async function startServices(
       process.execPath,
       [svc.script, ...svc.args(healthAddr)],
       path.join(demoDir, 'logs', `${svc.name}.log`),
-      { ...process.env, KUBECONFIG: kubeconfig },
+      { ...process.env, ...env, KUBECONFIG: kubeconfig },
     );
     log(`started ${svc.name} (pid ${proc.pid}, health on ${healthAddr})`);
     running.push({ ...proc, healthAddr });

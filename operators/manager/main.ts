@@ -5,7 +5,8 @@
 //                  [--leader-elect=true] [--leader-election-namespace=kcloud-system]
 //                  [--leader-election-id=kcloud-manager] [--identity=NAME]
 //                  [--lease-duration=15s] [--renew-deadline=10s] [--retry-period=2s]
-//                  [--initial-list=streaming|paginated] [--notes-dir=DIR] [--log-level=info]
+//                  [--initial-list=streaming|paginated] [--ovn-nb=unix:PATH|tcp:HOST:PORT,...]
+//                  [--notes-dir=DIR] [--log-level=info]
 //
 // Exit codes: 0 after SIGTERM/SIGINT (leadership released at once), 1 on a startup error or
 // when leadership is lost (a restart begins again from a clean state).
@@ -45,6 +46,7 @@ async function main(): Promise<number> {
       'retry-period': { type: 'string', default: '2s' },
       'initial-list': { type: 'string', default: 'streaming' },
       'notes-dir': { type: 'string', default: path.resolve('.local/notes') },
+      'ovn-nb': { type: 'string', default: process.env.KCLOUD_OVN_NB ?? '' },
       'log-level': { type: 'string', default: 'info' },
     },
     strict: true,
@@ -75,7 +77,11 @@ async function main(): Promise<number> {
         }
       : {}),
   });
-  for (const op of selected) op.register(mgr, { notesDir: values['notes-dir'] });
+  const ovnNb = values['ovn-nb']
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  for (const op of selected) op.register(mgr, { notesDir: values['notes-dir'], ovnNb });
 
   const stop = new AbortController();
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {

@@ -1,9 +1,12 @@
 import { reconcilerRules, type Manager, type PolicyRule } from '../../controllers/manager/index.ts';
 import { addNoteController, Note } from '../example/index.ts';
+import { addVpcOperator, vpcRbac } from '../vpc/index.ts';
 
 export interface OperatorConfig {
   /** The example operator's file root. */
   notesDir: string;
+  /** OVN northbound endpoints for the operators that program OVN. */
+  ovnNb: string[];
 }
 
 export interface Operator {
@@ -17,6 +20,13 @@ export interface Operator {
 
 /** The product operators this manager can host; each product adds itself here. */
 export const operators: readonly Operator[] = [
+  {
+    name: 'vpc',
+    rbac: vpcRbac,
+    register: (mgr, config) => {
+      addVpcOperator(mgr, { nbEndpoints: config.ovnNb });
+    },
+  },
   {
     name: 'example',
     testOnly: true,

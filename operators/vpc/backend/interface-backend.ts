@@ -1,0 +1,152 @@
+import {
+  ReconcileError,
+  type ExternalClient,
+  type Observation,
+} from '../../../controllers/external/index.ts';
+import type { Cache } from '../../../controllers/informer/index.ts';
+import type { NetworkInterfaceObject, SubnetObject } from '../api/index.ts';
+import { parseCidr } from '../ipam/index.ts';
+import { derivedMac, desiredInterfacePort, names, ownerKeys } from '../ovn/index.ts';
+import {
+  changedColumns,
+  findDhcpOptions,
+  findSwitch,
+  findSwitchPort,
+  type NbClient,
+} from '../ovn/nb/index.ts';
+import type { IpamRegistry } from './ipam-registry.ts';
+import { ownerOf } from './owner.ts';
+import { gatewayOf, isReady } from './references.ts';
+
+export interface InterfaceObservation {
+  ipAddress: string;
+  macAddress: string;
+  portName: string;
+  gatewayIP: string;
+  prefixLength: number;
+}
+
+/** A NetworkInterface's backend: its logical switch port, with an address from IPAM. */
+export class InterfaceBackend implements ExternalClient<
+  NetworkInterfaceObject,
+  InterfaceObservation
+> {
+  private readonly nb: NbClient;
+  private readonly subnets: Cache<SubnetObject>;
+  private readonly ipam: IpamRegistry;
+
+  constructor(nb: NbClient, subnets: Cache<SubnetObject>, ipam: IpamRegistry) {
+    this.nb = nb;
+    this.subnets = subnets;
+    this.ipam = ipam;
+  }
+
+  private subnetOf(nic: NetworkInterfaceObject): SubnetObject {
+    const ns = nic.metadata.namespace ?? '';
+    const subnet = this.subnets.get(`${ns}/${nic.spec.subnetRef.name}`);
+    if (!subnet) {
+      throw new ReconcileError(
+        'SubnetNotFound',
+        `Subnet ${nic.spec.subnetRef.name} does not exist in namespace ${ns}`,
+      );
+    }
+    if (!isReady(subnet) || subnet.metadata.deletionTimestamp) {
+      throw new ReconcileError('SubnetNotReady', `Subnet ${nic.spec.subnetRef.name} is not ready`);
+    }
+    return subnet;
+  }
+
+  private macOf(nic: NetworkInterfaceObject): string {
+    return nic.spec.macAddress ?? derivedMac(nic.metadata.uid ?? '');
+  }
+
+  /** The address: the one already held, else a fixed or a free one. Nothing is written. */
+  private address(nic: NetworkInterfaceObject, subnet: SubnetObject): string {
+    const pool = this.ipam.pool(subnet, gatewayOf(subnet));
+    const result = pool.allocate(
+      nic.metadata.uid ?? '',
+      nic.spec.ipAddress ?? nic.status?.ipAddress,
+    );
+    if (!result.ok) {
+      // A full subnet may free up; a taken or impossible fixed address needs an edit.
+      throw new ReconcileError(result.reason, result.message, {
+        retry: result.reason === 'SubnetFull',
+      });
+    }
+    return result.ip;
+  }
+
+  observe(nic: NetworkInterfaceObject): Promise<Observation<InterfaceObservation>> {
+    const c = this.nb.ovsdb;
+    const portName = names.interfacePort(nic.metadata.uid ?? '');
+    const port = findSwitchPort(c, portName);
+    if (!port) return Promise.resolve({ exists: false, upToDate: false });
+    const subnet = this.subnets.get(`${nic.metadata.namespace ?? ''}/${nic.spec.subnetRef.name}`);
+    const [mac, ip] = (port.addresses[0] ?? '').split(' ');
+    const observed: InterfaceObservation = {
+      ipAddress: ip ?? '',
+      macAddress: mac ?? '',
+      portName,
+      gatewayIP: subnet ? gatewayOf(subnet) : '',
+      prefixLength: subnet ? parseCidr(subnet.spec.cidrBlock).prefix : 0,
+    };
+    if (!subnet || !ip) return Promise.resolve({ exists: true, upToDate: false, observed });
+    const pool = this.ipam.pool(subnet, gatewayOf(subnet));
+    const held = pool.addressOf(nic.metadata.uid ?? '');
+    const wanted = nic.spec.ipAddress ?? held ?? ip;
+    const desired = desiredInterfacePort({
+      owner: ownerOf(nic, 'NetworkInterface'),
+      vpcUid: port.external_ids[ownerKeys.vpc] ?? '',
+      ipAddress: wanted,
+      macAddress: this.macOf(nic),
+      portSecurity: nic.spec.portSecurity ?? true,
+    });
+    const sw = findSwitch(c, names.switch(subnet.metadata.uid ?? ''));
+    const dhcp = findDhcpOptions(c, subnet.metadata.uid ?? '');
+    const upToDate =
+      held === ip &&
+      changedColumns(port, desired) === undefined &&
+      (sw?.ports.includes(port._uuid) ?? false) &&
+      port.dhcpv4_options === dhcp?._uuid;
+    return Promise.resolve({ exists: true, upToDate, observed });
+  }
+
+  async create(nic: NetworkInterfaceObject): Promise<void> {
+    const subnet = this.subnetOf(nic);
+    const ip = this.address(nic, subnet);
+    const sw = findSwitch(this.nb.ovsdb, names.switch(subnet.metadata.uid ?? ''));
+    if (!sw)
+      throw new ReconcileError(
+        'SubnetNotReady',
+        `the switch of Subnet ${subnet.metadata.name ?? ''} is missing`,
+      );
+    const dhcp = findDhcpOptions(this.nb.ovsdb, subnet.metadata.uid ?? '');
+    await this.nb.ensureSwitchPort(
+      sw.name,
+      desiredInterfacePort({
+        owner: ownerOf(nic, 'NetworkInterface'),
+        vpcUid: sw.external_ids[ownerKeys.vpc] ?? '',
+        ipAddress: ip,
+        macAddress: this.macOf(nic),
+        portSecurity: nic.spec.portSecurity ?? true,
+      }),
+      dhcp ? { dhcpv4Options: dhcp._uuid } : {},
+    );
+  }
+
+  async update(nic: NetworkInterfaceObject): Promise<void> {
+    await this.create(nic);
+  }
+
+  async delete(nic: NetworkInterfaceObject): Promise<void> {
+    const c = this.nb.ovsdb;
+    const portName = names.interfacePort(nic.metadata.uid ?? '');
+    const port = findSwitchPort(c, portName);
+    if (port) {
+      const sw = c.replica.table('Logical_Switch').find((s) => s.ports.includes(port._uuid));
+      if (sw) await this.nb.deleteSwitchPort(sw.name, portName);
+    }
+    const subnet = this.subnets.get(`${nic.metadata.namespace ?? ''}/${nic.spec.subnetRef.name}`);
+    if (subnet) this.ipam.pool(subnet, gatewayOf(subnet)).release(nic.metadata.uid ?? '');
+  }
+}

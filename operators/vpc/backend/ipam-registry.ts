@@ -1,0 +1,49 @@
+import type { Cache } from '../../../controllers/informer/index.ts';
+import type { NetworkInterfaceObject, SubnetObject } from '../api/index.ts';
+import { containsIP, parseIPv4, SubnetPool } from '../ipam/index.ts';
+import { ownerKeys } from '../ovn/index.ts';
+import type { NbClient } from '../ovn/nb/index.ts';
+
+/**
+ * The address pools of all Subnets, keyed by Subnet UID. A pool is built on first use from
+ * what is recorded, never from memory: the addresses in the interfaces' status and in the OVN
+ * ports owned by interfaces (an address written to OVN just before a crash, before its status
+ * was saved, is found there).
+ */
+export class IpamRegistry {
+  private readonly pools = new Map<string, SubnetPool>();
+  private readonly nb: NbClient;
+  private readonly interfaces: Cache<NetworkInterfaceObject>;
+
+  constructor(nb: NbClient, interfaces: Cache<NetworkInterfaceObject>) {
+    this.nb = nb;
+    this.interfaces = interfaces;
+  }
+
+  pool(subnet: SubnetObject, gatewayIP: string): SubnetPool {
+    const uid = subnet.metadata.uid ?? '';
+    const existing = this.pools.get(uid);
+    if (existing) return existing;
+    const pool = new SubnetPool({ ...subnet.spec, gatewayIP });
+    const ns = subnet.metadata.namespace ?? '';
+    for (const nic of this.interfaces.inNamespace(ns)) {
+      if (nic.spec.subnetRef.name !== subnet.metadata.name) continue;
+      const ip = nic.status?.ipAddress;
+      if (ip && nic.metadata.uid) pool.restore(nic.metadata.uid, ip);
+    }
+    for (const port of this.nb.ovsdb.replica.table('Logical_Switch_Port').rows()) {
+      const holder = port.external_ids[ownerKeys.uid];
+      if (port.external_ids[ownerKeys.kind] !== 'NetworkInterface' || !holder) continue;
+      for (const address of port.addresses) {
+        const ip = address.split(' ')[1];
+        if (ip && containsIP(pool.cidr, parseIPv4(ip))) pool.restore(holder, ip);
+      }
+    }
+    this.pools.set(uid, pool);
+    return pool;
+  }
+
+  forget(subnetUid: string): void {
+    this.pools.delete(subnetUid);
+  }
+}

@@ -1,0 +1,171 @@
+import { managedReconciler } from '../../../controllers/external/index.ts';
+import type { Informer } from '../../../controllers/informer/index.ts';
+import { objectKey, type KubeObject, type ResourceRef } from '../../../controllers/kube/index.ts';
+import type { Manager } from '../../../controllers/manager/index.ts';
+import { Controller, type Reconcile, type Watch } from '../../../controllers/reconcile/index.ts';
+import {
+  NetworkInterface,
+  Subnet,
+  VPC,
+  type NetworkInterfaceObject,
+  type NetworkInterfaceStatus,
+  type SubnetObject,
+  type SubnetStatus,
+  type VPCObject,
+  type VPCStatus,
+} from '../api/index.ts';
+import { InterfaceBackend, type InterfaceObservation } from '../backend/interface-backend.ts';
+import { IpamRegistry } from '../backend/ipam-registry.ts';
+import { gatewayOf } from '../backend/references.ts';
+import { RouterBackend, type RouterObservation } from '../backend/router-backend.ts';
+import { SubnetBackend, type SubnetObservation } from '../backend/subnet-backend.ts';
+import type { NbClient } from '../ovn/nb/index.ts';
+
+export const vpcFinalizer = 'vpc.kcloud.io/cleanup';
+
+export interface VpcOperatorOptions {
+  nb: NbClient;
+  /** Resolves once the NB replica holds the database's rows: no reconcile runs before. */
+  nbReady: Promise<void>;
+  workers?: number;
+  resyncPeriodMs?: number;
+}
+
+const ref = (kind: { resource: Omit<ResourceRef, 'kind'>; kind: string }): ResourceRef => ({
+  ...kind.resource,
+  kind: kind.kind,
+});
+
+/** `namespace/name` of the object a reference in the same namespace points at. */
+const sameNamespace = (obj: KubeObject, name: string) => `${obj.metadata.namespace ?? ''}/${name}`;
+
+function watch<T extends KubeObject>(informer: Informer<T>, map: (obj: T) => string[]): Watch {
+  return {
+    informer: informer as unknown as Informer<KubeObject>,
+    map: map as (obj: KubeObject) => string[],
+  };
+}
+
+/** Wires the VPC, Subnet and NetworkInterface controllers into a manager. */
+export function addVpcControllers(
+  mgr: Manager,
+  opts: VpcOperatorOptions,
+): Controller<KubeObject>[] {
+  const vpcs = mgr.informer<VPCObject>(ref(VPC));
+  const subnets = mgr.informer<SubnetObject>(ref(Subnet), {
+    indexers: { vpc: (s) => [sameNamespace(s, s.spec.vpcRef.name)] },
+  });
+  const nics = mgr.informer<NetworkInterfaceObject>(ref(NetworkInterface), {
+    indexers: { subnet: (n) => [sameNamespace(n, n.spec.subnetRef.name)] },
+  });
+  const ipam = new IpamRegistry(opts.nb, nics.cache);
+  const afterNb =
+    (reconcile: Reconcile): Reconcile =>
+    async (req, ctx) => {
+      await opts.nbReady;
+      return reconcile(req, ctx);
+    };
+  const common = <T extends KubeObject>(
+    name: string,
+    informer: Informer<T>,
+    reconcile: Reconcile,
+    watches: Watch[],
+  ) =>
+    new Controller<T>({
+      name,
+      informer,
+      watches,
+      reconcile: afterNb(reconcile),
+      workers: opts.workers ?? 4,
+      ...(opts.resyncPeriodMs !== undefined ? { resyncPeriodMs: opts.resyncPeriodMs } : {}),
+      registry: mgr.registry,
+      log: mgr.log,
+    });
+  const vpcController = common(
+    'vpc-controller',
+    vpcs,
+    managedReconciler<VPCObject, VPCStatus, RouterObservation>({
+      controllerName: 'vpc-controller',
+      finalizer: vpcFinalizer,
+      client: mgr.client<VPCObject>(ref(VPC)),
+      cache: vpcs.cache,
+      recorder: mgr.recorder('vpc-controller'),
+      external: () => new RouterBackend(opts.nb),
+      status: (vpc, o) => ({
+        routerName: o.observed?.routerName,
+        cidrBlocks: vpc.spec.cidrBlocks,
+        subnets: subnets.cache.byIndex('vpc', objectKey(vpc)).length,
+      }),
+      deletionBlockedBy: (vpc) => {
+        const left = subnets.cache.byIndex('vpc', objectKey(vpc)).map((s) => s.metadata.name ?? '');
+        return left.length > 0
+          ? {
+              reason: 'InUse',
+              message: `the VPC still has Subnets: ${left.sort().join(', ')}; delete them first`,
+            }
+          : undefined;
+      },
+    }),
+    [watch(subnets, (s) => [sameNamespace(s, s.spec.vpcRef.name)])],
+  );
+
+  const subnetController = common(
+    'subnet-controller',
+    subnets,
+    managedReconciler<SubnetObject, SubnetStatus, SubnetObservation>({
+      controllerName: 'subnet-controller',
+      finalizer: vpcFinalizer,
+      client: mgr.client<SubnetObject>(ref(Subnet)),
+      cache: subnets.cache,
+      recorder: mgr.recorder('subnet-controller'),
+      external: () => new SubnetBackend(opts.nb, vpcs.cache, subnets.cache),
+      status: (subnet, o) => {
+        const pool = ipam.pool(subnet, gatewayOf(subnet));
+        return {
+          switchName: o.observed?.switchName,
+          gatewayIP: o.observed?.gatewayIP,
+          availableIPs: pool.available(),
+          usedIPs: pool.used(),
+        };
+      },
+      deletionBlockedBy: (subnet) => {
+        const left = nics.cache
+          .byIndex('subnet', objectKey(subnet))
+          .map((n) => n.metadata.name ?? '');
+        return left.length > 0
+          ? {
+              reason: 'InUse',
+              message: `the Subnet still has NetworkInterfaces: ${left.sort().join(', ')}; delete them first`,
+            }
+          : undefined;
+      },
+    }),
+    [
+      watch(vpcs, (v) => subnets.cache.byIndex('vpc', objectKey(v)).map((s) => objectKey(s))),
+      watch(nics, (n) => [sameNamespace(n, n.spec.subnetRef.name)]),
+    ],
+  );
+
+  const nicController = common(
+    'networkinterface-controller',
+    nics,
+    managedReconciler<NetworkInterfaceObject, NetworkInterfaceStatus, InterfaceObservation>({
+      controllerName: 'networkinterface-controller',
+      finalizer: vpcFinalizer,
+      client: mgr.client<NetworkInterfaceObject>(ref(NetworkInterface)),
+      cache: nics.cache,
+      recorder: mgr.recorder('networkinterface-controller'),
+      external: () => new InterfaceBackend(opts.nb, subnets.cache, ipam),
+      status: (_nic, o) => ({ ...o.observed }),
+    }),
+    [watch(subnets, (s) => nics.cache.byIndex('subnet', objectKey(s)).map((n) => objectKey(n)))],
+  );
+
+  const controllers = [
+    vpcController,
+    subnetController,
+    nicController,
+  ] as unknown as Controller<KubeObject>[];
+  for (const c of controllers) mgr.add(c);
+  return controllers;
+}

@@ -1,0 +1,57 @@
+// The VPC operator: VPCs, Subnets and NetworkInterfaces programmed into OVN's northbound
+// database. (SecurityGroup, NetworkACL and RouteTable controllers come next; their kinds and
+// their OVN translation already exist.)
+import type { Manager } from '../../controllers/manager/index.ts';
+import { reconcilerRules } from '../../controllers/manager/index.ts';
+import { nb as nbSchema, OvsdbClient } from '../../controllers/ovsdb/index.ts';
+import { vpcKinds } from './api/index.ts';
+import { addVpcControllers } from './controller/vpc-operator.ts';
+import { NbClient } from './ovn/nb/index.ts';
+
+export * from './api/index.ts';
+export {
+  addVpcControllers,
+  vpcFinalizer,
+  type VpcOperatorOptions,
+} from './controller/vpc-operator.ts';
+
+export const vpcRbac = reconcilerRules(
+  'vpc.kcloud.io',
+  vpcKinds.map((k) => k.plural),
+);
+
+export interface VpcOperatorConfig {
+  /** OVN northbound endpoints, e.g. ['unix:/run/ovn/ovnnb_db.sock'] or ['tcp:10.0.0.1:6641']. */
+  nbEndpoints: string[];
+  resyncPeriodMs?: number;
+}
+
+/**
+ * Connects to the OVN northbound database, monitors the tables the operator reads and registers
+ * its controllers; the connection closes when the manager stops.
+ */
+export function addVpcOperator(mgr: Manager, config: VpcOperatorConfig): void {
+  if (config.nbEndpoints.length === 0) {
+    throw new Error(
+      'the vpc operator needs the OVN northbound database: pass --ovn-nb=unix:PATH or tcp:HOST:PORT',
+    );
+  }
+  const ovsdb = OvsdbClient.connect<nbSchema.Tables>({
+    endpoints: config.nbEndpoints,
+    database: 'OVN_Northbound',
+    log: mgr.log.child({ backend: 'ovn-nb' }),
+  });
+  const nb = new NbClient(ovsdb);
+  const nbReady = ovsdb.monitor([...NbClient.monitoredTables]);
+  nbReady.catch((err: unknown) => {
+    mgr.log.error('monitoring the OVN northbound database failed', {
+      error: err instanceof Error ? err.message : String(err),
+    });
+  });
+  addVpcControllers(mgr, {
+    nb,
+    nbReady,
+    ...(config.resyncPeriodMs !== undefined ? { resyncPeriodMs: config.resyncPeriodMs } : {}),
+  });
+  mgr.onShutdown(() => ovsdb.close());
+}
