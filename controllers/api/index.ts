@@ -19,6 +19,7 @@ export {
   ObservedGeneration,
   Phase,
   Quantity,
+  StandardStatus,
   StringEnum,
   type EnumOptions,
   type Int64Options,

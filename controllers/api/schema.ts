@@ -162,3 +162,15 @@ export function IntOrString(description: string): TUnsafe<number | string> {
     'x-kubernetes-int-or-string': true,
   });
 }
+
+/**
+ * The status fields every kcloud kind shares, to spread into its status object: a one-word
+ * `phase`, the `observedGeneration` last reconciled without error, and the `conditions`.
+ */
+export function StandardStatus() {
+  return {
+    phase: Type.Optional(Phase(['Pending', 'Ready', 'Failed', 'Deleting'])),
+    observedGeneration: Type.Optional(ObservedGeneration()),
+    conditions: Type.Optional(Conditions()),
+  };
+}

@@ -2,12 +2,10 @@
 // controller runtime end to end without any cloud backend, and is the kind the guide uses.
 import Type from 'typebox';
 import {
-  Conditions,
   DeletionPolicy,
   Immutable,
   Int64,
-  ObservedGeneration,
-  Phase,
+  StandardStatus,
   defineKind,
   phaseColumn,
   readyColumn,
@@ -51,8 +49,7 @@ export const Note = defineKind({
   ),
   status: Type.Object(
     {
-      phase: Type.Optional(Phase(['Pending', 'Ready', 'Failed', 'Deleting'])),
-      observedGeneration: Type.Optional(ObservedGeneration()),
+      ...StandardStatus(),
       path: Type.Optional(
         Type.String({ description: 'Path of the file the text was written to.' }),
       ),
@@ -63,7 +60,6 @@ export const Note = defineKind({
           pattern: '^[0-9a-f]{64}$',
         }),
       ),
-      conditions: Type.Optional(Conditions()),
     },
     { description: 'NoteStatus is the observed state of a Note, written by its controller.' },
   ),

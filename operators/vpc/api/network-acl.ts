@@ -1,9 +1,7 @@
 // NetworkACL: stateless allow/deny rules for whole Subnets, evaluated in rule-number order.
 import Type from 'typebox';
 import {
-  Conditions,
-  ObservedGeneration,
-  Phase,
+  StandardStatus,
   defineKind,
   phaseColumn,
   readyColumn,
@@ -60,9 +58,7 @@ export const NetworkACL = defineKind({
   ),
   status: Type.Object(
     {
-      phase: Type.Optional(Phase(['Pending', 'Ready', 'Failed', 'Deleting'])),
-      observedGeneration: Type.Optional(ObservedGeneration()),
-      conditions: Type.Optional(Conditions()),
+      ...StandardStatus(),
     },
     { description: 'NetworkACLStatus is the observed state of a NetworkACL.' },
   ),

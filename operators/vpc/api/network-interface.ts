@@ -2,10 +2,8 @@
 // balancers attach to it.
 import Type from 'typebox';
 import {
-  Conditions,
   Immutable,
-  ObservedGeneration,
-  Phase,
+  StandardStatus,
   defineKind,
   phaseColumn,
   readyColumn,
@@ -68,8 +66,7 @@ export const NetworkInterface = defineKind({
   ),
   status: Type.Object(
     {
-      phase: Type.Optional(Phase(['Pending', 'Ready', 'Failed', 'Deleting'])),
-      observedGeneration: Type.Optional(ObservedGeneration()),
+      ...StandardStatus(),
       ipAddress: Type.Optional(Type.String({ description: 'The address the interface holds.' })),
       macAddress: Type.Optional(Type.String({ description: 'The MAC address of the interface.' })),
       portName: Type.Optional(
@@ -87,7 +84,6 @@ export const NetworkInterface = defineKind({
           description: 'What the interface is attached to, as kind/name, if anything.',
         }),
       ),
-      conditions: Type.Optional(Conditions()),
     },
     { description: 'NetworkInterfaceStatus is the observed state of a NetworkInterface.' },
   ),

@@ -1,10 +1,8 @@
 // RouteTable: static routes for the Subnets bound to it, on the VPC router.
 import Type from 'typebox';
 import {
-  Conditions,
   Immutable,
-  ObservedGeneration,
-  Phase,
+  StandardStatus,
   defineKind,
   phaseColumn,
   readyColumn,
@@ -74,9 +72,7 @@ export const RouteTable = defineKind({
   ),
   status: Type.Object(
     {
-      phase: Type.Optional(Phase(['Pending', 'Ready', 'Failed', 'Deleting'])),
-      observedGeneration: Type.Optional(ObservedGeneration()),
-      conditions: Type.Optional(Conditions()),
+      ...StandardStatus(),
     },
     { description: 'RouteTableStatus is the observed state of a RouteTable.' },
   ),

@@ -2,9 +2,7 @@
 // with its ACLs, so rules do not multiply by the number of interfaces.
 import Type from 'typebox';
 import {
-  Conditions,
-  ObservedGeneration,
-  Phase,
+  StandardStatus,
   defineKind,
   phaseColumn,
   readyColumn,
@@ -77,8 +75,7 @@ export const SecurityGroup = defineKind({
   ),
   status: Type.Object(
     {
-      phase: Type.Optional(Phase(['Pending', 'Ready', 'Failed', 'Deleting'])),
-      observedGeneration: Type.Optional(ObservedGeneration()),
+      ...StandardStatus(),
       portGroupName: Type.Optional(
         Type.String({ description: 'Name of the OVN port group that implements the group.' }),
       ),
@@ -89,7 +86,6 @@ export const SecurityGroup = defineKind({
           maximum: 1000000,
         }),
       ),
-      conditions: Type.Optional(Conditions()),
     },
     { description: 'SecurityGroupStatus is the observed state of a SecurityGroup.' },
   ),

@@ -1,10 +1,8 @@
 // Subnet: a range of a VPC's addresses, one OVN logical switch attached to the VPC's router.
 import Type from 'typebox';
 import {
-  Conditions,
   Immutable,
-  ObservedGeneration,
-  Phase,
+  StandardStatus,
   defineKind,
   phaseColumn,
   readyColumn,
@@ -82,8 +80,7 @@ export const Subnet = defineKind({
   ),
   status: Type.Object(
     {
-      phase: Type.Optional(Phase(['Pending', 'Ready', 'Failed', 'Deleting'])),
-      observedGeneration: Type.Optional(ObservedGeneration()),
+      ...StandardStatus(),
       switchName: Type.Optional(
         Type.String({ description: 'Name of the OVN logical switch that implements the Subnet.' }),
       ),
@@ -102,7 +99,6 @@ export const Subnet = defineKind({
           maximum: 16777216,
         }),
       ),
-      conditions: Type.Optional(Conditions()),
     },
     { description: 'SubnetStatus is the observed state of a Subnet.' },
   ),

@@ -1,9 +1,7 @@
 // VPC: a tenant's private network, one OVN logical router.
 import Type from 'typebox';
 import {
-  Conditions,
-  ObservedGeneration,
-  Phase,
+  StandardStatus,
   defineKind,
   phaseColumn,
   readyColumn,
@@ -48,8 +46,7 @@ export const VPC = defineKind({
   ),
   status: Type.Object(
     {
-      phase: Type.Optional(Phase(['Pending', 'Ready', 'Failed', 'Deleting'])),
-      observedGeneration: Type.Optional(ObservedGeneration()),
+      ...StandardStatus(),
       routerName: Type.Optional(
         Type.String({ description: 'Name of the OVN logical router that implements the VPC.' }),
       ),
@@ -65,7 +62,6 @@ export const VPC = defineKind({
           maximum: 100000,
         }),
       ),
-      conditions: Type.Optional(Conditions()),
     },
     { description: 'VPCStatus is the observed state of a VPC.' },
   ),
