@@ -15,6 +15,7 @@ import {
   type NbClient,
 } from '../ovn/nb/index.ts';
 import type { IpamRegistry } from './ipam-registry.ts';
+import { inBaseline, joinBaseline } from './baseline.ts';
 import { ownerOf } from './owner.ts';
 import { gatewayOf, isReady } from './references.ts';
 
@@ -107,7 +108,8 @@ export class InterfaceBackend implements ExternalClient<
       held === ip &&
       changedColumns(port, desired) === undefined &&
       (sw?.ports.includes(port._uuid) ?? false) &&
-      port.dhcpv4_options === dhcp?._uuid;
+      port.dhcpv4_options === dhcp?._uuid &&
+      inBaseline(this.nb, port._uuid);
     return Promise.resolve({ exists: true, upToDate, observed });
   }
 
@@ -121,7 +123,7 @@ export class InterfaceBackend implements ExternalClient<
         `the switch of Subnet ${subnet.metadata.name ?? ''} is missing`,
       );
     const dhcp = findDhcpOptions(this.nb.ovsdb, subnet.metadata.uid ?? '');
-    await this.nb.ensureSwitchPort(
+    const portUuid = await this.nb.ensureSwitchPort(
       sw.name,
       desiredInterfacePort({
         owner: ownerOf(nic, 'NetworkInterface'),
@@ -132,6 +134,8 @@ export class InterfaceBackend implements ExternalClient<
       }),
       dhcp ? { dhcpv4Options: dhcp._uuid } : {},
     );
+    // Inbound denied, outbound allowed, until a SecurityGroup opens more.
+    await joinBaseline(this.nb, portUuid);
   }
 
   async update(nic: NetworkInterfaceObject): Promise<void> {

@@ -5,10 +5,13 @@ import type { Manager } from '../../../controllers/manager/index.ts';
 import { Controller, type Reconcile, type Watch } from '../../../controllers/reconcile/index.ts';
 import {
   NetworkInterface,
+  SecurityGroup,
   Subnet,
   VPC,
   type NetworkInterfaceObject,
   type NetworkInterfaceStatus,
+  type SecurityGroupObject,
+  type SecurityGroupStatus,
   type SubnetObject,
   type SubnetStatus,
   type VPCObject,
@@ -18,6 +21,10 @@ import { InterfaceBackend, type InterfaceObservation } from '../backend/interfac
 import { IpamRegistry } from '../backend/ipam-registry.ts';
 import { gatewayOf } from '../backend/references.ts';
 import { RouterBackend, type RouterObservation } from '../backend/router-backend.ts';
+import {
+  SecurityGroupBackend,
+  type SecurityGroupObservation,
+} from '../backend/security-group-backend.ts';
 import { SubnetBackend, type SubnetObservation } from '../backend/subnet-backend.ts';
 import type { NbClient } from '../ovn/nb/index.ts';
 
@@ -46,7 +53,7 @@ function watch<T extends KubeObject>(informer: Informer<T>, map: (obj: T) => str
   };
 }
 
-/** Wires the VPC, Subnet and NetworkInterface controllers into a manager. */
+/** Wires the VPC, Subnet, NetworkInterface and SecurityGroup controllers into a manager. */
 export function addVpcControllers(
   mgr: Manager,
   opts: VpcOperatorOptions,
@@ -59,6 +66,10 @@ export function addVpcControllers(
     indexers: { subnet: (n) => [sameNamespace(n, n.spec.subnetRef.name)] },
   });
   const ipam = new IpamRegistry(opts.nb, nics.cache);
+  const sgs = mgr.informer<SecurityGroupObject>(ref(SecurityGroup));
+  /** Every SecurityGroup of an object's namespace: membership and remote references span them. */
+  const groupsBeside = (obj: KubeObject) =>
+    sgs.cache.inNamespace(obj.metadata.namespace ?? '').map((g) => objectKey(g));
   const afterNb =
     (reconcile: Reconcile): Reconcile =>
     async (req, ctx) => {
@@ -161,10 +172,29 @@ export function addVpcControllers(
     [watch(subnets, (s) => nics.cache.byIndex('subnet', objectKey(s)).map((n) => objectKey(n)))],
   );
 
+  const sgController = common(
+    'securitygroup-controller',
+    sgs,
+    managedReconciler<SecurityGroupObject, SecurityGroupStatus, SecurityGroupObservation>({
+      controllerName: 'securitygroup-controller',
+      finalizer: vpcFinalizer,
+      client: mgr.client<SecurityGroupObject>(ref(SecurityGroup)),
+      cache: sgs.cache,
+      recorder: mgr.recorder('securitygroup-controller'),
+      external: () => new SecurityGroupBackend(opts.nb, sgs.cache, nics.cache),
+      status: (_sg, o) => ({
+        portGroupName: o.observed?.portGroupName,
+        members: o.observed?.members,
+      }),
+    }),
+    [watch(nics, groupsBeside), watch(sgs, groupsBeside)],
+  );
+
   const controllers = [
     vpcController,
     subnetController,
     nicController,
+    sgController,
   ] as unknown as Controller<KubeObject>[];
   for (const c of controllers) mgr.add(c);
   return controllers;

@@ -2,28 +2,18 @@
 // server become rows in a real OVN northbound database (with ovn-northd translating them):
 // addresses from IPAM, cross-object problems reported with their reason and nothing written,
 // deletion refused while dependents exist, and no row left behind.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { repoRoot } from '../../../hack/cluster/index.ts';
-import { connection, down, nbctl, ovnLayout, up, type OvnLayout } from '../../../hack/ovn/index.ts';
-import { addVpcOperator } from '../../../operators/vpc/index.ts';
-import { startManager, useTestCluster, waitFor, type RunningManager } from '../../harness/index.ts';
+import { describe, expect, it } from '@jest/globals';
+import { useTestCluster, waitFor } from '../../harness/index.ts';
+import { useVpcOperator } from './operator-fixture.ts';
 
 const cluster = useTestCluster('vpc-op');
+const ovn = useVpcOperator(cluster);
+const nb = (args: string[]) => ovn.nb(args);
 const apiVersion = 'vpc.kcloud.io/v1alpha1';
-let layout: OvnLayout;
-let running: RunningManager | undefined;
 
 const ref = (kind: string, name: string) => ({ apiVersion, kind, name });
 const doc = (kind: string, name: string, spec: object) =>
   `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata: {name: ${name}}\nspec: ${JSON.stringify(spec)}\n`;
-
-async function nb(args: string[]): Promise<string> {
-  const r = await nbctl(layout, args);
-  if (r.code !== 0) throw new Error(`ovn-nbctl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
 
 /** Rows that carry this namespace in their owner record, per table. */
 async function ownedRowCount(): Promise<number> {
@@ -52,26 +42,6 @@ async function reason(kind: string, name: string): Promise<string | undefined> {
   const o = await cluster.waitForCondition(ref(kind, name), 'Ready', 'False');
   return o.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
 }
-
-beforeAll(async () => {
-  const base = path.join(repoRoot, '.local', 'test-runs');
-  await mkdir(base, { recursive: true });
-  layout = ovnLayout(await mkdtemp(path.join(base, 'ovn-vpc-')));
-  await up(layout, { dataPlane: false });
-  const conn = await connection(layout);
-  running = await startManager(
-    (mgr) => {
-      addVpcOperator(mgr, { nbEndpoints: [conn.nb.unix] });
-    },
-    { namespace: cluster.namespace },
-  );
-});
-
-afterAll(async () => {
-  await running?.stop();
-  await down(layout, { purge: true });
-  await rm(layout.runDir, { recursive: true, force: true });
-});
 
 describe('the VPC operator on real OVN', () => {
   it('programs a VPC with two subnets and their interfaces', async () => {

@@ -1,0 +1,27 @@
+import { allInterfacesGroup, baselineACLs } from '../ovn/index.ts';
+import { findPortGroup, portGroupACLs, type NbClient } from '../ovn/nb/index.ts';
+import { sameACLs } from './acl-compare.ts';
+
+const baselineIds = { 'kcloud.io/acl': 'baseline' };
+
+/**
+ * Puts an interface's port in the group every interface belongs to, whose ACLs deny inbound
+ * and allow outbound traffic (SecurityGroups then open what they allow). The group is created
+ * on first use and its ACLs kept as they should be; its membership is only ever added to, so a
+ * restart never empties it (ports leave it by themselves when they are deleted: the reference
+ * is weak).
+ */
+export async function joinBaseline(nb: NbClient, portUuid: string): Promise<void> {
+  if (!findPortGroup(nb.ovsdb, allInterfacesGroup)) {
+    await nb.ensurePortGroup(allInterfacesGroup, baselineIds, []);
+  }
+  await nb.ensurePortGroupACLs(allInterfacesGroup, baselineACLs());
+  await nb.addPortsToGroup(allInterfacesGroup, [portUuid]);
+}
+
+/** Whether the port is in the baseline group and the group's ACLs are as they should be. */
+export function inBaseline(nb: NbClient, portUuid: string): boolean {
+  const group = findPortGroup(nb.ovsdb, allInterfacesGroup);
+  if (!group?.ports.includes(portUuid)) return false;
+  return sameACLs(portGroupACLs(nb.ovsdb, allInterfacesGroup), baselineACLs());
+}

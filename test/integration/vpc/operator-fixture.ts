@@ -1,0 +1,54 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll } from '@jest/globals';
+import { repoRoot } from '../../../hack/cluster/index.ts';
+import { connection, down, nbctl, ovnLayout, up, type OvnLayout } from '../../../hack/ovn/index.ts';
+import { addVpcOperator } from '../../../operators/vpc/index.ts';
+import { startManager, type RunningManager, type TestCluster } from '../../harness/index.ts';
+
+export interface VpcOperatorFixture {
+  layout(): OvnLayout;
+  /** ovn-nbctl against this test's northbound database; throws with its stderr on failure. */
+  nb(args: string[]): Promise<string>;
+}
+
+/**
+ * A real OVN (NB, SB, ovn-northd) in a folder of the test's own and a manager running the vpc
+ * operator on the test's namespace; both stopped after the file.
+ */
+export function useVpcOperator(cluster: TestCluster): VpcOperatorFixture {
+  let layout: OvnLayout | undefined;
+  let running: RunningManager | undefined;
+  beforeAll(async () => {
+    const base = path.join(repoRoot, '.local', 'test-runs');
+    await mkdir(base, { recursive: true });
+    layout = ovnLayout(await mkdtemp(path.join(base, 'ovn-vpc-')));
+    await up(layout, { dataPlane: false });
+    const conn = await connection(layout);
+    running = await startManager(
+      (mgr) => {
+        addVpcOperator(mgr, { nbEndpoints: [conn.nb.unix] });
+      },
+      { namespace: cluster.namespace },
+    );
+  });
+  afterAll(async () => {
+    await running?.stop();
+    if (layout) {
+      await down(layout, { purge: true });
+      await rm(layout.runDir, { recursive: true, force: true });
+    }
+  });
+  const current = () => {
+    if (!layout) throw new Error('the OVN of this test has not started');
+    return layout;
+  };
+  return {
+    layout: current,
+    nb: async (args) => {
+      const r = await nbctl(current(), args);
+      if (r.code !== 0) throw new Error(`ovn-nbctl ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    },
+  };
+}

@@ -1,0 +1,147 @@
+// SecurityGroups on real OVN: every interface joins the baseline group (inbound denied,
+// outbound allowed); a SecurityGroup becomes a port group holding its members' ports and one
+// ACL per rule; rule and membership changes reach OVN; deleting the group removes it.
+import { describe, expect, it } from '@jest/globals';
+import { useTestCluster, waitFor } from '../../harness/index.ts';
+import { useVpcOperator } from './operator-fixture.ts';
+
+const cluster = useTestCluster('vpc-sg');
+const ovn = useVpcOperator(cluster);
+const nb = (args: string[]) => ovn.nb(args);
+const apiVersion = 'vpc.kcloud.io/v1alpha1';
+const ref = (kind: string, name: string) => ({ apiVersion, kind, name });
+const doc = (kind: string, name: string, spec: object) =>
+  `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata: {name: ${name}}\nspec: ${JSON.stringify(spec)}\n`;
+
+const http = {
+  name: 'http',
+  direction: 'Ingress',
+  protocol: 'TCP',
+  ports: { from: 80, to: 80 },
+  remoteCIDR: '0.0.0.0/0',
+};
+const ssh = {
+  name: 'ssh',
+  direction: 'Ingress',
+  protocol: 'TCP',
+  ports: { from: 22, to: 22 },
+  remoteCIDR: '10.0.0.0/8',
+};
+
+async function portGroup(name: string): Promise<{ ports: number; acls: string }> {
+  const ports = (
+    await nb(['--bare', '--columns=ports', 'find', 'Port_Group', `name=${name}`])
+  ).trim();
+  const acls = await nb(['acl-list', name]).catch(() => '');
+  return { ports: ports ? ports.split(/\s+/).length : 0, acls };
+}
+
+describe('SecurityGroups on real OVN', () => {
+  it('puts every interface in the baseline group and each group member in its port group', async () => {
+    await cluster.apply(
+      [
+        doc('VPC', 'v', { cidrBlocks: ['10.0.0.0/16'] }),
+        doc('Subnet', 's', { vpcRef: { name: 'v' }, cidrBlock: '10.0.1.0/24' }),
+        doc('SecurityGroup', 'web', { rules: [http, ssh] }),
+        doc('NetworkInterface', 'a', {
+          subnetRef: { name: 's' },
+          securityGroupRefs: [{ name: 'web' }],
+        }),
+        doc('NetworkInterface', 'b', {
+          subnetRef: { name: 's' },
+          securityGroupRefs: [{ name: 'web' }],
+        }),
+        doc('NetworkInterface', 'c', { subnetRef: { name: 's' } }),
+      ].join('---\n'),
+    );
+    for (const n of ['a', 'b', 'c'])
+      await cluster.waitForCondition(ref('NetworkInterface', n), 'Ready');
+    const baseline = await portGroup('kcloud_interfaces');
+    expect(baseline.ports).toBe(3);
+    expect(baseline.acls).toContain(
+      'from-lport  1000 (inport == @kcloud_interfaces && ip4) allow-related',
+    );
+    expect(baseline.acls).toContain('to-lport  1000 (outport == @kcloud_interfaces && ip4) drop');
+
+    const sg = await waitFor(
+      async () => {
+        const o = await cluster.read(ref('SecurityGroup', 'web'));
+        return o.status?.members === 2 ? o : undefined;
+      },
+      {
+        what: 'SecurityGroup web with 2 members',
+        describe: async () =>
+          JSON.stringify((await cluster.read(ref('SecurityGroup', 'web'))).status),
+      },
+    );
+    const pg = String(sg.status?.portGroupName);
+    const group = await portGroup(pg);
+    expect(group.ports).toBe(2);
+    expect(group.acls).toContain(
+      `to-lport  2200 (outport == @${pg} && ip4 && tcp.dst == 80) allow-related`,
+    );
+    expect(group.acls).toContain(
+      `to-lport  2200 (outport == @${pg} && ip4 && ip4.src == 10.0.0.0/8 && tcp.dst == 22) allow-related`,
+    );
+    expect(group.acls).toContain(
+      `to-lport  2001 (outport == @${pg} && ip4 && ip4.src == $${pg}_ip4) allow-related`,
+    );
+  });
+
+  it('follows rule and membership changes', async () => {
+    const pg = String((await cluster.read(ref('SecurityGroup', 'web'))).status?.portGroupName);
+    await cluster.apply(doc('SecurityGroup', 'web', { rules: [http] }));
+    await waitFor(async () => !(await portGroup(pg)).acls.includes('tcp.dst == 22'), {
+      what: 'the ssh ACL to go',
+    });
+    expect((await portGroup(pg)).acls).toContain('tcp.dst == 80');
+
+    await cluster.apply(
+      doc('NetworkInterface', 'b', { subnetRef: { name: 's' }, securityGroupRefs: [] }),
+    );
+    await waitFor(async () => (await portGroup(pg)).ports === 1, {
+      what: 'b to leave the port group',
+    });
+    await cluster.apply(
+      doc('NetworkInterface', 'c', {
+        subnetRef: { name: 's' },
+        securityGroupRefs: [{ name: 'web' }],
+      }),
+    );
+    await waitFor(async () => (await portGroup(pg)).ports === 2, {
+      what: 'c to join the port group',
+    });
+  });
+
+  it('reports a rule naming a missing group, and removes the port group with the SecurityGroup', async () => {
+    await cluster.apply(
+      doc('SecurityGroup', 'db', {
+        rules: [
+          {
+            name: 'from-app',
+            direction: 'Ingress',
+            protocol: 'TCP',
+            remoteSecurityGroupRef: { name: 'app' },
+          },
+        ],
+      }),
+    );
+    const failed = await cluster.waitForCondition(ref('SecurityGroup', 'db'), 'Ready', 'False');
+    expect(failed.status?.conditions?.find((c) => c.type === 'Ready')?.reason).toBe(
+      'SecurityGroupNotFound',
+    );
+    await cluster.apply(doc('SecurityGroup', 'app', {}));
+    await cluster.waitForCondition(ref('SecurityGroup', 'db'), 'Ready', 'True', 90_000);
+
+    const pg = String((await cluster.read(ref('SecurityGroup', 'web'))).status?.portGroupName);
+    await cluster.objects.delete({
+      apiVersion,
+      kind: 'SecurityGroup',
+      metadata: { name: 'web', namespace: cluster.namespace },
+    });
+    await cluster.waitForGone(ref('SecurityGroup', 'web'));
+    expect(
+      (await nb(['--bare', '--columns=name', 'find', 'Port_Group', `name=${pg}`])).trim(),
+    ).toBe('');
+  });
+});
