@@ -1,4 +1,9 @@
-import { managedReconciler } from '../../../controllers/external/index.ts';
+import {
+  managedReconciler,
+  type ManagedObject,
+  type ManagedReconcilerOptions,
+  type ManagedStatus,
+} from '../../../controllers/external/index.ts';
 import type { Informer } from '../../../controllers/informer/index.ts';
 import { objectKey, type KubeObject, type ResourceRef } from '../../../controllers/kube/index.ts';
 import type { Manager } from '../../../controllers/manager/index.ts';
@@ -76,31 +81,38 @@ export function addVpcControllers(
       await opts.nbReady;
       return reconcile(req, ctx);
     };
-  const common = <T extends KubeObject>(
+  /** A controller on the shared reconcile, with the fields every VPC kind has in common. */
+  const controller = <T extends ManagedObject<S>, S extends ManagedStatus, O>(
     name: string,
+    kind: { resource: Omit<ResourceRef, 'kind'>; kind: string },
     informer: Informer<T>,
-    reconcile: Reconcile,
+    own: Pick<ManagedReconcilerOptions<T, S, O>, 'external' | 'status' | 'deletionBlockedBy'>,
     watches: Watch[],
   ) =>
     new Controller<T>({
       name,
       informer,
       watches,
-      reconcile: afterNb(reconcile),
+      reconcile: afterNb(
+        managedReconciler<T, S, O>({
+          controllerName: name,
+          finalizer: vpcFinalizer,
+          client: mgr.client<T>(ref(kind)),
+          cache: informer.cache,
+          recorder: mgr.recorder(name),
+          ...own,
+        }),
+      ),
       workers: opts.workers ?? 4,
       ...(opts.resyncPeriodMs !== undefined ? { resyncPeriodMs: opts.resyncPeriodMs } : {}),
       registry: mgr.registry,
       log: mgr.log,
     });
-  const vpcController = common(
+  const vpcController = controller<VPCObject, VPCStatus, RouterObservation>(
     'vpc-controller',
+    VPC,
     vpcs,
-    managedReconciler<VPCObject, VPCStatus, RouterObservation>({
-      controllerName: 'vpc-controller',
-      finalizer: vpcFinalizer,
-      client: mgr.client<VPCObject>(ref(VPC)),
-      cache: vpcs.cache,
-      recorder: mgr.recorder('vpc-controller'),
+    {
       external: () => new RouterBackend(opts.nb),
       status: (vpc, o) => ({
         routerName: o.observed?.routerName,
@@ -116,19 +128,15 @@ export function addVpcControllers(
             }
           : undefined;
       },
-    }),
+    },
     [watch(subnets, (s) => [sameNamespace(s, s.spec.vpcRef.name)])],
   );
 
-  const subnetController = common(
+  const subnetController = controller<SubnetObject, SubnetStatus, SubnetObservation>(
     'subnet-controller',
+    Subnet,
     subnets,
-    managedReconciler<SubnetObject, SubnetStatus, SubnetObservation>({
-      controllerName: 'subnet-controller',
-      finalizer: vpcFinalizer,
-      client: mgr.client<SubnetObject>(ref(Subnet)),
-      cache: subnets.cache,
-      recorder: mgr.recorder('subnet-controller'),
+    {
       external: () => new SubnetBackend(opts.nb, vpcs.cache, subnets.cache),
       status: (subnet, o) => {
         const pool = ipam.pool(subnet, gatewayOf(subnet));
@@ -150,43 +158,43 @@ export function addVpcControllers(
             }
           : undefined;
       },
-    }),
+    },
     [
       watch(vpcs, (v) => subnets.cache.byIndex('vpc', objectKey(v)).map((s) => objectKey(s))),
       watch(nics, (n) => [sameNamespace(n, n.spec.subnetRef.name)]),
     ],
   );
 
-  const nicController = common(
+  const nicController = controller<
+    NetworkInterfaceObject,
+    NetworkInterfaceStatus,
+    InterfaceObservation
+  >(
     'networkinterface-controller',
+    NetworkInterface,
     nics,
-    managedReconciler<NetworkInterfaceObject, NetworkInterfaceStatus, InterfaceObservation>({
-      controllerName: 'networkinterface-controller',
-      finalizer: vpcFinalizer,
-      client: mgr.client<NetworkInterfaceObject>(ref(NetworkInterface)),
-      cache: nics.cache,
-      recorder: mgr.recorder('networkinterface-controller'),
+    {
       external: () => new InterfaceBackend(opts.nb, subnets.cache, ipam),
       status: (_nic, o) => ({ ...o.observed }),
-    }),
+    },
     [watch(subnets, (s) => nics.cache.byIndex('subnet', objectKey(s)).map((n) => objectKey(n)))],
   );
 
-  const sgController = common(
+  const sgController = controller<
+    SecurityGroupObject,
+    SecurityGroupStatus,
+    SecurityGroupObservation
+  >(
     'securitygroup-controller',
+    SecurityGroup,
     sgs,
-    managedReconciler<SecurityGroupObject, SecurityGroupStatus, SecurityGroupObservation>({
-      controllerName: 'securitygroup-controller',
-      finalizer: vpcFinalizer,
-      client: mgr.client<SecurityGroupObject>(ref(SecurityGroup)),
-      cache: sgs.cache,
-      recorder: mgr.recorder('securitygroup-controller'),
+    {
       external: () => new SecurityGroupBackend(opts.nb, sgs.cache, nics.cache),
       status: (_sg, o) => ({
         portGroupName: o.observed?.portGroupName,
         members: o.observed?.members,
       }),
-    }),
+    },
     [watch(nics, groupsBeside), watch(sgs, groupsBeside)],
   );
 

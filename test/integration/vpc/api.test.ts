@@ -3,13 +3,9 @@
 // immutable fields, multicast MACs, contradictory rules and routes. Good objects are accepted.
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { rejection, useTestCluster } from '../../harness/index.ts';
+import { apiVersion, doc } from './operator-fixture.ts';
 
 const cluster = useTestCluster('vpc-api');
-const apiVersion = 'vpc.kcloud.io/v1alpha1';
-
-function doc(kind: string, name: string, spec: object): string {
-  return `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata: {name: ${name}}\nspec: ${JSON.stringify(spec)}\n`;
-}
 
 async function refused(kind: string, name: string, spec: object): Promise<string> {
   const r = await rejection(cluster.apply(doc(kind, name, spec)));

@@ -6,6 +6,15 @@ import { connection, down, nbctl, ovnLayout, up, type OvnLayout } from '../../..
 import { addVpcOperator } from '../../../operators/vpc/index.ts';
 import { startManager, type RunningManager, type TestCluster } from '../../harness/index.ts';
 
+export const apiVersion = 'vpc.kcloud.io/v1alpha1';
+
+/** A reference to a VPC-group object in the test namespace. */
+export const ref = (kind: string, name: string) => ({ apiVersion, kind, name });
+
+/** One YAML document of a VPC-group kind. */
+export const doc = (kind: string, name: string, spec: object) =>
+  `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata: {name: ${name}}\nspec: ${JSON.stringify(spec)}\n`;
+
 export interface VpcOperatorFixture {
   layout(): OvnLayout;
   /** ovn-nbctl against this test's northbound database; throws with its stderr on failure. */

@@ -4,16 +4,11 @@
 // deletion refused while dependents exist, and no row left behind.
 import { describe, expect, it } from '@jest/globals';
 import { useTestCluster, waitFor } from '../../harness/index.ts';
-import { useVpcOperator } from './operator-fixture.ts';
+import { apiVersion, doc, ref, useVpcOperator } from './operator-fixture.ts';
 
 const cluster = useTestCluster('vpc-op');
 const ovn = useVpcOperator(cluster);
 const nb = (args: string[]) => ovn.nb(args);
-const apiVersion = 'vpc.kcloud.io/v1alpha1';
-
-const ref = (kind: string, name: string) => ({ apiVersion, kind, name });
-const doc = (kind: string, name: string, spec: object) =>
-  `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata: {name: ${name}}\nspec: ${JSON.stringify(spec)}\n`;
 
 /** Rows that carry this namespace in their owner record, per table. */
 async function ownedRowCount(): Promise<number> {
