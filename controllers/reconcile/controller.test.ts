@@ -188,6 +188,38 @@ describe('Controller', () => {
     await c.stop();
   });
 
+  it('finishes, without an error, a reconcile whose object was deleted meanwhile', async () => {
+    const gone = new ApiError(
+      404,
+      { reason: 'NotFound', message: 'things "a" not found' },
+      'PATCH',
+    );
+    const during: { push?: (type: 'DELETED', obj: Thing) => Promise<void> } = {};
+    const c = await start({
+      objects: [thing('a', '1')],
+      // The second reconcile sees its object deleted under it, then meets a 404.
+      reconcile: async (_req, _ctx, call) => {
+        if (call !== 2) return undefined;
+        await during.push?.('DELETED', thing('a', '3', 2));
+        throw gone;
+      },
+    });
+    during.push = c.push;
+    await c.push('MODIFIED', thing('a', '2', 2));
+    await c.clock.advance(1_000);
+    const labels = { controller: 'things' };
+    expect(await sample(c.registry, 'controller_runtime_reconcile_errors_total', labels)).toBe(0);
+    expect(
+      await sample(c.registry, 'controller_runtime_reconcile_total', {
+        ...labels,
+        result: 'error',
+      }),
+    ).toBe(0);
+    // The add, the spec change, and once more for the delete event; the 404 is not retried.
+    expect(c.keys()).toEqual(['ns/a', 'ns/a', 'ns/a']);
+    await c.stop();
+  });
+
   it('reconciles again after requeueAfter', async () => {
     const c = await start({
       objects: [thing('a', '1')],
