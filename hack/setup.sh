@@ -7,13 +7,15 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-# Debian packages: the control plane needs openssl; the data plane (later issues) needs QEMU,
-# OVN and Open vSwitch, and the network tooling the tests drive.
+# Debian packages: the control plane needs openssl; the data plane needs QEMU, OVN and Open
+# vSwitch, and the network tooling the tests drive (util-linux: unshare/nsenter for the
+# network namespace ovs-vswitchd runs in).
 apt_packages=(
   openssl ca-certificates
   qemu-system-x86 qemu-utils
   ovn-central ovn-host openvswitch-switch
   iproute2 ethtool iputils-ping cpio
+  util-linux
 )
 
 missing=()

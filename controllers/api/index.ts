@@ -20,6 +20,7 @@ export {
   Phase,
   Quantity,
   StandardStatus,
+  WithValidations,
   StringEnum,
   type EnumOptions,
   type Int64Options,

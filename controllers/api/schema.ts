@@ -114,17 +114,12 @@ export function DeletionPolicy(
   return StringEnum(['Delete', 'Retain'], { description, default: 'Delete' });
 }
 
-/**
- * Makes a field immutable with the CEL transition rule `self == oldSelf`. Kubernetes evaluates
- * a transition rule only when both the old and the new object have the field, so an optional
- * field can still be added or removed: forbid that with a rule on the parent, e.g.
- * `has(self.x) == has(oldSelf.x)`.
- */
-export function Immutable<T extends TSchema>(schema: T, message: string): T {
+/** Adds CEL rules (x-kubernetes-validations) to a schema, after any it already has. */
+export function WithValidations<T extends TSchema>(schema: T, added: ValidationRule[]): T {
   const rules: ValidationRule[] = [
     ...((schema as { 'x-kubernetes-validations'?: ValidationRule[] })['x-kubernetes-validations'] ??
       []),
-    { rule: 'self == oldSelf', message },
+    ...added,
   ];
   // Copy with descriptors: TypeBox keeps its markers (e.g. Optional) in non-enumerable keys.
   return Object.defineProperties(
@@ -139,6 +134,16 @@ export function Immutable<T extends TSchema>(schema: T, message: string): T {
       },
     },
   );
+}
+
+/**
+ * Makes a field immutable with the CEL transition rule `self == oldSelf`. Kubernetes evaluates
+ * a transition rule only when both the old and the new object have the field, so an optional
+ * field can still be added or removed: forbid that with a rule on the parent, e.g.
+ * `has(self.x) == has(oldSelf.x)`.
+ */
+export function Immutable<T extends TSchema>(schema: T, message: string): T {
+  return WithValidations(schema, [{ rule: 'self == oldSelf', message }]);
 }
 
 const quantityPattern =

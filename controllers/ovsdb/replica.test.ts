@@ -182,6 +182,29 @@ describe('Replica', () => {
     ]);
   });
 
+  it('finds rows by name through an index that follows inserts, renames, deletes and reloads', () => {
+    const { replica } = setup();
+    const ports = replica.table('Logical_Switch_Port');
+    expect(ports.findByName('p1')?._uuid).toBe(p1);
+    replica.apply(testSchema, {
+      Logical_Switch_Port: {
+        [p3]: { insert: { name: 'p3' } },
+        [p1]: { modify: { name: 'p1-renamed' } },
+        [p2]: { delete: null },
+      },
+    });
+    expect(ports.findByName('p3')?._uuid).toBe(p3);
+    expect(ports.findByName('p1')).toBeUndefined();
+    expect(ports.findByName('p1-renamed')?._uuid).toBe(p1);
+    expect(ports.findByName('p2')).toBeUndefined();
+    replica.load(testSchema, monitored, {
+      Logical_Switch: {},
+      Logical_Switch_Port: { [p2]: { initial: { name: 'p2' } } },
+    });
+    expect(ports.findByName('p2')?._uuid).toBe(p2);
+    expect(ports.findByName('p3')).toBeUndefined();
+  });
+
   it('runs listeners after the whole update is applied, so they read a consistent replica', () => {
     const { replica } = setup();
     const observed: string[] = [];

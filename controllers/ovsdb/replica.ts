@@ -37,8 +37,38 @@ type Row = Record<string, unknown>;
 
 interface TableState {
   rows: Map<string, Row>;
+  /** name → uuids, for tables whose rows have a string `name`: lookups by name are not scans. */
+  byName: Map<string, Set<string>>;
   listeners: Set<ChangeListener<Row>>;
   columns: readonly string[];
+}
+
+function nameOf(row: Row | undefined): string | undefined {
+  const name = row?.name;
+  return typeof name === 'string' ? name : undefined;
+}
+
+/** Records that `uuid` now holds `row` (or nothing), keeping the name index in step. */
+function putRow(state: TableState, uuid: string, row: Row | undefined): void {
+  const oldName = nameOf(state.rows.get(uuid));
+  if (oldName !== undefined) {
+    const uuids = state.byName.get(oldName);
+    uuids?.delete(uuid);
+    if (uuids?.size === 0) state.byName.delete(oldName);
+  }
+  if (row === undefined) {
+    state.rows.delete(uuid);
+    return;
+  }
+  state.rows.set(uuid, row);
+  const name = nameOf(row);
+  if (name === undefined) return;
+  let uuids = state.byName.get(name);
+  if (!uuids) {
+    uuids = new Set();
+    state.byName.set(name, uuids);
+  }
+  uuids.add(uuid);
 }
 
 /**
@@ -64,6 +94,14 @@ export class TableReplica<R> {
 
   get(uuid: string): R | undefined {
     return this.state.rows.get(uuid) as R | undefined;
+  }
+
+  /** A row with this `name` (through an index, not a scan). */
+  findByName(name: string): R | undefined {
+    const uuids = this.state.byName.get(name);
+    if (!uuids) return undefined;
+    for (const uuid of uuids) return this.state.rows.get(uuid) as R | undefined;
+    return undefined;
   }
 
   /** The first row that matches. */
@@ -148,7 +186,9 @@ export class Replica<Tables extends object = Record<string, GenericRow>> {
       for (const [uuid, old] of state.rows) {
         if (!fresh.has(uuid)) removals.push({ type: 'delete', table, uuid, old });
       }
-      state.rows = fresh;
+      state.rows = new Map();
+      state.byName = new Map();
+      for (const [uuid, row] of fresh) putRow(state, uuid, row);
     }
     this.emit([...removals, ...changes]);
   }
@@ -167,7 +207,7 @@ export class Replica<Tables extends object = Record<string, GenericRow>> {
         const old = state.rows.get(uuid);
         if ('initial' in u || 'insert' in u) {
           const row = rowFromWire(t, u.initial ?? u.insert, uuid, state.columns);
-          state.rows.set(uuid, row);
+          putRow(state, uuid, row);
           changes.push(
             old
               ? { type: 'update', table, uuid, old, new: row }
@@ -177,11 +217,11 @@ export class Replica<Tables extends object = Record<string, GenericRow>> {
           if (!old)
             throw new Error(`update2 modifies ${table} row ${uuid}, which the replica lacks`);
           const row = applyDiff(t, old, u.modify);
-          state.rows.set(uuid, row);
+          putRow(state, uuid, row);
           changes.push({ type: 'update', table, uuid, old, new: row });
         } else if ('delete' in u) {
           if (!old) continue;
-          state.rows.delete(uuid);
+          putRow(state, uuid, undefined);
           changes.push({ type: 'delete', table, uuid, old });
         } else {
           throw new Error(
@@ -196,7 +236,7 @@ export class Replica<Tables extends object = Record<string, GenericRow>> {
   private state(table: string): TableState {
     let s = this.states.get(table);
     if (!s) {
-      s = { rows: new Map(), listeners: new Set(), columns: [] };
+      s = { rows: new Map(), byName: new Map(), listeners: new Set(), columns: [] };
       this.states.set(table, s);
     }
     return s;

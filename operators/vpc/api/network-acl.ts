@@ -1,6 +1,7 @@
 // NetworkACL: stateless allow/deny rules for whole Subnets, evaluated in rule-number order.
 import Type from 'typebox';
 import {
+  LocalObjectReference,
   StandardStatus,
   defineKind,
   phaseColumn,
@@ -9,7 +10,7 @@ import {
   type SpecOf,
   type StatusOf,
 } from '../../../controllers/api/index.ts';
-import { AnyIPv4CIDR, Ref } from './network-schema.ts';
+import { AnyIPv4CIDR } from './network-schema.ts';
 import { Action, Direction, Ports, Protocol, protocolRules } from './traffic-schema.ts';
 
 const Rule = Type.Object(
@@ -42,7 +43,7 @@ export const NetworkACL = defineKind({
     'NetworkACL is a stateless firewall for whole Subnets: each packet is checked against the rules in rule-number order, replies included. Traffic that matches no rule is allowed.',
   spec: Type.Object(
     {
-      subnetRefs: Type.Array(Ref('Subnet', 'A Subnet the rules apply to.'), {
+      subnetRefs: Type.Array(LocalObjectReference('Subnet', 'A Subnet the rules apply to.'), {
         description: 'The Subnets the rules apply to; a Subnet can have only one NetworkACL.',
         minItems: 1,
         maxItems: 50,

@@ -3,6 +3,7 @@
 import Type from 'typebox';
 import {
   Immutable,
+  LocalObjectReference,
   StandardStatus,
   defineKind,
   phaseColumn,
@@ -11,7 +12,7 @@ import {
   type SpecOf,
   type StatusOf,
 } from '../../../controllers/api/index.ts';
-import { IPv4Address, MACAddress, Ref } from './network-schema.ts';
+import { IPv4Address, MACAddress } from './network-schema.ts';
 
 export const NetworkInterface = defineKind({
   group: 'vpc.kcloud.io',
@@ -25,7 +26,7 @@ export const NetworkInterface = defineKind({
   spec: Type.Object(
     {
       subnetRef: Immutable(
-        Ref('Subnet', 'The Subnet the interface is in. It cannot be changed.'),
+        LocalObjectReference('Subnet', 'The Subnet the interface is in. It cannot be changed.'),
         'subnetRef is immutable',
       ),
       ipAddress: Type.Optional(
@@ -46,7 +47,10 @@ export const NetworkInterface = defineKind({
       ),
       securityGroupRefs: Type.Optional(
         Type.Array(
-          Ref('SecurityGroup', 'A SecurityGroup that filters the traffic of this interface.'),
+          LocalObjectReference(
+            'SecurityGroup',
+            'A SecurityGroup that filters the traffic of this interface.',
+          ),
           {
             description:
               'SecurityGroups applied to the interface. Without any, inbound traffic is denied and outbound allowed.',

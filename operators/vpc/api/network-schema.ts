@@ -1,27 +1,11 @@
 // Schema pieces shared by the VPC kinds. Addresses are checked by the API server itself with
 // Kubernetes' CEL IP and CIDR library, so a bad address never gets stored.
 import Type, { type TString } from 'typebox';
-import { LocalObjectReference, type ValidationRule } from '../../../controllers/api/index.ts';
-
-/** x-kubernetes-validations on a schema, keeping TypeBox's own markers. */
-function withRules<T extends TString>(schema: T, rules: ValidationRule[]): T {
-  return Object.defineProperties(
-    Object.create(Object.getPrototypeOf(schema) as object | null) as T,
-    {
-      ...Object.getOwnPropertyDescriptors(schema),
-      'x-kubernetes-validations': {
-        value: rules,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      },
-    },
-  );
-}
+import { WithValidations } from '../../../controllers/api/index.ts';
 
 /** An IPv4 network in CIDR notation with no host bits set, its prefix within bounds. */
 export function IPv4CIDR(description: string, prefix: { min: number; max: number }): TString {
-  return withRules(Type.String({ description, minLength: 9, maxLength: 18 }), [
+  return WithValidations(Type.String({ description, minLength: 9, maxLength: 18 }), [
     {
       rule: 'isCIDR(self) && cidr(self).ip().family() == 4',
       message: 'must be an IPv4 CIDR such as 10.0.0.0/16',
@@ -40,7 +24,7 @@ export function IPv4CIDR(description: string, prefix: { min: number; max: number
 
 /** Any IPv4 CIDR, host bits allowed to be zero or not (a route or rule destination). */
 export function AnyIPv4CIDR(description: string): TString {
-  return withRules(Type.String({ description, minLength: 9, maxLength: 18 }), [
+  return WithValidations(Type.String({ description, minLength: 9, maxLength: 18 }), [
     {
       rule: 'isCIDR(self) && cidr(self).ip().family() == 4',
       message: 'must be an IPv4 CIDR such as 0.0.0.0/0 or 192.168.1.0/24',
@@ -49,7 +33,7 @@ export function AnyIPv4CIDR(description: string): TString {
 }
 
 export function IPv4Address(description: string): TString {
-  return withRules(Type.String({ description, minLength: 7, maxLength: 15 }), [
+  return WithValidations(Type.String({ description, minLength: 7, maxLength: 15 }), [
     {
       rule: 'isIP(self) && ip(self).family() == 4',
       message: 'must be an IPv4 address such as 10.0.1.10',
@@ -59,7 +43,7 @@ export function IPv4Address(description: string): TString {
 
 /** `10.0.1.10` or an inclusive range `10.0.1.10-10.0.1.20`. */
 export function IPv4Range(description: string): TString {
-  return withRules(Type.String({ description, minLength: 7, maxLength: 31 }), [
+  return WithValidations(Type.String({ description, minLength: 7, maxLength: 31 }), [
     {
       rule: "self.split('-').size() <= 2 && self.split('-').all(a, isIP(a) && ip(a).family() == 4)",
       message: 'must be an IPv4 address or a range such as 10.0.1.10-10.0.1.20',
@@ -68,7 +52,7 @@ export function IPv4Range(description: string): TString {
 }
 
 export function MACAddress(description: string): TString {
-  return withRules(
+  return WithValidations(
     Type.String({
       description,
       pattern: '^([0-9a-f]{2}:){5}[0-9a-f]{2}$',
@@ -83,8 +67,4 @@ export function MACAddress(description: string): TString {
       },
     ],
   );
-}
-
-export function Ref(kind: string, description: string) {
-  return LocalObjectReference(kind, description);
 }

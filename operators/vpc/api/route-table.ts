@@ -2,6 +2,7 @@
 import Type from 'typebox';
 import {
   Immutable,
+  LocalObjectReference,
   StandardStatus,
   defineKind,
   phaseColumn,
@@ -10,7 +11,7 @@ import {
   type SpecOf,
   type StatusOf,
 } from '../../../controllers/api/index.ts';
-import { AnyIPv4CIDR, IPv4Address, Ref } from './network-schema.ts';
+import { AnyIPv4CIDR, IPv4Address } from './network-schema.ts';
 
 const Route = Type.Object(
   {
@@ -21,7 +22,7 @@ const Route = Type.Object(
       IPv4Address('Send matching traffic to this address, which must be reachable in the VPC.'),
     ),
     nextHopInterfaceRef: Type.Optional(
-      Ref(
+      LocalObjectReference(
         'NetworkInterface',
         'Send matching traffic to this NetworkInterface (an appliance such as a firewall).',
       ),
@@ -51,11 +52,14 @@ export const RouteTable = defineKind({
   spec: Type.Object(
     {
       vpcRef: Immutable(
-        Ref('VPC', 'The VPC whose router carries the routes. It cannot be changed.'),
+        LocalObjectReference(
+          'VPC',
+          'The VPC whose router carries the routes. It cannot be changed.',
+        ),
         'vpcRef is immutable',
       ),
       subnetRefs: Type.Optional(
-        Type.Array(Ref('Subnet', 'A Subnet of the VPC that uses these routes.'), {
+        Type.Array(LocalObjectReference('Subnet', 'A Subnet of the VPC that uses these routes.'), {
           description:
             'The Subnets bound to the table; a Subnet can be bound to only one RouteTable.',
           maxItems: 50,

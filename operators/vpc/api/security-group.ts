@@ -2,6 +2,7 @@
 // with its ACLs, so rules do not multiply by the number of interfaces.
 import Type from 'typebox';
 import {
+  LocalObjectReference,
   StandardStatus,
   defineKind,
   phaseColumn,
@@ -10,7 +11,7 @@ import {
   type SpecOf,
   type StatusOf,
 } from '../../../controllers/api/index.ts';
-import { AnyIPv4CIDR, Ref } from './network-schema.ts';
+import { AnyIPv4CIDR } from './network-schema.ts';
 import { Action, Direction, Ports, Protocol, protocolRules } from './traffic-schema.ts';
 
 const Rule = Type.Object(
@@ -26,7 +27,10 @@ const Rule = Type.Object(
       AnyIPv4CIDR('The peer addresses the rule matches, e.g. 0.0.0.0/0 for anywhere.'),
     ),
     remoteSecurityGroupRef: Type.Optional(
-      Ref('SecurityGroup', 'The peers the rule matches: every interface in this SecurityGroup.'),
+      LocalObjectReference(
+        'SecurityGroup',
+        'The peers the rule matches: every interface in this SecurityGroup.',
+      ),
     ),
     action: Type.Optional(Action('Allow or Deny matching traffic. Default Allow.')),
     priority: Type.Optional(

@@ -2,6 +2,7 @@
 import Type from 'typebox';
 import {
   Immutable,
+  LocalObjectReference,
   StandardStatus,
   defineKind,
   phaseColumn,
@@ -10,7 +11,7 @@ import {
   type SpecOf,
   type StatusOf,
 } from '../../../controllers/api/index.ts';
-import { IPv4Address, IPv4CIDR, IPv4Range, Ref } from './network-schema.ts';
+import { IPv4Address, IPv4CIDR, IPv4Range } from './network-schema.ts';
 
 export const Subnet = defineKind({
   group: 'vpc.kcloud.io',
@@ -24,7 +25,7 @@ export const Subnet = defineKind({
   spec: Type.Object(
     {
       vpcRef: Immutable(
-        Ref('VPC', 'The VPC this Subnet belongs to. It cannot be changed.'),
+        LocalObjectReference('VPC', 'The VPC this Subnet belongs to. It cannot be changed.'),
         'vpcRef is immutable',
       ),
       cidrBlock: Immutable(

@@ -1,6 +1,5 @@
 import { allInterfacesGroup, baselineACLs } from '../ovn/index.ts';
-import { findPortGroup, portGroupACLs, type NbClient } from '../ovn/nb/index.ts';
-import { sameACLs } from './acl-compare.ts';
+import { findPortGroup, portGroupACLsMatch, type NbClient } from '../ovn/nb/index.ts';
 
 const baselineIds = { 'kcloud.io/acl': 'baseline' };
 
@@ -23,5 +22,5 @@ export async function joinBaseline(nb: NbClient, portUuid: string): Promise<void
 export function inBaseline(nb: NbClient, portUuid: string): boolean {
   const group = findPortGroup(nb.ovsdb, allInterfacesGroup);
   if (!group?.ports.includes(portUuid)) return false;
-  return sameACLs(portGroupACLs(nb.ovsdb, allInterfacesGroup), baselineACLs());
+  return portGroupACLsMatch(nb.ovsdb, allInterfacesGroup, baselineACLs());
 }

@@ -9,11 +9,10 @@ import { names, ownerIds, securityGroupACLs, type DesiredACL } from '../ovn/inde
 import {
   findPortGroup,
   findSwitchPort,
-  portGroupACLs,
+  portGroupACLsMatch,
   sameValue,
   type NbClient,
 } from '../ovn/nb/index.ts';
-import { sameACLs } from './acl-compare.ts';
 import { ownerOf } from './owner.ts';
 
 export interface SecurityGroupObservation {
@@ -85,8 +84,7 @@ export class SecurityGroupBackend implements ExternalClient<
     } catch {
       want = undefined;
     }
-    const have = portGroupACLs(this.nb.ovsdb, pgName);
-    const aclsMatch = want !== undefined && sameACLs(have, want);
+    const aclsMatch = want !== undefined && portGroupACLsMatch(this.nb.ovsdb, pgName, want);
     return Promise.resolve({
       exists: true,
       upToDate: aclsMatch && sameValue([...group.ports].sort(), members),

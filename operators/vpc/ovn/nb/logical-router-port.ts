@@ -13,7 +13,7 @@ export type DesiredRouterPort = Desired<LogicalRouterPort> & {
 };
 
 export function findRouterPort(c: NbOvsdb, name: string): LogicalRouterPort | undefined {
-  return c.replica.table('Logical_Router_Port').find((p) => p.name === name);
+  return c.replica.table('Logical_Router_Port').findByName(name);
 }
 
 /**

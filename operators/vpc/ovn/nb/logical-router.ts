@@ -6,7 +6,7 @@ import { changedColumns, type NbOvsdb } from './columns.ts';
 const ops = operationsFor<nb.Tables>();
 
 export function findRouter(c: NbOvsdb, name: string): LogicalRouter | undefined {
-  return c.replica.table('Logical_Router').find((r) => r.name === name);
+  return c.replica.table('Logical_Router').findByName(name);
 }
 
 /** Creates the router or brings its managed columns in line; returns its uuid. */

@@ -14,7 +14,7 @@ export interface SwitchPortOptions {
 }
 
 export function findSwitchPort(c: NbOvsdb, name: string): LogicalSwitchPort | undefined {
-  return c.replica.table('Logical_Switch_Port').find((p) => p.name === name);
+  return c.replica.table('Logical_Switch_Port').findByName(name);
 }
 
 /**

@@ -6,7 +6,7 @@ import { changedColumns, type NbOvsdb } from './columns.ts';
 const ops = operationsFor<nb.Tables>();
 
 export function findSwitch(c: NbOvsdb, name: string): LogicalSwitch | undefined {
-  return c.replica.table('Logical_Switch').find((s) => s.name === name);
+  return c.replica.table('Logical_Switch').findByName(name);
 }
 
 /** Creates the switch or brings its managed columns in line; returns its uuid. */

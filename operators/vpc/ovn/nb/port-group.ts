@@ -5,7 +5,7 @@ import { changedColumns, type NbOvsdb } from './columns.ts';
 const ops = operationsFor<nb.Tables>();
 
 export function findPortGroup(c: NbOvsdb, name: string): PortGroup | undefined {
-  return c.replica.table('Port_Group').find((g) => g.name === name);
+  return c.replica.table('Port_Group').findByName(name);
 }
 
 function requirePortGroup(c: NbOvsdb, name: string): PortGroup {
