@@ -8,7 +8,13 @@ import { stringify } from 'yaml';
 import { operators } from '../../../operators/manager/operators.ts';
 import { addNoteController } from '../../../operators/example/index.ts';
 import { managerEventRules, managerLeaderElectionRules } from '../../../controllers/index.ts';
-import { startManager, tempDir, useTestCluster, type RunningManager } from '../../harness/index.ts';
+import {
+  startManager,
+  tempDir,
+  useTestCluster,
+  waitFor,
+  type RunningManager,
+} from '../../harness/index.ts';
 
 const cluster = useTestCluster('rt-rbac');
 const sa = 'kcloud-manager';
@@ -98,7 +104,12 @@ afterAll(async () => {
 
 describe('kcloud-manager with only the documented RBAC', () => {
   it('leads, reconciles and records events', async () => {
-    expect(running?.mgr.isLeader()).toBe(true);
+    // Ready does not mean leading (a follower is ready too), and the RBAC authorizer may see
+    // the fresh RoleBinding a moment late: the first Lease attempts can be refused.
+    await waitFor(() => running?.mgr.isLeader() === true, {
+      timeoutMs: 30_000,
+      what: 'the manager to lead with its ServiceAccount',
+    });
     await cluster.apply(`apiVersion: ${apiVersion}
 kind: Note
 metadata: {name: least-privilege}
