@@ -1,4 +1,9 @@
-export { Manager, type LeaderElectionOptions, type ManagerOptions } from './manager.ts';
+export {
+  Manager,
+  type LeaderElectionOptions,
+  type ManagerOptions,
+  type Runnable,
+} from './manager.ts';
 export {
   managerEventRules,
   managerLeaderElectionRules,

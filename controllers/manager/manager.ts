@@ -40,6 +40,11 @@ function resourceId(ref: ResourceRef, namespace?: string): string {
   return `${ref.group}/${ref.version}/${ref.plural}@${namespace ?? ''}`;
 }
 
+export interface Runnable {
+  name: string;
+  run(signal: AbortSignal): Promise<void>;
+}
+
 /**
  * Hosts controllers in one process, as controller-runtime's manager does: one shared informer
  * per resource, whatever number of controllers read it; caches filled in every replica (so a
@@ -55,6 +60,7 @@ export class Manager {
   private readonly clock: Clock;
   private readonly informers = new Map<string, Informer<KubeObject>>();
   private readonly controllers: Controller<KubeObject>[] = [];
+  private readonly runnables: Runnable[] = [];
   private readonly recorders: EventRecorder[] = [];
   private readonly shutdownHooks: (() => Promise<void>)[] = [];
   private elector: LeaderElector | undefined;
@@ -113,6 +119,11 @@ export class Manager {
     return recorder;
   }
 
+  /** The one namespace this manager watches, or undefined for all. */
+  get namespace(): string | undefined {
+    return this.opts.namespace;
+  }
+
   /** Runs when the manager stops, after its controllers (e.g. to close a backend connection). */
   onShutdown(hook: () => Promise<void>): void {
     this.shutdownHooks.push(hook);
@@ -120,6 +131,15 @@ export class Manager {
 
   add<T extends KubeObject>(controller: Controller<T>): void {
     this.controllers.push(controller as unknown as Controller<KubeObject>);
+  }
+
+  /**
+   * Work that is not driven by objects (a periodic sweep of a backend): it runs beside the
+   * controllers, only in the leader and only once the caches are synced, until `signal`
+   * aborts. A runnable that throws is logged and not restarted.
+   */
+  addRunnable(runnable: Runnable): void {
+    this.runnables.push(runnable);
   }
 
   cachesSynced(): boolean {
@@ -185,7 +205,18 @@ export class Manager {
   }
 
   private async runControllers(signal: AbortSignal): Promise<void> {
-    await Promise.all(this.controllers.map((c) => c.run(signal)));
+    const runnables = this.runnables.map(async (r) => {
+      try {
+        await r.run(signal);
+      } catch (err) {
+        if (signal.aborted) return;
+        this.log.error('runnable failed', {
+          runnable: r.name,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      }
+    });
+    await Promise.all([...this.controllers.map((c) => c.run(signal)), ...runnables]);
   }
 
   private async runElected(

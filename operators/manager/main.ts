@@ -47,6 +47,7 @@ async function main(): Promise<number> {
       'initial-list': { type: 'string', default: 'streaming' },
       'notes-dir': { type: 'string', default: path.resolve('.local/notes') },
       'ovn-nb': { type: 'string', default: process.env.KCLOUD_OVN_NB ?? '' },
+      'resync-period': { type: 'string', default: '10m' },
       'log-level': { type: 'string', default: 'info' },
     },
     strict: true,
@@ -81,7 +82,10 @@ async function main(): Promise<number> {
     .split(',')
     .map((e) => e.trim())
     .filter(Boolean);
-  for (const op of selected) op.register(mgr, { notesDir: values['notes-dir'], ovnNb });
+  const resyncPeriodMs = parseDuration('--resync-period', values['resync-period']);
+  for (const op of selected) {
+    op.register(mgr, { notesDir: values['notes-dir'], ovnNb, resyncPeriodMs });
+  }
 
   const stop = new AbortController();
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {

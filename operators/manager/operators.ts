@@ -7,6 +7,8 @@ export interface OperatorConfig {
   notesDir: string;
   /** OVN northbound endpoints for the operators that program OVN. */
   ovnNb: string[];
+  /** How often controllers re-check their backends (drift repair) and orphans are swept. */
+  resyncPeriodMs?: number;
 }
 
 export interface Operator {
@@ -24,7 +26,10 @@ export const operators: readonly Operator[] = [
     name: 'vpc',
     rbac: vpcRbac,
     register: (mgr, config) => {
-      addVpcOperator(mgr, { nbEndpoints: config.ovnNb });
+      addVpcOperator(mgr, {
+        nbEndpoints: config.ovnNb,
+        ...(config.resyncPeriodMs !== undefined ? { resyncPeriodMs: config.resyncPeriodMs } : {}),
+      });
     },
   },
   {
