@@ -1,6 +1,5 @@
-// The VPC operator: VPCs, Subnets and NetworkInterfaces programmed into OVN's northbound
-// database. (SecurityGroup, NetworkACL and RouteTable controllers come next; their kinds and
-// their OVN translation already exist.)
+// The VPC operator: VPCs, Subnets, NetworkInterfaces, SecurityGroups, NetworkACLs and
+// RouteTables programmed into OVN's northbound database.
 import type { Manager } from '../../controllers/manager/index.ts';
 import { reconcilerRules } from '../../controllers/manager/index.ts';
 import { nb as nbSchema, OvsdbClient } from '../../controllers/ovsdb/index.ts';

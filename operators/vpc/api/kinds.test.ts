@@ -33,6 +33,7 @@ describe('VPC kinds', () => {
       kind: 'SecurityGroup',
       metadata: meta,
       spec: {
+        vpcRef: { name: 'v1' },
         rules: [{ name: 'ssh', direction: 'Ingress', protocol: 'TCP', remoteCIDR: '0.0.0.0/0' }],
       },
     });

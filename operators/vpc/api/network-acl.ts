@@ -60,6 +60,12 @@ export const NetworkACL = defineKind({
   status: Type.Object(
     {
       ...StandardStatus(),
+      subnets: Type.Optional(
+        Type.Array(Type.String(), {
+          description: 'The Subnets whose traffic the rules filter.',
+          maxItems: 50,
+        }),
+      ),
     },
     { description: 'NetworkACLStatus is the observed state of a NetworkACL.' },
   ),

@@ -61,7 +61,7 @@ export const RouteTable = defineKind({
       subnetRefs: Type.Optional(
         Type.Array(LocalObjectReference('Subnet', 'A Subnet of the VPC that uses these routes.'), {
           description:
-            'The Subnets bound to the table; a Subnet can be bound to only one RouteTable.',
+            "The Subnets bound to the table; a Subnet can be bound to only one RouteTable. Left out or empty, the table is the VPC's main table: it applies to every Subnet of the VPC bound to no other RouteTable.",
           maxItems: 50,
         }),
       ),
@@ -77,6 +77,19 @@ export const RouteTable = defineKind({
   status: Type.Object(
     {
       ...StandardStatus(),
+      routeTableName: Type.Optional(
+        Type.String({
+          description:
+            "Name of the OVN route table holding the routes (Logical_Router_Static_Route's route_table).",
+        }),
+      ),
+      subnets: Type.Optional(
+        Type.Array(Type.String(), {
+          description:
+            'The Subnets the routes apply to: those in subnetRefs, or for the main table (no subnetRefs) every Subnet of the VPC bound to no other RouteTable.',
+          maxItems: 1000,
+        }),
+      ),
     },
     { description: 'RouteTableStatus is the observed state of a RouteTable.' },
   ),

@@ -2,6 +2,7 @@
 // with its ACLs, so rules do not multiply by the number of interfaces.
 import Type from 'typebox';
 import {
+  Immutable,
   LocalObjectReference,
   StandardStatus,
   defineKind,
@@ -66,6 +67,13 @@ export const SecurityGroup = defineKind({
     'SecurityGroup is a stateful firewall for the NetworkInterfaces that name it: replies to allowed traffic are always let through. By default inbound traffic is denied except from members of the same group, and outbound traffic is allowed. Rule changes apply at once to every member.',
   spec: Type.Object(
     {
+      vpcRef: Immutable(
+        LocalObjectReference(
+          'VPC',
+          'The VPC the group belongs to: only interfaces of that VPC can be members, and rules can name only groups of that VPC. It cannot be changed.',
+        ),
+        'vpcRef is immutable',
+      ),
       rules: Type.Optional(
         Type.Array(Rule, {
           description: 'The rules, in addition to the defaults.',
@@ -94,6 +102,7 @@ export const SecurityGroup = defineKind({
     { description: 'SecurityGroupStatus is the observed state of a SecurityGroup.' },
   ),
   printerColumns: [
+    { name: 'VPC', type: 'string', jsonPath: '.spec.vpcRef.name', description: 'The VPC.' },
     { name: 'Rules', type: 'string', jsonPath: '.spec.rules[*].name', description: 'The rules.' },
     {
       name: 'Members',

@@ -4,7 +4,7 @@ import {
   type Observation,
 } from '../../../controllers/external/index.ts';
 import type { Cache } from '../../../controllers/informer/index.ts';
-import type { NetworkInterfaceObject, SubnetObject } from '../api/index.ts';
+import type { NetworkInterfaceObject, SecurityGroupObject, SubnetObject } from '../api/index.ts';
 import { parseCidr } from '../ipam/index.ts';
 import { derivedMac, desiredInterfacePort, names, ownerKeys } from '../ovn/index.ts';
 import {
@@ -35,11 +35,33 @@ export class InterfaceBackend implements ExternalClient<
   private readonly nb: NbClient;
   private readonly subnets: Cache<SubnetObject>;
   private readonly ipam: IpamRegistry;
+  private readonly groups: Cache<SecurityGroupObject>;
 
-  constructor(nb: NbClient, subnets: Cache<SubnetObject>, ipam: IpamRegistry) {
+  constructor(
+    nb: NbClient,
+    subnets: Cache<SubnetObject>,
+    ipam: IpamRegistry,
+    groups: Cache<SecurityGroupObject>,
+  ) {
     this.nb = nb;
     this.subnets = subnets;
     this.ipam = ipam;
+    this.groups = groups;
+  }
+
+  /** A SecurityGroup of another VPC cannot hold the interface: refused before anything is written. */
+  private checkGroups(nic: NetworkInterfaceObject, subnet: SubnetObject): void {
+    const ns = nic.metadata.namespace ?? '';
+    for (const { name } of nic.spec.securityGroupRefs ?? []) {
+      const group = this.groups.get(`${ns}/${name}`);
+      if (group && group.spec.vpcRef.name !== subnet.spec.vpcRef.name) {
+        throw new ReconcileError(
+          'SecurityGroupNotInVPC',
+          `SecurityGroup ${name} belongs to VPC ${group.spec.vpcRef.name}, the interface to ${subnet.spec.vpcRef.name}`,
+          { retry: false },
+        );
+      }
+    }
   }
 
   private subnetOf(nic: NetworkInterfaceObject): SubnetObject {
@@ -92,6 +114,11 @@ export class InterfaceBackend implements ExternalClient<
       prefixLength: subnet ? parseCidr(subnet.spec.cidrBlock).prefix : 0,
     };
     if (!subnet || !ip) return Promise.resolve({ exists: true, upToDate: false, observed });
+    try {
+      this.checkGroups(nic, subnet);
+    } catch {
+      return Promise.resolve({ exists: true, upToDate: false, observed });
+    }
     const pool = this.ipam.pool(subnet, gatewayOf(subnet));
     const held = pool.addressOf(nic.metadata.uid ?? '');
     const wanted = nic.spec.ipAddress ?? held ?? ip;
@@ -115,6 +142,7 @@ export class InterfaceBackend implements ExternalClient<
 
   async create(nic: NetworkInterfaceObject): Promise<void> {
     const subnet = this.subnetOf(nic);
+    this.checkGroups(nic, subnet);
     const ip = this.address(nic, subnet);
     const sw = findSwitch(this.nb.ovsdb, names.switch(subnet.metadata.uid ?? ''));
     if (!sw)

@@ -4,8 +4,8 @@ import {
   type Observation,
 } from '../../../controllers/external/index.ts';
 import type { Cache } from '../../../controllers/informer/index.ts';
-import type { NetworkInterfaceObject, SecurityGroupObject } from '../api/index.ts';
-import { names, ownerIds, securityGroupACLs, type DesiredACL } from '../ovn/index.ts';
+import type { NetworkInterfaceObject, SecurityGroupObject, VPCObject } from '../api/index.ts';
+import { names, ownerIds, ownerKeys, securityGroupACLs, type DesiredACL } from '../ovn/index.ts';
 import {
   findPortGroup,
   findSwitchPort,
@@ -22,7 +22,9 @@ export interface SecurityGroupObservation {
 
 /**
  * A SecurityGroup's backend: one port group holding the ports of the interfaces that name the
- * group, and one ACL per rule on it.
+ * group, and one ACL per rule on it. Members and remote groups come from the group's own VPC
+ * only: the same-group and remote-group ACLs match source addresses, and addresses repeat
+ * across VPCs, so a member elsewhere would let in whoever holds its address here.
  */
 export class SecurityGroupBackend implements ExternalClient<
   SecurityGroupObject,
@@ -31,20 +33,29 @@ export class SecurityGroupBackend implements ExternalClient<
   private readonly nb: NbClient;
   private readonly groups: Cache<SecurityGroupObject>;
   private readonly interfaces: Cache<NetworkInterfaceObject>;
+  private readonly vpcs: Cache<VPCObject>;
 
   constructor(
     nb: NbClient,
     groups: Cache<SecurityGroupObject>,
     interfaces: Cache<NetworkInterfaceObject>,
+    vpcs: Cache<VPCObject>,
   ) {
     this.nb = nb;
     this.groups = groups;
     this.interfaces = interfaces;
+    this.vpcs = vpcs;
   }
 
-  /** Ports of the interfaces that name this group and whose port exists. */
+  private vpcUid(sg: SecurityGroupObject): string | undefined {
+    return this.vpcs.get(`${sg.metadata.namespace ?? ''}/${sg.spec.vpcRef.name}`)?.metadata.uid;
+  }
+
+  /** Ports of the interfaces of the group's VPC that name this group and whose port exists. */
   private members(sg: SecurityGroupObject): string[] {
     const name = sg.metadata.name ?? '';
+    const vpcUid = this.vpcUid(sg);
+    if (!vpcUid) return [];
     return this.interfaces
       .inNamespace(sg.metadata.namespace ?? '')
       .filter(
@@ -52,13 +63,25 @@ export class SecurityGroupBackend implements ExternalClient<
           !n.metadata.deletionTimestamp &&
           (n.spec.securityGroupRefs ?? []).some((r) => r.name === name),
       )
-      .map((n) => findSwitchPort(this.nb.ovsdb, names.interfacePort(n.metadata.uid ?? ''))?._uuid)
-      .filter((u): u is string => u !== undefined)
+      .map((n) => findSwitchPort(this.nb.ovsdb, names.interfacePort(n.metadata.uid ?? '')))
+      .filter((p) => p !== undefined && p.external_ids[ownerKeys.vpc] === vpcUid)
+      .map((p) => p?._uuid ?? '')
       .sort();
   }
 
   private acls(sg: SecurityGroupObject): DesiredACL[] {
     const ns = sg.metadata.namespace ?? '';
+    for (const rule of sg.spec.rules ?? []) {
+      const remote = rule.remoteSecurityGroupRef?.name;
+      const group = remote ? this.groups.get(`${ns}/${remote}`) : undefined;
+      if (group && group.spec.vpcRef.name !== sg.spec.vpcRef.name) {
+        throw new ReconcileError(
+          'SecurityGroupNotInVPC',
+          `rule ${rule.name} names SecurityGroup ${remote ?? ''} of VPC ${group.spec.vpcRef.name}, not ${sg.spec.vpcRef.name}`,
+          { retry: false },
+        );
+      }
+    }
     try {
       return securityGroupACLs(
         ownerOf(sg, 'SecurityGroup'),
@@ -93,6 +116,12 @@ export class SecurityGroupBackend implements ExternalClient<
   }
 
   async create(sg: SecurityGroupObject): Promise<void> {
+    if (!this.vpcUid(sg)) {
+      throw new ReconcileError(
+        'VPCNotFound',
+        `VPC ${sg.spec.vpcRef.name} does not exist in namespace ${sg.metadata.namespace ?? ''}`,
+      );
+    }
     const pgName = names.portGroup(sg.metadata.uid ?? '');
     const acls = this.acls(sg);
     await this.nb.ensurePortGroup(pgName, ownerIds(ownerOf(sg, 'SecurityGroup')), this.members(sg));

@@ -1,6 +1,6 @@
 import type { ExternalClient, Observation } from '../../../controllers/external/index.ts';
 import type { Cache } from '../../../controllers/informer/index.ts';
-import type { SubnetObject, VPCObject } from '../api/index.ts';
+import type { RouteTableObject, SubnetObject, VPCObject } from '../api/index.ts';
 import { desiredSubnet, names, type DesiredSubnet } from '../ovn/index.ts';
 import {
   changedColumns,
@@ -11,6 +11,7 @@ import {
   findSwitchPort,
   type NbClient,
 } from '../ovn/nb/index.ts';
+import { routeTableOf } from './bindings.ts';
 import { ownerOf } from './owner.ts';
 import { checkSubnetRange, gatewayOf, vpcOf } from './references.ts';
 
@@ -20,21 +21,33 @@ export interface SubnetObservation {
 }
 
 /**
- * A Subnet's backend: its logical switch, the VPC router's port on the gateway address, the
- * switch's port facing the router, and its DHCP options.
+ * A Subnet's backend: its logical switch, the VPC router's port on the gateway address (naming
+ * the route table of the Subnet's RouteTable), the switch's port facing the router, and its
+ * DHCP options.
  */
 export class SubnetBackend implements ExternalClient<SubnetObject, SubnetObservation> {
   private readonly nb: NbClient;
   private readonly vpcs: Cache<VPCObject>;
   private readonly subnets: Cache<SubnetObject>;
+  private readonly routeTables: Cache<RouteTableObject>;
 
-  constructor(nb: NbClient, vpcs: Cache<VPCObject>, subnets: Cache<SubnetObject>) {
+  constructor(
+    nb: NbClient,
+    vpcs: Cache<VPCObject>,
+    subnets: Cache<SubnetObject>,
+    routeTables: Cache<RouteTableObject>,
+  ) {
     this.nb = nb;
     this.vpcs = vpcs;
     this.subnets = subnets;
+    this.routeTables = routeTables;
   }
 
   private desired(subnet: SubnetObject, vpc: VPCObject): DesiredSubnet {
+    const table = routeTableOf(
+      subnet,
+      this.routeTables.inNamespace(subnet.metadata.namespace ?? ''),
+    );
     return desiredSubnet({
       owner: ownerOf(subnet, 'Subnet'),
       vpcUid: vpc.metadata.uid ?? '',
@@ -45,6 +58,7 @@ export class SubnetBackend implements ExternalClient<SubnetObject, SubnetObserva
         leaseTimeSeconds: subnet.spec.dhcp?.leaseTimeSeconds ?? 3600,
       },
       dnsServers: subnet.spec.dnsServers ?? vpc.spec.dnsServers ?? [],
+      ...(table ? { routeTable: names.routeTable(table.metadata.uid ?? '') } : {}),
     });
   }
 

@@ -4,17 +4,24 @@ import {
   type ManagedReconcilerOptions,
   type ManagedStatus,
 } from '../../../controllers/external/index.ts';
+import { realClock } from '../../../controllers/clock/index.ts';
 import type { Informer } from '../../../controllers/informer/index.ts';
 import { objectKey, type KubeObject, type ResourceRef } from '../../../controllers/kube/index.ts';
 import type { Manager } from '../../../controllers/manager/index.ts';
 import { Controller, type Reconcile, type Watch } from '../../../controllers/reconcile/index.ts';
 import {
+  NetworkACL,
   NetworkInterface,
+  RouteTable,
   SecurityGroup,
   Subnet,
   VPC,
+  type NetworkACLObject,
+  type NetworkACLStatus,
   type NetworkInterfaceObject,
   type NetworkInterfaceStatus,
+  type RouteTableObject,
+  type RouteTableStatus,
   type SecurityGroupObject,
   type SecurityGroupStatus,
   type SubnetObject,
@@ -25,6 +32,10 @@ import {
 import { InterfaceBackend, type InterfaceObservation } from '../backend/interface-backend.ts';
 import { IpamRegistry } from '../backend/ipam-registry.ts';
 import { gatewayOf } from '../backend/references.ts';
+import { OrphanCollector } from '../backend/orphans.ts';
+import { NetworkACLBackend, type NetworkACLObservation } from '../backend/network-acl-backend.ts';
+import { isMainTable } from '../backend/bindings.ts';
+import { RouteTableBackend, type RouteTableObservation } from '../backend/route-table-backend.ts';
 import { RouterBackend, type RouterObservation } from '../backend/router-backend.ts';
 import {
   SecurityGroupBackend,
@@ -34,6 +45,9 @@ import { SubnetBackend, type SubnetObservation } from '../backend/subnet-backend
 import type { NbClient } from '../ovn/nb/index.ts';
 
 export const vpcFinalizer = 'vpc.kcloud.io/cleanup';
+
+/** How often the controllers re-check OVN against their objects, and orphans are swept. */
+const defaultResyncPeriodMs = 10 * 60_000;
 
 export interface VpcOperatorOptions {
   nb: NbClient;
@@ -58,7 +72,10 @@ function watch<T extends KubeObject>(informer: Informer<T>, map: (obj: T) => str
   };
 }
 
-/** Wires the VPC, Subnet, NetworkInterface and SecurityGroup controllers into a manager. */
+/**
+ * Wires the VPC, Subnet, NetworkInterface, SecurityGroup, NetworkACL and RouteTable controllers
+ * into a manager.
+ */
 export function addVpcControllers(
   mgr: Manager,
   opts: VpcOperatorOptions,
@@ -72,6 +89,16 @@ export function addVpcControllers(
   });
   const ipam = new IpamRegistry(opts.nb, nics.cache);
   const sgs = mgr.informer<SecurityGroupObject>(ref(SecurityGroup));
+  const nacls = mgr.informer<NetworkACLObject>(ref(NetworkACL));
+  const tables = mgr.informer<RouteTableObject>(ref(RouteTable), {
+    indexers: { vpc: (t) => [sameNamespace(t, t.spec.vpcRef.name)] },
+  });
+  const keys = (objs: KubeObject[]) => objs.map((o) => objectKey(o));
+  /** The Subnets a RouteTable can apply to: those it names, or all of its VPC's for a main one. */
+  const subnetsOfTable = (t: RouteTableObject) =>
+    isMainTable(t)
+      ? keys(subnets.cache.byIndex('vpc', sameNamespace(t, t.spec.vpcRef.name)))
+      : (t.spec.subnetRefs ?? []).map((r) => sameNamespace(t, r.name));
   /** Every SecurityGroup of an object's namespace: membership and remote references span them. */
   const groupsBeside = (obj: KubeObject) =>
     sgs.cache.inNamespace(obj.metadata.namespace ?? '').map((g) => objectKey(g));
@@ -137,7 +164,7 @@ export function addVpcControllers(
     Subnet,
     subnets,
     {
-      external: () => new SubnetBackend(opts.nb, vpcs.cache, subnets.cache),
+      external: () => new SubnetBackend(opts.nb, vpcs.cache, subnets.cache, tables.cache),
       status: (subnet, o) => {
         const pool = ipam.pool(subnet, gatewayOf(subnet));
         return {
@@ -162,6 +189,8 @@ export function addVpcControllers(
     [
       watch(vpcs, (v) => subnets.cache.byIndex('vpc', objectKey(v)).map((s) => objectKey(s))),
       watch(nics, (n) => [sameNamespace(n, n.spec.subnetRef.name)]),
+      // A Subnet's router port names its RouteTable's route table.
+      watch(tables, subnetsOfTable),
     ],
   );
 
@@ -174,10 +203,22 @@ export function addVpcControllers(
     NetworkInterface,
     nics,
     {
-      external: () => new InterfaceBackend(opts.nb, subnets.cache, ipam),
+      external: () => new InterfaceBackend(opts.nb, subnets.cache, ipam, sgs.cache),
       status: (_nic, o) => ({ ...o.observed }),
     },
-    [watch(subnets, (s) => nics.cache.byIndex('subnet', objectKey(s)).map((n) => objectKey(n)))],
+    [
+      watch(subnets, (s) => nics.cache.byIndex('subnet', objectKey(s)).map((n) => objectKey(n))),
+      // An interface naming a group of another VPC is refused, whichever appeared first.
+      watch(sgs, (g) =>
+        keys(
+          nics.cache
+            .inNamespace(g.metadata.namespace ?? '')
+            .filter((n) =>
+              (n.spec.securityGroupRefs ?? []).some((r) => r.name === g.metadata.name),
+            ),
+        ),
+      ),
+    ],
   );
 
   const sgController = controller<
@@ -189,13 +230,66 @@ export function addVpcControllers(
     SecurityGroup,
     sgs,
     {
-      external: () => new SecurityGroupBackend(opts.nb, sgs.cache, nics.cache),
+      external: () => new SecurityGroupBackend(opts.nb, sgs.cache, nics.cache, vpcs.cache),
       status: (_sg, o) => ({
         portGroupName: o.observed?.portGroupName,
         members: o.observed?.members,
       }),
     },
-    [watch(nics, groupsBeside), watch(sgs, groupsBeside)],
+    [watch(nics, groupsBeside), watch(sgs, groupsBeside), watch(vpcs, groupsBeside)],
+  );
+
+  /** Every NetworkACL of an object's namespace: which one holds a Subnet depends on the others. */
+  const aclsBeside = (obj: KubeObject) =>
+    keys(nacls.cache.inNamespace(obj.metadata.namespace ?? ''));
+  const naclController = controller<NetworkACLObject, NetworkACLStatus, NetworkACLObservation>(
+    'networkacl-controller',
+    NetworkACL,
+    nacls,
+    {
+      external: () => new NetworkACLBackend(opts.nb, subnets.cache, nacls.cache),
+      status: (_nacl, o) => ({ subnets: o.observed?.subnets }),
+    },
+    [watch(subnets, aclsBeside), watch(nacls, aclsBeside)],
+  );
+
+  /** Every RouteTable of an object's VPC: bindings and next hops depend on its Subnets. */
+  const tablesOfVpc = (vpcKey: string) => keys(tables.cache.byIndex('vpc', vpcKey));
+  const routeTableController = controller<
+    RouteTableObject,
+    RouteTableStatus,
+    RouteTableObservation
+  >(
+    'routetable-controller',
+    RouteTable,
+    tables,
+    {
+      external: () =>
+        new RouteTableBackend(opts.nb, {
+          vpcs: vpcs.cache,
+          subnets: subnets.cache,
+          interfaces: nics.cache,
+          tables: tables.cache,
+        }),
+      status: (_t, o) => ({
+        routeTableName: o.observed?.routeTableName,
+        subnets: o.observed?.subnets,
+      }),
+    },
+    [
+      watch(vpcs, (v) => tablesOfVpc(objectKey(v))),
+      watch(subnets, (s) => tablesOfVpc(sameNamespace(s, s.spec.vpcRef.name))),
+      watch(tables, (t) => tablesOfVpc(sameNamespace(t, t.spec.vpcRef.name))),
+      watch(nics, (n) =>
+        keys(
+          tables.cache
+            .inNamespace(n.metadata.namespace ?? '')
+            .filter((t) =>
+              t.spec.routes.some((r) => r.nextHopInterfaceRef?.name === n.metadata.name),
+            ),
+        ),
+      ),
+    ],
   );
 
   const controllers = [
@@ -203,7 +297,48 @@ export function addVpcControllers(
     subnetController,
     nicController,
     sgController,
+    naclController,
+    routeTableController,
   ] as unknown as Controller<KubeObject>[];
   for (const c of controllers) mgr.add(c);
+
+  const collector = new OrphanCollector({
+    nb: opts.nb,
+    owners: {
+      VPC: vpcs.cache,
+      Subnet: subnets.cache,
+      NetworkInterface: nics.cache,
+      SecurityGroup: sgs.cache,
+      NetworkACL: nacls.cache,
+      RouteTable: tables.cache,
+    } as unknown as ConstructorParameters<typeof OrphanCollector>[0]['owners'],
+    ...(mgr.namespace !== undefined ? { namespace: mgr.namespace } : {}),
+  });
+  mgr.addRunnable({
+    name: 'ovn-orphan-collector',
+    run: async (signal) => {
+      await opts.nbReady;
+      const log = mgr.log.child({ runnable: 'ovn-orphan-collector' });
+      while (!signal.aborted) {
+        try {
+          for (const o of await collector.sweep()) {
+            log.info('removed OVN rows of an object that no longer exists', {
+              kind: o.kind,
+              key: `${o.namespace}/${o.name}`,
+              uid: o.uid,
+            });
+          }
+        } catch (err) {
+          // The database may be away for a moment; the next round tries again.
+          log.error('orphan sweep failed', {
+            error: err instanceof Error ? err.message : String(err),
+          });
+        }
+        await realClock
+          .sleep(opts.resyncPeriodMs ?? defaultResyncPeriodMs, signal)
+          .catch(() => undefined);
+      }
+    },
+  });
   return controllers;
 }

@@ -24,6 +24,8 @@ export interface SubnetInput {
   gatewayIP: string;
   dhcp: { enabled: boolean; leaseTimeSeconds: number };
   dnsServers: string[];
+  /** The OVN route table of the RouteTable the Subnet uses, if any. */
+  routeTable?: string;
 }
 
 export interface DesiredSubnet {
@@ -49,6 +51,8 @@ export function desiredSubnet(s: SubnetInput): DesiredSubnet {
       name: routerPortName,
       mac,
       networks: [`${s.gatewayIP}/${String(cidr.prefix)}`],
+      // Packets from the Subnet are routed with this table's routes besides the VPC's own.
+      options: s.routeTable ? { route_table: s.routeTable } : {},
       external_ids: ids,
     },
     switchRouterPort: {

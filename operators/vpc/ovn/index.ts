@@ -7,6 +7,9 @@ export {
   type InterfaceInput,
   type SubnetInput,
 } from './desired.ts';
+export { networkACLs, networkAclPolicies, networkAclPriority } from './network-acls.ts';
+export { blackhole, desiredRoutes, type ResolvedRoute } from './route-tables.ts';
+export { trafficMatch, type TrafficRule } from './traffic-match.ts';
 export { derivedMac, names, ownerIds, ownerKeys, ownerOf, type Owner } from './ownership.ts';
 export {
   aclPriority,

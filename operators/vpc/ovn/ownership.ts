@@ -55,6 +55,7 @@ export const names = {
   switchRouterPort: (subnetUid: string) => `kcloud-rtr-${subnetUid}-ls`,
   interfacePort: (nicUid: string) => `kcloud-eni-${nicUid}`,
   portGroup: (sgUid: string) => `kcloud_sg_${sgUid.replaceAll('-', '_')}`,
+  routeTable: (routeTableUid: string) => `kcloud-rtb-${routeTableUid}`,
 };
 
 /**

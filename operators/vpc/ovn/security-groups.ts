@@ -11,6 +11,7 @@
 import type { ACL } from '../../../controllers/ovsdb/nb/tables.ts';
 import type { SecurityGroupRule } from '../api/index.ts';
 import type { Desired } from './desired.ts';
+import { trafficMatch } from './traffic-match.ts';
 import { names, ownerIds, type Owner } from './ownership.ts';
 
 export const allInterfacesGroup = 'kcloud_interfaces';
@@ -49,18 +50,6 @@ export function baselineACLs(): DesiredACL[] {
 
 /** Resolves a remote SecurityGroup reference to the UID of that group. */
 export type GroupResolver = (name: string) => string | undefined;
-
-function trafficMatch(rule: SecurityGroupRule): string {
-  const field = rule.protocol === 'TCP' ? 'tcp' : rule.protocol === 'UDP' ? 'udp' : undefined;
-  if (field) {
-    if (!rule.ports) return ` && ${field}`;
-    const { from, to } = rule.ports;
-    return from === to
-      ? ` && ${field}.dst == ${String(from)}`
-      : ` && ${field}.dst >= ${String(from)} && ${field}.dst <= ${String(to)}`;
-  }
-  return rule.protocol === 'ICMP' ? ' && icmp4' : '';
-}
 
 /**
  * The ACLs of one SecurityGroup. Throws (naming the group) when a rule refers to a

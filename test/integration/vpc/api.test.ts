@@ -29,6 +29,7 @@ beforeAll(async () => {
         macAddress: '02:00:00:00:00:01',
       }),
       doc('SecurityGroup', 'web', {
+        vpcRef: { name: 'v1' },
         rules: [
           {
             name: 'http',
@@ -162,6 +163,7 @@ describe('VPC API validation by the API server', () => {
     ).toContain('must be a unicast MAC address');
     expect(
       await refused('SecurityGroup', 'bad', {
+        vpcRef: { name: 'v1' },
         rules: [
           {
             name: 'x',
@@ -175,6 +177,7 @@ describe('VPC API validation by the API server', () => {
     ).toContain('set exactly one of remoteCIDR and remoteSecurityGroupRef');
     expect(
       await refused('SecurityGroup', 'bad', {
+        vpcRef: { name: 'v1' },
         rules: [
           {
             name: 'x',
@@ -188,6 +191,7 @@ describe('VPC API validation by the API server', () => {
     ).toContain('ports apply to TCP and UDP only');
     expect(
       await refused('SecurityGroup', 'bad', {
+        vpcRef: { name: 'v1' },
         rules: [
           {
             name: 'x',

@@ -38,7 +38,7 @@ describe('SecurityGroups on real OVN', () => {
       [
         doc('VPC', 'v', { cidrBlocks: ['10.0.0.0/16'] }),
         doc('Subnet', 's', { vpcRef: { name: 'v' }, cidrBlock: '10.0.1.0/24' }),
-        doc('SecurityGroup', 'web', { rules: [http, ssh] }),
+        doc('SecurityGroup', 'web', { vpcRef: { name: 'v' }, rules: [http, ssh] }),
         doc('NetworkInterface', 'a', {
           subnetRef: { name: 's' },
           securityGroupRefs: [{ name: 'web' }],
@@ -86,7 +86,7 @@ describe('SecurityGroups on real OVN', () => {
 
   it('follows rule and membership changes', async () => {
     const pg = String((await cluster.read(ref('SecurityGroup', 'web'))).status?.portGroupName);
-    await cluster.apply(doc('SecurityGroup', 'web', { rules: [http] }));
+    await cluster.apply(doc('SecurityGroup', 'web', { vpcRef: { name: 'v' }, rules: [http] }));
     await waitFor(async () => !(await portGroup(pg)).acls.includes('tcp.dst == 22'), {
       what: 'the ssh ACL to go',
     });
@@ -112,6 +112,7 @@ describe('SecurityGroups on real OVN', () => {
   it('reports a rule naming a missing group, and removes the port group with the SecurityGroup', async () => {
     await cluster.apply(
       doc('SecurityGroup', 'db', {
+        vpcRef: { name: 'v' },
         rules: [
           {
             name: 'from-app',
@@ -126,7 +127,7 @@ describe('SecurityGroups on real OVN', () => {
     expect(failed.status?.conditions?.find((c) => c.type === 'Ready')?.reason).toBe(
       'SecurityGroupNotFound',
     );
-    await cluster.apply(doc('SecurityGroup', 'app', {}));
+    await cluster.apply(doc('SecurityGroup', 'app', { vpcRef: { name: 'v' } }));
     await cluster.waitForCondition(ref('SecurityGroup', 'db'), 'Ready', 'True', 90_000);
 
     const pg = String((await cluster.read(ref('SecurityGroup', 'web'))).status?.portGroupName);
@@ -139,5 +140,50 @@ describe('SecurityGroups on real OVN', () => {
     expect(
       (await nb(['--bare', '--columns=name', 'find', 'Port_Group', `name=${pg}`])).trim(),
     ).toBe('');
+  });
+
+  it('keeps a group within its VPC: no member and no remote group from another', async () => {
+    // Groups match peers by address, and addresses repeat across VPCs.
+    await cluster.apply(
+      [
+        doc('VPC', 'other', { cidrBlocks: ['10.0.0.0/16'] }),
+        doc('Subnet', 'o', { vpcRef: { name: 'other' }, cidrBlock: '10.0.1.0/24' }),
+        doc('SecurityGroup', 'other-sg', { vpcRef: { name: 'other' } }),
+        doc('NetworkInterface', 'stranger', {
+          subnetRef: { name: 'o' },
+          securityGroupRefs: [{ name: 'app' }],
+        }),
+        doc('SecurityGroup', 'mixed', {
+          vpcRef: { name: 'v' },
+          rules: [
+            {
+              name: 'from-other',
+              direction: 'Ingress',
+              protocol: 'All',
+              remoteSecurityGroupRef: { name: 'other-sg' },
+            },
+          ],
+        }),
+      ].join('---\n'),
+    );
+    const refusedNic = await cluster.waitForCondition(
+      ref('NetworkInterface', 'stranger'),
+      'Ready',
+      'False',
+    );
+    expect(refusedNic.status?.conditions?.find((c) => c.type === 'Ready')?.reason).toBe(
+      'SecurityGroupNotInVPC',
+    );
+    expect(refusedNic.status?.portName).toBeUndefined();
+    const refusedGroup = await cluster.waitForCondition(
+      ref('SecurityGroup', 'mixed'),
+      'Ready',
+      'False',
+    );
+    expect(refusedGroup.status?.conditions?.find((c) => c.type === 'Ready')?.reason).toBe(
+      'SecurityGroupNotInVPC',
+    );
+    const app = await cluster.waitForCondition(ref('SecurityGroup', 'app'), 'Ready');
+    expect(app.status?.members).toBe(0);
   });
 });

@@ -1,7 +1,15 @@
 // Idempotent writers of the OVN northbound rows a VPC needs, one file per table.
 export { NbClient } from './nb-client.ts';
 export { changedColumns, sameValue, type NbOvsdb } from './columns.ts';
-export { ensurePortGroupACLs, portGroupACLs, portGroupACLsMatch } from './acl.ts';
+export {
+  ensurePortGroupACLs,
+  ensureSwitchACLs,
+  portGroupACLs,
+  portGroupACLsMatch,
+  switchACLs,
+  switchACLsMatch,
+  switchesWithACLsOf,
+} from './acl.ts';
 export {
   deleteDhcpOptions,
   ensureDhcpOptions,
@@ -15,6 +23,20 @@ export {
   findRouterPort,
   type DesiredRouterPort,
 } from './logical-router-port.ts';
+export {
+  deleteRouterPoliciesOf,
+  ensureRouterPolicies,
+  routerPoliciesMatch,
+  routersWithPoliciesOf,
+  type DesiredRouterPolicy,
+} from './router-policy.ts';
+export {
+  deleteStaticRoutesOf,
+  ensureStaticRoutes,
+  staticRoutesMatch,
+  staticRoutesOf,
+  type DesiredStaticRoute,
+} from './static-route.ts';
 export { deleteSwitch, ensureSwitch, findSwitch } from './logical-switch.ts';
 export {
   deleteSwitchPort,

@@ -2,7 +2,7 @@ import type { MonitorRequests, OvsdbClient, nb } from '../../../../controllers/o
 import type { ACL } from '../../../../controllers/ovsdb/nb/tables.ts';
 import type { Desired } from '../desired.ts';
 import type { DesiredACL } from '../security-groups.ts';
-import { ensurePortGroupACLs, portGroupACLs } from './acl.ts';
+import { ensurePortGroupACLs, ensureSwitchACLs, portGroupACLs } from './acl.ts';
 import { deleteDhcpOptions, ensureDhcpOptions, type DesiredDhcpOptions } from './dhcp-options.ts';
 import { deleteRouter, ensureRouter } from './logical-router.ts';
 import {
@@ -11,6 +11,16 @@ import {
   type DesiredRouterPort,
 } from './logical-router-port.ts';
 import { deleteSwitch, ensureSwitch } from './logical-switch.ts';
+import {
+  deleteRouterPoliciesOf,
+  ensureRouterPolicies,
+  type DesiredRouterPolicy,
+} from './router-policy.ts';
+import {
+  deleteStaticRoutesOf,
+  ensureStaticRoutes,
+  type DesiredStaticRoute,
+} from './static-route.ts';
 import {
   deleteSwitchPort,
   ensureSwitchPort,
@@ -40,6 +50,8 @@ export class NbClient {
     { table: 'DHCP_Options' },
     { table: 'Port_Group' },
     { table: 'ACL' },
+    { table: 'Logical_Router_Static_Route' },
+    { table: 'Logical_Router_Policy' },
   ];
 
   readonly ovsdb: OvsdbClient<nb.Tables>;
@@ -114,6 +126,38 @@ export class NbClient {
 
   ensurePortGroupACLs(pgName: string, acls: readonly DesiredACL[]): Promise<boolean> {
     return ensurePortGroupACLs(this.ovsdb, pgName, acls);
+  }
+
+  ensureSwitchACLs(
+    switchName: string,
+    ownerUid: string,
+    acls: readonly DesiredACL[],
+  ): Promise<boolean> {
+    return ensureSwitchACLs(this.ovsdb, switchName, ownerUid, acls);
+  }
+
+  ensureStaticRoutes(
+    routerName: string,
+    ownerUid: string,
+    routes: readonly DesiredStaticRoute[],
+  ): Promise<boolean> {
+    return ensureStaticRoutes(this.ovsdb, routerName, ownerUid, routes);
+  }
+
+  deleteStaticRoutesOf(ownerUid: string): Promise<boolean> {
+    return deleteStaticRoutesOf(this.ovsdb, ownerUid);
+  }
+
+  ensureRouterPolicies(
+    routerName: string,
+    ownerUid: string,
+    policies: readonly DesiredRouterPolicy[],
+  ): Promise<boolean> {
+    return ensureRouterPolicies(this.ovsdb, routerName, ownerUid, policies);
+  }
+
+  deleteRouterPoliciesOf(ownerUid: string): Promise<boolean> {
+    return deleteRouterPoliciesOf(this.ovsdb, ownerUid);
   }
 
   portGroupACLs(pgName: string): ACL[] {
