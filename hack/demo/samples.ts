@@ -40,6 +40,9 @@ export async function applyFiles(kubeconfig: string, files: string[]): Promise<s
       'apply',
       '--server-side',
       '--field-manager=kcloud-demo',
+      // The demo owns these objects: take over fields an earlier client-side `kubectl apply`
+      // (or an older kcloud) set, rather than stop at the conflict.
+      '--force-conflicts',
       '-f',
       f,
     ]);
