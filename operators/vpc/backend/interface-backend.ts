@@ -17,7 +17,7 @@ import {
 import type { IpamRegistry } from './ipam-registry.ts';
 import { inBaseline, joinBaseline } from './baseline.ts';
 import { ownerOf } from './owner.ts';
-import { gatewayOf, isReady } from './references.ts';
+import { gatewayOf, readySubnet } from './references.ts';
 
 export interface InterfaceObservation {
   ipAddress: string;
@@ -65,18 +65,7 @@ export class InterfaceBackend implements ExternalClient<
   }
 
   private subnetOf(nic: NetworkInterfaceObject): SubnetObject {
-    const ns = nic.metadata.namespace ?? '';
-    const subnet = this.subnets.get(`${ns}/${nic.spec.subnetRef.name}`);
-    if (!subnet) {
-      throw new ReconcileError(
-        'SubnetNotFound',
-        `Subnet ${nic.spec.subnetRef.name} does not exist in namespace ${ns}`,
-      );
-    }
-    if (!isReady(subnet) || subnet.metadata.deletionTimestamp) {
-      throw new ReconcileError('SubnetNotReady', `Subnet ${nic.spec.subnetRef.name} is not ready`);
-    }
-    return subnet;
+    return readySubnet(this.subnets, nic.metadata.namespace ?? '', nic.spec.subnetRef.name);
   }
 
   private macOf(nic: NetworkInterfaceObject): string {

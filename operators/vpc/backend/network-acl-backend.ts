@@ -18,7 +18,7 @@ import {
 } from '../ovn/nb/index.ts';
 import { networkAclOf } from './bindings.ts';
 import { ownerOf } from './owner.ts';
-import { isReady } from './references.ts';
+import { readySubnet } from './references.ts';
 
 export interface NetworkACLObservation {
   subnets: string[];
@@ -53,16 +53,7 @@ export class NetworkACLBackend implements ExternalClient<NetworkACLObject, Netwo
     const ns = nacl.metadata.namespace ?? '';
     const all = this.acls.inNamespace(ns);
     return nacl.spec.subnetRefs.map(({ name }) => {
-      const subnet = this.subnets.get(`${ns}/${name}`);
-      if (!subnet) {
-        throw new ReconcileError(
-          'SubnetNotFound',
-          `Subnet ${name} does not exist in namespace ${ns}`,
-        );
-      }
-      if (!isReady(subnet) || subnet.metadata.deletionTimestamp) {
-        throw new ReconcileError('SubnetNotReady', `Subnet ${name} is not ready`);
-      }
+      const subnet = readySubnet(this.subnets, ns, name);
       const holder = networkAclOf(subnet, all);
       if (holder && holder.metadata.uid !== nacl.metadata.uid) {
         throw new ReconcileError(

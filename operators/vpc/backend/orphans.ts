@@ -6,20 +6,7 @@
 import type { Cache } from '../../../controllers/informer/index.ts';
 import type { KubeObject } from '../../../controllers/kube/index.ts';
 import { ownerOf, type Owner } from '../ovn/index.ts';
-import { ownedBy, switchesWithACLsOf, type NbClient, type OwnedTable } from '../ovn/nb/index.ts';
-
-/** Every table the operator writes rows with owner external_ids into. */
-const ownedTables: readonly OwnedTable[] = [
-  'Logical_Router',
-  'Logical_Router_Port',
-  'Logical_Switch',
-  'Logical_Switch_Port',
-  'DHCP_Options',
-  'Port_Group',
-  'ACL',
-  'Logical_Router_Static_Route',
-  'Logical_Router_Policy',
-];
+import { ownedBy, ownedTables, switchesWithACLsOf, type NbClient } from '../ovn/nb/index.ts';
 
 export interface OrphanCollectorOptions {
   nb: NbClient;

@@ -11,6 +11,25 @@ export function isReady(obj: {
   return obj.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
+/** The Subnet another object names in its namespace, ready to be used. */
+export function readySubnet(
+  subnets: Cache<SubnetObject>,
+  namespace: string,
+  name: string,
+): SubnetObject {
+  const subnet = subnets.get(`${namespace}/${name}`);
+  if (!subnet) {
+    throw new ReconcileError(
+      'SubnetNotFound',
+      `Subnet ${name} does not exist in namespace ${namespace}`,
+    );
+  }
+  if (!isReady(subnet) || subnet.metadata.deletionTimestamp) {
+    throw new ReconcileError('SubnetNotReady', `Subnet ${name} is not ready`);
+  }
+  return subnet;
+}
+
 /** The Subnet's VPC, ready to take router ports. */
 export function vpcOf(subnet: SubnetObject, vpcs: Cache<VPCObject>): VPCObject {
   const ns = subnet.metadata.namespace ?? '';

@@ -22,7 +22,7 @@ import {
 } from '../ovn/nb/index.ts';
 import { isMainTable, mainRouteTable, routeTableOf } from './bindings.ts';
 import { ownerOf } from './owner.ts';
-import { isReady } from './references.ts';
+import { isReady, readySubnet } from './references.ts';
 
 export interface RouteTableObservation {
   routeTableName: string;
@@ -90,13 +90,7 @@ export class RouteTableBackend implements ExternalClient<RouteTableObject, Route
         .sort();
     }
     return (table.spec.subnetRefs ?? []).map(({ name }) => {
-      const subnet = this.caches.subnets.get(`${ns}/${name}`);
-      if (!subnet) {
-        throw new ReconcileError(
-          'SubnetNotFound',
-          `Subnet ${name} does not exist in namespace ${ns}`,
-        );
-      }
+      const subnet = readySubnet(this.caches.subnets, ns, name);
       if (subnet.spec.vpcRef.name !== table.spec.vpcRef.name) {
         throw new ReconcileError(
           'SubnetNotInVPC',

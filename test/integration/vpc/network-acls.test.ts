@@ -4,16 +4,13 @@
 // first, and deletion leaves nothing behind.
 import { describe, expect, it } from '@jest/globals';
 import { useTestCluster, waitFor } from '../../harness/index.ts';
-import { apiVersion, doc, ref, useVpcOperator } from './operator-fixture.ts';
+import { apiVersion, doc, ref, refusalReason, useVpcOperator } from './operator-fixture.ts';
 
 const cluster = useTestCluster('vpc-nacl');
 const ovn = useVpcOperator(cluster);
 const nb = (args: string[]) => ovn.nb(args);
 
-async function reason(kind: string, name: string): Promise<string | undefined> {
-  const o = await cluster.waitForCondition(ref(kind, name), 'Ready', 'False');
-  return o.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
-}
+const reason = (kind: string, name: string) => refusalReason(cluster, kind, name);
 
 /** `direction priority match action` of the ACLs on a Subnet's switch. */
 async function switchAcls(subnet: string): Promise<string[]> {

@@ -15,6 +15,16 @@ export const ref = (kind: string, name: string) => ({ apiVersion, kind, name });
 export const doc = (kind: string, name: string, spec: object) =>
   `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata: {name: ${name}}\nspec: ${JSON.stringify(spec)}\n`;
 
+/** Waits until the object is Ready=False and returns the reason it gives. */
+export async function refusalReason(
+  cluster: TestCluster,
+  kind: string,
+  name: string,
+): Promise<string | undefined> {
+  const o = await cluster.waitForCondition(ref(kind, name), 'Ready', 'False');
+  return o.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
+}
+
 export interface VpcOperatorFixture {
   layout(): OvnLayout;
   /** ovn-nbctl against this test's northbound database; throws with its stderr on failure. */

@@ -24,6 +24,7 @@ import {
   waitFor,
   type ManagerProcess,
 } from '../../harness/index.ts';
+import { ownedTables } from '../../../operators/vpc/ovn/nb/index.ts';
 import { doc, ref } from './operator-fixture.ts';
 
 const cluster = useTestCluster('vpc-recover');
@@ -71,18 +72,6 @@ afterAll(async () => {
   await down(layout, { purge: true });
   await rm(layout.runDir, { recursive: true, force: true });
 });
-
-const ownedTables = [
-  'Logical_Router',
-  'Logical_Router_Port',
-  'Logical_Switch',
-  'Logical_Switch_Port',
-  'DHCP_Options',
-  'Port_Group',
-  'ACL',
-  'Logical_Router_Static_Route',
-  'Logical_Router_Policy',
-];
 
 /**
  * One line per row the namespace's objects own: table, owner and rule. A duplicated row shows

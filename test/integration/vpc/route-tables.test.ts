@@ -4,16 +4,13 @@
 // behind after deletion.
 import { describe, expect, it } from '@jest/globals';
 import { useTestCluster, waitFor } from '../../harness/index.ts';
-import { apiVersion, doc, ref, useVpcOperator } from './operator-fixture.ts';
+import { apiVersion, doc, ref, refusalReason, useVpcOperator } from './operator-fixture.ts';
 
 const cluster = useTestCluster('vpc-rtb');
 const ovn = useVpcOperator(cluster);
 const nb = (args: string[]) => ovn.nb(args);
 
-async function reason(kind: string, name: string): Promise<string | undefined> {
-  const o = await cluster.waitForCondition(ref(kind, name), 'Ready', 'False');
-  return o.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
-}
+const reason = (kind: string, name: string) => refusalReason(cluster, kind, name);
 
 async function uid(kind: string, name: string): Promise<string> {
   return (await cluster.read(ref(kind, name))).metadata?.uid ?? '';

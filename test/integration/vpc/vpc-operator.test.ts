@@ -4,7 +4,7 @@
 // deletion refused while dependents exist, and no row left behind.
 import { describe, expect, it } from '@jest/globals';
 import { useTestCluster, waitFor } from '../../harness/index.ts';
-import { apiVersion, doc, ref, useVpcOperator } from './operator-fixture.ts';
+import { apiVersion, doc, ref, refusalReason, useVpcOperator } from './operator-fixture.ts';
 
 const cluster = useTestCluster('vpc-op');
 const ovn = useVpcOperator(cluster);
@@ -33,10 +33,7 @@ async function ownedRowCount(): Promise<number> {
   return n;
 }
 
-async function reason(kind: string, name: string): Promise<string | undefined> {
-  const o = await cluster.waitForCondition(ref(kind, name), 'Ready', 'False');
-  return o.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
-}
+const reason = (kind: string, name: string) => refusalReason(cluster, kind, name);
 
 describe('the VPC operator on real OVN', () => {
   it('programs a VPC with two subnets and their interfaces', async () => {

@@ -50,6 +50,7 @@ export {
   ownedBy,
   ownedByKind,
   ownedRows,
+  ownedTables,
   type ExternalIdsPredicate,
   type OwnedTable,
 } from './owned.ts';

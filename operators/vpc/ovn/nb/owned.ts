@@ -7,6 +7,19 @@ export type OwnedTable = {
   [N in keyof nb.Tables]: nb.Tables[N] extends { external_ids: Record<string, string> } ? N : never;
 }[keyof nb.Tables];
 
+/** Every table the VPC operator writes rows into, each row naming its owner. */
+export const ownedTables: readonly OwnedTable[] = [
+  'Logical_Router',
+  'Logical_Router_Port',
+  'Logical_Switch',
+  'Logical_Switch_Port',
+  'DHCP_Options',
+  'Port_Group',
+  'ACL',
+  'Logical_Router_Static_Route',
+  'Logical_Router_Policy',
+];
+
 export type ExternalIdsPredicate = (externalIds: Record<string, string>) => boolean;
 
 /** The replica's rows of `table` whose external_ids match, e.g. to find orphans. */
