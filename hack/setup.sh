@@ -15,7 +15,7 @@ apt_packages=(
   qemu-system-x86 qemu-utils
   ovn-central ovn-host openvswitch-switch
   iproute2 ethtool iputils-ping cpio
-  util-linux
+  util-linux busybox
 )
 
 missing=()

@@ -23,3 +23,4 @@ export { instanceVars, ovsEnv } from './env.ts';
 export { controllerCtl, devOvnLayout, ovnLayout, type OvnLayout } from './layout.ts';
 export { listDbs, type OvsdbEndpoint } from './ovsdb.ts';
 export { chassisRegistered } from './probes.ts';
+export { guestLinks, startGuest, type ExecResult, type Guest, type GuestOptions } from './guest.ts';

@@ -1,7 +1,7 @@
 import type { Cache } from '../../../controllers/informer/index.ts';
 import type { NetworkInterfaceObject, SubnetObject } from '../api/index.ts';
 import { containsIP, parseIPv4, SubnetPool } from '../ipam/index.ts';
-import { ownerKeys } from '../ovn/index.ts';
+import { names, ownerKeys } from '../ovn/index.ts';
 import type { NbClient } from '../ovn/nb/index.ts';
 
 /**
@@ -31,7 +31,12 @@ export class IpamRegistry {
       const ip = nic.status?.ipAddress;
       if (ip && nic.metadata.uid) pool.restore(nic.metadata.uid, ip);
     }
-    for (const port of this.nb.ovsdb.replica.table('Logical_Switch_Port').rows()) {
+    // Only the ports on this Subnet's switch: other VPCs and namespaces reuse the same ranges.
+    const replica = this.nb.ovsdb.replica;
+    const sw = replica.table('Logical_Switch').findByName(names.switch(uid));
+    for (const portUuid of sw?.ports ?? []) {
+      const port = replica.table('Logical_Switch_Port').get(portUuid);
+      if (!port) continue;
       const holder = port.external_ids[ownerKeys.uid];
       if (port.external_ids[ownerKeys.kind] !== 'NetworkInterface' || !holder) continue;
       for (const address of port.addresses) {

@@ -8,8 +8,8 @@ const resolve = (name: string) => ({ db: 'cccc-dddd' })[name];
 describe('security groups as OVN ACLs', () => {
   it('deny inbound and allow outbound for every interface by default', () => {
     expect(baselineACLs().map((a) => [a.direction, a.match, a.action])).toEqual([
-      ['from-lport', 'inport == @kcloud_interfaces && ip4', 'allow-related'],
-      ['to-lport', 'outport == @kcloud_interfaces && ip4', 'drop'],
+      ['from-lport', 'inport == @kcloud_interfaces && ip', 'allow-related'],
+      ['to-lport', 'outport == @kcloud_interfaces && ip', 'drop'],
     ]);
   });
 

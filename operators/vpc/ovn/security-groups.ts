@@ -4,7 +4,9 @@
 //
 // Priorities (OVN evaluates the highest matching ACL first):
 //   1000        baseline on every kcloud interface (port group `kcloud_interfaces`): outbound
-//               allowed, inbound dropped. Stateful: replies to allowed traffic always pass.
+//               allowed, inbound dropped, IPv4 and IPv6 alike (an interface without port
+//               security could otherwise reach another over IPv6 unfiltered). Stateful:
+//               replies to allowed traffic always pass.
 //   2001        each group's default: inbound from members of the same group allowed.
 //   2002–4001   the group's rules: 2000 + 2 × priority, +1 for Deny, so a higher priority wins
 //               and at equal priority Deny wins.
@@ -33,7 +35,7 @@ export function baselineACLs(): DesiredACL[] {
       name: 'kcloud-egress-allow',
       priority: aclPriority.baseline,
       direction: 'from-lport',
-      match: `inport == @${allInterfacesGroup} && ip4`,
+      match: `inport == @${allInterfacesGroup} && ip`,
       action: 'allow-related',
       external_ids: ids,
     },
@@ -41,7 +43,7 @@ export function baselineACLs(): DesiredACL[] {
       name: 'kcloud-ingress-deny',
       priority: aclPriority.baseline,
       direction: 'to-lport',
-      match: `outport == @${allInterfacesGroup} && ip4`,
+      match: `outport == @${allInterfacesGroup} && ip`,
       action: 'drop',
       external_ids: ids,
     },

@@ -55,9 +55,9 @@ describe('SecurityGroups on real OVN', () => {
     const baseline = await portGroup('kcloud_interfaces');
     expect(baseline.ports).toBe(3);
     expect(baseline.acls).toContain(
-      'from-lport  1000 (inport == @kcloud_interfaces && ip4) allow-related',
+      'from-lport  1000 (inport == @kcloud_interfaces && ip) allow-related',
     );
-    expect(baseline.acls).toContain('to-lport  1000 (outport == @kcloud_interfaces && ip4) drop');
+    expect(baseline.acls).toContain('to-lport  1000 (outport == @kcloud_interfaces && ip) drop');
 
     const sg = await waitFor(
       async () => {
