@@ -5,7 +5,14 @@ import { FakeClock, flushPromises } from '../clock/index.ts';
 import { Backoff, Informer } from '../informer/index.ts';
 import { ApiError, type KubeObject } from '../kube/index.ts';
 import { FakeListerWatcher, listPage } from '../testing/index.ts';
-import { Controller, type Reconcile, type ReconcileContext, type Request } from './controller.ts';
+import {
+  Controller,
+  specOrReadinessChanged,
+  type Reconcile,
+  type ReconcileContext,
+  type Request,
+  type Watch,
+} from './controller.ts';
 
 interface Thing extends KubeObject {
   spec: { size: number };
@@ -34,23 +41,30 @@ interface StartOptions {
   reconcile?: (req: Request, ctx: ReconcileContext, call: number) => ReturnType<Reconcile>;
   workers?: number;
   resyncPeriodMs?: number;
+  /** Another kind, watched and mapped to keys of ours. */
+  watch?: Pick<Watch, 'map' | 'shouldMapUpdate'> & { objects: Thing[] };
 }
 
 /** An informer over a scripted lister/watcher and a controller on it, both started. */
 async function start(opts: StartOptions = {}) {
   const clock = new FakeClock(0);
-  const server = new FakeListerWatcher<Thing>();
-  server.pages = [[listPage(opts.objects ?? [], '100')]];
-  const informer = new Informer<Thing>({
-    name: 'things',
-    client: server,
-    initialList: 'paginated',
-    clock,
-    log,
-    backoff: new Backoff(800, 30_000, () => 0),
-    watchTimeoutSeconds: () => 3_600,
-    silenceTimeoutMs: 3_600_000,
-  });
+  const scripted = (name: string, objects: Thing[]) => {
+    const server = new FakeListerWatcher<Thing>();
+    server.pages = [[listPage(objects, '100')]];
+    const informer = new Informer<Thing>({
+      name,
+      client: server,
+      initialList: 'paginated',
+      clock,
+      log,
+      backoff: new Backoff(800, 30_000, () => 0),
+      watchTimeoutSeconds: () => 3_600,
+      silenceTimeoutMs: 3_600_000,
+    });
+    return { server, informer };
+  };
+  const { server, informer } = scripted('things', opts.objects ?? []);
+  const other = opts.watch ? scripted('others', opts.watch.objects) : undefined;
   const calls: Call[] = [];
   const registry = new Registry();
   const controller = new Controller<Thing>({
@@ -58,6 +72,19 @@ async function start(opts: StartOptions = {}) {
     informer,
     workers: opts.workers ?? 1,
     resyncPeriodMs: opts.resyncPeriodMs ?? 0,
+    ...(other && opts.watch
+      ? {
+          watches: [
+            {
+              informer: other.informer as unknown as Informer<KubeObject>,
+              map: opts.watch.map,
+              ...(opts.watch.shouldMapUpdate
+                ? { shouldMapUpdate: opts.watch.shouldMapUpdate }
+                : {}),
+            },
+          ],
+        }
+      : {}),
     registry,
     clock,
     log,
@@ -67,7 +94,10 @@ async function start(opts: StartOptions = {}) {
     },
   });
   const ac = new AbortController();
-  const informerDone = informer.run(ac.signal);
+  const informerDone = Promise.all([
+    informer.run(ac.signal),
+    ...(other ? [other.informer.run(ac.signal)] : []),
+  ]);
   let stopped = false;
   const controllerDone = controller.run(ac.signal).then(() => {
     stopped = true;
@@ -76,6 +106,11 @@ async function start(opts: StartOptions = {}) {
   const keys = () => calls.map((c) => c.key);
   const push = async (type: 'ADDED' | 'MODIFIED' | 'DELETED', object: Thing) => {
     server.last.push({ type, object });
+    await flushPromises();
+  };
+  const pushOther = async (type: 'ADDED' | 'MODIFIED' | 'DELETED', object: Thing) => {
+    if (!other) throw new Error('no watch configured');
+    other.server.last.push({ type, object });
     await flushPromises();
   };
   const abort = () => {
@@ -92,6 +127,7 @@ async function start(opts: StartOptions = {}) {
     calls,
     keys,
     push,
+    pushOther,
     abort,
     stop,
     isStopped: () => stopped,
@@ -136,6 +172,49 @@ describe('Controller', () => {
 
     await c.push('DELETED', thing('b', '6'));
     expect(c.keys()).toEqual(['ns/a', 'ns/b', 'ns/c', 'ns/a', 'ns/b']);
+    await c.stop();
+  });
+
+  it('maps an update of a watched object from both its old and its new state', async () => {
+    // An object that stops naming ours must still reach the one it named before.
+    const named = (name: string, rv: string, target: string): Thing => ({
+      ...thing(name, rv),
+      metadata: { ...thing(name, rv).metadata, labels: { target } },
+    });
+    const c = await start({
+      watch: {
+        objects: [named('o', '1', 'x')],
+        map: (o) => [`ns/${o.metadata.labels?.target ?? ''}`],
+      },
+    });
+    expect(c.keys()).toEqual(['ns/x']);
+    await c.pushOther('MODIFIED', named('o', '2', 'y'));
+    expect(c.keys().slice(1).sort()).toEqual(['ns/x', 'ns/y']);
+    await c.stop();
+  });
+
+  it("skips a watched object's updates its predicate rules out", async () => {
+    const ready = (status: string, rv: string, generation = 1): Thing =>
+      ({
+        ...thing('o', rv, generation),
+        status: { conditions: [{ type: 'Ready', status }], free: Number(rv) },
+      }) as unknown as Thing;
+    const c = await start({
+      watch: {
+        objects: [ready('True', '1')],
+        map: () => ['ns/mine'],
+        shouldMapUpdate: specOrReadinessChanged,
+      },
+    });
+    expect(c.keys()).toEqual(['ns/mine']);
+    // A status counter changes: nothing to do for ours.
+    await c.pushOther('MODIFIED', ready('True', '2'));
+    expect(c.keys()).toEqual(['ns/mine']);
+    // Readiness and spec do matter.
+    await c.pushOther('MODIFIED', ready('False', '3'));
+    expect(c.keys()).toEqual(['ns/mine', 'ns/mine']);
+    await c.pushOther('MODIFIED', ready('False', '4', 2));
+    expect(c.keys()).toEqual(['ns/mine', 'ns/mine', 'ns/mine']);
     await c.stop();
   });
 

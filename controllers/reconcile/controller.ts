@@ -31,8 +31,17 @@ export type Reconcile = (req: Request, ctx: ReconcileContext) => Promise<Result 
 /** Another kind whose events should reconcile some of ours (e.g. a Subnet → its NICs). */
 export interface Watch {
   informer: Informer<KubeObject>;
-  /** The keys of our objects to reconcile when `obj` changes. */
+  /**
+   * The keys of our objects to reconcile when `obj` changes. On an update both the old and the
+   * new object are mapped, so an object that stops naming one of ours still reaches it.
+   */
   map: (obj: KubeObject) => string[];
+  /**
+   * Whether an update is worth mapping at all; default every update that changed the object.
+   * A watch that depends only on spec and readiness of the other object skips its status
+   * churn here (see specOrReadinessChanged), or one change can fan out to many reconciles.
+   */
+  shouldMapUpdate?: (oldObj: KubeObject, newObj: KubeObject) => boolean;
 }
 
 export interface ControllerOptions<T extends KubeObject> {
@@ -60,6 +69,22 @@ export interface ControllerOptions<T extends KubeObject> {
 }
 
 /** Spec, deletion, finalizers, labels or annotations changed: something to act on. */
+/**
+ * An update that changed what other objects usually depend on: generation (spec), deletion,
+ * or the Ready condition's status. Status counters and messages do not count.
+ */
+export function specOrReadinessChanged(oldObj: KubeObject, newObj: KubeObject): boolean {
+  const ready = (o: KubeObject) =>
+    (
+      o as { status?: { conditions?: { type: string; status: string }[] } }
+    ).status?.conditions?.find((c) => c.type === 'Ready')?.status;
+  return (
+    oldObj.metadata.generation !== newObj.metadata.generation ||
+    oldObj.metadata.deletionTimestamp !== newObj.metadata.deletionTimestamp ||
+    ready(oldObj) !== ready(newObj)
+  );
+}
+
 export function specOrMetadataChanged(oldObj: KubeObject, newObj: KubeObject): boolean {
   const a = oldObj.metadata;
   const b = newObj.metadata;
@@ -133,7 +158,9 @@ export class Controller<T extends KubeObject> {
       w.informer.addHandler({
         onAdd: mapped,
         onUpdate: (oldObj, newObj) => {
-          if (oldObj.metadata.resourceVersion !== newObj.metadata.resourceVersion) mapped(newObj);
+          if (oldObj.metadata.resourceVersion === newObj.metadata.resourceVersion) return;
+          if (w.shouldMapUpdate && !w.shouldMapUpdate(oldObj, newObj)) return;
+          for (const key of new Set([...w.map(oldObj), ...w.map(newObj)])) this.queue.add(key);
         },
         onDelete: mapped,
       });

@@ -8,6 +8,7 @@ export {
 export {
   Controller,
   specOrMetadataChanged,
+  specOrReadinessChanged,
   type ControllerOptions,
   type Reconcile,
   type ReconcileContext,

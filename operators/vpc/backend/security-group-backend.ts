@@ -56,13 +56,10 @@ export class SecurityGroupBackend implements ExternalClient<
     const name = sg.metadata.name ?? '';
     const vpcUid = this.vpcUid(sg);
     if (!vpcUid) return [];
+    // The interfaces' cache is indexed by the groups each names (`securityGroup`).
     return this.interfaces
-      .inNamespace(sg.metadata.namespace ?? '')
-      .filter(
-        (n) =>
-          !n.metadata.deletionTimestamp &&
-          (n.spec.securityGroupRefs ?? []).some((r) => r.name === name),
-      )
+      .byIndex('securityGroup', `${sg.metadata.namespace ?? ''}/${name}`)
+      .filter((n) => !n.metadata.deletionTimestamp)
       .map((n) => findSwitchPort(this.nb.ovsdb, names.interfacePort(n.metadata.uid ?? '')))
       .filter((p) => p !== undefined && p.external_ids[ownerKeys.vpc] === vpcUid)
       .map((p) => p?._uuid ?? '')

@@ -8,7 +8,12 @@ import { realClock } from '../../../controllers/clock/index.ts';
 import type { Informer } from '../../../controllers/informer/index.ts';
 import { objectKey, type KubeObject, type ResourceRef } from '../../../controllers/kube/index.ts';
 import type { Manager } from '../../../controllers/manager/index.ts';
-import { Controller, type Reconcile, type Watch } from '../../../controllers/reconcile/index.ts';
+import {
+  Controller,
+  specOrReadinessChanged,
+  type Reconcile,
+  type Watch,
+} from '../../../controllers/reconcile/index.ts';
 import {
   NetworkACL,
   NetworkInterface,
@@ -65,12 +70,29 @@ const ref = (kind: { resource: Omit<ResourceRef, 'kind'>; kind: string }): Resou
 /** `namespace/name` of the object a reference in the same namespace points at. */
 const sameNamespace = (obj: KubeObject, name: string) => `${obj.metadata.namespace ?? ''}/${name}`;
 
-function watch<T extends KubeObject>(informer: Informer<T>, map: (obj: T) => string[]): Watch {
+/**
+ * A watch of another kind. `onlyWhen` limits the updates that are mapped: most watches here
+ * depend on the other object's spec and readiness only (specOrReadinessChanged), and mapping
+ * its status churn too would turn one change into a reconcile of every dependent (each
+ * interface's address changes its Subnet's counters, which would requeue the whole Subnet).
+ */
+function watch<T extends KubeObject>(
+  informer: Informer<T>,
+  map: (obj: T) => string[],
+  onlyWhen?: (oldObj: T, newObj: T) => boolean,
+): Watch {
   return {
     informer: informer as unknown as Informer<KubeObject>,
     map: map as (obj: KubeObject) => string[],
+    ...(onlyWhen ? { shouldMapUpdate: onlyWhen as (o: KubeObject, n: KubeObject) => boolean } : {}),
   };
 }
+
+/** An interface's address or port appeared or changed, or its spec or readiness did. */
+const interfaceChanged = (o: NetworkInterfaceObject, n: NetworkInterfaceObject) =>
+  o.status?.ipAddress !== n.status?.ipAddress ||
+  o.status?.portName !== n.status?.portName ||
+  specOrReadinessChanged(o, n);
 
 /**
  * Wires the VPC, Subnet, NetworkInterface, SecurityGroup, NetworkACL and RouteTable controllers
@@ -85,7 +107,10 @@ export function addVpcControllers(
     indexers: { vpc: (s) => [sameNamespace(s, s.spec.vpcRef.name)] },
   });
   const nics = mgr.informer<NetworkInterfaceObject>(ref(NetworkInterface), {
-    indexers: { subnet: (n) => [sameNamespace(n, n.spec.subnetRef.name)] },
+    indexers: {
+      subnet: (n) => [sameNamespace(n, n.spec.subnetRef.name)],
+      securityGroup: (n) => (n.spec.securityGroupRefs ?? []).map((r) => sameNamespace(n, r.name)),
+    },
   });
   const ipam = new IpamRegistry(opts.nb, nics.cache);
   const sgs = mgr.informer<SecurityGroupObject>(ref(SecurityGroup));
@@ -156,7 +181,7 @@ export function addVpcControllers(
           : undefined;
       },
     },
-    [watch(subnets, (s) => [sameNamespace(s, s.spec.vpcRef.name)])],
+    [watch(subnets, (s) => [sameNamespace(s, s.spec.vpcRef.name)], specOrReadinessChanged)],
   );
 
   const subnetController = controller<SubnetObject, SubnetStatus, SubnetObservation>(
@@ -187,8 +212,9 @@ export function addVpcControllers(
       },
     },
     [
-      watch(vpcs, (v) => subnets.cache.byIndex('vpc', objectKey(v)).map((s) => objectKey(s))),
-      watch(nics, (n) => [sameNamespace(n, n.spec.subnetRef.name)]),
+      watch(vpcs, (v) => keys(subnets.cache.byIndex('vpc', objectKey(v))), specOrReadinessChanged),
+      // The Subnet's address counters follow its interfaces.
+      watch(nics, (n) => [sameNamespace(n, n.spec.subnetRef.name)], interfaceChanged),
       // A Subnet's router port names its RouteTable's route table.
       watch(tables, subnetsOfTable),
     ],
@@ -207,7 +233,11 @@ export function addVpcControllers(
       status: (_nic, o) => ({ ...o.observed }),
     },
     [
-      watch(subnets, (s) => nics.cache.byIndex('subnet', objectKey(s)).map((n) => objectKey(n))),
+      watch(
+        subnets,
+        (s) => keys(nics.cache.byIndex('subnet', objectKey(s))),
+        specOrReadinessChanged,
+      ),
       // An interface naming a group of another VPC is refused, whichever appeared first.
       watch(sgs, (g) =>
         keys(
@@ -236,7 +266,17 @@ export function addVpcControllers(
         members: o.observed?.members,
       }),
     },
-    [watch(nics, groupsBeside), watch(sgs, groupsBeside), watch(vpcs, groupsBeside)],
+    [
+      // Membership: the groups an interface names, before and after the change.
+      watch(
+        nics,
+        (n) => (n.spec.securityGroupRefs ?? []).map((r) => sameNamespace(n, r.name)),
+        interfaceChanged,
+      ),
+      // Rules name other groups, which may appear or go.
+      watch(sgs, groupsBeside, specOrReadinessChanged),
+      watch(vpcs, groupsBeside, specOrReadinessChanged),
+    ],
   );
 
   /** Every NetworkACL of an object's namespace: which one holds a Subnet depends on the others. */
@@ -250,7 +290,7 @@ export function addVpcControllers(
       external: () => new NetworkACLBackend(opts.nb, subnets.cache, nacls.cache),
       status: (_nacl, o) => ({ subnets: o.observed?.subnets }),
     },
-    [watch(subnets, aclsBeside), watch(nacls, aclsBeside)],
+    [watch(subnets, aclsBeside, specOrReadinessChanged), watch(nacls, aclsBeside)],
   );
 
   /** Every RouteTable of an object's VPC: bindings and next hops depend on its Subnets. */
@@ -277,17 +317,24 @@ export function addVpcControllers(
       }),
     },
     [
-      watch(vpcs, (v) => tablesOfVpc(objectKey(v))),
-      watch(subnets, (s) => tablesOfVpc(sameNamespace(s, s.spec.vpcRef.name))),
+      watch(vpcs, (v) => tablesOfVpc(objectKey(v)), specOrReadinessChanged),
+      watch(
+        subnets,
+        (s) => tablesOfVpc(sameNamespace(s, s.spec.vpcRef.name)),
+        specOrReadinessChanged,
+      ),
       watch(tables, (t) => tablesOfVpc(sameNamespace(t, t.spec.vpcRef.name))),
-      watch(nics, (n) =>
-        keys(
-          tables.cache
-            .inNamespace(n.metadata.namespace ?? '')
-            .filter((t) =>
-              t.spec.routes.some((r) => r.nextHopInterfaceRef?.name === n.metadata.name),
-            ),
-        ),
+      watch(
+        nics,
+        (n) =>
+          keys(
+            tables.cache
+              .inNamespace(n.metadata.namespace ?? '')
+              .filter((t) =>
+                t.spec.routes.some((r) => r.nextHopInterfaceRef?.name === n.metadata.name),
+              ),
+          ),
+        interfaceChanged,
       ),
     ],
   );
