@@ -28,7 +28,8 @@ import {
   startManager,
   type Env,
 } from './measure.ts';
-import { createCounters, createNamespace, installCounterCrd } from './objects.ts';
+import { createNamespace } from '../lib/cluster-objects.ts';
+import { createCounters, installCounterCrd } from './objects.ts';
 import { renderSection, sectionHeading, type BenchResults } from './report.ts';
 
 const preamble = `# Benchmarks

@@ -1,74 +1,15 @@
 // Putting the benchmark's objects on the server: the Counter CRD, namespaces, and Counters
 // created as fast as the client allows.
 import type { Clock } from '../../controllers/clock/index.ts';
-import {
-  isAlreadyExists,
-  ObjectClient,
-  type ApiClient,
-  type KubeObject,
-  type ResourceRef,
-} from '../../controllers/kube/index.ts';
+import { ObjectClient, type ApiClient } from '../../controllers/kube/index.ts';
+import { installCrds } from '../lib/cluster-objects.ts';
 import { forEachConcurrent } from '../lib/pool.ts';
 import { progress } from '../lib/progress.ts';
 import { Counter, counterResource, newCounter, type CounterObject } from './bench-kind.ts';
-import { until } from '../lib/until.ts';
-
-const crdResource: ResourceRef = {
-  group: 'apiextensions.k8s.io',
-  version: 'v1',
-  plural: 'customresourcedefinitions',
-  namespaced: false,
-  kind: 'CustomResourceDefinition',
-};
-
-const namespaceResource: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'namespaces',
-  namespaced: false,
-  kind: 'Namespace',
-};
-
-interface Crd extends KubeObject {
-  status?: { conditions?: { type: string; status: string }[] };
-}
 
 /** Applies the Counter CRD (straight from its definition) and waits until it is served. */
 export async function installCounterCrd(api: ApiClient, clock: Clock): Promise<void> {
-  const crds = new ObjectClient<Crd>(api, crdResource);
-  const crd = Counter.crd();
-  await crds.patch(undefined, crd.metadata.name, 'apply', crd, {
-    fieldManager: 'kcloud-bench',
-    force: true,
-  });
-  await until(
-    async () => {
-      const got = await crds.get(undefined, crd.metadata.name);
-      return got.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
-    },
-    { clock, timeoutMs: 30_000, what: `CRD ${crd.metadata.name} Established` },
-  );
-  // Established can precede the first request the new resource serves by a moment.
-  const counters = new ObjectClient<CounterObject>(api, counterResource);
-  await until(
-    async () => {
-      try {
-        await counters.list({ limit: 1 });
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { clock, timeoutMs: 30_000, what: 'counters served' },
-  );
-}
-
-export async function createNamespace(api: ApiClient, name: string): Promise<void> {
-  try {
-    await new ObjectClient<KubeObject>(api, namespaceResource).create({ metadata: { name } });
-  } catch (err) {
-    if (!isAlreadyExists(err)) throw err;
-  }
+  await installCrds(api, clock, [Counter]);
 }
 
 /** `c-00042`: names sort in creation order, which is the order a list returns them in. */

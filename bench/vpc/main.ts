@@ -1,0 +1,290 @@
+#!/usr/bin/env node
+// The VPC benchmark (`make bench`, after the runtime one): bulk NB writes by the OVSDB client
+// and by ovn-nbctl, then, with the vpc operator running, a VPC's worth of CRs to Ready and into
+// NB, NIC create → port up with guests on br-int, and SecurityGroup changes → enforced between
+// two guests; all in one run against a control plane and an OVN of its own. Writes its section
+// of docs/benchmarks.md.
+//
+// usage: node bench/vpc/main.ts [--subnets=50] [--nics=5000] [--security-groups=10]
+//          [--rules=200] [--creates=16] [--sample=30] [--sg-rounds=10] [--nb-ports=5000]
+//          [--nb-rounds=3] [--out=docs/benchmarks.md] [--keep]
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { realClock } from '../../controllers/clock/index.ts';
+import { ApiClient, loadKubeConfig } from '../../controllers/kube/index.ts';
+import { createLogger } from '../../controllers/logging/logger.ts';
+import { repoRoot, serverVersion } from '../../hack/cluster/index.ts';
+import { systemTool } from '../../hack/ovn/tools.ts';
+import {
+  NetworkInterface,
+  SecurityGroup,
+  Subnet,
+  VPC,
+  type NetworkInterfaceObject,
+  type SecurityGroupObject,
+  type SubnetObject,
+  type VPCObject,
+} from '../../operators/vpc/api/index.ts';
+import { withControlPlane } from '../lib/control-plane.ts';
+import { writeSection } from '../lib/markdown.ts';
+import { PeakRss } from '../lib/memory.ts';
+import { formatCount } from '../lib/progress.ts';
+import { cpuByName } from './cpu.ts';
+import { isReadyFor, KindWatch } from './kube-watch.ts';
+import { ManagerProcess } from './manager-process.ts';
+import { apiWrites, managerWork, parseMetrics, queueDepth } from './metrics.ts';
+import { measureBulkWrites } from './nb-writes.ts';
+import { readNorthdRuns, resetNorthdRuns } from './northd.ts';
+import { NbWatch } from './nb-watch.ts';
+import { createNamespace } from '../lib/cluster-objects.ts';
+import { installVpcCrds, resourceOf, VpcClients } from './objects.ts';
+import { parseOptions } from './options.ts';
+import { withOvn } from './ovn-run.ts';
+import { measurePortUp } from './port-up.ts';
+import { renderSection, sectionHeading, type VpcBenchResults } from './report.ts';
+import { measureScale, type Watches, type WorkSnapshot } from './scale.ts';
+import { measureSgEnforcement } from './sg-enforce.ts';
+import { names, probeCidr, subnetObject } from './topology.ts';
+
+const execFileAsync = promisify(execFile);
+const namespace = 'bench-vpc';
+
+const preamble = `# Benchmarks
+
+Each section is written by one benchmark and replaced in place when it runs again.
+`;
+
+function machine(): string {
+  const cpus = os.cpus();
+  const gib = Math.round(os.totalmem() / 2 ** 30);
+  // Other work on the machine slows everything; the load before the run shows if there was any.
+  const load = os.loadavg()[0] ?? 0;
+  return `${cpus.length} cores (${cpus[0]?.model ?? 'unknown CPU'}), ${gib} GiB, Linux ${os.release()}, load average ${load.toFixed(2)} before the run`;
+}
+
+async function firstLine(tool: 'ovn-northd' | 'ovs-vswitchd'): Promise<string> {
+  const { stdout } = await execFileAsync(systemTool(tool), ['--version']);
+  return stdout.split('\n')[0]?.trim() ?? tool;
+}
+
+async function ovnVersions(): Promise<string> {
+  const northd = (await firstLine('ovn-northd')).replace(/^ovn-northd\s+/, '');
+  const ovs = (await firstLine('ovs-vswitchd')).replace(/^.*\)\s+/, '');
+  return `OVN ${northd}, Open vSwitch ${ovs}`;
+}
+
+async function tail(file: string, lines = 20): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const opts = parseOptions(argv, repoRoot);
+  const host = machine();
+  const clock = realClock;
+  const t0 = clock.now();
+  const print = (line: string) => {
+    console.log(`[${((clock.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+  };
+  const log = createLogger('kcloud-bench-vpc', 'warn');
+  const ovn = await ovnVersions();
+  const command = [
+    'node bench/vpc/main.ts',
+    ...argv.filter((a) => !a.startsWith('--out') && a !== '--keep'),
+  ].join(' ');
+
+  const results = await withControlPlane(
+    { name: 'vpc', keep: opts.keep, log: print },
+    async ({ layout: cp, info }): Promise<VpcBenchResults> => {
+      const kubeconfig = loadKubeConfig(info.kubeconfig);
+      const api = new ApiClient(kubeconfig);
+      try {
+        await installVpcCrds(api, clock);
+        await createNamespace(api, namespace);
+        const kubernetes = (await serverVersion(cp)).gitVersion;
+        return await withOvn(
+          `${cp.runDir}-ovn`,
+          { keep: opts.keep, log: print },
+          async (layout, ovnInfo) => {
+            const nbEndpoint = ovnInfo.connection.nb.unix;
+            print(
+              `1/4 NB writes: a switch and ${formatCount(opts.nbPorts)} ports, OvsdbClient and ovn-nbctl, ${opts.nbRounds} rounds`,
+            );
+            const bulk = await measureBulkWrites({
+              layout,
+              endpoint: nbEndpoint,
+              ports: opts.nbPorts,
+              rounds: opts.nbRounds,
+              clock,
+              log,
+              print,
+            });
+
+            const watch = <
+              T extends VPCObject | SubnetObject | SecurityGroupObject | NetworkInterfaceObject,
+            >(
+              kind: typeof VPC | typeof Subnet | typeof SecurityGroup | typeof NetworkInterface,
+            ) => new KindWatch<T>({ api, resource: resourceOf(kind), namespace, clock, log });
+            const watches: Watches = {
+              vpcs: watch<VPCObject>(VPC),
+              subnets: watch<SubnetObject>(Subnet),
+              groups: watch<SecurityGroupObject>(SecurityGroup),
+              nics: watch<NetworkInterfaceObject>(NetworkInterface),
+            };
+            const all = [watches.vpcs, watches.subnets, watches.groups, watches.nics];
+            const stopWatches = new AbortController();
+            const running = all.map((w) => w.informer.run(stopWatches.signal));
+            let nb: NbWatch | undefined;
+            const logFile = path.join(cp.runDir, 'manager.log');
+            let manager: ManagerProcess | undefined;
+            // Stopped at once on a signal, rather than at exit by its parent-death signal, so
+            // it does not hold requests open while the API server shuts down.
+            const onSignal = () => {
+              manager?.terminate();
+            };
+            process.prependListener('SIGINT', onSignal);
+            process.prependListener('SIGTERM', onSignal);
+            try {
+              nb = await NbWatch.start(nbEndpoint, clock, log);
+              for (const w of all) await w.informer.waitForSync();
+              manager = await ManagerProcess.start({
+                kubeconfigPath: info.kubeconfig,
+                namespace,
+                nbEndpoint,
+                logFile,
+                clock,
+              });
+              const m = manager;
+              const peak = new PeakRss({ clock, intervalMs: 1000, read: () => m.rssBytes() });
+              peak.start();
+              const readyRssBytes = m.rssBytes();
+              const clients = new VpcClients(api);
+              const pids = new Map<string, number>([
+                ['bench', process.pid],
+                ['manager', m.child.pid ?? -1],
+                ...[...info.processes, ...ovnInfo.processes].map((p) => [p.name, p.pid] as const),
+              ]);
+              const snapshot = async (): Promise<WorkSnapshot> => {
+                const at = clock.now();
+                const cpu = cpuByName(pids);
+                const work = managerWork(parseMetrics(await m.metrics()));
+                const lines: string[] = [];
+                for await (const l of api.lines({ method: 'GET', path: '/metrics' })) lines.push(l);
+                const writes = apiWrites(parseMetrics(lines), VPC.resource.group);
+                return { at, cpu, ...work, apiWrites: writes };
+              };
+
+              print(
+                `2/4 scale: 1 VPC, ${opts.subnets} Subnets, ${opts.securityGroups} SecurityGroups (${opts.rules} rules), ${formatCount(opts.nics)} NICs`,
+              );
+              await resetNorthdRuns(layout);
+              const scale = await measureScale({
+                namespace,
+                sizes: opts,
+                concurrency: opts.creates,
+                clients,
+                watches,
+                nb,
+                clock,
+                print,
+                snapshot,
+                queued: async () => queueDepth(parseMetrics(await m.metrics())),
+              });
+              print(
+                `scale: all Ready after ${(scale.readyMs / 1000).toFixed(1)} s, NB programmed after ${(scale.nbMs / 1000).toFixed(1)} s`,
+              );
+              const afterScaleRssBytes = m.rssBytes();
+              const scaleNorthd = await readNorthdRuns(layout);
+
+              await clients.create(subnetObject(namespace, names.probeSubnet, probeCidr));
+              await watches.subnets.wait(
+                `${namespace}/${names.probeSubnet}`,
+                isReadyFor,
+                60_000,
+                `Subnet ${names.probeSubnet} Ready`,
+              );
+              print(`3/4 port up: ${opts.sample} NICs plugged each way`);
+              await resetNorthdRuns(layout);
+              const portUp = await measurePortUp({
+                namespace,
+                sample: opts.sample,
+                layout,
+                clients,
+                nics: watches.nics,
+                nb,
+                clock,
+                print,
+              });
+
+              const portUpNorthd = await readNorthdRuns(layout);
+              print(`4/4 SecurityGroup enforcement: ${opts.sgRounds} rounds`);
+              await resetNorthdRuns(layout);
+              const sg = await measureSgEnforcement({
+                namespace,
+                rounds: opts.sgRounds,
+                layout,
+                clients,
+                nics: watches.nics,
+                groups: watches.groups,
+                nb,
+                clock,
+                print,
+              });
+              const sgNorthd = await readNorthdRuns(layout);
+              const endRssBytes = m.rssBytes();
+              const peakRssBytes = peak.stop();
+              if (!m.running()) throw new Error(`the manager exited; see ${logFile}`);
+              return {
+                run: {
+                  date: new Date(clock.now()).toISOString().slice(0, 10),
+                  machine: host,
+                  node: process.version,
+                  kubernetes,
+                  ovn,
+                  durationMs: 0,
+                  loadAtEnd: 0,
+                  command,
+                },
+                scale,
+                manager: { readyRssBytes, afterScaleRssBytes, endRssBytes, peakRssBytes },
+                portUp,
+                sg,
+                bulk,
+                northd: { scale: scaleNorthd, portUp: portUpNorthd, sg: sgNorthd },
+              };
+            } catch (err) {
+              if (manager) print(`last lines of ${logFile}:\n${await tail(logFile)}`);
+              throw err;
+            } finally {
+              process.off('SIGINT', onSignal);
+              process.off('SIGTERM', onSignal);
+              await manager?.stop();
+              await nb?.close();
+              stopWatches.abort(new Error('benchmark over'));
+              await Promise.allSettled(running);
+            }
+          },
+        );
+      } finally {
+        await api.close();
+      }
+    },
+  );
+  results.run.durationMs = clock.now() - t0;
+  results.run.loadAtEnd = os.loadavg()[1] ?? 0;
+  const section = renderSection(results);
+  await writeSection(opts.out, sectionHeading, section, preamble);
+  console.log(`\n## ${sectionHeading}\n\n${section}\n`);
+  print(`wrote ${path.relative(process.cwd(), opts.out)}`);
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exit(1);
+  },
+);

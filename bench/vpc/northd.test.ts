@@ -1,0 +1,44 @@
+import { describe, expect, it } from '@jest/globals';
+import { parseNorthdRuns } from './northd.ts';
+
+const stopwatch = `Statistics for 'ovnnb_db_run'
+  Total samples: 1234
+  Maximum: 2210 msec
+  Minimum: 0 msec
+  95th percentile: 1180.523000 msec
+  Short term average: 900.1 msec
+  Long term average: 700.2 msec
+`;
+
+const engine = `Node: NB_port_group
+- recompute:           28
+- compute:              0
+- abort:                0
+Node: northd
+- recompute:         1200
+- compute:             34
+- abort:                0
+Node: lflow
+- recompute:         1234
+- compute:              0
+- abort:                0
+`;
+
+describe('parseNorthdRuns', () => {
+  it('reads the run count and times, and the northd node’s recomputes', () => {
+    expect(parseNorthdRuns(stopwatch, engine)).toEqual({
+      runs: 1234,
+      p95Ms: 1180.523,
+      maxMs: 2210,
+      recomputes: 1200,
+      computes: 34,
+    });
+  });
+
+  it('fails on output it does not understand, rather than report zeros', () => {
+    expect(() => parseNorthdRuns('nothing', engine)).toThrow('lack runs');
+    expect(() => parseNorthdRuns(stopwatch, 'Node: lflow\n- recompute: 3\n')).toThrow(
+      'lack recomputes',
+    );
+  });
+});

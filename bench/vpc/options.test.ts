@@ -1,0 +1,36 @@
+import { describe, expect, it } from '@jest/globals';
+import { parseOptions } from './options.ts';
+
+describe('parseOptions', () => {
+  it('defaults to the sizes the benchmark reports', () => {
+    const o = parseOptions([], '/repo');
+    expect(o).toMatchObject({
+      subnets: 50,
+      nics: 5000,
+      securityGroups: 10,
+      rules: 200,
+      creates: 16,
+      sample: 30,
+      sgRounds: 10,
+      nbPorts: 5000,
+      nbRounds: 3,
+      out: '/repo/docs/benchmarks.md',
+      keep: false,
+    });
+  });
+
+  it('takes smaller sizes for a quick run', () => {
+    expect(parseOptions(['--nics=200', '--rules=0'], '/repo')).toMatchObject({
+      nics: 200,
+      rules: 0,
+    });
+  });
+
+  it('refuses sizes the objects cannot have', () => {
+    expect(() => parseOptions(['--nics=0'], '/r')).toThrow('--nics');
+    expect(() => parseOptions(['--rules=2001'], '/r')).toThrow('does not fit');
+    expect(() => parseOptions(['--sample=200'], '/r')).toThrow('--sample');
+    expect(() => parseOptions(['--nics=100000000'], '/r')).toThrow('do not fit');
+    expect(() => parseOptions(['--nope'], '/r')).toThrow();
+  });
+});
