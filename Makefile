@@ -66,9 +66,20 @@ status:
 purge: down
 	@node hack/cluster/cli.ts purge
 
-## bench: benchmarks against a private control plane; results in docs/benchmarks.md
+.PHONY: cluster-node cluster-node-down
+
+## cluster-node: add one real node (containerd, kubelet, kube-proxy, CoreDNS, kube-scheduler) to
+## the local control plane, starting that too if needed; cluster-node-down removes all of it
+cluster-node: setup
+	@bash hack/node.sh up
+
+cluster-node-down:
+	@bash hack/node.sh down
+
+## bench: benchmarks against a private control plane (and OVN); results in docs/benchmarks.md
 bench: setup
 	node --expose-gc bench/runtime/main.ts
+	node bench/vpc/main.ts
 
 clean: purge
 	rm -rf dist .local/test-runs

@@ -1,7 +1,8 @@
 // Two projects share one run so `make test` ends with one summary line:
 //   unit        — *.test.ts beside the code, no external processes;
 //   integration — test/integration, against a real kube-apiserver + etcd + controller-manager
-//                 started once per run by test/harness/global-setup.ts.
+//                 started once per run by test/harness/global-setup.ts; test/cluster adds a
+//                 real node (containerd, kubelet, kube-proxy, CoreDNS) to that control plane.
 const tsJest = [
   'ts-jest',
   { useESM: true, tsconfig: 'tsconfig.jest.json', diagnostics: { ignoreCodes: ['TS151001'] } },
@@ -32,7 +33,7 @@ export default {
     {
       ...common,
       displayName: 'integration',
-      roots: ['<rootDir>/test/integration'],
+      roots: ['<rootDir>/test/integration', '<rootDir>/test/cluster'],
       testMatch: ['**/*.test.ts'],
       globalSetup: '<rootDir>/test/harness/global-setup.ts',
       globalTeardown: '<rootDir>/test/harness/global-teardown.ts',

@@ -16,6 +16,8 @@ apt_packages=(
   ovn-central ovn-host openvswitch-switch
   iproute2 ethtool iputils-ping cpio
   util-linux busybox
+  # The local node (hack/node): its container runtime, CNI plugins and packet-filter tools.
+  containerd runc containernetworking-plugins iptables nftables
 )
 
 missing=()
@@ -54,3 +56,6 @@ if [[ ! -f node_modules/.kcloud-lock-hash ]] || [[ "$(cat node_modules/.kcloud-l
 fi
 
 bash hack/localcluster/build.sh
+# The local node's binaries (kubelet, kube-scheduler, kube-proxy, CoreDNS, helm): a stamp of
+# their own, so neither build redoes the other.
+bash hack/localcluster/build-node.sh

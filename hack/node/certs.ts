@@ -1,0 +1,129 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { writeKubeconfig } from '../cluster/kubeconfig.ts';
+import type { Pki } from '../cluster/pki.ts';
+
+const run = promisify(execFile);
+
+/** A client identity of the node's components, as the API server's RBAC and Node authorizer know it. */
+export interface Identity {
+  file: string;
+  user: string;
+  groups: string[];
+}
+
+/**
+ * The node's identities. The kubelet is `system:node:<name>` in `system:nodes`, which the Node
+ * authorizer recognizes; the scheduler and kube-proxy use the users the default RBAC policy
+ * binds; CoreDNS gets a ClusterRole of its own (`corednsRbac`).
+ */
+export function identities(nodeName: string): Identity[] {
+  return [
+    { file: 'kubelet', user: `system:node:${nodeName}`, groups: ['system:nodes'] },
+    { file: 'kube-scheduler', user: 'system:kube-scheduler', groups: [] },
+    { file: 'kube-proxy', user: 'system:kube-proxy', groups: [] },
+    { file: 'coredns', user: 'system:coredns', groups: [] },
+  ];
+}
+
+async function openssl(args: string[]): Promise<void> {
+  try {
+    await run('openssl', args);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: string };
+    throw new Error(`openssl ${args[0] ?? ''} failed: ${e.stderr ?? e.message}`, { cause: err });
+  }
+}
+
+/** A client certificate signed by the control plane's CA (kept once made). */
+async function clientCert(clusterPki: Pki, dir: string, id: Identity): Promise<void> {
+  const key = path.join(dir, `${id.file}.key`);
+  const cert = path.join(dir, `${id.file}.crt`);
+  if (existsSync(key) && existsSync(cert)) return;
+  const csr = path.join(dir, `${id.file}.csr`);
+  const ext = path.join(dir, `${id.file}.ext`);
+  const subject = [...id.groups.map((g) => `/O=${g}`), `/CN=${id.user}`].join('');
+  await openssl([
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    csr,
+    '-subj',
+    subject,
+  ]);
+  await writeFile(ext, 'keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n');
+  await openssl([
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    clusterPki.caCert,
+    '-CAkey',
+    clusterPki.caKey,
+    '-CAcreateserial',
+    '-CAserial',
+    path.join(dir, 'ca.srl'),
+    '-days',
+    '3650',
+    '-out',
+    cert,
+    '-extfile',
+    ext,
+  ]);
+}
+
+/** Certificates and kubeconfigs for every identity, pointed at the API server's current address. */
+export async function writeNodeCredentials(
+  clusterPki: Pki,
+  dir: string,
+  server: string,
+  nodeName: string,
+): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  for (const id of identities(nodeName)) {
+    await clientCert(clusterPki, dir, id);
+    await writeKubeconfig(path.join(dir, `${id.file}.kubeconfig`), server, clusterPki, {
+      name: id.user,
+      cert: path.join(dir, `${id.file}.crt`),
+      key: path.join(dir, `${id.file}.key`),
+    });
+  }
+}
+
+/** What CoreDNS's kubernetes plugin reads, and nothing more. */
+export const corednsRbac = `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: system:coredns
+rules:
+  - apiGroups: ['']
+    resources: [endpoints, services, pods, namespaces]
+    verbs: [list, watch]
+  - apiGroups: [discovery.k8s.io]
+    resources: [endpointslices]
+    verbs: [list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: system:coredns
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: system:coredns
+subjects:
+  - apiGroup: rbac.authorization.k8s.io
+    kind: User
+    name: system:coredns
+`;

@@ -1,0 +1,117 @@
+// A test image's single binary:
+//
+//	netcheck serve ADDR           answers every GET with "netcheck <hostname>"
+//	netcheck probe NAME URL...    resolves NAME, then GETs each URL; writes a JSON report to
+//	                              /dev/termination-log so the result is read from the pod's status
+//
+// Both retry within a bound, so a probe pod started before DNS or the Service's rules are in
+// place still reports the real outcome.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+)
+
+type fetch struct {
+	URL   string `json:"url"`
+	Body  string `json:"body,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+type report struct {
+	Name      string   `json:"name"`
+	Addresses []string `json:"addresses,omitempty"`
+	DNSError  string   `json:"dnsError,omitempty"`
+	Fetches   []fetch  `json:"fetches"`
+}
+
+const attempts = 60
+
+func main() {
+	if len(os.Args) >= 3 && os.Args[1] == "serve" {
+		serve(os.Args[2])
+		return
+	}
+	if len(os.Args) >= 3 && os.Args[1] == "probe" {
+		os.Exit(probe(os.Args[2], os.Args[3:]))
+	}
+	fmt.Fprintln(os.Stderr, "usage: netcheck serve ADDR | netcheck probe NAME URL...")
+	os.Exit(2)
+}
+
+func serve(addr string) {
+	host, _ := os.Hostname()
+	http.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintf(w, "netcheck %s\n", host)
+	})
+	if err := http.ListenAndServe(addr, nil); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+func probe(name string, urls []string) int {
+	r := report{Name: name, Fetches: []fetch{}}
+	ok := true
+	for i := 0; i < attempts; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		addrs, err := net.DefaultResolver.LookupHost(ctx, name)
+		cancel()
+		if err == nil {
+			r.Addresses, r.DNSError = addrs, ""
+			break
+		}
+		r.DNSError = err.Error()
+		time.Sleep(time.Second)
+	}
+	if r.DNSError != "" {
+		ok = false
+	}
+	client := &http.Client{Timeout: 2 * time.Second}
+	for _, u := range urls {
+		f := fetch{URL: u}
+		for i := 0; i < attempts; i++ {
+			body, err := get(client, u)
+			if err == nil {
+				f.Body, f.Error = body, ""
+				break
+			}
+			f.Error = err.Error()
+			time.Sleep(time.Second)
+		}
+		if f.Error != "" {
+			ok = false
+		}
+		r.Fetches = append(r.Fetches, f)
+	}
+	out, _ := json.Marshal(r)
+	_ = os.WriteFile("/dev/termination-log", out, 0o644)
+	fmt.Println(string(out))
+	if ok {
+		return 0
+	}
+	return 1
+}
+
+func get(client *http.Client, url string) (string, error) {
+	res, err := client.Get(url)
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(res.Body, 4096))
+	if err != nil {
+		return "", err
+	}
+	if res.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("status %d", res.StatusCode)
+	}
+	return string(body), nil
+}
