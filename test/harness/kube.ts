@@ -27,6 +27,7 @@ interface Condition {
   status: string;
   reason?: string;
   message?: string;
+  observedGeneration?: number;
 }
 
 type WithStatus = KubernetesObject & {

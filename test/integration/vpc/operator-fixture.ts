@@ -4,7 +4,12 @@ import { afterAll, beforeAll } from '@jest/globals';
 import { repoRoot } from '../../../hack/cluster/index.ts';
 import { connection, down, nbctl, ovnLayout, up, type OvnLayout } from '../../../hack/ovn/index.ts';
 import { addVpcOperator } from '../../../operators/vpc/index.ts';
-import { startManager, type RunningManager, type TestCluster } from '../../harness/index.ts';
+import {
+  startManager,
+  waitFor,
+  type RunningManager,
+  type TestCluster,
+} from '../../harness/index.ts';
 
 export const apiVersion = 'vpc.kcloud.io/v1alpha1';
 
@@ -15,14 +20,27 @@ export const ref = (kind: string, name: string) => ({ apiVersion, kind, name });
 export const doc = (kind: string, name: string, spec: object) =>
   `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata: {name: ${name}}\nspec: ${JSON.stringify(spec)}\n`;
 
-/** Waits until the object is Ready=False and returns the reason it gives. */
+/**
+ * Waits until the object is Ready=False for its current generation and returns the reason it
+ * gives: after an edit, the condition the previous spec earned does not count.
+ */
 export async function refusalReason(
   cluster: TestCluster,
   kind: string,
   name: string,
 ): Promise<string | undefined> {
-  const o = await cluster.waitForCondition(ref(kind, name), 'Ready', 'False');
-  return o.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
+  let last = '';
+  return waitFor(
+    async () => {
+      const o = await cluster.read(ref(kind, name));
+      const ready = o.status?.conditions?.find((c) => c.type === 'Ready');
+      last = JSON.stringify({ generation: o.metadata?.generation, ready });
+      const current =
+        ready?.status === 'False' && ready.observedGeneration === o.metadata?.generation;
+      return current ? (ready.reason ?? '') : undefined;
+    },
+    { what: `${kind} ${name} Ready=False for its generation`, describe: () => last },
+  );
 }
 
 export interface VpcOperatorFixture {
