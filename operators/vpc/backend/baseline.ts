@@ -11,11 +11,27 @@ const baselineIds = { 'kcloud.io/acl': 'baseline' };
  * is weak).
  */
 export async function joinBaseline(nb: NbClient, portUuid: string): Promise<void> {
-  if (!findPortGroup(nb.ovsdb, allInterfacesGroup)) {
-    await nb.ensurePortGroup(allInterfacesGroup, baselineIds, []);
-  }
-  await nb.ensurePortGroupACLs(allInterfacesGroup, baselineACLs());
+  await ensureBaselineGroup(nb);
   await nb.addPortsToGroup(allInterfacesGroup, [portUuid]);
+}
+
+// Interfaces are reconciled by several workers at once: two that both found the group or its
+// ACLs missing would each write them (a failed insert, or the ACLs twice). One setup at a time
+// per database connection; each finds what the one before wrote.
+const setups = new WeakMap<NbClient, Promise<void>>();
+
+function ensureBaselineGroup(nb: NbClient): Promise<void> {
+  const previous = setups.get(nb) ?? Promise.resolve();
+  const next = previous
+    .catch(() => undefined)
+    .then(async () => {
+      if (!findPortGroup(nb.ovsdb, allInterfacesGroup)) {
+        await nb.ensurePortGroup(allInterfacesGroup, baselineIds, []);
+      }
+      await nb.ensurePortGroupACLs(allInterfacesGroup, baselineACLs());
+    });
+  setups.set(nb, next);
+  return next;
 }
 
 /** Whether the port is in the baseline group and the group's ACLs are as they should be. */
