@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // hack/cluster.sh up|down|status|purge — the local control plane for development and demos.
-import { devLayout, down, residentBytes, serverVersion, status, up } from './index.ts';
+import { devLayout, down, processLine, runCli, serverVersion, status, up } from './index.ts';
 
 const usage = 'usage: cluster.sh up [--unsafe-no-fsync] | down | purge | status';
 
@@ -30,10 +30,7 @@ async function main(argv: string[]): Promise<number> {
         return 1;
       }
       for (const p of s.state.processes) {
-        const rss = (residentBytes(p.pid) / 2 ** 20).toFixed(0);
-        log(
-          `${p.name.padEnd(24)} pid ${String(p.pid).padEnd(8)} ${s.alive[p.name] ? `running  ${rss} MiB` : 'dead'}`,
-        );
+        log(processLine(p, s.alive[p.name] === true, 24));
       }
       log(
         s.ready
@@ -48,10 +45,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  },
-);
+runCli(main);

@@ -23,3 +23,4 @@ export {
 } from './processes.ts';
 export { freePort, portIsFree } from './ports.ts';
 export { kubectl, type KubectlResult } from './kubectl.ts';
+export { processLine, runCli } from './run-cli.ts';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run generate — writes the CRD manifests of every kind in operators/kinds.ts.
 // npm run generate -- --check — writes nothing; exits 1 listing the files that are out of date.
-import { repoRoot } from '../cluster/index.ts';
+import { repoRoot, runCli } from '../cluster/index.ts';
 import { productKinds, testKinds } from '../../operators/kinds.ts';
 import { findStale, plannedFiles, writeGenerated } from './generate.ts';
 
@@ -28,10 +28,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  },
-);
+runCli(main);

@@ -3,7 +3,8 @@
 // CoreDNS, and the kube-scheduler the control plane lacks) added to the local control plane.
 import {
   devLayout,
-  residentBytes,
+  processLine,
+  runCli,
   status as clusterStatus,
   up as clusterUp,
 } from '../cluster/index.ts';
@@ -39,10 +40,7 @@ async function main(argv: string[]): Promise<number> {
         return 1;
       }
       for (const p of s.state.processes) {
-        const rss = (residentBytes(p.pid) / 2 ** 20).toFixed(0);
-        log(
-          `${p.name.padEnd(16)} pid ${String(p.pid).padEnd(8)} ${s.alive[p.name] ? `running  ${rss} MiB` : 'dead'}`,
-        );
+        log(processLine(p, s.alive[p.name] === true));
       }
       log(s.ready ? `node ${s.state.network.nodeName} Ready` : 'not ready');
       return s.ready ? 0 : 1;
@@ -53,10 +51,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  },
-);
+runCli(main);

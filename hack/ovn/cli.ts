@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // hack/ovn.sh up|down|status|purge|env — a local OVN for development.
 import { realClock } from '../../controllers/clock/index.ts';
-import { residentBytes } from '../cluster/index.ts';
+import { processLine, runCli } from '../cluster/index.ts';
 import {
   connectionFor,
   devOvnLayout,
@@ -63,11 +63,7 @@ async function main(argv: string[]): Promise<number> {
         return 1;
       }
       for (const p of s.state.processes) {
-        const alive = s.alive[p.name as keyof typeof s.alive] === true;
-        const rss = (residentBytes(p.pid) / 2 ** 20).toFixed(0);
-        log(
-          `${p.name.padEnd(16)} pid ${String(p.pid).padEnd(8)} ${alive ? `running  ${rss} MiB` : 'dead'}`,
-        );
+        log(processLine(p, s.alive[p.name as keyof typeof s.alive] === true));
       }
       printConnection(log, connectionFor(layout, s.state.ports));
       log(s.ready ? 'ready' : 'not ready');
@@ -79,10 +75,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  },
-);
+runCli(main);

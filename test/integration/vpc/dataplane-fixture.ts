@@ -1,31 +1,21 @@
 // The vpc operator on an OVN with its data plane (Open vSwitch, ovn-controller), and guests:
 // network namespaces plugged into br-int as a NetworkInterface's port, to send real packets.
 import type { ChildProcess } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll } from '@jest/globals';
-import { repoRoot } from '../../../hack/cluster/index.ts';
 import {
-  connection,
   down,
   guestLinks,
   nbctl,
-  ovnLayout,
   sbctl,
   startGuest,
-  up,
   vsctl,
   type Guest,
   type OvnLayout,
 } from '../../../hack/ovn/index.ts';
-import { addVpcOperator } from '../../../operators/vpc/index.ts';
-import {
-  startManager,
-  waitFor,
-  type RunningManager,
-  type TestCluster,
-} from '../../harness/index.ts';
-import { ref } from './operator-fixture.ts';
+import { waitFor, type RunningManager, type TestCluster } from '../../harness/index.ts';
+import { ref, startOvnAndOperator } from './operator-fixture.ts';
 
 export { apiVersion, doc, ref } from './operator-fixture.ts';
 
@@ -84,17 +74,10 @@ export function useVpcDataPlane(cluster: TestCluster): DataPlaneFixture {
   const bindTimes = new Map<string, number>();
 
   beforeAll(async () => {
-    const base = path.join(repoRoot, '.local', 'test-runs');
-    await mkdir(base, { recursive: true });
-    layout = ovnLayout(await mkdtemp(path.join(base, 'ovn-dp-')));
-    await up(layout, { dataPlane: true, chassis });
-    const conn = await connection(layout);
-    running = await startManager(
-      (mgr) => {
-        addVpcOperator(mgr, { nbEndpoints: [conn.nb.unix] });
-      },
-      { namespace: cluster.namespace },
-    );
+    ({ layout, running } = await startOvnAndOperator(cluster, 'ovn-dp-', {
+      dataPlane: true,
+      chassis,
+    }));
   });
   afterAll(async () => {
     const problems: unknown[] = [];

@@ -2,7 +2,15 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll } from '@jest/globals';
 import { repoRoot } from '../../../hack/cluster/index.ts';
-import { connection, down, nbctl, ovnLayout, up, type OvnLayout } from '../../../hack/ovn/index.ts';
+import {
+  connection,
+  down,
+  nbctl,
+  ovnLayout,
+  up,
+  type OvnLayout,
+  type UpOptions,
+} from '../../../hack/ovn/index.ts';
 import { addVpcOperator } from '../../../operators/vpc/index.ts';
 import {
   startManager,
@@ -43,6 +51,29 @@ export async function refusalReason(
   );
 }
 
+/**
+ * A private OVN in a fresh folder under .local/test-runs/ and a manager running the vpc
+ * operator on the test's namespace against it.
+ */
+export async function startOvnAndOperator(
+  cluster: TestCluster,
+  prefix: string,
+  options: UpOptions,
+): Promise<{ layout: OvnLayout; running: RunningManager }> {
+  const base = path.join(repoRoot, '.local', 'test-runs');
+  await mkdir(base, { recursive: true });
+  const layout = ovnLayout(await mkdtemp(path.join(base, prefix)));
+  await up(layout, options);
+  const conn = await connection(layout);
+  const running = await startManager(
+    (mgr) => {
+      addVpcOperator(mgr, { nbEndpoints: [conn.nb.unix] });
+    },
+    { namespace: cluster.namespace },
+  );
+  return { layout, running };
+}
+
 export interface VpcOperatorFixture {
   layout(): OvnLayout;
   /** ovn-nbctl against this test's northbound database; throws with its stderr on failure. */
@@ -57,17 +88,7 @@ export function useVpcOperator(cluster: TestCluster): VpcOperatorFixture {
   let layout: OvnLayout | undefined;
   let running: RunningManager | undefined;
   beforeAll(async () => {
-    const base = path.join(repoRoot, '.local', 'test-runs');
-    await mkdir(base, { recursive: true });
-    layout = ovnLayout(await mkdtemp(path.join(base, 'ovn-vpc-')));
-    await up(layout, { dataPlane: false });
-    const conn = await connection(layout);
-    running = await startManager(
-      (mgr) => {
-        addVpcOperator(mgr, { nbEndpoints: [conn.nb.unix] });
-      },
-      { namespace: cluster.namespace },
-    );
+    ({ layout, running } = await startOvnAndOperator(cluster, 'ovn-vpc-', { dataPlane: false }));
   });
   afterAll(async () => {
     await running?.stop();
