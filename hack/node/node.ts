@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readState as readClusterState } from '../cluster/cluster.ts';
 import { kubectl } from '../cluster/kubectl.ts';
@@ -62,10 +63,12 @@ import {
   shimPids,
 } from './runtime.ts';
 
-export type NodeComponent = 'containerd' | 'kube-scheduler' | 'kubelet' | 'kube-proxy' | 'coredns';
+export type NodeComponent =
+  'apiserver-proxy' | 'containerd' | 'kube-scheduler' | 'kubelet' | 'kube-proxy' | 'coredns';
 
 /** Start order; stop in reverse (containerd last, once its containers are gone). */
 export const nodeComponents: NodeComponent[] = [
+  'apiserver-proxy',
   'containerd',
   'kube-scheduler',
   'kubelet',
@@ -83,6 +86,8 @@ export interface NodeState {
   sysctls: Record<string, string>;
   /** Host folders that did not exist before, removed on `down` when empty. */
   createdHostPaths: string[];
+  /** The control plane's API server port on loopback, which the node's address forwards to. */
+  apiserverPort: number;
 }
 
 export interface NodeInfo {
@@ -96,6 +101,7 @@ export interface NodeInfo {
 type Log = (line: string) => void;
 
 const readyTimeoutMs: Record<NodeComponent, number> = {
+  'apiserver-proxy': 15_000,
   containerd: 30_000,
   'kube-scheduler': 60_000,
   kubelet: 120_000,
@@ -103,6 +109,60 @@ const readyTimeoutMs: Record<NodeComponent, number> = {
   coredns: 60_000,
 };
 const nodeReadyTimeoutMs = 120_000;
+
+/** Where pods reach the API server: the `kubernetes` Service's endpoint, on the node address. */
+const apiserverProxyPort = 6443;
+
+function tcpOpen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, host);
+    socket.setTimeout(1_000);
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => {
+      done(true);
+    });
+    socket.once('error', () => {
+      done(false);
+    });
+    socket.once('timeout', () => {
+      done(false);
+    });
+  });
+}
+
+/**
+ * The `kubernetes` Service's endpoints: the API server's own reconciler is off (it would
+ * publish 127.0.0.1), so the node publishes the address pods can reach.
+ */
+function kubernetesEndpoints(nodeIp: string): string {
+  return `apiVersion: v1
+kind: Endpoints
+metadata:
+  name: kubernetes
+  namespace: default
+  labels: {endpointslice.kubernetes.io/skip-mirror: "true"}
+subsets:
+  - addresses: [{ip: ${nodeIp}}]
+    ports: [{name: https, port: ${String(apiserverProxyPort)}, protocol: TCP}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: kubernetes
+  namespace: default
+  labels:
+    kubernetes.io/service-name: kubernetes
+    endpointslice.kubernetes.io/managed-by: kcloud-node
+addressType: IPv4
+endpoints:
+  - addresses: [${nodeIp}]
+    conditions: {ready: true}
+ports: [{name: https, port: ${String(apiserverProxyPort)}, protocol: TCP}]
+`;
+}
 
 export async function readNodeState(layout: NodeLayout): Promise<NodeState | undefined> {
   if (!existsSync(layout.stateFile)) return undefined;
@@ -149,6 +209,16 @@ function componentSpec(name: NodeComponent, layout: NodeLayout, state: NodeState
   const probe = (target: ProbeTarget) => () => isHealthy(target, pki);
   const net = state.network;
   switch (name) {
+    case 'apiserver-proxy':
+      return {
+        binary: process.execPath,
+        args: [
+          path.join(import.meta.dirname, 'apiserver-proxy.ts'),
+          `${net.nodeIp}:${String(apiserverProxyPort)}`,
+          `127.0.0.1:${String(state.apiserverPort)}`,
+        ],
+        ready: () => tcpOpen(net.nodeIp, apiserverProxyPort),
+      };
     case 'containerd':
       return containerdSpec(layout);
     case 'kube-scheduler':
@@ -420,6 +490,7 @@ export async function up(
     processes: [],
     sysctls: readSysctls(),
     createdHostPaths: missingHostPaths(),
+    apiserverPort: clusterState.ports.apiserver,
   };
   await writeState(layout, state);
 
@@ -457,6 +528,14 @@ export async function up(
     const t = Date.now();
     await waitNodeReady(layout, state);
     log(`node ${net.nodeName} Ready in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    const endpoints = await kubectl(
+      cluster.kubeconfig,
+      ['apply', '--server-side', '--force-conflicts', '--field-manager=kcloud-node', '-f', '-'],
+      kubernetesEndpoints(net.nodeIp),
+    );
+    if (endpoints.code !== 0) {
+      throw new Error(`could not publish the kubernetes Service's endpoints: ${endpoints.stderr}`);
+    }
   } catch (err) {
     // Stop what started; the rest (and the logs) stay for a look until `down`.
     await stopProcesses(state);
@@ -552,6 +631,16 @@ export async function down(layout: NodeLayout, log: Log = () => undefined): Prom
     ]);
     if (res.code === 0 && res.stdout.includes('deleted'))
       log(`deleted node ${state.network.nodeName}`);
+    // The address the kubernetes Service pointed at is gone with the node.
+    await kubectl(state.clusterKubeconfig, [
+      'delete',
+      '-n',
+      'default',
+      'endpoints,endpointslices.discovery.k8s.io',
+      'kubernetes',
+      '--ignore-not-found',
+      '--request-timeout=5s',
+    ]);
   }
   await rm(layout.runDir, { recursive: true, force: true });
 }

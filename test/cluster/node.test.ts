@@ -231,6 +231,36 @@ describe('a real node added to the local control plane', () => {
     expect(done.status?.phase).toBe('Succeeded');
   });
 
+  it('lets a pod reach the API server as the kubernetes Service, trusting the cluster CA', async () => {
+    await k(
+      ['apply', '-f', '-'],
+      pod('api-probe', [
+        'probe',
+        'kubernetes.default.svc.cluster.local',
+        'https://kubernetes.default.svc/readyz',
+      ]),
+    );
+    const done = await waitFor(
+      async () => {
+        const p = await getJson<Pod>(['get', 'pod', 'api-probe', '-n', ns]);
+        return ['Succeeded', 'Failed'].includes(p.status?.phase ?? '') ? p : undefined;
+      },
+      {
+        what: 'the API probe pod to finish',
+        timeoutMs: 150_000,
+        describe: () => k(['get', 'pod', 'api-probe', '-n', ns, '-o', 'yaml']),
+      },
+    );
+    const message = done.status?.containerStatuses?.[0]?.state?.terminated?.message ?? '{}';
+    const report = JSON.parse(message) as {
+      addresses?: string[];
+      fetches: { url: string; body?: string; error?: string }[];
+    };
+    expect(report.addresses).toEqual(['10.96.0.1']);
+    expect(report.fetches).toEqual([{ url: 'https://kubernetes.default.svc/readyz', body: 'ok' }]);
+    expect(done.status?.phase).toBe('Succeeded');
+  });
+
   it('comes with the Helm v4 client that installs charts into it', async () => {
     const version = await run(nodeBinary('helm'), ['version', '--template', '{{.Version}}']);
     expect(version.stdout).toMatch(/^v4\.\d+\.\d+$/);

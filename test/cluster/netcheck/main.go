@@ -1,7 +1,8 @@
 // A test image's single binary:
 //
 //	netcheck serve ADDR           answers every GET with "netcheck <hostname>"
-//	netcheck probe NAME URL...    resolves NAME, then GETs each URL; writes a JSON report to
+//	netcheck probe NAME URL...    resolves NAME, then GETs each URL (https trusting the pod's
+//	                              service-account CA); writes a JSON report to
 //	                              /dev/termination-log so the result is read from the pod's status
 //
 // Both retry within a bound, so a probe pod started before DNS or the Service's rules are in
@@ -10,6 +11,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -74,7 +77,7 @@ func probe(name string, urls []string) int {
 	if r.DNSError != "" {
 		ok = false
 	}
-	client := &http.Client{Timeout: 2 * time.Second}
+	client := &http.Client{Timeout: 2 * time.Second, Transport: transport()}
 	for _, u := range urls {
 		f := fetch{URL: u}
 		for i := 0; i < attempts; i++ {
@@ -98,6 +101,20 @@ func probe(name string, urls []string) int {
 		return 0
 	}
 	return 1
+}
+
+// The pod's service-account CA, when the kubelet mounted one, is the only one trusted for
+// https URLs: reaching the API server must prove the certificate too.
+const serviceAccountCA = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt"
+
+func transport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	if pem, err := os.ReadFile(serviceAccountCA); err == nil {
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(pem)
+		t.TLSClientConfig = &tls.Config{RootCAs: pool}
+	}
+	return t
 }
 
 func get(client *http.Client, url string) (string, error) {
