@@ -33,6 +33,13 @@ class FakeBackend implements ExternalClient<Note, NoteFile> {
   readonly texts = new Map<string, string>();
   readonly failNext = new Map<BackendOp, Error>();
   deleteDoesNotRemove = false;
+  /** How many of the next writes another writer undoes at once (a hand edit, a race). */
+  undoneWrites = 0;
+
+  private write(key: string, text: string): void {
+    this.texts.set(key, this.undoneWrites > 0 ? 'written over by someone else' : text);
+    if (this.undoneWrites > 0) this.undoneWrites--;
+  }
 
   private call(op: BackendOp, obj: Note): string {
     this.calls.push(op);
@@ -56,12 +63,12 @@ class FakeBackend implements ExternalClient<Note, NoteFile> {
   }
 
   create(obj: Note): Promise<void> {
-    this.texts.set(this.call('create', obj), obj.spec.text);
+    this.write(this.call('create', obj), obj.spec.text);
     return Promise.resolve();
   }
 
   update(obj: Note): Promise<void> {
-    this.texts.set(this.call('update', obj), obj.spec.text);
+    this.write(this.call('update', obj), obj.spec.text);
     return Promise.resolve();
   }
 
@@ -311,6 +318,36 @@ describe('managedReconciler', () => {
         note: 'the notes volume is full',
       },
     ]);
+  });
+
+  it('writes once more when its write was undone at once, and converges', async () => {
+    const s = await createdNote();
+    await s.client.patch('ns', 'a', 'merge', { spec: { text: 'changed' } });
+    s.syncCache();
+    s.clear();
+    s.backend.undoneWrites = 1;
+
+    await s.run();
+
+    expect(s.backend.calls).toEqual(['observe', 'update', 'observe', 'update', 'observe']);
+    expect(s.backend.texts.get('ns/a')).toBe('changed');
+    expect(s.stored().status?.phase).toBe('Ready');
+  });
+
+  it('reports BackendNotConverged when the backend still differs after two writes', async () => {
+    const s = await createdNote();
+    await s.client.patch('ns', 'a', 'merge', { spec: { text: 'changed' } });
+    s.syncCache();
+    s.clear();
+    s.backend.undoneWrites = 2;
+
+    await expect(s.run()).rejects.toMatchObject({ reason: 'BackendNotConverged' });
+
+    expect(s.backend.calls).toEqual(['observe', 'update', 'observe', 'update', 'observe']);
+    expect(s.stored().status?.conditions?.[0]).toMatchObject({
+      status: 'False',
+      reason: 'BackendNotConverged',
+    });
   });
 
   it('gives an unexplained failure the reason ReconcileError', async () => {

@@ -135,15 +135,25 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
   ): Promise<{ observation: Observation<O>; result?: Result }> {
     const external = opts.external(obj);
     let observation = await external.observe(obj, ctx.signal);
-    if (!observation.exists) {
-      await external.create(obj, ctx.signal);
-      record(obj, 'Normal', 'Created', 'Create', 'created the backend resource');
-      ctx.log.info('backend resource created');
-      observation = await external.observe(obj, ctx.signal);
-    } else if (!observation.upToDate) {
-      await external.update(obj, observation, ctx.signal);
-      record(obj, 'Normal', 'Updated', 'Update', 'updated the backend resource to match the spec');
-      ctx.log.info('backend resource updated');
+    // A second round when the first write did not take: something else may have changed the
+    // backend between our write and our look (a member joining a group, a hand edit). Only a
+    // backend that still differs after that is an error.
+    for (let round = 0; round < 2 && !(observation.exists && observation.upToDate); round++) {
+      if (!observation.exists) {
+        await external.create(obj, ctx.signal);
+        record(obj, 'Normal', 'Created', 'Create', 'created the backend resource');
+        ctx.log.info('backend resource created');
+      } else {
+        await external.update(obj, observation, ctx.signal);
+        record(
+          obj,
+          'Normal',
+          'Updated',
+          'Update',
+          'updated the backend resource to match the spec',
+        );
+        ctx.log.info('backend resource updated');
+      }
       observation = await external.observe(obj, ctx.signal);
     }
     if (!observation.exists || !observation.upToDate) {
