@@ -95,6 +95,10 @@ export function componentSpec(
           '--requestheader-extra-headers-prefix=X-Remote-Extra-',
           `--proxy-client-cert-file=${pki.frontProxyClientCert}`,
           `--proxy-client-key-file=${pki.frontProxyClientKey}`,
+          // For kubectl logs/exec/port-forward through a node's kubelet.
+          `--kubelet-client-certificate=${pki.kubeletClientCert}`,
+          `--kubelet-client-key=${pki.kubeletClientKey}`,
+          '--kubelet-preferred-address-types=InternalIP',
           `--cert-dir=${path.join(layout.pkiDir, 'apiserver-generated')}`,
           '--profiling=false',
         ],

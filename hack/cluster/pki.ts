@@ -27,6 +27,9 @@ export interface Pki {
   frontProxyCaKey: string;
   frontProxyClientCert: string;
   frontProxyClientKey: string;
+  /** The API server's identity towards kubelets (logs, exec, port-forward). */
+  kubeletClientCert: string;
+  kubeletClientKey: string;
 }
 
 export function pkiPaths(dir: string): Pki {
@@ -46,6 +49,8 @@ export function pkiPaths(dir: string): Pki {
     frontProxyCaKey: p('front-proxy-ca.key'),
     frontProxyClientCert: p('front-proxy-client.crt'),
     frontProxyClientKey: p('front-proxy-client.key'),
+    kubeletClientCert: p('apiserver-kubelet-client.crt'),
+    kubeletClientKey: p('apiserver-kubelet-client.key'),
   };
 }
 
@@ -129,9 +134,18 @@ async function signedCert(
 const clientExtensions = 'keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n';
 
 /** Creates the PKI once; an existing one is kept so kubeconfigs stay valid across restarts. */
+/** The user the API server is to kubelets; bound to system:kubelet-api-admin by the node. */
+export const kubeletClientUser = 'kube-apiserver-kubelet-client';
+
 export async function ensurePki(dir: string): Promise<Pki> {
   const pki = pkiPaths(dir);
   if ((Object.values(pki) as string[]).every((f) => existsSync(f))) return pki;
+  if (existsSync(pki.caKey) && existsSync(pki.serviceAccountKey)) {
+    // A PKI from before this certificate existed: add it, keep the rest (and the tokens and
+    // kubeconfigs it signed).
+    await kubeletClientCert(pki, dir);
+    return pki;
+  }
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await selfSignedCa(pki.caKey, pki.caCert, 'kcloud-local-ca');
   const ca = { cert: pki.caCert, key: pki.caKey };
@@ -169,7 +183,18 @@ export async function ensurePki(dir: string): Promise<Pki> {
     pki.serviceAccountKey,
   ]);
   await openssl(['pkey', '-in', pki.serviceAccountKey, '-pubout', '-out', pki.serviceAccountPub]);
+  await kubeletClientCert(pki, dir);
   return pki;
+}
+
+async function kubeletClientCert(pki: Pki, dir: string): Promise<void> {
+  await signedCert(
+    { cert: pki.caCert, key: pki.caKey },
+    dir,
+    'apiserver-kubelet-client',
+    `/CN=${kubeletClientUser}`,
+    clientExtensions,
+  );
 }
 
 export async function readBase64(file: string): Promise<string> {

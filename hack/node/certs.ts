@@ -126,4 +126,19 @@ subjects:
   - apiGroup: rbac.authorization.k8s.io
     kind: User
     name: system:coredns
+---
+# The kubelet asks the API server whether a caller may use its API (logs, exec); the API
+# server itself calls as kube-apiserver-kubelet-client (hack/cluster/pki.ts).
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: kcloud:kube-apiserver-kubelet-client
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: system:kubelet-api-admin
+subjects:
+  - apiGroup: rbac.authorization.k8s.io
+    kind: User
+    name: kube-apiserver-kubelet-client
 `;

@@ -259,6 +259,9 @@ describe('a real node added to the local control plane', () => {
     expect(report.addresses).toEqual(['10.96.0.1']);
     expect(report.fetches).toEqual([{ url: 'https://kubernetes.default.svc/readyz', body: 'ok' }]);
     expect(done.status?.phase).toBe('Succeeded');
+    // The API server reaches the kubelet too: the pod's log through kubectl.
+    const logs = await k(['logs', 'api-probe', '-n', ns]);
+    expect(logs).toContain('"url":"https://kubernetes.default.svc/readyz","body":"ok"');
   });
 
   it('comes with the Helm v4 client that installs charts into it', async () => {
