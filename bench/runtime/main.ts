@@ -13,7 +13,7 @@ import { ApiClient, loadKubeConfig } from '../../controllers/kube/index.ts';
 import { createLogger } from '../../controllers/logging/logger.ts';
 import { repoRoot, residentBytes, serverVersion } from '../../hack/cluster/index.ts';
 import { withControlPlane } from '../lib/control-plane.ts';
-import { writeSection } from '../lib/markdown.ts';
+import { publishSection, runBench } from '../lib/run.ts';
 import { PeakRss, sampleMemory } from '../lib/memory.ts';
 import { formatCount } from '../lib/progress.ts';
 import { perSecond } from '../lib/stats.ts';
@@ -31,11 +31,6 @@ import {
 import { createNamespace } from '../lib/cluster-objects.ts';
 import { createCounters, installCounterCrd } from './objects.ts';
 import { renderSection, sectionHeading, type BenchResults } from './report.ts';
-
-const preamble = `# Benchmarks
-
-Each section is written by one benchmark and replaced in place when it runs again.
-`;
 
 function positive(name: string, value: string): number {
   const n = Number(value);
@@ -192,16 +187,7 @@ async function main(argv: string[]): Promise<void> {
   );
   results.memory.bench.peakRssBytes = peak.stop();
   results.run.durationMs = clock.now() - t0;
-  const section = renderSection(results);
-  await writeSection(opts.out, sectionHeading, section, preamble);
-  console.log(`\n## ${sectionHeading}\n\n${section}\n`);
-  print(`wrote ${path.relative(process.cwd(), opts.out)}`);
+  await publishSection(opts.out, sectionHeading, renderSection(results), print);
 }
 
-main(process.argv.slice(2)).then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    process.exit(1);
-  },
-);
+runBench(main);

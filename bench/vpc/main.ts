@@ -29,7 +29,7 @@ import {
   type VPCObject,
 } from '../../operators/vpc/api/index.ts';
 import { withControlPlane } from '../lib/control-plane.ts';
-import { writeSection } from '../lib/markdown.ts';
+import { publishSection, runBench } from '../lib/run.ts';
 import { PeakRss } from '../lib/memory.ts';
 import { formatCount } from '../lib/progress.ts';
 import { cpuByName } from './cpu.ts';
@@ -51,11 +51,6 @@ import { names, probeCidr, subnetObject } from './topology.ts';
 
 const execFileAsync = promisify(execFile);
 const namespace = 'bench-vpc';
-
-const preamble = `# Benchmarks
-
-Each section is written by one benchmark and replaced in place when it runs again.
-`;
 
 function machine(): string {
   const cpus = os.cpus();
@@ -275,16 +270,7 @@ async function main(argv: string[]): Promise<void> {
   );
   results.run.durationMs = clock.now() - t0;
   results.run.loadAtEnd = os.loadavg()[1] ?? 0;
-  const section = renderSection(results);
-  await writeSection(opts.out, sectionHeading, section, preamble);
-  console.log(`\n## ${sectionHeading}\n\n${section}\n`);
-  print(`wrote ${path.relative(process.cwd(), opts.out)}`);
+  await publishSection(opts.out, sectionHeading, renderSection(results), print);
 }
 
-main(process.argv.slice(2)).then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    process.exit(1);
-  },
-);
+runBench(main);

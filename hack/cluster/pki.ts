@@ -133,6 +133,21 @@ async function signedCert(
 
 const clientExtensions = 'keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n';
 
+/**
+ * A client certificate and key, `<dir>/<name>.crt` and `.key`, for `user` in `groups`, signed
+ * by the cluster's CA: the identity the API server's authenticators see.
+ */
+export async function signClientCert(
+  pki: Pki,
+  dir: string,
+  name: string,
+  user: string,
+  groups: readonly string[] = [],
+): Promise<void> {
+  const subject = [...groups.map((g) => `/O=${g}`), `/CN=${user}`].join('');
+  await signedCert({ cert: pki.caCert, key: pki.caKey }, dir, name, subject, clientExtensions);
+}
+
 /** Creates the PKI once; an existing one is kept so kubeconfigs stay valid across restarts. */
 /** The user the API server is to kubelets; bound to system:kubelet-api-admin by the node. */
 export const kubeletClientUser = 'kube-apiserver-kubelet-client';
@@ -143,7 +158,7 @@ export async function ensurePki(dir: string): Promise<Pki> {
   if (existsSync(pki.caKey) && existsSync(pki.serviceAccountKey)) {
     // A PKI from before this certificate existed: add it, keep the rest (and the tokens and
     // kubeconfigs it signed).
-    await kubeletClientCert(pki, dir);
+    await signClientCert(pki, dir, 'apiserver-kubelet-client', kubeletClientUser);
     return pki;
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -157,14 +172,8 @@ export async function ensurePki(dir: string): Promise<Pki> {
     `subjectAltName=${servingNames.join(',')}\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n`,
   );
   // system:masters is the bootstrap admin group, as kubeadm's admin.conf uses.
-  await signedCert(ca, dir, 'admin', '/O=system:masters/CN=kcloud-admin', clientExtensions);
-  await signedCert(
-    ca,
-    dir,
-    'controller-manager',
-    '/CN=system:kube-controller-manager',
-    clientExtensions,
-  );
+  await signClientCert(pki, dir, 'admin', 'kcloud-admin', ['system:masters']);
+  await signClientCert(pki, dir, 'controller-manager', 'system:kube-controller-manager');
   await selfSignedCa(pki.frontProxyCaKey, pki.frontProxyCaCert, 'kcloud-front-proxy-ca');
   await signedCert(
     { cert: pki.frontProxyCaCert, key: pki.frontProxyCaKey },
@@ -183,18 +192,8 @@ export async function ensurePki(dir: string): Promise<Pki> {
     pki.serviceAccountKey,
   ]);
   await openssl(['pkey', '-in', pki.serviceAccountKey, '-pubout', '-out', pki.serviceAccountPub]);
-  await kubeletClientCert(pki, dir);
+  await signClientCert(pki, dir, 'apiserver-kubelet-client', kubeletClientUser);
   return pki;
-}
-
-async function kubeletClientCert(pki: Pki, dir: string): Promise<void> {
-  await signedCert(
-    { cert: pki.caCert, key: pki.caKey },
-    dir,
-    'apiserver-kubelet-client',
-    `/CN=${kubeletClientUser}`,
-    clientExtensions,
-  );
 }
 
 export async function readBase64(file: string): Promise<string> {

@@ -15,41 +15,19 @@ bin="${KCLOUD_BIN_DIR:-$root/.local/bin}"
 stamp_file="$bin/.localnode.stamp"
 binaries=(kubelet kube-scheduler kube-proxy coredns helm)
 
-k8s_version="$(cd "$here" && go list -m -f '{{.Version}}' k8s.io/kubernetes)"
-if [[ ! "$k8s_version" =~ ^v([0-9]+)\.([0-9]+)\.[0-9]+$ ]]; then
-  echo "build-node.sh: cannot read the k8s.io/kubernetes version from $here/go.mod" >&2
-  exit 1
-fi
-major="${BASH_REMATCH[1]}"
-minor="${BASH_REMATCH[2]}"
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+k8s_release
+stamp="$(build_stamp "$here/go.mod" "$here/go.sum" "${BASH_SOURCE[0]}" \
+  "$here/coredns/go.mod" "$here/coredns/go.sum" "$here/helm/go.mod" "$here/helm/go.sum")"
 
-stamp="$(
-  {
-    go version
-    cat "$here/go.mod" "$here/go.sum" "${BASH_SOURCE[0]}"
-    cat "$here/coredns/go.mod" "$here/coredns/go.sum" "$here/helm/go.mod" "$here/helm/go.sum"
-  } | sha256sum | cut -d' ' -f1
-)"
-
-all_present() {
-  local b
-  for b in "${binaries[@]}"; do [[ -x "$bin/$b" ]] || return 1; done
-}
-
-if [[ "${1:-}" != "--force" ]] && all_present && [[ -f "$stamp_file" ]] && [[ "$(cat "$stamp_file")" == "$stamp" ]]; then
+if up_to_date "$stamp_file" "$stamp" "${1:-}" "${binaries[@]}"; then
   echo "node binaries $k8s_version are up to date in $bin"
   exit 0
 fi
 
 mkdir -p "$bin"
 rm -f "$stamp_file"
-
-build_date="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-ldflags="-s -w"
-for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  ldflags+=" -X $pkg.gitVersion=$k8s_version -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
-  ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$build_date"
-done
 
 # The node commands need a few modules the control plane's do not (netlink, knftables, ipvs),
 # whose checksums go.sum lacks. Rather than change go.mod and go.sum, which build.sh hashes
@@ -66,7 +44,7 @@ cp "$here/go.sum" "$work/node.sum"
 
 start=$(date +%s)
 echo "building kubelet, kube-scheduler, kube-proxy $k8s_version"
-(cd "$here" && CGO_ENABLED=0 go build -mod=mod -modfile="$work/node.mod" -trimpath -ldflags "$ldflags" -o "$bin/" \
+(cd "$here" && CGO_ENABLED=0 go build -mod=mod -modfile="$work/node.mod" -trimpath -ldflags "$k8s_ldflags" -o "$bin/" \
   k8s.io/kubernetes/cmd/kubelet \
   k8s.io/kubernetes/cmd/kube-scheduler \
   k8s.io/kubernetes/cmd/kube-proxy)

@@ -1,12 +1,8 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { writeKubeconfig } from '../cluster/kubeconfig.ts';
-import type { Pki } from '../cluster/pki.ts';
-
-const run = promisify(execFile);
+import { signClientCert, type Pki } from '../cluster/pki.ts';
 
 /** A client identity of the node's components, as the API server's RBAC and Node authorizer know it. */
 export interface Identity {
@@ -29,60 +25,6 @@ export function identities(nodeName: string): Identity[] {
   ];
 }
 
-async function openssl(args: string[]): Promise<void> {
-  try {
-    await run('openssl', args);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    throw new Error(`openssl ${args[0] ?? ''} failed: ${e.stderr ?? e.message}`, { cause: err });
-  }
-}
-
-/** A client certificate signed by the control plane's CA (kept once made). */
-async function clientCert(clusterPki: Pki, dir: string, id: Identity): Promise<void> {
-  const key = path.join(dir, `${id.file}.key`);
-  const cert = path.join(dir, `${id.file}.crt`);
-  if (existsSync(key) && existsSync(cert)) return;
-  const csr = path.join(dir, `${id.file}.csr`);
-  const ext = path.join(dir, `${id.file}.ext`);
-  const subject = [...id.groups.map((g) => `/O=${g}`), `/CN=${id.user}`].join('');
-  await openssl([
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    csr,
-    '-subj',
-    subject,
-  ]);
-  await writeFile(ext, 'keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n');
-  await openssl([
-    'x509',
-    '-req',
-    '-in',
-    csr,
-    '-CA',
-    clusterPki.caCert,
-    '-CAkey',
-    clusterPki.caKey,
-    '-CAcreateserial',
-    '-CAserial',
-    path.join(dir, 'ca.srl'),
-    '-days',
-    '3650',
-    '-out',
-    cert,
-    '-extfile',
-    ext,
-  ]);
-}
-
 /** Certificates and kubeconfigs for every identity, pointed at the API server's current address. */
 export async function writeNodeCredentials(
   clusterPki: Pki,
@@ -92,7 +34,13 @@ export async function writeNodeCredentials(
 ): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   for (const id of identities(nodeName)) {
-    await clientCert(clusterPki, dir, id);
+    // Kept once made: kubeconfigs are rewritten with the API server's address, identities stay.
+    if (
+      !existsSync(path.join(dir, `${id.file}.crt`)) ||
+      !existsSync(path.join(dir, `${id.file}.key`))
+    ) {
+      await signClientCert(clusterPki, dir, id.file, id.user, id.groups);
+    }
     await writeKubeconfig(path.join(dir, `${id.file}.kubeconfig`), server, clusterPki, {
       name: id.user,
       cert: path.join(dir, `${id.file}.crt`),

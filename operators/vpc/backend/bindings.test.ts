@@ -60,7 +60,7 @@ describe('which RouteTable a Subnet uses', () => {
       table('named', '2026-01-01T00:00:00Z', ['other']),
     ];
     expect(routeTableOf(subnet('s'), tables)?.metadata.name).toBe('main');
-    expect(mainRouteTable(subnet('s'), tables)?.metadata.name).toBe('main');
+    expect(mainRouteTable({ namespace: 'ns', name: 'v' }, tables)?.metadata.name).toBe('main');
     expect(routeTableOf(subnet('s', 'elsewhere'), tables)).toBeUndefined();
   });
 

@@ -18,12 +18,21 @@ function oldest<T extends KubeObject>(candidates: readonly T[]): T | undefined {
 
 const names = (refs: readonly { name: string }[] | undefined) => (refs ?? []).map((r) => r.name);
 
-/** RouteTables of the Subnet's VPC in its namespace. */
-function tablesOfVpc(subnet: SubnetObject, tables: readonly RouteTableObject[]) {
+/** A VPC by namespace and name, as Subnets and RouteTables refer to it. */
+interface VpcKey {
+  namespace: string | undefined;
+  name: string;
+}
+
+const vpcOfSubnet = (s: SubnetObject): VpcKey => ({
+  namespace: s.metadata.namespace,
+  name: s.spec.vpcRef.name,
+});
+
+/** RouteTables of the VPC. */
+function tablesOfVpc(vpc: VpcKey, tables: readonly RouteTableObject[]) {
   return tables.filter(
-    (t) =>
-      t.metadata.namespace === subnet.metadata.namespace &&
-      t.spec.vpcRef.name === subnet.spec.vpcRef.name,
+    (t) => t.metadata.namespace === vpc.namespace && t.spec.vpcRef.name === vpc.name,
   );
 }
 
@@ -32,10 +41,10 @@ export const isMainTable = (table: RouteTableObject) => (table.spec.subnetRefs ?
 
 /** The VPC's main RouteTable: the oldest table without subnetRefs. */
 export function mainRouteTable(
-  subnet: SubnetObject,
+  vpc: VpcKey,
   tables: readonly RouteTableObject[],
 ): RouteTableObject | undefined {
-  return oldest(tablesOfVpc(subnet, tables).filter(isMainTable));
+  return oldest(tablesOfVpc(vpc, tables).filter(isMainTable));
 }
 
 /**
@@ -47,10 +56,10 @@ export function routeTableOf(
   tables: readonly RouteTableObject[],
 ): RouteTableObject | undefined {
   const name = subnet.metadata.name ?? '';
-  const own = tablesOfVpc(subnet, tables);
+  const own = tablesOfVpc(vpcOfSubnet(subnet), tables);
   return (
     oldest(own.filter((t) => names(t.spec.subnetRefs).includes(name))) ??
-    mainRouteTable(subnet, own)
+    mainRouteTable(vpcOfSubnet(subnet), own)
   );
 }
 

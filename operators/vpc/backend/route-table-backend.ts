@@ -76,7 +76,8 @@ export class RouteTableBackend implements ExternalClient<RouteTableObject, Route
     const tables = this.caches.tables.inNamespace(ns);
     if (isMainTable(table)) {
       const inVpc = this.subnetsOfVpc(table);
-      const main = inVpc[0] ? mainRouteTable(inVpc[0], tables) : undefined;
+      const vpc = { namespace: table.metadata.namespace, name: table.spec.vpcRef.name };
+      const main = mainRouteTable(vpc, tables);
       if (main && main.metadata.uid !== table.metadata.uid) {
         throw new ReconcileError(
           'MainRouteTableExists',
