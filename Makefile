@@ -56,6 +56,7 @@ up: setup
 
 ## down: stop the manager, the agent and the control plane (data is kept)
 down:
+	@node hack/demo/cluster.ts down
 	@node hack/demo/cli.ts down
 	@node hack/cluster/cli.ts down
 
@@ -66,7 +67,7 @@ status:
 purge: down
 	@node hack/cluster/cli.ts purge
 
-.PHONY: cluster-node cluster-node-down
+.PHONY: cluster-node cluster-node-down images
 
 ## cluster-node: add one real node (containerd, kubelet, kube-proxy, CoreDNS, kube-scheduler) to
 ## the local control plane, starting that too if needed; cluster-node-down removes all of it
@@ -75,6 +76,26 @@ cluster-node: setup
 
 cluster-node-down:
 	@bash hack/node.sh down
+
+## images: build kcloud-manager, kcloud-agent and kcloud-ovn as docker-archives in .local/images/
+## (tag: the commit, -dirty with local changes) and import them into the node of
+## `make cluster-node` when it is up; unchanged images are not built again
+images: setup
+	@node hack/images/cli.ts build --import
+
+.PHONY: demo-cluster demo-cluster-down test-cluster
+
+## demo-cluster: the demo through the Helm chart on the local node (images built here);
+## demo-cluster-down uninstalls it and removes the node
+demo-cluster: setup
+	@node hack/demo/cluster.ts
+
+demo-cluster-down:
+	@node hack/demo/cluster.ts down
+
+## test-cluster: only the cluster tier (a real node, the images, the chart); part of make test
+test-cluster: setup
+	$(JEST) --ci --selectProjects integration test/cluster
 
 ## bench: benchmarks against a private control plane (and OVN); results in docs/benchmarks.md
 bench: setup

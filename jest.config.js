@@ -29,12 +29,14 @@ export default {
         '<rootDir>/bench',
       ],
       testMatch: ['**/*.test.ts'],
+      // *.int.test.ts beside hack/ code build or run real things: the integration project's.
+      testPathIgnorePatterns: ['/node_modules/', '\\.int\\.test\\.ts$'],
     },
     {
       ...common,
       displayName: 'integration',
-      roots: ['<rootDir>/test/integration', '<rootDir>/test/cluster'],
-      testMatch: ['**/*.test.ts'],
+      roots: ['<rootDir>/test/integration', '<rootDir>/test/cluster', '<rootDir>/hack'],
+      testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/hack/**/*.int.test.ts'],
       globalSetup: '<rootDir>/test/harness/global-setup.ts',
       globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/test/harness/integration-timeout.ts'],

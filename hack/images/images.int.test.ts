@@ -1,0 +1,212 @@
+// The three images really built (Debian packages, Node.js, the compiled application), their
+// archives read back, and their root filesystems run under chroot.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { buildImages, type BuiltImage, type ImageName } from './index.ts';
+
+const run = promisify(execFile);
+const minutes = 60_000;
+
+let work = '';
+let first: BuiltImage[] = [];
+let second: BuiltImage[] = [];
+
+interface Unpacked {
+  layerDigest: string;
+  config: {
+    config: { Entrypoint: string[]; Env: string[]; WorkingDir: string };
+    rootfs: { diff_ids: string[] };
+  };
+  rootfs: string;
+}
+const unpacked = new Map<ImageName, Unpacked>();
+
+async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash);
+  return hash.digest('hex');
+}
+
+/** Unpacks a docker-archive and its layer, checking that the names agree with the contents. */
+async function unpack(image: BuiltImage): Promise<Unpacked> {
+  const dir = path.join(work, 'unpacked', image.name);
+  await mkdir(path.join(dir, 'rootfs'), { recursive: true });
+  await run('tar', ['-xf', image.archive, '-C', dir]);
+  const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as {
+    Config: string;
+    RepoTags: string[];
+    Layers: string[];
+  }[];
+  expect(manifest).toHaveLength(1);
+  const [entry] = manifest;
+  if (!entry) throw new Error('empty manifest');
+  expect(entry.RepoTags).toEqual([image.ref]);
+  expect(entry.Layers).toHaveLength(1);
+  const configText = await readFile(path.join(dir, entry.Config));
+  expect(entry.Config).toBe(`${createHash('sha256').update(configText).digest('hex')}.json`);
+  const layer = path.join(dir, entry.Layers[0] ?? '');
+  const layerDigest = await sha256File(layer);
+  expect(entry.Layers[0]).toBe(`${layerDigest}/layer.tar`);
+  const config = JSON.parse(configText.toString()) as Unpacked['config'];
+  expect(config.rootfs.diff_ids).toEqual([`sha256:${layerDigest}`]);
+  await run('tar', ['-xf', layer, '-C', path.join(dir, 'rootfs')]);
+  await rm(layer);
+  return { layerDigest, config, rootfs: path.join(dir, 'rootfs') };
+}
+
+/** Runs a command in an image's root filesystem with the image's environment, nothing more. */
+async function inImage(name: ImageName, command: string[]): Promise<{ code: number; out: string }> {
+  const image = unpacked.get(name);
+  if (!image) throw new Error(`${name} was not unpacked`);
+  const env = Object.fromEntries(
+    image.config.config.Env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]),
+  );
+  try {
+    const { stdout, stderr } = await run('chroot', [image.rootfs, ...command], { env });
+    return { code: 0, out: stdout + stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, out: (e.stdout ?? '') + (e.stderr ?? '') };
+  }
+}
+
+beforeAll(async () => {
+  if (process.getuid?.() !== 0) throw new Error('these tests run the images under chroot: as root');
+  work = await mkdtemp(path.join(os.tmpdir(), 'kcloud-images-'));
+  first = await buildImages({ outDir: path.join(work, 'one'), tag: 'test' });
+  for (const image of first) unpacked.set(image.name, await unpack(image));
+}, 20 * minutes);
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('the images built here', () => {
+  it('are the three images, named in their own registry domain', () => {
+    expect(first.map((i) => i.ref)).toEqual([
+      'kcloud.local/kcloud-manager:test',
+      'kcloud.local/kcloud-agent:test',
+      'kcloud.local/kcloud-ovn:test',
+    ]);
+    expect(first.map((i) => path.basename(i.archive))).toEqual([
+      'kcloud-manager.tar',
+      'kcloud-agent.tar',
+      'kcloud-ovn.tar',
+    ]);
+  });
+
+  it('leave only archives and their stamps behind', async () => {
+    expect((await readdir(path.join(work, 'one'))).sort()).toEqual([
+      'kcloud-agent.tar',
+      'kcloud-agent.tar.stamp',
+      'kcloud-manager.tar',
+      'kcloud-manager.tar.stamp',
+      'kcloud-ovn.tar',
+      'kcloud-ovn.tar.stamp',
+    ]);
+  });
+
+  it('give the manager and the agent one layer and their own entrypoints', () => {
+    const manager = unpacked.get('kcloud-manager');
+    const agent = unpacked.get('kcloud-agent');
+    expect(agent?.layerDigest).toBe(manager?.layerDigest);
+    expect(manager?.config.config).toEqual({
+      Entrypoint: ['/usr/local/bin/node', '/opt/kcloud/dist/operators/manager/main.js'],
+      Env: [
+        'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        'NODE_ENV=production',
+      ],
+      WorkingDir: '/opt/kcloud',
+    });
+    expect(agent?.config.config.Entrypoint).toEqual([
+      '/usr/local/bin/node',
+      '/opt/kcloud/dist/agent/main.js',
+    ]);
+    expect(unpacked.get('kcloud-ovn')?.config.config.Entrypoint).toEqual([
+      '/usr/local/bin/kcloud-ovn',
+    ]);
+  });
+
+  it('run Node.js 24 in the manager image, with the production dependencies', async () => {
+    const version = await inImage('kcloud-manager', [
+      '/usr/local/bin/node',
+      '-p',
+      'process.version',
+    ]);
+    expect(version).toEqual({ code: 0, out: expect.stringMatching(/^v24\./) as unknown });
+    // Resolved from /opt/kcloud as the entrypoint's own imports are.
+    const rootfs = unpacked.get('kcloud-manager')?.rootfs ?? '';
+    await writeFile(
+      path.join(rootfs, 'opt', 'kcloud', 'probe.mjs'),
+      "const k = await import('@kubernetes/client-node');\n" +
+        "const w = await import('winston');\n" +
+        'console.log(typeof k.KubeConfig, typeof w.createLogger);\n',
+    );
+    expect(
+      await inImage('kcloud-manager', ['/usr/local/bin/node', '/opt/kcloud/probe.mjs']),
+    ).toEqual({ code: 0, out: 'function function\n' });
+  });
+
+  it('start the manager and the agent as far as their flags', async () => {
+    for (const [name, main] of [
+      ['kcloud-manager', '/opt/kcloud/dist/operators/manager/main.js'],
+      ['kcloud-agent', '/opt/kcloud/dist/agent/main.js'],
+    ] as const) {
+      const res = await inImage(name, ['/usr/local/bin/node', main, '--no-such-flag']);
+      expect(res.code).toBe(1);
+      expect(res.out).toContain("Unknown option '--no-such-flag'");
+    }
+  });
+
+  it("run OVN's and Open vSwitch's daemons and tools in the OVN image", async () => {
+    for (const [program, says] of [
+      ['ovsdb-tool', /ovsdb-tool \(Open vSwitch\) 3\./],
+      ['ovsdb-server', /ovsdb-server \(Open vSwitch\) 3\./],
+      ['ovsdb-client', /ovsdb-client \(Open vSwitch\) 3\./],
+      ['ovs-vsctl', /ovs-vsctl \(Open vSwitch\) 3\./],
+      ['ovs-vswitchd', /ovs-vswitchd \(Open vSwitch\) 3\./],
+      ['ovn-northd', /ovn-northd 2\d\./],
+      ['ovn-controller', /ovn-controller 2\d\./],
+      ['ovn-appctl', /ovn-appctl 2\d\./],
+    ] as const) {
+      const res = await inImage('kcloud-ovn', [program, '--version']);
+      expect({ program, ...res }).toEqual({ program, code: 0, out: expect.stringMatching(says) });
+    }
+  });
+
+  it('run the entry script with its shell and tools in the OVN image', async () => {
+    const usage = await inImage('kcloud-ovn', ['/usr/local/bin/kcloud-ovn']);
+    expect(usage).toEqual({ code: 2, out: expect.stringContaining('usage: kcloud-ovn') });
+    const tools = await inImage('kcloud-ovn', [
+      'sh',
+      '-c',
+      'seq 1 3 | awk "{s+=\\$1} END {print s}"; id -un; ip -V 2>/dev/null | sed "s/,.*//"; command -v ps',
+    ]);
+    expect(tools).toEqual({
+      code: 0,
+      out: expect.stringMatching(/^6\nroot\nip utility.*\n\/usr\/bin\/ps\n$/),
+    });
+  });
+
+  it(
+    'come out the same when built again from the same tree',
+    async () => {
+      second = await buildImages({ outDir: path.join(work, 'two'), tag: 'test' });
+      for (const [a, b] of first.map((image, i) => [image, second[i]] as const)) {
+        expect(b?.built).toBe(true);
+        expect(await sha256File(b?.archive ?? '')).toBe(await sha256File(a.archive));
+      }
+      // Into the same folder with nothing changed: kept, not built again.
+      const again = await buildImages({ outDir: path.join(work, 'two'), tag: 'test' });
+      expect(again.map((i) => i.built)).toEqual([false, false, false]);
+    },
+    20 * minutes,
+  );
+});
