@@ -3,6 +3,7 @@
 // npm run generate -- --check — writes nothing; exits 1 listing the files that are out of date.
 import { repoRoot, runCli } from '../cluster/index.ts';
 import { productKinds, testKinds } from '../../operators/kinds.ts';
+import { chartRules } from '../../operators/manager/rbac.ts';
 import { findStale, plannedFiles, writeGenerated } from './generate.ts';
 
 const usage = 'usage: node hack/generate/cli.ts [--check]';
@@ -12,7 +13,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(usage);
     return 2;
   }
-  const files = plannedFiles({ productKinds, testKinds }, repoRoot);
+  const files = plannedFiles({ productKinds, testKinds, chartRules: chartRules() }, repoRoot);
   if (argv.includes('--check')) {
     const { outdated, orphaned } = await findStale(repoRoot, files);
     for (const p of outdated) console.error(`out of date: ${p}`);

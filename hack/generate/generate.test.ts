@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { repoRoot } from '../cluster/index.ts';
 import { productKinds, testKinds } from '../../operators/kinds.ts';
+import { chartRules } from '../../operators/manager/rbac.ts';
 import { Note } from '../../operators/example/api/index.ts';
 import { findStale, plannedFiles, renderCrd, writeGenerated, type Staleness } from './generate.ts';
 
@@ -18,7 +19,7 @@ function staleReport({ outdated, orphaned }: Staleness): string {
 
 describe('the committed generated files', () => {
   it('are what the generator produces now', async () => {
-    const files = plannedFiles({ productKinds, testKinds }, repoRoot);
+    const files = plannedFiles({ productKinds, testKinds, chartRules: chartRules() }, repoRoot);
     const report = staleReport(await findStale(repoRoot, files));
     if (report !== '') throw new Error(report);
   });
@@ -30,7 +31,10 @@ describe('the generator', () => {
     expect(files.map((f) => f.path)).toEqual(['test/crds/example.kcloud.io_notes.yaml']);
     expect(
       plannedFiles({ productKinds: [Note], testKinds: [] }, repoRoot).map((f) => f.path),
-    ).toEqual(['crds/example.kcloud.io_notes.yaml']);
+    ).toEqual([
+      'charts/kcloud/crds/example.kcloud.io_notes.yaml',
+      'crds/example.kcloud.io_notes.yaml',
+    ]);
     expect(() => plannedFiles({ productKinds: [Note, Note], testKinds: [] }, repoRoot)).toThrow(
       'two kinds generate crds/example.kcloud.io_notes.yaml',
     );

@@ -7,6 +7,7 @@ import {
   managerLeaderElectionRules,
   type PolicyRule,
 } from '../../controllers/manager/index.ts';
+import { agentRules } from '../../agent/heartbeat/rbac.ts';
 import { operators } from './operators.ts';
 
 export interface RbacEntry {
@@ -32,6 +33,26 @@ export function rbacEntries(): RbacEntry[] {
       scope: 'ClusterRole, or Role per watched namespace',
       rules: op.rbac,
     })),
+    {
+      component: 'kcloud-agent',
+      scope: 'Role in its own namespace',
+      rules: agentRules,
+    },
+  ];
+}
+
+/**
+ * The rules the Helm chart grants, one file per part (charts/kcloud/files/rbac/, written by
+ * `npm run generate`): the chart's templates read them, so they cannot drift from the code.
+ */
+export function chartRules(): { name: string; rules: PolicyRule[] }[] {
+  return [
+    { name: 'manager-leader-election', rules: managerLeaderElectionRules },
+    { name: 'manager-events', rules: managerEventRules },
+    ...operators
+      .filter((op) => !op.testOnly)
+      .map((op) => ({ name: `operators/${op.name}`, rules: op.rbac })),
+    { name: 'agent', rules: agentRules },
   ];
 }
 

@@ -37,6 +37,7 @@ import { cgroupRoot, systemBinaries } from '../../hack/node/layout.ts';
 import { shimPids } from '../../hack/node/runtime.ts';
 import { envKeys } from '../harness/env.ts';
 import { waitFor } from '../harness/index.ts';
+import { acquireNodeLock, releaseNodeLock } from './node-lock.ts';
 
 const run = promisify(execFile);
 const netcheckImage = 'kcloud.local/netcheck:1';
@@ -118,15 +119,20 @@ beforeAll(async () => {
   }
   clusterKnown = true;
   layout = nodeLayout(path.join(cluster.runDir, 'node'));
+  await acquireNodeLock();
   nodeAttempted = true;
   const started = Date.now();
   const info = await up(layout, cluster);
   console.log(`node ${info.nodeName} up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   await k(['create', 'namespace', ns]);
-}, 300_000);
+  // Waiting for the node lock can take as long as another file's whole run.
+}, 45 * 60_000);
 
 afterAll(async () => {
-  if (nodeAttempted) await down(layout);
+  if (nodeAttempted) {
+    await down(layout);
+    await releaseNodeLock();
+  }
   if (clusterKnown) await kubectl(cluster.kubeconfig, ['delete', 'namespace', ns, '--wait=false']);
   if (ownClusterDir) {
     await clusterDown(cluster, { purge: true });

@@ -1,5 +1,10 @@
 import { allInterfacesGroup, baselineACLs } from '../ovn/index.ts';
-import { findPortGroup, portGroupACLsMatch, type NbClient } from '../ovn/nb/index.ts';
+import {
+  deletePortGroup,
+  findPortGroup,
+  portGroupACLsMatch,
+  type NbClient,
+} from '../ovn/nb/index.ts';
 
 const baselineIds = { 'kcloud.io/acl': 'baseline' };
 
@@ -20,18 +25,32 @@ export async function joinBaseline(nb: NbClient, portUuid: string): Promise<void
 // per database connection; each finds what the one before wrote.
 const setups = new WeakMap<NbClient, Promise<void>>();
 
-function ensureBaselineGroup(nb: NbClient): Promise<void> {
+function serialized(nb: NbClient, step: () => Promise<void>): Promise<void> {
   const previous = setups.get(nb) ?? Promise.resolve();
-  const next = previous
-    .catch(() => undefined)
-    .then(async () => {
-      if (!findPortGroup(nb.ovsdb, allInterfacesGroup)) {
-        await nb.ensurePortGroup(allInterfacesGroup, baselineIds, []);
-      }
-      await nb.ensurePortGroupACLs(allInterfacesGroup, baselineACLs());
-    });
+  const next = previous.catch(() => undefined).then(step);
   setups.set(nb, next);
   return next;
+}
+
+function ensureBaselineGroup(nb: NbClient): Promise<void> {
+  return serialized(nb, async () => {
+    if (!findPortGroup(nb.ovsdb, allInterfacesGroup)) {
+      await nb.ensurePortGroup(allInterfacesGroup, baselineIds, []);
+    }
+    await nb.ensurePortGroupACLs(allInterfacesGroup, baselineACLs());
+  });
+}
+
+/**
+ * Removes the baseline group and its ACLs once no port is left in it, so deleting the last
+ * interface leaves nothing of kcloud in OVN. Serialized with the setup above; an interface
+ * created meanwhile elsewhere finds the group gone, fails to join, and its retry creates it.
+ */
+export function leaveBaseline(nb: NbClient): Promise<void> {
+  return serialized(nb, async () => {
+    const group = findPortGroup(nb.ovsdb, allInterfacesGroup);
+    if (group && group.ports.length === 0) await deletePortGroup(nb.ovsdb, allInterfacesGroup);
+  });
 }
 
 /** Whether the port is in the baseline group and the group's ACLs are as they should be. */

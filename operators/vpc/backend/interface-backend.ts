@@ -15,7 +15,7 @@ import {
   type NbClient,
 } from '../ovn/nb/index.ts';
 import type { IpamRegistry } from './ipam-registry.ts';
-import { inBaseline, joinBaseline } from './baseline.ts';
+import { inBaseline, joinBaseline, leaveBaseline } from './baseline.ts';
 import { ownerOf } from './owner.ts';
 import { gatewayOf, readySubnet } from './references.ts';
 
@@ -167,6 +167,7 @@ export class InterfaceBackend implements ExternalClient<
       const sw = c.replica.table('Logical_Switch').find((s) => s.ports.includes(port._uuid));
       if (sw) await this.nb.deleteSwitchPort(sw.name, portName);
     }
+    await leaveBaseline(this.nb);
     const subnet = this.subnets.get(`${nic.metadata.namespace ?? ''}/${nic.spec.subnetRef.name}`);
     if (subnet) this.ipam.pool(subnet, gatewayOf(subnet)).release(nic.metadata.uid ?? '');
   }

@@ -1,0 +1,70 @@
+{{/* Names: every object is prefixed with the release's full name. */}}
+{{- define "kcloud.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 40 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "kcloud.name" -}}
+{{- printf "%s-%s" (include "kcloud.fullname" .root) .component -}}
+{{- end -}}
+
+{{- define "kcloud.selectorLabels" -}}
+app.kubernetes.io/name: kcloud
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "kcloud.labels" -}}
+{{ include "kcloud.selectorLabels" . }}
+app.kubernetes.io/version: {{ include "kcloud.tag" .root | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
+{{- end -}}
+
+{{- define "kcloud.tag" -}}
+{{- .Values.image.tag | default .Chart.AppVersion -}}
+{{- end -}}
+
+{{/* The image of one component: kcloud-manager, kcloud-agent or kcloud-ovn. */}}
+{{- define "kcloud.image" -}}
+{{- printf "%s/%s:%s" .root.Values.image.registry .name (include "kcloud.tag" .root) -}}
+{{- end -}}
+
+{{/* The Service of an OVN central database (nb or sb). */}}
+{{- define "kcloud.ovnService" -}}
+{{- printf "%s-ovn-%s" (include "kcloud.fullname" .root) .db -}}
+{{- end -}}
+
+{{/*
+An OVN central database's address for OVSDB clients, tcp:IP:PORT. Built from the Service's
+environment variables (kubelet expands $(VAR) from them), so neither ovn-controller in the host
+network nor the manager depends on cluster DNS.
+*/}}
+{{- define "kcloud.ovnAddress" -}}
+{{- if .root.Values.ovn.central.enabled -}}
+{{- $var := include "kcloud.ovnService" . | upper | replace "-" "_" -}}
+{{- printf "tcp:$(%s_SERVICE_HOST):$(%s_SERVICE_PORT)" $var $var -}}
+{{- else if eq .db "nb" -}}
+{{- required "ovn.nbAddress is required when ovn.central.enabled is false" .root.Values.ovn.nbAddress -}}
+{{- else -}}
+{{- required "ovn.sbAddress is required when ovn.central.enabled is false" .root.Values.ovn.sbAddress -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "kcloud.podSecurity" -}}
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- define "kcloud.restricted" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop: [ALL]
+{{- end -}}

@@ -1,0 +1,2 @@
+export { chartDir, helm, helmOk } from './helm.ts';
+export { localClusterValues } from './local-values.ts';

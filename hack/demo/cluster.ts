@@ -1,0 +1,128 @@
+// make demo-cluster: the same demo as `make demo`, but kcloud runs from its Helm chart on a
+// real local node (images built here, no registry) instead of as processes on the machine.
+// make demo-cluster-down: uninstalls the chart and removes the node.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { chartDir, helm, helmOk, localClusterValues } from '../chart/index.ts';
+import { devLayout, kubectl, serverVersion, up } from '../cluster/index.ts';
+import { buildImages, imageTag, importImages } from '../images/index.ts';
+import { devNodeLayout, down as nodeDown, readNodeState, up as nodeUp } from '../node/index.ts';
+import { repoRoot } from '../cluster/layout.ts';
+import { applyFiles, sampleFiles, waitReady } from './samples.ts';
+import { stopServices } from './services.ts';
+
+const log = (line: string) => {
+  console.log(line);
+};
+const namespace = 'kcloud-system';
+const release = 'kcloud';
+
+async function run(kubeconfig: string, args: string[]): Promise<string> {
+  const res = await kubectl(kubeconfig, args);
+  if (res.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${res.stderr}`);
+  return res.stdout;
+}
+
+async function demo(): Promise<void> {
+  const layout = devLayout();
+  const cfg = layout.kubeconfig;
+  log('== local control plane');
+  const info = await up(layout, {}, log);
+  log(`kube-apiserver ${(await serverVersion(layout)).gitVersion} at ${info.server}`);
+  // The chart's manager takes over: two managers on the same objects would fight.
+  await stopServices(log);
+
+  log('== images');
+  let t = Date.now();
+  const images = await buildImages({ outDir: path.join(repoRoot, '.local', 'images') });
+  for (const i of images) log(`${i.ref} (${(i.bytes / 2 ** 20).toFixed(0)} MiB) ${i.archive}`);
+  log(`built in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+
+  log('== local node');
+  const node = devNodeLayout();
+  await nodeUp(node, layout, log);
+  t = Date.now();
+  await importImages(node.containerdSocket, images);
+  log(`images imported in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+
+  log(`== helm upgrade --install ${release} charts/kcloud -n ${namespace}`);
+  const values = path.join(node.runDir, 'values.yaml');
+  await writeFile(
+    values,
+    stringify(
+      localClusterValues({ hostRoot: path.join(node.runDir, 'host'), tag: await imageTag() }),
+    ),
+  );
+  process.stdout.write(
+    await helmOk(cfg, [
+      'upgrade',
+      '--install',
+      release,
+      chartDir,
+      '--namespace',
+      namespace,
+      '--create-namespace',
+      '--values',
+      values,
+    ]),
+  );
+  for (const workload of [
+    `deployment/${release}-ovn-central`,
+    `daemonset/${release}-ovn-host`,
+    `deployment/${release}-manager`,
+    `daemonset/${release}-agent`,
+  ]) {
+    await run(cfg, ['rollout', 'status', workload, '-n', namespace, '--timeout=300s']);
+  }
+  log('== kubectl get pods -n kcloud-system');
+  process.stdout.write(await run(cfg, ['get', 'pods', '-n', namespace, '-o', 'wide']));
+
+  const samples = await sampleFiles();
+  log(`== samples (${samples.length} files)`);
+  process.stdout.write(await applyFiles(cfg, samples));
+  await waitReady(cfg, samples);
+  log('all samples Ready');
+  log('== kubectl get kcloud -A');
+  process.stdout.write(await run(cfg, ['get', 'kcloud', '-A']));
+  log('== what the manager pods programmed into the in-cluster OVN (ovn-nbctl show)');
+  process.stdout.write(
+    await run(cfg, [
+      'exec',
+      '-n',
+      namespace,
+      `deployment/${release}-ovn-central`,
+      '-c',
+      'nb',
+      '--',
+      'ovn-nbctl',
+      '--db=unix:/var/run/ovn/ovnnb_db.sock',
+      'show',
+    ]),
+  );
+
+  log(`
+kcloud runs from its chart on the local node. Use it with:
+  export KUBECONFIG=${cfg}
+  kubectl get pods -n ${namespace}
+  kubectl exec -n ${namespace} deploy/${release}-ovn-central -c nb -- ovn-nbctl --db=unix:/var/run/ovn/ovnnb_db.sock show
+  kubectl logs -n ${namespace} deploy/${release}-manager
+Stop it with: make demo-cluster-down (then make down for the control plane)`);
+}
+
+async function teardown(): Promise<void> {
+  // Without a node there is no release to uninstall either: nothing to do.
+  if (!(await readNodeState(devNodeLayout()))) return;
+  const cfg = devLayout().kubeconfig;
+  const res = await helm(cfg, ['uninstall', release, '--namespace', namespace, '--wait']);
+  if (res.code === 0) log(res.stdout.trim());
+  else if (/not found/.test(res.stderr)) log(`no release ${release} in ${namespace}`);
+  else log(`helm uninstall: ${res.stderr.trim()}`);
+  await nodeDown(devNodeLayout(), log);
+}
+
+const action = process.argv[2] === 'down' ? teardown : demo;
+action().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,499 @@
+// kcloud installed with its Helm chart on a real local node: images built here and imported
+// into the node's containerd, every pod Ready, the VPC sample reconciled by the manager pods
+// into the OVN the chart runs, the leader pod deleted and the standby taking over, a
+// `helm upgrade` rolling the manager without losing state, and `helm uninstall` leaving no
+// pods, RBAC or OVN state (the CRDs stay, as Helm keeps them).
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { stringify } from 'yaml';
+import {
+  down as clusterDown,
+  kubectl,
+  repoRoot,
+  residentBytes,
+  runLayout,
+  up as clusterUp,
+  type RunLayout,
+} from '../../hack/cluster/index.ts';
+import { chartDir, helm, helmOk, localClusterValues } from '../../hack/chart/index.ts';
+import { buildImages, imageTag, importImages, type BuiltImage } from '../../hack/images/index.ts';
+import { down, nodeLayout, up, type NodeLayout } from '../../hack/node/index.ts';
+import { cgroupPids } from '../../hack/node/host.ts';
+import { cgroupRoot } from '../../hack/node/layout.ts';
+import { shimPids } from '../../hack/node/runtime.ts';
+import { chartRules } from '../../operators/manager/rbac.ts';
+import { canIList, minus, permissionsOf } from '../harness/can-i.ts';
+import { envKeys } from '../harness/env.ts';
+import { waitFor } from '../harness/index.ts';
+import { acquireNodeLock, releaseNodeLock } from './node-lock.ts';
+
+const suffix = randomBytes(3).toString('hex');
+/** The release's namespace; the manager watches only `tenant`, as the control plane is shared. */
+const system = `kcloud-${suffix}`;
+const tenant = `tenant-${suffix}`;
+const release = 'kcloud';
+const sample = path.join(repoRoot, 'operators', 'vpc', 'samples', 'vpc.yaml');
+
+let cluster: RunLayout;
+let clusterKnown = false;
+let ownClusterDir: string | undefined;
+let layout: NodeLayout;
+let images: BuiltImage[] = [];
+let valuesFile: string;
+let locked = false;
+let installed = false;
+
+async function k(args: string[], input?: string): Promise<string> {
+  const res = await kubectl(cluster.kubeconfig, args, input);
+  if (res.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${res.stderr}`);
+  return res.stdout;
+}
+
+async function getJson<T>(args: string[]): Promise<T> {
+  return JSON.parse(await k([...args, '-o', 'json'])) as T;
+}
+
+interface Condition {
+  type: string;
+  status: string;
+  lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
+}
+
+interface Pod {
+  metadata: { name: string; creationTimestamp: string; labels?: Record<string, string> };
+  spec: { containers: { name: string; args?: string[] }[] };
+  status?: { phase?: string; conditions?: Condition[] };
+}
+
+const component = (p: Pod) => p.metadata.labels?.['app.kubernetes.io/component'] ?? '?';
+const podReady = (p: Pod) =>
+  p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+
+async function pods(): Promise<Pod[]> {
+  return (await getJson<{ items: Pod[] }>(['get', 'pods', '-n', system])).items;
+}
+
+/** Every pod of the release Ready, with the expected number per component. */
+async function allReady(expected: Record<string, number>): Promise<Pod[]> {
+  return waitFor(
+    async () => {
+      const list = (await pods()).filter((p) => !('deletionTimestamp' in p.metadata));
+      const counts: Record<string, number> = {};
+      for (const p of list) if (podReady(p)) counts[component(p)] = (counts[component(p)] ?? 0) + 1;
+      const done =
+        Object.entries(expected).every(([c, n]) => counts[c] === n) &&
+        list.length === Object.values(expected).reduce((a, b) => a + b, 0);
+      return done ? list : undefined;
+    },
+    {
+      what: `pods of ${system} Ready: ${JSON.stringify(expected)}`,
+      timeoutMs: 300_000,
+      describe: async () => {
+        const logs = await Promise.all(
+          (await pods())
+            .filter((p) => !podReady(p))
+            .map(async (p) => {
+              const res = await kubectl(cluster.kubeconfig, [
+                'logs',
+                p.metadata.name,
+                '-n',
+                system,
+                '--all-containers',
+                '--prefix',
+                '--tail=15',
+              ]);
+              return res.stdout + res.stderr;
+            }),
+        );
+        return [
+          await k(['get', 'pods', '-n', system, '-o', 'wide']),
+          await k(['get', 'events', '-n', system, '--sort-by=.lastTimestamp']),
+          ...logs,
+        ].join('\n');
+      },
+    },
+  );
+}
+
+interface KcloudObject {
+  kind: string;
+  metadata: { name: string; uid: string };
+  status?: { conditions?: Condition[]; portName?: string; ipAddress?: string; macAddress?: string };
+}
+
+async function kcloudObjects(): Promise<KcloudObject[]> {
+  return (await getJson<{ items: KcloudObject[] }>(['get', 'kcloud', '-n', tenant])).items;
+}
+
+async function allObjectsReady(count: number): Promise<KcloudObject[]> {
+  return waitFor(
+    async () => {
+      const items = await kcloudObjects();
+      const ready = items.filter((o) =>
+        o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
+      return items.length === count && ready.length === count ? items : undefined;
+    },
+    {
+      what: `${String(count)} kcloud objects Ready in ${tenant}`,
+      timeoutMs: 120_000,
+      describe: async () => k(['get', 'kcloud', '-n', tenant, '-o', 'yaml']),
+    },
+  );
+}
+
+/** ovn-nbctl / ovn-sbctl inside the OVN central pod, on its own sockets. */
+async function ovnCtl(db: 'nb' | 'sb', args: string[]): Promise<string> {
+  const tool = db === 'nb' ? 'ovn-nbctl' : 'ovn-sbctl';
+  return k([
+    'exec',
+    '-n',
+    system,
+    `deployment/${release}-ovn-central`,
+    '-c',
+    db,
+    '--',
+    tool,
+    `--db=unix:/var/run/ovn/ovn${db}_db.sock`,
+    ...args,
+  ]);
+}
+
+async function leaseHolder(): Promise<string | undefined> {
+  const lease = await getJson<{ spec: { holderIdentity?: string } }>([
+    'get',
+    'lease',
+    `${release}-manager`,
+    '-n',
+    system,
+  ]);
+  return lease.spec.holderIdentity || undefined;
+}
+
+function nic(name: string, subnet: string): string {
+  return JSON.stringify({
+    apiVersion: 'vpc.kcloud.io/v1alpha1',
+    kind: 'NetworkInterface',
+    metadata: { name, namespace: tenant },
+    spec: { subnetRef: { name: subnet } },
+  });
+}
+
+async function nicPort(name: string): Promise<KcloudObject> {
+  return waitFor(
+    async () => {
+      const o = await getJson<KcloudObject>(['get', 'networkinterface', name, '-n', tenant]);
+      const ready = o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+      return ready && o.status?.portName ? o : undefined;
+    },
+    { what: `NetworkInterface ${name} Ready`, timeoutMs: 60_000 },
+  );
+}
+
+/** The RSS of every process in the node's pods, summed per program, in MiB. */
+function podMemory(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const pid of cgroupPids(cgroupRoot)) {
+    let comm: string;
+    try {
+      // The program's name, not its thread's (Node names its main thread MainThread).
+      const argv0 = readFileSync(`/proc/${String(pid)}/cmdline`, 'utf8').split('\0')[0] ?? '';
+      comm = path.basename(argv0);
+    } catch {
+      continue;
+    }
+    if (comm === 'pause' || comm.startsWith('containerd')) continue;
+    out[comm] = (out[comm] ?? 0) + Math.round(residentBytes(pid) / 2 ** 20);
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  const shared = process.env[envKeys.runDir];
+  if (shared) {
+    cluster = runLayout(shared);
+  } else {
+    const base = path.join(repoRoot, '.local', 'test-runs');
+    await mkdir(base, { recursive: true });
+    ownClusterDir = await mkdtemp(path.join(base, 'chart-cluster-'));
+    cluster = runLayout(ownClusterDir);
+    await clusterUp(cluster, { unsafeNoFsync: true });
+  }
+  clusterKnown = true;
+  layout = nodeLayout(path.join(cluster.runDir, 'chart-node'));
+
+  let t = Date.now();
+  images = await buildImages({ outDir: path.join(repoRoot, '.local', 'images') });
+  console.log(
+    `images built in ${((Date.now() - t) / 1000).toFixed(1)} s: ${images.map((i) => `${i.ref} ${(i.bytes / 2 ** 20).toFixed(0)} MiB`).join(', ')}`,
+  );
+
+  await acquireNodeLock();
+  locked = true;
+  t = Date.now();
+  await up(layout, cluster);
+  console.log(`node up in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  t = Date.now();
+  await importImages(layout.containerdSocket, images);
+  console.log(`images imported in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+
+  await k(['create', 'namespace', tenant]);
+  valuesFile = path.join(layout.runDir, 'values.yaml');
+  await writeFile(
+    valuesFile,
+    stringify(
+      localClusterValues({
+        hostRoot: path.join(layout.runDir, 'host'),
+        tag: await imageTag(),
+        watchNamespace: tenant,
+      }),
+    ),
+  );
+  t = Date.now();
+  installed = true;
+  await helmOk(cluster.kubeconfig, [
+    'install',
+    release,
+    chartDir,
+    '--namespace',
+    system,
+    '--create-namespace',
+    '--values',
+    valuesFile,
+  ]);
+  const ready = await allReady({ manager: 2, agent: 1, 'ovn-central': 1, 'ovn-host': 1 });
+  console.log(`helm install → every pod Ready in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  for (const p of ready) {
+    const at = p.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '';
+    const seconds = (Date.parse(at) - Date.parse(p.metadata.creationTimestamp)) / 1000;
+    console.log(`pod ${p.metadata.name}: created → Ready ${seconds.toFixed(0)} s`);
+  }
+}, 45 * 60_000);
+
+afterAll(async () => {
+  if (clusterKnown) {
+    if (installed) {
+      await helm(cluster.kubeconfig, ['uninstall', release, '--namespace', system, '--wait']);
+    }
+    await kubectl(cluster.kubeconfig, ['delete', 'namespace', tenant, system, '--wait=false']);
+  }
+  if (locked) {
+    await down(layout);
+    await releaseNodeLock();
+  }
+  if (ownClusterDir) {
+    await clusterDown(cluster, { purge: true });
+    await rm(ownClusterDir, { recursive: true, force: true });
+  }
+}, 300_000);
+
+describe('kcloud installed with Helm on a real node', () => {
+  it('runs every component from the images built here', async () => {
+    const list = await pods();
+    const refs = new Set(images.map((i) => i.ref));
+    for (const p of list) {
+      const spec = await getJson<{ spec: { containers: { image: string }[] } }>([
+        'get',
+        'pod',
+        p.metadata.name,
+        '-n',
+        system,
+      ]);
+      for (const c of spec.spec.containers) expect(refs).toContain(c.image);
+    }
+    const memory = podMemory();
+    console.log(`RSS of the pods' programs (MiB): ${JSON.stringify(memory)}`);
+    for (const program of ['node', 'ovsdb-server', 'ovn-northd', 'ovs-vswitchd', 'ovn-controller'])
+      expect(memory[program]).toBeGreaterThan(0);
+  });
+
+  it('registers the node as an OVN chassis through the in-cluster southbound database', async () => {
+    const chassis = await waitFor(
+      async () => {
+        const out = await ovnCtl('sb', ['--columns=name', '--bare', 'list', 'Chassis']);
+        return out.trim() === 'kcloud-node' ? out : undefined;
+      },
+      { what: 'chassis kcloud-node in the southbound database', timeoutMs: 60_000 },
+    );
+    expect(chassis.trim()).toBe('kcloud-node');
+  });
+
+  it('reconciles the VPC sample through the manager pods into the in-cluster OVN', async () => {
+    const t = Date.now();
+    await k(['apply', '-n', tenant, '-f', sample]);
+    const items = await allObjectsReady(8);
+    console.log(`VPC sample (8 objects) Ready in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    const subnets = items.filter((o) => o.kind === 'Subnet');
+    const switches = await ovnCtl('nb', [
+      '--columns=external_ids',
+      '--bare',
+      'list',
+      'Logical_Switch',
+    ]);
+    for (const s of subnets) expect(switches).toContain(s.metadata.uid);
+    for (const n of items.filter((o) => o.kind === 'NetworkInterface')) {
+      const addresses = await ovnCtl('nb', ['lsp-get-addresses', n.status?.portName ?? '?']);
+      expect(addresses.trim()).toBe(`${n.status?.macAddress ?? ''} ${n.status?.ipAddress ?? ''}`);
+    }
+  });
+
+  it('gives the manager’s ServiceAccount exactly its rules in each namespace', async () => {
+    const sa = `system:serviceaccount:${system}:${release}-manager`;
+    const base = await canIList(
+      cluster.kubeconfig,
+      `system:serviceaccount:${system}:${release}-ovn-host`,
+      tenant,
+    );
+    const rules = (names: (n: string) => boolean) =>
+      [
+        ...permissionsOf(
+          chartRules()
+            .filter((r) => names(r.name))
+            .flatMap((r) => r.rules),
+        ),
+      ].sort();
+    expect(minus(await canIList(cluster.kubeconfig, sa, tenant), base)).toEqual(
+      rules((n) => n.startsWith('operators/') || n === 'manager-events'),
+    );
+    expect(minus(await canIList(cluster.kubeconfig, sa, system), base)).toEqual(
+      rules((n) => n === 'manager-leader-election'),
+    );
+  });
+
+  it('fails over to the standby when the leader pod is deleted, and keeps reconciling', async () => {
+    const leader = await leaseHolder();
+    const managers = (await pods()).filter((p) => component(p) === 'manager');
+    expect(managers.map((p) => p.metadata.name)).toContain(leader);
+    const t = Date.now();
+    await k(['delete', 'pod', leader ?? '?', '-n', system, '--wait=false']);
+    const successor = await waitFor(
+      async () => {
+        const holder = await leaseHolder();
+        return holder && holder !== leader ? holder : undefined;
+      },
+      { what: 'a new lease holder', timeoutMs: 60_000 },
+    );
+    console.log(
+      `leader ${leader ?? '?'} deleted → ${successor} leads after ${String(Date.now() - t)} ms`,
+    );
+    // The standby polls every retry period; the Deployment's replacement pod, started at once,
+    // sometimes takes the released lease first. Either is a manager replica other than the
+    // deleted one, and it must go on reconciling.
+    expect(successor).not.toBe(leader);
+    const standby = managers.find((p) => p.metadata.name !== leader)?.metadata.name;
+    console.log(`the lease went to ${successor === standby ? 'the standby' : 'the new replica'}`);
+    const current = (await pods()).filter((p) => component(p) === 'manager');
+    expect(current.map((p) => p.metadata.name)).toContain(successor);
+
+    await k(['apply', '-f', '-'], nic('after-failover', 'demo-web'));
+    const made = await nicPort('after-failover');
+    expect(made.status?.ipAddress).toMatch(/^10\.10\.1\./);
+    await allReady({ manager: 2, agent: 1, 'ovn-central': 1, 'ovn-host': 1 });
+  });
+
+  it('rolls the manager on helm upgrade without losing any state', async () => {
+    const before = await ovnCtl('nb', ['--columns=_uuid', '--bare', 'list', 'Logical_Switch_Port']);
+    const objects = await kcloudObjects();
+    await helmOk(cluster.kubeconfig, [
+      'upgrade',
+      release,
+      chartDir,
+      '--namespace',
+      system,
+      '--values',
+      valuesFile,
+      '--set',
+      'manager.logLevel=debug',
+    ]);
+    await k(['rollout', 'status', `deployment/${release}-manager`, '-n', system, '--timeout=300s']);
+    const managers = (
+      await allReady({ manager: 2, agent: 1, 'ovn-central': 1, 'ovn-host': 1 })
+    ).filter((p) => component(p) === 'manager');
+    for (const p of managers) expect(p.spec.containers[0]?.args).toContain('--log-level=debug');
+    // The same objects, all Ready, and the same OVN rows (not re-created).
+    const after = await allObjectsReady(objects.length);
+    expect(after.map((o) => o.metadata.uid).sort()).toEqual(
+      objects.map((o) => o.metadata.uid).sort(),
+    );
+    const rows = await ovnCtl('nb', ['--columns=_uuid', '--bare', 'list', 'Logical_Switch_Port']);
+    expect(rows.split('\n').filter(Boolean).sort()).toEqual(
+      before.split('\n').filter(Boolean).sort(),
+    );
+    await k(['apply', '-f', '-'], nic('after-upgrade', 'demo-db'));
+    expect((await nicPort('after-upgrade')).status?.ipAddress).toMatch(/^10\.10\.2\./);
+  });
+
+  it('uninstalls leaving no pods, RBAC or OVN state, and keeps the CRDs', async () => {
+    // Deleting the objects first is what removes their OVN rows: the manager does it.
+    expect(await ovnCtl('nb', ['--columns=_uuid', '--bare', 'list', 'ACL'])).not.toBe('');
+    await k(['delete', 'kcloud', '--all', '-n', tenant, '--timeout=120s']);
+    const tables = ['Logical_Switch', 'Logical_Router', 'Port_Group', 'ACL', 'DHCP_Options'];
+    let rows: string[] = [];
+    const left = await waitFor(
+      async () => {
+        rows = [];
+        for (const table of tables) {
+          const out = await ovnCtl('nb', ['--columns=_uuid', '--bare', 'list', table]);
+          if (out.trim()) rows.push(`${table}: ${out.trim().replace(/\s+/g, ' ')}`);
+        }
+        return rows.length === 0 ? rows : undefined;
+      },
+      {
+        what: `no ${tables.join(', ')} rows left in the northbound database`,
+        timeoutMs: 30_000,
+        describe: () => Promise.resolve(rows.join('\n')),
+      },
+    );
+    expect(left).toEqual([]);
+    const res = await helm(cluster.kubeconfig, [
+      'uninstall',
+      release,
+      '--namespace',
+      system,
+      '--wait',
+    ]);
+    expect(res.stderr).toBe('');
+    installed = false;
+    await waitFor(async () => ((await pods()).length === 0 ? true : undefined), {
+      what: `no pods left in ${system}`,
+      timeoutMs: 120_000,
+    });
+    const selector = `app.kubernetes.io/instance=${release}`;
+    for (const ns of [system, tenant]) {
+      const left = await k([
+        'get',
+        'serviceaccounts,roles,rolebindings,services,deployments,daemonsets,poddisruptionbudgets',
+        '-n',
+        ns,
+        '-l',
+        selector,
+        '-o',
+        'name',
+      ]);
+      expect(`${ns}: ${left.trim()}`).toBe(`${ns}: `);
+    }
+    expect(
+      (await k(['get', 'clusterroles,clusterrolebindings', '-l', selector, '-o', 'name'])).trim(),
+    ).toBe('');
+    // Every container is gone from the node, so are the Open vSwitch devices in their namespace.
+    await waitFor(
+      () => Promise.resolve(shimPids(layout.containerdSocket).length === 0 || undefined),
+      {
+        what: 'no container shims left on the node',
+        timeoutMs: 60_000,
+      },
+    );
+    expect(
+      cgroupPids(cgroupRoot).map((pid) => readFileSync(`/proc/${String(pid)}/comm`, 'utf8').trim()),
+    ).toEqual([]);
+    const crds = await k(['get', 'crd', '-o', 'name']);
+    for (const kind of ['vpcs', 'subnets', 'networkinterfaces']) {
+      expect(crds).toContain(`customresourcedefinition.apiextensions.k8s.io/${kind}.vpc.kcloud.io`);
+    }
+  });
+});

@@ -1,0 +1,279 @@
+// The Helm chart, without a node: `helm lint`, what it renders for the values users change, its
+// values.schema.json refusing bad values, the output accepted by the real API server
+// (server-side dry-run), and its RBAC, created for real, granting exactly the rules in code.
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from '@jest/globals';
+import { parseAllDocuments } from 'yaml';
+import { chartDir, helm, helmOk } from '../../../hack/chart/index.ts';
+import { chartRules } from '../../../operators/manager/rbac.ts';
+import { canIList, minus, permissionsOf } from '../../harness/can-i.ts';
+import { useTestCluster } from '../../harness/index.ts';
+
+const cluster = useTestCluster('chart');
+
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+  spec?: {
+    template?: {
+      spec: {
+        containers: { name: string; image: string; args?: string[] }[];
+        hostNetwork?: boolean;
+      };
+    };
+  };
+}
+
+async function render(release: string, set: string[] = [], extra: string[] = []) {
+  const out = await helmOk(cluster.kubeconfigPath, [
+    'template',
+    release,
+    chartDir,
+    '--namespace',
+    cluster.namespace,
+    ...set.flatMap((s) => ['--set', s]),
+    ...extra,
+  ]);
+  return {
+    text: out,
+    objects: parseAllDocuments(out)
+      .map((d) => d.toJS() as Manifest | null)
+      .filter((o): o is Manifest => o !== null),
+  };
+}
+
+const find = (objects: Manifest[], kind: string, name: string) => {
+  const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
+  if (!o)
+    throw new Error(
+      `no ${kind} ${name} among ${objects.map((x) => `${x.kind}/${x.metadata.name}`).join(', ')}`,
+    );
+  return o;
+};
+
+const rulesFor = (name: string) => {
+  const r = chartRules().find((x) => x.name === name);
+  if (!r) throw new Error(`no chart rules ${name}`);
+  return r.rules;
+};
+
+describe('the kcloud chart', () => {
+  it('passes helm lint --strict', async () => {
+    const res = await helm(cluster.kubeconfigPath, ['lint', '--strict', chartDir]);
+    expect(res.stderr + res.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+    expect(res.code).toBe(0);
+  });
+
+  it('renders every component, and the real API server accepts it (server-side dry-run)', async () => {
+    const { text, objects } = await render('kcloud');
+    const kinds = objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+    expect(kinds).toEqual(
+      [
+        'ClusterRole/kcloud-manager',
+        'ClusterRoleBinding/kcloud-manager',
+        'DaemonSet/kcloud-agent',
+        'DaemonSet/kcloud-ovn-host',
+        'Deployment/kcloud-manager',
+        'Deployment/kcloud-ovn-central',
+        'PodDisruptionBudget/kcloud-manager',
+        'Role/kcloud-agent',
+        'Role/kcloud-manager-leader-election',
+        'RoleBinding/kcloud-agent',
+        'RoleBinding/kcloud-manager-leader-election',
+        'Service/kcloud-manager-metrics',
+        'Service/kcloud-ovn-nb',
+        'Service/kcloud-ovn-sb',
+        'ServiceAccount/kcloud-agent',
+        'ServiceAccount/kcloud-manager',
+        'ServiceAccount/kcloud-ovn-central',
+        'ServiceAccount/kcloud-ovn-host',
+      ].sort(),
+    );
+    const res = await cluster.kubectl(
+      ['apply', '--dry-run=server', '-n', cluster.namespace, '-f', '-'],
+      text,
+    );
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('deployment.apps/kcloud-manager created (server dry run)');
+  });
+
+  it('grants the manager and the agent exactly the rules in code', async () => {
+    const { objects } = await render('kcloud');
+    const operatorRules = chartRules()
+      .filter((r) => r.name.startsWith('operators/'))
+      .flatMap((r) => r.rules);
+    expect(find(objects, 'ClusterRole', 'kcloud-manager').rules).toEqual([
+      ...operatorRules,
+      ...rulesFor('manager-events'),
+    ]);
+    expect(find(objects, 'Role', 'kcloud-manager-leader-election').rules).toEqual(
+      rulesFor('manager-leader-election'),
+    );
+    expect(find(objects, 'Role', 'kcloud-agent').rules).toEqual(rulesFor('agent'));
+  });
+
+  it('scopes the manager to one namespace with Roles when watchNamespace is set', async () => {
+    const { objects } = await render('kcloud', ['manager.watchNamespace=tenant-a']);
+    expect(objects.some((o) => o.kind === 'ClusterRole')).toBe(false);
+    expect(find(objects, 'Role', 'kcloud-manager').metadata.namespace).toBe('tenant-a');
+    expect(find(objects, 'RoleBinding', 'kcloud-manager').metadata.namespace).toBe('tenant-a');
+    const args = find(objects, 'Deployment', 'kcloud-manager').spec?.template?.spec.containers[0]
+      ?.args;
+    expect(args).toContain('--namespace=tenant-a');
+  });
+
+  it('uses an OVN central of the user’s own when central.enabled is false', async () => {
+    const missing = await helm(cluster.kubeconfigPath, [
+      'template',
+      'kcloud',
+      chartDir,
+      '--set',
+      'ovn.central.enabled=false',
+      '--set',
+      'ovn.sbAddress=tcp:192.0.2.10:6642',
+    ]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('ovn.nbAddress is required when ovn.central.enabled is false');
+    const { objects } = await render('kcloud', [
+      'ovn.central.enabled=false',
+      'ovn.nbAddress=tcp:192.0.2.10:6641',
+      'ovn.sbAddress=tcp:192.0.2.10:6642',
+    ]);
+    expect(objects.some((o) => o.metadata.name.startsWith('kcloud-ovn-central'))).toBe(false);
+    expect(objects.some((o) => o.kind === 'Service' && o.metadata.name === 'kcloud-ovn-nb')).toBe(
+      false,
+    );
+    const manager = find(objects, 'Deployment', 'kcloud-manager').spec?.template?.spec;
+    expect(manager?.containers[0]?.args).toContain('--ovn-nb=tcp:192.0.2.10:6641');
+  });
+
+  it('names images from the registry and tag values', async () => {
+    const { objects } = await render('kcloud', [
+      'image.registry=registry.example/kcloud',
+      'image.tag=abc123',
+    ]);
+    const images = objects.flatMap(
+      (o) => o.spec?.template?.spec.containers.map((c) => c.image) ?? [],
+    );
+    expect(new Set(images)).toEqual(
+      new Set([
+        'registry.example/kcloud/kcloud-manager:abc123',
+        'registry.example/kcloud/kcloud-agent:abc123',
+        'registry.example/kcloud/kcloud-ovn:abc123',
+      ]),
+    );
+  });
+
+  it('adds a ServiceMonitor only where the Prometheus operator’s CRD exists', async () => {
+    const without = await render('kcloud');
+    expect(without.objects.some((o) => o.kind === 'ServiceMonitor')).toBe(false);
+    const withCrd = await render(
+      'kcloud',
+      [],
+      ['--api-versions', 'monitoring.coreos.com/v1/ServiceMonitor'],
+    );
+    expect(find(withCrd.objects, 'ServiceMonitor', 'kcloud-manager').apiVersion).toBe(
+      'monitoring.coreos.com/v1',
+    );
+  });
+
+  it.each([
+    ['ovn.host.datapath=kernel', 'datapath'],
+    ['manager.replicas=0', 'replicas'],
+    ['manager.replica=2', 'replica'],
+    ['manager.resyncPeriod=often', 'resyncPeriod'],
+    ['hostPaths.ovsRun=relative/path', 'ovsRun'],
+    ['manager.operators=vpc;rm', 'operators'],
+  ])('refuses %s with a message naming the value', async (value, named) => {
+    const res = await helm(cluster.kubeconfigPath, [
+      'template',
+      'kcloud',
+      chartDir,
+      '--set',
+      value,
+    ]);
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toContain('values don');
+    expect(res.stderr).toContain(named);
+  });
+
+  it('refuses an operator it does not know', async () => {
+    const res = await helm(cluster.kubeconfigPath, [
+      'template',
+      'kcloud',
+      chartDir,
+      '--set',
+      'manager.operators=vpc\\,dns',
+    ]);
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toContain('manager.operators: unknown operator "dns"');
+  });
+});
+
+describe('the chart’s RBAC, created for real', () => {
+  it('lets each ServiceAccount do what docs/rbac.md says and nothing more', async () => {
+    const release = `rbac-${randomBytes(3).toString('hex')}`;
+    const { objects } = await render(release);
+    const rbacKinds = [
+      'ServiceAccount',
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'Role',
+      'RoleBinding',
+    ];
+    const rbac = objects.filter((o) => rbacKinds.includes(o.kind));
+    const manifest = rbac.map((o) => JSON.stringify(o)).join('\n');
+    const applied = await cluster.kubectl(['apply', '-n', cluster.namespace, '-f', '-'], manifest);
+    expect(applied.stderr).toBe('');
+    try {
+      const ns = cluster.namespace;
+      const sa = (name: string) => `system:serviceaccount:${ns}:${release}-kcloud-${name}`;
+      // What any ServiceAccount may do (discovery, self-reviews): one the chart made no rules for.
+      const base = await canIList(cluster.kubeconfigPath, sa('ovn-central'), ns);
+      const granted = async (name: string) =>
+        minus(await canIList(cluster.kubeconfigPath, sa(name), ns), base);
+
+      const manager = [
+        ...chartRules()
+          .filter((r) => r.name.startsWith('operators/') || r.name.startsWith('manager-'))
+          .flatMap((r) => r.rules),
+      ];
+      expect(await granted('manager')).toEqual([...permissionsOf(manager)].sort());
+      expect(await granted('agent')).toEqual([...permissionsOf(rulesFor('agent'))].sort());
+      expect(await granted('ovn-host')).toEqual([]);
+
+      // Nothing reads Secrets or can grant itself more.
+      for (const name of ['manager', 'agent', 'ovn-central', 'ovn-host']) {
+        for (const check of [
+          ['get', 'secrets'],
+          ['list', 'secrets'],
+          ['create', 'clusterrolebindings'],
+          ['bind', 'clusterroles'],
+          ['escalate', 'clusterroles'],
+          ['impersonate', 'serviceaccounts'],
+          ['delete', 'vpcs.vpc.kcloud.io'],
+        ]) {
+          const res = await cluster.kubectl([
+            'auth',
+            'can-i',
+            ...check,
+            `--as=${sa(name)}`,
+            '-n',
+            ns,
+          ]);
+          expect(`${name} ${check.join(' ')}: ${res.stdout.trim()}`).toBe(
+            `${name} ${check.join(' ')}: no`,
+          );
+        }
+      }
+    } finally {
+      const names = rbac
+        .filter((o) => o.kind.startsWith('Cluster'))
+        .map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}`);
+      await cluster.kubectl(['delete', '--ignore-not-found', ...names]);
+    }
+  });
+});
