@@ -1,8 +1,15 @@
 // make demo: the local control plane, the manager and the agent, the samples, Ready, shown.
 // make down: stops the manager and the agent (the Makefile then stops the control plane).
-import { devLayout, kubectl, residentBytes, serverVersion, up } from '../cluster/index.ts';
+import { kubectl, residentBytes } from '../cluster/index.ts';
 import { connection, devOvnLayout, down as ovnDown, up as ovnUp } from '../ovn/index.ts';
-import { applyFiles, crdFiles, sampleFiles, waitCrdsEstablished, waitReady } from './samples.ts';
+import {
+  applyFiles,
+  crdFiles,
+  sampleFiles,
+  startDevControlPlane,
+  waitCrdsEstablished,
+  waitReady,
+} from './samples.ts';
 import { startServices, stopServices } from './services.ts';
 
 const log = (line: string) => {
@@ -16,11 +23,8 @@ metadata:
 `;
 
 async function demo(): Promise<void> {
-  const layout = devLayout();
+  const layout = await startDevControlPlane(log);
   const cfg = layout.kubeconfig;
-  log('== local control plane');
-  const info = await up(layout, {}, log);
-  log(`kube-apiserver ${(await serverVersion(layout)).gitVersion} at ${info.server}`);
 
   const crds = await crdFiles();
   log(`== CRDs (${crds.length})`);

@@ -5,11 +5,10 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { chartDir, helm, helmOk, localClusterValues } from '../chart/index.ts';
-import { devLayout, kubectl, serverVersion, up } from '../cluster/index.ts';
+import { devLayout, kubectl, repoRoot } from '../cluster/index.ts';
 import { buildImages, imageTag, importImages } from '../images/index.ts';
 import { devNodeLayout, down as nodeDown, readNodeState, up as nodeUp } from '../node/index.ts';
-import { repoRoot } from '../cluster/layout.ts';
-import { applyFiles, sampleFiles, waitReady } from './samples.ts';
+import { applyFiles, sampleFiles, startDevControlPlane, waitReady } from './samples.ts';
 import { stopServices } from './services.ts';
 
 const log = (line: string) => {
@@ -25,11 +24,8 @@ async function run(kubeconfig: string, args: string[]): Promise<string> {
 }
 
 async function demo(): Promise<void> {
-  const layout = devLayout();
+  const layout = await startDevControlPlane(log);
   const cfg = layout.kubeconfig;
-  log('== local control plane');
-  const info = await up(layout, {}, log);
-  log(`kube-apiserver ${(await serverVersion(layout)).gitVersion} at ${info.server}`);
   // The chart's manager takes over: two managers on the same objects would fight.
   await stopServices(log);
 

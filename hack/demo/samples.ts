@@ -1,7 +1,14 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { kubectl, repoRoot } from '../cluster/index.ts';
+import {
+  devLayout,
+  kubectl,
+  repoRoot,
+  serverVersion,
+  up,
+  type RunLayout,
+} from '../cluster/index.ts';
 
 /** Every product's sample manifests: operators/<product>/samples/*.yaml, in name order. */
 export async function sampleFiles(): Promise<string[]> {
@@ -75,4 +82,13 @@ export async function waitReady(
       throw new Error(`samples in ${f} did not become Ready:\n${r.stderr}\n${describe.stdout}`);
     }
   }
+}
+
+/** Starts (or finds) the development control plane and says where it is; returns its layout. */
+export async function startDevControlPlane(log: (line: string) => void): Promise<RunLayout> {
+  const layout = devLayout();
+  log('== local control plane');
+  const info = await up(layout, {}, log);
+  log(`kube-apiserver ${(await serverVersion(layout)).gitVersion} at ${info.server}`);
+  return layout;
 }

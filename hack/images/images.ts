@@ -11,7 +11,7 @@ import { sha256File, writeArchive, writeLayer, type ImageConfig, type Layer } fr
 import { entrypoints, nodeBinary, productionModules, sourcesHash, stageApp } from './app.ts';
 import { checkNeeded, type CheckOptions } from './elf.ts';
 import { addSkeleton, extractDebs, mergeUsr, placeFile, pruneDocs } from './rootfs.ts';
-import { withLock } from './lock.ts';
+import { withPidLock } from '../cluster/pid-lock.ts';
 import { imageTag, validRegistry, validTag } from './tag.ts';
 
 export type ImageName = 'kcloud-manager' | 'kcloud-agent' | 'kcloud-ovn';
@@ -231,8 +231,10 @@ export async function buildImages(options: BuildOptions): Promise<BuiltImage[]> 
   }
   const debCache = path.join(cacheDir, 'debs');
   const cached = <T>(fn: () => Promise<T>) =>
-    withLock(path.join(cacheDir, '.lock'), fn, (pid) => {
-      log(`waiting for pid ${pid}, which is filling the cache ${cacheDir}`);
+    withPidLock(path.join(cacheDir, '.lock'), fn, {
+      onWait: (pid) => {
+        log(`waiting for pid ${String(pid)}, which is filling the cache ${cacheDir}`);
+      },
     });
   const recipe = await recipeHash();
   const ref = (name: ImageName) => `${registry}/${name}:${tag}`;
@@ -303,7 +305,7 @@ export async function buildImages(options: BuildOptions): Promise<BuiltImage[]> 
       await placeFile(ovnEntryScript, path.join(root, 'usr', 'local', 'bin', 'kcloud-ovn'), 0o755);
     },
   };
-  return withLock(
+  return withPidLock(
     path.join(outDir, '.lock'),
     async () => {
       await removeLeftovers(outDir);
@@ -311,8 +313,10 @@ export async function buildImages(options: BuildOptions): Promise<BuiltImage[]> 
       for (const layer of [app, ovn]) built.push(...(await buildLayer(layer, outDir, log)));
       return built;
     },
-    (pid) => {
-      log(`waiting for pid ${pid}, which is building into ${outDir}`);
+    {
+      onWait: (pid) => {
+        log(`waiting for pid ${String(pid)}, which is building into ${outDir}`);
+      },
     },
   );
 }

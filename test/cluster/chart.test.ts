@@ -5,19 +5,11 @@
 // pods, RBAC or OVN state (the CRDs stay, as Helm keeps them).
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { stringify } from 'yaml';
-import {
-  down as clusterDown,
-  kubectl,
-  repoRoot,
-  residentBytes,
-  runLayout,
-  up as clusterUp,
-  type RunLayout,
-} from '../../hack/cluster/index.ts';
+import { kubectl, repoRoot, residentBytes, type RunLayout } from '../../hack/cluster/index.ts';
 import { chartDir, helm, helmOk, localClusterValues } from '../../hack/chart/index.ts';
 import { buildImages, imageTag, importImages, type BuiltImage } from '../../hack/images/index.ts';
 import { down, nodeLayout, up, type NodeLayout } from '../../hack/node/index.ts';
@@ -26,9 +18,15 @@ import { cgroupRoot } from '../../hack/node/layout.ts';
 import { shimPids } from '../../hack/node/runtime.ts';
 import { chartRules } from '../../operators/manager/rbac.ts';
 import { canIList, minus, permissionsOf } from '../harness/can-i.ts';
-import { envKeys } from '../harness/env.ts';
 import { waitFor } from '../harness/index.ts';
-import { acquireNodeLock, releaseNodeLock } from './node-lock.ts';
+import {
+  acquireNodeLock,
+  kubectlOn,
+  nodeTestCluster,
+  releaseNodeLock,
+  releaseNodeTestCluster,
+  type NodeTestCluster,
+} from './node-fixture.ts';
 
 const suffix = randomBytes(3).toString('hex');
 /** The release's namespace; the manager watches only `tenant`, as the control plane is shared. */
@@ -38,23 +36,14 @@ const release = 'kcloud';
 const sample = path.join(repoRoot, 'operators', 'vpc', 'samples', 'vpc.yaml');
 
 let cluster: RunLayout;
-let clusterKnown = false;
-let ownClusterDir: string | undefined;
+let testCluster: NodeTestCluster | undefined;
 let layout: NodeLayout;
 let images: BuiltImage[] = [];
 let valuesFile: string;
 let locked = false;
 let installed = false;
 
-async function k(args: string[], input?: string): Promise<string> {
-  const res = await kubectl(cluster.kubeconfig, args, input);
-  if (res.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${res.stderr}`);
-  return res.stdout;
-}
-
-async function getJson<T>(args: string[]): Promise<T> {
-  return JSON.parse(await k([...args, '-o', 'json'])) as T;
-}
+const { k, getJson } = kubectlOn(() => cluster);
 
 interface Condition {
   type: string;
@@ -214,17 +203,8 @@ function podMemory(): Record<string, number> {
 }
 
 beforeAll(async () => {
-  const shared = process.env[envKeys.runDir];
-  if (shared) {
-    cluster = runLayout(shared);
-  } else {
-    const base = path.join(repoRoot, '.local', 'test-runs');
-    await mkdir(base, { recursive: true });
-    ownClusterDir = await mkdtemp(path.join(base, 'chart-cluster-'));
-    cluster = runLayout(ownClusterDir);
-    await clusterUp(cluster, { unsafeNoFsync: true });
-  }
-  clusterKnown = true;
+  testCluster = await nodeTestCluster('chart');
+  cluster = testCluster.cluster;
   layout = nodeLayout(path.join(cluster.runDir, 'chart-node'));
 
   let t = Date.now();
@@ -276,7 +256,7 @@ beforeAll(async () => {
 }, 45 * 60_000);
 
 afterAll(async () => {
-  if (clusterKnown) {
+  if (testCluster) {
     if (installed) {
       await helm(cluster.kubeconfig, ['uninstall', release, '--namespace', system, '--wait']);
     }
@@ -286,10 +266,7 @@ afterAll(async () => {
     await down(layout);
     await releaseNodeLock();
   }
-  if (ownClusterDir) {
-    await clusterDown(cluster, { purge: true });
-    await rm(ownClusterDir, { recursive: true, force: true });
-  }
+  if (testCluster) await releaseNodeTestCluster(testCluster);
 }, 300_000);
 
 describe('kcloud installed with Helm on a real node', () => {

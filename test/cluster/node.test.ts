@@ -3,7 +3,6 @@
 // runs on it, a ClusterIP Service reaches it from the host and from another pod, cluster DNS
 // resolves the Service's name, and `down` leaves nothing behind on the machine.
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -11,14 +10,11 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
-  down as clusterDown,
   hasExited,
   kubectl,
   repoRoot,
   residentBytes,
-  runLayout,
   serverVersion,
-  up as clusterUp,
   type RunLayout,
 } from '../../hack/cluster/index.ts';
 import {
@@ -35,9 +31,15 @@ import {
 import { mountsUnder, readSysctls } from '../../hack/node/host.ts';
 import { cgroupRoot, systemBinaries } from '../../hack/node/layout.ts';
 import { shimPids } from '../../hack/node/runtime.ts';
-import { envKeys } from '../harness/env.ts';
 import { waitFor } from '../harness/index.ts';
-import { acquireNodeLock, releaseNodeLock } from './node-lock.ts';
+import {
+  acquireNodeLock,
+  kubectlOn,
+  nodeTestCluster,
+  releaseNodeLock,
+  releaseNodeTestCluster,
+  type NodeTestCluster,
+} from './node-fixture.ts';
 
 const run = promisify(execFile);
 const netcheckImage = 'kcloud.local/netcheck:1';
@@ -46,22 +48,11 @@ const ns = `node-${randomBytes(3).toString('hex')}`;
 const net = nodeNetwork;
 
 let cluster: RunLayout;
-/** Set when this file had to start a control plane of its own (KCLOUD_TEST_KUBECONFIG runs). */
-let ownClusterDir: string | undefined;
-let layout: NodeLayout;
 /** What beforeAll got to, so afterAll undoes exactly that even when a step failed. */
-let clusterKnown = false;
+let testCluster: NodeTestCluster | undefined;
+let layout: NodeLayout;
 let nodeAttempted = false;
-
-async function k(args: string[], input?: string): Promise<string> {
-  const res = await kubectl(cluster.kubeconfig, args, input);
-  if (res.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${res.stderr}`);
-  return res.stdout;
-}
-
-async function getJson<T>(args: string[]): Promise<T> {
-  return JSON.parse(await k([...args, '-o', 'json'])) as T;
-}
+const { k, getJson } = kubectlOn(() => cluster);
 
 interface Pod {
   status?: {
@@ -105,19 +96,8 @@ function pod(name: string, args: string[], extra: Record<string, unknown> = {}):
 }
 
 beforeAll(async () => {
-  const shared = process.env[envKeys.runDir];
-  if (shared) {
-    cluster = runLayout(shared);
-  } else {
-    // An existing cluster (KCLOUD_TEST_KUBECONFIG) gives no CA key to sign the node's
-    // certificates with: start a control plane of our own for this file.
-    const base = path.join(repoRoot, '.local', 'test-runs');
-    await mkdir(base, { recursive: true });
-    ownClusterDir = await mkdtemp(path.join(base, 'node-cluster-'));
-    cluster = runLayout(ownClusterDir);
-    await clusterUp(cluster, { unsafeNoFsync: true });
-  }
-  clusterKnown = true;
+  testCluster = await nodeTestCluster('node');
+  cluster = testCluster.cluster;
   layout = nodeLayout(path.join(cluster.runDir, 'node'));
   await acquireNodeLock();
   nodeAttempted = true;
@@ -125,7 +105,7 @@ beforeAll(async () => {
   const info = await up(layout, cluster);
   console.log(`node ${info.nodeName} up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   await k(['create', 'namespace', ns]);
-  // Waiting for the node lock can take as long as another file's whole run.
+  // Waiting for the node lock can take as long as another node file's whole run.
 }, 45 * 60_000);
 
 afterAll(async () => {
@@ -133,10 +113,9 @@ afterAll(async () => {
     await down(layout);
     await releaseNodeLock();
   }
-  if (clusterKnown) await kubectl(cluster.kubeconfig, ['delete', 'namespace', ns, '--wait=false']);
-  if (ownClusterDir) {
-    await clusterDown(cluster, { purge: true });
-    await rm(ownClusterDir, { recursive: true, force: true });
+  if (testCluster) {
+    await kubectl(cluster.kubeconfig, ['delete', 'namespace', ns, '--wait=false']);
+    await releaseNodeTestCluster(testCluster);
   }
 }, 120_000);
 
