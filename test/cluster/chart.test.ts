@@ -373,9 +373,12 @@ describe('kcloud installed with Helm on a real node', () => {
     await allReady({ manager: 2, agent: 1, 'ovn-central': 1, 'ovn-host': 1 });
   });
 
-  it('rolls the manager on helm upgrade without losing any state', async () => {
+  it('rolls every component on helm upgrade without losing any state', async () => {
     const before = await ovnCtl('nb', ['--columns=_uuid', '--bare', 'list', 'Logical_Switch_Port']);
     const objects = await kcloudObjects();
+    const oldPods = new Set((await pods()).map((p) => p.metadata.name));
+    // Changed values for the manager and both OVN workloads: each one's pods are replaced,
+    // OVN central stopping before its successor opens the same databases.
     await helmOk(cluster.kubeconfig, [
       'upgrade',
       release,
@@ -386,12 +389,27 @@ describe('kcloud installed with Helm on a real node', () => {
       valuesFile,
       '--set',
       'manager.logLevel=debug',
+      '--set',
+      'ovn.central.resources.limits.memory=768Mi',
+      '--set',
+      'ovn.host.resources.limits.memory=768Mi',
     ]);
-    await k(['rollout', 'status', `deployment/${release}-manager`, '-n', system, '--timeout=300s']);
-    const managers = (
-      await allReady({ manager: 2, agent: 1, 'ovn-central': 1, 'ovn-host': 1 })
-    ).filter((p) => component(p) === 'manager');
-    for (const p of managers) expect(p.spec.containers[0]?.args).toContain('--log-level=debug');
+    for (const workload of [
+      `deployment/${release}-manager`,
+      `deployment/${release}-ovn-central`,
+      `daemonset/${release}-ovn-host`,
+    ]) {
+      await k(['rollout', 'status', workload, '-n', system, '--timeout=300s']);
+    }
+    const now = await allReady({ manager: 2, agent: 1, 'ovn-central': 1, 'ovn-host': 1 });
+    const replaced = now
+      .filter((p) => !oldPods.has(p.metadata.name))
+      .map(component)
+      .sort();
+    expect(replaced).toEqual(['manager', 'manager', 'ovn-central', 'ovn-host']);
+    for (const p of now.filter((x) => component(x) === 'manager')) {
+      expect(p.spec.containers[0]?.args).toContain('--log-level=debug');
+    }
     // The same objects, all Ready, and the same OVN rows (not re-created).
     const after = await allObjectsReady(objects.length);
     expect(after.map((o) => o.metadata.uid).sort()).toEqual(
@@ -401,8 +419,19 @@ describe('kcloud installed with Helm on a real node', () => {
     expect(rows.split('\n').filter(Boolean).sort()).toEqual(
       before.split('\n').filter(Boolean).sort(),
     );
+    // The host is the same chassis again, and the manager writes to the new OVN central.
+    await waitFor(
+      async () =>
+        (await ovnCtl('sb', ['--columns=name', '--bare', 'list', 'Chassis'])).trim() ===
+          'kcloud-node' || undefined,
+      { what: 'chassis kcloud-node registered again', timeoutMs: 60_000 },
+    );
     await k(['apply', '-f', '-'], nic('after-upgrade', 'demo-db'));
-    expect((await nicPort('after-upgrade')).status?.ipAddress).toMatch(/^10\.10\.2\./);
+    const made = await nicPort('after-upgrade');
+    expect(made.status?.ipAddress).toMatch(/^10\.10\.2\./);
+    expect((await ovnCtl('nb', ['lsp-get-addresses', made.status?.portName ?? '?'])).trim()).toBe(
+      `${made.status?.macAddress ?? ''} ${made.status?.ipAddress ?? ''}`,
+    );
   });
 
   it('uninstalls leaving no pods, RBAC or OVN state, and keeps the CRDs', async () => {
