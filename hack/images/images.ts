@@ -41,7 +41,7 @@ export interface BuildOptions {
 export const defaultRegistry = 'kcloud.local';
 export const defaultCacheDir = path.join(repoRoot, '.local', 'cache');
 
-/** Written by hand, not built: OVN's databases, northd and the chassis started in one container. */
+/** Written by hand, not built: starts the one OVN or Open vSwitch daemon its argument names. */
 export const ovnEntryScript = path.join(repoRoot, 'hack', 'images', 'ovn', 'kcloud-ovn.sh');
 
 /** Node.js needs nothing else from Debian: no shell, no CA bundle (it carries its own). */
