@@ -22,5 +22,6 @@ export {
   type RecordedProcess,
 } from './processes.ts';
 export { freePort, portIsFree } from './ports.ts';
-export { kubectl, type KubectlResult } from './kubectl.ts';
+export { kubectl, kubectlOk, type KubectlResult } from './kubectl.ts';
+export { runTool, toolOutput, type ToolOptions, type ToolResult } from './run-tool.ts';
 export { processLine, runCli } from './run-cli.ts';

@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
 import { binary } from './layout.ts';
+import { runTool, toolOutput } from './run-tool.ts';
 
 export interface KubectlResult {
   stdout: string;
@@ -8,21 +8,24 @@ export interface KubectlResult {
 }
 
 /** Runs the kubectl built by `make setup` (never one that happens to be on the machine). */
-export function kubectl(
+export async function kubectl(
   kubeconfig: string,
   args: string[],
   input?: string,
 ): Promise<KubectlResult> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      binary('kubectl'),
-      ['--kubeconfig', kubeconfig, ...args],
-      { maxBuffer: 64 * 2 ** 20 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ stdout, stderr, code });
-      },
-    );
-    if (input !== undefined) child.stdin?.end(input);
+  const { stdout, stderr, code } = await runTool(
+    binary('kubectl'),
+    ['--kubeconfig', kubeconfig, ...args],
+    input === undefined ? {} : { input },
+  );
+  return { stdout, stderr, code };
+}
+
+/** Like `kubectl`, but returns its output and throws with kubectl's message when it fails. */
+export function kubectlOk(kubeconfig: string, args: string[], input?: string): Promise<string> {
+  return toolOutput(binary('kubectl'), ['--kubeconfig', kubeconfig, ...args], {
+    label: `kubectl ${args.join(' ')}`,
+    missingHint: 'run `make setup`',
+    ...(input === undefined ? {} : { input }),
   });
 }

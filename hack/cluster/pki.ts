@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { toolOutput } from './run-tool.ts';
 
 /**
  * The certificates and keys of one local cluster. Real TLS end to end: the kubeconfig trusts the
@@ -69,15 +66,10 @@ const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-no
 const validityDays = '3650';
 
 async function openssl(args: string[]): Promise<void> {
-  try {
-    await run('openssl', args);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') {
-      throw new Error('openssl is not installed: run `make setup`', { cause: err });
-    }
-    throw new Error(`openssl ${args[0] ?? ''} failed: ${e.stderr ?? e.message}`, { cause: err });
-  }
+  await toolOutput('openssl', args, {
+    label: `openssl ${args[0] ?? ''}`,
+    missingHint: 'run `make setup`',
+  });
 }
 
 async function selfSignedCa(key: string, cert: string, cn: string): Promise<void> {

@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { chartDir, helm, helmOk, localClusterValues } from '../chart/index.ts';
-import { devLayout, kubectl, repoRoot } from '../cluster/index.ts';
+import { devLayout, kubectlOk, repoRoot } from '../cluster/index.ts';
 import { buildImages, imageTag, importImages } from '../images/index.ts';
 import { devNodeLayout, down as nodeDown, readNodeState, up as nodeUp } from '../node/index.ts';
 import { applyFiles, sampleFiles, startDevControlPlane, waitReady } from './samples.ts';
@@ -16,12 +16,6 @@ const log = (line: string) => {
 };
 const namespace = 'kcloud-system';
 const release = 'kcloud';
-
-async function run(kubeconfig: string, args: string[]): Promise<string> {
-  const res = await kubectl(kubeconfig, args);
-  if (res.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${res.stderr}`);
-  return res.stdout;
-}
 
 async function demo(): Promise<void> {
   const layout = await startDevControlPlane(log);
@@ -69,10 +63,10 @@ async function demo(): Promise<void> {
     `deployment/${release}-manager`,
     `daemonset/${release}-agent`,
   ]) {
-    await run(cfg, ['rollout', 'status', workload, '-n', namespace, '--timeout=300s']);
+    await kubectlOk(cfg, ['rollout', 'status', workload, '-n', namespace, '--timeout=300s']);
   }
   log('== kubectl get pods -n kcloud-system');
-  process.stdout.write(await run(cfg, ['get', 'pods', '-n', namespace, '-o', 'wide']));
+  process.stdout.write(await kubectlOk(cfg, ['get', 'pods', '-n', namespace, '-o', 'wide']));
 
   const samples = await sampleFiles();
   log(`== samples (${samples.length} files)`);
@@ -80,10 +74,10 @@ async function demo(): Promise<void> {
   await waitReady(cfg, samples);
   log('all samples Ready');
   log('== kubectl get kcloud -A');
-  process.stdout.write(await run(cfg, ['get', 'kcloud', '-A']));
+  process.stdout.write(await kubectlOk(cfg, ['get', 'kcloud', '-A']));
   log('== what the manager pods programmed into the in-cluster OVN (ovn-nbctl show)');
   process.stdout.write(
-    await run(cfg, [
+    await kubectlOk(cfg, [
       'exec',
       '-n',
       namespace,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import {
   devLayout,
   kubectl,
+  kubectlOk,
   repoRoot,
   serverVersion,
   up,
@@ -34,16 +35,10 @@ export async function crdFiles(): Promise<string[]> {
     .map((f) => path.join(dir, f));
 }
 
-async function must(kubeconfig: string, args: string[], input?: string): Promise<string> {
-  const r = await kubectl(kubeconfig, args, input);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed:\n${r.stderr}`);
-  return r.stdout;
-}
-
 export async function applyFiles(kubeconfig: string, files: string[]): Promise<string> {
   let out = '';
   for (const f of files) {
-    out += await must(kubeconfig, [
+    out += await kubectlOk(kubeconfig, [
       'apply',
       '--server-side',
       '--field-manager=kcloud-demo',
@@ -59,7 +54,7 @@ export async function applyFiles(kubeconfig: string, files: string[]): Promise<s
 
 export async function waitCrdsEstablished(kubeconfig: string, files: string[]): Promise<void> {
   for (const f of files) {
-    await must(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', '-f', f]);
+    await kubectlOk(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', '-f', f]);
   }
 }
 

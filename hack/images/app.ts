@@ -1,16 +1,13 @@
 // The kcloud application as the manager and agent images carry it under /opt/kcloud: the
 // compiled JavaScript, package.json and its lock, and the production node_modules.
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { repoRoot } from '../cluster/layout.ts';
+import { runTool, toolOutput } from '../cluster/run-tool.ts';
 import { placeFile, placeTree } from './rootfs.ts';
-
-const run = promisify(execFile);
 
 /** The folders whose code the images run; the rest of what tsconfig.build.json emits is tooling. */
 export const appDirs = ['operators', 'controllers', 'agent'];
@@ -54,18 +51,8 @@ export async function sourcesHash(root: string = repoRoot): Promise<string> {
   return hash.digest('hex');
 }
 
-async function command(file: string, args: string[], cwd: string): Promise<string> {
-  try {
-    const { stdout, stderr } = await run(file, args, { cwd, maxBuffer: 64 * 2 ** 20 });
-    return stdout + stderr;
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
-    if (e.code === 'ENOENT') throw new Error(`${file} is not installed`, { cause: err });
-    throw new Error(
-      `${path.basename(file)} ${args.join(' ')} failed: ${e.stdout ?? ''}${e.stderr ?? e.message}`,
-      { cause: err },
-    );
-  }
+function command(file: string, args: string[], cwd: string): Promise<string> {
+  return toolOutput(file, args, { cwd });
 }
 
 /**
@@ -155,11 +142,10 @@ export async function stageApp(root: string, modules: string): Promise<void> {
   await compile(path.join(app, 'dist'));
   await placeTree(modules, path.join(app, 'node_modules'));
   for (const main of Object.values(entrypoints)) {
-    const out = await command(
-      nodeBinary,
-      ['--import', confineTo(app), main, '--no-such-flag'],
-      app,
-    ).catch((err: unknown) => (err as Error).message);
+    const res = await runTool(nodeBinary, ['--import', confineTo(app), main, '--no-such-flag'], {
+      cwd: app,
+    });
+    const out = res.stdout + res.stderr;
     if (!out.includes("Unknown option '--no-such-flag'")) {
       throw new Error(`${main} does not start from the staged application:\n${out}`);
     }

@@ -1,12 +1,9 @@
 // Debian packages for an image's root filesystem: their dependency closure, the exact .deb each
 // one is, and a download cache. Nothing here installs anything on the machine.
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { toolOutput } from '../cluster/run-tool.ts';
 
 /** The flags that leave only what a package needs to work: Depends and PreDepends. */
 const dependsFlags = [
@@ -126,17 +123,11 @@ export function closure(graph: DependsGraph, roots: string[], options: ClosureOp
   return { packages: [...chosen].sort(), dropped };
 }
 
-async function aptCache(args: string[]): Promise<string> {
-  try {
-    return (await run('apt-cache', args, { maxBuffer: 64 * 2 ** 20 })).stdout;
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') throw new Error('apt-cache is not installed', { cause: err });
-    throw new Error(
-      `apt-cache ${args[0] ?? ''} failed (are apt's lists there? \`apt-get update\`): ${e.stderr ?? e.message}`,
-      { cause: err },
-    );
-  }
+function aptCache(args: string[]): Promise<string> {
+  return toolOutput('apt-cache', args, {
+    label: `apt-cache ${args[0] ?? ''}`,
+    failureHint: "are apt's lists there? `apt-get update`",
+  });
 }
 
 /** The closure of `roots` from the machine's apt sources, minus what `exclude` names. */
@@ -185,22 +176,17 @@ export async function fetchDebs(cacheDir: string, debs: Deb[]): Promise<string[]
   await mkdir(cacheDir, { recursive: true });
   const missing = debs.filter((d) => !existsSync(path.join(cacheDir, d.file)));
   if (missing.length > 0) {
-    try {
-      await run(
-        'apt-get',
-        [
-          // The cache is root's own folder; apt's sandbox user could not write to it.
-          '-o',
-          'APT::Sandbox::User=root',
-          'download',
-          ...missing.map((d) => `${d.package}=${d.version}`),
-        ],
-        { cwd: cacheDir, maxBuffer: 16 * 2 ** 20 },
-      );
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException & { stderr?: string };
-      throw new Error(`apt-get download failed: ${e.stderr ?? e.message}`, { cause: err });
-    }
+    await toolOutput(
+      'apt-get',
+      [
+        // The cache is root's own folder; apt's sandbox user could not write to it.
+        '-o',
+        'APT::Sandbox::User=root',
+        'download',
+        ...missing.map((d) => `${d.package}=${d.version}`),
+      ],
+      { cwd: cacheDir, label: 'apt-get download' },
+    );
     const still = missing.filter((d) => !existsSync(path.join(cacheDir, d.file)));
     if (still.length > 0) {
       throw new Error(`apt-get download left out ${still.map((d) => d.file).join(', ')}`);

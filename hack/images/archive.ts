@@ -2,16 +2,14 @@
 // `skopeo copy docker-archive:` read) of a one-layer image whose layer is a staged root filesystem.
 // hack/node/image.ts writes the same format for tiny images in memory; root filesystems are
 // hundreds of MB, so here GNU tar writes them from disk and they are hashed as a stream.
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, copyFile, link, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { toolOutput } from '../cluster/run-tool.ts';
+import { archiveMetadata, type RunConfig } from '../node/image.ts';
 
 /**
  * Everything that could differ between two builds of the same files is fixed: entry order,
@@ -30,13 +28,7 @@ const deterministic = [
 ];
 
 async function tar(args: string[]): Promise<void> {
-  try {
-    await run('tar', args, { maxBuffer: 16 * 2 ** 20 });
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') throw new Error('GNU tar is not installed', { cause: err });
-    throw new Error(`tar ${args.join(' ')} failed: ${e.stderr ?? e.message}`, { cause: err });
-  }
+  await toolOutput('tar', args, { missingHint: 'GNU tar is needed' });
 }
 
 export async function sha256File(file: string): Promise<string> {
@@ -60,23 +52,7 @@ export async function writeLayer(root: string, file: string): Promise<Layer> {
   return { file, digest: await sha256File(file), bytes: (await stat(file)).size };
 }
 
-export interface ImageConfig {
-  entrypoint: string[];
-  env: string[];
-  workingDir: string;
-}
-
-/** The image config (its sha256 is the image ID); it holds no tag, so retagging keeps the ID. */
-export function configJson(layer: Layer, config: ImageConfig): string {
-  return JSON.stringify({
-    architecture: 'amd64',
-    os: 'linux',
-    created: '1970-01-01T00:00:00Z',
-    config: { Entrypoint: config.entrypoint, Env: config.env, WorkingDir: config.workingDir },
-    rootfs: { type: 'layers', diff_ids: [`sha256:${layer.digest}`] },
-    history: [{ created: '1970-01-01T00:00:00Z', created_by: 'kcloud hack/images' }],
-  });
-}
+export type ImageConfig = Omit<RunConfig, 'cmd'>;
 
 /** Writes the docker-archive `out` (through a temporary name, so a stopped build leaves none). */
 export async function writeArchive(
@@ -87,18 +63,18 @@ export async function writeArchive(
 ): Promise<number> {
   const work = await mkdtemp(path.join(path.dirname(out), '.archive-'));
   try {
-    const json = configJson(layer, config);
-    const configName = `${createHash('sha256').update(json).digest('hex')}.json`;
-    const layerName = `${layer.digest}/layer.tar`;
+    const {
+      config: json,
+      configName,
+      layerName,
+      manifest,
+    } = archiveMetadata(ref, layer.digest, config, 'kcloud hack/images');
     await mkdir(path.join(work, layer.digest));
     await link(layer.file, path.join(work, layerName)).catch(() =>
       copyFile(layer.file, path.join(work, layerName)),
     );
     await writeFile(path.join(work, configName), json);
-    await writeFile(
-      path.join(work, 'manifest.json'),
-      JSON.stringify([{ Config: configName, RepoTags: [ref], Layers: [layerName] }]),
-    );
+    await writeFile(path.join(work, 'manifest.json'), manifest);
     const partial = `${out}.partial`;
     await tar([
       '--create',

@@ -1,13 +1,10 @@
 // Proof that a root filesystem made of some packages' files, and not of others, still runs: every
 // ELF file in it finds its interpreter and each library it names (DT_NEEDED) inside that root,
 // searched the way the dynamic loader would search it there.
-import { execFile } from 'node:child_process';
 import { lstatSync, readlinkSync } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { toolOutput } from '../cluster/run-tool.ts';
 
 /**
  * Debian's loader searches these when there is no /etc/ld.so.cache (no ldconfig runs in an
@@ -131,19 +128,12 @@ export async function readElfs(root: string, files: string[]): Promise<ElfInfo[]
   const infos: ElfInfo[] = [];
   for (let i = 0; i < files.length; i += 200) {
     const batch = files.slice(i, i + 200);
-    let stdout: string;
-    try {
-      ({ stdout } = await run('readelf', ['-l', '-d', '-W', ...batch], {
-        cwd: root,
-        maxBuffer: 256 * 2 ** 20,
-      }));
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException & { stderr?: string };
-      if (e.code === 'ENOENT') {
-        throw new Error('readelf is not installed (Debian package binutils)', { cause: err });
-      }
-      throw new Error(`readelf failed: ${e.stderr ?? e.message}`, { cause: err });
-    }
+    const stdout = await toolOutput('readelf', ['-l', '-d', '-W', ...batch], {
+      cwd: root,
+      maxBuffer: 256 * 2 ** 20,
+      label: 'readelf',
+      missingHint: 'Debian package binutils',
+    });
     // Run from the root with relative names, so readelf's "File:" lines are the paths inside it.
     const parsed = parseReadelf(stdout, batch);
     infos.push(...parsed.map((p) => ({ ...p, file: `/${p.file.replace(/^\.?\//, '')}` })));

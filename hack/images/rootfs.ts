@@ -1,7 +1,6 @@
 // A root filesystem staged in a folder from .debs, without a container engine and without running
 // any package's maintainer scripts: the files dpkg would unpack, the /usr merge Debian 12 expects,
 // and the few files of /etc that base-passwd and friends would otherwise make at install time.
-import { execFile } from 'node:child_process';
 import {
   chmod,
   copyFile,
@@ -18,20 +17,13 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { toolOutput } from '../cluster/run-tool.ts';
 
 /** Unpacks each .deb's files into `root`, as `dpkg --unpack` would, but runs none of its scripts. */
 export async function extractDebs(root: string, debs: string[]): Promise<void> {
   await mkdir(root, { recursive: true });
   for (const deb of debs) {
-    try {
-      await run('dpkg-deb', ['-x', deb, root]);
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException & { stderr?: string };
-      throw new Error(`dpkg-deb -x ${deb} failed: ${e.stderr ?? e.message}`, { cause: err });
-    }
+    await toolOutput('dpkg-deb', ['-x', deb, root]);
   }
 }
 
@@ -174,8 +166,8 @@ export async function placeFile(source: string, target: string, mode: number): P
 /** The same for a whole tree. */
 export async function placeTree(source: string, target: string): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });
-  await run('cp', ['-a', '--link', source, target]).catch(async () => {
+  await toolOutput('cp', ['-a', '--link', source, target]).catch(async () => {
     await rm(target, { recursive: true, force: true });
-    await run('cp', ['-a', source, target]);
+    await toolOutput('cp', ['-a', source, target]);
   });
 }

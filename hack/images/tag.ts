@@ -1,20 +1,9 @@
 // An image's tag says which tree it was built from: the commit, and whether tracked files differ.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { repoRoot } from '../cluster/layout.ts';
+import { toolOutput } from '../cluster/run-tool.ts';
 
-const run = promisify(execFile);
-
-async function git(repo: string, args: string[]): Promise<string> {
-  try {
-    return (await run('git', args, { cwd: repo })).stdout;
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') throw new Error('git is not installed', { cause: err });
-    throw new Error(`git ${args.join(' ')} failed in ${repo}: ${e.stderr ?? e.message}`, {
-      cause: err,
-    });
-  }
+function git(repo: string, args: string[]): Promise<string> {
+  return toolOutput('git', args, { cwd: repo, failureHint: `in ${repo}` });
 }
 
 /**

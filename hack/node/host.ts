@@ -1,24 +1,11 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { runTool, toolOutput } from '../cluster/run-tool.ts';
 import { systemBinaries, type NodeNetwork } from './layout.ts';
 
-const run = promisify(execFile);
-
-async function cmd(binary: string, args: string[]): Promise<string> {
-  try {
-    return (await run(binary, args)).stdout;
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') {
-      throw new Error(`${binary} is not installed: run \`make setup\``, { cause: err });
-    }
-    throw new Error(`${binary} ${args.join(' ')} failed: ${e.stderr ?? e.message}`, {
-      cause: err,
-    });
-  }
+function cmd(binary: string, args: string[]): Promise<string> {
+  return toolOutput(binary, args, { missingHint: 'run `make setup`' });
 }
 
 const ip = (args: string[]) => cmd('ip', args);
@@ -229,11 +216,7 @@ export async function unmountUnder(dir: string): Promise<string[]> {
     const points = mountsUnder(dir);
     if (points.length === 0) break;
     for (const point of points) {
-      try {
-        await run('umount', [point]);
-      } catch {
-        await run('umount', ['-l', point]).catch(() => undefined);
-      }
+      if ((await runTool('umount', [point])).code !== 0) await runTool('umount', ['-l', point]);
       done.push(point);
     }
   }
@@ -244,12 +227,9 @@ export async function unmountUnder(dir: string): Promise<string[]> {
 export async function removeProxyRules(): Promise<string[]> {
   const removed: string[] = [];
   for (const family of ['ip', 'ip6']) {
-    try {
-      await run(systemBinaries.nft, ['delete', 'table', family, 'kube-proxy']);
-      removed.push(`${family} kube-proxy`);
-    } catch {
-      // Not there: kube-proxy never ran, or its table is already gone.
-    }
+    // A failure means it is not there: kube-proxy never ran, or its table is already gone.
+    const res = await runTool(systemBinaries.nft, ['delete', 'table', family, 'kube-proxy']);
+    if (res.code === 0) removed.push(`${family} kube-proxy`);
   }
   return removed;
 }

@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { toolOutput } from '../cluster/run-tool.ts';
 
 /** One regular file of an image's single layer. */
 export interface ImageFile {
@@ -69,31 +66,61 @@ export function tarArchive(files: ImageFile[]): Buffer {
 
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 
+/** How a one-layer image runs. */
+export interface RunConfig {
+  entrypoint: string[];
+  cmd?: string[];
+  env: string[];
+  workingDir: string;
+}
+
 /**
- * A docker-archive (what `docker save` writes) of a one-layer image: `ctr images import` reads
- * it, so images are made here from binaries built here and no registry is involved.
+ * The parts of a docker-archive (what `docker save` writes) besides the layer: the image config
+ * (its sha256 names it and is the image ID; it holds no tag) and manifest.json naming the ref.
+ * Times are fixed so the digests depend on the content alone.
  */
-export function dockerArchive(spec: ImageSpec): Buffer {
-  const layer = tarArchive(spec.files);
-  const layerDigest = sha256(layer);
+export function archiveMetadata(
+  ref: string,
+  layerDigest: string,
+  run: RunConfig,
+  createdBy: string,
+): { config: string; configName: string; layerName: string; manifest: string } {
   const config = JSON.stringify({
     architecture: 'amd64',
     os: 'linux',
     created: '1970-01-01T00:00:00Z',
     config: {
-      Entrypoint: spec.entrypoint,
-      ...(spec.cmd ? { Cmd: spec.cmd } : {}),
-      Env: ['PATH=/usr/local/bin:/usr/bin:/bin'],
-      WorkingDir: '/',
+      Entrypoint: run.entrypoint,
+      ...(run.cmd ? { Cmd: run.cmd } : {}),
+      Env: run.env,
+      WorkingDir: run.workingDir,
     },
     rootfs: { type: 'layers', diff_ids: [`sha256:${layerDigest}`] },
-    history: [{ created: '1970-01-01T00:00:00Z', created_by: 'kcloud hack/node/image.ts' }],
+    history: [{ created: '1970-01-01T00:00:00Z', created_by: createdBy }],
   });
   const configName = `${sha256(config)}.json`;
   const layerName = `${layerDigest}/layer.tar`;
-  const manifest = JSON.stringify([
-    { Config: configName, RepoTags: [spec.ref], Layers: [layerName] },
-  ]);
+  const manifest = JSON.stringify([{ Config: configName, RepoTags: [ref], Layers: [layerName] }]);
+  return { config, configName, layerName, manifest };
+}
+
+/**
+ * A docker-archive of a one-layer image, in memory: `ctr images import` reads it, so images are
+ * made here from binaries built here and no registry is involved.
+ */
+export function dockerArchive(spec: ImageSpec): Buffer {
+  const layer = tarArchive(spec.files);
+  const { config, configName, layerName, manifest } = archiveMetadata(
+    spec.ref,
+    sha256(layer),
+    {
+      entrypoint: spec.entrypoint,
+      ...(spec.cmd ? { cmd: spec.cmd } : {}),
+      env: ['PATH=/usr/local/bin:/usr/bin:/bin'],
+      workingDir: '/',
+    },
+    'kcloud hack/node/image.ts',
+  );
   return tarArchive([
     { path: configName, mode: 0o644, content: Buffer.from(config) },
     { path: layerName, mode: 0o644, content: layer },
@@ -106,16 +133,11 @@ export function dockerArchive(spec: ImageSpec): Buffer {
  * The Go build cache makes a rebuild of an unchanged program take about a second.
  */
 export async function buildStaticGo(source: string, out: string): Promise<void> {
-  try {
-    await run('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', out, source], {
-      env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' },
-    });
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT')
-      throw new Error('go is not installed: run `make setup`', { cause: err });
-    throw new Error(`go build ${source} failed: ${e.stderr ?? e.message}`, { cause: err });
-  }
+  await toolOutput('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', out, source], {
+    env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' },
+    label: `go build ${source}`,
+    missingHint: 'run `make setup`',
+  });
 }
 
 /** Writes a one-binary image's archive; the binary becomes /<name> and the entrypoint. */

@@ -1,32 +1,19 @@
-import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hasExited } from '../cluster/processes.ts';
+import { runTool, toolOutput } from '../cluster/run-tool.ts';
 import { systemBinaries } from './layout.ts';
-
-const run = promisify(execFile);
 
 /** The CRI plugin keeps Kubernetes' containers and images in this containerd namespace. */
 const criNamespace = 'k8s.io';
 
-async function ctr(socket: string, args: string[]): Promise<string> {
-  try {
-    return (
-      await run(systemBinaries.ctr, ['--address', socket, '--namespace', criNamespace, ...args], {
-        maxBuffer: 16 * 2 ** 20,
-      })
-    ).stdout;
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') {
-      throw new Error(`${systemBinaries.ctr} is not installed: run \`make setup\``, {
-        cause: err,
-      });
-    }
-    throw new Error(`ctr ${args.join(' ')} failed: ${e.stderr ?? e.message}`, { cause: err });
-  }
+function ctr(socket: string, args: string[]): Promise<string> {
+  return toolOutput(
+    systemBinaries.ctr,
+    ['--address', socket, '--namespace', criNamespace, ...args],
+    { label: `ctr ${args.join(' ')}`, missingHint: 'run `make setup`' },
+  );
 }
 
 export async function containerdServing(socket: string): Promise<boolean> {
@@ -87,7 +74,7 @@ export async function removeAllContainers(socket: string): Promise<{
   }
   const removed: string[] = [];
   for (const ns of netns) {
-    await run('umount', [ns]).catch(() => undefined);
+    await runTool('umount', [ns]);
     await rm(ns, { force: true });
     removed.push(ns);
   }

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { runTool } from '../cluster/run-tool.ts';
 import { ovsEnv } from './env.ts';
 import type { OvnLayout } from './layout.ts';
 import { systemTool, type OvnTool, type ToolResolver } from './tools.ts';
@@ -70,26 +70,12 @@ export function ctlCommand(
 }
 
 /** Runs a command to completion; never rejects, the exit code tells. */
-export function run(command: Command): Promise<CtlResult> {
-  return new Promise((resolve) => {
-    execFile(
-      command.file,
-      command.args,
-      { env: command.env, maxBuffer: 64 * 2 ** 20, timeout: command.killAfterMs },
-      (err, stdout, stderr) => {
-        if (!err) {
-          resolve({ stdout, stderr, code: 0 });
-          return;
-        }
-        const killed = err.killed ? `\nkilled after ${String(command.killAfterMs)} ms` : '';
-        resolve({
-          stdout,
-          stderr: stderr + killed,
-          code: typeof err.code === 'number' ? err.code : 1,
-        });
-      },
-    );
+export async function run(command: Command): Promise<CtlResult> {
+  const { stdout, stderr, code } = await runTool(command.file, command.args, {
+    env: command.env,
+    killAfterMs: command.killAfterMs,
   });
+  return { stdout, stderr, code };
 }
 
 /** ovn-nbctl against this instance's northbound database. */

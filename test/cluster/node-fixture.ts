@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import {
   down as clusterDown,
-  kubectl,
+  kubectlOk,
   repoRoot,
   runLayout,
   up as clusterUp,
@@ -55,11 +55,8 @@ export function releaseNodeLock(): Promise<void> {
 
 /** kubectl on one cluster that throws with kubectl's message, and its JSON form. */
 export function kubectlOn(cluster: () => RunLayout) {
-  const k = async (args: string[], input?: string): Promise<string> => {
-    const res = await kubectl(cluster().kubeconfig, args, input);
-    if (res.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${res.stderr}`);
-    return res.stdout;
-  };
+  const k = (args: string[], input?: string): Promise<string> =>
+    kubectlOk(cluster().kubeconfig, args, input);
   const getJson = async <T>(args: string[]): Promise<T> =>
     JSON.parse(await k([...args, '-o', 'json'])) as T;
   return { k, getJson };

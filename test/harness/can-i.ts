@@ -1,4 +1,4 @@
-import { kubectl } from '../../hack/cluster/index.ts';
+import { kubectlOk } from '../../hack/cluster/index.ts';
 
 /** One row of `kubectl auth can-i --list`, one verb per entry: `get leases.coordination.k8s.io`. */
 export type Permission = string;
@@ -13,16 +13,9 @@ export async function canIList(
   user: string,
   namespace: string,
 ): Promise<Set<Permission>> {
-  const res = await kubectl(kubeconfig, [
-    'auth',
-    'can-i',
-    '--list',
-    `--as=${user}`,
-    '-n',
-    namespace,
-  ]);
-  if (res.code !== 0) throw new Error(`kubectl auth can-i --list --as=${user}: ${res.stderr}`);
-  return parseCanIList(res.stdout);
+  return parseCanIList(
+    await kubectlOk(kubeconfig, ['auth', 'can-i', '--list', `--as=${user}`, '-n', namespace]),
+  );
 }
 
 export function parseCanIList(table: string): Set<Permission> {

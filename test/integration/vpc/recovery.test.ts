@@ -5,7 +5,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { freePort, repoRoot } from '../../../hack/cluster/index.ts';
+import { freePort, kubectlOk, repoRoot } from '../../../hack/cluster/index.ts';
 import {
   connection,
   down,
@@ -208,10 +208,8 @@ describe('the VPC operator recovering', () => {
   it('removes rows whose owner is gone, and only those of its namespace', async () => {
     // An interface force-deleted (finalizer stripped) while no manager ran leaves its port.
     await stopIfRunning(manager, 'SIGTERM');
-    const kubectl = async (args: string[]) => {
-      const r = await cluster.kubectl([...args, '-n', cluster.namespace]);
-      if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
-    };
+    const kubectl = (args: string[]) =>
+      kubectlOk(cluster.kubeconfigPath, [...args, '-n', cluster.namespace]);
     await kubectl(['delete', 'networkinterface', 'n-2', '--wait=false']);
     await kubectl([
       'patch',
