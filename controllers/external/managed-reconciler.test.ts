@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { Registry } from 'prom-client';
 import winston from 'winston';
 import { FakeClock } from '../clock/index.ts';
 import { Cache } from '../informer/index.ts';
@@ -91,9 +92,77 @@ const finalizer = 'example.kcloud.io/cleanup';
 const controllerName = 'note-controller';
 const t0 = '2026-01-01T00:00:00Z';
 const readyMessage = 'the backend resource matches the spec';
+const succeeded = 'the last reconcile succeeded';
+
+/** Ready, Reconciling, Stalled after a reconcile that ended Ready. */
+function readyConditions(generation: number, at = t0, readySince = at) {
+  return [
+    {
+      type: 'Ready',
+      status: 'True',
+      reason: 'Available',
+      message: readyMessage,
+      observedGeneration: generation,
+      lastTransitionTime: readySince,
+    },
+    {
+      type: 'Reconciling',
+      status: 'False',
+      reason: 'Succeeded',
+      message: succeeded,
+      observedGeneration: generation,
+      lastTransitionTime: at,
+    },
+    {
+      type: 'Stalled',
+      status: 'False',
+      reason: 'Succeeded',
+      message: succeeded,
+      observedGeneration: generation,
+      lastTransitionTime: at,
+    },
+  ];
+}
+
+/** Ready=False and Reconciling=True: a failure the controller retries by itself. */
+function retryingConditions(
+  generation: number,
+  reason: string,
+  message: string,
+  at: string,
+  quietSince = at,
+) {
+  return [
+    {
+      type: 'Ready',
+      status: 'False',
+      reason,
+      message,
+      observedGeneration: generation,
+      lastTransitionTime: at,
+    },
+    {
+      type: 'Reconciling',
+      status: 'True',
+      reason,
+      message,
+      observedGeneration: generation,
+      lastTransitionTime: at,
+    },
+    {
+      type: 'Stalled',
+      status: 'False',
+      reason: 'Retrying',
+      message: 'the controller retries by itself',
+      observedGeneration: generation,
+      lastTransitionTime: quietSince,
+    },
+  ];
+}
 
 function setup() {
   const clock = new FakeClock(Date.parse(t0));
+  const registry = new Registry();
   const api = new RecordingApi({ clock });
   const client = new ObjectClient<Note>(api, ref);
   const cache = new Cache<Note>();
@@ -112,6 +181,7 @@ function setup() {
     deletionPolicy: (obj) => obj.spec.deletionPolicy ?? 'Delete',
     recorder,
     clock,
+    registry,
   });
   const ctx: ReconcileContext = {
     log: winston.createLogger({ silent: true }),
@@ -137,7 +207,27 @@ function setup() {
     if (!obj) throw new Error('ns/a is not stored');
     return obj;
   };
-  return { clock, api, client, cache, backend, recorder, run, syncCache, clear, stored };
+  const deleteErrors = async (labels: Record<string, string>): Promise<number> => {
+    const metric = registry.getSingleMetric('kcloud_backend_delete_errors_total');
+    if (!metric) throw new Error('kcloud_backend_delete_errors_total is not registered');
+    const { values } = await metric.get();
+    return (
+      values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value ?? 0
+    );
+  };
+  return {
+    clock,
+    api,
+    client,
+    cache,
+    backend,
+    recorder,
+    run,
+    syncCache,
+    clear,
+    stored,
+    deleteErrors,
+  };
 }
 
 type Setup = ReturnType<typeof setup>;
@@ -209,16 +299,7 @@ describe('managedReconciler', () => {
         path: '/notes/ns/a',
         size: 5,
         phase: 'Ready',
-        conditions: [
-          {
-            type: 'Ready',
-            status: 'True',
-            reason: 'Available',
-            message: readyMessage,
-            observedGeneration: 1,
-            lastTransitionTime: t0,
-          },
-        ],
+        conditions: readyConditions(1),
         observedGeneration: 1,
       }),
     ]);
@@ -261,16 +342,7 @@ describe('managedReconciler', () => {
         path: '/notes/ns/a',
         size: 12,
         phase: 'Ready',
-        conditions: [
-          {
-            type: 'Ready',
-            status: 'True',
-            reason: 'Available',
-            message: readyMessage,
-            observedGeneration: 2,
-            lastTransitionTime: t0,
-          },
-        ],
+        conditions: readyConditions(2),
         observedGeneration: 2,
       }),
     ]);
@@ -296,16 +368,14 @@ describe('managedReconciler', () => {
         path: '/notes/ns/a',
         size: 5,
         phase: 'Failed',
-        conditions: [
-          {
-            type: 'Ready',
-            status: 'False',
-            reason: 'QuotaExceeded',
-            message: 'the notes volume is full',
-            observedGeneration: 2,
-            lastTransitionTime: '2026-01-01T00:01:00Z',
-          },
-        ],
+        // Retried by itself: Reconciling, and the generation is not yet observed.
+        conditions: retryingConditions(
+          2,
+          'QuotaExceeded',
+          'the notes volume is full',
+          '2026-01-01T00:01:00Z',
+          t0,
+        ),
         observedGeneration: 1,
       }),
     ]);
@@ -367,16 +437,7 @@ describe('managedReconciler', () => {
       finalizerPatch([finalizer], '1'),
       statusApply({
         phase: 'Failed',
-        conditions: [
-          {
-            type: 'Ready',
-            status: 'False',
-            reason: 'ReconcileError',
-            message: 'disk on fire',
-            observedGeneration: 1,
-            lastTransitionTime: t0,
-          },
-        ],
+        conditions: retryingConditions(1, 'ReconcileError', 'disk on fire', t0),
       }),
     ]);
     expect(s.recorder.summary()).toEqual(['Warning ReconcileError']);
@@ -395,12 +456,109 @@ describe('managedReconciler', () => {
     expect(await s.run()).toBeUndefined();
 
     expect(s.api.writes()).toHaveLength(1);
+    // Stalled: the controller has concluded on generation 2 and waits for a human, so kstatus
+    // reads it as Failed rather than as still in progress.
     expect(s.stored().status).toMatchObject({
       phase: 'Failed',
-      observedGeneration: 1,
-      conditions: [{ type: 'Ready', status: 'False', reason: 'InvalidText' }],
+      observedGeneration: 2,
+      conditions: [
+        { type: 'Ready', status: 'False', reason: 'InvalidText', observedGeneration: 2 },
+        { type: 'Reconciling', status: 'False', reason: 'Stalled', observedGeneration: 2 },
+        {
+          type: 'Stalled',
+          status: 'True',
+          reason: 'InvalidText',
+          message: 'the text is not allowed',
+          observedGeneration: 2,
+        },
+      ],
     });
     expect(s.recorder.summary()).toEqual(['Warning InvalidText']);
+  });
+
+  it('on a failed backend delete: Ready=False DeleteFailed, Reconciling, a Warning event and the metric, then retries', async () => {
+    const s = await createdNote();
+    await startDeletion(s);
+    await s.clock.advance(60_000);
+    const generation = s.stored().metadata.generation ?? 0;
+    const resourceVersion = s.stored().metadata.resourceVersion ?? '';
+    s.backend.failNext.set('delete', new Error('connect ECONNREFUSED /run/notes.sock'));
+    const message = 'deleting the backend resource failed: connect ECONNREFUSED /run/notes.sock';
+
+    await expect(s.run()).rejects.toThrow('ECONNREFUSED');
+
+    expect(s.backend.calls).toEqual(['observe', 'delete']);
+    expect(s.api.calls).toEqual([
+      statusApply({
+        path: '/notes/ns/a',
+        size: 5,
+        phase: 'Deleting',
+        conditions: retryingConditions(
+          generation,
+          'DeleteFailed',
+          message,
+          '2026-01-01T00:01:00Z',
+          t0,
+        ),
+        // The deletion has not concluded: the generation it bumped is not yet observed.
+        observedGeneration: 1,
+      }),
+    ]);
+    expect(s.recorder.events).toEqual([
+      {
+        regarding: { kind: 'Note', namespace: 'ns', name: 'a' },
+        type: 'Warning',
+        reason: 'DeleteFailed',
+        action: 'Delete',
+        note: message,
+      },
+    ]);
+    expect(await s.deleteErrors({ controller: controllerName, reason: 'DeleteFailed' })).toBe(1);
+    expect(s.stored().metadata.finalizers).toEqual([finalizer]);
+
+    // The backend is back: the retry deletes it and releases the object.
+    s.syncCache();
+    s.clear();
+    expect(await s.run()).toBeUndefined();
+    expect(s.backend.calls).toEqual(['observe', 'delete', 'observe']);
+    expect(s.backend.texts.size).toBe(0);
+    expect(s.api.calls).toEqual([finalizerPatch([], String(Number(resourceVersion) + 1))]);
+    expect(s.recorder.summary()).toEqual(['Normal Deleted']);
+    expect(s.api.peek(s.client, 'ns', 'a')).toBeUndefined();
+  });
+
+  it('names the reason a backend gives for a failed delete, and stalls on one retrying cannot fix', async () => {
+    const s = await createdNote();
+    await startDeletion(s);
+    s.backend.failNext.set(
+      'observe',
+      new ReconcileError('BackendUnreachable', 'the notes server is unreachable'),
+    );
+    await expect(s.run()).rejects.toMatchObject({ reason: 'BackendUnreachable' });
+    expect(s.recorder.summary()).toEqual(['Warning BackendUnreachable']);
+    expect(s.stored().status?.conditions?.[0]).toMatchObject({
+      type: 'Ready',
+      status: 'False',
+      reason: 'BackendUnreachable',
+      message: 'deleting the backend resource failed: the notes server is unreachable',
+    });
+    expect(await s.deleteErrors({ controller: controllerName, reason: 'BackendUnreachable' })).toBe(
+      1,
+    );
+
+    s.syncCache();
+    s.clear();
+    s.backend.failNext.set(
+      'delete',
+      new ReconcileError('FileLocked', 'the file is locked by hand', { retry: false }),
+    );
+    expect(await s.run()).toBeUndefined();
+    expect(s.stored().status?.conditions?.map((c) => `${c.type}=${c.status} ${c.reason}`)).toEqual([
+      'Ready=False FileLocked',
+      'Reconciling=False Stalled',
+      'Stalled=True FileLocked',
+    ]);
+    expect(s.stored().metadata.finalizers).toEqual([finalizer]);
   });
 
   it('on deletion with policy Delete: deletes the backend resource, then drops the finalizer', async () => {

@@ -1,3 +1,4 @@
+import { Registry } from 'prom-client';
 import { realClock, type Clock } from '../clock/index.ts';
 import type { Cache } from '../informer/index.ts';
 import type { KubeObject, ObjectClient } from '../kube/index.ts';
@@ -5,15 +6,18 @@ import {
   addFinalizer,
   applyStatus,
   hasFinalizer,
+  observedGenerationAfter,
   removeFinalizer,
-  setCondition,
+  setOutcomeConditions,
   type Condition,
+  type Outcome,
   type Reconcile,
   type ReconcileContext,
   type Request,
   type Result,
 } from '../reconcile/index.ts';
 import { ReconcileError, type ExternalClient, type Observation } from './external-client.ts';
+import { managedMetrics } from './metrics.ts';
 
 /** The status fields the skeleton owns; a product adds its own beside them. */
 export interface ManagedStatus {
@@ -59,14 +63,29 @@ export interface ManagedReconcilerOptions<T extends ManagedObject<S>, S extends 
   clock?: Clock;
   /** After a successful reconcile, check the backend again after this long (drift repair). */
   pollIntervalMs?: number;
+  /** Where `kcloud_backend_delete_errors_total` is registered (the manager's registry). */
+  registry?: Registry;
+}
+
+const readyMessage = 'the backend resource matches the spec';
+
+/** A failure as an outcome: Stalled when retrying cannot help, else still Reconciling. */
+function failureOutcome(err: unknown, fallbackReason: string, prefix = ''): Outcome {
+  const reason = err instanceof ReconcileError ? err.reason : fallbackReason;
+  const message = prefix + (err instanceof Error ? err.message : String(err));
+  return err instanceof ReconcileError && !err.retry
+    ? { state: 'Stalled', reason, message }
+    : { state: 'Reconciling', reason, message };
 }
 
 /**
  * The reconcile every product operator shares, on the model of Cluster API and Crossplane:
  * fetch the object (gone: done); on deletion, delete the backend resource, then drop the
  * finalizer; otherwise make sure the finalizer is there, observe the backend, create or update
- * it, and write status once at the end whatever happened: conditions, phase and
- * observedGeneration (only for a generation that reconciled without error).
+ * it, and write status once at the end whatever happened: the Ready, Reconciling and Stalled
+ * conditions, phase and observedGeneration (for a generation that reconciled to Ready or to
+ * Stalled; a failure that is retried keeps the previous one). A failed backend delete is
+ * reported the same way, with an event and `kcloud_backend_delete_errors_total`.
  */
 export function managedReconciler<T extends ManagedObject<S>, S extends ManagedStatus, O>(
   opts: ManagedReconcilerOptions<T, S, O>,
@@ -82,21 +101,49 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
     opts.recorder?.event(obj, type, reason, action, note);
   };
 
+  const metrics = managedMetrics(opts.registry ?? new Registry());
+
+  /**
+   * Writes the outcome as status: Ready, Reconciling and Stalled for the object's generation,
+   * the phase, and observedGeneration once the generation came to a conclusion.
+   */
+  async function writeOutcome(
+    obj: T,
+    outcome: Outcome,
+    phase: string,
+    productStatus: Omit<S, keyof ManagedStatus>,
+    ctx: ReconcileContext,
+  ): Promise<void> {
+    const generation = obj.metadata.generation;
+    const previous = obj.status;
+    const status = {
+      ...productStatus,
+      phase,
+      conditions: setOutcomeConditions(
+        previous?.conditions,
+        outcome,
+        generation,
+        new Date(clock.now()),
+      ),
+      observedGeneration: observedGenerationAfter(
+        outcome,
+        generation,
+        previous?.observedGeneration,
+      ),
+    } as S;
+    await applyStatus<S, T>(opts.client, obj, status, opts.controllerName, ctx.signal);
+  }
+
   async function reconcileDelete(obj: T, ctx: ReconcileContext): Promise<Result | undefined> {
     if (!hasFinalizer(obj, opts.finalizer)) return undefined;
     const blocked = opts.deletionBlockedBy?.(obj);
     if (blocked) {
-      const conditions = setCondition(
-        obj.status?.conditions,
-        { type: 'Ready', status: 'False', ...blocked, observedGeneration: obj.metadata.generation },
-        new Date(clock.now()),
-      );
-      await applyStatus<S, T>(
-        opts.client,
+      await writeOutcome(
         obj,
-        { ...obj.status, phase: 'Deleting', conditions } as S,
-        opts.controllerName,
-        ctx.signal,
+        { state: 'Reconciling', ...blocked },
+        'Deleting',
+        stripManaged(obj.status),
+        ctx,
       );
       ctx.log.info('deletion waits for dependents', { reason: blocked.reason });
       return { requeueAfter: 5_000 };
@@ -104,16 +151,33 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
     const policy = opts.deletionPolicy?.(obj) ?? 'Delete';
     if (policy === 'Delete') {
       const external = opts.external(obj);
-      const observation = await external.observe(obj, ctx.signal);
-      if (observation.exists) {
-        await external.delete(obj, ctx.signal);
-        const after = await external.observe(obj, ctx.signal);
-        if (after.exists) {
-          // Some backends delete asynchronously: look again shortly before releasing the object.
-          ctx.log.info('backend resource still exists after delete, waiting');
-          return { requeueAfter: 1_000 };
+      try {
+        const observation = await external.observe(obj, ctx.signal);
+        if (observation.exists) {
+          await external.delete(obj, ctx.signal);
+          const after = await external.observe(obj, ctx.signal);
+          if (after.exists) {
+            // Some backends delete asynchronously: look again shortly before releasing the object.
+            ctx.log.info('backend resource still exists after delete, waiting');
+            return { requeueAfter: 1_000 };
+          }
+          record(obj, 'Normal', 'Deleted', 'Delete', 'deleted the backend resource');
         }
-        record(obj, 'Normal', 'Deleted', 'Delete', 'deleted the backend resource');
+      } catch (err) {
+        if (ctx.signal.aborted) throw err;
+        // Without this the object would sit in Terminating still saying Ready=True: say what
+        // failed where `kubectl describe` and kstatus look, and keep retrying with backoff.
+        const outcome = failureOutcome(
+          err,
+          'DeleteFailed',
+          'deleting the backend resource failed: ',
+        );
+        metrics.deleteErrors.inc({ controller: opts.controllerName, reason: outcome.reason });
+        record(obj, 'Warning', outcome.reason, 'Delete', outcome.message);
+        ctx.log.error('backend delete failed', { reason: outcome.reason, error: outcome.message });
+        await writeOutcome(obj, outcome, 'Deleting', stripManaged(obj.status), ctx);
+        if (outcome.state === 'Stalled') return undefined;
+        throw err;
       }
     } else {
       record(
@@ -176,54 +240,26 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
     if (obj.metadata.deletionTimestamp) return reconcileDelete(obj, ctx);
 
     obj = await addFinalizer(opts.client, obj, opts.finalizer, ctx.signal);
-    const generation = obj.metadata.generation;
-    let conditions = obj.status?.conditions;
-    let productStatus: Omit<S, keyof ManagedStatus> | undefined;
-    let phase: string;
+    let outcome: Outcome;
+    let productStatus: Omit<S, keyof ManagedStatus>;
     let failure: Error | undefined;
     let result: Result | undefined;
     try {
       const normal = await reconcileNormal(obj, ctx);
       result = normal.result;
       productStatus = opts.status(obj, normal.observation);
-      phase = 'Ready';
-      conditions = setCondition(
-        conditions,
-        {
-          type: 'Ready',
-          status: 'True',
-          reason: 'Available',
-          message: 'the backend resource matches the spec',
-          observedGeneration: generation,
-        },
-        new Date(clock.now()),
-      );
+      outcome = { state: 'Ready', reason: 'Available', message: readyMessage };
     } catch (err) {
       failure = err instanceof Error ? err : new Error(String(err));
-      const reason = err instanceof ReconcileError ? err.reason : 'ReconcileError';
-      const message = err instanceof Error ? err.message : String(err);
-      phase = 'Failed';
-      conditions = setCondition(
-        conditions,
-        { type: 'Ready', status: 'False', reason, message, observedGeneration: generation },
-        new Date(clock.now()),
-      );
-      record(obj, 'Warning', reason, 'Reconcile', message);
+      // The product fields stay as last observed.
+      productStatus = stripManaged(obj.status);
+      outcome = failureOutcome(err, 'ReconcileError');
+      record(obj, 'Warning', outcome.reason, 'Reconcile', outcome.message);
     }
-
-    const previous = obj.status;
-    const status = {
-      ...(productStatus ?? stripManaged(previous)),
-      phase,
-      conditions,
-      // observedGeneration says "this generation reconciled without error": keep the old one
-      // on failure.
-      observedGeneration: failure === undefined ? generation : previous?.observedGeneration,
-    } as S;
-    await applyStatus<S, T>(opts.client, obj, status, opts.controllerName, ctx.signal);
+    await writeOutcome(obj, outcome, failure ? 'Failed' : 'Ready', productStatus, ctx);
 
     if (failure !== undefined) {
-      if (failure instanceof ReconcileError && !failure.retry) return undefined;
+      if (outcome.state === 'Stalled') return undefined;
       throw failure;
     }
     return result;

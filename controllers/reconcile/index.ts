@@ -1,9 +1,15 @@
 export {
   getCondition,
   isConditionTrue,
+  observedGenerationAfter,
+  ReadyCondition,
+  ReconcilingCondition,
   setCondition,
+  setOutcomeConditions,
+  StalledCondition,
   type Condition,
   type ConditionUpdate,
+  type Outcome,
 } from './conditions.ts';
 export {
   Controller,
