@@ -7,6 +7,7 @@ export {
   type RecordedCall,
   type RecordingApiOptions,
 } from './recording-api.ts';
+export { kstatusOf, type KStatus } from './kstatus.ts';
 export { RecordingRecorder, type RecordedEvent } from './recording-recorder.ts';
 export {
   FakeListerWatcher,
