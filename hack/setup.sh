@@ -18,6 +18,8 @@ apt_packages=(
   util-linux busybox
   # The local node (hack/node): its container runtime, CNI plugins and packet-filter tools.
   containerd runc containernetworking-plugins iptables nftables
+  # Lua 5.1, the language of the Argo CD health check the tests run (Argo CD embeds gopher-lua).
+  lua5.1
 )
 
 missing=()
