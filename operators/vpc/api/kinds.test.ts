@@ -13,6 +13,23 @@ describe('VPC kinds', () => {
     }
   });
 
+  it('show counts that say what they count in kubectl get', () => {
+    const columns = (kind: typeof SecurityGroup | typeof VPC) =>
+      Object.fromEntries(
+        (kind.crd().spec.versions[0]?.additionalPrinterColumns ?? []).map((c) => [c.name, c]),
+      );
+    // Every rule's name in one cell showed only the first; a count from status is true.
+    expect(columns(SecurityGroup).Rules).toMatchObject({
+      type: 'integer',
+      jsonPath: '.status.rules',
+    });
+    // Ready out of all, not all Subnets as if they were all attached.
+    expect(columns(VPC).Subnets).toMatchObject({
+      type: 'string',
+      jsonPath: '.status.readySubnets',
+    });
+  });
+
   it('default what the API server defaults', () => {
     const nic = NetworkInterface.withDefaults({
       apiVersion: NetworkInterface.apiVersion,

@@ -98,12 +98,25 @@ export const SecurityGroup = defineKind({
           maximum: 1000000,
         }),
       ),
+      rules: Type.Optional(
+        Type.Integer({
+          description:
+            'Number of the rules in the network, as last reconciled (the built-in same-group rule not counted).',
+          minimum: 0,
+          maximum: 200,
+        }),
+      ),
     },
     { description: 'SecurityGroupStatus is the observed state of a SecurityGroup.' },
   ),
   printerColumns: [
     { name: 'VPC', type: 'string', jsonPath: '.spec.vpcRef.name', description: 'The VPC.' },
-    { name: 'Rules', type: 'string', jsonPath: '.spec.rules[*].name', description: 'The rules.' },
+    {
+      name: 'Rules',
+      type: 'integer',
+      jsonPath: '.status.rules',
+      description: 'Number of rules in the network.',
+    },
     {
       name: 'Members',
       type: 'integer',

@@ -11,7 +11,11 @@ import {
   type SpecOf,
   type StatusOf,
 } from '../../../controllers/api/index.ts';
-import { IPv4Address, IPv4CIDR, IPv4Range } from './network-schema.ts';
+import { IPv4Address, IPv4CIDR, IPv4Range, ipv4Number } from './network-schema.ts';
+
+// The gateway's place in its Subnet, and the Subnet's size, as CEL integers.
+const gatewayOffset = `(${ipv4Number('self.gatewayIP')} - ${ipv4Number("self.cidrBlock.split('/')[0]")})`;
+const subnetSize = `[${Array.from({ length: 33 }, (_, i) => String(2 ** (32 - i))).join(', ')}][cidr(self.cidrBlock).prefixLength()]`;
 
 export const Subnet = defineKind({
   group: 'vpc.kcloud.io',
@@ -107,6 +111,15 @@ export const Subnet = defineKind({
     {
       rule: '!has(self.gatewayIP) || !isCIDR(self.cidrBlock) || cidr(self.cidrBlock).containsIP(self.gatewayIP)',
       message: 'gatewayIP must be inside cidrBlock',
+    },
+    {
+      rule: `!has(self.gatewayIP) || !isCIDR(self.cidrBlock) || !isIP(self.gatewayIP) || !cidr(self.cidrBlock).containsIP(self.gatewayIP) || (${gatewayOffset} != 0 && ${gatewayOffset} != ${subnetSize} - 1)`,
+      message:
+        'gatewayIP must not be the network or the broadcast address of cidrBlock, e.g. 10.0.1.1 in 10.0.1.0/24',
+    },
+    {
+      rule: "!has(self.excludedRanges) || !isCIDR(self.cidrBlock) || self.excludedRanges.all(r, r.split('-').all(a, !isIP(a) || cidr(self.cidrBlock).containsIP(a)))",
+      message: 'every excluded address must lie inside cidrBlock',
     },
     { rule: 'has(self.gatewayIP) == has(oldSelf.gatewayIP)', message: 'gatewayIP is immutable' },
   ],

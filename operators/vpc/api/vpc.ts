@@ -57,9 +57,16 @@ export const VPC = defineKind({
       ),
       subnets: Type.Optional(
         Type.Integer({
-          description: 'Number of Subnets attached to the VPC.',
+          description: 'Number of Subnets of the VPC, Ready or not.',
           minimum: 0,
           maximum: 100000,
+        }),
+      ),
+      readySubnets: Type.Optional(
+        Type.String({
+          description:
+            'Ready Subnets out of all Subnets of the VPC, e.g. 2/3: a Subnet that is not Ready carries no traffic.',
+          maxLength: 13,
         }),
       ),
     },
@@ -74,9 +81,9 @@ export const VPC = defineKind({
     },
     {
       name: 'Subnets',
-      type: 'integer',
-      jsonPath: '.status.subnets',
-      description: 'Number of Subnets attached.',
+      type: 'string',
+      jsonPath: '.status.readySubnets',
+      description: 'Ready Subnets out of all Subnets of the VPC.',
     },
     phaseColumn(),
     readyColumn(),

@@ -24,8 +24,12 @@ export class IpamRegistry {
     const uid = subnet.metadata.uid ?? '';
     const existing = this.pools.get(uid);
     if (existing) return existing;
-    const pool = new SubnetPool({ ...subnet.spec, gatewayIP });
     const ns = subnet.metadata.namespace ?? '';
+    const pool = new SubnetPool({
+      ...subnet.spec,
+      gatewayIP,
+      describeHolder: (holder) => this.describeHolder(subnet, holder),
+    });
     for (const nic of this.interfaces.inNamespace(ns)) {
       if (nic.spec.subnetRef.name !== subnet.metadata.name) continue;
       const ip = nic.status?.ipAddress;
@@ -46,6 +50,24 @@ export class IpamRegistry {
     }
     this.pools.set(uid, pool);
     return pool;
+  }
+
+  /**
+   * The interface holding an address, as users know it: NetworkInterface namespace/name, from
+   * the interfaces' cache or, for one whose object is already gone, from its OVN port.
+   */
+  private describeHolder(subnet: SubnetObject, uid: string): string {
+    const ns = subnet.metadata.namespace ?? '';
+    const nic = this.interfaces.inNamespace(ns).find((n) => n.metadata.uid === uid);
+    if (nic) return `NetworkInterface ${ns}/${nic.metadata.name ?? ''}`;
+    const port = this.nb.ovsdb.replica
+      .table('Logical_Switch_Port')
+      .findByName(names.interfacePort(uid));
+    const name = port?.external_ids[ownerKeys.name];
+    if (port && name) {
+      return `NetworkInterface ${port.external_ids[ownerKeys.namespace] ?? ns}/${name}`;
+    }
+    return `a NetworkInterface that no longer exists (uid ${uid})`;
   }
 
   forget(subnetUid: string): void {

@@ -5,10 +5,18 @@ import {
 } from '../../../controllers/external/index.ts';
 import type { Cache } from '../../../controllers/informer/index.ts';
 import type { NetworkInterfaceObject, SecurityGroupObject, VPCObject } from '../api/index.ts';
-import { names, ownerIds, ownerKeys, securityGroupACLs, type DesiredACL } from '../ovn/index.ts';
+import {
+  names,
+  ownerIds,
+  ownerKeys,
+  rowKeys,
+  securityGroupACLs,
+  type DesiredACL,
+} from '../ovn/index.ts';
 import {
   findPortGroup,
   findSwitchPort,
+  portGroupACLs,
   portGroupACLsMatch,
   sameValue,
   type NbClient,
@@ -18,6 +26,8 @@ import { ownerOf } from './owner.ts';
 export interface SecurityGroupObservation {
   portGroupName: string;
   members: number;
+  /** The group's rules in OVN (its own ACLs, the built-in ones left out). */
+  rules: number;
 }
 
 /**
@@ -108,7 +118,13 @@ export class SecurityGroupBackend implements ExternalClient<
     return Promise.resolve({
       exists: true,
       upToDate: aclsMatch && sameValue([...group.ports].sort(), members),
-      observed: { portGroupName: pgName, members: group.ports.length },
+      observed: {
+        portGroupName: pgName,
+        members: group.ports.length,
+        rules: portGroupACLs(this.nb.ovsdb, pgName).filter(
+          (acl) => acl.external_ids[rowKeys.rule] !== undefined,
+        ).length,
+      },
     });
   }
 

@@ -55,6 +55,19 @@ describe('SubnetPool', () => {
     }
   });
 
+  it('names the holder of a taken address the way users know it', () => {
+    const pool = new SubnetPool({
+      cidrBlock: '10.0.1.0/24',
+      describeHolder: (uid) => `NetworkInterface ns/${uid === 'uid-1' ? 'web' : '?'}`,
+    });
+    expect(pool.allocate('uid-1', '10.0.1.50')).toEqual({ ok: true, ip: '10.0.1.50' });
+    const refused = pool.allocate('uid-2', '10.0.1.50');
+    expect(refused).toMatchObject({ ok: false, reason: 'IPInUse', holder: 'uid-1' });
+    expect(refused.ok ? '' : refused.message).toBe(
+      '10.0.1.50 is already used by NetworkInterface ns/web',
+    );
+  });
+
   it('keeps the address a holder has when a request for another one fails', () => {
     const pool = new SubnetPool({ cidrBlock: '10.0.1.0/24' });
     expect(pool.allocate('ns/a', '10.0.1.10')).toEqual({ ok: true, ip: '10.0.1.10' });

@@ -13,6 +13,11 @@ export interface PoolSpec {
   cidrBlock: string;
   gatewayIP?: string;
   excludedRanges?: string[];
+  /**
+   * How a holder is named in messages users read (holders are keys such as UIDs; users know
+   * objects by name). Left out, the key itself.
+   */
+  describeHolder?: (holder: string) => string;
 }
 
 /** Why an address cannot be had; each becomes a Ready=False reason on the interface. */
@@ -44,8 +49,10 @@ export class SubnetPool {
   /** Where the next scan for a free address starts; everything below it is taken. */
   private scanFrom: number;
   private readonly usable: number;
+  private readonly describeHolder: (holder: string) => string;
 
   constructor(spec: PoolSpec) {
+    this.describeHolder = spec.describeHolder ?? ((holder) => holder);
     this.cidr = parseCidr(spec.cidrBlock);
     if (cidrSize(this.cidr) < 4) throw new Error(`${spec.cidrBlock} is too small for a subnet`);
     this.gateway = spec.gatewayIP ? parseIPv4(spec.gatewayIP) : this.cidr.network + 1;
@@ -124,7 +131,7 @@ export class SubnetPool {
         return {
           ok: false,
           reason: 'IPInUse',
-          message: `${wanted} is already used by ${other}`,
+          message: `${wanted} is already used by ${this.describeHolder(other)}`,
           holder: other,
         };
       }

@@ -10,7 +10,16 @@ export {
 export { networkACLs, networkAclPolicies, networkAclPriority } from './network-acls.ts';
 export { blackhole, desiredRoutes, type ResolvedRoute } from './route-tables.ts';
 export { trafficMatch, type TrafficRule } from './traffic-match.ts';
-export { derivedMac, names, ownerIds, ownerKeys, ownerOf, type Owner } from './ownership.ts';
+export {
+  derivedMac,
+  names,
+  ownerIds,
+  ownerKeys,
+  ownerOf,
+  rowIdentity,
+  rowKeys,
+  type Owner,
+} from './ownership.ts';
 export {
   aclPriority,
   allInterfacesGroup,

@@ -14,7 +14,7 @@
 // its own router port, so the policies of different Subnets never compete.
 import type { NetworkACLSpec } from '../api/index.ts';
 import type { DesiredRouterPolicy } from './nb/router-policy.ts';
-import { names, ownerIds, type Owner } from './ownership.ts';
+import { names, ownerIds, rowKeys, type Owner } from './ownership.ts';
 import type { DesiredACL } from './security-groups.ts';
 import { trafficMatch } from './traffic-match.ts';
 
@@ -42,7 +42,7 @@ export function networkACLs(owner: Owner, subnetUid: string, rules: readonly Rul
       direction: 'from-lport',
       match: `inport == ${routerSide} && ip4${peerMatch('ip4.src', rule.cidr)}${trafficMatch(rule)}`,
       action: rule.action === 'Allow' ? 'allow-stateless' : 'drop',
-      external_ids: { ...ids, 'kcloud.io/rule': ruleName(rule) },
+      external_ids: { ...ids, [rowKeys.rule]: ruleName(rule) },
     }));
 }
 
@@ -60,6 +60,6 @@ export function networkAclPolicies(
       priority: networkAclPriority(rule.ruleNumber),
       match: `inport == ${fromSubnet} && ip4${peerMatch('ip4.dst', rule.cidr)}${trafficMatch(rule)}`,
       action: rule.action === 'Allow' ? 'allow' : 'drop',
-      external_ids: { ...ids, 'kcloud.io/rule': ruleName(rule), 'kcloud.io/subnet-uid': subnetUid },
+      external_ids: { ...ids, [rowKeys.rule]: ruleName(rule), 'kcloud.io/subnet-uid': subnetUid },
     }));
 }

@@ -18,6 +18,24 @@ export const ownerKeys = {
 } as const;
 
 /**
+ * What identifies an ACL or router policy among its holder's rows, in its external_ids: a
+ * user's rule carries `rule` (its name, or its number for a NetworkACL), a row kcloud adds on
+ * its own carries `builtin` instead. The two never share a key, so no rule name, whatever it
+ * is, can collide with a built-in row.
+ */
+export const rowKeys = {
+  rule: 'kcloud.io/rule',
+  builtin: 'kcloud.io/builtin',
+} as const;
+
+/** The identity of an ACL or policy within its holder: which kind of row, and its name. */
+export function rowIdentity(externalIds: Record<string, string>, fallbackName = ''): string {
+  const rule = externalIds[rowKeys.rule];
+  if (rule !== undefined) return `rule\u0000${rule}`;
+  return `builtin\u0000${externalIds[rowKeys.builtin] ?? fallbackName}`;
+}
+
+/**
  * external_ids of every row kcloud writes: they name the owning object, so the operator can find
  * what it owns, repair drift, and delete rows whose owner no longer exists.
  */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { rowIdentity } from './ownership.ts';
 import { aclPriority, baselineACLs, securityGroupACLs } from './security-groups.ts';
 
 const web = { kind: 'SecurityGroup', namespace: 'ns', name: 'web', uid: 'aaaa-bbbb' };
@@ -21,6 +22,26 @@ describe('security groups as OVN ACLs', () => {
       match: `outport == @${pg} && ip4 && ip4.src == $${pg}_ip4`,
       action: 'allow-related',
     });
+  });
+
+  it('tell a rule named like a built-in ACL apart from the built-in one', () => {
+    const acls = securityGroupACLs(
+      web,
+      [{ name: 'same-group', direction: 'Ingress', protocol: 'TCP', remoteCIDR: '10.0.0.0/8' }],
+      resolve,
+    );
+    expect(acls.map((a) => [a.name, a.direction])).toEqual([
+      ['same-group', 'to-lport'],
+      ['same-group', 'to-lport'],
+    ]);
+    const identities = acls.map((a) => rowIdentity(a.external_ids, a.name));
+    expect(new Set(identities).size).toBe(2);
+    // Every built-in row is marked as such, whatever rules the user names.
+    for (const acl of [...baselineACLs(), acls[0]]) {
+      expect(acl?.external_ids['kcloud.io/builtin']).toBeDefined();
+      expect(acl?.external_ids['kcloud.io/rule']).toBeUndefined();
+    }
+    expect(acls[1]?.external_ids['kcloud.io/rule']).toBe('same-group');
   });
 
   it('turn each rule into one ACL with protocol, ports and peer', () => {

@@ -14,7 +14,7 @@ import type { ACL } from '../../../controllers/ovsdb/nb/tables.ts';
 import type { SecurityGroupRule } from '../api/index.ts';
 import type { Desired } from './desired.ts';
 import { trafficMatch } from './traffic-match.ts';
-import { names, ownerIds, type Owner } from './ownership.ts';
+import { names, ownerIds, rowKeys, type Owner } from './ownership.ts';
 
 export const allInterfacesGroup = 'kcloud_interfaces';
 
@@ -30,6 +30,7 @@ export const aclPriority = {
 /** The baseline every interface gets, in or out of any SecurityGroup. */
 export function baselineACLs(): DesiredACL[] {
   const ids = { 'kcloud.io/acl': 'baseline' };
+  const builtin = (name: string) => ({ ...ids, [rowKeys.builtin]: name });
   return [
     {
       name: 'kcloud-egress-allow',
@@ -37,7 +38,7 @@ export function baselineACLs(): DesiredACL[] {
       direction: 'from-lport',
       match: `inport == @${allInterfacesGroup} && ip`,
       action: 'allow-related',
-      external_ids: ids,
+      external_ids: builtin('kcloud-egress-allow'),
     },
     {
       name: 'kcloud-ingress-deny',
@@ -45,7 +46,7 @@ export function baselineACLs(): DesiredACL[] {
       direction: 'to-lport',
       match: `outport == @${allInterfacesGroup} && ip`,
       action: 'drop',
-      external_ids: ids,
+      external_ids: builtin('kcloud-ingress-deny'),
     },
   ];
 }
@@ -71,7 +72,8 @@ export function securityGroupACLs(
       direction: 'to-lport',
       match: `outport == @${pg} && ip4 && ip4.src == $${pg}_ip4`,
       action: 'allow-related',
-      external_ids: { ...ids, 'kcloud.io/rule': 'same-group' },
+      // A built-in row: told apart from the rules by its key, so a rule may be named anything.
+      external_ids: { ...ids, [rowKeys.builtin]: 'same-group' },
     },
   ];
   for (const rule of rules) {
@@ -92,7 +94,7 @@ export function securityGroupACLs(
       direction: ingress ? 'to-lport' : 'from-lport',
       match: `${ingress ? 'outport' : 'inport'} == @${pg} && ip4${peer}${trafficMatch(rule)}`,
       action: action === 'Allow' ? 'allow-related' : 'drop',
-      external_ids: { ...ids, 'kcloud.io/rule': rule.name },
+      external_ids: { ...ids, [rowKeys.rule]: rule.name },
     });
   }
   return acls;

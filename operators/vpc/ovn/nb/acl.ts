@@ -1,7 +1,7 @@
 import { operationsFor, type nb, type Operation } from '../../../../controllers/ovsdb/index.ts';
 import type { ACL } from '../../../../controllers/ovsdb/nb/tables.ts';
 import type { DesiredACL } from '../security-groups.ts';
-import { ownerKeys } from '../ownership.ts';
+import { ownerKeys, rowIdentity } from '../ownership.ts';
 import { changedColumns, type NbOvsdb } from './columns.ts';
 import { findSwitch } from './logical-switch.ts';
 import { findPortGroup } from './port-group.ts';
@@ -21,9 +21,10 @@ interface AclHolder {
   manages: (acl: ACL) => boolean;
 }
 
-// A rule's name is unique per holder and direction, so that pair identifies its ACL.
-function aclKey(acl: Pick<ACL, 'name' | 'direction'>): string {
-  return `${acl.direction}\u0000${acl.name ?? ''}`;
+// A rule is unique per holder and direction, and its external_ids say whether it is a user's
+// rule or a built-in row (rowIdentity): direction and identity pick out one ACL.
+function aclKey(acl: Pick<ACL, 'name' | 'direction' | 'external_ids'>): string {
+  return `${acl.direction}\u0000${rowIdentity(acl.external_ids, acl.name ?? '')}`;
 }
 
 function holderACLs(c: NbOvsdb, holder: Pick<AclHolder, 'acls'>): ACL[] {
@@ -47,7 +48,7 @@ function aclOperations(c: NbOvsdb, holder: AclHolder, desired: readonly DesiredA
   for (const acl of desired) {
     const key = aclKey(acl);
     if (wanted.has(key)) {
-      throw new Error(`${holder.name}: two ACLs named ${String(acl.name)} (${acl.direction})`);
+      throw new Error(`${holder.name}: two ACLs for ${String(acl.name)} (${acl.direction})`);
     }
     wanted.set(key, acl);
   }
