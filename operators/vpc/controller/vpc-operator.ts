@@ -47,6 +47,7 @@ import {
   type SecurityGroupObservation,
 } from '../backend/security-group-backend.ts';
 import { SubnetBackend, type SubnetObservation } from '../backend/subnet-backend.ts';
+import { subnetCounts } from '../backend/subnet-counts.ts';
 import type { NbClient } from '../ovn/nb/index.ts';
 
 export const vpcFinalizer = 'vpc.kcloud.io/cleanup';
@@ -169,7 +170,7 @@ export function addVpcControllers(
       status: (vpc, o) => ({
         routerName: o.observed?.routerName,
         cidrBlocks: vpc.spec.cidrBlocks,
-        subnets: subnets.cache.byIndex('vpc', objectKey(vpc)).length,
+        ...subnetCounts(subnets.cache.byIndex('vpc', objectKey(vpc))),
       }),
       deletionBlockedBy: (vpc) => {
         const left = subnets.cache.byIndex('vpc', objectKey(vpc)).map((s) => s.metadata.name ?? '');
@@ -264,6 +265,7 @@ export function addVpcControllers(
       status: (_sg, o) => ({
         portGroupName: o.observed?.portGroupName,
         members: o.observed?.members,
+        rules: o.observed?.rules,
       }),
     },
     [
