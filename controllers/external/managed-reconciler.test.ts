@@ -4,7 +4,7 @@ import winston from 'winston';
 import { FakeClock } from '../clock/index.ts';
 import { Cache } from '../informer/index.ts';
 import { isApiError, isConflict, ObjectClient, type ResourceRef } from '../kube/index.ts';
-import type { ReconcileContext, Result } from '../reconcile/index.ts';
+import type { Condition, ReconcileContext, Result } from '../reconcile/index.ts';
 import { RecordingApi, RecordingRecorder } from '../testing/index.ts';
 import { ReconcileError, type ExternalClient, type Observation } from './external-client.ts';
 import { managedReconciler, type ManagedObject, type ManagedStatus } from './managed-reconciler.ts';
@@ -95,7 +95,7 @@ const readyMessage = 'the backend resource matches the spec';
 const succeeded = 'the last reconcile succeeded';
 
 /** Ready, Reconciling, Stalled after a reconcile that ended Ready. */
-function readyConditions(generation: number, at = t0, readySince = at) {
+function readyConditions(generation: number, at = t0, readySince = at): Condition[] {
   return [
     {
       type: 'Ready',
@@ -131,7 +131,7 @@ function retryingConditions(
   message: string,
   at: string,
   quietSince = at,
-) {
+): Condition[] {
   return [
     {
       type: 'Ready',

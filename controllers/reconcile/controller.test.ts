@@ -361,26 +361,45 @@ describe('Controller', () => {
     await c.stop();
   });
 
-  it('resyncs every cached key each period', async () => {
+  it('resyncs every cached key once each period, spread over the period', async () => {
+    const names = Array.from({ length: 100 }, (_, i) => `o-${String(i)}`);
     const c = await start({
-      objects: [thing('a', '1'), thing('b', '2'), thing('c', '3')],
+      objects: names.map((n, i) => thing(n, String(i + 1))),
       resyncPeriodMs: 1_000,
     });
-    expect(c.calls).toHaveLength(3);
+    expect(c.calls).toHaveLength(100);
     await c.clock.advance(999);
-    expect(c.calls).toHaveLength(3);
-    await c.clock.advance(1);
-    expect(c.calls.slice(3).map((call) => [call.key, call.at])).toEqual([
-      ['ns/a', 1_000],
-      ['ns/b', 1_000],
-      ['ns/c', 1_000],
-    ]);
-    await c.clock.advance(1_000);
-    expect(c.calls.slice(6).map((call) => [call.key, call.at])).toEqual([
-      ['ns/a', 2_000],
-      ['ns/b', 2_000],
-      ['ns/c', 2_000],
-    ]);
+    const first = c.calls.slice(100);
+    // The first resync starts a period after the start; within it, keys come one by one.
+    for (const call of first) expect(call.at).toBeGreaterThanOrEqual(1_000);
+    await c.clock.advance(2_001);
+    const resynced = c.calls.slice(100);
+    // Two whole periods (1,000 to 3,000 ms): every key twice, exactly one period apart.
+    const times = new Map<string, number[]>();
+    for (const call of resynced) times.set(call.key, [...(times.get(call.key) ?? []), call.at]);
+    expect([...times.keys()].sort()).toEqual(names.map((n) => `ns/${n}`).sort());
+    for (const [, [a, b]] of times) expect((b ?? 0) - (a ?? 0)).toBe(1_000);
+    // Spread: no instant holds more than a few keys, and each tenth of a period gets some.
+    const perInstant = new Map<number, number>();
+    for (const call of resynced) perInstant.set(call.at, (perInstant.get(call.at) ?? 0) + 1);
+    expect(Math.max(...perInstant.values())).toBeLessThanOrEqual(3);
+    const tenths = new Set(resynced.map((call) => Math.floor((call.at % 1_000) / 100)));
+    expect(tenths.size).toBe(10);
+    await c.stop();
+  });
+
+  it('does not resync a key deleted before its turn, and picks up new keys the next period', async () => {
+    // In a period of 1,000 ms, ns/a's turn is at 801 ms and ns/b's at 236 ms (spreadOffset).
+    const c = await start({ objects: [thing('a', '1')], resyncPeriodMs: 1_000 });
+    await c.clock.advance(1_500);
+    // After this period's round started: a goes before its turn, b comes after the round began.
+    await c.push('DELETED', thing('a', '2'));
+    await c.push('ADDED', thing('b', '3'));
+    const before = c.calls.length;
+    await c.clock.advance(500);
+    expect(c.keys().slice(before)).toEqual([]);
+    await c.clock.advance(236);
+    expect(c.calls.slice(before).map((call) => [call.key, call.at])).toEqual([['ns/b', 2_236]]);
     await c.stop();
   });
 

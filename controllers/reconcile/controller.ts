@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
-import { realClock, type Clock } from '../clock/index.ts';
+import { realClock, spreadOffset, type Clock, type Timer } from '../clock/index.ts';
 import type { Informer } from '../informer/index.ts';
 import { isConflict, isNotFound, objectKey, splitKey, type KubeObject } from '../kube/index.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -195,19 +195,42 @@ export class Controller<T extends KubeObject> {
     log.info('controller stopped');
   }
 
+  /**
+   * Every period, each cached key is enqueued at its own stable offset within the period
+   * (spreadOffset), not all at once: a resync of 30,000 objects is a steady trickle instead of
+   * a queue 30,000 deep that delays every real change behind it, and each object is still
+   * looked at exactly once a period.
+   */
   private startResync(signal: AbortSignal): { cancel(): void } | undefined {
     const period = this.opts.resyncPeriodMs ?? 10 * 60_000;
     if (period <= 0) return undefined;
-    let timer = this.clock.setTimer(() => undefined, 0);
-    const tick = () => {
-      if (signal.aborted) return;
-      for (const key of this.opts.informer.cache.keys()) this.queue.add(key);
-      timer = this.clock.setTimer(tick, period);
+    const cache = this.opts.informer.cache;
+    let timer: Timer | undefined;
+    const round = () => {
+      const start = this.clock.now();
+      const due = cache
+        .keys()
+        .map((key) => ({ at: spreadOffset(this.name, key, period), key }))
+        .sort((a, b) => a.at - b.at);
+      let next = 0;
+      const step = () => {
+        if (signal.aborted) return;
+        const elapsed = this.clock.now() - start;
+        for (let d = due[next]; d && d.at <= elapsed; d = due[++next]) {
+          // Gone since the round started: nothing to resync.
+          if (cache.get(d.key)) this.queue.add(d.key);
+        }
+        const upcoming = due[next];
+        timer = upcoming
+          ? this.clock.setTimer(step, upcoming.at - elapsed)
+          : this.clock.setTimer(round, start + period - this.clock.now());
+      };
+      step();
     };
-    timer = this.clock.setTimer(tick, period);
+    timer = this.clock.setTimer(round, period);
     return {
       cancel: () => {
-        timer.cancel();
+        timer?.cancel();
       },
     };
   }
