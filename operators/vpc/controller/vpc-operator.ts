@@ -4,7 +4,7 @@ import {
   type ManagedReconcilerOptions,
   type ManagedStatus,
 } from '../../../controllers/external/index.ts';
-import { realClock } from '../../../controllers/clock/index.ts';
+import { jitterUntil, realClock } from '../../../controllers/clock/index.ts';
 import type { Informer } from '../../../controllers/informer/index.ts';
 import { objectKey, type KubeObject, type ResourceRef } from '../../../controllers/kube/index.ts';
 import type { Manager } from '../../../controllers/manager/index.ts';
@@ -368,25 +368,32 @@ export function addVpcControllers(
     run: async (signal) => {
       await opts.nbReady;
       const log = mgr.log.child({ runnable: 'ovn-orphan-collector' });
-      while (!signal.aborted) {
-        try {
-          for (const o of await collector.sweep()) {
-            log.info('removed OVN rows of an object that no longer exists', {
-              kind: o.kind,
-              key: `${o.namespace}/${o.name}`,
-              uid: o.uid,
+      // Jittered, as client-go's JitterUntil: managers started together (a rollout, a test
+      // run) do not sweep NB at the same moment every period.
+      await jitterUntil(
+        async () => {
+          try {
+            for (const o of await collector.sweep()) {
+              log.info('removed OVN rows of an object that no longer exists', {
+                kind: o.kind,
+                key: `${o.namespace}/${o.name}`,
+                uid: o.uid,
+              });
+            }
+          } catch (err) {
+            // The database may be away for a moment; the next round tries again.
+            log.error('orphan sweep failed', {
+              error: err instanceof Error ? err.message : String(err),
             });
           }
-        } catch (err) {
-          // The database may be away for a moment; the next round tries again.
-          log.error('orphan sweep failed', {
-            error: err instanceof Error ? err.message : String(err),
-          });
-        }
-        await realClock
-          .sleep(opts.resyncPeriodMs ?? defaultResyncPeriodMs, signal)
-          .catch(() => undefined);
-      }
+        },
+        {
+          clock: realClock,
+          periodMs: opts.resyncPeriodMs ?? defaultResyncPeriodMs,
+          jitterFactor: 0.1,
+          signal,
+        },
+      );
     },
   });
   return controllers;
