@@ -1,13 +1,20 @@
 // kcloud-agent: one per hypervisor host. It will run VMs through QEMU/QMP, plug their NICs
 // into OVS and prepare volumes; today it registers the host's heartbeat and serves health.
 //
-//   kcloud-agent [--kubeconfig=PATH] [--host-name=NAME] [--namespace=kcloud-system]
+//   kcloud-agent [--kubeconfig=PATH] [--host-name=NAME] [--hosts-namespace=kcloud-hosts]
 //                [--heartbeat-interval=10s] [--health-addr=HOST:PORT] [--log-level=info]
+//
+// Its credentials name its host (docs/rbac.md): a service-account token bound to its pod, whose
+// node is the host, or a client certificate for kcloud:agent:<host>. The admission policy lets
+// it write only that host's objects, so --host-name must be that host.
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { CoordinationV1Api } from '@kubernetes/client-node';
+import { Registry } from 'prom-client';
 import {
+  ApiClient,
+  coordinationLeaseClient,
   createLogger,
+  errorMessage,
   loadKubeConfig,
   parseDuration,
   parseHostPort,
@@ -21,7 +28,7 @@ async function main(): Promise<void> {
     options: {
       kubeconfig: { type: 'string' },
       'host-name': { type: 'string', default: os.hostname() },
-      namespace: { type: 'string', default: 'kcloud-system' },
+      'hosts-namespace': { type: 'string', default: 'kcloud-hosts' },
       'heartbeat-interval': { type: 'string', default: '10s' },
       'health-addr': { type: 'string', default: '127.0.0.1:8082' },
       'log-level': { type: 'string', default: 'info' },
@@ -31,9 +38,12 @@ async function main(): Promise<void> {
   const log = createLogger('kcloud-agent', parseLogLevel(values['log-level']));
   const intervalMs = parseDuration('--heartbeat-interval', values['heartbeat-interval']);
   const hostName = values['host-name'];
-  const api = loadKubeConfig(values.kubeconfig).makeApiClient(CoordinationV1Api);
+  // Its API calls are counted in rest_client_requests_total on /metrics, like the manager's.
+  const registry = new Registry();
+  const api = new ApiClient(loadKubeConfig(values.kubeconfig), registry);
+  const leases = coordinationLeaseClient(api);
   const opts = {
-    namespace: values.namespace,
+    namespace: values['hosts-namespace'],
     hostName,
     leaseDurationSeconds: Math.ceil((intervalMs * 4) / 1000),
   };
@@ -41,12 +51,12 @@ async function main(): Promise<void> {
   let lastBeat = 0;
   const beat = async () => {
     try {
-      await renewLease(api, opts);
+      await renewLease(leases, opts);
       if (lastBeat === 0)
         log.info('heartbeat registered', { lease: `${opts.namespace}/${leaseName(hostName)}` });
       lastBeat = Date.now();
     } catch (err) {
-      log.warn('heartbeat failed', { error: err instanceof Error ? err.message : String(err) });
+      log.warn('heartbeat failed', { error: errorMessage(err) });
     }
   };
   await beat();
@@ -54,6 +64,7 @@ async function main(): Promise<void> {
 
   const server = await startHealthServer({
     ...parseHostPort('--health-addr', values['health-addr']),
+    registry,
     liveness: [{ name: 'ping', check: () => true }],
     // Ready while the last heartbeat is fresher than two intervals.
     readiness: [{ name: 'heartbeat', check: () => Date.now() - lastBeat < 2 * intervalMs }],
@@ -63,6 +74,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     log.info('shutting down', { signal });
     clearInterval(timer);
+    void api.close();
     server.close(() => process.exit(0));
     setTimeout(() => process.exit(0), 5_000).unref();
   };

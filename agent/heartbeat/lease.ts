@@ -1,52 +1,68 @@
-import { CoordinationV1Api, V1MicroTime, type V1Lease } from '@kubernetes/client-node';
+import { isNotFound, microTime, type Lease, type LeaseClient } from '../../controllers/index.ts';
 
 export interface HeartbeatOptions {
+  /** The namespace of host heartbeats (`--hosts-namespace`), never the manager's own. */
   namespace: string;
   hostName: string;
   /** How long the lease stays valid without a renewal. */
   leaseDurationSeconds: number;
+  /** Now, in epoch milliseconds. */
+  now?: () => number;
 }
 
+/**
+ * The host's heartbeat Lease is named after the host, as kube-node-lease names node Leases
+ * after nodes: the admission policy (agent/access) compares the name with the host in the
+ * agent's credentials.
+ */
 export function leaseName(hostName: string): string {
-  return `kcloud-agent-${hostName}`;
-}
-
-function isNotFound(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && 'code' in err && err.code === 404;
+  return hostName;
 }
 
 /**
  * Renews the host's heartbeat Lease (coordination.k8s.io), creating it on first use. The
- * replace carries the resourceVersion just read, so two agents claiming one host name cannot
+ * update carries the resourceVersion just read, so two agents claiming one host name cannot
  * silently overwrite each other: the loser gets a 409 and reports it.
  */
-export async function renewLease(api: CoordinationV1Api, opts: HeartbeatOptions): Promise<V1Lease> {
+export async function renewLease(client: LeaseClient, opts: HeartbeatOptions): Promise<Lease> {
   const name = leaseName(opts.hostName);
-  const now = new V1MicroTime();
-  let current: V1Lease | undefined;
-  try {
-    current = await api.readNamespacedLease({ name, namespace: opts.namespace });
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
+  const now = microTime((opts.now ?? Date.now)());
+  const current = await client.get(opts.namespace, name);
   if (!current) {
-    return api.createNamespacedLease({
-      namespace: opts.namespace,
-      body: {
-        metadata: { name, namespace: opts.namespace, labels: { 'kcloud.io/component': 'agent' } },
+    try {
+      return await client.create({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: {
+          name,
+          namespace: opts.namespace,
+          labels: { 'kcloud.io/component': 'agent' },
+        },
         spec: {
           holderIdentity: opts.hostName,
           leaseDurationSeconds: opts.leaseDurationSeconds,
           acquireTime: now,
           renewTime: now,
         },
-      },
-    });
+      });
+    } catch (err) {
+      // The API server answers a create in a missing namespace with 404: say what to do.
+      if (isNotFound(err)) {
+        throw new Error(
+          `the hosts namespace ${opts.namespace} does not exist: create it (the chart does) or set --hosts-namespace`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
   }
-  const spec = current.spec ?? {};
-  spec.holderIdentity = opts.hostName;
-  spec.leaseDurationSeconds = opts.leaseDurationSeconds;
-  spec.renewTime = now;
-  current.spec = spec;
-  return api.replaceNamespacedLease({ name, namespace: opts.namespace, body: current });
+  return client.update({
+    ...current,
+    spec: {
+      ...current.spec,
+      holderIdentity: opts.hostName,
+      leaseDurationSeconds: opts.leaseDurationSeconds,
+      renewTime: now,
+    },
+  });
 }

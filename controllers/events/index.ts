@@ -7,4 +7,11 @@ export {
   type EventRecorderOptions,
   type EventType,
 } from './recorder.ts';
-export { KubeEventsClient, type EventsClient } from './events-client.ts';
+export {
+  eventResource,
+  KubeEventsClient,
+  type EventSeries,
+  type EventsClient,
+  type KubeEvent,
+  type ObjectReference,
+} from './events-client.ts';

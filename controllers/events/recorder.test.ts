@@ -1,15 +1,11 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
-import {
-  ApiException,
-  type EventsV1Event,
-  type EventsV1EventSeries,
-} from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import winston from 'winston';
 import { FakeClock, flushPromises } from '../clock/index.ts';
+import { ApiError } from '../kube/api-error.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { EventsClient } from './events-client.ts';
+import type { EventSeries, EventsClient, KubeEvent } from './events-client.ts';
 import { EventRecorder, type EventObject, type EventRecorderOptions } from './recorder.ts';
 
 interface Call {
@@ -17,14 +13,14 @@ interface Call {
   at: number;
   namespace: string;
   name: string;
-  event?: EventsV1Event;
-  series?: EventsV1EventSeries;
+  event?: KubeEvent;
+  series?: EventSeries;
 }
 
 /** Keeps Events in memory like the API server would, and records every call. */
 class FakeEventsClient implements EventsClient {
   readonly calls: Call[] = [];
-  readonly stored = new Map<string, EventsV1Event>();
+  readonly stored = new Map<string, KubeEvent>();
   fail: Error | undefined;
   /** While set, creates wait for it. */
   gate: Promise<void> | undefined;
@@ -34,8 +30,8 @@ class FakeEventsClient implements EventsClient {
     this.clock = clock;
   }
 
-  async create(namespace: string, event: EventsV1Event): Promise<EventsV1Event> {
-    const name = event.metadata?.name ?? '';
+  async create(namespace: string, event: KubeEvent): Promise<KubeEvent> {
+    const name = event.metadata.name ?? '';
     this.calls.push({ op: 'create', at: this.clock.now(), namespace, name, event });
     if (this.fail) throw this.fail;
     await this.gate;
@@ -43,12 +39,14 @@ class FakeEventsClient implements EventsClient {
     return event;
   }
 
-  patch(namespace: string, name: string, series: EventsV1EventSeries): Promise<EventsV1Event> {
+  patch(namespace: string, name: string, series: EventSeries): Promise<KubeEvent> {
     this.calls.push({ op: 'patch', at: this.clock.now(), namespace, name, series });
     if (this.fail) return Promise.reject(this.fail);
     const event = this.stored.get(`${namespace}/${name}`);
     if (!event) {
-      return Promise.reject(new ApiException(404, 'Not Found', `{"reason":"NotFound"}`, {}));
+      return Promise.reject(
+        new ApiError(404, { reason: 'NotFound', message: 'not found' }, 'events'),
+      );
     }
     event.series = series;
     return Promise.resolve(event);
@@ -58,10 +56,10 @@ class FakeEventsClient implements EventsClient {
     return this.calls.filter((c) => c.op === op);
   }
 
-  only(): EventsV1Event {
+  only(): KubeEvent {
     const events = [...this.stored.values()];
     expect(events).toHaveLength(1);
-    return events[0] as EventsV1Event;
+    return events[0] as KubeEvent;
   }
 }
 
@@ -141,7 +139,7 @@ describe('EventRecorder', () => {
     const call = client.calls[0] as Call;
     expect(call.namespace).toBe('tenant-a');
     expect(call.name).toMatch(/^web\.[0-9a-f]{16}$/);
-    const event = call.event as EventsV1Event;
+    const event = call.event as KubeEvent;
     expect(event).toEqual({
       metadata: { name: call.name, namespace: 'tenant-a' },
       eventTime: expect.anything(),
@@ -191,7 +189,7 @@ describe('EventRecorder', () => {
     await recorder.flush();
     const call = client.calls[0] as Call;
     expect(call.namespace).toBe('default');
-    expect(call.event?.metadata?.namespace).toBe('default');
+    expect(call.event?.metadata.namespace).toBe('default');
     expect(call.event?.regarding?.namespace).toBeUndefined();
   });
 
@@ -356,11 +354,10 @@ describe('EventRecorder', () => {
     const { client, recorder, entries, registry } = setup();
     recorder.event(subnet('web'), 'Warning', 'SubnetNotFound', 'Reconcile', 'no subnet');
     await recorder.flush();
-    client.fail = new ApiException(
+    client.fail = new ApiError(
       500,
-      'Unknown API Status Code!',
-      JSON.stringify({ kind: 'Status', code: 500, message: 'etcdserver: request timed out' }),
-      { 'audit-id': 'a1' },
+      { kind: 'Status', code: 500, message: 'etcdserver: request timed out' },
+      'POST events',
     );
     recorder.event(subnet('web'), 'Warning', 'SubnetNotFound', 'Reconcile', 'no subnet');
     await recorder.flush();

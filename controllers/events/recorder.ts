@@ -1,14 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import {
-  V1MicroTime,
-  type EventsV1Event,
-  type EventsV1EventSeries,
-  type V1ObjectReference,
-} from '@kubernetes/client-node';
 import { Counter, type Registry } from 'prom-client';
 import { realClock, type Clock, type Timer } from '../clock/index.ts';
+import { errorMessage, isApiError, isNotFound } from '../kube/api-error.ts';
+import { microTime } from '../kube/time.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { EventsClient } from './events-client.ts';
+import type { EventSeries, EventsClient, KubeEvent, ObjectReference } from './events-client.ts';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -52,7 +48,7 @@ const nameMaxLength = 253;
 const droppedMetric = 'kcloud_events_dropped_total';
 
 /** What every write of one event carries; the name and series vary. */
-type EventBody = Omit<EventsV1Event, 'metadata' | 'series'>;
+type EventBody = Omit<KubeEvent, 'metadata' | 'series'>;
 
 type DropReason = 'spam' | 'queue_full' | 'write_failed' | 'redact_failed';
 
@@ -187,7 +183,7 @@ export class EventRecorder {
       key,
       namespace,
       body: {
-        eventTime: new V1MicroTime(now),
+        eventTime: microTime(now),
         regarding: reference(regarding),
         related: related && reference(related),
         type,
@@ -295,8 +291,8 @@ export class EventRecorder {
     const count = s.count;
     if (count === s.written || s.abandoned) return;
     s.lastWriteAt = this.clock.now();
-    const series: EventsV1EventSeries | undefined =
-      count > 1 ? { count, lastObservedTime: new V1MicroTime(s.lastObserved) } : undefined;
+    const series: EventSeries | undefined =
+      count > 1 ? { count, lastObservedTime: microTime(s.lastObserved) } : undefined;
     const creating = s.written === 0 || !series;
     try {
       if (creating) {
@@ -305,7 +301,7 @@ export class EventRecorder {
         try {
           await this.client.patch(s.namespace, s.name, series);
         } catch (err) {
-          if (statusCode(err) !== 404) throw err;
+          if (!isNotFound(err)) throw err;
           // Expired (the API server keeps Events for an hour by default) or deleted: start over.
           await this.create(s, series);
         }
@@ -316,7 +312,7 @@ export class EventRecorder {
         ...describe(s.body.regarding, s.body.reason),
         event: `${s.namespace}/${s.name}`,
         count,
-        code: statusCode(err),
+        code: isApiError(err) ? err.status : undefined,
         error: errorMessage(err),
       });
       if (creating) {
@@ -332,7 +328,7 @@ export class EventRecorder {
     if (s.count > s.written) this.scheduleWrite(s, this.clock.now());
   }
 
-  private async create(s: Series, series: EventsV1EventSeries | undefined): Promise<void> {
+  private async create(s: Series, series: EventSeries | undefined): Promise<void> {
     // A fresh name each attempt: an earlier attempt may have succeeded without our knowing.
     s.name = eventName(s.body.regarding?.name ?? 'unknown');
     await this.client.create(s.namespace, {
@@ -344,7 +340,7 @@ export class EventRecorder {
 
   private drop(
     reason: DropReason,
-    regarding: EventObject | V1ObjectReference | undefined,
+    regarding: EventObject | ObjectReference | undefined,
     eventReason: string | undefined,
     fields: Record<string, unknown> = {},
   ): void {
@@ -375,7 +371,7 @@ function keyOf(o: EventObject): string {
   return JSON.stringify([o.kind, m.namespace ?? '', m.name, m.uid ?? '']);
 }
 
-function reference(o: EventObject): V1ObjectReference {
+function reference(o: EventObject): ObjectReference {
   const m = o.metadata;
   return {
     apiVersion: o.apiVersion,
@@ -405,7 +401,7 @@ function truncateNote(note: string): string {
 }
 
 function describe(
-  o: EventObject | V1ObjectReference | undefined,
+  o: EventObject | ObjectReference | undefined,
   reason: string | undefined,
 ): Record<string, unknown> {
   const m = o && ('metadata' in o ? o.metadata : o);
@@ -413,26 +409,4 @@ function describe(
     regarding: `${o?.kind ?? ''} ${m?.namespace ? `${m.namespace}/` : ''}${m?.name ?? ''}`,
     reason,
   };
-}
-
-function statusCode(err: unknown): number | undefined {
-  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'number') {
-    return err.code;
-  }
-  return undefined;
-}
-
-/** The API server's own message when there is one: an ApiException's text also holds headers. */
-function errorMessage(err: unknown): string {
-  if (typeof err === 'object' && err !== null && 'body' in err && typeof err.body === 'string') {
-    try {
-      const status: unknown = JSON.parse(err.body);
-      if (typeof status === 'object' && status !== null && 'message' in status) {
-        return String(status.message);
-      }
-    } catch {
-      // Not a Status object: fall through to the error's own text.
-    }
-  }
-  return err instanceof Error ? err.message : String(err);
 }

@@ -29,3 +29,12 @@ export const isAlreadyExists = (err: unknown): boolean =>
   isApiError(err, 409) && err.reason === 'AlreadyExists';
 /** 410: the resourceVersion asked for is older than the server keeps. */
 export const isGone = (err: unknown): boolean => isApiError(err, 410);
+
+/**
+ * One line for a log: the API server's own message for an ApiError (its Status), else the
+ * error's text.
+ */
+export function errorMessage(err: unknown): string {
+  if (err instanceof ApiError && err.body?.message) return err.body.message;
+  return err instanceof Error ? err.message : String(err);
+}

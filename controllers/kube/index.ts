@@ -1,6 +1,7 @@
 export { ApiClient, type ApiTransport, type RequestOptions, type Verb } from './api-client.ts';
 export {
   ApiError,
+  errorMessage,
   isAlreadyExists,
   isApiError,
   isConflict,
@@ -29,3 +30,4 @@ export {
   type WatchEventType,
 } from './object.ts';
 export { apiVersionOf, resourcePath, type ResourceRef } from './resource.ts';
+export { microTime, parseTime } from './time.ts';

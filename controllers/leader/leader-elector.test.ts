@@ -1,12 +1,13 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
-import { ApiException, V1MicroTime } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import winston from 'winston';
 import { FakeClock } from '../clock/index.ts';
+import { ApiError } from '../kube/api-error.ts';
+import { microTime, parseTime } from '../kube/time.ts';
 import type { Logger } from '../logging/logger.ts';
 import { LeaderElector, type LeaderElectorOptions } from './leader-elector.ts';
-import { toMicroTime, type Lease, type LeaseClient } from './lease-client.ts';
+import type { Lease, LeaseClient } from './lease-client.ts';
 import { createLeaderMetrics } from './metrics.ts';
 
 const namespace = 'kcloud-system';
@@ -23,18 +24,13 @@ interface Op {
   resourceVersion: string | undefined;
 }
 
-function apiError(code: number, message: string): ApiException<string> {
-  return new ApiException(code, message, JSON.stringify({ kind: 'Status', code, message }), {});
+function apiError(code: number, reason: string, message: string): ApiError {
+  return new ApiError(code, { kind: 'Status', code, reason, message }, 'leases');
 }
 
-/** A copy through JSON, as on the wire, with times back as V1MicroTime like the real client. */
+/** A copy through JSON, as on the wire. */
 function copy(lease: Lease): Lease {
-  const c = JSON.parse(JSON.stringify(lease)) as Lease;
-  if (c.spec) {
-    c.spec.acquireTime = toMicroTime(c.spec.acquireTime);
-    c.spec.renewTime = toMicroTime(c.spec.renewTime);
-  }
-  return c;
+  return JSON.parse(JSON.stringify(lease)) as Lease;
 }
 
 /**
@@ -65,7 +61,7 @@ class FakeLeaseStore {
         throw new Error('connect ECONNREFUSED 127.0.0.1:6443');
       }
       const result = fn();
-      record.resourceVersion = this.lease?.metadata?.resourceVersion;
+      record.resourceVersion = this.lease?.metadata.resourceVersion;
       await Promise.resolve();
       return result;
     };
@@ -96,26 +92,31 @@ class FakeLeaseStore {
   private create(lease: Lease): Lease {
     if (this.lease) {
       this.conflicts++;
-      throw apiError(409, `leases.coordination.k8s.io "${leaseName}" already exists`);
+      throw apiError(
+        409,
+        'AlreadyExists',
+        `leases.coordination.k8s.io "${leaseName}" already exists`,
+      );
     }
-    expect(lease.metadata?.resourceVersion).toBeUndefined();
+    expect(lease.metadata.resourceVersion).toBeUndefined();
     return this.store(lease);
   }
 
   private update(lease: Lease): Lease {
-    const sent = lease.metadata?.resourceVersion;
+    const sent = lease.metadata.resourceVersion;
     if (sent === undefined) throw new Error('update without a resourceVersion');
-    if (!this.lease) throw apiError(404, `leases.coordination.k8s.io "${leaseName}" not found`);
-    if (sent !== this.lease.metadata?.resourceVersion) {
+    if (!this.lease)
+      throw apiError(404, 'NotFound', `leases.coordination.k8s.io "${leaseName}" not found`);
+    if (sent !== this.lease.metadata.resourceVersion) {
       this.conflicts++;
-      throw apiError(409, 'the object has been modified');
+      throw apiError(409, 'Conflict', 'the object has been modified');
     }
     return this.store(lease);
   }
 
   private store(lease: Lease): Lease {
     const stored = copy(lease);
-    (stored.metadata ??= {}).resourceVersion = String(++this.version);
+    stored.metadata.resourceVersion = String(++this.version);
     this.lease = stored;
     return copy(stored);
   }
@@ -212,7 +213,7 @@ function setup(): { clock: FakeClock; store: FakeLeaseStore; t0: number } {
   return { clock, store: new FakeLeaseStore(clock), t0: clock.now() };
 }
 
-const ms = (t: V1MicroTime | undefined) => t?.getTime();
+const ms = (t: string | undefined) => parseTime(t);
 
 describe('LeaderElector', () => {
   it('lets the first candidate create the lease and lead', async () => {
@@ -230,7 +231,8 @@ describe('LeaderElector', () => {
     expect(spec.leaseTransitions).toBe(0);
     expect(ms(spec.acquireTime)).toBe(t0);
     expect(ms(spec.renewTime)).toBe(t0);
-    expect(spec.acquireTime).toBeInstanceOf(V1MicroTime);
+    // The six fraction digits the API server's MicroTime parser requires.
+    expect(spec.acquireTime).toMatch(/\.\d{6}Z$/);
     expect(a.logs()).toEqual(
       expect.arrayContaining([
         'attempting to acquire leader lease',
@@ -299,7 +301,7 @@ describe('LeaderElector', () => {
     expect(a.events).toEqual(['leader:a', 'started', 'stopped']);
     expect(store.spec().holderIdentity).toBe('a');
 
-    const lastVersion = store.lease?.metadata?.resourceVersion;
+    const lastVersion = store.lease?.metadata.resourceVersion;
     await clock.advance(retryPeriodMs); // b polls at least once more
     const seenAt = store.ops.find(
       (o) => o.actor === 'b' && o.op === 'get' && o.resourceVersion === lastVersion,
@@ -327,7 +329,7 @@ describe('LeaderElector', () => {
     ['an hour ahead', 3_600_000],
   ])('ignores a holder clock %s and waits leaseDuration from its first sight', async (_, skew) => {
     const { clock, store, t0 } = setup();
-    const remote = new V1MicroTime(t0 + skew);
+    const remote = microTime(t0 + skew);
     store.put({
       holderIdentity: 'remote',
       leaseDurationSeconds: 15,
@@ -414,7 +416,7 @@ describe('LeaderElector', () => {
     const { clock, store, t0 } = setup();
     const a = candidate(store, clock, 'a');
     await clock.advance(1_000);
-    const now = new V1MicroTime(clock.now());
+    const now = microTime(clock.now());
     store.put({
       holderIdentity: 'usurper',
       leaseDurationSeconds: 15,
@@ -443,7 +445,7 @@ describe('LeaderElector', () => {
     expect(store.conflicts).toBe(conflicts + 1);
     expect(a.elector.isLeader()).toBe(true);
     expect(ms(store.spec().renewTime)).toBe(clock.now());
-    expect(store.lease?.metadata?.labels).toEqual({ touched: 'yes' });
+    expect(store.lease?.metadata.labels).toEqual({ touched: 'yes' });
     await a.stop();
   });
 

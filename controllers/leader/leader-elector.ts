@@ -1,7 +1,8 @@
-import { V1MicroTime } from '@kubernetes/client-node';
 import { realClock, type Clock } from '../clock/index.ts';
+import { errorMessage, isApiError } from '../kube/api-error.ts';
+import { microTime, parseTime } from '../kube/time.ts';
 import type { Logger } from '../logging/logger.ts';
-import { toMicroTime, type Lease, type LeaseClient } from './lease-client.ts';
+import type { Lease, LeaseClient } from './lease-client.ts';
 import type { LeaderMetrics } from './metrics.ts';
 
 /** client-go's JitterFactor: a candidate waits between 1 and 2.2 retry periods between tries. */
@@ -199,7 +200,7 @@ export class LeaderElector {
     try {
       await this.callbacks.onStartedLeading(signal);
     } catch (err) {
-      this.log.error('onStartedLeading failed', { error: describeError(err) });
+      this.log.error('onStartedLeading failed', { error: errorMessage(err) });
     }
   }
 
@@ -270,7 +271,7 @@ export class LeaderElector {
         return true;
       } catch (err) {
         this.log.debug('optimistic lease renewal failed, reading the lease', {
-          error: describeError(err),
+          error: errorMessage(err),
         });
       }
     }
@@ -279,7 +280,7 @@ export class LeaderElector {
     try {
       current = await this.client.get(this.namespace, this.name);
     } catch (err) {
-      this.log.warn('could not read leader lease', { error: describeError(err) });
+      this.log.warn('could not read leader lease', { error: errorMessage(err) });
       return false;
     }
 
@@ -343,7 +344,7 @@ export class LeaderElector {
         return true;
       } catch (err) {
         this.log.error('could not release leader lease; it expires after leaseDuration', {
-          error: describeError(err),
+          error: errorMessage(err),
         });
         return false;
       }
@@ -387,14 +388,15 @@ export class LeaderElector {
     try {
       fn();
     } catch (err) {
-      this.log.error(`${callback} failed`, { error: describeError(err) });
+      this.log.error(`${callback} failed`, { error: errorMessage(err) });
     }
   }
 
   private logWriteFailure(message: string, err: unknown): void {
-    // A conflict only means another candidate wrote first: the normal way to lose a race.
-    if (statusCode(err) === 409) this.log.debug(message, { error: describeError(err) });
-    else this.log.warn(message, { error: describeError(err) });
+    // A conflict (or AlreadyExists) only means another candidate wrote first: the normal way
+    // to lose a race.
+    if (isApiError(err, 409)) this.log.debug(message, { error: errorMessage(err) });
+    else this.log.warn(message, { error: errorMessage(err) });
   }
 
   private newLease(record: LeaseRecord): Lease {
@@ -418,8 +420,8 @@ export class LeaderElector {
         holderIdentity: record.holder,
         leaseDurationSeconds: record.durationSeconds,
         leaseTransitions: record.transitions,
-        acquireTime: record.acquireMs === undefined ? undefined : new V1MicroTime(record.acquireMs),
-        renewTime: record.renewMs === undefined ? undefined : new V1MicroTime(record.renewMs),
+        acquireTime: record.acquireMs === undefined ? undefined : microTime(record.acquireMs),
+        renewTime: record.renewMs === undefined ? undefined : microTime(record.renewMs),
       },
     };
   }
@@ -450,8 +452,8 @@ function recordOf(lease: Lease): LeaseRecord {
     holder: spec?.holderIdentity ?? '',
     durationSeconds: spec?.leaseDurationSeconds ?? 0,
     transitions: spec?.leaseTransitions ?? 0,
-    acquireMs: toMicroTime(spec?.acquireTime)?.getTime(),
-    renewMs: toMicroTime(spec?.renewTime)?.getTime(),
+    acquireMs: parseTime(spec?.acquireTime),
+    renewMs: parseTime(spec?.renewTime),
   };
 }
 
@@ -488,28 +490,4 @@ async function withDeadline<T>(
   } finally {
     timer?.cancel();
   }
-}
-
-function statusCode(err: unknown): number | undefined {
-  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'number') {
-    return err.code;
-  }
-  return undefined;
-}
-
-/** One line for the log: the API server's own message when there is one, not the whole response. */
-function describeError(err: unknown): string {
-  const code = statusCode(err);
-  if (code === undefined) return err instanceof Error ? err.message : String(err);
-  const body = (err as { body?: unknown }).body;
-  let message = typeof body === 'string' ? body : '';
-  try {
-    const status: unknown = JSON.parse(message);
-    if (typeof status === 'object' && status !== null && 'message' in status) {
-      message = String(status.message);
-    }
-  } catch {
-    // not a Status object: keep the body as it is
-  }
-  return `HTTP ${code}: ${message}`;
 }

@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { CoordinationV1Api, EventsV1Api } from '@kubernetes/client-node';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { realClock, type Clock } from '../clock/index.ts';
 import { EventRecorder, KubeEventsClient } from '../events/index.ts';
@@ -108,7 +107,7 @@ export class Manager {
   /** An events recorder reporting as `kcloud.io/<controller>`. */
   recorder(controller: string): EventRecorder {
     const recorder = new EventRecorder({
-      client: new KubeEventsClient(this.opts.kubeconfig.makeApiClient(EventsV1Api)),
+      client: new KubeEventsClient(this.api),
       reportingController: `kcloud.io/${controller}`,
       reportingInstance: this.identity,
       clock: this.clock,
@@ -225,7 +224,7 @@ export class Manager {
   ): Promise<'stopped' | 'lost-leadership'> {
     const log = this.log.child({ lease: `${le.namespace}/${le.name}` });
     this.elector = new LeaderElector({
-      client: coordinationLeaseClient(this.opts.kubeconfig.makeApiClient(CoordinationV1Api)),
+      client: coordinationLeaseClient(this.api),
       namespace: le.namespace,
       name: le.name,
       identity: this.identity,

@@ -1,10 +1,11 @@
 // The events recorder against the real API server: what it writes passes events.k8s.io/v1
 // validation, series updates go through as merge patches, and kubectl shows the result.
 import { Writable } from 'node:stream';
-import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import winston from 'winston';
+import { ApiClient } from '../../../controllers/kube/index.ts';
 import {
   EventRecorder,
   KubeEventsClient,
@@ -17,6 +18,7 @@ const cluster = useTestCluster('events');
 let configMap: EventObject;
 let recorder: EventRecorder;
 const logged: { level: string; message: string }[] = [];
+const api = new ApiClient(cluster.kc);
 
 beforeAll(async () => {
   const created: V1ConfigMap = await cluster.core.createNamespacedConfigMap({
@@ -48,12 +50,16 @@ beforeAll(async () => {
     ],
   });
   recorder = new EventRecorder({
-    client: new KubeEventsClient(cluster.events),
+    client: new KubeEventsClient(api),
     reportingController: 'kcloud.io/vpc-controller',
     reportingInstance: 'events-test',
     log,
     registry: new Registry(),
   });
+});
+
+afterAll(async () => {
+  await api.close();
 });
 
 afterEach(() => {

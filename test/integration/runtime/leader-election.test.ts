@@ -2,22 +2,24 @@
 // hands the lease over at once, and a leader that vanishes without releasing is replaced once
 // the lease expires. Assertions read the Lease and the callbacks, never the time things took.
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { CoordinationV1Api, V1MicroTime } from '@kubernetes/client-node';
 import winston from 'winston';
+import { ApiClient, isConflict, microTime, parseTime } from '../../../controllers/kube/index.ts';
 import {
   coordinationLeaseClient,
   LeaderElector,
   type Lease,
   type LeaseClient,
 } from '../../../controllers/leader/index.ts';
-import { statusCode, useTestCluster, waitFor } from '../../harness/index.ts';
+import { useTestCluster, waitFor } from '../../harness/index.ts';
 
 const cluster = useTestCluster('leader');
 const timings = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 500 };
 const log = winston.createLogger({ silent: true });
 
+const api = new ApiClient(cluster.kc);
+
 function leases(): LeaseClient {
-  return coordinationLeaseClient(cluster.kc.makeApiClient(CoordinationV1Api));
+  return coordinationLeaseClient(api);
 }
 
 interface Write {
@@ -54,6 +56,7 @@ const running: Candidate[] = [];
 
 afterAll(async () => {
   await Promise.all(running.map((c) => c.stop()));
+  await api.close();
 });
 
 function start(name: string, identity: string, writes: Write[], releaseOnCancel = true): Candidate {
@@ -114,18 +117,19 @@ describe('leader election on a Lease', () => {
     expect(acquired.spec?.holderIdentity).toBe('a');
     expect(acquired.spec?.leaseDurationSeconds).toBe(3);
     expect(acquired.spec?.leaseTransitions).toBe(0);
-    expect(acquired.spec?.acquireTime).toBeInstanceOf(V1MicroTime);
+    // The six fraction digits the API server requires of a MicroTime.
+    expect(acquired.spec?.acquireTime).toMatch(/\.\d{6}Z$/);
 
     // Renewals move renewTime and keep acquireTime.
     const renewed = await waitFor(
       async () => {
         const lease = await readLease(name);
-        return lease.spec?.renewTime?.getTime() !== acquired.spec?.renewTime?.getTime() && lease;
+        return parseTime(lease.spec?.renewTime) !== parseTime(acquired.spec?.renewTime) && lease;
       },
       { timeoutMs: 60_000, what: 'a renewal of the lease', describe: history },
     );
     expect(renewed.spec?.holderIdentity).toBe('a');
-    expect(renewed.spec?.acquireTime?.getTime()).toBe(acquired.spec?.acquireTime?.getTime());
+    expect(parseTime(renewed.spec?.acquireTime)).toBe(parseTime(acquired.spec?.acquireTime));
     expect(b.elector.isLeader()).toBe(false);
 
     // A clean stop releases the lease and the follower takes it over.
@@ -160,12 +164,12 @@ describe('leader election on a Lease', () => {
     const takenOver = await readLease(name);
     expect(takenOver.spec?.holderIdentity).toBe('a');
     expect(takenOver.spec?.leaseTransitions).toBe(2);
-    expect(takenOver.spec?.acquireTime?.getTime()).toBeGreaterThan(
-      handedOver.spec?.acquireTime?.getTime() ?? Infinity,
+    expect(parseTime(takenOver.spec?.acquireTime)).toBeGreaterThan(
+      parseTime(handedOver.spec?.acquireTime) ?? Infinity,
     );
     const lastOfB = writes.filter((w) => w.actor === 'b').at(-1)?.lease;
     expect(lastOfB?.spec?.holderIdentity).toBe('b');
-    expect(lastOfB?.metadata?.resourceVersion).toBe(abandoned.metadata?.resourceVersion);
+    expect(lastOfB?.metadata.resourceVersion).toBe(abandoned.metadata.resourceVersion);
 
     await again.stop();
     expect((await readLease(name)).spec?.holderIdentity).toBe('');
@@ -175,20 +179,20 @@ describe('leader election on a Lease', () => {
     const client = leases();
     expect(await client.get(cluster.namespace, 'missing')).toBeUndefined();
 
-    const now = new V1MicroTime();
+    const nowMs = Date.now();
+    const now = microTime(nowMs);
     const created = await client.create({
       metadata: { namespace: cluster.namespace, name: 'contended' },
       spec: { holderIdentity: 'x', leaseDurationSeconds: 5, acquireTime: now, renewTime: now },
     });
     const read = await client.get(cluster.namespace, 'contended');
-    expect(read?.spec?.renewTime).toBeInstanceOf(V1MicroTime);
-    expect(read?.spec?.renewTime?.getTime()).toBe(now.getTime());
+    expect(parseTime(read?.spec?.renewTime)).toBe(nowMs);
     if (!read?.spec) throw new Error('lease not read back');
 
     read.spec.holderIdentity = 'y';
     const updated = await client.update(read);
     expect(updated.spec?.holderIdentity).toBe('y');
-    expect(updated.spec?.acquireTime?.getTime()).toBe(now.getTime());
+    expect(parseTime(updated.spec?.acquireTime)).toBe(nowMs);
 
     if (!created.spec) throw new Error('lease not created');
     created.spec.holderIdentity = 'z';
@@ -196,7 +200,7 @@ describe('leader election on a Lease', () => {
       () => undefined,
       (err: unknown) => err,
     );
-    expect(statusCode(stale)).toBe(409);
+    expect(isConflict(stale)).toBe(true);
     expect((await client.get(cluster.namespace, 'contended'))?.spec?.holderIdentity).toBe('y');
   });
 });
