@@ -49,6 +49,18 @@ import {
 import { SubnetBackend, type SubnetObservation } from '../backend/subnet-backend.ts';
 import { subnetCounts } from '../backend/subnet-counts.ts';
 import type { NbClient } from '../ovn/nb/index.ts';
+import {
+  aclsOfSubnet,
+  aclsSharingSubnets,
+  groupsNaming,
+  groupsOfVpc,
+  interfacesNaming,
+  networkAclIndexers,
+  routeTableNextHopIndexer,
+  sameNamespace,
+  securityGroupIndexers,
+  tablesRoutingTo,
+} from './dependents.ts';
 
 export const vpcFinalizer = 'vpc.kcloud.io/cleanup';
 
@@ -67,9 +79,6 @@ const ref = (kind: { resource: Omit<ResourceRef, 'kind'>; kind: string }): Resou
   ...kind.resource,
   kind: kind.kind,
 });
-
-/** `namespace/name` of the object a reference in the same namespace points at. */
-const sameNamespace = (obj: KubeObject, name: string) => `${obj.metadata.namespace ?? ''}/${name}`;
 
 /**
  * A watch of another kind. `onlyWhen` limits the updates that are mapped: most watches here
@@ -114,10 +123,15 @@ export function addVpcControllers(
     },
   });
   const ipam = new IpamRegistry(opts.nb, nics.cache);
-  const sgs = mgr.informer<SecurityGroupObject>(ref(SecurityGroup));
-  const nacls = mgr.informer<NetworkACLObject>(ref(NetworkACL));
+  const sgs = mgr.informer<SecurityGroupObject>(ref(SecurityGroup), {
+    indexers: securityGroupIndexers,
+  });
+  const nacls = mgr.informer<NetworkACLObject>(ref(NetworkACL), { indexers: networkAclIndexers });
   const tables = mgr.informer<RouteTableObject>(ref(RouteTable), {
-    indexers: { vpc: (t) => [sameNamespace(t, t.spec.vpcRef.name)] },
+    indexers: {
+      vpc: (t) => [sameNamespace(t, t.spec.vpcRef.name)],
+      nextHopInterface: routeTableNextHopIndexer,
+    },
   });
   const keys = (objs: KubeObject[]) => objs.map((o) => objectKey(o));
   /** The Subnets a RouteTable can apply to: those it names, or all of its VPC's for a main one. */
@@ -125,9 +139,6 @@ export function addVpcControllers(
     isMainTable(t)
       ? keys(subnets.cache.byIndex('vpc', sameNamespace(t, t.spec.vpcRef.name)))
       : (t.spec.subnetRefs ?? []).map((r) => sameNamespace(t, r.name));
-  /** Every SecurityGroup of an object's namespace: membership and remote references span them. */
-  const groupsBeside = (obj: KubeObject) =>
-    sgs.cache.inNamespace(obj.metadata.namespace ?? '').map((g) => objectKey(g));
   const afterNb =
     (reconcile: Reconcile): Reconcile =>
     async (req, ctx) => {
@@ -240,15 +251,7 @@ export function addVpcControllers(
         specOrReadinessChanged,
       ),
       // An interface naming a group of another VPC is refused, whichever appeared first.
-      watch(sgs, (g) =>
-        keys(
-          nics.cache
-            .inNamespace(g.metadata.namespace ?? '')
-            .filter((n) =>
-              (n.spec.securityGroupRefs ?? []).some((r) => r.name === g.metadata.name),
-            ),
-        ),
-      ),
+      watch(sgs, (g) => interfacesNaming(nics.cache, g)),
     ],
   );
 
@@ -276,14 +279,11 @@ export function addVpcControllers(
         interfaceChanged,
       ),
       // Rules name other groups, which may appear or go.
-      watch(sgs, groupsBeside, specOrReadinessChanged),
-      watch(vpcs, groupsBeside, specOrReadinessChanged),
+      watch(sgs, (g) => groupsNaming(sgs.cache, g), specOrReadinessChanged),
+      watch(vpcs, (v) => groupsOfVpc(sgs.cache, v), specOrReadinessChanged),
     ],
   );
 
-  /** Every NetworkACL of an object's namespace: which one holds a Subnet depends on the others. */
-  const aclsBeside = (obj: KubeObject) =>
-    keys(nacls.cache.inNamespace(obj.metadata.namespace ?? ''));
   const naclController = controller<NetworkACLObject, NetworkACLStatus, NetworkACLObservation>(
     'networkacl-controller',
     NetworkACL,
@@ -292,7 +292,11 @@ export function addVpcControllers(
       external: () => new NetworkACLBackend(opts.nb, subnets.cache, nacls.cache),
       status: (_nacl, o) => ({ subnets: o.observed?.subnets }),
     },
-    [watch(subnets, aclsBeside, specOrReadinessChanged), watch(nacls, aclsBeside)],
+    [
+      watch(subnets, (s) => aclsOfSubnet(nacls.cache, s), specOrReadinessChanged),
+      // Which one holds a Subnet depends on every NetworkACL naming it.
+      watch(nacls, (a) => aclsSharingSubnets(nacls.cache, a), specOrReadinessChanged),
+    ],
   );
 
   /** Every RouteTable of an object's VPC: bindings and next hops depend on its Subnets. */
@@ -326,18 +330,7 @@ export function addVpcControllers(
         specOrReadinessChanged,
       ),
       watch(tables, (t) => tablesOfVpc(sameNamespace(t, t.spec.vpcRef.name))),
-      watch(
-        nics,
-        (n) =>
-          keys(
-            tables.cache
-              .inNamespace(n.metadata.namespace ?? '')
-              .filter((t) =>
-                t.spec.routes.some((r) => r.nextHopInterfaceRef?.name === n.metadata.name),
-              ),
-          ),
-        interfaceChanged,
-      ),
+      watch(nics, (n) => tablesRoutingTo(tables.cache, n), interfaceChanged),
     ],
   );
 
