@@ -25,3 +25,4 @@ export { freePort, portIsFree } from './ports.ts';
 export { kubectl, kubectlOk, type KubectlResult } from './kubectl.ts';
 export { runTool, toolOutput, type ToolOptions, type ToolResult } from './run-tool.ts';
 export { processLine, runCli } from './run-cli.ts';
+export { currentReadiness, type ObjectWithStatus, type Readiness } from './readiness.ts';

@@ -1,16 +1,23 @@
 // make demo: the local control plane, the manager and the agent, the samples, Ready, shown.
 // make down: stops the manager and the agent (the Makefile then stops the control plane).
-import { kubectl, residentBytes } from '../cluster/index.ts';
-import { connection, devOvnLayout, down as ovnDown, up as ovnUp } from '../ovn/index.ts';
+// make status: everything the demo runs.
+// Variables: DATA_PLANE=1|0 (OVN's data plane; on by default for root), MANAGER_FLAGS and
+// AGENT_FLAGS (extra flags for kcloud-manager and kcloud-agent).
+import { kubectl, residentBytes, runCli } from '../cluster/index.ts';
+import { devOvnLayout, down as ovnDown } from '../ovn/index.ts';
+import { splitFlags } from './flags.ts';
+import { startDemoOvn } from './ovn.ts';
 import {
   applyFiles,
   crdFiles,
   sampleFiles,
   startDevControlPlane,
   waitCrdsEstablished,
+  waitLeader,
   waitReady,
 } from './samples.ts';
 import { startServices, stopServices } from './services.ts';
+import { allReady, demoStatus, formatStatus } from './status.ts';
 
 const log = (line: string) => {
   console.log(line);
@@ -23,6 +30,11 @@ metadata:
 `;
 
 async function demo(): Promise<void> {
+  // Read first, so a mistake in them stops the demo before it starts anything.
+  const flags = {
+    'kcloud-manager': splitFlags(process.env.MANAGER_FLAGS ?? ''),
+    'kcloud-agent': splitFlags(process.env.AGENT_FLAGS ?? ''),
+  };
   const layout = await startDevControlPlane(log);
   const cfg = layout.kubeconfig;
 
@@ -39,13 +51,15 @@ async function demo(): Promise<void> {
   );
   if (ns.code !== 0) throw new Error(`creating namespace kcloud-system failed: ${ns.stderr}`);
 
-  log('== OVN (northbound and southbound databases, ovn-northd)');
-  await ovnUp(devOvnLayout(), { dataPlane: false, log });
-  const nb = (await connection(devOvnLayout())).nb.unix;
+  log(
+    '== OVN (northbound and southbound databases, ovn-northd; data plane: Open vSwitch, ovn-controller)',
+  );
+  const ovn = await startDemoOvn(devOvnLayout(), process.env.DATA_PLANE, log);
+  const nb = ovn.connection.nb.unix;
   log(`OVN northbound database at ${nb}`);
 
   log('== kcloud-manager and kcloud-agent');
-  const procs = await startServices(cfg, log, { KCLOUD_OVN_NB: nb });
+  const procs = await startServices(cfg, log, { KCLOUD_OVN_NB: nb }, flags);
   for (const p of procs) {
     log(
       `${p.name} ready (pid ${p.pid}, ${(residentBytes(p.pid) / 2 ** 20).toFixed(0)} MiB, http://${p.healthAddr}/readyz)`,
@@ -56,8 +70,15 @@ async function demo(): Promise<void> {
   log(`== samples (${samples.length} files)`);
   if (samples.length > 0) {
     process.stdout.write(await applyFiles(cfg, samples));
+    // Objects applied before may still show what an earlier manager did: only the manager
+    // started here, holding the Lease, makes their Ready describe the current spec.
+    const lease = procs.find((p) => p.name === 'kcloud-manager')?.lease;
+    if (lease) {
+      await waitLeader(cfg, lease);
+      log(`kcloud-manager holds the Lease ${lease.namespace}/${lease.name} as ${lease.identity}`);
+    }
     await waitReady(cfg, samples);
-    log('all samples Ready');
+    log('all samples Ready for their current generation');
   }
 
   log('== kubectl get kcloud -A');
@@ -78,18 +99,32 @@ The system keeps running. Use it with:
   kubectl version
   kubectl get kcloud -A
   ovn-nbctl --db=${nb} show      # what the VPC operator programmed
+  make status                    # every process of the demo: PID, address, ready or down
+${
+  ovn.options.dataPlane
+    ? `  hack/ovn.sh guest add default/demo-web-1   # a network namespace plugged in as that interface
+  hack/ovn.sh guest exec default/demo-web-1 -- ip address show eth0   # then see docs/vpc.md`
+    : '  (no data plane: `make demo DATA_PLANE=1` adds it, to send packets; see docs/vpc.md)'
+}
 Logs: .local/cluster/logs (control plane), .local/demo/logs (manager, agent), .local/ovn
 Stop everything with: make down`);
 }
 
-async function main(argv: string[]): Promise<void> {
+async function showStatus(): Promise<number> {
+  const groups = await demoStatus();
+  for (const line of formatStatus(groups)) log(line);
+  return allReady(groups) ? 0 : 1;
+}
+
+async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'down') {
     await stopServices(log);
     await ovnDown(devOvnLayout(), { log });
-  } else await demo();
+    return 0;
+  }
+  if (argv[0] === 'status') return showStatus();
+  await demo();
+  return 0;
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+runCli(main);

@@ -1,15 +1,19 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  currentReadiness,
   devLayout,
   kubectl,
   kubectlOk,
   repoRoot,
   serverVersion,
   up,
+  type ObjectWithStatus,
   type RunLayout,
 } from '../cluster/index.ts';
+import type { LeaderLease } from './flags.ts';
 
 /** Every product's sample manifests: operators/<product>/samples/*.yaml, in name order. */
 export async function sampleFiles(): Promise<string[]> {
@@ -58,25 +62,70 @@ export async function waitCrdsEstablished(kubeconfig: string, files: string[]): 
   }
 }
 
-/** Waits until every object in the sample files reports Ready=True. */
+/** What of the objects is not Ready for its current generation, one line each. */
+export function notReady(list: { items?: ObjectWithStatus[] }): string[] {
+  return (list.items ?? [])
+    .map((o) => currentReadiness(o))
+    .filter((r) => !r.ready)
+    .map((r) => r.summary);
+}
+
+/**
+ * Waits until every object in the files is Ready for its current generation. Ready=True
+ * alone is not enough: a changed object keeps the Ready its previous generation earned until
+ * a manager reconciles the change.
+ */
 export async function waitReady(
   kubeconfig: string,
   files: string[],
-  timeout = '180s',
+  timeoutMs = 180_000,
 ): Promise<void> {
-  for (const f of files) {
-    const r = await kubectl(kubeconfig, [
-      'wait',
-      '--for=condition=Ready',
-      `--timeout=${timeout}`,
-      '-f',
-      f,
-    ]);
-    if (r.code !== 0) {
-      const describe = await kubectl(kubeconfig, ['describe', '-f', f]);
-      throw new Error(`samples in ${f} did not become Ready:\n${r.stderr}\n${describe.stdout}`);
-    }
+  if (files.length === 0) return;
+  const args = ['get', ...files.flatMap((f) => ['-f', f]), '-o', 'json'];
+  const deadline = Date.now() + timeoutMs;
+  let waiting: string[];
+  for (;;) {
+    const r = await kubectl(kubeconfig, args);
+    if (r.code === 0) {
+      // One object comes back as itself, several as a List.
+      const got = JSON.parse(r.stdout) as ObjectWithStatus & { items?: ObjectWithStatus[] };
+      waiting = notReady(Array.isArray(got.items) ? got : { items: [got] });
+    } else waiting = [r.stderr.trim()];
+    if (waiting.length === 0) return;
+    if (Date.now() > deadline) break;
+    await sleep(500);
   }
+  throw new Error(
+    `the samples did not become Ready for their current generation within ${String(timeoutMs / 1000)} s:\n  ${waiting.join('\n  ')}`,
+  );
+}
+
+/** Waits until the manager the demo started holds its leader Lease. */
+export async function waitLeader(
+  kubeconfig: string,
+  lease: LeaderLease,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let holder: string;
+  for (;;) {
+    const r = await kubectl(kubeconfig, [
+      'get',
+      'lease',
+      lease.name,
+      '-n',
+      lease.namespace,
+      '-o',
+      'jsonpath={.spec.holderIdentity}',
+    ]);
+    holder = r.code === 0 ? r.stdout.trim() : r.stderr.trim();
+    if (r.code === 0 && holder === lease.identity) return;
+    if (Date.now() > deadline) break;
+    await sleep(500);
+  }
+  throw new Error(
+    `the manager (identity ${lease.identity}) did not take the Lease ${lease.namespace}/${lease.name} within ${String(timeoutMs / 1000)} s; it is held by ${JSON.stringify(holder)} (another manager on this cluster?)`,
+  );
 }
 
 /** Starts (or finds) the development control plane and says where it is; returns its layout. */

@@ -11,6 +11,7 @@ import {
   stopProcess,
   type RecordedProcess,
 } from '../cluster/index.ts';
+import { flagValue, managerFlags, type LeaderLease } from './flags.ts';
 
 /** The kcloud processes the demo runs beside the control plane. */
 export interface Service {
@@ -32,19 +33,35 @@ export const services: Service[] = [
   },
 ];
 
+/** A service as the demo started it. */
+export type ServiceProcess = RecordedProcess & {
+  healthAddr: string;
+  /** The flags the user gave (MANAGER_FLAGS, AGENT_FLAGS): other ones restart the service. */
+  userFlags?: string[];
+  /** The manager's leader Lease and the identity it holds it under. */
+  lease?: LeaderLease;
+};
+
 interface DemoState {
-  processes: (RecordedProcess & { healthAddr: string })[];
+  processes: ServiceProcess[];
+}
+
+/** Extra flags per service, as MANAGER_FLAGS and AGENT_FLAGS give them. */
+export type ServiceFlags = Partial<Record<Service['name'], string[]>>;
+
+function sameFlags(a: string[] | undefined, b: string[]): boolean {
+  return JSON.stringify(a ?? []) === JSON.stringify(b);
 }
 
 export const demoDir = path.join(repoRoot, '.local', 'demo');
 const stateFile = path.join(demoDir, 'state.json');
 
-async function readDemoState(): Promise<DemoState> {
+export async function readDemoState(): Promise<DemoState> {
   if (!existsSync(stateFile)) return { processes: [] };
   return JSON.parse(await readFile(stateFile, 'utf8')) as DemoState;
 }
 
-function readyz(addr: string): Promise<boolean> {
+export function readyz(addr: string): Promise<boolean> {
   return new Promise((resolve) => {
     const req = http.get(`http://${addr}/readyz`, { timeout: 2_000 }, (res) => {
       res.resume();
@@ -59,32 +76,48 @@ function readyz(addr: string): Promise<boolean> {
 
 /**
  * Starts the manager and the agent against `kubeconfig` unless they already run (by their
- * recorded PIDs), and waits until both report ready.
+ * recorded PIDs) with the same extra `flags`, and waits until both report ready. One that
+ * runs with other flags is restarted with these.
  */
 export async function startServices(
   kubeconfig: string,
   log: (line: string) => void,
   env: Record<string, string> = {},
-): Promise<DemoState['processes']> {
+  flags: ServiceFlags = {},
+): Promise<ServiceProcess[]> {
   await mkdir(path.join(demoDir, 'logs'), { recursive: true });
   const state = await readDemoState();
-  const running: DemoState['processes'] = [];
+  const running: ServiceProcess[] = [];
   for (const svc of services) {
+    const userFlags = flags[svc.name] ?? [];
     const existing = state.processes.find((p) => p.name === svc.name && isOurs(p));
-    if (existing) {
+    if (existing && sameFlags(existing.userFlags, userFlags)) {
       running.push(existing);
       continue;
     }
-    const healthAddr = `127.0.0.1:${await freePort()}`;
+    if (existing) {
+      log(
+        `restarting ${svc.name} (pid ${existing.pid}): flags ${JSON.stringify(existing.userFlags ?? [])} → ${JSON.stringify(userFlags)}`,
+      );
+      await stopProcess(existing);
+    }
+    const { flags: extra, lease } =
+      svc.name === 'kcloud-manager'
+        ? managerFlags(userFlags)
+        : { flags: userFlags, lease: undefined };
+    // A --health-addr of the user's comes last and wins, so the probe goes there too.
+    const healthAddr = flagValue(extra, 'health-addr') ?? `127.0.0.1:${await freePort()}`;
     const proc = startDetached(
       svc.name,
       process.execPath,
-      [svc.script, ...svc.args(healthAddr)],
+      [svc.script, ...svc.args(healthAddr), ...extra],
       path.join(demoDir, 'logs', `${svc.name}.log`),
       { ...process.env, ...env, KUBECONFIG: kubeconfig },
     );
-    log(`started ${svc.name} (pid ${proc.pid}, health on ${healthAddr})`);
-    running.push({ ...proc, healthAddr });
+    log(
+      `started ${svc.name} (pid ${proc.pid}, health on ${healthAddr}${userFlags.length > 0 ? `, ${userFlags.join(' ')}` : ''})`,
+    );
+    running.push({ ...proc, healthAddr, userFlags, ...(lease ? { lease } : {}) });
     await writeFile(stateFile, JSON.stringify({ processes: running }, null, 2) + '\n');
   }
   await writeFile(stateFile, JSON.stringify({ processes: running }, null, 2) + '\n');

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// hack/ovn.sh up|down|status|purge|env — a local OVN for development.
+// hack/ovn.sh up|down|status|purge|env|guest — a local OVN for development.
 import { realClock } from '../../controllers/clock/index.ts';
 import { processLine, runCli } from '../cluster/index.ts';
 import {
@@ -7,14 +7,19 @@ import {
   devOvnLayout,
   down,
   instanceVars,
+  ovnLayout,
   status,
   up,
   type OvnConnection,
 } from './index.ts';
 import { parseUpFlags } from './flags.ts';
+import { guestLines, guestMain, guestUsage } from './guest-cli.ts';
+import { guestStatuses } from './guests.ts';
 
-const usage =
-  'usage: ovn.sh up [--data-plane|--no-data-plane] [--chassis=NAME] | down | purge | status | env';
+const usage = [
+  'usage: ovn.sh up [--data-plane|--no-data-plane] [--chassis=NAME] | down | purge | status | env',
+  guestUsage.replace(/^usage: /, '       '),
+].join('\n');
 
 function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
@@ -26,7 +31,9 @@ function printConnection(log: (line: string) => void, c: OvnConnection): void {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const layout = devOvnLayout();
+  // Another instance than the development one, such as a test's.
+  const dir = process.env.KCLOUD_OVN_DIR;
+  const layout = dir ? ovnLayout(dir) : devOvnLayout();
   const log = (line: string) => {
     console.log(line);
   };
@@ -66,9 +73,13 @@ async function main(argv: string[]): Promise<number> {
         log(processLine(p, s.alive[p.name as keyof typeof s.alive] === true));
       }
       printConnection(log, connectionFor(layout, s.state.ports));
+      const guests = await guestStatuses(layout);
+      if (guests.length > 0) for (const line of guestLines(guests)) log(line);
       log(s.ready ? 'ready' : 'not ready');
       return s.ready ? 0 : 1;
     }
+    case 'guest':
+      return guestMain(layout, argv.slice(1));
     default:
       console.error(usage);
       return 2;

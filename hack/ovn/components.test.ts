@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import {
   componentOrder,
   componentSpec,
+  planUp,
   validChassisName,
   type ComponentName,
   type Ports,
@@ -109,5 +110,41 @@ describe('OVN component command lines', () => {
     expect(validChassisName('a b')).toBe(false);
     expect(validChassisName('a,b')).toBe(false);
     expect(validChassisName('a"b')).toBe(false);
+  });
+});
+
+describe('what up brings up', () => {
+  const options = { dataPlane: true, chassis: 'hv1' };
+  const allAlive = Object.fromEntries(all.map((n) => [n, true]));
+
+  it('after a northbound database crash, starts it alone and keeps the rest', () => {
+    const plan = planUp(options, options, { ...allAlive, 'ovsdb-nb': false });
+    expect(plan.start).toEqual(['ovsdb-nb']);
+    expect(plan.stop).toEqual([]);
+    expect(plan.keep).toEqual(all.filter((n) => n !== 'ovsdb-nb'));
+  });
+
+  it('switching the data plane on starts only the data plane', () => {
+    const control = { 'ovsdb-nb': true, 'ovsdb-sb': true, 'ovn-northd': true };
+    const plan = planUp({ ...options, dataPlane: false }, options, control);
+    expect(plan.keep).toEqual(['ovsdb-nb', 'ovsdb-sb', 'ovn-northd']);
+    expect(plan.start).toEqual(['ovsdb-vswitch', 'ovs-vswitchd', 'ovn-controller']);
+  });
+
+  it('switching the data plane off stops only the data plane', () => {
+    const plan = planUp(options, { ...options, dataPlane: false }, allAlive);
+    expect(plan.stop).toEqual(['ovsdb-vswitch', 'ovs-vswitchd', 'ovn-controller']);
+    expect(plan.start).toEqual([]);
+  });
+
+  it('another chassis name restarts ovn-controller alone', () => {
+    const plan = planUp(options, { ...options, chassis: 'hv2' }, allAlive);
+    expect(plan.stop).toEqual(['ovn-controller']);
+    expect(plan.start).toEqual(['ovn-controller']);
+    expect(plan.keep).toContain('ovs-vswitchd');
+  });
+
+  it('starts everything the first time', () => {
+    expect(planUp(undefined, options, {})).toEqual({ keep: [], stop: [], start: all });
   });
 });

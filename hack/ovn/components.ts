@@ -26,6 +26,40 @@ export function componentOrder(options: Pick<OvnOptions, 'dataPlane'>): Componen
   return options.dataPlane ? [...controlPlane, ...dataPlane] : [...controlPlane];
 }
 
+/** What `up` does with each component, each list in start order. */
+export interface UpPlan {
+  /** Running and wanted: left alone, so what hangs off it (ports in br-int, clients) stays. */
+  keep: ComponentName[];
+  /** Running but no longer wanted, or wanted otherwise: stopped (in reverse order) first. */
+  stop: ComponentName[];
+  /** Wanted and not running. */
+  start: ComponentName[];
+}
+
+/**
+ * Brings up only what is down. Every OVN daemon reconnects to a database that comes back on
+ * the same socket, so one restarted component never needs its neighbours restarted; a
+ * restarted ovs-vswitchd in particular would take every plugged port's device with its
+ * network namespace. Only a changed option stops what it concerns: the data plane switched
+ * off stops its three components; another chassis name restarts ovn-controller alone, which
+ * reads the name from the Open vSwitch database when it starts.
+ */
+export function planUp(
+  running: OvnOptions | undefined,
+  wanted: OvnOptions,
+  alive: Partial<Record<ComponentName, boolean>>,
+): UpPlan {
+  const order = componentOrder({ dataPlane: true });
+  const want = new Set(componentOrder(wanted));
+  const renamed = running !== undefined && running.chassis !== wanted.chassis;
+  const stop = order.filter(
+    (n) => alive[n] === true && (!want.has(n) || (renamed && n === 'ovn-controller')),
+  );
+  const keep = order.filter((n) => alive[n] === true && want.has(n) && !stop.includes(n));
+  const start = order.filter((n) => want.has(n) && !keep.includes(n));
+  return { keep, stop, start };
+}
+
 export interface ComponentSpec {
   name: ComponentName;
   /** What is executed. */

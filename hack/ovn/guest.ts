@@ -9,7 +9,7 @@ import { readlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { check, vsctl } from './ctl.ts';
 import type { OvnLayout } from './layout.ts';
-import { dataPlaneNetns } from './ovn.ts';
+import { dataPlaneNetns } from './state.ts';
 import { findTool, searchDirs } from './tools.ts';
 
 export interface GuestOptions {
@@ -115,9 +115,9 @@ export function addPortArgs(port: string, ifaceId: string): string[] {
   ];
 }
 
-type GuestTool = 'nsenter' | 'unshare' | 'setpriv' | 'ip' | 'ethtool' | 'sleep';
+export type GuestTool = 'nsenter' | 'unshare' | 'setpriv' | 'ip' | 'ethtool' | 'sleep';
 
-function tool(name: GuestTool): string {
+export function tool(name: GuestTool): string {
   const found = findTool(name, searchDirs());
   if (!found) {
     throw new Error(
@@ -139,7 +139,7 @@ export function inNetns(netns: string, cmd: string[]): [string, string[]] {
   ];
 }
 
-function execIn(netns: string, cmd: string[], timeoutMs = 30_000): Promise<ExecResult> {
+export function execIn(netns: string, cmd: string[], timeoutMs = 30_000): Promise<ExecResult> {
   const [file, args] = inNetns(netns, cmd);
   return new Promise((resolve) => {
     execFile(
@@ -214,44 +214,108 @@ async function startHolder(): Promise<{ holder: ChildProcess; netns: string }> {
   return { holder, netns };
 }
 
+/** What a plug made, so that undoing it removes only that: never a namesake's veth. */
+export interface Plugged {
+  veth: boolean;
+  port: boolean;
+}
+
 /**
- * Starts a guest plugged into the data plane's br-int as the logical port `ifaceId`. Returns
- * once Open vSwitch has the port (ovn-controller binds it a moment later: wait for the Port
- * Binding's chassis or the logical switch port's `up` before sending traffic).
+ * Plugs the namespace of the process `holderPid` (`netns`) into br-int as the logical port
+ * `opts.ifaceId`: a veth pair in the data plane's namespace, one end moved into the guest and
+ * configured as eth0, the other added to br-int. Records in `made` what exists, for
+ * unplugGuest, also when it fails half-way.
  */
-export async function startGuest(layout: OvnLayout, opts: GuestOptions): Promise<Guest> {
+export async function plugGuest(
+  layout: OvnLayout,
+  opts: GuestOptions,
+  holderPid: number,
+  netns: string,
+  made: Plugged,
+): Promise<void> {
   const links = guestLinks(opts.name);
   const setup = guestSetup(opts, links.peer);
   if (!/^[^\s"]+$/.test(opts.ifaceId)) {
     throw new Error(`iface-id ${JSON.stringify(opts.ifaceId)} is not a logical port name`);
   }
   const dataPlane = await dataPlaneNetns(layout);
+  await mustExec(dataPlane, [
+    tool('ip'),
+    'link',
+    'add',
+    links.port,
+    ...(opts.mtu === undefined ? [] : ['mtu', String(opts.mtu)]),
+    'type',
+    'veth',
+    'peer',
+    'name',
+    links.peer,
+  ]);
+  made.veth = true;
+  // By PID: nsenter changes only the network namespace, so /proc is the one the PID is in.
+  await mustExec(dataPlane, [tool('ip'), 'link', 'set', links.peer, 'netns', String(holderPid)]);
+  await mustExec(dataPlane, [tool('ip'), 'link', 'set', links.port, 'up']);
+  for (const [name = '', ...args] of setup) {
+    await mustExec(netns, [tool(name as GuestTool), ...args]);
+  }
+  // Plugged last, so nothing leaves the guest before its MAC and address are set.
+  await check(vsctl(layout, addPortArgs(links.port, opts.ifaceId)), `adding ${links.port}`);
+  made.port = true;
+  const error = (
+    await check(vsctl(layout, ['get', 'Interface', links.port, 'error']), 'reading its error')
+  ).trim();
+  if (error !== '[]' && error !== '""') {
+    throw new Error(`Open vSwitch could not open ${links.port}: ${error}`);
+  }
+}
+
+/**
+ * Undoes what plugGuest made: the port leaves br-int (and the Open vSwitch database, so a
+ * restarted ovs-vswitchd does not look for it) and the veth pair is deleted. Returns what
+ * could not be undone.
+ */
+export async function unplugGuest(
+  layout: OvnLayout,
+  name: string,
+  made: Plugged,
+): Promise<string[]> {
+  const links = guestLinks(name);
+  const problems: string[] = [];
+  if (made.port) {
+    const del = await vsctl(layout, ['--if-exists', 'del-port', 'br-int', links.port], {
+      timeoutSeconds: 5,
+    });
+    if (del.code !== 0) problems.push(`ovs-vsctl del-port ${links.port}: ${del.stderr.trim()}`);
+  }
+  // Gone with ovs-vswitchd's namespace if that has ended; deleting one end deletes both.
+  const dp = made.veth ? await dataPlaneNetns(layout).catch(() => undefined) : undefined;
+  if (dp) {
+    const r = await execIn(dp, [tool('ip'), 'link', 'del', links.port]);
+    if (r.code !== 0 && !/Cannot find device/.test(r.stderr)) {
+      problems.push(`ip link del ${links.port}: ${r.stderr.trim()}`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Starts a guest plugged into the data plane's br-int as the logical port `ifaceId`. Returns
+ * once Open vSwitch has the port (ovn-controller binds it a moment later: wait for the Port
+ * Binding's chassis or the logical switch port's `up` before sending traffic).
+ */
+export async function startGuest(layout: OvnLayout, opts: GuestOptions): Promise<Guest> {
+  // Checked before anything is made.
+  guestSetup(opts, guestLinks(opts.name).peer);
+  await dataPlaneNetns(layout);
   const { holder, netns } = await startHolder();
   const children = new Set<ChildProcess>();
-  // Only what this guest made is undone: a failed start must not remove a namesake's veth.
-  const made = { veth: false, port: false };
+  const made: Plugged = { veth: false, port: false };
   let closed: Promise<void> | undefined;
 
   const close = (): Promise<void> =>
     (closed ??= (async () => {
-      const problems: string[] = [];
       await Promise.all([...children].map(kill));
-      if (made.port) {
-        const del = await vsctl(layout, ['--if-exists', 'del-port', 'br-int', links.port], {
-          timeoutSeconds: 5,
-        });
-        if (del.code !== 0) {
-          problems.push(`ovs-vsctl del-port ${links.port}: ${del.stderr.trim()}`);
-        }
-      }
-      // Gone with ovs-vswitchd's namespace if that has ended; deleting one end deletes both.
-      const dp = made.veth ? await dataPlaneNetns(layout).catch(() => undefined) : undefined;
-      if (dp) {
-        const r = await execIn(dp, [tool('ip'), 'link', 'del', links.port]);
-        if (r.code !== 0 && !/Cannot find device/.test(r.stderr)) {
-          problems.push(`ip link del ${links.port}: ${r.stderr.trim()}`);
-        }
-      }
+      const problems = await unplugGuest(layout, opts.name, made);
       await kill(holder);
       if (problems.length > 0) {
         throw new Error(`closing guest ${opts.name}: ${problems.join('; ')}`);
@@ -273,41 +337,7 @@ export async function startGuest(layout: OvnLayout, opts: GuestOptions): Promise
   };
 
   try {
-    await mustExec(dataPlane, [
-      tool('ip'),
-      'link',
-      'add',
-      links.port,
-      ...(opts.mtu === undefined ? [] : ['mtu', String(opts.mtu)]),
-      'type',
-      'veth',
-      'peer',
-      'name',
-      links.peer,
-    ]);
-    made.veth = true;
-    // By PID: nsenter changes only the network namespace, so /proc is the one the PID is in.
-    await mustExec(dataPlane, [
-      tool('ip'),
-      'link',
-      'set',
-      links.peer,
-      'netns',
-      String(holder.pid ?? 0),
-    ]);
-    await mustExec(dataPlane, [tool('ip'), 'link', 'set', links.port, 'up']);
-    for (const [name = '', ...args] of setup) {
-      await mustExec(netns, [tool(name as GuestTool), ...args]);
-    }
-    // Plugged last, so nothing leaves the guest before its MAC and address are set.
-    await check(vsctl(layout, addPortArgs(links.port, opts.ifaceId)), `adding ${links.port}`);
-    made.port = true;
-    const error = (
-      await check(vsctl(layout, ['get', 'Interface', links.port, 'error']), 'reading its error')
-    ).trim();
-    if (error !== '[]' && error !== '""') {
-      throw new Error(`Open vSwitch could not open ${links.port}: ${error}`);
-    }
+    await plugGuest(layout, opts, holder.pid ?? 0, netns, made);
   } catch (err) {
     await close().catch(() => undefined);
     throw err;

@@ -2,21 +2,19 @@ export {
   up,
   down,
   status,
-  readState,
   connection,
   connectionFor,
   startComponent,
   stopComponent,
-  dataPlaneNetns,
   type Log,
   type OvnConnection,
   type OvnInfo,
-  type OvnState,
   type OvnStatus,
   type OvsdbRemotes,
   type RunOptions,
   type UpOptions,
 } from './ovn.ts';
+export { readState, dataPlaneNetns, type OvnState } from './state.ts';
 export { componentOrder, type ComponentName, type OvnOptions, type Ports } from './components.ts';
 export { appctl, nbctl, sbctl, trace, vsctl, type CtlOptions, type CtlResult } from './ctl.ts';
 export { instanceVars, ovsEnv } from './env.ts';

@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { realClock, type Clock } from '../../controllers/clock/index.ts';
 import {
@@ -13,6 +12,7 @@ import {
 import {
   componentOrder,
   componentSpec,
+  planUp,
   validChassisName,
   type ComponentName,
   type ComponentSpec,
@@ -22,17 +22,12 @@ import {
 import { ovsEnv } from './env.ts';
 import { schemas, type OvnLayout } from './layout.ts';
 import { configureChassis } from './openvswitch.ts';
+import { removeAllGuests } from './guests.ts';
 import { ensureDatabase } from './ovsdb.ts';
 import { choosePorts } from './ports.ts';
 import { isReady, type ProbeContext } from './probes.ts';
+import { readState, requireState, writeState, type OvnState } from './state.ts';
 import { systemTool, type OvnTool } from './tools.ts';
-
-/** What `up` records in the run folder: the ports it chose, its options, the PIDs it started. */
-export interface OvnState {
-  ports: Ports;
-  options: OvnOptions;
-  processes: RecordedProcess[];
-}
 
 /** How a client reaches one database, in OVSDB's own connection syntax. */
 export interface OvsdbRemotes {
@@ -58,6 +53,8 @@ export interface OvnInfo {
 export interface OvnStatus {
   state: OvnState | undefined;
   alive: Partial<Record<ComponentName, boolean>>;
+  /** Each component of the recorded options: runs and passes its readiness probe. */
+  componentReady: Partial<Record<ComponentName, boolean>>;
   /** Every component of the recorded options runs and passes its readiness probe. */
   ready: boolean;
 }
@@ -88,21 +85,6 @@ const requiredTools: Record<'control' | 'data', OvnTool[]> = {
   control: ['ovsdb-server', 'ovsdb-tool', 'ovn-northd', 'ovn-nbctl', 'ovn-sbctl', 'ovn-appctl'],
   data: ['ovs-vswitchd', 'ovn-controller', 'ovs-vsctl', 'unshare'],
 };
-
-export async function readState(layout: OvnLayout): Promise<OvnState | undefined> {
-  if (!existsSync(layout.stateFile)) return undefined;
-  return JSON.parse(await readFile(layout.stateFile, 'utf8')) as OvnState;
-}
-
-async function writeState(layout: OvnLayout, state: OvnState): Promise<void> {
-  await writeFile(layout.stateFile, JSON.stringify(state, null, 2) + '\n');
-}
-
-async function requireState(layout: OvnLayout): Promise<OvnState> {
-  const state = await readState(layout);
-  if (!state) throw new Error(`no OVN instance recorded in ${layout.runDir}`);
-  return state;
-}
 
 export function connectionFor(layout: OvnLayout, ports: Ports): OvnConnection {
   return {
@@ -197,7 +179,7 @@ async function stopAll(state: OvnState): Promise<void> {
 /** Which recorded processes are alive, and whether the whole instance does its job. */
 export async function status(layout: OvnLayout, run: RunOptions = {}): Promise<OvnStatus> {
   const state = await readState(layout);
-  if (!state) return { state, alive: {}, ready: false };
+  if (!state) return { state, alive: {}, componentReady: {}, ready: false };
   const alive: OvnStatus['alive'] = Object.fromEntries(
     state.processes.map((p) => [p.name, isOurs(p)]),
   );
@@ -207,15 +189,13 @@ export async function status(layout: OvnLayout, run: RunOptions = {}): Promise<O
     options: state.options,
     clock: run.clock ?? realClock,
   };
-  let ready = true;
+  const componentReady: OvnStatus['componentReady'] = {};
   for (const name of componentOrder(state.options)) {
     const proc = state.processes.find((p) => p.name === name);
-    if (!proc || alive[name] !== true || !(await isReady(name, proc, ctx))) {
-      ready = false;
-      break;
-    }
+    componentReady[name] = !!proc && alive[name] === true && (await isReady(name, proc, ctx));
   }
-  return { state, alive, ready };
+  const ready = Object.values(componentReady).every(Boolean);
+  return { state, alive, componentReady, ready };
 }
 
 function defaultChassis(): string {
@@ -225,9 +205,10 @@ function defaultChassis(): string {
 /**
  * Starts the OVN northbound and southbound databases and ovn-northd, and with `dataPlane`
  * Open vSwitch (userspace datapath) and ovn-controller as one chassis; waits until each does
- * its job. Idempotent: a running instance is left alone; the survivors of a crashed one are
- * stopped by their recorded PIDs and the whole instance started afresh on the same databases
- * (and ports, while they are free). Options not given are those of the previous run.
+ * its job. Idempotent, and brings up only what is down: a component that runs is left alone
+ * (its PID, and with ovs-vswitchd every port plugged into br-int, stay), one that died is
+ * started again on the same database, socket and port (`planUp` says exactly what happens).
+ * Options not given are those of the previous run.
  */
 export async function up(layout: OvnLayout, options: UpOptions = {}): Promise<OvnInfo> {
   const log = options.log ?? (() => undefined);
@@ -261,45 +242,82 @@ export async function up(layout: OvnLayout, options: UpOptions = {}): Promise<Ov
       started: false,
     };
   }
-  if (previous) {
-    const survivors = previous.processes.filter((p) => current.alive[p.name as ComponentName]);
-    if (current.ready) log(`restarting with other options: ${JSON.stringify(wanted)}`);
-    else if (survivors.length > 0) {
-      log(
-        `stopping the survivors: ${survivors.map((p) => `${p.name}(${String(p.pid)})`).join(', ')}`,
-      );
-    }
-    await stopAll(previous);
-  }
 
+  const plan = planUp(previous?.options, wanted, current.alive);
+  const recorded = previous?.processes ?? [];
+  if (plan.stop.includes('ovs-vswitchd')) {
+    for (const g of await removeAllGuests(layout)) log(`removed the guest of ${g.nic}`);
+  }
+  for (const name of [...plan.stop].reverse()) {
+    for (const proc of recorded.filter((p) => p.name === name)) {
+      log(`stopping ${name} (pid ${String(proc.pid)}): not wanted with ${JSON.stringify(wanted)}`);
+      await stopProcess(proc);
+    }
+  }
   for (const dir of [layout.logDir, layout.dbDir, layout.etcDir, layout.ovsRunDir]) {
     await mkdir(dir, { recursive: true });
   }
+  const kept = (name: ComponentName) => plan.keep.includes(name);
   const state: OvnState = {
-    ports: await choosePorts(previous?.ports),
+    ports: await choosePorts(previous?.ports, { nb: kept('ovsdb-nb'), sb: kept('ovsdb-sb') }),
     options: wanted,
-    processes: [],
+    // The dead stay recorded until replaced: a successor first waits for them to let go.
+    processes: recorded.filter((p) => !plan.stop.includes(p.name as ComponentName)),
   };
   await writeState(layout, state);
+  const startedNow: RecordedProcess[] = [];
   try {
     for (const name of componentOrder(wanted)) {
-      const started = clock.now();
+      const began = clock.now();
+      const survivor = kept(name) ? state.processes.find((p) => p.name === name) : undefined;
+      if (survivor) {
+        if (name === 'ovsdb-vswitch') await configureChassis(layout, wanted);
+        // A survivor may be reconnecting to a database that was down: give it its time.
+        if (await readyInTime(layout, state, name, survivor, clock)) {
+          log(`${name} kept (pid ${String(survivor.pid)})`);
+          continue;
+        }
+        log(`${name} (pid ${String(survivor.pid)}) runs but is not ready: restarting it`);
+        await stopProcess(survivor);
+      }
       const proc = await launch(layout, state, name, clock);
-      const seconds = ((clock.now() - started) / 1000).toFixed(2);
+      startedNow.push(proc);
+      const seconds = ((clock.now() - began) / 1000).toFixed(2);
       log(`${name} ready in ${seconds} s (pid ${String(proc.pid)})`);
     }
   } catch (err) {
-    // Leave nothing half-started behind.
-    await stopAll(state);
-    await writeState(layout, { ...state, processes: [] });
+    // Leave nothing half-started behind; what ran before this call keeps running.
+    for (const proc of [...startedNow].reverse()) await stopProcess(proc);
+    const pids = new Set(startedNow.map((p) => p.pid));
+    await writeState(layout, {
+      ...state,
+      processes: state.processes.filter((p) => !pids.has(p.pid)),
+    });
     throw err;
   }
   return {
     connection: connectionFor(layout, state.ports),
     options: wanted,
     processes: state.processes,
-    started: true,
+    started: startedNow.length > 0,
   };
+}
+
+async function readyInTime(
+  layout: OvnLayout,
+  state: OvnState,
+  name: ComponentName,
+  proc: RecordedProcess,
+  clock: Clock,
+): Promise<boolean> {
+  const spec = componentSpec(name, layout, state.ports, systemTool);
+  const ctx: ProbeContext = { layout, ports: state.ports, options: state.options, clock };
+  try {
+    await waitReady(spec, proc, ctx);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Stops exactly the processes recorded by `up`; the databases stay unless purged. */
@@ -309,6 +327,8 @@ export async function down(
 ): Promise<void> {
   const log = opts.log ?? (() => undefined);
   const state = await readState(layout);
+  // Guests first: their ports are in br-int, and their namespaces outlive the data plane.
+  for (const g of await removeAllGuests(layout)) log(`removed the guest of ${g.nic}`);
   if (state) {
     await stopAll(state);
     for (const p of state.processes) log(`stopped ${p.name} (pid ${String(p.pid)})`);
@@ -346,16 +366,4 @@ export async function startComponent(
   const running = state.processes.find((p) => p.name === name && isOurs(p));
   if (running) return running;
   return launch(layout, state, name, run.clock ?? realClock);
-}
-
-/**
- * The network namespace ovs-vswitchd runs in, where its br-int and port devices are:
- * `nsenter --net=<path> ip link` shows them.
- */
-export async function dataPlaneNetns(layout: OvnLayout): Promise<string> {
-  const state = await requireState(layout);
-  const vswitchd = state.processes.find((p) => p.name === 'ovs-vswitchd');
-  if (!vswitchd || !isOurs(vswitchd))
-    throw new Error(`ovs-vswitchd is not running in ${layout.runDir}`);
-  return `/proc/${String(vswitchd.pid)}/ns/net`;
 }

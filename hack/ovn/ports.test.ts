@@ -35,3 +35,32 @@ describe('choosing the TCP ports of the OVN databases', () => {
     }
   });
 });
+
+describe('choosing the ports while one database still runs', () => {
+  it('keeps the port of the running database, though it is in use', async () => {
+    const held = await listen(0);
+    try {
+      const address = held.address();
+      const port = address && typeof address === 'object' ? address.port : 0;
+      const previous = { nb: port, sb: await freePort() };
+      expect(await choosePorts(previous, { nb: true })).toEqual(previous);
+    } finally {
+      held.close();
+    }
+  });
+
+  it('moves only the stopped database whose port another program took', async () => {
+    const taken = await listen(0);
+    try {
+      const address = taken.address();
+      const port = address && typeof address === 'object' ? address.port : 0;
+      const previous = { nb: await freePort(), sb: port };
+      const chosen = await choosePorts(previous, { nb: true });
+      expect(chosen.nb).toBe(previous.nb);
+      expect(chosen.sb).not.toBe(port);
+      expect(chosen.sb).not.toBe(chosen.nb);
+    } finally {
+      taken.close();
+    }
+  });
+});
