@@ -46,11 +46,14 @@ test-unit: setup
 test-integration: setup
 	$(JEST) --ci --selectProjects integration
 
-## demo: start the local control plane, the manager and the agent, apply the samples
+## demo: start the local control plane, OVN, the manager and the agent, apply the samples.
+## Variables: DATA_PLANE=1|0 (OVN's data plane, for `hack/ovn.sh guest`; on by default as root,
+## and a running one is kept), MANAGER_FLAGS='--resync-period=30s ...', AGENT_FLAGS='...'
+## (extra flags; a running manager or agent with other flags is restarted with these)
 demo: setup
 	@node hack/demo/cli.ts
 
-## up / down / status / purge: the local control plane on its own
+## up / purge: the local control plane on its own; status: everything the demo runs
 up: setup
 	@node hack/cluster/cli.ts up
 
@@ -61,7 +64,7 @@ down:
 	@node hack/cluster/cli.ts down
 
 status:
-	@node hack/cluster/cli.ts status
+	@node hack/demo/cli.ts status
 
 ## purge: stop everything and delete the local cluster's data
 purge: down
