@@ -1,3 +1,4 @@
+export { explainErrors } from './explain-errors.ts';
 export { ReconcileError, type ExternalClient, type Observation } from './external-client.ts';
 export {
   managedReconciler,

@@ -174,7 +174,6 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
         );
         metrics.deleteErrors.inc({ controller: opts.controllerName, reason: outcome.reason });
         record(obj, 'Warning', outcome.reason, 'Delete', outcome.message);
-        ctx.log.error('backend delete failed', { reason: outcome.reason, error: outcome.message });
         await writeOutcome(obj, outcome, 'Deleting', stripManaged(obj.status), ctx);
         if (outcome.state === 'Stalled') return undefined;
         throw err;

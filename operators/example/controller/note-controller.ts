@@ -45,6 +45,7 @@ export function addNoteController(
       }),
       deletionPolicy: (note) => note.spec.deletionPolicy ?? 'Delete',
       recorder: mgr.recorder(noteControllerName),
+      registry: mgr.registry,
     }),
   });
   mgr.add(controller);

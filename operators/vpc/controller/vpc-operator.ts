@@ -1,5 +1,7 @@
 import {
+  explainErrors,
   managedReconciler,
+  ReconcileError,
   type ManagedObject,
   type ManagedReconcilerOptions,
   type ManagedStatus,
@@ -49,6 +51,7 @@ import {
 import { SubnetBackend, type SubnetObservation } from '../backend/subnet-backend.ts';
 import { subnetCounts } from '../backend/subnet-counts.ts';
 import type { NbClient } from '../ovn/nb/index.ts';
+import { ConnectionLostError, NotConnectedError } from '../../../controllers/ovsdb/index.ts';
 import {
   aclsOfSubnet,
   aclsSharingSubnets,
@@ -96,6 +99,20 @@ function watch<T extends KubeObject>(
     map: map as (obj: KubeObject) => string[],
     ...(onlyWhen ? { shouldMapUpdate: onlyWhen as (o: KubeObject, n: KubeObject) => boolean } : {}),
   };
+}
+
+/**
+ * The northbound database is away (restarting, unreachable): a reason that says so, on the
+ * object, rather than a bare ReconcileError or DeleteFailed. The request was never sent, or its
+ * connection dropped; either way the reconcile is retried once NB is back.
+ */
+function nbUnreachable(err: unknown): ReconcileError | undefined {
+  if (!(err instanceof NotConnectedError || err instanceof ConnectionLostError)) return undefined;
+  return new ReconcileError(
+    'BackendUnreachable',
+    `the OVN northbound database is unreachable (${err.message}); retrying until it is back`,
+    { cause: err },
+  );
 }
 
 /** An interface's address or port appeared or changed, or its spec or readiness did. */
@@ -164,7 +181,9 @@ export function addVpcControllers(
           client: mgr.client<T>(ref(kind)),
           cache: informer.cache,
           recorder: mgr.recorder(name),
+          registry: mgr.registry,
           ...own,
+          external: (obj) => explainErrors(own.external(obj), nbUnreachable),
         }),
       ),
       workers: opts.workers ?? 4,
