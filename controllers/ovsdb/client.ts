@@ -1,7 +1,7 @@
 import { realClock, type Clock } from '../clock/index.ts';
 import { Backoff } from '../informer/backoff.ts';
 import type { Logger } from '../logging/logger.ts';
-import { dial, parseEndpoint, type Endpoint } from './connection.ts';
+import { dial, parseEndpoint, type Endpoint, type TlsFiles } from './connection.ts';
 import { NotConnectedError, RpcError, TransactionError, errorMessage } from './errors.ts';
 import { JsonRpcSession } from './json-rpc.ts';
 import {
@@ -19,8 +19,10 @@ import { Replica, type MonitoredTable } from './replica.ts';
 import { parseSchema, requireColumn, tableSchema, type DatabaseSchema } from './schema.ts';
 
 export interface OvsdbClientOptions {
-  /** Tried in turn, one per attempt: `unix:/path` or `tcp:host:port`. */
+  /** Tried in turn, one per attempt: `unix:/path`, `tcp:host:port` or `ssl:host:port`. */
   endpoints: readonly string[];
+  /** The client certificate, key and CA for `ssl:` endpoints (required when there are any). */
+  tls?: TlsFiles;
   database: string;
   log: Logger;
   clock?: Clock;
@@ -91,6 +93,7 @@ export class OvsdbClient<Tables extends object = Record<string, GenericRow>> {
   readonly replica: Replica<Tables>;
   readonly database: string;
   private readonly endpoints: readonly Endpoint[];
+  private readonly tls: TlsFiles | undefined;
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly echoIntervalMs: number;
@@ -107,6 +110,13 @@ export class OvsdbClient<Tables extends object = Record<string, GenericRow>> {
   private constructor(opts: OvsdbClientOptions) {
     if (opts.endpoints.length === 0) throw new Error('OvsdbClient: no endpoints');
     this.endpoints = opts.endpoints.map(parseEndpoint);
+    const ssl = this.endpoints.filter((e) => e.kind === 'ssl');
+    if (ssl.length > 0 && !opts.tls) {
+      throw new Error(
+        `OvsdbClient: ${ssl.map((e) => e.address).join(', ')} needs a client key, certificate and CA`,
+      );
+    }
+    this.tls = opts.tls;
     this.database = opts.database;
     this.log = opts.log;
     this.clock = opts.clock ?? realClock;
@@ -284,6 +294,7 @@ export class OvsdbClient<Tables extends object = Record<string, GenericRow>> {
       timeoutMs: this.echoTimeoutMs,
       clock: this.clock,
       signal: this.stop.signal,
+      ...(this.tls ? { tls: this.tls } : {}),
     });
     let session: Session | undefined;
     const rpc = new JsonRpcSession(socket, {

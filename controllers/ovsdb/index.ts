@@ -59,5 +59,5 @@ export {
   type DatabaseSchema,
   type TableSchema,
 } from './schema.ts';
-export { parseEndpoint, type Endpoint } from './connection.ts';
+export { parseEndpoint, type Endpoint, type TlsFiles } from './connection.ts';
 export * as nb from './nb/tables.ts';

@@ -72,7 +72,8 @@ async function openssl(args: string[]): Promise<void> {
   });
 }
 
-async function selfSignedCa(key: string, cert: string, cn: string): Promise<void> {
+/** A self-signed CA certificate and its key, P-256, valid for ten years. */
+export async function selfSignedCa(key: string, cert: string, cn: string): Promise<void> {
   await openssl([
     'req',
     '-x509',
@@ -92,7 +93,8 @@ async function selfSignedCa(key: string, cert: string, cn: string): Promise<void
   ]);
 }
 
-async function signedCert(
+/** `<dir>/<name>.key` and `.crt`: a new P-256 key and its certificate, signed by `ca`. */
+export async function signedCert(
   ca: { cert: string; key: string },
   dir: string,
   name: string,
@@ -123,7 +125,12 @@ async function signedCert(
   ]);
 }
 
-const clientExtensions = 'keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n';
+export const clientExtensions = 'keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n';
+
+/** A server certificate's extensions: its names (`IP:…`, `DNS:…`), for server use only. */
+export function serverExtensions(names: readonly string[]): string {
+  return `subjectAltName=${names.join(',')}\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n`;
+}
 
 /**
  * A client certificate and key, `<dir>/<name>.crt` and `.key`, for `user` in `groups`, signed
@@ -156,13 +163,7 @@ export async function ensurePki(dir: string): Promise<Pki> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await selfSignedCa(pki.caKey, pki.caCert, 'kcloud-local-ca');
   const ca = { cert: pki.caCert, key: pki.caKey };
-  await signedCert(
-    ca,
-    dir,
-    'apiserver',
-    '/CN=kube-apiserver',
-    `subjectAltName=${servingNames.join(',')}\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n`,
-  );
+  await signedCert(ca, dir, 'apiserver', '/CN=kube-apiserver', serverExtensions(servingNames));
   // system:masters is the bootstrap admin group, as kubeadm's admin.conf uses.
   await signClientCert(pki, dir, 'admin', 'kcloud-admin', ['system:masters']);
   await signClientCert(pki, dir, 'controller-manager', 'system:kube-controller-manager');

@@ -5,7 +5,9 @@
 //                  [--leader-elect=true] [--leader-election-namespace=kcloud-system]
 //                  [--leader-election-id=kcloud-manager] [--identity=NAME]
 //                  [--lease-duration=15s] [--renew-deadline=10s] [--retry-period=2s]
-//                  [--initial-list=streaming|paginated] [--ovn-nb=unix:PATH|tcp:HOST:PORT,...]
+//                  [--initial-list=streaming|paginated]
+//                  [--ovn-nb=unix:PATH|tcp:HOST:PORT|ssl:HOST:PORT,...]
+//                  [--ovn-nb-key=PATH --ovn-nb-cert=PATH --ovn-nb-ca=PATH] [--ovn-nb-server-name=NAME]
 //                  [--notes-dir=DIR] [--log-level=info]
 //
 // Exit codes: 0 after SIGTERM/SIGINT (leadership released at once), 1 on a startup error or
@@ -22,12 +24,31 @@ import {
   parseLogLevel,
 } from '../../controllers/index.ts';
 import { Manager } from '../../controllers/manager/index.ts';
+import type { TlsFiles } from '../../controllers/ovsdb/index.ts';
 import { selectOperators } from './operators.ts';
 
 function parseBool(flag: string, value: string): boolean {
   if (value === 'true') return true;
   if (value === 'false') return false;
   throw new Error(`${flag} must be true or false, not "${value}"`);
+}
+
+/** --ovn-nb-key, --ovn-nb-cert and --ovn-nb-ca go together, and ssl: remotes need them. */
+function ovnTlsFiles(
+  endpoints: readonly string[],
+  flags: { keyFile?: string; certFile?: string; caFile?: string; serverName?: string },
+): TlsFiles | undefined {
+  const { keyFile, certFile, caFile, serverName } = flags;
+  if (keyFile && certFile && caFile) {
+    return { keyFile, certFile, caFile, ...(serverName ? { serverName } : {}) };
+  }
+  if (keyFile || certFile || caFile || serverName) {
+    throw new Error('--ovn-nb-key, --ovn-nb-cert and --ovn-nb-ca must be given together');
+  }
+  if (endpoints.some((e) => e.startsWith('ssl:'))) {
+    throw new Error('an ssl: --ovn-nb needs --ovn-nb-key, --ovn-nb-cert and --ovn-nb-ca');
+  }
+  return undefined;
 }
 
 async function main(): Promise<number> {
@@ -47,6 +68,10 @@ async function main(): Promise<number> {
       'initial-list': { type: 'string', default: 'streaming' },
       'notes-dir': { type: 'string', default: path.resolve('.local/notes') },
       'ovn-nb': { type: 'string', default: process.env.KCLOUD_OVN_NB ?? '' },
+      'ovn-nb-key': { type: 'string' },
+      'ovn-nb-cert': { type: 'string' },
+      'ovn-nb-ca': { type: 'string' },
+      'ovn-nb-server-name': { type: 'string' },
       'resync-period': { type: 'string', default: '10m' },
       'log-level': { type: 'string', default: 'info' },
     },
@@ -82,9 +107,20 @@ async function main(): Promise<number> {
     .split(',')
     .map((e) => e.trim())
     .filter(Boolean);
+  const ovnNbTls = ovnTlsFiles(ovnNb, {
+    keyFile: values['ovn-nb-key'],
+    certFile: values['ovn-nb-cert'],
+    caFile: values['ovn-nb-ca'],
+    serverName: values['ovn-nb-server-name'],
+  });
   const resyncPeriodMs = parseDuration('--resync-period', values['resync-period']);
   for (const op of selected) {
-    op.register(mgr, { notesDir: values['notes-dir'], ovnNb, resyncPeriodMs });
+    op.register(mgr, {
+      notesDir: values['notes-dir'],
+      ovnNb,
+      ...(ovnNbTls ? { ovnNbTls } : {}),
+      resyncPeriodMs,
+    });
   }
 
   const stop = new AbortController();

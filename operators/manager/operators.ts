@@ -1,4 +1,5 @@
 import { reconcilerRules, type Manager, type PolicyRule } from '../../controllers/manager/index.ts';
+import type { TlsFiles } from '../../controllers/ovsdb/index.ts';
 import { addNoteController, Note } from '../example/index.ts';
 import { addVpcOperator, vpcRbac } from '../vpc/index.ts';
 
@@ -7,6 +8,8 @@ export interface OperatorConfig {
   notesDir: string;
   /** OVN northbound endpoints for the operators that program OVN. */
   ovnNb: string[];
+  /** The client certificate, key and CA for `ssl:` northbound endpoints. */
+  ovnNbTls?: TlsFiles;
   /** How often controllers re-check their backends (drift repair) and orphans are swept. */
   resyncPeriodMs?: number;
 }
@@ -28,6 +31,7 @@ export const operators: readonly Operator[] = [
     register: (mgr, config) => {
       addVpcOperator(mgr, {
         nbEndpoints: config.ovnNb,
+        ...(config.ovnNbTls ? { nbTls: config.ovnNbTls } : {}),
         ...(config.resyncPeriodMs !== undefined ? { resyncPeriodMs: config.resyncPeriodMs } : {}),
       });
     },

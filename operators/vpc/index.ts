@@ -2,7 +2,7 @@
 // RouteTables programmed into OVN's northbound database.
 import type { Manager } from '../../controllers/manager/index.ts';
 import { reconcilerRules } from '../../controllers/manager/index.ts';
-import { nb as nbSchema, OvsdbClient } from '../../controllers/ovsdb/index.ts';
+import { nb as nbSchema, OvsdbClient, type TlsFiles } from '../../controllers/ovsdb/index.ts';
 import { vpcKinds } from './api/index.ts';
 import { addVpcControllers } from './controller/vpc-operator.ts';
 import { NbClient } from './ovn/nb/index.ts';
@@ -20,8 +20,10 @@ export const vpcRbac = reconcilerRules(
 );
 
 export interface VpcOperatorConfig {
-  /** OVN northbound endpoints, e.g. ['unix:/run/ovn/ovnnb_db.sock'] or ['tcp:10.0.0.1:6641']. */
+  /** OVN northbound endpoints, e.g. ['unix:/run/ovn/ovnnb_db.sock'] or ['ssl:10.0.0.1:6641']. */
   nbEndpoints: string[];
+  /** The client certificate, key and CA for `ssl:` endpoints. */
+  nbTls?: TlsFiles;
   resyncPeriodMs?: number;
 }
 
@@ -32,11 +34,12 @@ export interface VpcOperatorConfig {
 export function addVpcOperator(mgr: Manager, config: VpcOperatorConfig): void {
   if (config.nbEndpoints.length === 0) {
     throw new Error(
-      'the vpc operator needs the OVN northbound database: pass --ovn-nb=unix:PATH or tcp:HOST:PORT',
+      'the vpc operator needs the OVN northbound database: pass --ovn-nb=unix:PATH, tcp:HOST:PORT or ssl:HOST:PORT',
     );
   }
   const ovsdb = OvsdbClient.connect<nbSchema.Tables>({
     endpoints: config.nbEndpoints,
+    ...(config.nbTls ? { tls: config.nbTls } : {}),
     database: 'OVN_Northbound',
     log: mgr.log.child({ backend: 'ovn-nb' }),
   });

@@ -10,9 +10,16 @@ import { waitFor } from '../../harness/index.ts';
 const run = promisify(execFile);
 export const nbSchemaFile = '/usr/share/ovn/ovn-nb.ovsschema';
 
+/** The server's own key and certificate and the CA its clients' certificates must chain to. */
+export interface ServerTls {
+  key: string;
+  cert: string;
+  ca: string;
+}
+
 /**
  * A private ovsdb-server holding an OVN northbound database in a folder of its own, on a unix
- * socket and a loopback TCP port. Its run, database and log directories all point into that
+ * socket and a loopback TCP port (`pssl:`, certificates required, when started with TLS). Its run, database and log directories all point into that
  * folder, so the machine's own Open vSwitch is never touched. Tests stop it by PID.
  */
 export class OvsdbServer {
@@ -23,20 +30,23 @@ export class OvsdbServer {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
 
-  private constructor(dir: string, port: number) {
+  readonly tls: ServerTls | undefined;
+
+  private constructor(dir: string, port: number, tls: ServerTls | undefined) {
     this.dir = dir;
+    this.tls = tls;
     this.db = path.join(dir, 'nb.db');
     this.socket = path.join(dir, 'nb.sock');
     this.port = port;
   }
 
   /** Creates the database from OVN's schema and starts the server. */
-  static async start(name: string): Promise<OvsdbServer> {
+  static async start(name: string, opts: { tls?: ServerTls } = {}): Promise<OvsdbServer> {
     const parent = process.env[envKeys.runDir] ?? path.join(repoRoot, '.local', 'test-runs');
     await mkdir(parent, { recursive: true });
     // Short names: a unix socket path must fit in 108 bytes.
     const dir = await mkdtemp(path.join(parent, `ovsdb-${name}-`));
-    const server = new OvsdbServer(dir, await freePort());
+    const server = new OvsdbServer(dir, await freePort(), opts.tls);
     await server.tool('create', server.db, nbSchemaFile);
     await server.restart();
     return server;
@@ -47,7 +57,13 @@ export class OvsdbServer {
   }
 
   get tcpEndpoint(): string {
+    if (this.tls) throw new Error('this ovsdb-server listens with TLS only: use sslEndpoint');
     return `tcp:127.0.0.1:${String(this.port)}`;
+  }
+
+  get sslEndpoint(): string {
+    if (!this.tls) throw new Error('this ovsdb-server listens without TLS: use tcpEndpoint');
+    return `ssl:127.0.0.1:${String(this.port)}`;
   }
 
   get pid(): number {
@@ -70,7 +86,14 @@ export class OvsdbServer {
       [
         this.db,
         `--remote=punix:${this.socket}`,
-        `--remote=ptcp:${String(this.port)}:127.0.0.1`,
+        ...(this.tls
+          ? [
+              `--remote=pssl:${String(this.port)}:127.0.0.1`,
+              `--private-key=${this.tls.key}`,
+              `--certificate=${this.tls.cert}`,
+              `--ca-cert=${this.tls.ca}`,
+            ]
+          : [`--remote=ptcp:${String(this.port)}:127.0.0.1`]),
         `--pidfile=${path.join(this.dir, 'ovsdb-server.pid')}`,
         `--log-file=${path.join(this.dir, 'ovsdb-server.log')}`,
         `--unixctl=${path.join(this.dir, 'ovsdb-server.ctl')}`,
