@@ -7,7 +7,9 @@
 //
 // usage: node bench/vpc/main.ts [--subnets=50] [--nics=5000] [--security-groups=10]
 //          [--rules=200] [--creates=16] [--sample=30] [--sg-rounds=10] [--nb-ports=5000]
-//          [--nb-rounds=3] [--out=docs/benchmarks.md] [--keep]
+//          [--nb-rounds=3] [--groups=200] [--group-references=3] [--only=groups]
+//          [--out=docs/benchmarks.md] [--keep]
+// --only=groups runs only the many-groups phase (after a VPC) and prints its rows.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -44,10 +46,19 @@ import { installVpcCrds, resourceOf, VpcClients } from './objects.ts';
 import { parseOptions } from './options.ts';
 import { withOvn } from './ovn-run.ts';
 import { measurePortUp } from './port-up.ts';
-import { renderSection, sectionHeading, type VpcBenchResults } from './report.ts';
+import { measureGroups } from './groups.ts';
+import {
+  groupsRows,
+  reconcilesCell,
+  renderSection,
+  sectionHeading,
+  writesCell,
+  type VpcBenchResults,
+} from './report.ts';
+import { markdownTable } from '../lib/markdown.ts';
 import { measureScale, type Watches, type WorkSnapshot } from './scale.ts';
 import { measureSgEnforcement } from './sg-enforce.ts';
-import { names, probeCidr, subnetObject } from './topology.ts';
+import { names, probeCidr, subnetObject, vpcObject } from './topology.ts';
 
 const execFileAsync = promisify(execFile);
 const namespace = 'bench-vpc';
@@ -93,7 +104,7 @@ async function main(argv: string[]): Promise<void> {
 
   const results = await withControlPlane(
     { name: 'vpc', keep: opts.keep, log: print },
-    async ({ layout: cp, info }): Promise<VpcBenchResults> => {
+    async ({ layout: cp, info }): Promise<VpcBenchResults | undefined> => {
       const kubeconfig = loadKubeConfig(info.kubeconfig);
       const api = new ApiClient(kubeconfig);
       try {
@@ -103,20 +114,24 @@ async function main(argv: string[]): Promise<void> {
         return await withOvn(
           `${cp.runDir}-ovn`,
           { keep: opts.keep, log: print },
-          async (layout, ovnInfo) => {
+          async (layout, ovnInfo): Promise<VpcBenchResults | undefined> => {
             const nbEndpoint = ovnInfo.connection.nb.unix;
-            print(
-              `1/4 NB writes: a switch and ${formatCount(opts.nbPorts)} ports, OvsdbClient and ovn-nbctl, ${opts.nbRounds} rounds`,
-            );
-            const bulk = await measureBulkWrites({
-              layout,
-              endpoint: nbEndpoint,
-              ports: opts.nbPorts,
-              rounds: opts.nbRounds,
-              clock,
-              log,
-              print,
-            });
+            const measureBulk = () =>
+              measureBulkWrites({
+                layout,
+                endpoint: nbEndpoint,
+                ports: opts.nbPorts,
+                rounds: opts.nbRounds,
+                clock,
+                log,
+                print,
+              });
+            if (opts.only === undefined) {
+              print(
+                `1/5 NB writes: a switch and ${formatCount(opts.nbPorts)} ports, OvsdbClient and ovn-nbctl, ${opts.nbRounds} rounds`,
+              );
+            }
+            const bulk = opts.only === undefined ? await measureBulk() : undefined;
 
             const watch = <
               T extends VPCObject | SubnetObject | SecurityGroupObject | NetworkInterfaceObject,
@@ -171,9 +186,37 @@ async function main(argv: string[]): Promise<void> {
                 const writes = apiWrites(parseMetrics(lines), VPC.resource.group);
                 return { at, cpu, ...work, apiWrites: writes };
               };
+              const queued = async () => queueDepth(parseMetrics(await m.metrics()));
+              const many = () =>
+                measureGroups({
+                  namespace,
+                  sizes: { groups: opts.groups, references: opts.groupReferences },
+                  concurrency: opts.creates,
+                  clients,
+                  groups: watches.groups,
+                  clock,
+                  print,
+                  snapshot,
+                  queued,
+                });
+              if (opts.only === 'groups') {
+                await clients.create(vpcObject(namespace));
+                await watches.vpcs.wait(
+                  `${namespace}/${names.vpc}`,
+                  isReadyFor,
+                  60_000,
+                  `VPC ${names.vpc} Ready`,
+                );
+                print(`many groups: ${formatCount(opts.groups)} SecurityGroups`);
+                const groups = await many();
+                console.log(`\n${markdownTable(['what', 'result'], groupsRows(groups))}\n`);
+                print(`many groups: ${reconcilesCell(groups.work)}; ${writesCell(groups.work)}`);
+                return undefined;
+              }
+              if (!bulk) throw new Error('the NB write phase did not run');
 
               print(
-                `2/4 scale: 1 VPC, ${opts.subnets} Subnets, ${opts.securityGroups} SecurityGroups (${opts.rules} rules), ${formatCount(opts.nics)} NICs`,
+                `2/5 scale: 1 VPC, ${opts.subnets} Subnets, ${opts.securityGroups} SecurityGroups (${opts.rules} rules), ${formatCount(opts.nics)} NICs`,
               );
               await resetNorthdRuns(layout);
               const scale = await measureScale({
@@ -186,7 +229,7 @@ async function main(argv: string[]): Promise<void> {
                 clock,
                 print,
                 snapshot,
-                queued: async () => queueDepth(parseMetrics(await m.metrics())),
+                queued,
               });
               print(
                 `scale: all Ready after ${(scale.readyMs / 1000).toFixed(1)} s, NB programmed after ${(scale.nbMs / 1000).toFixed(1)} s`,
@@ -201,7 +244,7 @@ async function main(argv: string[]): Promise<void> {
                 60_000,
                 `Subnet ${names.probeSubnet} Ready`,
               );
-              print(`3/4 port up: ${opts.sample} NICs plugged each way`);
+              print(`3/5 port up: ${opts.sample} NICs plugged each way`);
               await resetNorthdRuns(layout);
               const portUp = await measurePortUp({
                 namespace,
@@ -215,7 +258,7 @@ async function main(argv: string[]): Promise<void> {
               });
 
               const portUpNorthd = await readNorthdRuns(layout);
-              print(`4/4 SecurityGroup enforcement: ${opts.sgRounds} rounds`);
+              print(`4/5 SecurityGroup enforcement: ${opts.sgRounds} rounds`);
               await resetNorthdRuns(layout);
               const sg = await measureSgEnforcement({
                 namespace,
@@ -229,6 +272,8 @@ async function main(argv: string[]): Promise<void> {
                 print,
               });
               const sgNorthd = await readNorthdRuns(layout);
+              print(`5/5 many groups: ${formatCount(opts.groups)} SecurityGroups in one namespace`);
+              const groups = await many();
               const endRssBytes = m.rssBytes();
               const peakRssBytes = peak.stop();
               if (!m.running()) throw new Error(`the manager exited; see ${logFile}`);
@@ -247,6 +292,7 @@ async function main(argv: string[]): Promise<void> {
                 manager: { readyRssBytes, afterScaleRssBytes, endRssBytes, peakRssBytes },
                 portUp,
                 sg,
+                groups,
                 bulk,
                 northd: { scale: scaleNorthd, portUp: portUpNorthd, sg: sgNorthd },
               };
@@ -268,6 +314,7 @@ async function main(argv: string[]): Promise<void> {
       }
     },
   );
+  if (!results) return;
   results.run.durationMs = clock.now() - t0;
   results.run.loadAtEnd = os.loadavg()[1] ?? 0;
   await publishSection(opts.out, sectionHeading, renderSection(results), print);

@@ -14,6 +14,8 @@ describe('parseOptions', () => {
       sgRounds: 10,
       nbPorts: 5000,
       nbRounds: 3,
+      groups: 200,
+      groupReferences: 3,
       out: '/repo/docs/benchmarks.md',
       keep: false,
     });
@@ -24,6 +26,15 @@ describe('parseOptions', () => {
       nics: 200,
       rules: 0,
     });
+  });
+
+  it('runs only the many-groups phase when asked', () => {
+    expect(parseOptions(['--only=groups', '--groups=50'], '/r')).toMatchObject({
+      only: 'groups',
+      groups: 50,
+    });
+    expect(parseOptions([], '/r').only).toBeUndefined();
+    expect(() => parseOptions(['--only=scale'], '/r')).toThrow('--only');
   });
 
   it('refuses sizes the objects cannot have', () => {

@@ -20,6 +20,12 @@ export interface VpcBenchOptions {
   nbPorts: number;
   /** Rounds of each bulk writer. */
   nbRounds: number;
+  /** SecurityGroups of the many-groups phase, all in one namespace. */
+  groups: number;
+  /** Other groups each of them names in its rules. */
+  groupReferences: number;
+  /** Run only this phase (`groups`), and print its figures instead of writing the section. */
+  only?: 'groups';
   out: string;
   keep: boolean;
 }
@@ -35,6 +41,11 @@ function positive(name: string, value: string, min = 1): number {
   return n;
 }
 
+function onlyPhase(value: string): 'groups' {
+  if (value !== 'groups') throw new Error(`--only takes groups, not "${value}"`);
+  return value;
+}
+
 export function parseOptions(argv: string[], repoRoot: string): VpcBenchOptions {
   const { values } = parseArgs({
     args: argv,
@@ -48,6 +59,9 @@ export function parseOptions(argv: string[], repoRoot: string): VpcBenchOptions 
       'sg-rounds': { type: 'string', default: '10' },
       'nb-ports': { type: 'string', default: '5000' },
       'nb-rounds': { type: 'string', default: '3' },
+      groups: { type: 'string', default: '200' },
+      'group-references': { type: 'string', default: '3' },
+      only: { type: 'string' },
       out: { type: 'string', default: path.join(repoRoot, 'docs', 'benchmarks.md') },
       keep: { type: 'boolean', default: false },
     },
@@ -63,6 +77,9 @@ export function parseOptions(argv: string[], repoRoot: string): VpcBenchOptions 
     sgRounds: positive('sg-rounds', values['sg-rounds']),
     nbPorts: positive('nb-ports', values['nb-ports']),
     nbRounds: positive('nb-rounds', values['nb-rounds']),
+    groups: positive('groups', values.groups),
+    groupReferences: positive('group-references', values['group-references'], 0),
+    ...(values.only !== undefined ? { only: onlyPhase(values.only) } : {}),
     out: values.out,
     keep: values.keep,
   };

@@ -49,6 +49,20 @@ const results: VpcBenchResults = {
   },
   portUp: { samples: [sample('on-status', 400), sample('at-create', 300)] },
   sg: { added: [change(80, 20)], removed: [change(100, 30)], deniedBefore: 20 },
+  groups: {
+    sizes: { groups: 200, references: 3 },
+    concurrency: 16,
+    createMs: 2_000,
+    readyMs: 12_500,
+    idleMs: 13_000,
+    work: {
+      wallMs: 13_100,
+      cpu: { manager: 10 },
+      reconciles: { 'securitygroup-controller': 500 },
+      seconds: { 'securitygroup-controller': 20 },
+      apiWrites: { 'securitygroups/status APPLY': 380, 'securitygroups POST': 200 },
+    },
+  },
   northd: {
     scale: { runs: 1234, p95Ms: 1180.5, maxMs: 2210, recomputes: 1200, computes: 34 },
     portUp: { runs: 120, p95Ms: 900, maxMs: 1000, recomputes: 120, computes: 0 },
@@ -94,6 +108,11 @@ describe('renderSection', () => {
     expect(text).toContain(
       'CPU time per process (two cores, shared with whatever else the machine ran): ovn-northd 150 s; manager 120 s.',
     );
+    expect(text).toContain(
+      '200 SecurityGroups in one namespace, each naming 3 others (16 creates in flight): all Ready, from the first create sent',
+    );
+    expect(text).toContain('**12.5 s** (16 objects/s); the manager idle after 13.0 s');
+    expect(text).toContain('**2.50; 1.90** (500 reconciles, 380 writes)');
   });
 
   it('is laid out as Prettier lays it out, so docs/benchmarks.md passes the format check', async () => {

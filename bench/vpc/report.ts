@@ -3,6 +3,7 @@ import { markdownTable } from '../lib/markdown.ts';
 import { mebibytes } from '../lib/memory.ts';
 import { formatCount } from '../lib/progress.ts';
 import { percentile, perSecond, summarize } from '../lib/stats.ts';
+import type { GroupsResult } from './groups.ts';
 import type { BulkWriteResult } from './nb-writes.ts';
 import type { NorthdRuns } from './northd.ts';
 import type { PlugMode, PortUpResult } from './port-up.ts';
@@ -39,6 +40,7 @@ export interface VpcBenchResults {
   manager: ManagerMemory;
   portUp: PortUpResult;
   sg: SgResult;
+  groups: GroupsResult;
   bulk: BulkWriteResult;
   /** ovn-northd's own counters over each phase. */
   northd: { scale: NorthdRuns; portUp: NorthdRuns; sg: NorthdRuns };
@@ -97,6 +99,30 @@ export function cpuCell(work: PhaseWork): string {
 /** `1,234 runs (1,200 full recomputes); 1.18 s / 2.21 s` */
 export function northdCell(n: NorthdRuns): string {
   return `${count(n.runs, 'run')} (${count(n.recomputes, 'full recompute')}); ${ms(n.p95Ms)} / ${ms(n.maxMs)}`;
+}
+
+/** Per group of the many-groups phase: what one controller spent, and what it wrote. */
+function perGroup(g: GroupsResult): { reconciles: number; writes: number } {
+  return {
+    reconciles: g.work.reconciles['securitygroup-controller'] ?? 0,
+    writes: g.work.apiWrites['securitygroups/status APPLY'] ?? 0,
+  };
+}
+
+/** The many-groups phase's rows: also printed alone by `--only=groups`. */
+export function groupsRows(g: GroupsResult): string[][] {
+  const n = g.sizes.groups;
+  const { reconciles, writes } = perGroup(g);
+  return [
+    [
+      `${formatCount(n)} SecurityGroups in one namespace, each naming ${count(g.sizes.references, 'other')} (${g.concurrency} creates in flight): all Ready, from the first create sent`,
+      `**${seconds(g.readyMs)}** (${rate(perSecond(n, g.readyMs))}); the manager idle after ${seconds(g.idleMs)}`,
+    ],
+    [
+      '… SecurityGroup reconciles per group; status writes per group (floor: 1, or 2 for a group created before a group it names)',
+      `**${(reconciles / n).toFixed(2)}; ${(writes / n).toFixed(2)}** (${formatCount(reconciles)} reconciles, ${formatCount(writes)} writes)`,
+    ],
+  ];
 }
 
 function roundsCell(values: readonly number[]): string {
@@ -163,6 +189,7 @@ export function renderSection(r: VpcBenchResults): string {
     ],
     ['… of which update sent → ACL gone from NB', p50p95max(changes(sg.removed, 'nb'))],
     [northdRow('the SecurityGroup phase'), northdCell(r.northd.sg)],
+    ...groupsRows(r.groups),
     [
       `NB write, a switch and ${ports} ports in one transaction: OvsdbClient monitoring both tables (as the operator runs), ${count(bulk.ms.client.length, 'round')}`,
       roundsCell(bulk.ms.client),
@@ -202,6 +229,9 @@ export function renderSection(r: VpcBenchResults): string {
       `Before the first round, all ${formatCount(sg.deniedBefore)} attempts were dropped. A round replaces the group’s rules (merge patch) with one allowing TCP ${probe.port} from the client’s address, then with none. ` +
       `“Through” is the earliest-started attempt after the update that connected; “dropped” the earliest-started one that missed its deadline after the last one that connected (on a busy machine an attempt can miss it with the path open); times are when that attempt started, so the resolution is ${probe.everyMs} ms. ` +
       `A round ends after 10 attempts in a row have the new outcome; ${missed === 0 ? 'no attempt missed its deadline with the path open' : `${formatCount(missed)} ${missed === 1 ? 'attempt' : 'attempts'} in all missed their deadline with the path open`}.`,
+    `- **Many groups**: ${formatCount(r.groups.sizes.groups)} more SecurityGroups in the bench’s namespace (beside the scale phase’s), created in order; group _i_ has one CIDR rule and names groups _i_+1 … _i_+${r.groups.sizes.references} (mod ${formatCount(r.groups.sizes.groups)}), so most name a group not created yet, report SecurityGroupNotFound, and become Ready when it appears. ` +
+      'A change of a group requeues only the groups whose rules name it (an index of the groups each rule names), not every group of the namespace, so the work grows with the number of groups rather than its square. ' +
+      `Reconciles and status writes are counted from before the first create until the manager is idle; where the rest of the phase’s work went: ${reconcilesCell(r.groups.work)}; ${writesCell(r.groups.work)}.`,
     '- **ovn-northd** rows: its own counters, reset at the start of each phase and read at its end: the `ovnnb_db_run` stopwatch (`ovn-appctl stopwatch/show`: one sample per time it processed NB changes, its p95 an estimate of ovn-northd’s) and, from `inc-engine/show-stats`, how many of those runs recomputed its northd node in full rather than incrementally. ' +
       'Its engine also runs on southbound changes, so the two counts can differ a little. A full recompute takes longer the bigger the database; flows reach ovn-controller only after it.',
     `- **NB writes**: one transaction inserting a Logical_Switch and ${ports} Logical_Switch_Ports (the ports joined to the switch by one mutate), written by \`OvsdbClient.transact\` with \`operationsFor\` (\`controllers/ovsdb\`) and by one \`ovn-nbctl\` run (\`ls-add\` and ${ports} \`-- lsp-add\`), on the bench’s NB server before the manager starts. ` +
