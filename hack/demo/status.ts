@@ -128,7 +128,7 @@ export async function ovnGroups(layout: OvnLayout): Promise<StatusGroup[]> {
         pid: g.holder.pid,
         address: `${g.address} ${g.mac}`,
         state: state(alive, plugged),
-        note: plugged ? `port ${g.portName}` : 'unplugged: guest del, then add again',
+        note: plugged ? `port ${g.portName}` : 'unplugged: hack/ovn.sh up plugs it in again',
       })),
     });
   }

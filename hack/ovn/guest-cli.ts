@@ -53,7 +53,11 @@ export function guestLines(statuses: GuestStatus[]): string[] {
       g.address,
       g.mac,
       g.portName,
-      !alive ? 'gone' : plugged ? 'plugged' : 'unplugged (data plane restarted: del and add again)',
+      !alive
+        ? 'gone'
+        : plugged
+          ? 'plugged'
+          : 'unplugged (ovs-vswitchd stopped: hack/ovn.sh up plugs it in again)',
     ]),
   ];
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];

@@ -86,7 +86,9 @@ describe('a guest for a NetworkInterface', () => {
     expect(lines[1]).toMatch(
       /^default\/demo-web-1\s+g0123456789\s+4242\s+10\.10\.1\.10\/24 .* plugged$/,
     );
-    expect(lines[2]).toMatch(/unplugged \(data plane restarted: del and add again\)$/);
+    expect(lines[2]).toMatch(
+      /unplugged \(ovs-vswitchd stopped: hack\/ovn.sh up plugs it in again\)$/,
+    );
     expect(guestLines([])).toEqual(['no guests']);
   });
 });

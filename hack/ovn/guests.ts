@@ -29,6 +29,7 @@ import {
   type Plugged,
 } from './guest.ts';
 import type { OvnLayout } from './layout.ts';
+import { dataPlaneNetns } from './state.ts';
 
 /** One guest as guests.json records it. */
 export interface GuestRecord {
@@ -259,6 +260,43 @@ export async function addGuest(
   return { guest: record, added: true };
 }
 
+/**
+ * Plugs every guest in again after ovs-vswitchd was restarted: the veth pairs went with its
+ * network namespace, while the guests' own namespaces (held by their processes) stayed. Those
+ * whose holder is gone are removed.
+ */
+export async function replugGuests(
+  layout: OvnLayout,
+): Promise<{ replugged: GuestRecord[]; failed: string[] }> {
+  const replugged: GuestRecord[] = [];
+  const failed: string[] = [];
+  for (const g of readGuests(layout)) {
+    if (!isOurs(g.holder)) {
+      await removeGuest(layout, g);
+      continue;
+    }
+    // The port's row outlived the device; the guest's eth0 went with its veth peer.
+    await unplugGuest(layout, g.name, { veth: true, port: true });
+    const opts: GuestOptions = {
+      name: g.name,
+      ifaceId: g.portName,
+      mac: g.mac,
+      address: g.address,
+      gateway: g.gateway,
+    };
+    const made: Plugged = { veth: false, port: false };
+    try {
+      await plugGuest(layout, opts, g.holder.pid, guestNetns(g), made);
+      replugged.push(g);
+    } catch (err) {
+      // Left recorded: `guest list` shows it unplugged, `guest del` removes it.
+      await unplugGuest(layout, g.name, made);
+      failed.push(`${g.nic}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return { replugged, failed };
+}
+
 /** Removes the guest's port from br-int and ends its namespace (and with it the veth pair). */
 async function removeGuest(layout: OvnLayout, g: GuestRecord): Promise<string[]> {
   const problems = await unplugGuest(layout, g.name, { veth: true, port: true });
@@ -296,6 +334,11 @@ export interface GuestStatus {
 }
 
 export async function guestStatuses(layout: OvnLayout): Promise<GuestStatus[]> {
+  // A dead ovs-vswitchd leaves the last ofport in its database: only a running one counts.
+  const dataPlaneUp = await dataPlaneNetns(layout).then(
+    () => true,
+    () => false,
+  );
   return Promise.all(
     readGuests(layout).map(async (guest) => {
       const ofport = await vsctl(
@@ -306,7 +349,7 @@ export async function guestStatuses(layout: OvnLayout): Promise<GuestStatus[]> {
       return {
         guest,
         alive: isOurs(guest.holder),
-        plugged: ofport.code === 0 && /^[1-9]\d*$/.test(ofport.stdout.trim()),
+        plugged: dataPlaneUp && ofport.code === 0 && /^[1-9]\d*$/.test(ofport.stdout.trim()),
       };
     }),
   );

@@ -22,7 +22,7 @@ import {
 import { ovsEnv } from './env.ts';
 import { schemas, type OvnLayout } from './layout.ts';
 import { configureChassis } from './openvswitch.ts';
-import { removeAllGuests } from './guests.ts';
+import { removeAllGuests, replugGuests } from './guests.ts';
 import { ensureDatabase } from './ovsdb.ts';
 import { choosePorts } from './ports.ts';
 import { isReady, type ProbeContext } from './probes.ts';
@@ -294,6 +294,11 @@ export async function up(layout: OvnLayout, options: UpOptions = {}): Promise<Ov
       processes: state.processes.filter((p) => !pids.has(p.pid)),
     });
     throw err;
+  }
+  if (startedNow.some((p) => p.name === 'ovs-vswitchd')) {
+    const { replugged, failed } = await replugGuests(layout);
+    for (const g of replugged) log(`plugged the guest of ${g.nic} in again`);
+    for (const f of failed) log(`could not plug a guest in again: ${f}`);
   }
   return {
     connection: connectionFor(layout, state.ports),

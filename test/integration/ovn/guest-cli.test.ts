@@ -152,6 +152,20 @@ spec:
     const answered = await ping(['-w', '10']);
     expect([answered.code, answered.stdout]).toEqual([0, expect.stringContaining('1 received')]);
 
+    // ovs-vswitchd dies, and its veth ends with it: `up` starts it alone and plugs both
+    // guests in again.
+    const state = JSON.parse(await readFile(path.join(runDir, 'state.json'), 'utf8')) as {
+      processes: { name: string; pid: number }[];
+    };
+    const vswitchd = state.processes.find((p) => p.name === 'ovs-vswitchd')?.pid ?? 0;
+    process.kill(vswitchd, 'SIGKILL');
+    expect(await ok(['guest', 'list'])).toMatch(/unplugged \(ovs-vswitchd stopped/);
+    const upAgain = await ok(['up']);
+    expect(upAgain).toContain(`plugged the guest of ${ns}/demo-web-1 in again`);
+    expect(upAgain).toContain(`plugged the guest of ${ns}/demo-db-1 in again`);
+    const replugged = await ping(['-w', '10']);
+    expect([replugged.code, replugged.stdout]).toEqual([0, expect.stringContaining('1 received')]);
+
     const listed = await ok(['guest', 'list']);
     expect(listed).toMatch(new RegExp(`^${ns}/demo-web-1 .* plugged$`, 'm'));
     expect(listed).toMatch(new RegExp(`^${ns}/demo-db-1 .* plugged$`, 'm'));
