@@ -150,7 +150,10 @@ spec:
       '{"spec":{"securityGroupRefs":[{"name":"demo-ping"}]}}',
     ]);
     const answered = await ping(['-w', '10']);
-    expect([answered.code, answered.stdout]).toEqual([0, expect.stringContaining('1 received')]);
+    expect([answered.code, answered.stdout]).toEqual([
+      0,
+      expect.stringMatching(/ [1-9]\d* received/),
+    ]);
 
     // ovs-vswitchd dies, and its veth ends with it: `up` starts it alone and plugs both
     // guests in again.
@@ -164,7 +167,10 @@ spec:
     expect(upAgain).toContain(`plugged the guest of ${ns}/demo-web-1 in again`);
     expect(upAgain).toContain(`plugged the guest of ${ns}/demo-db-1 in again`);
     const replugged = await ping(['-w', '10']);
-    expect([replugged.code, replugged.stdout]).toEqual([0, expect.stringContaining('1 received')]);
+    expect([replugged.code, replugged.stdout]).toEqual([
+      0,
+      expect.stringMatching(/ [1-9]\d* received/),
+    ]);
 
     const listed = await ok(['guest', 'list']);
     expect(listed).toMatch(new RegExp(`^${ns}/demo-web-1 .* plugged$`, 'm'));
