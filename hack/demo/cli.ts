@@ -3,8 +3,16 @@
 // make status: everything the demo runs.
 // Variables: DATA_PLANE=1|0 (OVN's data plane; on by default for root), MANAGER_FLAGS and
 // AGENT_FLAGS (extra flags for kcloud-manager and kcloud-agent).
+import path from 'node:path';
 import { kubectl, residentBytes, runCli } from '../cluster/index.ts';
 import { devOvnLayout, down as ovnDown } from '../ovn/index.ts';
+import {
+  applyAgentAccess,
+  demoAgentAccess,
+  demoAgentKubeconfig,
+  demoHost,
+  writeAgentKubeconfig,
+} from './agent-access.ts';
 import { splitFlags } from './flags.ts';
 import { startDemoOvn } from './ovn.ts';
 import {
@@ -50,6 +58,10 @@ async function demo(): Promise<void> {
     systemNamespace,
   );
   if (ns.code !== 0) throw new Error(`creating namespace kcloud-system failed: ${ns.stderr}`);
+  // Host heartbeats live apart from the manager's leader Lease, and the agent runs as its
+  // host's certificate user, whom the admission policy lets write only that host's Lease.
+  await applyAgentAccess(cfg, demoAgentAccess);
+  await writeAgentKubeconfig(layout.pkiDir, cfg, path.dirname(demoAgentKubeconfig), demoHost);
 
   log(
     '== OVN (northbound and southbound databases, ovn-northd; data plane: Open vSwitch, ovn-controller)',
@@ -88,9 +100,14 @@ async function demo(): Promise<void> {
     log('no kcloud kinds are installed yet (crds/ is empty): the product operators add them');
   } else throw new Error(`kubectl get kcloud failed: ${got.stderr}`);
 
-  const lease = await kubectl(cfg, ['get', 'leases', '-n', 'kcloud-system']);
-  log('== leases in kcloud-system: host heartbeats and the manager leader');
-  process.stdout.write(lease.stdout);
+  for (const [namespace, what] of [
+    ['kcloud-system', 'the manager leader'],
+    [demoAgentAccess.hostsNamespace, 'host heartbeats'],
+  ] as const) {
+    const leases = await kubectl(cfg, ['get', 'leases', '-n', namespace]);
+    log(`== leases in ${namespace}: ${what}`);
+    process.stdout.write(leases.stdout);
+  }
 
   log(`
 The system keeps running. Use it with:

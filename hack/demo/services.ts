@@ -11,6 +11,7 @@ import {
   stopProcess,
   type RecordedProcess,
 } from '../cluster/index.ts';
+import { demoAgentKubeconfig, demoHost } from './agent-access.ts';
 import { flagValue, managerFlags, type LeaderLease } from './flags.ts';
 
 /** The kcloud processes the demo runs beside the control plane. */
@@ -29,7 +30,12 @@ export const services: Service[] = [
   {
     name: 'kcloud-agent',
     script: path.join(repoRoot, 'agent/main.ts'),
-    args: (addr) => [`--health-addr=${addr}`, '--host-name=local-host-1'],
+    // The host its certificate names (agent-access.ts): the admission policy allows no other.
+    args: (addr) => [
+      `--health-addr=${addr}`,
+      `--host-name=${demoHost}`,
+      `--kubeconfig=${demoAgentKubeconfig}`,
+    ],
   },
 ];
 

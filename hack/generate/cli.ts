@@ -3,7 +3,7 @@
 // npm run generate -- --check — writes nothing; exits 1 listing the files that are out of date.
 import { repoRoot, runCli } from '../cluster/index.ts';
 import { productKinds, testKinds } from '../../operators/kinds.ts';
-import { chartRules } from '../../operators/manager/rbac.ts';
+import { chartAdmission, chartRules } from '../../operators/manager/rbac.ts';
 import { findStale, plannedFiles, writeGenerated } from './generate.ts';
 
 const usage = 'usage: node hack/generate/cli.ts [--check]';
@@ -13,7 +13,10 @@ async function main(argv: string[]): Promise<number> {
     console.error(usage);
     return 2;
   }
-  const files = plannedFiles({ productKinds, testKinds, chartRules: chartRules() }, repoRoot);
+  const files = plannedFiles(
+    { productKinds, testKinds, chartRules: chartRules(), chartAdmission: chartAdmission() },
+    repoRoot,
+  );
   if (argv.includes('--check')) {
     const { outdated, orphaned } = await findStale(repoRoot, files);
     for (const p of outdated) console.error(`out of date: ${p}`);
@@ -25,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
   const { outdated, orphaned } = await writeGenerated(repoRoot, files);
   for (const p of outdated) console.log(`wrote ${p}`);
   for (const p of orphaned) console.log(`removed ${p}`);
-  console.log(`${files.length} CRDs, ${outdated.length + orphaned.length} changed`);
+  console.log(`${files.length} files, ${outdated.length + orphaned.length} changed`);
   return 0;
 }
 

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { repoRoot } from '../cluster/index.ts';
 import { productKinds, testKinds } from '../../operators/kinds.ts';
-import { chartRules } from '../../operators/manager/rbac.ts';
+import { chartAdmission, chartRules } from '../../operators/manager/rbac.ts';
 import { Note } from '../../operators/example/api/index.ts';
 import { findStale, plannedFiles, renderCrd, writeGenerated, type Staleness } from './generate.ts';
 
@@ -19,7 +19,10 @@ function staleReport({ outdated, orphaned }: Staleness): string {
 
 describe('the committed generated files', () => {
   it('are what the generator produces now', async () => {
-    const files = plannedFiles({ productKinds, testKinds, chartRules: chartRules() }, repoRoot);
+    const files = plannedFiles(
+      { productKinds, testKinds, chartRules: chartRules(), chartAdmission: chartAdmission() },
+      repoRoot,
+    );
     const report = staleReport(await findStale(repoRoot, files));
     if (report !== '') throw new Error(report);
   });

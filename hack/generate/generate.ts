@@ -17,10 +17,20 @@ export interface ChartRules {
   rules: readonly PolicyRule[];
 }
 
+/**
+ * Objects the chart renders from a file, `charts/kcloud/files/admission/<name>.yaml`: the
+ * objects carry Helm placeholders (`{{ .name }}`) where the release fills in its own values.
+ */
+export interface ChartManifests {
+  name: string;
+  objects: readonly object[];
+}
+
 export interface Registry {
   productKinds: readonly KindInfo[];
   testKinds: readonly KindInfo[];
   chartRules?: readonly ChartRules[];
+  chartAdmission?: readonly ChartManifests[];
 }
 
 export interface GeneratedFile {
@@ -35,6 +45,7 @@ export const outputDirs = {
   chart: 'charts/kcloud/crds',
   chartRbac: 'charts/kcloud/files/rbac',
   chartOperatorRbac: 'charts/kcloud/files/rbac/operators',
+  chartAdmission: 'charts/kcloud/files/admission',
 } as const;
 
 // Every generated file starts with this; only such files are ever replaced or removed.
@@ -48,6 +59,10 @@ export function plannedFiles(registry: Registry, root: string): GeneratedFile[] 
     ...(registry.chartRules ?? []).map((r) => ({
       path: `${outputDirs.chartRbac}/${r.name}.yaml`,
       content: renderRules(r),
+    })),
+    ...(registry.chartAdmission ?? []).map((m) => ({
+      path: `${outputDirs.chartAdmission}/${m.name}.yaml`,
+      content: renderManifests(m),
     })),
   ];
   const seen = new Set<string>();
@@ -74,6 +89,14 @@ export function renderRules({ name, rules }: ChartRules): string {
   const header = `${marker} from the rules in code (docs/rbac.md); do not edit by hand: run npm run generate.`;
   if (rules.length === 0) throw new Error(`chart rules ${name}: no rules`);
   return `${header}\n${stringify(rules, { lineWidth: 0, singleQuote: true })}`;
+}
+
+/** Objects the chart reads with .Files.Get and `tpl`: the header, then one YAML document each. */
+export function renderManifests({ name, objects }: ChartManifests): string {
+  const header = `${marker} from the policy in code (docs/rbac.md); do not edit by hand: run npm run generate.`;
+  if (objects.length === 0) throw new Error(`chart manifests ${name}: no objects`);
+  const docs = objects.map((o) => stringify(o, { lineWidth: 0, singleQuote: true }));
+  return `${header}\n${docs.join('---\n')}`;
 }
 
 function sourcePath(kind: KindInfo, root: string): string {

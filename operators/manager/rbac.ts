@@ -8,6 +8,7 @@ import {
   type PolicyRule,
 } from '../../controllers/manager/index.ts';
 import { agentRules } from '../../agent/heartbeat/rbac.ts';
+import { agentHostPolicy } from '../../agent/access/index.ts';
 import { operators } from './operators.ts';
 
 export interface RbacEntry {
@@ -35,7 +36,7 @@ export function rbacEntries(): RbacEntry[] {
     })),
     {
       component: 'kcloud-agent',
-      scope: 'Role in its own namespace',
+      scope: "Role in the hosts namespace; admission: its own host's Lease only",
       rules: agentRules,
     },
   ];
@@ -53,6 +54,24 @@ export function chartRules(): { name: string; rules: PolicyRule[] }[] {
       .filter((op) => !op.testOnly)
       .map((op) => ({ name: `operators/${op.name}`, rules: op.rbac })),
     { name: 'agent', rules: agentRules },
+  ];
+}
+
+/**
+ * The admission policy that confines each agent to its own host's objects, as the chart renders
+ * it (charts/kcloud/files/admission/, written by `npm run generate`): the placeholders are filled
+ * in by the chart's `tpl` with the release's names.
+ */
+export function chartAdmission(): { name: string; objects: object[] }[] {
+  return [
+    {
+      name: 'agent-host',
+      objects: agentHostPolicy({
+        name: '{{ .name }}',
+        hostsNamespace: '{{ .hostsNamespace }}',
+        serviceAccounts: ['{{ .agentServiceAccount }}'],
+      }),
+    },
   ];
 }
 
