@@ -11,7 +11,7 @@ import type {
   SubnetObject,
   VPCObject,
 } from '../api/index.ts';
-import { containsIP, parseCidr, parseIPv4 } from '../ipam/index.ts';
+import { containsIP, lastAddress, parseCidr, parseIPv4 } from '../ipam/index.ts';
 import { blackhole, desiredRoutes, names } from '../ovn/index.ts';
 import {
   findRouter,
@@ -22,7 +22,7 @@ import {
 } from '../ovn/nb/index.ts';
 import { isMainTable, mainRouteTable, routeTableOf } from './bindings.ts';
 import { ownerOf } from './owner.ts';
-import { isReady, readySubnet } from './references.ts';
+import { gatewayOf, isReady, readySubnet } from './references.ts';
 
 export interface RouteTableObservation {
   routeTableName: string;
@@ -131,13 +131,31 @@ export class RouteTableBackend implements ExternalClient<RouteTableObject, Route
       }
     }
     const address = parseIPv4(ip ?? '');
-    const reachable = this.subnetsOfVpc(table).some(
+    const subnet = this.subnetsOfVpc(table).find(
       (s) => isReady(s) && containsIP(parseCidr(s.spec.cidrBlock), address),
     );
-    if (!reachable) {
+    if (!subnet) {
       throw new ReconcileError(
         'NextHopNotInVPC',
         `next hop ${ip ?? ''} of ${route.destination} is in no ready Subnet of VPC ${table.spec.vpcRef.name}`,
+        { retry: false },
+      );
+    }
+    // OVN would take these as a next hop and send the traffic nowhere useful: back to the
+    // router itself, or to an address no interface can hold.
+    const cidr = parseCidr(subnet.spec.cidrBlock);
+    const reserved =
+      ip === gatewayOf(subnet)
+        ? 'the gateway (the VPC router itself)'
+        : address === cidr.network
+          ? 'the network address'
+          : address === lastAddress(cidr)
+            ? 'the broadcast address'
+            : undefined;
+    if (reserved) {
+      throw new ReconcileError(
+        'NextHopReserved',
+        `next hop ${ip ?? ''} of ${route.destination} is ${reserved} of Subnet ${subnet.metadata.name ?? ''}`,
         { retry: false },
       );
     }

@@ -1,7 +1,7 @@
 // What users read is true: a rule may be named like a built-in ACL (same-group) and the group
 // still becomes Ready with both ACLs; `kubectl get` counts a SecurityGroup's rules and a VPC's
 // Ready Subnets out of all; an address conflict names the NetworkInterface holding the address,
-// not its UID.
+// not its UID; a route to the VPC router itself says so.
 import { describe, expect, it } from '@jest/globals';
 import { useTestCluster, waitFor } from '../../harness/index.ts';
 import { doc, ref, refusalReason, useVpcOperator } from './operator-fixture.ts';
@@ -106,6 +106,29 @@ describe('names and counts users read', () => {
     );
     expect(vpc.status?.subnets).toBe(2);
     expect((await row('vpc', 'v')).SUBNETS).toBe('1/2');
+  });
+
+  it('refuses a route to the VPC router itself or a Subnet address no interface can hold', async () => {
+    const table = (nextHopIP: string) =>
+      doc('RouteTable', 'rt', {
+        vpcRef: { name: 'v' },
+        subnetRefs: [{ name: 's' }],
+        routes: [{ destination: '172.16.0.0/12', nextHopIP }],
+      });
+    for (const [nextHopIP, what] of [
+      ['10.0.1.1', 'the gateway (the VPC router itself)'],
+      ['10.0.1.0', 'the network address'],
+      ['10.0.1.255', 'the broadcast address'],
+    ] as const) {
+      await cluster.apply(table(nextHopIP));
+      expect(await refusalReason(cluster, 'RouteTable', 'rt')).toBe('NextHopReserved');
+      const rt = await cluster.read(ref('RouteTable', 'rt'));
+      expect(rt.status?.conditions?.find((c) => c.type === 'Ready')?.message).toBe(
+        `next hop ${nextHopIP} of 172.16.0.0/12 is ${what} of Subnet s`,
+      );
+    }
+    await cluster.apply(table('10.0.1.254'));
+    await cluster.waitForCondition(ref('RouteTable', 'rt'), 'Ready');
   });
 
   it('names the NetworkInterface that holds a wanted address', async () => {

@@ -1,6 +1,7 @@
 // Idempotent writers of the OVN northbound rows a VPC needs, one file per table.
 export { NbClient } from './nb-client.ts';
 export { changedColumns, sameValue, type NbOvsdb } from './columns.ts';
+export { refusedReason, reportRefusals } from './refusals.ts';
 export {
   ensurePortGroupACLs,
   ensureSwitchACLs,

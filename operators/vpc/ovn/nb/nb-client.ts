@@ -28,6 +28,7 @@ import {
   type SwitchPortOptions,
 } from './logical-switch-port.ts';
 import { ownedRows, type ExternalIdsPredicate, type OwnedTable } from './owned.ts';
+import { reportRefusals } from './refusals.ts';
 import {
   addPortsToGroup,
   deletePortGroup,
@@ -57,7 +58,7 @@ export class NbClient {
   readonly ovsdb: OvsdbClient<nb.Tables>;
 
   constructor(ovsdb: OvsdbClient<nb.Tables>) {
-    this.ovsdb = ovsdb;
+    this.ovsdb = reportRefusals(ovsdb);
   }
 
   ensureRouter(desired: Desired<nb.LogicalRouter> & { name: string }): Promise<string> {
