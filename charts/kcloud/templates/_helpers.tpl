@@ -39,14 +39,14 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{- end -}}
 
 {{/*
-An OVN central database's address for OVSDB clients, tcp:IP:PORT. Built from the Service's
+An OVN central database's address for OVSDB clients, ssl:IP:PORT. Built from the Service's
 environment variables (kubelet expands $(VAR) from them), so neither ovn-controller in the host
 network nor the manager depends on cluster DNS.
 */}}
 {{- define "kcloud.ovnAddress" -}}
 {{- if .root.Values.ovn.central.enabled -}}
 {{- $var := include "kcloud.ovnService" . | upper | replace "-" "_" -}}
-{{- printf "tcp:$(%s_SERVICE_HOST):$(%s_SERVICE_PORT)" $var $var -}}
+{{- printf "ssl:$(%s_SERVICE_HOST):$(%s_SERVICE_PORT)" $var $var -}}
 {{- else if eq .db "nb" -}}
 {{- required "ovn.nbAddress is required when ovn.central.enabled is false" .root.Values.ovn.nbAddress -}}
 {{- else -}}

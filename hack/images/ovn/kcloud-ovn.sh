@@ -2,17 +2,20 @@
 # The kcloud-ovn image's entrypoint: one OVN or Open vSwitch daemon per container, in the
 # foreground, logging to the console so `kubectl logs` shows it.
 #
-#   kcloud-ovn nb | sb         OVN northbound / southbound ovsdb-server (TCP 6641 / 6642)
+#   kcloud-ovn nb | sb         OVN northbound / southbound ovsdb-server (TLS only: 6641 / 6642)
 #   kcloud-ovn northd          ovn-northd, to the two databases over their unix sockets
 #   kcloud-ovn ovsdb           the host's Open vSwitch database (conf.db)
 #   kcloud-ovn vswitchd        ovs-vswitchd
-#   kcloud-ovn controller      ovn-controller, after registering this host as a chassis
+#   kcloud-ovn controller      ovn-controller (to the southbound database over TLS), after
+#                              registering this host as a chassis
 #   kcloud-ovn probe nb|sb|northd|ovsdb|vswitchd|controller   readiness check (exit 0 = ready)
 #
 # Environment (set by the chart):
 #   OVN_RUNDIR, OVS_RUNDIR     sockets shared between the containers of one pod
 #   OVN_DBDIR, OVS_DBDIR       database files (persistent volumes)
-#   OVN_SB_DB                  the southbound database ovn-controller uses (tcp:IP:PORT)
+#   OVN_SB_DB                  the southbound database ovn-controller uses (ssl:IP:PORT)
+#   OVN_TLS_DIR                tls.key, tls.crt (this component's) and ca.crt (the OVN CA);
+#                              nb, sb and controller refuse to start without them
 #   OVN_CHASSIS                this host's chassis name (the node name)
 #   OVN_ENCAP_IP               the address other chassis reach this one on (Geneve)
 #   OVS_DATAPATH               system (the kernel module) or netdev (userspace)
@@ -44,17 +47,28 @@ prepare_db() {
   fi
 }
 
+# The key, certificate and CA as OVS programs take them. The databases have no plain TCP
+# remote, and they and ovn-controller verify the peer's certificate against the CA.
+tls_opts() {
+  : "${OVN_TLS_DIR:=/etc/kcloud/ovn-tls}"
+  for f in tls.key tls.crt ca.crt; do
+    [ -s "$OVN_TLS_DIR/$f" ] || die "no $OVN_TLS_DIR/$f: OVN's databases are reached over TLS only"
+  done
+  echo "--private-key=$OVN_TLS_DIR/tls.key --certificate=$OVN_TLS_DIR/tls.crt --ca-cert=$OVN_TLS_DIR/ca.crt"
+}
+
 # Console logging at info; no log files inside the container.
 log_opts="-vconsole:info -vfile:off"
 
 central_db() {
   name=$1 port=$2
+  ssl=$(tls_opts)
   prepare_db "$OVN_DBDIR/ovn${name}_db.db" "/usr/share/ovn/ovn-${name}.ovsschema"
   mkdir -p "$OVN_RUNDIR"
   # shellcheck disable=SC2086
   exec ovsdb-server "$OVN_DBDIR/ovn${name}_db.db" \
     --remote="punix:$OVN_RUNDIR/ovn${name}_db.sock" \
-    --remote="ptcp:$port" \
+    --remote="pssl:$port" $ssl \
     --pidfile="$OVN_RUNDIR/ovn${name}_db.pid" \
     --unixctl="$OVN_RUNDIR/ovn${name}_db.ctl" \
     $log_opts
@@ -112,6 +126,7 @@ case "${1:-}" in
     : "${OVN_SB_DB:?OVN_SB_DB is not set}"
     : "${OVN_CHASSIS:?OVN_CHASSIS is not set}"
     : "${OVN_ENCAP_IP:?OVN_ENCAP_IP is not set}"
+    ssl=$(tls_opts)
     wait_for_socket "$OVS_RUNDIR/db.sock"
     case "$OVS_DATAPATH" in
       netdev | system) ;;
@@ -125,7 +140,7 @@ case "${1:-}" in
       "external_ids:ovn-bridge-datapath-type=$OVS_DATAPATH"
     mkdir -p "$OVN_RUNDIR"
     # shellcheck disable=SC2086
-    exec ovn-controller "unix:$OVS_RUNDIR/db.sock" \
+    exec ovn-controller "unix:$OVS_RUNDIR/db.sock" $ssl \
       --pidfile="$OVN_RUNDIR/ovn-controller.pid" \
       $log_opts
     ;;

@@ -1,7 +1,7 @@
 // The Helm chart, without a node: `helm lint`, what it renders for the values users change, its
 // values.schema.json refusing bad values, the output accepted by the real API server
 // (server-side dry-run), and its RBAC, created for real, granting exactly the rules in code.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
 import { chartDir, helm, helmOk } from '../../../hack/chart/index.ts';
@@ -77,11 +77,16 @@ describe('the kcloud chart', () => {
         'DaemonSet/kcloud-ovn-host',
         'Deployment/kcloud-manager',
         'Deployment/kcloud-ovn-central',
+        'NetworkPolicy/kcloud-ovn-central',
         'PodDisruptionBudget/kcloud-manager',
         'Role/kcloud-agent',
         'Role/kcloud-manager-leader-election',
         'RoleBinding/kcloud-agent',
         'RoleBinding/kcloud-manager-leader-election',
+        'Secret/kcloud-ovn-tls-ca',
+        'Secret/kcloud-ovn-tls-central',
+        'Secret/kcloud-ovn-tls-host',
+        'Secret/kcloud-ovn-tls-manager',
         'Service/kcloud-manager-metrics',
         'Service/kcloud-ovn-nb',
         'Service/kcloud-ovn-sb',
@@ -275,5 +280,186 @@ describe('the chart’s RBAC, created for real', () => {
         .map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}`);
       await cluster.kubectl(['delete', '--ignore-not-found', ...names]);
     }
+  });
+});
+
+interface TlsSecret {
+  kind: 'Secret';
+  metadata: { name: string };
+  data: Record<string, string>;
+}
+
+const certOf = (s: TlsSecret, key = 'tls.crt') =>
+  new X509Certificate(Buffer.from(s.data[key] ?? '', 'base64'));
+
+describe('the OVN databases’ certificates and NetworkPolicy', () => {
+  const secrets = (objects: Manifest[]) =>
+    Object.fromEntries(
+      (objects.filter((o) => o.kind === 'Secret') as unknown as TlsSecret[]).map((s) => [
+        s.metadata.name.replace(/^.*-ovn-tls-/, ''),
+        s,
+      ]),
+    );
+
+  it('issues a CA and a certificate per component, and points every client at ssl:', async () => {
+    const { objects } = await render('kcloud');
+    const s = secrets(objects);
+    expect(Object.keys(s).sort()).toEqual(['ca', 'central', 'host', 'manager']);
+    const ca = certOf(s.ca as TlsSecret);
+    expect(ca.ca).toBe(true);
+    for (const part of ['central', 'host', 'manager']) {
+      const secret = s[part] as TlsSecret;
+      expect(certOf(secret).verify(ca.publicKey)).toBe(true);
+      expect(certOf(secret, 'ca.crt').fingerprint256).toBe(ca.fingerprint256);
+      expect(secret.data['tls.key']).toBeTruthy();
+    }
+    const names = certOf(s.central as TlsSecret).subjectAltName ?? '';
+    for (const db of ['nb', 'sb']) {
+      expect(names).toContain(`DNS:kcloud-ovn-${db}.${cluster.namespace}.svc`);
+    }
+    const text = JSON.stringify(objects);
+    expect(text).not.toMatch(/tcp:\$\(/);
+    const manager = find(objects, 'Deployment', 'kcloud-manager').spec?.template?.spec;
+    expect(manager?.containers[0]?.args).toEqual(
+      expect.arrayContaining([
+        '--ovn-nb=ssl:$(KCLOUD_OVN_NB_SERVICE_HOST):$(KCLOUD_OVN_NB_SERVICE_PORT)',
+        '--ovn-nb-key=/etc/kcloud/ovn-tls/tls.key',
+        '--ovn-nb-cert=/etc/kcloud/ovn-tls/tls.crt',
+        '--ovn-nb-ca=/etc/kcloud/ovn-tls/ca.crt',
+        `--ovn-nb-server-name=kcloud-ovn-nb.${cluster.namespace}.svc`,
+      ]),
+    );
+    expect(text).toContain(
+      '"name":"OVN_SB_DB","value":"ssl:$(KCLOUD_OVN_SB_SERVICE_HOST):$(KCLOUD_OVN_SB_SERVICE_PORT)"',
+    );
+  });
+
+  it('keeps the CA and the certificates of an earlier install on upgrade (lookup)', async () => {
+    const release = `tls-${randomBytes(3).toString('hex')}`;
+    const first = secrets((await render(release)).objects);
+    // As an install leaves them: owned by the release, which Helm checks before it adopts one.
+    const owned = {
+      'meta.helm.sh/release-name': release,
+      'meta.helm.sh/release-namespace': cluster.namespace,
+    };
+    const applied = await cluster.kubectl(
+      ['apply', '-n', cluster.namespace, '-f', '-'],
+      Object.values(first)
+        .map((o) => JSON.stringify({ ...o, metadata: { ...o.metadata, annotations: owned } }))
+        .join('\n'),
+    );
+    expect(applied.stderr).toBe('');
+    // `--dry-run=server` lets the templates look up what the cluster holds, as an upgrade does.
+    const again = secrets((await render(release, [], ['--dry-run=server'])).objects);
+    for (const part of Object.keys(first)) {
+      expect(`${part} ${JSON.stringify(again[part]?.data)}`).toBe(
+        `${part} ${JSON.stringify(first[part]?.data)}`,
+      );
+    }
+    // A certificate deleted by hand is issued again by the same CA.
+    await cluster.kubectl([
+      'delete',
+      'secret',
+      '-n',
+      cluster.namespace,
+      `${release}-kcloud-ovn-tls-host`,
+    ]);
+    const reissued = secrets((await render(release, [], ['--dry-run=server'])).objects);
+    expect(reissued.host?.data['tls.crt']).not.toBe(first.host?.data['tls.crt']);
+    expect(certOf(reissued.host as TlsSecret).verify(certOf(first.ca as TlsSecret).publicKey)).toBe(
+      true,
+    );
+    expect(reissued.ca?.data).toEqual(first.ca?.data);
+  });
+
+  it('asks cert-manager for the certificates where its CRDs exist, and refuses without them', async () => {
+    const missing = await helm(cluster.kubeconfigPath, [
+      'template',
+      'kcloud',
+      chartDir,
+      '--set',
+      'ovn.tls.issuer=cert-manager',
+    ]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('ovn.tls.issuer=cert-manager needs cert-manager installed');
+    const { objects } = await render(
+      'kcloud',
+      ['ovn.tls.issuer=cert-manager'],
+      ['--api-versions', 'cert-manager.io/v1/Certificate'],
+    );
+    expect(objects.some((o) => o.kind === 'Secret')).toBe(false);
+    const certs = objects.filter((o) => o.kind === 'Certificate') as unknown as {
+      metadata: { name: string };
+      spec: { secretName: string; isCA?: boolean; usages?: string[]; dnsNames?: string[] };
+    }[];
+    expect(certs.map((c) => c.spec.secretName).sort()).toEqual([
+      'kcloud-ovn-tls-ca',
+      'kcloud-ovn-tls-central',
+      'kcloud-ovn-tls-host',
+      'kcloud-ovn-tls-manager',
+    ]);
+    const usage = (part: string) =>
+      certs.find((c) => c.spec.secretName === `kcloud-ovn-tls-${part}`)?.spec.usages;
+    expect(usage('central')).toContain('server auth');
+    expect(usage('manager')).toContain('client auth');
+    expect(usage('host')).toContain('client auth');
+    expect(
+      objects
+        .filter((o) => o.kind === 'Issuer')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['kcloud-ovn-ca', 'kcloud-ovn-selfsigned']);
+  });
+
+  it('admits to OVN central only the manager (northbound) and the hosts (southbound)', async () => {
+    interface Policy {
+      spec: {
+        policyTypes: string[];
+        ingress: {
+          from: {
+            podSelector?: { matchLabels: Record<string, string> };
+            ipBlock?: { cidr: string };
+          }[];
+          ports: { port: string }[];
+        }[];
+        egress: unknown[];
+      };
+    }
+    const policy = async (set: string[]) =>
+      find(
+        (await render('kcloud', set)).objects,
+        'NetworkPolicy',
+        'kcloud-ovn-central',
+      ) as unknown as Policy;
+    const component = (p: { podSelector?: { matchLabels: Record<string, string> } }) =>
+      p.podSelector?.matchLabels['app.kubernetes.io/component'];
+
+    const hosts = await policy([
+      'ovn.central.networkPolicy.hostCIDRs={192.0.2.0/24,198.51.100.0/24}',
+    ]);
+    expect(hosts.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(hosts.spec.egress).toEqual([]);
+    expect(
+      hosts.spec.ingress.map((r) => ({
+        from: r.from.map((p) => component(p) ?? p.ipBlock?.cidr),
+        ports: r.ports.map((p) => p.port),
+      })),
+    ).toEqual([
+      { from: ['manager'], ports: ['nb'] },
+      { from: ['192.0.2.0/24', '198.51.100.0/24'], ports: ['sb'] },
+    ]);
+    const podNetwork = await policy(['ovn.host.hostNetwork=false']);
+    expect(podNetwork.spec.ingress[1]?.from.map(component)).toEqual(['ovn-host']);
+    const off = await render('kcloud', ['ovn.central.networkPolicy.enabled=false']);
+    expect(off.objects.some((o) => o.kind === 'NetworkPolicy')).toBe(false);
+    const bad = await helm(cluster.kubeconfigPath, [
+      'template',
+      'kcloud',
+      chartDir,
+      '--set',
+      'ovn.central.networkPolicy.hostCIDRs={10.0.0.1}',
+    ]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('hostCIDRs');
   });
 });
