@@ -16,8 +16,9 @@ apt_packages=(
   ovn-central ovn-host openvswitch-switch
   iproute2 ethtool iputils-ping cpio
   util-linux busybox
-  # The local node (hack/node): its container runtime, CNI plugins and packet-filter tools.
-  containerd runc containernetworking-plugins iptables nftables
+  # The local node (hack/node): its container runtime, CNI plugins and packet-filter tools
+  # (ipset and iptables for kube-router's network policy controller).
+  containerd runc containernetworking-plugins iptables nftables ipset
   # Lua 5.1, the language of the Argo CD health check the tests run (Argo CD embeds gopher-lua).
   lua5.1
 )

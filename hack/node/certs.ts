@@ -14,7 +14,7 @@ export interface Identity {
 /**
  * The node's identities. The kubelet is `system:node:<name>` in `system:nodes`, which the Node
  * authorizer recognizes; the scheduler and kube-proxy use the users the default RBAC policy
- * binds; CoreDNS gets a ClusterRole of its own (`corednsRbac`).
+ * binds; CoreDNS and kube-router get ClusterRoles of their own (`nodeRbac`).
  */
 export function identities(nodeName: string): Identity[] {
   return [
@@ -22,6 +22,7 @@ export function identities(nodeName: string): Identity[] {
     { file: 'kube-scheduler', user: 'system:kube-scheduler', groups: [] },
     { file: 'kube-proxy', user: 'system:kube-proxy', groups: [] },
     { file: 'coredns', user: 'system:coredns', groups: [] },
+    { file: 'kube-router', user: 'system:kube-router', groups: [] },
   ];
 }
 
@@ -49,8 +50,11 @@ export async function writeNodeCredentials(
   }
 }
 
-/** What CoreDNS's kubernetes plugin reads, and nothing more. */
-export const corednsRbac = `apiVersion: rbac.authorization.k8s.io/v1
+/**
+ * What CoreDNS's kubernetes plugin reads, what kube-router's informers read (it starts them all,
+ * though only its network policy controller runs), and nothing more.
+ */
+export const nodeRbac = `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
   name: system:coredns
@@ -74,6 +78,34 @@ subjects:
   - apiGroup: rbac.authorization.k8s.io
     kind: User
     name: system:coredns
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: kcloud:kube-router
+rules:
+  - apiGroups: ['']
+    resources: [pods, namespaces, nodes, services, endpoints]
+    verbs: [get, list, watch]
+  - apiGroups: [discovery.k8s.io]
+    resources: [endpointslices]
+    verbs: [get, list, watch]
+  - apiGroups: [networking.k8s.io]
+    resources: [networkpolicies]
+    verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: kcloud:kube-router
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: kcloud:kube-router
+subjects:
+  - apiGroup: rbac.authorization.k8s.io
+    kind: User
+    name: system:kube-router
 ---
 # The kubelet asks the API server whether a caller may use its API (logs, exec); the API
 # server itself calls as kube-apiserver-kubelet-client (hack/cluster/pki.ts).

@@ -8,6 +8,8 @@ export interface NodePorts {
   schedulerSecure: number;
   proxyHealthz: number;
   proxyMetrics: number;
+  /** kube-router's health endpoint (it listens on every address: the port alone is chosen). */
+  kubeRouterHealth: number;
 }
 
 /** CoreDNS's readiness endpoint; it serves on the node IP, which nothing else uses. */

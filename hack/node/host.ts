@@ -234,6 +234,51 @@ export async function removeProxyRules(): Promise<string[]> {
   return removed;
 }
 
+/** kube-router's chains in the filter table, and the ipsets its rules match on. */
+const policyChain = /^(KUBE-ROUTER-(INPUT|FORWARD|OUTPUT)|KUBE-POD-FW-|KUBE-NWPLCY-)/;
+const policySet = /^(KUBE-SRC-|KUBE-DST-)/;
+
+/**
+ * Removes what kube-router's network policy controller left in the filter table (its jumps from
+ * INPUT, FORWARD and OUTPUT, its chains) and its ipsets. Its own `--cleanup-config` would also
+ * sweep the routing and service-proxy state of a kube-router this node does not run.
+ */
+export async function removePolicyRules(): Promise<string[]> {
+  const saved = await runTool(systemBinaries.iptablesSave, ['-t', 'filter']);
+  if (saved.code !== 0) return [];
+  const lines = saved.stdout.split('\n');
+  const chains = lines
+    .filter((l) => l.startsWith(':'))
+    .map((l) => l.slice(1).split(' ')[0] ?? '')
+    .filter((c) => policyChain.test(c));
+  const removed: string[] = [];
+  if (chains.length > 0) {
+    const jumps = lines.filter(
+      (l) =>
+        /^-A (INPUT|FORWARD|OUTPUT) /.test(l) &&
+        chains.some((c) => l.endsWith(`-j ${c}`) || l.includes(`-j ${c} `)),
+    );
+    const restore = [
+      '*filter',
+      ...jumps.map((l) => l.replace(/^-A /, '-D ')),
+      ...chains.map((c) => `-F ${c}`),
+      ...chains.map((c) => `-X ${c}`),
+      'COMMIT',
+      '',
+    ].join('\n');
+    await toolOutput(systemBinaries.iptablesRestore, ['--noflush'], {
+      input: restore,
+      label: 'iptables-restore (removing kube-router chains)',
+    });
+    removed.push(...chains);
+  }
+  const sets = await runTool(systemBinaries.ipset, ['list', '-n']);
+  for (const name of sets.stdout.split('\n').filter((n) => policySet.test(n))) {
+    if ((await runTool(systemBinaries.ipset, ['destroy', name])).code === 0) removed.push(name);
+  }
+  return removed;
+}
+
 /**
  * Folders outside the run folder that the node's components create whatever they are told:
  * containerd's shim sockets, libcni's result cache, the kubelet's legacy container-log links

@@ -1,20 +1,25 @@
 import path from 'node:path';
 import { binDir, repoRoot } from '../cluster/layout.ts';
 
-export type NodeBinary = 'kubelet' | 'kube-scheduler' | 'kube-proxy' | 'coredns' | 'helm';
+export type NodeBinary =
+  'kubelet' | 'kube-scheduler' | 'kube-proxy' | 'coredns' | 'kube-router' | 'helm';
 
 /** Built by `make setup` (hack/localcluster/build-node.sh). */
 export function nodeBinary(name: NodeBinary): string {
   return path.join(binDir(), name);
 }
 
-/** From Debian's containerd, runc and containernetworking-plugins packages. */
+/** From Debian's containerd, runc, containernetworking-plugins, iptables and ipset packages. */
 export const systemBinaries = {
   containerd: '/usr/bin/containerd',
   ctr: '/usr/bin/ctr',
   shim: '/usr/bin/containerd-shim-runc-v2',
   runc: '/usr/sbin/runc',
   nft: '/usr/sbin/nft',
+  // kube-router's network policy controller drives these (Debian's iptables and ipset).
+  iptablesSave: '/usr/sbin/iptables-save',
+  iptablesRestore: '/usr/sbin/iptables-restore',
+  ipset: '/usr/sbin/ipset',
   cniDir: '/usr/lib/cni',
 } as const;
 
@@ -73,6 +78,7 @@ export interface NodeLayout {
   schedulerKubeconfig: string;
   proxyConfig: string;
   proxyKubeconfig: string;
+  kubeRouterKubeconfig: string;
   corefile: string;
   corednsKubeconfig: string;
   imagesDir: string;
@@ -97,6 +103,7 @@ export function nodeLayout(runDir: string): NodeLayout {
     schedulerKubeconfig: p('pki', 'kube-scheduler.kubeconfig'),
     proxyConfig: p('config', 'kube-proxy.yaml'),
     proxyKubeconfig: p('pki', 'kube-proxy.kubeconfig'),
+    kubeRouterKubeconfig: p('pki', 'kube-router.kubeconfig'),
     corefile: p('config', 'Corefile'),
     corednsKubeconfig: p('pki', 'coredns.kubeconfig'),
     imagesDir: p('images'),

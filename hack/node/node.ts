@@ -16,7 +16,7 @@ import {
   stopProcess,
   type RecordedProcess,
 } from '../cluster/processes.ts';
-import { corednsRbac, writeNodeCredentials } from './certs.ts';
+import { nodeRbac, writeNodeCredentials } from './certs.ts';
 import {
   cniConfig,
   containerdConfig,
@@ -37,6 +37,7 @@ import {
   readSysctls,
   removeCgroupRoot,
   removeLinks,
+  removePolicyRules,
   removeProxyRules,
   restoreSysctls,
   unmountUnder,
@@ -64,7 +65,13 @@ import {
 } from './runtime.ts';
 
 export type NodeComponent =
-  'apiserver-proxy' | 'containerd' | 'kube-scheduler' | 'kubelet' | 'kube-proxy' | 'coredns';
+  | 'apiserver-proxy'
+  | 'containerd'
+  | 'kube-scheduler'
+  | 'kubelet'
+  | 'kube-proxy'
+  | 'kube-router'
+  | 'coredns';
 
 /** Start order; stop in reverse (containerd last, once its containers are gone). */
 export const nodeComponents: NodeComponent[] = [
@@ -73,6 +80,7 @@ export const nodeComponents: NodeComponent[] = [
   'kube-scheduler',
   'kubelet',
   'kube-proxy',
+  'kube-router',
   'coredns',
 ];
 
@@ -106,6 +114,7 @@ const readyTimeoutMs: Record<NodeComponent, number> = {
   'kube-scheduler': 60_000,
   kubelet: 120_000,
   'kube-proxy': 60_000,
+  'kube-router': 60_000,
   coredns: 60_000,
 };
 const nodeReadyTimeoutMs = 120_000;
@@ -175,7 +184,12 @@ async function writeState(layout: NodeLayout, state: NodeState): Promise<void> {
 
 function requireBinaries(): void {
   const missing = [
-    ...(['kubelet', 'kube-scheduler', 'kube-proxy', 'coredns'] as const).map((b) => nodeBinary(b)),
+    ...(['kubelet', 'kube-scheduler', 'kube-proxy', 'kube-router', 'coredns'] as const).map((b) =>
+      nodeBinary(b),
+    ),
+    systemBinaries.iptablesSave,
+    systemBinaries.iptablesRestore,
+    systemBinaries.ipset,
     systemBinaries.containerd,
     systemBinaries.ctr,
     systemBinaries.shim,
@@ -264,6 +278,32 @@ function componentSpec(name: NodeComponent, layout: NodeLayout, state: NodeState
         args: [`--config=${layout.proxyConfig}`],
         ready: probe({
           url: `http://127.0.0.1:${state.ports.proxyHealthz}/healthz`,
+          tls: false,
+          clientCert: false,
+        }),
+      };
+    case 'kube-router':
+      // Only the network policy controller: the bridge CNI enforces no NetworkPolicy, and
+      // kube-proxy and the bridge already do routing and Services.
+      return {
+        binary: nodeBinary('kube-router'),
+        args: [
+          `--kubeconfig=${layout.kubeRouterKubeconfig}`,
+          `--hostname-override=${net.nodeName}`,
+          '--run-firewall=true',
+          '--run-router=false',
+          '--run-service-proxy=false',
+          '--run-loadbalancer=false',
+          '--enable-cni=false',
+          '--enable-ipv4=true',
+          '--enable-ipv6=false',
+          `--service-cluster-ip-range=${net.serviceCidr}`,
+          `--health-port=${String(state.ports.kubeRouterHealth)}`,
+          '--metrics-port=0',
+          '--v=1',
+        ],
+        ready: probe({
+          url: `http://127.0.0.1:${String(state.ports.kubeRouterHealth)}/healthz`,
           tls: false,
           clientCert: false,
         }),
@@ -419,7 +459,7 @@ async function claimHost(layout: NodeLayout, net: NodeNetwork, log: Log): Promis
   log(`removing what is left of a node whose run folder is gone (${owner || '?'})`);
   if (owner) {
     const binaries = [
-      ...(['kubelet', 'kube-scheduler', 'kube-proxy', 'coredns'] as const).map((b) =>
+      ...(['kubelet', 'kube-scheduler', 'kube-proxy', 'kube-router', 'coredns'] as const).map((b) =>
         nodeBinary(b),
       ),
       systemBinaries.containerd,
@@ -430,6 +470,7 @@ async function claimHost(layout: NodeLayout, net: NodeNetwork, log: Log): Promis
   }
   await removeCgroupRoot(cgroupRoot);
   await removeProxyRules();
+  await removePolicyRules();
   await removeLinks(net);
 }
 
@@ -486,6 +527,7 @@ export async function up(
       schedulerSecure: await freePort(),
       proxyHealthz: await freePort(),
       proxyMetrics: await freePort(),
+      kubeRouterHealth: await freePort(),
     },
     processes: [],
     sysctls: readSysctls(),
@@ -510,9 +552,11 @@ export async function up(
   const rbac = await kubectl(
     cluster.kubeconfig,
     ['apply', '--server-side', '--field-manager=kcloud-node', '-f', '-'],
-    corednsRbac,
+    nodeRbac,
   );
-  if (rbac.code !== 0) throw new Error(`could not apply CoreDNS's RBAC: ${rbac.stderr}`);
+  if (rbac.code !== 0) {
+    throw new Error(`could not apply CoreDNS's and kube-router's RBAC: ${rbac.stderr}`);
+  }
 
   try {
     for (const name of nodeComponents) {
@@ -613,6 +657,8 @@ export async function down(layout: NodeLayout, log: Log = () => undefined): Prom
   if (busy.length > 0) log(`cgroups still in use, left: ${busy.join(', ')}`);
   const tables = await removeProxyRules();
   if (tables.length > 0) log(`deleted nftables tables: ${tables.join(', ')}`);
+  const policy = await removePolicyRules();
+  if (policy.length > 0) log(`deleted kube-router's chains and ipsets: ${policy.join(', ')}`);
   const links = await removeLinks(state.network);
   if (links.length > 0) log(`deleted interfaces: ${links.join(', ')}`);
   const restored = await restoreSysctls(state.sysctls);

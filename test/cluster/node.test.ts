@@ -264,7 +264,14 @@ describe('a real node added to the local control plane', () => {
         .map(([n, mib]) => `${n} ${mib.toFixed(0)}`)
         .join(', ')}`,
     );
-    for (const name of ['containerd', 'kube-scheduler', 'kubelet', 'kube-proxy', 'coredns']) {
+    for (const name of [
+      'containerd',
+      'kube-scheduler',
+      'kubelet',
+      'kube-proxy',
+      'kube-router',
+      'coredns',
+    ]) {
       expect(rss[name]).toBeGreaterThan(0);
       expect(rss[name]).toBeLessThan(1024);
     }
@@ -287,6 +294,8 @@ describe('a real node added to the local control plane', () => {
     }
     const tables = (await run(systemBinaries.nft, ['list', 'tables'])).stdout;
     expect(tables).not.toMatch(/kube-proxy/);
+    const filter = (await run(systemBinaries.iptablesSave, ['-t', 'filter'])).stdout;
+    expect(filter).not.toMatch(/KUBE-ROUTER|KUBE-POD-FW|KUBE-NWPLCY/);
     const cgroups = readdirSync('/sys/fs/cgroup').filter((h) =>
       existsSync(path.join('/sys/fs/cgroup', h, cgroupRoot)),
     );
