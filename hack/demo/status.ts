@@ -1,9 +1,11 @@
 // make status: everything `make demo` runs, in one listing: the control plane, OVN (with its
 // data plane and guests), the manager and the agent, each with its PID, address and state.
+import path from 'node:path';
 import {
   devLayout,
   isOurs,
   kubectl,
+  repoRoot,
   status as clusterStatus,
   type RunLayout,
 } from '../cluster/index.ts';
@@ -15,7 +17,13 @@ import {
   status as ovnStatus,
   type OvnLayout,
 } from '../ovn/index.ts';
-import { readDemoState, readyz, type ServiceProcess } from './services.ts';
+import { demoDir, readDemoState, readyz, type ServiceProcess } from './services.ts';
+
+/** A run folder as the user knows it: under the project, relative to it. */
+function folder(dir: string): string {
+  const rel = path.relative(repoRoot, dir);
+  return rel.startsWith('..') ? dir : rel;
+}
 
 export type State = 'ready' | 'not ready' | 'down' | 'not started';
 
@@ -80,7 +88,7 @@ export async function controlPlaneGroup(layout: RunLayout): Promise<StatusGroup>
       }
     : {};
   return {
-    title: `control plane (${layout.runDir})`,
+    title: `control plane (${folder(layout.runDir)})`,
     rows: (s.state?.processes ?? []).map((p) => ({
       name: p.name,
       pid: p.pid,
@@ -93,7 +101,7 @@ export async function controlPlaneGroup(layout: RunLayout): Promise<StatusGroup>
 
 export async function ovnGroups(layout: OvnLayout): Promise<StatusGroup[]> {
   const s = await ovnStatus(layout);
-  if (!s.state) return [{ title: `OVN (${layout.runDir})`, rows: [] }];
+  if (!s.state) return [{ title: `OVN (${folder(layout.runDir)})`, rows: [] }];
   const { options, ports } = s.state;
   const c = connectionFor(layout, ports);
   const address: Record<string, string> = {
@@ -115,7 +123,7 @@ export async function ovnGroups(layout: OvnLayout): Promise<StatusGroup[]> {
   });
   const groups: StatusGroup[] = [
     {
-      title: `OVN (${layout.runDir}; data plane ${options.dataPlane ? 'on' : 'off'})`,
+      title: `OVN (${folder(layout.runDir)}; data plane ${options.dataPlane ? 'on' : 'off'})`,
       rows,
     },
   ];
@@ -171,7 +179,7 @@ export async function servicesGroup(kubeconfig: string, apiUp: boolean): Promise
       };
     }),
   );
-  return { title: 'kcloud (.local/demo)', rows };
+  return { title: `kcloud (${folder(demoDir)})`, rows };
 }
 
 /** Everything `make demo` runs, as groups of rows. */
