@@ -1,5 +1,6 @@
 // hack/ovn.sh guest add|del|list|exec: guests of the data plane for NetworkInterfaces.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { devLayout, kubectl } from '../cluster/index.ts';
 import {
   addGuest,
@@ -26,7 +27,11 @@ function kubeconfig(): string {
 }
 
 async function readNic(ref: NicRef): Promise<NicObject> {
-  const r = await kubectl(kubeconfig(), [
+  const cfg = kubeconfig();
+  if (!existsSync(cfg)) {
+    throw new Error(`no cluster at ${cfg}: start one with \`make demo\`, or set KUBECONFIG`);
+  }
+  const r = await kubectl(cfg, [
     'get',
     'networkinterfaces.vpc.kcloud.io',
     ref.name,
