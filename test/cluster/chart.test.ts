@@ -2,17 +2,20 @@
 // into the node's containerd, every pod Ready, the VPC sample reconciled by the manager pods
 // into the OVN the chart runs, the leader pod deleted and the standby taking over, a
 // `helm upgrade` rolling the manager without losing state, and `helm uninstall` leaving no
-// pods, RBAC or OVN state (the CRDs stay, as Helm keeps them).
+// pods, RBAC or OVN state (the CRDs stay, as Helm keeps them). OVN's databases speak only TLS
+// with client certificates from the chart's CA, and a NetworkPolicy (enforced on the node by
+// kube-router) keeps every other pod from reaching them at all.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { stringify } from 'yaml';
 import { kubectl, repoRoot, residentBytes, type RunLayout } from '../../hack/cluster/index.ts';
 import { chartDir, helm, helmOk, localClusterValues } from '../../hack/chart/index.ts';
 import { buildImages, imageTag, importImages, type BuiltImage } from '../../hack/images/index.ts';
-import { down, nodeLayout, up, type NodeLayout } from '../../hack/node/index.ts';
+import { down, importGoImage, nodeLayout, up, type NodeLayout } from '../../hack/node/index.ts';
+import { clientExtensions, readBase64, selfSignedCa, signedCert } from '../../hack/cluster/pki.ts';
 import { cgroupPids } from '../../hack/node/host.ts';
 import { cgroupRoot } from '../../hack/node/layout.ts';
 import { shimPids } from '../../hack/node/runtime.ts';
@@ -34,6 +37,10 @@ const system = `kcloud-${suffix}`;
 const tenant = `tenant-${suffix}`;
 const release = 'kcloud';
 const sample = path.join(repoRoot, 'operators', 'vpc', 'samples', 'vpc.yaml');
+const netcheckImage = 'kcloud.local/netcheck:1';
+const netcheckSource = path.join(repoRoot, 'test', 'cluster', 'netcheck', 'main.go');
+/** Pods the test's own NetworkPolicy admits to OVN central, to try its TLS. */
+const probeLabel = { 'kcloud-test': 'ovn-probe' };
 
 let cluster: RunLayout;
 let testCluster: NodeTestCluster | undefined;
@@ -184,6 +191,8 @@ async function nicPort(name: string): Promise<KcloudObject> {
   );
 }
 
+const transient = new Set(['', 'sh', 'ovs-appctl', 'ovn-appctl', 'ovsdb-client']);
+
 /** The RSS of every process in the node's pods, in MiB, listed per program. */
 function podMemory(): Record<string, number[]> {
   const out: Record<string, number[]> = {};
@@ -200,10 +209,93 @@ function podMemory(): Record<string, number[]> {
     } catch {
       continue;
     }
-    if (comm === 'pause' || comm.startsWith('containerd')) continue;
+    // Exec probes (the OVN images' `kcloud-ovn probe` runs ovs-appctl, ovn-appctl or
+    // ovsdb-client) come and go, and a process that just exited has no command line left.
+    if (comm === 'pause' || comm.startsWith('containerd') || transient.has(comm)) continue;
     out[comm] = [...(out[comm] ?? []), Math.round(residentBytes(pid) / 2 ** 20)];
   }
   return out;
+}
+
+interface Terminated {
+  phase: string;
+  message: string;
+}
+
+/** Runs a pod to completion; its termination message (or log) and phase. */
+async function runPod(namespace: string, pod: Record<string, unknown>): Promise<Terminated> {
+  const name = (pod.metadata as { name: string }).name;
+  await k(['apply', '-n', namespace, '-f', '-'], JSON.stringify(pod));
+  try {
+    return await waitFor(
+      async () => {
+        const p = await getJson<{
+          status?: {
+            phase?: string;
+            containerStatuses?: { state?: { terminated?: { message?: string } } }[];
+          };
+        }>(['get', 'pod', name, '-n', namespace]);
+        const phase = p.status?.phase ?? '';
+        if (phase !== 'Succeeded' && phase !== 'Failed') return undefined;
+        const message =
+          p.status?.containerStatuses?.[0]?.state?.terminated?.message ??
+          (await k(['logs', name, '-n', namespace]));
+        return { phase, message };
+      },
+      {
+        what: `pod ${namespace}/${name} to finish`,
+        timeoutMs: 180_000,
+        describe: async () => k(['describe', 'pod', name, '-n', namespace]),
+      },
+    );
+  } finally {
+    await k(['delete', 'pod', name, '-n', namespace, '--wait=false']);
+  }
+}
+
+interface Dialed {
+  addr: string;
+  connected: boolean;
+  error?: string;
+}
+
+/** netcheck connect in a pod: whether each address accepted a TCP connection. */
+async function tcpFrom(
+  namespace: string,
+  name: string,
+  labels: Record<string, string>,
+  tries: number,
+  addrs: string[],
+): Promise<Dialed[]> {
+  const res = await runPod(namespace, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels },
+    spec: {
+      restartPolicy: 'Never',
+      terminationGracePeriodSeconds: 1,
+      containers: [
+        {
+          name: 'netcheck',
+          image: netcheckImage,
+          imagePullPolicy: 'Never',
+          args: ['connect', String(tries), ...addrs],
+        },
+      ],
+    },
+  });
+  return (JSON.parse(res.message) as { dials: Dialed[] }).dials;
+}
+
+async function serviceAddr(db: 'nb' | 'sb'): Promise<string> {
+  const svc = await getJson<{ spec: { clusterIP: string; ports: { port: number }[] } }>([
+    'get',
+    'service',
+    `${release}-ovn-${db}`,
+    '-n',
+    system,
+  ]);
+  return `${svc.spec.clusterIP}:${String(svc.spec.ports[0]?.port)}`;
 }
 
 beforeAll(async () => {
@@ -224,6 +316,7 @@ beforeAll(async () => {
   console.log(`node up in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   t = Date.now();
   await importImages(layout.containerdSocket, images);
+  await importGoImage(layout, netcheckImage, netcheckSource, 'netcheck');
   console.log(`images imported in ${((Date.now() - t) / 1000).toFixed(1)} s`);
 
   await k(['create', 'namespace', tenant]);
@@ -330,6 +423,119 @@ describe('kcloud installed with Helm on a real node', () => {
     }
   });
 
+  it('serves OVN’s databases over TLS only: no certificate, or one from another CA, is refused', async () => {
+    // A CA of the test's own signs a client certificate the databases must not accept.
+    const dir = path.join(layout.runDir, 'other-ca');
+    await mkdir(dir, { recursive: true });
+    const ca = { key: path.join(dir, 'ca.key'), cert: path.join(dir, 'ca.crt') };
+    await selfSignedCa(ca.key, ca.cert, 'not the OVN CA');
+    await signedCert(ca, dir, 'client', '/CN=kcloud-manager', clientExtensions);
+    await k(
+      ['apply', '-n', system, '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'ovn-probe-other-ca' },
+        data: {
+          'tls.key': await readBase64(path.join(dir, 'client.key')),
+          'tls.crt': await readBase64(path.join(dir, 'client.crt')),
+        },
+      }),
+    );
+    // NetworkPolicies add up: this one lets the probe reach the TLS handshake.
+    await k(
+      ['apply', '-n', system, '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'ovn-probe' },
+        spec: {
+          podSelector: { matchLabels: { 'app.kubernetes.io/component': 'ovn-central' } },
+          policyTypes: ['Ingress'],
+          ingress: [{ from: [{ podSelector: { matchLabels: probeLabel } }] }],
+        },
+      }),
+    );
+    const image = images.find((i) => i.ref.includes('/kcloud-ovn:'))?.ref ?? '?';
+    const tls = (dir: string) => [`-p /tls/${dir}/tls.key`, `-c /tls/${dir}/tls.crt`].join(' ');
+    const script = [
+      'nb=$KCLOUD_OVN_NB_SERVICE_HOST:$KCLOUD_OVN_NB_SERVICE_PORT',
+      'sb=$KCLOUD_OVN_SB_SERVICE_HOST:$KCLOUD_OVN_SB_SERVICE_PORT',
+      'try() { label=$1; shift; if out=$(timeout 20 ovsdb-client "$@" 2>&1); then echo "$label: ok $out" | tr "\n" " "; else echo "$label: refused $out" | tr "\n" " "; fi; echo; }',
+      'try "nb plain tcp" list-dbs tcp:$nb',
+      'try "sb plain tcp" list-dbs tcp:$sb',
+      `try "nb other CA" ${tls('other')} -C /tls/manager/ca.crt list-dbs ssl:$nb`,
+      `try "sb other CA" ${tls('other')} -C /tls/manager/ca.crt list-dbs ssl:$sb`,
+      `try "nb manager" ${tls('manager')} -C /tls/manager/ca.crt list-dbs ssl:$nb`,
+      `try "sb host" ${tls('host')} -C /tls/host/ca.crt list-dbs ssl:$sb`,
+    ].join('\n');
+    const secret = (name: string, secretName: string) => ({ name, secret: { secretName } });
+    const res = await runPod(system, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'ovn-tls-probe', labels: probeLabel },
+      spec: {
+        restartPolicy: 'Never',
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'probe',
+            image,
+            imagePullPolicy: 'Never',
+            command: ['/bin/sh', '-c', script],
+            volumeMounts: ['other', 'manager', 'host'].map((d) => ({
+              name: d,
+              mountPath: `/tls/${d}`,
+            })),
+          },
+        ],
+        volumes: [
+          secret('other', 'ovn-probe-other-ca'),
+          secret('manager', `${release}-ovn-tls-manager`),
+          secret('host', `${release}-ovn-tls-host`),
+        ],
+      },
+    });
+    console.log(`OVN TLS probe:\n${res.message}`);
+    const outcome = Object.fromEntries(
+      res.message
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => {
+          const [label = '', rest = ''] = l.split(': ');
+          return [label, rest.split(' ')[0]];
+        }),
+    );
+    expect(outcome).toEqual({
+      'nb plain tcp': 'refused',
+      'sb plain tcp': 'refused',
+      'nb other CA': 'refused',
+      'sb other CA': 'refused',
+      'nb manager': 'ok',
+      'sb host': 'ok',
+    });
+    expect(res.message).toMatch(/nb manager: ok .*OVN_Northbound/);
+    expect(res.message).toMatch(/sb host: ok .*OVN_Southbound/);
+  });
+
+  it('lets no other pod even open a TCP connection to OVN central (NetworkPolicy)', async () => {
+    const addrs = [await serviceAddr('nb'), await serviceAddr('sb')];
+    // Admitted by the test's policy above: reaches both ports (and then needs TLS).
+    const admitted = await tcpFrom(system, 'ovn-tcp-admitted', probeLabel, 30, addrs);
+    // The same namespace without the label, and a tenant's pod: dropped.
+    const sameNamespace = await tcpFrom(system, 'ovn-tcp-unlabelled', {}, 3, addrs);
+    const tenantPod = await tcpFrom(tenant, 'ovn-tcp-tenant', {}, 3, addrs);
+    console.log(`TCP to OVN central: ${JSON.stringify({ admitted, sameNamespace, tenantPod })}`);
+    expect(admitted.map((d) => d.connected)).toEqual([true, true]);
+    expect(sameNamespace.map((d) => d.connected)).toEqual([false, false]);
+    expect(tenantPod.map((d) => d.connected)).toEqual([false, false]);
+    // kube-router rejects what no policy admits; the admitted pod shows the ports are open.
+    for (const d of [...sameNamespace, ...tenantPod]) {
+      expect(d.error).toMatch(/connection refused|timeout/);
+    }
+    await k(['delete', 'networkpolicy', 'ovn-probe', '-n', system]);
+  });
+
   it('gives the manager’s ServiceAccount exactly its rules in each namespace', async () => {
     const sa = `system:serviceaccount:${system}:${release}-manager`;
     const base = await canIList(
@@ -388,6 +594,21 @@ describe('kcloud installed with Helm on a real node', () => {
     const before = await ovnCtl('nb', ['--columns=_uuid', '--bare', 'list', 'Logical_Switch_Port']);
     const objects = await kcloudObjects();
     const oldPods = new Set((await pods()).map((p) => p.metadata.name));
+    const tlsSecrets = async () =>
+      (
+        await getJson<{ items: { metadata: { name: string }; data: Record<string, string> }[] }>([
+          'get',
+          'secrets',
+          '-n',
+          system,
+          '-l',
+          'app.kubernetes.io/component=ovn-tls',
+        ])
+      ).items
+        .map((s) => `${s.metadata.name} ${s.data['tls.crt'] ?? ''}`)
+        .sort();
+    const certsBefore = await tlsSecrets();
+    expect(certsBefore).toHaveLength(4);
     // Changed values for the manager and both OVN workloads: each one's pods are replaced,
     // OVN central stopping before its successor opens the same databases.
     await helmOk(cluster.kubeconfig, [
@@ -413,6 +634,8 @@ describe('kcloud installed with Helm on a real node', () => {
       await k(['rollout', 'status', workload, '-n', system, '--timeout=300s']);
     }
     const now = await allReady({ manager: 2, agent: 1, 'ovn-central': 1, 'ovn-host': 1 });
+    // The CA and every certificate are the ones the install issued.
+    expect(await tlsSecrets()).toEqual(certsBefore);
     const replaced = now
       .filter((p) => !oldPods.has(p.metadata.name))
       .map(component)
@@ -484,7 +707,7 @@ describe('kcloud installed with Helm on a real node', () => {
     for (const ns of [system, tenant]) {
       const left = await k([
         'get',
-        'serviceaccounts,roles,rolebindings,services,deployments,daemonsets,poddisruptionbudgets',
+        'serviceaccounts,roles,rolebindings,services,deployments,daemonsets,poddisruptionbudgets,secrets,networkpolicies',
         '-n',
         ns,
         '-l',

@@ -4,6 +4,8 @@
 //	netcheck probe NAME URL...    resolves NAME, then GETs each URL (https trusting the pod's
 //	                              service-account CA); writes a JSON report to
 //	                              /dev/termination-log so the result is read from the pod's status
+//	netcheck connect TRIES ADDR...  opens a TCP connection to each HOST:PORT, up to TRIES times
+//	                              (2 s each); reports the same way whether each ever connected
 //
 // Both retry within a bound, so a probe pod started before DNS or the Service's rules are in
 // place still reports the real outcome.
@@ -19,6 +21,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"time"
 )
 
@@ -28,11 +31,18 @@ type fetch struct {
 	Error string `json:"error,omitempty"`
 }
 
+type dialed struct {
+	Addr      string `json:"addr"`
+	Connected bool   `json:"connected"`
+	Error     string `json:"error,omitempty"`
+}
+
 type report struct {
 	Name      string   `json:"name"`
 	Addresses []string `json:"addresses,omitempty"`
 	DNSError  string   `json:"dnsError,omitempty"`
 	Fetches   []fetch  `json:"fetches"`
+	Dials     []dialed `json:"dials,omitempty"`
 }
 
 const attempts = 60
@@ -45,7 +55,12 @@ func main() {
 	if len(os.Args) >= 3 && os.Args[1] == "probe" {
 		os.Exit(probe(os.Args[2], os.Args[3:]))
 	}
-	fmt.Fprintln(os.Stderr, "usage: netcheck serve ADDR | netcheck probe NAME URL...")
+	if len(os.Args) >= 4 && os.Args[1] == "connect" {
+		if tries, err := strconv.Atoi(os.Args[2]); err == nil && tries > 0 {
+			os.Exit(connect(tries, os.Args[3:]))
+		}
+	}
+	fmt.Fprintln(os.Stderr, "usage: netcheck serve ADDR | netcheck probe NAME URL... | netcheck connect TRIES ADDR...")
 	os.Exit(2)
 }
 
@@ -101,6 +116,31 @@ func probe(name string, urls []string) int {
 		return 0
 	}
 	return 1
+}
+
+// connect reports, per address, whether a TCP connection opened within the tries: a
+// NetworkPolicy that drops the SYN shows as a timeout on every try. Exit 0 either way; the
+// report says what happened.
+func connect(tries int, addrs []string) int {
+	r := report{Dials: []dialed{}}
+	for _, a := range addrs {
+		d := dialed{Addr: a}
+		for i := 0; i < tries; i++ {
+			conn, err := net.DialTimeout("tcp", a, 2*time.Second)
+			if err == nil {
+				conn.Close()
+				d.Connected, d.Error = true, ""
+				break
+			}
+			d.Error = err.Error()
+			time.Sleep(time.Second)
+		}
+		r.Dials = append(r.Dials, d)
+	}
+	out, _ := json.Marshal(r)
+	_ = os.WriteFile("/dev/termination-log", out, 0o644)
+	fmt.Println(string(out))
+	return 0
 }
 
 // The pod's service-account CA, when the kubelet mounted one, is the only one trusted for
