@@ -18,6 +18,7 @@ import {
 } from '../ovn/nb/index.ts';
 import { networkAclOf } from './bindings.ts';
 import { ownerOf } from './owner.ts';
+import { requireNetworkCidr } from './stored-cidrs.ts';
 import { readySubnet } from './references.ts';
 
 export interface NetworkACLObservation {
@@ -82,6 +83,9 @@ export class NetworkACLBackend implements ExternalClient<NetworkACLObject, Netwo
   }
 
   private placement(nacl: NetworkACLObject): Placement {
+    for (const rule of nacl.spec.rules) {
+      requireNetworkCidr(rule.cidr, `rule ${rule.direction} ${String(rule.ruleNumber)}: cidr`);
+    }
     const owner = ownerOf(nacl, 'NetworkACL');
     const c = this.nb.ovsdb;
     const placement: Placement = { switches: new Map(), routers: new Map() };

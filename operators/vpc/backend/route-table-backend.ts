@@ -22,6 +22,7 @@ import {
 } from '../ovn/nb/index.ts';
 import { isMainTable, mainRouteTable, routeTableOf } from './bindings.ts';
 import { ownerOf } from './owner.ts';
+import { requireNetworkCidr } from './stored-cidrs.ts';
 import { gatewayOf, isReady, readySubnet } from './references.ts';
 
 export interface RouteTableObservation {
@@ -163,6 +164,7 @@ export class RouteTableBackend implements ExternalClient<RouteTableObject, Route
   }
 
   private desired(table: RouteTableObject, vpc: VPCObject): DesiredStaticRoute[] {
+    for (const r of table.spec.routes) requireNetworkCidr(r.destination, 'route destination');
     const routes = table.spec.routes.map((r) => ({
       destination: r.destination,
       nexthop: this.nextHop(table, r),

@@ -22,6 +22,7 @@ import {
   type NbClient,
 } from '../ovn/nb/index.ts';
 import { ownerOf } from './owner.ts';
+import { requireNetworkCidr } from './stored-cidrs.ts';
 
 export interface SecurityGroupObservation {
   portGroupName: string;
@@ -79,6 +80,7 @@ export class SecurityGroupBackend implements ExternalClient<
   private acls(sg: SecurityGroupObject): DesiredACL[] {
     const ns = sg.metadata.namespace ?? '';
     for (const rule of sg.spec.rules ?? []) {
+      if (rule.remoteCIDR) requireNetworkCidr(rule.remoteCIDR, `rule ${rule.name}: remoteCIDR`);
       const remote = rule.remoteSecurityGroupRef?.name;
       const group = remote ? this.groups.get(`${ns}/${remote}`) : undefined;
       if (group && group.spec.vpcRef.name !== sg.spec.vpcRef.name) {
