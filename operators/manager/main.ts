@@ -24,31 +24,13 @@ import {
   parseLogLevel,
 } from '../../controllers/index.ts';
 import { Manager } from '../../controllers/manager/index.ts';
-import type { TlsFiles } from '../../controllers/ovsdb/index.ts';
 import { selectOperators } from './operators.ts';
+import { ovnNbTls } from './ovn-tls-flags.ts';
 
 function parseBool(flag: string, value: string): boolean {
   if (value === 'true') return true;
   if (value === 'false') return false;
   throw new Error(`${flag} must be true or false, not "${value}"`);
-}
-
-/** --ovn-nb-key, --ovn-nb-cert and --ovn-nb-ca go together, and ssl: remotes need them. */
-function ovnTlsFiles(
-  endpoints: readonly string[],
-  flags: { keyFile?: string; certFile?: string; caFile?: string; serverName?: string },
-): TlsFiles | undefined {
-  const { keyFile, certFile, caFile, serverName } = flags;
-  if (keyFile && certFile && caFile) {
-    return { keyFile, certFile, caFile, ...(serverName ? { serverName } : {}) };
-  }
-  if (keyFile || certFile || caFile || serverName) {
-    throw new Error('--ovn-nb-key, --ovn-nb-cert and --ovn-nb-ca must be given together');
-  }
-  if (endpoints.some((e) => e.startsWith('ssl:'))) {
-    throw new Error('an ssl: --ovn-nb needs --ovn-nb-key, --ovn-nb-cert and --ovn-nb-ca');
-  }
-  return undefined;
 }
 
 async function main(): Promise<number> {
@@ -107,7 +89,7 @@ async function main(): Promise<number> {
     .split(',')
     .map((e) => e.trim())
     .filter(Boolean);
-  const ovnNbTls = ovnTlsFiles(ovnNb, {
+  const ovnNbTlsFiles = ovnNbTls(ovnNb, {
     keyFile: values['ovn-nb-key'],
     certFile: values['ovn-nb-cert'],
     caFile: values['ovn-nb-ca'],
@@ -118,7 +100,7 @@ async function main(): Promise<number> {
     op.register(mgr, {
       notesDir: values['notes-dir'],
       ovnNb,
-      ...(ovnNbTls ? { ovnNbTls } : {}),
+      ...(ovnNbTlsFiles ? { ovnNbTls: ovnNbTlsFiles } : {}),
       resyncPeriodMs,
     });
   }
