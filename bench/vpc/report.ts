@@ -119,7 +119,7 @@ export function groupsRows(g: GroupsResult): string[][] {
       `**${seconds(g.readyMs)}** (${rate(perSecond(n, g.readyMs))}); the manager idle after ${seconds(g.idleMs)}`,
     ],
     [
-      '… SecurityGroup reconciles per group; status writes per group (floor: 1, or 2 for a group created before a group it names)',
+      '… SecurityGroup reconciles per group; status writes per group (at least 1 each)',
       `**${(reconciles / n).toFixed(2)}; ${(writes / n).toFixed(2)}** (${formatCount(reconciles)} reconciles, ${formatCount(writes)} writes)`,
     ],
   ];
