@@ -18,9 +18,9 @@ export const ownerKeys = {
 } as const;
 
 /**
- * What identifies an ACL or router policy among its holder's rows, in its external_ids: a
- * user's rule carries `rule` (its name, or its number for a NetworkACL), a row kcloud adds on
- * its own carries `builtin` instead. The two never share a key, so no rule name, whatever it
+ * What identifies an ACL among its holder's rows, in its external_ids: a user's rule carries
+ * `rule` (its name, or direction and number for a NetworkACL), an ACL kcloud adds on its own
+ * carries `builtin` instead. The two never share a key, so no rule name, whatever it
  * is, can collide with a built-in row.
  */
 export const rowKeys = {
@@ -28,7 +28,7 @@ export const rowKeys = {
   builtin: 'kcloud.io/builtin',
 } as const;
 
-/** The identity of an ACL or policy within its holder: which kind of row, and its name. */
+/** The identity of an ACL within its holder: which kind of row, and its name. */
 export function rowIdentity(externalIds: Record<string, string>, fallbackName = ''): string {
   const rule = externalIds[rowKeys.rule];
   if (rule !== undefined) return `rule\u0000${rule}`;
