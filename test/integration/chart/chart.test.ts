@@ -452,6 +452,15 @@ describe('the OVN databases’ certificates and NetworkPolicy', () => {
     expect(podNetwork.spec.ingress[1]?.from.map(component)).toEqual(['ovn-host']);
     const off = await render('kcloud', ['ovn.central.networkPolicy.enabled=false']);
     expect(off.objects.some((o) => o.kind === 'NetworkPolicy')).toBe(false);
+    // `helm upgrade --reuse-values` from a release without these values: TLS and the policy.
+    const older = await render('kcloud', ['ovn.tls=null', 'ovn.central.networkPolicy=null']);
+    expect(Object.keys(secrets(older.objects)).sort()).toEqual([
+      'ca',
+      'central',
+      'host',
+      'manager',
+    ]);
+    expect(older.objects.filter((o) => o.kind === 'NetworkPolicy')).toHaveLength(1);
     const bad = await helm(cluster.kubeconfigPath, [
       'template',
       'kcloud',
