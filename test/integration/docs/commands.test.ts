@@ -30,7 +30,14 @@ import {
 } from './markdown-commands.ts';
 import { declaredFlags, programSource, programsIn } from './program-flags.ts';
 import { makeSandbox, runScript, type Sandbox } from './sandbox.ts';
-import { bashScript, failedLine, mustFailRule, notRunRule, scriptLines } from './shell-script.ts';
+import {
+  bashScript,
+  failedLine,
+  fillPlaceholders,
+  mustFailRule,
+  notRunRule,
+  scriptLines,
+} from './shell-script.ts';
 
 const cluster = useTestCluster('docs');
 // The samples' OVN runs its data plane: the docs plug guests into it (hack/ovn.sh guest).
@@ -308,11 +315,26 @@ describe('the command lines of README.md and docs/', () => {
     const lines = snippets.flatMap((s) =>
       s.kind === 'shell' ? s.lines.map((l) => ({ file: s.file, ...l })) : [],
     );
-    const report = lines
-      .map((l) => ({ ...l, rule: notRunRule(l.text) }))
-      .filter((l) => l.rule)
-      .map((l) => `${l.file}:${String(l.line)}: ${l.text}\n    not run: ${l.rule?.reason ?? ''}`);
-    console.log(`not run here:\n${report.join('\n')}`);
+    const report = lines.flatMap((l) => {
+      const where = `${l.file}:${String(l.line)}: ${l.text}`;
+      const rule = notRunRule(l.text);
+      if (rule) return [`${where}\n    not run: ${rule.reason}`];
+      if (isSynopsis(fillPlaceholders(l.text))) {
+        return [`${where}\n    a synopsis: its program and flags are checked`];
+      }
+      return [];
+    });
+    const foreign = snippets.flatMap((s) =>
+      s.kind === 'yaml'
+        ? objectsOf(s.text).flatMap((o) => {
+            const f = foreignGroups.find((g) => g.group.test(groupOf(o.apiVersion) ?? ''));
+            return f
+              ? [`${s.file}:${String(s.line)}: ${o.kind}\n    not applied: ${f.reason}`]
+              : [];
+          })
+        : [],
+    );
+    console.log(`not run here:\n${[...report, ...foreign].join('\n')}`);
     const unused = [
       ...notRunHere.filter((r) => !lines.some((l) => notRunRule(l.text) === r)),
       ...expectedToFail.filter((r) => !lines.some((l) => mustFailRule(l.text) === r)),
