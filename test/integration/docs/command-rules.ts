@@ -136,5 +136,4 @@ export const foreignGroups: readonly { group: RegExp; reason: string }[] = [
 export const expectedNamespaces: Readonly<Record<string, string[]>> = {
   // Argo CD's own ConfigMap, which `kubectl -n argocd patch configmap argocd-cm` changes.
   argocd: ['apiVersion: v1\nkind: ConfigMap\nmetadata: {name: argocd-cm}\n'],
-  'kcloud-system': [],
 };
