@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { kubectl, repoRoot, residentBytes, type RunLayout } from '../../hack/cluster/index.ts';
 import { chartDir, helm, helmOk, localClusterValues } from '../../hack/chart/index.ts';
 import { buildImages, imageTag, importImages, type BuiltImage } from '../../hack/images/index.ts';
@@ -559,6 +559,86 @@ describe('kcloud installed with Helm on a real node', () => {
     );
   });
 
+  it('lets the agent pod write only its own host’s Lease, with its own token', async () => {
+    const hosts = 'kcloud-hosts';
+    const agent = (await pods()).find((p) => component(p) === 'agent');
+    if (!agent) throw new Error('no agent pod');
+    const node = (
+      await getJson<{ spec: { nodeName: string } }>([
+        'get',
+        'pod',
+        agent.metadata.name,
+        '-n',
+        system,
+      ])
+    ).spec.nodeName;
+    // The heartbeat: named after the node, in the hosts namespace, renewed by the pod.
+    const heartbeat = await waitFor(
+      () =>
+        getJson<{ spec: { holderIdentity?: string } }>(['get', 'lease', node, '-n', hosts]).catch(
+          () => undefined,
+        ),
+      { what: `the agent's Lease ${hosts}/${node}`, timeoutMs: 60_000 },
+    );
+    expect(heartbeat.spec.holderIdentity).toBe(node);
+
+    // The token the kubelet gave the pod (bound to it, naming its node), read inside the pod.
+    const token = await k([
+      'exec',
+      '-n',
+      system,
+      agent.metadata.name,
+      '-c',
+      'agent',
+      '--',
+      'node',
+      '-e',
+      "process.stdout.write(require('node:fs').readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/token','utf8'))",
+    ]);
+    const admin = parse(readFileSync(cluster.kubeconfig, 'utf8')) as {
+      clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
+    };
+    const podKubeconfig = path.join(layout.runDir, 'agent-pod.kubeconfig');
+    await writeFile(
+      podKubeconfig,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'c', cluster: admin.clusters[0]?.cluster }],
+        users: [{ name: 'agent', user: { token } }],
+        contexts: [{ name: 'c', context: { cluster: 'c', user: 'agent' } }],
+        'current-context': 'c',
+      }),
+      { mode: 0o600 },
+    );
+    const asAgent = (args: string[], input?: string) => kubectl(podKubeconfig, args, input);
+    const other = await asAgent(
+      ['create', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: `not-${node}`, namespace: hosts },
+        spec: { holderIdentity: `not-${node}` },
+      }),
+    );
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toContain(`the kcloud agent of host ${node} may write only its own host`);
+    const leader = await asAgent(['get', 'lease', `${release}-manager`, '-n', system]);
+    expect(leader.code).not.toBe(0);
+    expect(leader.stderr).toContain('forbidden');
+
+    const sa = `system:serviceaccount:${system}:${release}-agent`;
+    const base = await canIList(
+      cluster.kubeconfig,
+      `system:serviceaccount:${system}:${release}-ovn-host`,
+      system,
+    );
+    expect(minus(await canIList(cluster.kubeconfig, sa, system), base)).toEqual([]);
+    expect(minus(await canIList(cluster.kubeconfig, sa, hosts), base)).toEqual(
+      [...permissionsOf(chartRules().find((r) => r.name === 'agent')?.rules ?? [])].sort(),
+    );
+  });
+
   it('fails over to the standby when the leader pod is deleted, and keeps reconciling', async () => {
     const leader = await leaseHolder();
     const managers = (await pods()).filter((p) => component(p) === 'manager');
@@ -718,7 +798,16 @@ describe('kcloud installed with Helm on a real node', () => {
       expect(`${ns}: ${left.trim()}`).toBe(`${ns}: `);
     }
     expect(
-      (await k(['get', 'clusterroles,clusterrolebindings', '-l', selector, '-o', 'name'])).trim(),
+      (
+        await k([
+          'get',
+          'clusterroles,clusterrolebindings,validatingadmissionpolicies,validatingadmissionpolicybindings',
+          '-l',
+          selector,
+          '-o',
+          'name',
+        ])
+      ).trim(),
     ).toBe('');
     // Every container is gone from the node, so are the Open vSwitch devices in their namespace.
     await waitFor(

@@ -5,6 +5,7 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
 import { chartDir, helm, helmOk } from '../../../hack/chart/index.ts';
+import { agentHostPolicy, serviceAccountUser } from '../../../agent/access/index.ts';
 import { chartRules } from '../../../operators/manager/rbac.ts';
 import { canIList, minus, permissionsOf } from '../../harness/can-i.ts';
 import { useTestCluster } from '../../harness/index.ts';
@@ -77,6 +78,7 @@ describe('the kcloud chart', () => {
         'DaemonSet/kcloud-ovn-host',
         'Deployment/kcloud-manager',
         'Deployment/kcloud-ovn-central',
+        'Namespace/kcloud-hosts',
         'NetworkPolicy/kcloud-ovn-central',
         'PodDisruptionBudget/kcloud-manager',
         'Role/kcloud-agent',
@@ -94,15 +96,64 @@ describe('the kcloud chart', () => {
         'ServiceAccount/kcloud-manager',
         'ServiceAccount/kcloud-ovn-central',
         'ServiceAccount/kcloud-ovn-host',
+        'ValidatingAdmissionPolicy/kcloud-agent-host',
+        'ValidatingAdmissionPolicyBinding/kcloud-agent-host',
       ].sort(),
     );
-    const res = await cluster.kubectl(
-      ['apply', '--dry-run=server', '-n', cluster.namespace, '-f', '-'],
-      text,
+    expect(text).toContain('name: kcloud-hosts');
+    // A dry run creates no namespace, so the agent's Role needs a hosts namespace that exists.
+    const hosts = `${cluster.namespace}-hosts`;
+    await cluster.kubectl(['create', 'namespace', hosts, '--save-config']);
+    try {
+      // Every namespaced object names its namespace: the release's, or the hosts namespace.
+      const dry = await render('kcloud', [`agent.hostsNamespace=${hosts}`]);
+      const res = await cluster.kubectl(['apply', '--dry-run=server', '-f', '-'], dry.text);
+      expect(res.stderr).toBe('');
+      expect(res.code).toBe(0);
+      expect(res.stdout).toContain('deployment.apps/kcloud-manager created (server dry run)');
+      expect(res.stdout).toContain(
+        'validatingadmissionpolicy.admissionregistration.k8s.io/kcloud-agent-host created (server dry run)',
+      );
+    } finally {
+      await cluster.kubectl(['delete', 'namespace', hosts, '--wait=false']);
+    }
+  });
+
+  it('confines the agent to its own host with the admission policy in code', async () => {
+    const { objects } = await render('kcloud', ['agent.hostsNamespace=hosts-a'], ['-n', 'sys-a']);
+    const rendered = objects
+      .filter((o) => o.kind.startsWith('ValidatingAdmissionPolicy'))
+      .map((o) => {
+        const { labels, ...metadata } = o.metadata as Manifest['metadata'] & { labels?: unknown };
+        expect(labels).toBeDefined();
+        return { ...o, metadata };
+      });
+    expect(rendered).toEqual(
+      agentHostPolicy({
+        name: 'kcloud-agent-host',
+        hostsNamespace: 'hosts-a',
+        serviceAccounts: [serviceAccountUser('sys-a', 'kcloud-agent')],
+      }),
     );
-    expect(res.stderr).toBe('');
-    expect(res.code).toBe(0);
-    expect(res.stdout).toContain('deployment.apps/kcloud-manager created (server dry run)');
+    expect(find(objects, 'Role', 'kcloud-agent').metadata.namespace).toBe('hosts-a');
+    expect(find(objects, 'RoleBinding', 'kcloud-agent').metadata.namespace).toBe('hosts-a');
+    const args = find(objects, 'DaemonSet', 'kcloud-agent').spec?.template?.spec.containers[0]
+      ?.args;
+    expect(args).toContain('--hosts-namespace=hosts-a');
+  });
+
+  it('refuses a hosts namespace that is the release’s own', async () => {
+    const res = await helm(cluster.kubeconfigPath, [
+      'template',
+      'kcloud',
+      chartDir,
+      '--namespace',
+      'kcloud-system',
+      '--set',
+      'agent.hostsNamespace=kcloud-system',
+    ]);
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toContain("agent.hostsNamespace must not be the release's namespace");
   });
 
   it('grants the manager and the agent exactly the rules in code', async () => {
@@ -221,7 +272,9 @@ describe('the kcloud chart', () => {
 describe('the chart’s RBAC, created for real', () => {
   it('lets each ServiceAccount do what docs/rbac.md says and nothing more', async () => {
     const release = `rbac-${randomBytes(3).toString('hex')}`;
-    const { objects } = await render(release);
+    const hosts = `${release}-hosts`;
+    const { objects } = await render(release, [`agent.hostsNamespace=${hosts}`]);
+    await cluster.kubectl(['create', 'namespace', hosts]);
     const rbacKinds = [
       'ServiceAccount',
       'ClusterRole',
@@ -231,15 +284,20 @@ describe('the chart’s RBAC, created for real', () => {
     ];
     const rbac = objects.filter((o) => rbacKinds.includes(o.kind));
     const manifest = rbac.map((o) => JSON.stringify(o)).join('\n');
-    const applied = await cluster.kubectl(['apply', '-n', cluster.namespace, '-f', '-'], manifest);
+    const applied = await cluster.kubectl(['apply', '-f', '-'], manifest);
     expect(applied.stderr).toBe('');
     try {
       const ns = cluster.namespace;
       const sa = (name: string) => `system:serviceaccount:${ns}:${release}-kcloud-${name}`;
       // What any ServiceAccount may do (discovery, self-reviews): one the chart made no rules for.
       const base = await canIList(cluster.kubeconfigPath, sa('ovn-central'), ns);
-      const granted = async (name: string) =>
-        minus(await canIList(cluster.kubeconfigPath, sa(name), ns), base);
+      const granted = async (name: string, namespace = ns) =>
+        minus(
+          await canIList(cluster.kubeconfigPath, sa(name), namespace),
+          namespace === ns
+            ? base
+            : await canIList(cluster.kubeconfigPath, sa('ovn-central'), namespace),
+        );
 
       const manager = [
         ...chartRules()
@@ -247,7 +305,14 @@ describe('the chart’s RBAC, created for real', () => {
           .flatMap((r) => r.rules),
       ];
       expect(await granted('manager')).toEqual([...permissionsOf(manager)].sort());
-      expect(await granted('agent')).toEqual([...permissionsOf(rulesFor('agent'))].sort());
+      // The agent has nothing in the release's namespace, where the manager's leader Lease is;
+      // its Lease rules apply in the hosts namespace only, where the manager has no Lease rights.
+      expect(await granted('agent')).toEqual([]);
+      expect(await granted('agent', hosts)).toEqual([...permissionsOf(rulesFor('agent'))].sort());
+      const clusterWide = chartRules()
+        .filter((r) => r.name.startsWith('operators/') || r.name === 'manager-events')
+        .flatMap((r) => r.rules);
+      expect(await granted('manager', hosts)).toEqual([...permissionsOf(clusterWide)].sort());
       expect(await granted('ovn-host')).toEqual([]);
 
       // Nothing reads Secrets or can grant itself more.
@@ -279,6 +344,7 @@ describe('the chart’s RBAC, created for real', () => {
         .filter((o) => o.kind.startsWith('Cluster'))
         .map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}`);
       await cluster.kubectl(['delete', '--ignore-not-found', ...names]);
+      await cluster.kubectl(['delete', 'namespace', hosts, '--wait=false']);
     }
   });
 });
