@@ -31,13 +31,20 @@ interface Auth {
 }
 
 /**
- * A small HTTP client for the Kubernetes API: JSON in and out, the API server's Status in
- * errors, and line-delimited watch streams. TLS and credentials come from a KubeConfig
- * (kubeconfig file, or the service account in a pod), through @kubernetes/client-node.
+ * The runtime's one HTTP client for the Kubernetes API: JSON in and out, the API server's Status
+ * in errors (ApiError), line-delimited watch streams, and every request counted in
+ * rest_client_requests_total. Informers, reconcilers, leader election, host heartbeats and the
+ * events recorder all send through it.
  *
  * We keep our own client rather than the generated typed APIs because the runtime needs any
  * resource by URL (custom resources first of all), server-side apply on subresources, streaming
  * watches with bookmarks, and exact control of timeouts and retries.
+ *
+ * @kubernetes/client-node stays for one job: turning a kubeconfig (or a pod's service account)
+ * into TLS settings and credentials. That covers client certificates, token files, rotated
+ * service-account tokens, exec credential plugins and OIDC, which we would otherwise have to
+ * copy; it sends no request of ours. The test harness uses it too, so dropping it would save
+ * no dependency.
  */
 export class ApiClient implements ApiTransport {
   readonly server: string;
