@@ -60,11 +60,17 @@ function sameFlags(a: string[] | undefined, b: string[]): boolean {
 }
 
 export const demoDir = path.join(repoRoot, '.local', 'demo');
-const stateFile = path.join(demoDir, 'state.json');
+const stateFile = (dir: string) => path.join(dir, 'state.json');
 
-export async function readDemoState(): Promise<DemoState> {
-  if (!existsSync(stateFile)) return { processes: [] };
-  return JSON.parse(await readFile(stateFile, 'utf8')) as DemoState;
+/** Another folder than the demo's, or some of the services only: for tests. */
+export interface ServicesScope {
+  dir?: string;
+  names?: Service['name'][];
+}
+
+export async function readDemoState(dir = demoDir): Promise<DemoState> {
+  if (!existsSync(stateFile(dir))) return { processes: [] };
+  return JSON.parse(await readFile(stateFile(dir), 'utf8')) as DemoState;
 }
 
 export function readyz(addr: string): Promise<boolean> {
@@ -90,11 +96,15 @@ export async function startServices(
   log: (line: string) => void,
   env: Record<string, string> = {},
   flags: ServiceFlags = {},
+  scope: ServicesScope = {},
 ): Promise<ServiceProcess[]> {
-  await mkdir(path.join(demoDir, 'logs'), { recursive: true });
-  const state = await readDemoState();
+  const dir = scope.dir ?? demoDir;
+  await mkdir(path.join(dir, 'logs'), { recursive: true });
+  const state = await readDemoState(dir);
   const running: ServiceProcess[] = [];
-  for (const svc of services) {
+  const record = () =>
+    writeFile(stateFile(dir), JSON.stringify({ processes: running }, null, 2) + '\n');
+  for (const svc of services.filter((v) => scope.names?.includes(v.name) ?? true)) {
     const userFlags = flags[svc.name] ?? [];
     const existing = state.processes.find((p) => p.name === svc.name && isOurs(p));
     if (existing && sameFlags(existing.userFlags, userFlags)) {
@@ -117,22 +127,22 @@ export async function startServices(
       svc.name,
       process.execPath,
       [svc.script, ...svc.args(healthAddr), ...extra],
-      path.join(demoDir, 'logs', `${svc.name}.log`),
+      path.join(dir, 'logs', `${svc.name}.log`),
       { ...process.env, ...env, KUBECONFIG: kubeconfig },
     );
     log(
       `started ${svc.name} (pid ${proc.pid}, health on ${healthAddr}${userFlags.length > 0 ? `, ${userFlags.join(' ')}` : ''})`,
     );
     running.push({ ...proc, healthAddr, userFlags, ...(lease ? { lease } : {}) });
-    await writeFile(stateFile, JSON.stringify({ processes: running }, null, 2) + '\n');
+    await record();
   }
-  await writeFile(stateFile, JSON.stringify({ processes: running }, null, 2) + '\n');
+  await record();
 
   for (const p of running) {
     const deadline = Date.now() + 60_000;
     while (!(await readyz(p.healthAddr))) {
       if (!isOurs(p)) {
-        throw new Error(`${p.name} exited; see ${path.join(demoDir, 'logs', `${p.name}.log`)}`);
+        throw new Error(`${p.name} exited; see ${path.join(dir, 'logs', `${p.name}.log`)}`);
       }
       if (Date.now() > deadline) throw new Error(`${p.name} not ready within 60 s`);
       await sleep(200);
@@ -142,13 +152,15 @@ export async function startServices(
 }
 
 /** Stops the demo's manager and agent by their recorded PIDs. */
-export async function stopServices(log: (line: string) => void): Promise<void> {
-  const state = await readDemoState();
+export async function stopServices(log: (line: string) => void, dir = demoDir): Promise<void> {
+  const state = await readDemoState(dir);
   for (const p of state.processes) {
     if (isOurs(p)) {
       await stopProcess(p);
       log(`stopped ${p.name} (pid ${p.pid})`);
     }
   }
-  if (existsSync(stateFile)) await writeFile(stateFile, JSON.stringify({ processes: [] }) + '\n');
+  if (existsSync(stateFile(dir))) {
+    await writeFile(stateFile(dir), JSON.stringify({ processes: [] }) + '\n');
+  }
 }
