@@ -79,9 +79,17 @@ async function sb(args: string[]): Promise<string> {
   return r.stdout;
 }
 
-/** Warnings and errors in a log or on stderr, the daemons' reconnect chatter left out. */
+/**
+ * Warnings and errors in a log or on stderr about what was read, leaving out the daemons'
+ * reconnect chatter and what a busy machine makes them say (a long poll interval, the CPU
+ * use that comes with it).
+ */
 const complaints = (text: string) =>
-  text.split('\n').filter((l) => /\|(WARN|ERR|EMER)\|/.test(l) && !/\|reconnect\|/.test(l));
+  text
+    .split('\n')
+    .filter(
+      (l) => /\|(WARN|ERR|EMER)\|/.test(l) && !/\|(reconnect|timeval|poll_loop|coverage)\|/.test(l),
+    );
 
 const nics = ['app', 'db1', 'fw', 'b1'];
 
