@@ -67,7 +67,8 @@ export const notRunHere: readonly NotRunRule[] = [
   },
   // Inline code that names a command or one of its forms in a sentence, not a whole command line.
   {
-    command: /^kubectl (apply|get|describe|explain|auth can-i|wait --for=condition=Ready)$/,
+    command:
+      /^kubectl (apply|get|describe|explain|auth can-i|rollout restart|wait --for=condition=Ready)$/,
     reason: 'names a kubectl command in a sentence; the complete forms run',
   },
   { command: /^go build$/, reason: 'names the Go build in a sentence' },
