@@ -1,8 +1,9 @@
 // Turns a documentation snippet into a bash script that runs it the way a user would, from the
 // root of a checkout, with a few shims that keep it on the test's own cluster and OVN:
 // - make: `make -n` (the target exists and its recipe expands; nothing is built or started);
-// - kubectl: changes (apply, delete, patch, ...) go to the server as --dry-run=server, and
-//   across namespaces (-A) only to the test's namespace; waits get a timeout;
+// - kubectl: changes in the test's namespace are made (a walkthrough's later steps read them);
+//   deletes, and changes in another namespace or across all (-A, then confined to the test's
+//   namespace), go to the server as --dry-run=server; waits get a timeout;
 // - node: a program with a health endpoint (kcloud-manager, kcloud-agent) runs through
 //   run-daemon.ts: started, ready, stopped;
 // - programs listed as not runnable here fail if a line reaches them anyway.
@@ -40,7 +41,7 @@ export function withoutComment(text: string): string {
   return text.trimEnd();
 }
 
-/** The command of a line without leading VAR=value assignments (and `export`). */
+/** The command of a line without leading VAR=value assignments. */
 export function commandOf(text: string): string {
   return text
     .trim()
