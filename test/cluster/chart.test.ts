@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse, stringify } from 'yaml';
 import { kubectl, repoRoot, residentBytes, type RunLayout } from '../../hack/cluster/index.ts';
 import { chartDir, helm, helmOk, localClusterValues } from '../../hack/chart/index.ts';
-import { buildImages, imageTag, importImages, type BuiltImage } from '../../hack/images/index.ts';
+import { buildImages, importImages, type BuiltImage } from '../../hack/images/index.ts';
 import { down, importGoImage, nodeLayout, up, type NodeLayout } from '../../hack/node/index.ts';
 import { clientExtensions, readBase64, selfSignedCa, signedCert } from '../../hack/cluster/pki.ts';
 import { cgroupPids } from '../../hack/node/host.ts';
@@ -298,6 +298,12 @@ async function serviceAddr(db: 'nb' | 'sb'): Promise<string> {
   return `${svc.spec.clusterIP}:${String(svc.spec.ports[0]?.port)}`;
 }
 
+function builtTag(): string {
+  const tags = new Set(images.map((i) => i.ref.slice(i.ref.lastIndexOf(':') + 1)));
+  if (tags.size !== 1) throw new Error(`images built with tags ${[...tags].join(', ')}`);
+  return [...tags][0] ?? '';
+}
+
 beforeAll(async () => {
   testCluster = await nodeTestCluster('chart');
   cluster = testCluster.cluster;
@@ -326,7 +332,8 @@ beforeAll(async () => {
     stringify(
       localClusterValues({
         hostRoot: path.join(layout.runDir, 'host'),
-        tag: await imageTag(),
+        // The tag of the images just built: the tree may change (a commit) while they build.
+        tag: builtTag(),
         watchNamespace: tenant,
       }),
     ),
