@@ -9,8 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
 import { repoRoot } from '../../../hack/cluster/index.ts';
-import { down, ovnLayout, up, type OvnLayout } from '../../../hack/ovn/index.ts';
-import { instanceVars } from '../../../hack/ovn/index.ts';
+import { down, instanceVars, ovnLayout, up, type OvnLayout } from '../../../hack/ovn/index.ts';
 import { statusCode, tempDir, useTestCluster, waitFor } from '../../harness/index.ts';
 import { useVpcDataPlane } from '../vpc/dataplane-fixture.ts';
 import {
