@@ -6,6 +6,22 @@ export interface Observation<O> {
   exists: boolean;
   upToDate: boolean;
   observed?: O;
+  /**
+   * The backend is still converging on its own (a copy, a boot, a host not yet reporting):
+   * nothing is written to it, the object shows phase `Provisioning` with `Ready=False` and
+   * `Reconciling=True` for this reason, and it is looked at again after `requeueAfterMs`.
+   * Work in progress is not a failure: no error, no Warning event.
+   */
+  inProgress?: InProgress;
+}
+
+/** Why a backend is not done yet, and when to look again. */
+export interface InProgress {
+  /** CamelCase, as in a condition: `Copying`, `Booting`, `WaitingForHost`. */
+  reason: string;
+  message: string;
+  /** When to observe again; the backend knows best how long its work takes. */
+  requeueAfterMs: number;
 }
 
 /**

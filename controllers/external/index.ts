@@ -1,5 +1,10 @@
 export { explainErrors } from './explain-errors.ts';
-export { ReconcileError, type ExternalClient, type Observation } from './external-client.ts';
+export {
+  ReconcileError,
+  type ExternalClient,
+  type InProgress,
+  type Observation,
+} from './external-client.ts';
 export {
   managedReconciler,
   type ManagedObject,

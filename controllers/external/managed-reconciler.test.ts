@@ -6,7 +6,12 @@ import { Cache } from '../informer/index.ts';
 import { isApiError, isConflict, ObjectClient, type ResourceRef } from '../kube/index.ts';
 import type { Condition, ReconcileContext, Result } from '../reconcile/index.ts';
 import { RecordingApi, RecordingRecorder } from '../testing/index.ts';
-import { ReconcileError, type ExternalClient, type Observation } from './external-client.ts';
+import {
+  ReconcileError,
+  type ExternalClient,
+  type InProgress,
+  type Observation,
+} from './external-client.ts';
 import { managedReconciler, type ManagedObject, type ManagedStatus } from './managed-reconciler.ts';
 
 interface NoteStatus extends ManagedStatus {
@@ -36,8 +41,13 @@ class FakeBackend implements ExternalClient<Note, NoteFile> {
   deleteDoesNotRemove = false;
   /** How many of the next writes another writer undoes at once (a hand edit, a race). */
   undoneWrites = 0;
+  /** Set: the backend is still at work (a copy, a boot) and observe says so. */
+  inProgress: InProgress | undefined;
+  /** Set: a write starts work the backend finishes later (a copy, a boot). */
+  writesStart: InProgress | undefined;
 
   private write(key: string, text: string): void {
+    this.inProgress ??= this.writesStart;
     this.texts.set(key, this.undoneWrites > 0 ? 'written over by someone else' : text);
     if (this.undoneWrites > 0) this.undoneWrites--;
   }
@@ -55,11 +65,14 @@ class FakeBackend implements ExternalClient<Note, NoteFile> {
   observe(obj: Note): Promise<Observation<NoteFile>> {
     const key = this.call('observe', obj);
     const text = this.texts.get(key);
-    if (text === undefined) return Promise.resolve({ exists: false, upToDate: false });
+    const inProgress = this.inProgress ? { inProgress: this.inProgress } : {};
+    if (text === undefined)
+      return Promise.resolve({ exists: false, upToDate: false, ...inProgress });
     return Promise.resolve({
       exists: true,
       upToDate: text === obj.spec.text,
       observed: { path: `/notes/${key}`, size: text.length },
+      ...inProgress,
     });
   }
 
@@ -388,6 +401,92 @@ describe('managedReconciler', () => {
         note: 'the notes volume is full',
       },
     ]);
+  });
+
+  it('reports work in progress as Provisioning, requeues after its delay, and turns Ready when done', async () => {
+    const s = setup();
+    s.api.seed(s.client, {
+      apiVersion: 'example.kcloud.io/v1alpha1',
+      kind: 'Note',
+      metadata: { namespace: 'ns', name: 'a' },
+      spec: { text: 'hello' },
+    });
+    s.syncCache();
+    s.backend.writesStart = {
+      reason: 'Copying',
+      message: 'copying the text, 40%',
+      requeueAfterMs: 3_000,
+    };
+
+    expect(await s.run()).toEqual({ requeueAfter: 3_000 });
+
+    // Created once, then left alone while it works: no second write, no BackendNotConverged.
+    expect(s.backend.calls).toEqual(['observe', 'create', 'observe']);
+    expect(s.api.calls).toEqual([
+      finalizerPatch([finalizer], '1'),
+      statusApply({
+        path: '/notes/ns/a',
+        size: 5,
+        phase: 'Provisioning',
+        // Reconciling, Stalled=False; generation 1 is not observed until the work is done.
+        conditions: retryingConditions(1, 'Copying', 'copying the text, 40%', t0),
+      }),
+    ]);
+    expect(s.stored().status?.observedGeneration).toBeUndefined();
+    expect(s.recorder.summary()).toEqual(['Normal Created']);
+
+    // Still at work: nothing written to the backend or the API server, no event, requeued.
+    s.syncCache();
+    s.clear();
+    await s.clock.advance(3_000);
+    expect(await s.run()).toEqual({ requeueAfter: 3_000 });
+    expect(s.backend.calls).toEqual(['observe']);
+    expect(s.api.calls).toEqual([]);
+    expect(s.recorder.events).toEqual([]);
+
+    // Done: Ready, and the generation is observed.
+    s.backend.writesStart = undefined;
+    s.backend.inProgress = undefined;
+    s.clear();
+    await s.clock.advance(3_000);
+    expect(await s.run()).toBeUndefined();
+    expect(s.backend.calls).toEqual(['observe']);
+    expect(s.api.calls).toEqual([
+      statusApply({
+        path: '/notes/ns/a',
+        size: 5,
+        phase: 'Ready',
+        // Stalled was False all along, so its lastTransitionTime is the first one.
+        conditions: readyConditions(1, '2026-01-01T00:00:06Z').map((c) =>
+          c.type === 'Stalled' ? { ...c, lastTransitionTime: t0 } : c,
+        ),
+        observedGeneration: 1,
+      }),
+    ]);
+    expect(s.recorder.events).toEqual([]);
+  });
+
+  it('does not write over a backend at work after a spec change, and keeps observedGeneration', async () => {
+    const s = await createdNote();
+    await s.client.patch('ns', 'a', 'merge', { spec: { text: 'changed' } });
+    s.syncCache();
+    s.clear();
+    await s.clock.advance(60_000);
+    s.backend.inProgress = { reason: 'Booting', message: 'the host boots', requeueAfterMs: 10_000 };
+
+    expect(await s.run()).toEqual({ requeueAfter: 10_000 });
+
+    expect(s.backend.calls).toEqual(['observe']);
+    expect(s.api.calls).toEqual([
+      statusApply({
+        path: '/notes/ns/a',
+        size: 5,
+        phase: 'Provisioning',
+        conditions: retryingConditions(2, 'Booting', 'the host boots', '2026-01-01T00:01:00Z', t0),
+        observedGeneration: 1,
+      }),
+    ]);
+    expect(s.recorder.events).toEqual([]);
   });
 
   it('writes once more when its write was undone at once, and converges', async () => {

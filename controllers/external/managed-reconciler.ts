@@ -16,7 +16,12 @@ import {
   type Request,
   type Result,
 } from '../reconcile/index.ts';
-import { ReconcileError, type ExternalClient, type Observation } from './external-client.ts';
+import {
+  ReconcileError,
+  type ExternalClient,
+  type InProgress,
+  type Observation,
+} from './external-client.ts';
 import { managedMetrics } from './metrics.ts';
 
 /** The status fields the skeleton owns; a product adds its own beside them. */
@@ -84,7 +89,9 @@ function failureOutcome(err: unknown, fallbackReason: string, prefix = ''): Outc
  * finalizer; otherwise make sure the finalizer is there, observe the backend, create or update
  * it, and write status once at the end whatever happened: the Ready, Reconciling and Stalled
  * conditions, phase and observedGeneration (for a generation that reconciled to Ready or to
- * Stalled; a failure that is retried keeps the previous one). A failed backend delete is
+ * Stalled; a failure that is retried, or work the backend reports in progress, keeps the
+ * previous one). A backend still at work (`Observation.inProgress`) is left alone and looked
+ * at again after the delay it names, as phase `Provisioning` without an error or event. A failed backend delete is
  * reported the same way, with an event and `kcloud_backend_delete_errors_total`.
  */
 export function managedReconciler<T extends ManagedObject<S>, S extends ManagedStatus, O>(
@@ -195,13 +202,17 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
   async function reconcileNormal(
     obj: T,
     ctx: ReconcileContext,
-  ): Promise<{ observation: Observation<O>; result?: Result }> {
+  ): Promise<{ observation: Observation<O>; inProgress?: InProgress; result?: Result }> {
     const external = opts.external(obj);
     let observation = await external.observe(obj, ctx.signal);
     // A second round when the first write did not take: something else may have changed the
     // backend between our write and our look (a member joining a group, a hand edit). Only a
-    // backend that still differs after that is an error.
-    for (let round = 0; round < 2 && !(observation.exists && observation.upToDate); round++) {
+    // backend that still differs after that is an error. A backend at work is left alone.
+    for (
+      let round = 0;
+      round < 2 && !observation.inProgress && !(observation.exists && observation.upToDate);
+      round++
+    ) {
       if (!observation.exists) {
         await external.create(obj, ctx.signal);
         record(obj, 'Normal', 'Created', 'Create', 'created the backend resource');
@@ -218,6 +229,10 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
         ctx.log.info('backend resource updated');
       }
       observation = await external.observe(obj, ctx.signal);
+    }
+    if (observation.inProgress) {
+      const { inProgress } = observation;
+      return { observation, inProgress, result: { requeueAfter: inProgress.requeueAfterMs } };
     }
     if (!observation.exists || !observation.upToDate) {
       throw new ReconcileError(
@@ -243,19 +258,29 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
     let productStatus: Omit<S, keyof ManagedStatus>;
     let failure: Error | undefined;
     let result: Result | undefined;
+    let phase = 'Ready';
     try {
       const normal = await reconcileNormal(obj, ctx);
       result = normal.result;
       productStatus = opts.status(obj, normal.observation);
-      outcome = { state: 'Ready', reason: 'Available', message: readyMessage };
+      if (normal.inProgress) {
+        // Reconciling keeps observedGeneration where it was: kstatus reads InProgress until
+        // the backend is done with this generation.
+        const { reason, message } = normal.inProgress;
+        outcome = { state: 'Reconciling', reason, message };
+        phase = 'Provisioning';
+      } else {
+        outcome = { state: 'Ready', reason: 'Available', message: readyMessage };
+      }
     } catch (err) {
       failure = err instanceof Error ? err : new Error(String(err));
       // The product fields stay as last observed.
       productStatus = stripManaged(obj.status);
       outcome = failureOutcome(err, 'ReconcileError');
+      phase = 'Failed';
       record(obj, 'Warning', outcome.reason, 'Reconcile', outcome.message);
     }
-    await writeOutcome(obj, outcome, failure ? 'Failed' : 'Ready', productStatus, ctx);
+    await writeOutcome(obj, outcome, phase, productStatus, ctx);
 
     if (failure !== undefined) {
       if (outcome.state === 'Stalled') return undefined;
