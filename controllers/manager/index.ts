@@ -10,3 +10,10 @@ export {
   reconcilerRules,
   type PolicyRule,
 } from './rbac.ts';
+export {
+  stringFlag,
+  type FlagSpec,
+  type FlagSpecs,
+  type FlagValues,
+  type Operator,
+} from './operator.ts';

@@ -1,10 +1,12 @@
 // The VPC operator: VPCs, Subnets, NetworkInterfaces, SecurityGroups, NetworkACLs and
 // RouteTables programmed into OVN's northbound database.
-import type { Manager } from '../../controllers/manager/index.ts';
+import type { Manager, Operator } from '../../controllers/manager/index.ts';
 import { reconcilerRules } from '../../controllers/manager/index.ts';
-import { nb as nbSchema, OvsdbClient, type TlsFiles } from '../../controllers/ovsdb/index.ts';
+import { nb as nbSchema, OvsdbClient } from '../../controllers/ovsdb/index.ts';
 import { vpcKinds } from './api/index.ts';
 import { addVpcControllers } from './controller/vpc-operator.ts';
+export { configureVpc, ovnNbTls, vpcFlags, type VpcOperatorConfig } from './flags.ts';
+import { configureVpc, vpcFlags, type VpcOperatorConfig } from './flags.ts';
 import { NbClient } from './ovn/nb/index.ts';
 
 export * from './api/index.ts';
@@ -18,14 +20,6 @@ export const vpcRbac = reconcilerRules(
   'vpc.kcloud.io',
   vpcKinds.map((k) => k.plural),
 );
-
-export interface VpcOperatorConfig {
-  /** OVN northbound endpoints, e.g. ['unix:/run/ovn/ovnnb_db.sock'] or ['ssl:10.0.0.1:6641']. */
-  nbEndpoints: string[];
-  /** The client certificate, key and CA for `ssl:` endpoints. */
-  nbTls?: TlsFiles;
-  resyncPeriodMs?: number;
-}
 
 /**
  * Connects to the OVN northbound database, monitors the tables the operator reads and registers
@@ -57,3 +51,12 @@ export function addVpcOperator(mgr: Manager, config: VpcOperatorConfig): void {
   });
   mgr.onShutdown(() => ovsdb.close());
 }
+
+/** The VPC operator as kcloud-manager hosts it. */
+export const vpcOperator: Operator<VpcOperatorConfig> = {
+  name: 'vpc',
+  rbac: vpcRbac,
+  flags: vpcFlags,
+  configure: configureVpc,
+  register: addVpcOperator,
+};

@@ -1,6 +1,8 @@
 // The flags a kcloud program accepts, read from its source: the option names it gives
-// node:util's parseArgs and the `--flag` literals it compares arguments with, in the program and
-// the files it imports directly. A shell wrapper (hack/ovn.sh) stands for the program it runs.
+// node:util's parseArgs and the `--flag` literals it compares arguments with, in the program,
+// the files it imports directly, and every `flags.ts` (or `*-flags.ts`) reached through its
+// imports — where each operator kcloud-manager hosts declares its own flags. A shell wrapper
+// (hack/ovn.sh) stands for the program it runs.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -25,14 +27,22 @@ export async function declaredFlags(root: string, program: string): Promise<Set<
   const source = await programSource(root, program);
   if (!source || source.endsWith('.sh')) return flags;
   const main = path.join(root, source);
-  const files = [main];
-  const text = await readFile(main, 'utf8');
-  for (const m of text.matchAll(relativeImport)) {
-    files.push(path.resolve(path.dirname(main), m[1] ?? ''));
+  const scanned = new Set<string>();
+  const seen = new Set<string>([main]);
+  const queue: { file: string; depth: number }[] = [{ file: main, depth: 0 }];
+  for (let next = queue.shift(); next; next = queue.shift()) {
+    const { file, depth } = next;
+    if (!existsSync(file)) continue;
+    const t = await readFile(file, 'utf8');
+    if (depth <= 1 || /(?:^|[/-])flags\.ts$/.test(file)) scanned.add(t);
+    for (const m of t.matchAll(relativeImport)) {
+      const f = path.resolve(path.dirname(file), m[1] ?? '');
+      if (seen.has(f) || f.includes(`${path.sep}node_modules${path.sep}`)) continue;
+      seen.add(f);
+      queue.push({ file: f, depth: depth + 1 });
+    }
   }
-  for (const f of files) {
-    if (!existsSync(f)) continue;
-    const t = f === main ? text : await readFile(f, 'utf8');
+  for (const t of scanned) {
     for (const m of t.matchAll(optionKey)) flags.add(m[1] ?? '');
     for (const m of t.matchAll(flagLiteral)) flags.add(m[1] ?? '');
   }
