@@ -66,7 +66,13 @@ describe('the Note kind', () => {
     });
     expect(status?.properties?.size).toMatchObject({ type: 'integer', format: 'int64' });
     expect(status?.properties?.observedGeneration).toMatchObject({ format: 'int64' });
-    expect(status?.properties?.phase?.enum).toEqual(['Pending', 'Ready', 'Failed', 'Deleting']);
+    expect(status?.properties?.phase?.enum).toEqual([
+      'Pending',
+      'Provisioning',
+      'Ready',
+      'Failed',
+      'Deleting',
+    ]);
     expect(status?.properties?.conditions?.['x-kubernetes-list-map-keys']).toEqual(['type']);
     expect(Object.keys(status?.properties ?? {})).toEqual([
       'checksum',
