@@ -1,5 +1,5 @@
-import { Controller } from '../../../controllers/reconcile/index.ts';
-import { managedReconciler } from '../../../controllers/external/index.ts';
+import type { Controller } from '../../../controllers/reconcile/index.ts';
+import { addManagedController } from '../../../controllers/wiring/index.ts';
 import type { Manager } from '../../../controllers/manager/index.ts';
 import type { ResourceRef } from '../../../controllers/kube/index.ts';
 import { Note, type NoteObject, type NoteStatus } from '../api/index.ts';
@@ -17,26 +17,19 @@ export interface NoteControllerOptions {
 
 export const noteResource: ResourceRef = { ...Note.resource, kind: Note.kind };
 
-/** Wires the Note controller into a manager: informer, backend, reconcile, events. */
+/** Wires the Note controller into a manager: its informer, its backend and its status. */
 export function addNoteController(
   mgr: Manager,
   opts: NoteControllerOptions,
 ): Controller<NoteObject> {
   const informer = mgr.informer<NoteObject>(noteResource);
-  const client = mgr.client<NoteObject>(noteResource);
   const files = new NoteFiles(opts.notesDir);
-  const controller = new Controller<NoteObject>({
+  const controller = addManagedController<NoteObject, NoteStatus, NoteFile>(mgr, {
     name: noteControllerName,
+    resource: noteResource,
     informer,
-    workers: opts.workers ?? 4,
-    ...(opts.resyncPeriodMs !== undefined ? { resyncPeriodMs: opts.resyncPeriodMs } : {}),
-    registry: mgr.registry,
-    log: mgr.log,
-    reconcile: managedReconciler<NoteObject, NoteStatus, NoteFile>({
-      controllerName: noteControllerName,
+    reconciler: {
       finalizer: noteFinalizer,
-      client,
-      cache: informer.cache,
       external: () => files,
       status: (_note, observation) => ({
         path: observation.observed?.path,
@@ -44,10 +37,9 @@ export function addNoteController(
         checksum: observation.observed?.checksum,
       }),
       deletionPolicy: (note) => note.spec.deletionPolicy ?? 'Delete',
-      recorder: mgr.recorder(noteControllerName),
-      registry: mgr.registry,
-    }),
+    },
+    ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
+    ...(opts.resyncPeriodMs !== undefined ? { resyncPeriodMs: opts.resyncPeriodMs } : {}),
   });
-  mgr.add(controller);
   return controller;
 }

@@ -1,9 +1,6 @@
 import {
-  explainErrors,
-  managedReconciler,
   ReconcileError,
   type ManagedObject,
-  type ManagedReconcilerOptions,
   type ManagedStatus,
 } from '../../../controllers/external/index.ts';
 import { jitterUntil, realClock } from '../../../controllers/clock/index.ts';
@@ -11,11 +8,15 @@ import type { Informer } from '../../../controllers/informer/index.ts';
 import { objectKey, type KubeObject, type ResourceRef } from '../../../controllers/kube/index.ts';
 import type { Manager } from '../../../controllers/manager/index.ts';
 import {
-  Controller,
   specOrReadinessChanged,
-  type Reconcile,
+  type Controller,
   type Watch,
 } from '../../../controllers/reconcile/index.ts';
+import {
+  addManagedController,
+  watch,
+  type ManagedControllerOptions,
+} from '../../../controllers/wiring/index.ts';
 import {
   NetworkACL,
   NetworkInterface,
@@ -84,24 +85,6 @@ const ref = (kind: { resource: Omit<ResourceRef, 'kind'>; kind: string }): Resou
 });
 
 /**
- * A watch of another kind. `onlyWhen` limits the updates that are mapped: most watches here
- * depend on the other object's spec and readiness only (specOrReadinessChanged), and mapping
- * its status churn too would turn one change into a reconcile of every dependent (each
- * interface's address changes its Subnet's counters, which would requeue the whole Subnet).
- */
-function watch<T extends KubeObject>(
-  informer: Informer<T>,
-  map: (obj: T) => string[],
-  onlyWhen?: (oldObj: T, newObj: T) => boolean,
-): Watch {
-  return {
-    informer: informer as unknown as Informer<KubeObject>,
-    map: map as (obj: KubeObject) => string[],
-    ...(onlyWhen ? { shouldMapUpdate: onlyWhen as (o: KubeObject, n: KubeObject) => boolean } : {}),
-  };
-}
-
-/**
  * The northbound database is away (restarting, unreachable): a reason that says so, on the
  * object, rather than a bare ReconcileError or DeleteFailed. The request was never sent, or its
  * connection dropped; either way the reconcile is retried once NB is back.
@@ -156,40 +139,24 @@ export function addVpcControllers(
     isMainTable(t)
       ? keys(subnets.cache.byIndex('vpc', sameNamespace(t, t.spec.vpcRef.name)))
       : (t.spec.subnetRefs ?? []).map((r) => sameNamespace(t, r.name));
-  const afterNb =
-    (reconcile: Reconcile): Reconcile =>
-    async (req, ctx) => {
-      await opts.nbReady;
-      return reconcile(req, ctx);
-    };
-  /** A controller on the shared reconcile, with the fields every VPC kind has in common. */
+  /** A controller on the shared reconcile, with what every VPC kind has in common. */
   const controller = <T extends ManagedObject<S>, S extends ManagedStatus, O>(
     name: string,
     kind: { resource: Omit<ResourceRef, 'kind'>; kind: string },
     informer: Informer<T>,
-    own: Pick<ManagedReconcilerOptions<T, S, O>, 'external' | 'status' | 'deletionBlockedBy'>,
+    own: Omit<ManagedControllerOptions<T, S, O>['reconciler'], 'finalizer'>,
     watches: Watch[],
   ) =>
-    new Controller<T>({
+    addManagedController<T, S, O>(mgr, {
       name,
+      resource: ref(kind),
       informer,
+      reconciler: { ...own, finalizer: vpcFinalizer },
       watches,
-      reconcile: afterNb(
-        managedReconciler<T, S, O>({
-          controllerName: name,
-          finalizer: vpcFinalizer,
-          client: mgr.client<T>(ref(kind)),
-          cache: informer.cache,
-          recorder: mgr.recorder(name),
-          registry: mgr.registry,
-          ...own,
-          external: (obj) => explainErrors(own.external(obj), nbUnreachable),
-        }),
-      ),
-      workers: opts.workers ?? 4,
+      ready: opts.nbReady,
+      explain: nbUnreachable,
+      ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
       ...(opts.resyncPeriodMs !== undefined ? { resyncPeriodMs: opts.resyncPeriodMs } : {}),
-      registry: mgr.registry,
-      log: mgr.log,
     });
   const vpcController = controller<VPCObject, VPCStatus, RouterObservation>(
     'vpc-controller',
@@ -361,7 +328,6 @@ export function addVpcControllers(
     naclController,
     routeTableController,
   ] as unknown as Controller<KubeObject>[];
-  for (const c of controllers) mgr.add(c);
 
   const collector = new OrphanCollector({
     nb: opts.nb,

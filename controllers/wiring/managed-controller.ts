@@ -1,0 +1,69 @@
+import {
+  explainErrors,
+  managedReconciler,
+  type ManagedObject,
+  type ManagedReconcilerOptions,
+  type ManagedStatus,
+  type ReconcileError,
+} from '../external/index.ts';
+import type { Informer } from '../informer/index.ts';
+import type { ResourceRef } from '../kube/index.ts';
+import type { Manager } from '../manager/index.ts';
+import { Controller, type Reconcile, type Watch } from '../reconcile/index.ts';
+
+export interface ManagedControllerOptions<T extends ManagedObject<S>, S extends ManagedStatus, O> {
+  name: string;
+  resource: ResourceRef;
+  informer: Informer<T>;
+  /** The product's part of the shared reconcile: finalizer, backend, status, deletion rules. */
+  reconciler: Omit<
+    ManagedReconcilerOptions<T, S, O>,
+    'controllerName' | 'client' | 'cache' | 'recorder' | 'registry'
+  >;
+  watches?: Watch[];
+  /** Resolves once the backend can answer (a database replica synced): no reconcile runs before. */
+  ready?: Promise<void>;
+  /** Gives the backend errors it recognises a reason a human can act on (explainErrors). */
+  explain?: (err: unknown) => ReconcileError | undefined;
+  workers?: number;
+  resyncPeriodMs?: number;
+}
+
+/**
+ * A controller on the shared reconcile (managedReconciler), wired to the manager's client,
+ * cache, event recorder, metrics and log, and added to the manager: what every product's
+ * controller has in common, so that a product writes only its own part.
+ */
+export function addManagedController<T extends ManagedObject<S>, S extends ManagedStatus, O>(
+  mgr: Manager,
+  opts: ManagedControllerOptions<T, S, O>,
+): Controller<T> {
+  const { name, informer, reconciler, explain, ready } = opts;
+  const managed: Reconcile = managedReconciler<T, S, O>({
+    ...reconciler,
+    controllerName: name,
+    client: mgr.client<T>(opts.resource),
+    cache: informer.cache,
+    recorder: mgr.recorder(name),
+    registry: mgr.registry,
+    ...(explain ? { external: (obj: T) => explainErrors(reconciler.external(obj), explain) } : {}),
+  });
+  const reconcile: Reconcile = ready
+    ? async (req, ctx) => {
+        await ready;
+        return managed(req, ctx);
+      }
+    : managed;
+  const controller = new Controller<T>({
+    name,
+    informer,
+    watches: opts.watches ?? [],
+    reconcile,
+    workers: opts.workers ?? 4,
+    ...(opts.resyncPeriodMs !== undefined ? { resyncPeriodMs: opts.resyncPeriodMs } : {}),
+    registry: mgr.registry,
+    log: mgr.log,
+  });
+  mgr.add(controller);
+  return controller;
+}
