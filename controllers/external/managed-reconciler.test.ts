@@ -12,7 +12,12 @@ import {
   type InProgress,
   type Observation,
 } from './external-client.ts';
-import { managedReconciler, type ManagedObject, type ManagedStatus } from './managed-reconciler.ts';
+import {
+  managedReconciler,
+  minInProgressRequeueMs,
+  type ManagedObject,
+  type ManagedStatus,
+} from './managed-reconciler.ts';
 
 interface NoteStatus extends ManagedStatus {
   path?: string;
@@ -487,6 +492,14 @@ describe('managedReconciler', () => {
       }),
     ]);
     expect(s.recorder.events).toEqual([]);
+  });
+
+  it('waits a little before looking at a backend at work again, whatever it asks', async () => {
+    const s = await createdNote();
+    for (const requeueAfterMs of [0, -5, Number.NaN, 10]) {
+      s.backend.inProgress = { reason: 'Booting', message: 'the host boots', requeueAfterMs };
+      expect(await s.run()).toEqual({ requeueAfter: minInProgressRequeueMs });
+    }
   });
 
   it('writes once more when its write was undone at once, and converges', async () => {

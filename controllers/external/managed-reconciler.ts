@@ -24,6 +24,9 @@ import {
 } from './external-client.ts';
 import { managedMetrics } from './metrics.ts';
 
+/** The shortest wait before a backend at work is observed again. */
+export const minInProgressRequeueMs = 100;
+
 /** The status fields the skeleton owns; a product adds its own beside them. */
 export interface ManagedStatus {
   phase?: string;
@@ -232,7 +235,9 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
     }
     if (observation.inProgress) {
       const { inProgress } = observation;
-      return { observation, inProgress, result: { requeueAfter: inProgress.requeueAfterMs } };
+      // A backend that asks for no delay (0, negative, NaN) would be observed in a tight loop.
+      const requeueAfter = Math.max(minInProgressRequeueMs, inProgress.requeueAfterMs || 0);
+      return { observation, inProgress, result: { requeueAfter } };
     }
     if (!observation.exists || !observation.upToDate) {
       throw new ReconcileError(
