@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { FakeClock } from '../../controllers/clock/index.ts';
-import { until } from './until.ts';
+import { until, untilQueuesEmpty } from './until.ts';
 
 describe('until', () => {
   it('polls until the probe holds', async () => {
@@ -30,5 +30,22 @@ describe('until', () => {
         { clock, timeoutMs: 100, what: 'x' },
       ),
     ).rejects.toThrow('stalled');
+  });
+});
+
+describe('untilQueuesEmpty', () => {
+  it('needs two empty reads in a row: a requeue between them starts over', async () => {
+    const clock = new FakeClock();
+    const depths = [3, 0, 2, 0, 0, 5];
+    let reads = 0;
+    let finished = false;
+    const done = untilQueuesEmpty(() => Promise.resolve(depths[reads++] ?? 0), clock).then(() => {
+      finished = true;
+    });
+    for (let i = 0; i < 3; i++) await clock.advance(200);
+    expect(finished).toBe(false);
+    await clock.advance(200);
+    await done;
+    expect(reads).toBe(5);
   });
 });

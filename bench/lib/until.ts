@@ -17,3 +17,20 @@ export async function until(
     await opts.clock.sleep(opts.intervalMs ?? 50);
   }
 }
+
+/**
+ * Waits until `queued()` reads 0 twice in a row (200 ms apart): one empty read can fall between
+ * a reconcile's end and the requeues its status write sets off.
+ */
+export async function untilQueuesEmpty(queued: () => Promise<number>, clock: Clock): Promise<void> {
+  let emptyOnce = false;
+  await until(
+    async () => {
+      const empty = (await queued()) === 0;
+      const twice = empty && emptyOnce;
+      emptyOnce = empty;
+      return twice;
+    },
+    { clock, timeoutMs: 30 * 60_000, what: 'the manager’s work queues to empty', intervalMs: 200 },
+  );
+}

@@ -6,7 +6,7 @@
 import type { Clock } from '../../controllers/clock/index.ts';
 import { objectKey } from '../../controllers/kube/index.ts';
 import type { SecurityGroupObject, SecurityGroupRule } from '../../operators/vpc/api/index.ts';
-import { until } from '../lib/until.ts';
+import { until, untilQueuesEmpty } from '../lib/until.ts';
 import { isReadyFor, type KindWatch } from './kube-watch.ts';
 import { createAll, type VpcClients } from './objects.ts';
 import { phaseWork, type PhaseWork, type WorkSnapshot } from './scale.ts';
@@ -99,16 +99,7 @@ export async function measureGroups(opts: {
     },
     { clock, timeoutMs: 30 * 60_000, what: `${keys.length} SecurityGroups Ready`, intervalMs: 50 },
   );
-  let emptyOnce = false;
-  await until(
-    async () => {
-      const empty = (await opts.queued()) === 0;
-      const twice = empty && emptyOnce;
-      emptyOnce = empty;
-      return twice;
-    },
-    { clock, timeoutMs: 30 * 60_000, what: 'the manager’s work queues to empty', intervalMs: 200 },
-  );
+  await untilQueuesEmpty(opts.queued, clock);
   const idleAt = clock.now();
   return {
     sizes: opts.sizes,

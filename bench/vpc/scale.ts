@@ -8,7 +8,7 @@ import type {
   SubnetObject,
   VPCObject,
 } from '../../operators/vpc/api/index.ts';
-import { until } from '../lib/until.ts';
+import { until, untilQueuesEmpty } from '../lib/until.ts';
 import type { KindWatch } from './kube-watch.ts';
 import { growth } from './metrics.ts';
 import { describeCounts, reached, type NbCounts } from './nb-counts.ts';
@@ -191,16 +191,7 @@ export async function measureScale(opts: {
   }
   // What the operator still has queued (re-reconciles set off by the phase's status writes)
   // would delay the next phase's objects: it goes first, and how long it takes is reported.
-  let emptyOnce = false;
-  await until(
-    async () => {
-      const empty = (await opts.queued()) === 0;
-      const twice = empty && emptyOnce;
-      emptyOnce = empty;
-      return twice;
-    },
-    { clock, timeoutMs: 30 * 60_000, what: 'the manager’s work queues to empty', intervalMs: 200 },
-  );
+  await untilQueuesEmpty(opts.queued, clock);
   const idleAt = clock.now();
   const work = phaseWork(await opts.snapshot(), before);
   const nicReady: number[] = [];
