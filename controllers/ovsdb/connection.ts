@@ -61,21 +61,26 @@ export interface DialOptions {
 
 async function tlsOptions(endpoint: Endpoint, files: TlsFiles): Promise<tls.ConnectionOptions> {
   if (endpoint.kind !== 'ssl') throw new Error(`${endpoint.address} is not an ssl: endpoint`);
-  const read = async (what: string, file: string) => {
-    try {
-      return await readFile(file);
-    } catch (err) {
-      throw new Error(
-        `connecting to ${endpoint.address}: reading the ${what} ${file}: ${(err as Error).message}`,
-        { cause: err },
-      );
-    }
-  };
-  const [key, cert, ca] = await Promise.all([
-    read('private key', files.keyFile),
-    read('certificate', files.certFile),
-    read('CA certificate', files.caFile),
-  ]);
+  const wanted = [
+    ['private key', files.keyFile],
+    ['certificate', files.certFile],
+    ['CA certificate', files.caFile],
+  ] as const;
+  // allSettled, not all: with several unreadable files the error must name the same one every
+  // time (the first in this order), not whichever read happened to fail first.
+  const results = await Promise.allSettled(wanted.map(([, file]) => readFile(file)));
+  const failed = results.findIndex((r) => r.status === 'rejected');
+  if (failed >= 0) {
+    const [what, file] = wanted[failed]!;
+    const err = (results[failed] as PromiseRejectedResult).reason as Error;
+    throw new Error(
+      `connecting to ${endpoint.address}: reading the ${what} ${file}: ${err.message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  const [key, cert, ca] = results.map((r) => (r as PromiseFulfilledResult<Buffer>).value);
   const serverName = files.serverName;
   return {
     host: endpoint.host,
