@@ -1,0 +1,21 @@
+export type {
+  BlockdevOptions,
+  CreateVolumeRequest,
+  DeleteVolumeOptions,
+  DiskFormat,
+  ImageInfo,
+  ImageSource,
+  ImportImageRequest,
+  ObjectState,
+  OwnedObject,
+  OwnerKind,
+  OwnerRef,
+  PartialObject,
+  PoolCapacity,
+  SnapshotInfo,
+  SnapshotRef,
+  StorageBackend,
+  VolumeInfo,
+  VolumeSource,
+} from './storage-backend.ts';
+export { isStorageError, StorageError, type StorageErrorReason } from './errors.ts';
