@@ -1,0 +1,43 @@
+export {
+  StoragePool,
+  type StoragePoolObject,
+  type StoragePoolSpec,
+  type StoragePoolStatus,
+} from './storage-pool.ts';
+export { GiB, maxVolumeBytes, minVolumeBytes, quantityBytes } from './storage-schema.ts';
+export {
+  Volume,
+  publicImagesNamespace,
+  volumePhases,
+  type VolumeObject,
+  type VolumeSpec,
+  type VolumeStatus,
+} from './volume.ts';
+export {
+  VolumeOperation,
+  volumeOperationPhases,
+  type VolumeOperationObject,
+  type VolumeOperationSpec,
+  type VolumeOperationStatus,
+} from './volume-operation.ts';
+export {
+  VolumeSnapshot,
+  type VolumeSnapshotObject,
+  type VolumeSnapshotSpec,
+  type VolumeSnapshotStatus,
+} from './volume-snapshot.ts';
+export {
+  VolumeType,
+  type VolumeTypeObject,
+  type VolumeTypeSpec,
+  type VolumeTypeStatus,
+} from './volume-type.ts';
+
+import { StoragePool } from './storage-pool.ts';
+import { Volume } from './volume.ts';
+import { VolumeOperation } from './volume-operation.ts';
+import { VolumeSnapshot } from './volume-snapshot.ts';
+import { VolumeType } from './volume-type.ts';
+
+/** Every kind of the EVS product. */
+export const evsKinds = [StoragePool, VolumeType, Volume, VolumeSnapshot, VolumeOperation] as const;
