@@ -1,0 +1,47 @@
+// What placement needs to know of a Host, read from its status: whether new work may go there
+// and which pools it reaches with how much room.
+import { createHash } from 'node:crypto';
+
+/** A host as placement sees it. */
+export interface HostView {
+  name: string;
+  /** The manager's Ready condition is True: the heartbeat is fresh. */
+  ready: boolean;
+  /** Not cordoned. */
+  schedulable: boolean;
+  /** Pools this host reaches, with their free bytes as it sees them. */
+  pools: ReadonlyMap<string, { availableBytes: number; capacityBytes: number }>;
+}
+
+interface HostLike {
+  metadata: { name?: string };
+  spec?: { unschedulable?: boolean };
+  status?: {
+    conditions?: { type: string; status: string }[];
+    storagePools?: { name: string; availableBytes?: number; capacityBytes?: number }[];
+  };
+}
+
+export function hostView(host: HostLike): HostView {
+  const conditions = host.status?.conditions ?? [];
+  const ready = conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+  return {
+    name: host.metadata.name ?? '',
+    ready,
+    schedulable: !host.spec?.unschedulable,
+    pools: new Map(
+      (host.status?.storagePools ?? []).map((p) => [
+        p.name,
+        { availableBytes: p.availableBytes ?? 0, capacityBytes: p.capacityBytes ?? 0 },
+      ]),
+    ),
+  };
+}
+
+/**
+ * Rendezvous hashing: each (object, host) pair gets a score and the highest wins, so objects
+ * spread over hosts and an object's host changes only when that host leaves.
+ */
+export function rendezvousScore(key: string, host: string): bigint {
+  return createHash('sha256').update(key).update('\0').update(host).digest().readBigUInt64BE(0);
+}
