@@ -17,8 +17,9 @@ function seconds(ms: number): string {
 export function lastConsoleLine(text: string): string | undefined {
   const lines = text
     .split(/\r?\n|\r/)
-    // eslint-disable-next-line no-control-regex -- terminal escapes from the guest's console
-    .map((l) => l.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').trim())
+    // Terminal escapes (the firmware clears the screen) and other control characters.
+    // eslint-disable-next-line no-control-regex
+    .map((l) => l.replace(/\x1b\[[0-9;?]*[@-~]|\x1b[@-~]|[\x00-\x1f\x7f]/g, '').trim())
     .filter((l) => l !== '');
   return lines.at(-1);
 }
