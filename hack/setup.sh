@@ -62,3 +62,5 @@ bash hack/localcluster/build.sh
 # The local node's binaries (kubelet, kube-scheduler, kube-proxy, CoreDNS, helm): a stamp of
 # their own, so neither build redoes the other.
 bash hack/localcluster/build-node.sh
+# The probe guest the agent boots to learn whether this host's KVM works (.local/guest).
+bash hack/guest.sh build
