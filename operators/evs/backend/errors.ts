@@ -9,6 +9,10 @@ export type StorageErrorReason =
   | 'PoolUnreachable'
   /** The object (volume, snapshot, image, source file) does not exist in the pool. */
   | 'NotFound'
+  /** A request the backend cannot take as it is (an owner UID that is not a UID, ...). */
+  | 'InvalidRequest'
+  /** An image source that is neither http(s) nor a file path nor a volume. */
+  | 'InvalidSource'
   /** A smaller size than the volume has: volumes only grow. */
   | 'ShrinkRefused'
   /** A size that is zero, negative, or smaller than the source it is made from. */
@@ -31,6 +35,8 @@ export type StorageErrorReason =
   | 'HasDependents'
   /** A volume that still has snapshots is not deleted unless asked to delete them too. */
   | 'HasSnapshots'
+  /** Another process holds the object (a running QEMU, an operation in flight, RBD watchers). */
+  | 'Busy'
   /** qemu-img ran out of the CPU or memory limit while reading an untrusted image. */
   | 'ImageInspectionFailed'
   /** The operation was aborted (AbortSignal): nothing was published. */
@@ -46,6 +52,7 @@ const retryable: ReadonlySet<StorageErrorReason> = new Set<StorageErrorReason>([
   'NoSpace',
   'HasDependents',
   'HasSnapshots',
+  'Busy',
   'Aborted',
   'BackendFailed',
 ]);

@@ -19,3 +19,4 @@ export type {
   VolumeSource,
 } from './storage-backend.ts';
 export { isStorageError, StorageError, type StorageErrorReason } from './errors.ts';
+export { FilePool, type FilePoolOptions } from './file/file-pool.ts';

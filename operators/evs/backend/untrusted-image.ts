@@ -1,0 +1,105 @@
+import { StorageError } from './errors.ts';
+import { run, toStorageError, type CommandError } from './exec.ts';
+import { asDiskFormat, infoArgs, parseQemuImgInfo } from './qemu-img.ts';
+import type { DiskFormat } from './storage-backend.ts';
+
+/**
+ * Images from outside are untrusted: a crafted header can make qemu-img allocate or compute
+ * without bound, and a qcow2 can name a backing file or data file on the host (reading
+ * /etc/shadow into a guest). So, as OpenStack does: qemu-img reads them under prlimit, the
+ * format is what qemu-img detects (and is then always passed with -f, never probed again),
+ * and any image that refers to another file is refused.
+ */
+
+export interface ResourceLimits {
+  addressSpaceBytes: number;
+  cpuSeconds: number;
+}
+
+/** OpenStack's limits for `qemu-img info` on an untrusted image. */
+export const inspectLimits: ResourceLimits = { addressSpaceBytes: 1024 ** 3, cpuSeconds: 30 };
+/** A conversion reads the whole image: more CPU, still bounded. */
+export const convertLimits: ResourceLimits = { addressSpaceBytes: 2 * 1024 ** 3, cpuSeconds: 1800 };
+
+/** `prlimit --as=… --cpu=… -- file args…` as one argument array. */
+export function limitedCommand(
+  limits: ResourceLimits,
+  file: string,
+  args: readonly string[],
+): [string, string[]] {
+  return [
+    'prlimit',
+    [
+      `--as=${String(limits.addressSpaceBytes)}`,
+      `--cpu=${String(limits.cpuSeconds)}`,
+      '--',
+      file,
+      ...args,
+    ],
+  ];
+}
+
+/** A process killed by its CPU limit (SIGXCPU/SIGKILL) or failing to allocate under --as. */
+export function hitLimit(err: CommandError): boolean {
+  const cause = err.cause as { signal?: string | null } | undefined;
+  return (
+    cause?.signal === 'SIGXCPU' ||
+    cause?.signal === 'SIGKILL' ||
+    /Cannot allocate memory|Failed to allocate|out of memory/i.test(err.stderr)
+  );
+}
+
+export interface DetectedImage {
+  format: DiskFormat;
+  virtualSizeBytes: number;
+}
+
+/** What qemu-img says about an untrusted image, refused unless it is a plain qcow2 or raw. */
+export async function inspectUntrusted(
+  file: string,
+  declared: DiskFormat | undefined,
+  signal?: AbortSignal,
+): Promise<DetectedImage> {
+  const [cmd, args] = limitedCommand(inspectLimits, 'qemu-img', infoArgs(file));
+  let stdout: string;
+  try {
+    ({ stdout } = await run(cmd, args, { signal }));
+  } catch (err) {
+    throw toStorageError(err, 'reading the image header', (e) =>
+      hitLimit(e) ? 'ImageInspectionFailed' : 'UnsafeImage',
+    );
+  }
+  const info = parseQemuImgInfo(stdout);
+  const format = asDiskFormat(info.format);
+  if (!format) {
+    throw new StorageError(
+      'UnsupportedFormat',
+      `the image is ${info.format}; only qcow2 and raw images can be imported (convert it first)`,
+    );
+  }
+  if (info.backingFile) {
+    throw new StorageError(
+      'UnsafeImage',
+      `the image names a backing file (${info.backingFile}); import a standalone image (qemu-img convert it without -B)`,
+    );
+  }
+  if (info.dataFile) {
+    throw new StorageError(
+      'UnsafeImage',
+      `the image keeps its data in an external file (${info.dataFile}); import a standalone image`,
+    );
+  }
+  if (info.encrypted) {
+    throw new StorageError('UnsafeImage', 'the image is encrypted; import an unencrypted image');
+  }
+  if (info.corrupt) {
+    throw new StorageError('UnsafeImage', 'qemu-img reports the image corrupt');
+  }
+  if (declared && declared !== format) {
+    throw new StorageError(
+      'FormatMismatch',
+      `the image was declared ${declared} but qemu-img detects ${format}; fix the declared format`,
+    );
+  }
+  return { format, virtualSizeBytes: info.virtualSizeBytes };
+}
