@@ -119,7 +119,11 @@ export const StoragePool = defineKind({
         Int64({ description: 'Bytes still free, counted the same way.', minimum: 0 }),
       ),
       reachableHosts: Type.Optional(
-        Type.Integer({ description: 'How many Ready hosts reach the pool.', minimum: 0, maximum: 1000000 }),
+        Type.Integer({
+          description: 'How many Ready hosts reach the pool.',
+          minimum: 0,
+          maximum: 1000000,
+        }),
       ),
       quarantinedObjects: Type.Optional(
         Type.Integer({

@@ -50,6 +50,12 @@ export const VolumeSnapshot = defineKind({
         Type.String({ description: 'When the snapshot was taken.', format: 'date-time' }),
       ),
       storagePool: Type.Optional(Type.String({ description: 'The StoragePool it is in.' })),
+      volumeUID: Type.Optional(
+        Type.String({
+          description:
+            'metadata.uid of the Volume snapshotted: the snapshot stays tied to that Volume even if another with the same name is made later.',
+        }),
+      ),
     },
     { description: 'VolumeSnapshotStatus says whether the snapshot is taken and how big it is.' },
   ),

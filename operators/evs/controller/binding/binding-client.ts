@@ -1,0 +1,71 @@
+// The scheduler's "backend" is the binding itself: the host label on the object, which hands it
+// to that host's agent. Observing it is deciding where the object belongs and comparing.
+import {
+  ReconcileError,
+  type ExternalClient,
+  type Observation,
+} from '../../../../controllers/external/index.ts';
+import type { KubeObject, ObjectClient } from '../../../../controllers/kube/index.ts';
+import type { Decision } from '../placement/decision.ts';
+
+/** The label that hands an object to a host's agent (ecs.kcloud.io's Host binding). */
+export const hostLabel = 'ecs.kcloud.io/host';
+
+/** How long to wait before deciding again while something else must happen first. */
+export const waitRequeueMs = 5_000;
+
+export interface Bound<S> {
+  host: string;
+  status: S;
+}
+
+/**
+ * An external client whose observe decides (`decide`) where the object belongs, and whose
+ * create/update set the host label to that host. Deleting unbinds nothing: the agent that
+ * holds the data removes it (its own finalizer keeps the object until then).
+ */
+export function bindingClient<T extends KubeObject, S>(
+  client: ObjectClient<T>,
+  decide: (obj: T) => Decision<S>,
+): ExternalClient<T, Bound<S>> {
+  const bindTo = async (obj: T, signal: AbortSignal) => {
+    const decision = decide(obj);
+    if (!('bind' in decision)) return;
+    await client.patch(
+      obj.metadata.namespace,
+      obj.metadata.name ?? '',
+      'merge',
+      { metadata: { labels: { [hostLabel]: decision.bind } } },
+      { signal },
+    );
+    // The reconcile observes this same copy again right after: let it see the label it set.
+    obj.metadata.labels = { ...obj.metadata.labels, [hostLabel]: decision.bind };
+  };
+  return {
+    async observe(obj): Promise<Observation<Bound<S>>> {
+      const decision = decide(obj);
+      if ('refuse' in decision) {
+        const { reason, message, retry } = decision.refuse;
+        throw new ReconcileError(reason, message, { retry });
+      }
+      if ('wait' in decision) {
+        return {
+          exists: false,
+          upToDate: false,
+          inProgress: { ...decision.wait, requeueAfterMs: waitRequeueMs },
+        };
+      }
+      const current = obj.metadata.labels?.[hostLabel];
+      return {
+        exists: current !== undefined,
+        upToDate: current === decision.bind,
+        observed: { host: decision.bind, status: decision.status },
+      };
+    },
+    create: bindTo,
+    update: (obj, _observation, signal) => bindTo(obj, signal),
+    async delete() {
+      // The binding goes with the object.
+    },
+  };
+}

@@ -1,0 +1,41 @@
+// The storage backend of each pool this host reaches, made from the StoragePool's spec.
+import { ReconcileError } from '../../../controllers/external/index.ts';
+import type { StorageBackend } from '../backend/index.ts';
+
+/** Gives the backend of a pool by name; `PoolUnreachable`/`StoragePoolNotFound` otherwise. */
+export interface PoolBackends {
+  backendFor(pool: string, signal: AbortSignal): Promise<StorageBackend>;
+}
+
+/** The pool a handler object is placed in, from the status the scheduler wrote. */
+export function placedPool(obj: { status?: { storagePool?: string } }): string | undefined {
+  return obj.status?.storagePool;
+}
+
+/**
+ * What an object the scheduler has not placed yet looks like: work in progress (the label and
+ * the status come in two writes), or, once deleted, nothing to delete.
+ */
+export function notPlaced(obj: { metadata: { deletionTimestamp?: string } }): {
+  exists: false;
+  upToDate: false;
+  inProgress?: { reason: string; message: string; requeueAfterMs: number };
+} {
+  if (obj.metadata.deletionTimestamp) return { exists: false, upToDate: false };
+  return {
+    exists: false,
+    upToDate: false,
+    inProgress: {
+      reason: 'WaitingForPlacement',
+      message: 'the scheduler has not written the storage pool yet',
+      requeueAfterMs: 1_000,
+    },
+  };
+}
+
+export function notPlacedYet(): ReconcileError {
+  return new ReconcileError(
+    'WaitingForPlacement',
+    'the scheduler has not written the storage pool yet',
+  );
+}
