@@ -8,7 +8,12 @@ import type { BootOutcome, BootRequest } from './types.ts';
 /** The console kept for the reason and the log: a kernel's boot messages fit many times over. */
 const maxConsoleChars = 256 * 1024;
 
-export function runBoot(req: BootRequest): Promise<BootOutcome> {
+export interface RunBootOptions {
+  /** Told QEMU's PID (also its process group's) once it runs. */
+  onStart?: (pid: number) => void;
+}
+
+export function runBoot(req: BootRequest, opts: RunBootOptions = {}): Promise<BootOutcome> {
   return new Promise((resolve) => {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
@@ -16,6 +21,7 @@ export function runBoot(req: BootRequest): Promise<BootOutcome> {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    if (child.pid !== undefined) opts.onStart?.(child.pid);
     let consoleText = '';
     let stderr = '';
     let ended: BootOutcome | undefined;

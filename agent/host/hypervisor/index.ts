@@ -3,6 +3,10 @@
 export { probeHypervisor, defaultProbeTimeoutMs } from './probe.ts';
 export { parseHypervisorMode, resolveHypervisor, type HypervisorMode } from './mode.ts';
 export { readProbeGuest, probeGuestManifest } from './guest.ts';
+export { runBoot, type RunBootOptions } from './boot.ts';
+export { probeQemuArgs, type Accelerator } from './qemu-args.ts';
+export { lastConsoleLine } from './decide.ts';
+export { cacheFile, consoleLogFile } from './cache.ts';
 export type {
   BootOutcome,
   BootRequest,
