@@ -170,12 +170,15 @@ export function IntOrString(description: string): TUnsafe<number | string> {
 
 /**
  * The status fields every kcloud kind shares, to spread into its status object: a one-word
- * `phase` (`Provisioning` while the backend still works on the object), the
- * `observedGeneration` last reconciled to a conclusion, and the `conditions`.
+ * `phase` (`Provisioning` while the backend still works on the object, `Unknown` while it
+ * cannot be reached), the `observedGeneration` last reconciled to a conclusion, and the
+ * `conditions`.
  */
 export function StandardStatus() {
   return {
-    phase: Type.Optional(Phase(['Pending', 'Provisioning', 'Ready', 'Failed', 'Deleting'])),
+    phase: Type.Optional(
+      Phase(['Pending', 'Provisioning', 'Ready', 'Failed', 'Deleting', 'Unknown']),
+    ),
     observedGeneration: Type.Optional(ObservedGeneration()),
     conditions: Type.Optional(Conditions()),
   };

@@ -13,6 +13,15 @@ export interface Observation<O> {
    * Work in progress is not a failure: no error, no Warning event.
    */
   inProgress?: InProgress;
+  /**
+   * The backend cannot be reached, so whether it matches the spec is not known (its host's
+   * heartbeat is lost, say; the product decides what counts). Nothing is written to it: the
+   * object's own condition (Ready for a single writer) turns `Unknown` with this reason, phase
+   * `Unknown`, `Reconciling=True`, observedGeneration kept, and it is observed again after
+   * `requeueAfterMs`. Not an error: no backoff storm, and one Warning event when it starts,
+   * none per retry. A thrown error (a broken connection) is still a retried failure.
+   */
+  unreachable?: Unreachable;
 }
 
 /** Why a backend is not done yet, and when to look again. */
@@ -21,6 +30,15 @@ export interface InProgress {
   reason: string;
   message: string;
   /** When to observe again; the backend knows best how long its work takes. */
+  requeueAfterMs: number;
+}
+
+/** Why a backend cannot be reached, and when to look again. */
+export interface Unreachable {
+  /** CamelCase, as in a condition: `HostHeartbeatLost`, `PoolUnreachable`. */
+  reason: string;
+  message: string;
+  /** When to observe again. */
   requeueAfterMs: number;
 }
 
@@ -37,19 +55,6 @@ export interface ExternalClient<T, O> {
   delete(obj: T, signal: AbortSignal): Promise<void>;
 }
 
-/**
- * A failure with a reason for humans: it becomes `Ready=False, reason=<reason>`. `retry: false`
- * means trying again cannot help until the spec changes (bad input, a conflict with another
- * object), so the object waits for an edit instead of backing off forever.
- */
-export class ReconcileError extends Error {
-  readonly reason: string;
-  readonly retry: boolean;
-
-  constructor(reason: string, message: string, opts: { retry?: boolean; cause?: unknown } = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = 'ReconcileError';
-    this.reason = reason;
-    this.retry = opts.retry ?? true;
-  }
-}
+// Defined beside the reconcile loop, which raises it too (a status write another writer
+// conflicts with); products know it from here.
+export { ReconcileError } from '../reconcile/errors.ts';

@@ -4,11 +4,21 @@ export {
   type ExternalClient,
   type InProgress,
   type Observation,
+  type Unreachable,
 } from './external-client.ts';
 export {
   managedReconciler,
+  minInProgressRequeueMs,
   type ManagedObject,
   type ManagedReconcilerOptions,
   type ManagedStatus,
   type Recorder,
 } from './managed-reconciler.ts';
+export {
+  contributionsChanged,
+  type ContributingWriter,
+  type PhaseSummary,
+  type SingleWriter,
+  type StatusRole,
+  type SummarizingWriter,
+} from './status-roles.ts';

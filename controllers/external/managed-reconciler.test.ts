@@ -1,302 +1,20 @@
 import { describe, expect, it } from '@jest/globals';
-import { Registry } from 'prom-client';
-import winston from 'winston';
-import { FakeClock } from '../clock/index.ts';
-import { Cache } from '../informer/index.ts';
-import { isApiError, isConflict, ObjectClient, type ResourceRef } from '../kube/index.ts';
-import type { Condition, ReconcileContext, Result } from '../reconcile/index.ts';
-import { RecordingApi, RecordingRecorder } from '../testing/index.ts';
+import { isApiError, isConflict } from '../kube/index.ts';
+import { ReconcileError } from './external-client.ts';
 import {
-  ReconcileError,
-  type ExternalClient,
-  type InProgress,
-  type Observation,
-} from './external-client.ts';
-import {
-  managedReconciler,
-  minInProgressRequeueMs,
-  type ManagedObject,
-  type ManagedStatus,
-} from './managed-reconciler.ts';
-
-interface NoteStatus extends ManagedStatus {
-  path?: string;
-  size?: number;
-}
-
-interface Note extends ManagedObject<NoteStatus> {
-  spec: { text: string; deletionPolicy?: 'Delete' | 'Retain' };
-}
-
-interface NoteFile {
-  path: string;
-  size: number;
-}
-
-type BackendOp = 'observe' | 'create' | 'update' | 'delete';
-
-/**
- * A backend that keeps one text per object in memory and records its calls. `failNext` makes
- * one operation throw; `deleteDoesNotRemove` models a backend that deletes asynchronously.
- */
-class FakeBackend implements ExternalClient<Note, NoteFile> {
-  readonly calls: string[] = [];
-  readonly texts = new Map<string, string>();
-  readonly failNext = new Map<BackendOp, Error>();
-  deleteDoesNotRemove = false;
-  /** How many of the next writes another writer undoes at once (a hand edit, a race). */
-  undoneWrites = 0;
-  /** Set: the backend is still at work (a copy, a boot) and observe says so. */
-  inProgress: InProgress | undefined;
-  /** Set: a write starts work the backend finishes later (a copy, a boot). */
-  writesStart: InProgress | undefined;
-
-  private write(key: string, text: string): void {
-    this.inProgress ??= this.writesStart;
-    this.texts.set(key, this.undoneWrites > 0 ? 'written over by someone else' : text);
-    if (this.undoneWrites > 0) this.undoneWrites--;
-  }
-
-  private call(op: BackendOp, obj: Note): string {
-    this.calls.push(op);
-    const err = this.failNext.get(op);
-    if (err) {
-      this.failNext.delete(op);
-      throw err;
-    }
-    return `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
-  }
-
-  observe(obj: Note): Promise<Observation<NoteFile>> {
-    const key = this.call('observe', obj);
-    const text = this.texts.get(key);
-    const inProgress = this.inProgress ? { inProgress: this.inProgress } : {};
-    if (text === undefined)
-      return Promise.resolve({ exists: false, upToDate: false, ...inProgress });
-    return Promise.resolve({
-      exists: true,
-      upToDate: text === obj.spec.text,
-      observed: { path: `/notes/${key}`, size: text.length },
-      ...inProgress,
-    });
-  }
-
-  create(obj: Note): Promise<void> {
-    this.write(this.call('create', obj), obj.spec.text);
-    return Promise.resolve();
-  }
-
-  update(obj: Note): Promise<void> {
-    this.write(this.call('update', obj), obj.spec.text);
-    return Promise.resolve();
-  }
-
-  delete(obj: Note): Promise<void> {
-    const key = this.call('delete', obj);
-    if (!this.deleteDoesNotRemove) this.texts.delete(key);
-    return Promise.resolve();
-  }
-}
-
-const ref: ResourceRef = {
-  group: 'example.kcloud.io',
-  version: 'v1alpha1',
-  plural: 'notes',
-  namespaced: true,
-  kind: 'Note',
-};
-const path = '/apis/example.kcloud.io/v1alpha1/namespaces/ns/notes/a';
-const finalizer = 'example.kcloud.io/cleanup';
-const controllerName = 'note-controller';
-const t0 = '2026-01-01T00:00:00Z';
-const readyMessage = 'the backend resource matches the spec';
-const succeeded = 'the last reconcile succeeded';
-
-/** Ready, Reconciling, Stalled after a reconcile that ended Ready. */
-function readyConditions(generation: number, at = t0, readySince = at): Condition[] {
-  return [
-    {
-      type: 'Ready',
-      status: 'True',
-      reason: 'Available',
-      message: readyMessage,
-      observedGeneration: generation,
-      lastTransitionTime: readySince,
-    },
-    {
-      type: 'Reconciling',
-      status: 'False',
-      reason: 'Succeeded',
-      message: succeeded,
-      observedGeneration: generation,
-      lastTransitionTime: at,
-    },
-    {
-      type: 'Stalled',
-      status: 'False',
-      reason: 'Succeeded',
-      message: succeeded,
-      observedGeneration: generation,
-      lastTransitionTime: at,
-    },
-  ];
-}
-
-/** Ready=False and Reconciling=True: a failure the controller retries by itself. */
-function retryingConditions(
-  generation: number,
-  reason: string,
-  message: string,
-  at: string,
-  quietSince = at,
-): Condition[] {
-  return [
-    {
-      type: 'Ready',
-      status: 'False',
-      reason,
-      message,
-      observedGeneration: generation,
-      lastTransitionTime: at,
-    },
-    {
-      type: 'Reconciling',
-      status: 'True',
-      reason,
-      message,
-      observedGeneration: generation,
-      lastTransitionTime: at,
-    },
-    {
-      type: 'Stalled',
-      status: 'False',
-      reason: 'Retrying',
-      message: 'the controller retries by itself',
-      observedGeneration: generation,
-      lastTransitionTime: quietSince,
-    },
-  ];
-}
-
-function setup() {
-  const clock = new FakeClock(Date.parse(t0));
-  const registry = new Registry();
-  const api = new RecordingApi({ clock });
-  const client = new ObjectClient<Note>(api, ref);
-  const cache = new Cache<Note>();
-  const backend = new FakeBackend();
-  const recorder = new RecordingRecorder();
-  const reconcile = managedReconciler<Note, NoteStatus, NoteFile>({
-    controllerName,
-    finalizer,
-    client,
-    cache,
-    external: () => backend,
-    status: (_obj, observation) => ({
-      path: observation.observed?.path,
-      size: observation.observed?.size,
-    }),
-    deletionPolicy: (obj) => obj.spec.deletionPolicy ?? 'Delete',
-    recorder,
-    clock,
-    registry,
-  });
-  const ctx: ReconcileContext = {
-    log: winston.createLogger({ silent: true }),
-    reconcileID: 'test',
-    signal: new AbortController().signal,
-  };
-  const run = (): Promise<Result | undefined> =>
-    reconcile({ key: 'ns/a', namespace: 'ns', name: 'a' }, ctx);
-  /** What the informer would do: the cache takes the stored object. */
-  const syncCache = () => {
-    const stored = api.peek(client, 'ns', 'a');
-    if (stored) cache.upsert(stored);
-    else cache.remove('ns/a');
-  };
-  /** Forget what was recorded so far: the next assertions see one reconcile. */
-  const clear = () => {
-    api.clearCalls();
-    recorder.clear();
-    backend.calls.length = 0;
-  };
-  const stored = () => {
-    const obj = api.peek(client, 'ns', 'a');
-    if (!obj) throw new Error('ns/a is not stored');
-    return obj;
-  };
-  const deleteErrors = async (labels: Record<string, string>): Promise<number> => {
-    const metric = registry.getSingleMetric('kcloud_backend_delete_errors_total');
-    if (!metric) throw new Error('kcloud_backend_delete_errors_total is not registered');
-    const { values } = await metric.get();
-    return (
-      values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value ?? 0
-    );
-  };
-  return {
-    clock,
-    api,
-    client,
-    cache,
-    backend,
-    recorder,
-    run,
-    syncCache,
-    clear,
-    stored,
-    deleteErrors,
-  };
-}
-
-type Setup = ReturnType<typeof setup>;
-
-/** A new Note in the store and the cache, reconciled once, and the records cleared. */
-async function createdNote(spec: Note['spec'] = { text: 'hello' }): Promise<Setup> {
-  const s = setup();
-  s.api.seed(s.client, {
-    apiVersion: 'example.kcloud.io/v1alpha1',
-    kind: 'Note',
-    metadata: { namespace: 'ns', name: 'a' },
-    spec,
-  });
-  s.syncCache();
-  await s.run();
-  s.syncCache();
-  s.clear();
-  return s;
-}
-
-/** The status apply a reconcile sends. */
-function statusApply(status: NoteStatus) {
-  return {
-    verb: 'PATCH',
-    path: `${path}/status`,
-    query: { fieldManager: controllerName, force: 'true' },
-    contentType: 'application/apply-patch+yaml',
-    body: {
-      apiVersion: 'example.kcloud.io/v1alpha1',
-      kind: 'Note',
-      metadata: { name: 'a', namespace: 'ns' },
-      status,
-    },
-  };
-}
-
-function finalizerPatch(finalizers: string[], resourceVersion: string) {
-  return {
-    verb: 'PATCH',
-    path,
-    contentType: 'application/merge-patch+json',
-    body: { metadata: { finalizers, resourceVersion } },
-  };
-}
-
-/** Deletes the stored Note (it keeps our finalizer) and lets the cache see it. */
-async function startDeletion(s: Setup): Promise<void> {
-  await s.client.delete('ns', 'a');
-  s.syncCache();
-  s.clear();
-}
+  controllerName,
+  createdNote,
+  finalizer,
+  finalizerPatch,
+  path,
+  readyConditions,
+  retryingConditions,
+  setup,
+  startDeletion,
+  statusApply,
+  t0,
+} from './managed-fixture.ts';
+import { minInProgressRequeueMs } from './managed-reconciler.ts';
 
 describe('managedReconciler', () => {
   it('on a new object: adds the finalizer, creates the backend resource, writes status once', async () => {
@@ -767,5 +485,193 @@ describe('managedReconciler', () => {
     expect(isApiError(err, 409)).toBe(true);
     expect(s.api.calls).toHaveLength(1);
     expect(s.backend.calls).toEqual([]);
+  });
+
+  it('writes only its own conditions, without force: another writer’s condition stays its own', async () => {
+    const s = await createdNote();
+    const audited = {
+      type: 'Audited',
+      status: 'True' as const,
+      reason: 'Reviewed',
+      message: 'reviewed by the auditor',
+      lastTransitionTime: t0,
+    };
+    const audit = (status: 'True' | 'False') =>
+      s.client.patch(
+        'ns',
+        'a',
+        'apply',
+        {
+          apiVersion: 'example.kcloud.io/v1alpha1',
+          kind: 'Note',
+          metadata: { name: 'a', namespace: 'ns' },
+          status: { conditions: [{ ...audited, status }] },
+        },
+        { subresource: 'status', fieldManager: 'auditor' },
+      );
+    await audit('True');
+    await s.client.patch('ns', 'a', 'merge', { spec: { text: 'changed' } });
+    s.syncCache();
+    s.clear();
+
+    await s.run();
+
+    expect(s.api.calls).toEqual([
+      statusApply({
+        path: '/notes/ns/a',
+        size: 7,
+        phase: 'Ready',
+        conditions: readyConditions(2).map((c) =>
+          c.type === 'Ready' ? c : { ...c, lastTransitionTime: t0 },
+        ),
+        observedGeneration: 2,
+      }),
+    ]);
+    expect(s.stored().status?.conditions?.map((c) => c.type)).toEqual([
+      'Ready',
+      'Reconciling',
+      'Stalled',
+      'Audited',
+    ]);
+    // Still the auditor's alone: it changes it without a conflict.
+    await audit('False');
+    expect(s.stored().status?.conditions?.find((c) => c.type === 'Audited')?.status).toBe('False');
+  });
+
+  it('does not force over a status field another manager holds: a StatusConflict naming it', async () => {
+    const s = await createdNote();
+    await s.client.patch(
+      'ns',
+      'a',
+      'apply',
+      {
+        apiVersion: 'example.kcloud.io/v1alpha1',
+        kind: 'Note',
+        metadata: { name: 'a', namespace: 'ns' },
+        status: { size: 99 },
+      },
+      // As `kubectl apply --server-side --force-conflicts` takes a field.
+      { subresource: 'status', fieldManager: 'kubectl-edit', force: true },
+    );
+    s.syncCache();
+    s.clear();
+
+    const err = await s.run().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+    expect(err).toBeInstanceOf(ReconcileError);
+    expect(err).toMatchObject({ reason: 'StatusConflict', managers: ['kubectl-edit'] });
+    expect(s.stored().status?.size).toBe(99);
+    expect(s.recorder.events).toEqual([
+      {
+        regarding: { kind: 'Note', namespace: 'ns', name: 'a' },
+        type: 'Warning',
+        reason: 'StatusConflict',
+        action: 'WriteStatus',
+        note: 'status fields .status.size are owned by field manager "kubectl-edit"; note-controller does not take them over: stop that writer or remove its fields',
+      },
+    ]);
+  });
+
+  it('reports a backend out of reach as Ready=Unknown and phase Unknown, requeued without error, with one event', async () => {
+    const s = await createdNote();
+    await s.clock.advance(60_000);
+    s.backend.unreachable = {
+      reason: 'HostHeartbeatLost',
+      message: 'host h1 missed its heartbeats',
+      requeueAfterMs: 30_000,
+    };
+
+    expect(await s.run()).toEqual({ requeueAfter: 30_000 });
+
+    // Nothing written to the backend; product fields and observedGeneration as they were.
+    expect(s.backend.calls).toEqual(['observe']);
+    const lost = '2026-01-01T00:01:00Z';
+    expect(s.api.calls).toEqual([
+      statusApply({
+        path: '/notes/ns/a',
+        size: 5,
+        phase: 'Unknown',
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'Unknown',
+            reason: 'HostHeartbeatLost',
+            message: 'host h1 missed its heartbeats',
+            observedGeneration: 1,
+            lastTransitionTime: lost,
+          },
+          {
+            type: 'Reconciling',
+            status: 'True',
+            reason: 'HostHeartbeatLost',
+            message: 'host h1 missed its heartbeats',
+            observedGeneration: 1,
+            lastTransitionTime: lost,
+          },
+          {
+            type: 'Stalled',
+            status: 'False',
+            reason: 'Retrying',
+            message: 'the controller retries by itself',
+            observedGeneration: 1,
+            lastTransitionTime: t0,
+          },
+        ],
+        observedGeneration: 1,
+      }),
+    ]);
+    expect(s.recorder.events).toEqual([
+      {
+        regarding: { kind: 'Note', namespace: 'ns', name: 'a' },
+        type: 'Warning',
+        reason: 'HostHeartbeatLost',
+        action: 'Observe',
+        note: 'host h1 missed its heartbeats',
+      },
+    ]);
+
+    // Still lost: looked at again, nothing written, no second event.
+    s.syncCache();
+    s.clear();
+    await s.clock.advance(30_000);
+    expect(await s.run()).toEqual({ requeueAfter: 30_000 });
+    expect(s.api.calls).toEqual([]);
+    expect(s.recorder.events).toEqual([]);
+
+    // Back: Ready again, without a Warning.
+    s.backend.unreachable = undefined;
+    await s.clock.advance(30_000);
+    expect(await s.run()).toBeUndefined();
+    expect(s.stored().status).toMatchObject({ phase: 'Ready', observedGeneration: 1 });
+    expect(s.stored().status?.conditions?.[0]).toMatchObject({ type: 'Ready', status: 'True' });
+    expect(s.recorder.events).toEqual([]);
+  });
+
+  it('waits to delete a backend out of reach: finalizer kept, Ready=Unknown, requeued', async () => {
+    const s = await createdNote();
+    await startDeletion(s);
+    s.backend.unreachable = {
+      reason: 'HostHeartbeatLost',
+      message: 'host h1 missed its heartbeats',
+      requeueAfterMs: 0,
+    };
+
+    expect(await s.run()).toEqual({ requeueAfter: minInProgressRequeueMs });
+
+    expect(s.backend.calls).toEqual(['observe']);
+    expect(s.stored().metadata.finalizers).toEqual([finalizer]);
+    expect(s.stored().status?.phase).toBe('Deleting');
+    expect(s.stored().status?.conditions?.[0]).toMatchObject({
+      type: 'Ready',
+      status: 'Unknown',
+      reason: 'HostHeartbeatLost',
+    });
+    expect(s.recorder.summary()).toEqual(['Warning HostHeartbeatLost']);
+    expect(await s.deleteErrors({ controller: controllerName, reason: 'HostHeartbeatLost' })).toBe(
+      0,
+    );
   });
 });

@@ -5,10 +5,10 @@ import type { KubeObject, ObjectClient } from '../kube/index.ts';
 import {
   addFinalizer,
   applyStatus,
+  getCondition,
   hasFinalizer,
-  observedGenerationAfter,
   removeFinalizer,
-  setOutcomeConditions,
+  StatusConflictError,
   type Condition,
   type Outcome,
   type Reconcile,
@@ -21,10 +21,12 @@ import {
   type ExternalClient,
   type InProgress,
   type Observation,
+  type Unreachable,
 } from './external-client.ts';
 import { managedMetrics } from './metrics.ts';
+import { ownCondition, roleStatus, type Conclusion, type StatusRole } from './status-roles.ts';
 
-/** The shortest wait before a backend at work is observed again. */
+/** The shortest wait before a backend at work, or unreachable, is observed again. */
 export const minInProgressRequeueMs = 100;
 
 /** The status fields the skeleton owns; a product adds its own beside them. */
@@ -73,9 +75,21 @@ export interface ManagedReconcilerOptions<T extends ManagedObject<S>, S extends 
   pollIntervalMs?: number;
   /** Where `kcloud_backend_delete_errors_total` is registered (the manager's registry). */
   registry?: Registry;
+  /**
+   * Which part of the status this controller writes: the only writer (the default), a
+   * contributing writer (a host agent, one condition) or the summarizing writer (Ready).
+   */
+  role?: StatusRole<T>;
+  /**
+   * The product status fields this controller owns (what `status` returns). Required when
+   * another writer shares the status; a single writer without it owns every field.
+   */
+  statusFields?: readonly Exclude<keyof S, keyof ManagedStatus>[];
 }
 
 const readyMessage = 'the backend resource matches the spec';
+
+type ProductStatus<S> = Omit<S, keyof ManagedStatus>;
 
 /** A failure as an outcome: Stalled when retrying cannot help, else still Reconciling. */
 function failureOutcome(err: unknown, fallbackReason: string, prefix = ''): Outcome {
@@ -94,13 +108,22 @@ function failureOutcome(err: unknown, fallbackReason: string, prefix = ''): Outc
  * conditions, phase and observedGeneration (for a generation that reconciled to Ready or to
  * Stalled; a failure that is retried, or work the backend reports in progress, keeps the
  * previous one). A backend still at work (`Observation.inProgress`) is left alone and looked
- * at again after the delay it names, as phase `Provisioning` without an error or event. A failed backend delete is
- * reported the same way, with an event and `kcloud_backend_delete_errors_total`.
+ * at again after the delay it names, as phase `Provisioning` without an error or event; one
+ * that cannot be reached (`Observation.unreachable`) likewise, as `Unknown`. A failed backend
+ * delete is reported the same way, with an event and `kcloud_backend_delete_errors_total`.
+ * With a `role`, the status written is that role's part (see status-roles.ts).
  */
 export function managedReconciler<T extends ManagedObject<S>, S extends ManagedStatus, O>(
   opts: ManagedReconcilerOptions<T, S, O>,
 ): Reconcile {
   const clock = opts.clock ?? realClock;
+  const role: StatusRole<T> = opts.role ?? { kind: 'single' };
+  const productFields = opts.statusFields as readonly string[] | undefined;
+  if (role.kind !== 'single' && productFields === undefined) {
+    throw new Error(
+      `${opts.controllerName}: a ${role.kind} shares the status with another writer and must name its statusFields`,
+    );
+  }
   const record = (
     obj: T,
     type: 'Normal' | 'Warning',
@@ -113,48 +136,69 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
 
   const metrics = managedMetrics(opts.registry ?? new Registry());
 
+  /** The product fields this writer owns, from what it computed (others' are dropped). */
+  const own = (product: ProductStatus<S> | Record<string, unknown>): Record<string, unknown> => {
+    const all = product as Record<string, unknown>;
+    if (!productFields) return all;
+    return Object.fromEntries(Object.entries(all).filter(([k]) => productFields.includes(k)));
+  };
+
+  /** The product fields as last written, for outcomes that observed nothing new. */
+  const kept = (obj: T): Record<string, unknown> => own(stripManaged(obj.status));
+
   /**
-   * Writes the outcome as status: Ready, Reconciling and Stalled for the object's generation,
-   * the phase, and observedGeneration once the generation came to a conclusion.
+   * Writes the conclusion as this writer's part of the status. A field another writer holds
+   * is reported (an event) and retried with backoff, never forced over.
    */
   async function writeOutcome(
     obj: T,
-    outcome: Outcome,
-    phase: string,
-    productStatus: Omit<S, keyof ManagedStatus>,
+    conclusion: Conclusion,
     ctx: ReconcileContext,
   ): Promise<void> {
-    const generation = obj.metadata.generation;
-    const previous = obj.status;
-    const status = {
-      ...productStatus,
-      phase,
-      conditions: setOutcomeConditions(
-        previous?.conditions,
-        outcome,
-        generation,
-        new Date(clock.now()),
-      ),
-      observedGeneration: observedGenerationAfter(
-        outcome,
-        generation,
-        previous?.observedGeneration,
-      ),
-    } as S;
-    await applyStatus<S, T>(opts.client, obj, status, opts.controllerName, ctx.signal);
+    const { status, owned } = roleStatus(
+      role,
+      obj,
+      conclusion,
+      productFields,
+      new Date(clock.now()),
+    );
+    try {
+      await applyStatus<S, T>(
+        opts.client,
+        obj,
+        status as S,
+        opts.controllerName,
+        ctx.signal,
+        owned,
+      );
+    } catch (err) {
+      if (err instanceof StatusConflictError) {
+        record(obj, 'Warning', err.reason, 'WriteStatus', err.message);
+      }
+      throw err;
+    }
   }
+
+  /** One event when the backend turns unreachable (or its reason changes), none per retry. */
+  function recordUnreachable(obj: T, unreachable: Unreachable, action: string): void {
+    const before: Condition | undefined = getCondition(obj.status?.conditions, ownCondition(role));
+    if (before?.status === 'Unknown' && before.reason === unreachable.reason) return;
+    record(obj, 'Warning', unreachable.reason, action, unreachable.message);
+  }
+
+  const delay = (ms: number) => Math.max(minInProgressRequeueMs, ms || 0);
 
   async function reconcileDelete(obj: T, ctx: ReconcileContext): Promise<Result | undefined> {
     if (!hasFinalizer(obj, opts.finalizer)) return undefined;
+    const deleting = (outcome: Outcome): Conclusion => ({
+      outcome,
+      phase: 'Deleting',
+      product: kept(obj),
+      deleting: true,
+    });
     const blocked = opts.deletionBlockedBy?.(obj);
     if (blocked) {
-      await writeOutcome(
-        obj,
-        { state: 'Reconciling', ...blocked },
-        'Deleting',
-        stripManaged(obj.status),
-        ctx,
-      );
+      await writeOutcome(obj, deleting({ state: 'Reconciling', ...blocked }), ctx);
       ctx.log.info('deletion waits for dependents', { reason: blocked.reason });
       return { requeueAfter: 5_000 };
     }
@@ -163,6 +207,13 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
       const external = opts.external(obj);
       try {
         const observation = await external.observe(obj, ctx.signal);
+        if (observation.unreachable) {
+          // Nothing can be deleted where nothing can be reached; the object waits, saying why.
+          const { unreachable } = observation;
+          recordUnreachable(obj, unreachable, 'Delete');
+          await writeOutcome(obj, deleting({ state: 'Unknown', ...unreachable }), ctx);
+          return { requeueAfter: delay(unreachable.requeueAfterMs) };
+        }
         if (observation.exists) {
           await external.delete(obj, ctx.signal);
           const after = await external.observe(obj, ctx.signal);
@@ -174,7 +225,7 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
           record(obj, 'Normal', 'Deleted', 'Delete', 'deleted the backend resource');
         }
       } catch (err) {
-        if (ctx.signal.aborted) throw err;
+        if (ctx.signal.aborted || err instanceof StatusConflictError) throw err;
         // Without this the object would sit in Terminating still saying Ready=True: say what
         // failed where `kubectl describe` and kstatus look, and keep retrying with backoff.
         const outcome = failureOutcome(
@@ -184,7 +235,7 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
         );
         metrics.deleteErrors.inc({ controller: opts.controllerName, reason: outcome.reason });
         record(obj, 'Warning', outcome.reason, 'Delete', outcome.message);
-        await writeOutcome(obj, outcome, 'Deleting', stripManaged(obj.status), ctx);
+        await writeOutcome(obj, deleting(outcome), ctx);
         if (outcome.state === 'Stalled') return undefined;
         throw err;
       }
@@ -205,15 +256,24 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
   async function reconcileNormal(
     obj: T,
     ctx: ReconcileContext,
-  ): Promise<{ observation: Observation<O>; inProgress?: InProgress; result?: Result }> {
+  ): Promise<{
+    observation: Observation<O>;
+    inProgress?: InProgress;
+    unreachable?: Unreachable;
+    result?: Result;
+  }> {
     const external = opts.external(obj);
     let observation = await external.observe(obj, ctx.signal);
     // A second round when the first write did not take: something else may have changed the
     // backend between our write and our look (a member joining a group, a hand edit). Only a
-    // backend that still differs after that is an error. A backend at work is left alone.
+    // backend that still differs after that is an error. A backend at work, or out of reach,
+    // is left alone.
     for (
       let round = 0;
-      round < 2 && !observation.inProgress && !(observation.exists && observation.upToDate);
+      round < 2 &&
+      !observation.inProgress &&
+      !observation.unreachable &&
+      !(observation.exists && observation.upToDate);
       round++
     ) {
       if (!observation.exists) {
@@ -233,11 +293,22 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
       }
       observation = await external.observe(obj, ctx.signal);
     }
+    if (observation.unreachable) {
+      const { unreachable } = observation;
+      return {
+        observation,
+        unreachable,
+        result: { requeueAfter: delay(unreachable.requeueAfterMs) },
+      };
+    }
     if (observation.inProgress) {
       const { inProgress } = observation;
       // A backend that asks for no delay (0, negative, NaN) would be observed in a tight loop.
-      const requeueAfter = Math.max(minInProgressRequeueMs, inProgress.requeueAfterMs || 0);
-      return { observation, inProgress, result: { requeueAfter } };
+      return {
+        observation,
+        inProgress,
+        result: { requeueAfter: delay(inProgress.requeueAfterMs) },
+      };
     }
     if (!observation.exists || !observation.upToDate) {
       throw new ReconcileError(
@@ -259,46 +330,59 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
     if (obj.metadata.deletionTimestamp) return reconcileDelete(obj, ctx);
 
     obj = await addFinalizer(opts.client, obj, opts.finalizer, ctx.signal);
-    let outcome: Outcome;
-    let productStatus: Omit<S, keyof ManagedStatus>;
+    let conclusion: Conclusion;
     let failure: Error | undefined;
     let result: Result | undefined;
-    let phase = 'Ready';
     try {
       const normal = await reconcileNormal(obj, ctx);
       result = normal.result;
-      productStatus = opts.status(obj, normal.observation);
-      if (normal.inProgress) {
+      if (normal.unreachable) {
+        // Nothing new was observed: the product fields stay as last known.
+        const { reason, message } = normal.unreachable;
+        recordUnreachable(obj, normal.unreachable, 'Observe');
+        conclusion = {
+          outcome: { state: 'Unknown', reason, message },
+          phase: 'Unknown',
+          product: kept(obj),
+          deleting: false,
+        };
+      } else if (normal.inProgress) {
         // Reconciling keeps observedGeneration where it was: kstatus reads InProgress until
         // the backend is done with this generation.
         const { reason, message } = normal.inProgress;
-        outcome = { state: 'Reconciling', reason, message };
-        phase = 'Provisioning';
+        conclusion = {
+          outcome: { state: 'Reconciling', reason, message },
+          phase: 'Provisioning',
+          product: own(opts.status(obj, normal.observation)),
+          deleting: false,
+        };
       } else {
-        outcome = { state: 'Ready', reason: 'Available', message: readyMessage };
+        conclusion = {
+          outcome: { state: 'Ready', reason: 'Available', message: readyMessage },
+          phase: 'Ready',
+          product: own(opts.status(obj, normal.observation)),
+          deleting: false,
+        };
       }
     } catch (err) {
       failure = err instanceof Error ? err : new Error(String(err));
+      const outcome = failureOutcome(err, 'ReconcileError');
       // The product fields stay as last observed.
-      productStatus = stripManaged(obj.status);
-      outcome = failureOutcome(err, 'ReconcileError');
-      phase = 'Failed';
+      conclusion = { outcome, phase: 'Failed', product: kept(obj), deleting: false };
       record(obj, 'Warning', outcome.reason, 'Reconcile', outcome.message);
     }
-    await writeOutcome(obj, outcome, phase, productStatus, ctx);
+    await writeOutcome(obj, conclusion, ctx);
 
     if (failure !== undefined) {
-      if (outcome.state === 'Stalled') return undefined;
+      if (conclusion.outcome.state === 'Stalled') return undefined;
       throw failure;
     }
     return result;
   };
 }
 
-function stripManaged<S extends ManagedStatus>(
-  status: S | undefined,
-): Omit<S, keyof ManagedStatus> {
-  if (!status) return {} as Omit<S, keyof ManagedStatus>;
+function stripManaged<S extends ManagedStatus>(status: S | undefined): ProductStatus<S> {
+  if (!status) return {} as ProductStatus<S>;
   const { phase, observedGeneration, conditions, ...rest } = status;
   return rest;
 }

@@ -120,6 +120,7 @@ describe('setOutcomeConditions', () => {
   const ready: Outcome = { state: 'Ready', reason: 'Available', message: 'up' };
   const retrying: Outcome = { state: 'Reconciling', reason: 'BackendUnreachable', message: 'down' };
   const stalled: Outcome = { state: 'Stalled', reason: 'CIDROverlap', message: 'overlaps b' };
+  const unknown: Outcome = { state: 'Unknown', reason: 'HostHeartbeatLost', message: 'h1 is gone' };
   const summary = (list: Condition[]) =>
     list.map((c) => `${c.type}=${c.status} ${c.reason} @${String(c.observedGeneration)}`);
 
@@ -138,6 +139,11 @@ describe('setOutcomeConditions', () => {
       'Ready=False CIDROverlap @3',
       'Reconciling=False Stalled @3',
       'Stalled=True CIDROverlap @3',
+    ]);
+    expect(summary(setOutcomeConditions(undefined, unknown, 3, t0))).toEqual([
+      'Ready=Unknown HostHeartbeatLost @3',
+      'Reconciling=True HostHeartbeatLost @3',
+      'Stalled=False Retrying @3',
     ]);
   });
 
@@ -169,6 +175,9 @@ describe('setOutcomeConditions', () => {
     expect(kstatusOf(obj(retrying, 2, 2))).toBe('InProgress');
     // Needs a human: the generation is concluded, so kstatus gets to the Stalled condition.
     expect(kstatusOf(obj(stalled, 2, 1))).toBe('Failed');
+    // Out of reach: nobody knows, the controller looks again; the generation is not concluded.
+    expect(kstatusOf(obj(unknown, 2, 1))).toBe('InProgress');
+    expect(obj(unknown, 2, 1).status.observedGeneration).toBe(1);
     expect(kstatusOf(obj(retrying, 3, 2, true))).toBe('Terminating');
     // A spec changed while no controller ran keeps Ready=True but is not Current.
     const changed = obj(ready, 1, 0);

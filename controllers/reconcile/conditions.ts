@@ -49,7 +49,8 @@ export function isConditionTrue(conditions: Condition[] | undefined, type: strin
  *
  * - `Ready`: the backend matches the spec of `observedGeneration`.
  * - `Reconciling`: work for the object is in progress and goes on by itself (a retry after a
- *   backend failure, a deletion waiting for dependents or for its backend).
+ *   backend failure, a deletion waiting for dependents or for its backend, a backend that
+ *   cannot be reached, looked at again later).
  * - `Stalled`: the controller cannot go on until a human changes something (bad input, a
  *   conflict with another object); it will not retry on its own.
  *
@@ -67,7 +68,17 @@ export type Outcome =
   /** Not there yet; the controller goes on by itself (retry, requeue, waiting on others). */
   | { state: 'Reconciling'; reason: string; message: string }
   /** Cannot go on until the spec (or another object) is changed by a human. */
-  | { state: 'Stalled'; reason: string; message: string };
+  | { state: 'Stalled'; reason: string; message: string }
+  /**
+   * The backend cannot be reached (its host's heartbeat is lost), so nobody knows whether it
+   * matches: Ready=Unknown, and the controller looks again by itself.
+   */
+  | { state: 'Unknown'; reason: string; message: string };
+
+/** The status of a condition that reports an outcome: True, False, or Unknown. */
+export function outcomeStatus(outcome: Outcome): Condition['status'] {
+  return outcome.state === 'Ready' ? 'True' : outcome.state === 'Unknown' ? 'Unknown' : 'False';
+}
 
 /**
  * Sets Ready, Reconciling and Stalled for one outcome of a reconcile of `generation`. Each
@@ -83,9 +94,9 @@ export function setOutcomeConditions(
   const at = (c: Omit<ConditionUpdate, 'observedGeneration'>): ConditionUpdate =>
     generation === undefined ? c : { ...c, observedGeneration: generation };
   const updates: ConditionUpdate[] = [
-    at({ type: ReadyCondition, status: state === 'Ready' ? 'True' : 'False', reason, message }),
+    at({ type: ReadyCondition, status: outcomeStatus(outcome), reason, message }),
     at(
-      state === 'Reconciling'
+      state === 'Reconciling' || state === 'Unknown'
         ? { type: ReconcilingCondition, status: 'True', reason, message }
         : state === 'Stalled'
           ? {
@@ -104,7 +115,7 @@ export function setOutcomeConditions(
     at(
       state === 'Stalled'
         ? { type: StalledCondition, status: 'True', reason, message }
-        : state === 'Reconciling'
+        : state === 'Reconciling' || state === 'Unknown'
           ? {
               type: StalledCondition,
               status: 'False',
@@ -127,13 +138,14 @@ export function setOutcomeConditions(
 /**
  * The `status.observedGeneration` to write after an outcome: the generation once the reconcile
  * of it came to a conclusion (Ready, or Stalled waiting for a human), the previous value while
- * work goes on. kstatus reads a lagging observedGeneration as "in progress", so a change is
- * never taken as applied before the controller has finished with it.
+ * work goes on or the backend cannot be reached. kstatus reads a lagging observedGeneration as
+ * "in progress", so a change is never taken as applied before the controller has finished
+ * with it.
  */
 export function observedGenerationAfter(
   outcome: Outcome,
   generation: number | undefined,
   previous: number | undefined,
 ): number | undefined {
-  return outcome.state === 'Reconciling' ? previous : generation;
+  return outcome.state === 'Ready' || outcome.state === 'Stalled' ? generation : previous;
 }

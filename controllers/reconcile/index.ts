@@ -2,6 +2,7 @@ export {
   getCondition,
   isConditionTrue,
   observedGenerationAfter,
+  outcomeStatus,
   ReadyCondition,
   ReconcilingCondition,
   setCondition,
@@ -25,4 +26,10 @@ export {
 export { addFinalizer, hasFinalizer, removeFinalizer } from './finalizers.ts';
 export { controllerMetrics, type ControllerMetrics } from './metrics.ts';
 export { controllerReference, ownerKeys, setControllerReference } from './owner.ts';
-export { applyStatus, type WithStatus } from './status.ts';
+export {
+  applyStatus,
+  StatusConflictError,
+  type StatusOwnership,
+  type WithStatus,
+} from './status.ts';
+export { contributionOutcome, summarize, type Summary, type SummaryPart } from './summary.ts';

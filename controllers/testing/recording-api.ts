@@ -164,6 +164,39 @@ function labelsMatch(selector: string, labels: Record<string, string>): boolean 
 }
 
 /**
+ * A status as server-side apply owns it: each top-level field, and each condition by its type
+ * (`conditions` is a list map keyed by type, so writers own conditions one by one).
+ */
+function statusUnits(status: Json): Map<string, unknown> {
+  const units = new Map<string, unknown>();
+  for (const [field, value] of Object.entries(status)) {
+    if (field === 'conditions' && Array.isArray(value)) {
+      for (const c of value as unknown[]) {
+        if (isObject(c) && typeof c.type === 'string') units.set(conditionUnit(c.type), c);
+      }
+    } else {
+      units.set(field, value);
+    }
+  }
+  return units;
+}
+
+const conditionUnit = (type: string) => `conditions[type="${type}"]`;
+const conditionUnitPattern = /^conditions\[type="(.*)"\]$/;
+
+/** The status the units make up; conditions keep the order they were first written in. */
+function statusFromUnits(units: Map<string, unknown>): Json {
+  const status: Json = {};
+  const conditions: unknown[] = [];
+  for (const [unit, value] of units) {
+    if (conditionUnitPattern.test(unit)) conditions.push(value);
+    else status[unit] = value;
+  }
+  if (conditions.length > 0) status.conditions = conditions;
+  return status;
+}
+
+/**
  * An in-memory Kubernetes API behind the ApiTransport interface, for unit tests of reconcile
  * logic. It records every call, so a test asserts exactly which requests a reconcile made, and
  * it answers them with the API server's semantics for custom resources with a status
@@ -178,7 +211,9 @@ function labelsMatch(selector: string, labels: Record<string, string>): boolean 
  * - writes to the object ignore status, writes to `/status` ignore everything else;
  * - server-side apply (`/status` only) sets the status fields given and removes those the same
  *   field manager applied before and no longer applies, unless another manager owns them too;
- *   ownership is tracked per top-level status field, a simplification of managedFields;
+ *   a field another manager owns with another value is a 409 naming that manager, unless
+ *   forced; ownership is tracked per top-level status field and per condition type (a list
+ *   map keyed by type), a simplification of managedFields;
  * - DELETE of an object with finalizers sets `deletionTimestamp`; the write that removes its
  *   last finalizer removes it; new finalizers cannot be added to a deleting object.
  *
@@ -501,45 +536,57 @@ export class RecordingApi implements ApiTransport {
       );
     }
     const force = call.query?.force === 'true';
-    const applied = isObject(body.status) ? body.status : {};
-    const current = isObject(entry.obj.status) ? entry.obj.status : {};
+    const applied = statusUnits(isObject(body.status) ? body.status : {});
+    const current = statusUnits(isObject(entry.obj.status) ? entry.obj.status : {});
     const owners = new Map([...entry.statusOwners].map(([f, m]) => [f, new Set(m)]));
-    const conflicts = Object.entries(applied)
-      .filter(([field, value]) => {
-        const others = [...(owners.get(field) ?? [])].filter((m) => m !== manager);
-        return others.length > 0 && !isDeepStrictEqual(current[field], value);
+    const conflicts = [...applied]
+      .filter(([unit, value]) => {
+        const others = [...(owners.get(unit) ?? [])].filter((m) => m !== manager);
+        return others.length > 0 && !isDeepStrictEqual(current.get(unit), value);
       })
-      .map(([field]) => field);
+      .map(([unit]) => unit);
     if (conflicts.length > 0 && !force) {
+      // As the API server words it: one cause per field, naming the manager that holds it.
+      const causes = conflicts.flatMap((unit) =>
+        [...(owners.get(unit) ?? [])]
+          .filter((m) => m !== manager)
+          .map((m) => ({
+            reason: 'FieldManagerConflict',
+            message: `conflict with "${m}" with subresource "status"`,
+            field: `.status.${unit}`,
+          })),
+      );
       throw this.error(
         409,
         'Conflict',
         target,
-        `Apply failed with ${String(conflicts.length)} conflicts: ${conflicts
-          .map((f) => `.status.${f}`)
+        `Apply failed with ${String(causes.length)} conflicts: ${causes
+          .map((c) => `${c.message}: ${c.field}`)
           .join(', ')}`,
         context,
+        causes,
       );
     }
-    const status: Json = {};
-    for (const [field, value] of Object.entries(current)) {
-      const managers = owners.get(field);
-      if (field in applied || !managers?.has(manager)) {
-        status[field] = value;
+    const merged = new Map<string, unknown>();
+    for (const [unit, value] of current) {
+      const managers = owners.get(unit);
+      if (applied.has(unit) || !managers?.has(manager)) {
+        merged.set(unit, value);
         continue;
       }
-      // No longer applied by this manager: the field goes unless someone else owns it too.
+      // No longer applied by this manager: the unit goes unless someone else owns it too.
       managers.delete(manager);
-      if (managers.size > 0) status[field] = value;
-      else owners.delete(field);
+      if (managers.size > 0) merged.set(unit, value);
+      else owners.delete(unit);
     }
-    for (const [field, value] of Object.entries(applied)) {
-      status[field] = value;
-      const managers = conflicts.includes(field)
+    for (const [unit, value] of applied) {
+      merged.set(unit, value);
+      const managers = conflicts.includes(unit)
         ? new Set<string>()
-        : (owners.get(field) ?? new Set<string>());
-      owners.set(field, managers.add(manager));
+        : (owners.get(unit) ?? new Set<string>());
+      owners.set(unit, managers.add(manager));
     }
+    const status = statusFromUnits(merged);
     const stored = this.write(key, entry, target, { ...entry.obj, status }, context);
     entry.statusOwners = owners;
     return stored;
@@ -667,6 +714,7 @@ export class RecordingApi implements ApiTransport {
     target: Target,
     message: string,
     context: string,
+    causes?: { message: string; field: string }[],
   ): ApiError {
     const status: Status = {
       kind: 'Status',
@@ -674,7 +722,7 @@ export class RecordingApi implements ApiTransport {
       message,
       reason,
       code,
-      details: { name: target.name ?? '', kind: target.plural },
+      details: { name: target.name ?? '', kind: target.plural, ...(causes ? { causes } : {}) },
     };
     return new ApiError(code, status, context);
   }

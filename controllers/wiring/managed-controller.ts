@@ -1,4 +1,5 @@
 import {
+  contributionsChanged,
   explainErrors,
   managedReconciler,
   type ManagedObject,
@@ -9,13 +10,22 @@ import {
 import type { Informer } from '../informer/index.ts';
 import type { ResourceRef } from '../kube/index.ts';
 import type { Manager } from '../manager/index.ts';
-import { Controller, type Reconcile, type Watch } from '../reconcile/index.ts';
+import {
+  Controller,
+  specOrMetadataChanged,
+  type Reconcile,
+  type Watch,
+} from '../reconcile/index.ts';
 
 export interface ManagedControllerOptions<T extends ManagedObject<S>, S extends ManagedStatus, O> {
   name: string;
   resource: ResourceRef;
   informer: Informer<T>;
-  /** The product's part of the shared reconcile: finalizer, backend, status, deletion rules. */
+  /**
+   * The product's part of the shared reconcile: finalizer, backend, status, deletion rules,
+   * and its role when it shares the status with another writer (a summarizer is woken by the
+   * other writers' conditions as well as by spec changes).
+   */
   reconciler: Omit<
     ManagedReconcilerOptions<T, S, O>,
     'controllerName' | 'client' | 'cache' | 'recorder' | 'registry'
@@ -54,11 +64,18 @@ export function addManagedController<T extends ManagedObject<S>, S extends Manag
         return managed(req, ctx);
       }
     : managed;
+  // A summarizer sums up other writers' conditions: their status-only writes must wake it.
+  const role = reconciler.role;
+  const contributed =
+    role?.kind === 'summarizer' ? contributionsChanged(role.contributors) : undefined;
   const controller = new Controller<T>({
     name,
     informer,
     watches: opts.watches ?? [],
     reconcile,
+    ...(contributed
+      ? { shouldReconcileUpdate: (o: T, n: T) => specOrMetadataChanged(o, n) || contributed(o, n) }
+      : {}),
     workers: opts.workers ?? 4,
     ...(opts.resyncPeriodMs !== undefined ? { resyncPeriodMs: opts.resyncPeriodMs } : {}),
     registry: mgr.registry,

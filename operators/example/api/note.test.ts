@@ -72,6 +72,7 @@ describe('the Note kind', () => {
       'Ready',
       'Failed',
       'Deleting',
+      'Unknown',
     ]);
     expect(status?.properties?.conditions?.['x-kubernetes-list-map-keys']).toEqual(['type']);
     expect(Object.keys(status?.properties ?? {})).toEqual([
