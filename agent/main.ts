@@ -1,94 +1,139 @@
-// kcloud-agent: one per hypervisor host. It will run VMs through QEMU/QMP, plug their NICs
-// into OVS and prepare volumes; today it registers the host's heartbeat and serves health.
-//
-//   kcloud-agent [--kubeconfig=PATH] [--host-name=NAME] [--hosts-namespace=kcloud-hosts]
-//                [--heartbeat-interval=10s] [--health-addr=HOST:PORT] [--log-level=info]
+// kcloud-agent: one per hypervisor host, a controller process on the shared runtime. It
+// registers the host's Host (capacity, CPU, hypervisor, topology), keeps its heartbeat Lease,
+// and runs the host modules of the products (agent/host-modules.ts), each watching only the
+// objects bound to this host (label ecs.kcloud.io/host=<host>). `kcloud-agent --help` lists
+// every flag, the modules' included.
 //
 // Its credentials name its host (docs/rbac.md): a service-account token bound to its pod, whose
 // node is the host, or a client certificate for kcloud:agent:<host>. The admission policy lets
-// it write only that host's objects, so --host-name must be that host.
-import os from 'node:os';
-import { parseArgs } from 'node:util';
-import { Registry } from 'prom-client';
+// it write only that host's objects, so --host-name must be that host. With --simulate=N it
+// answers for N simulated hosts <host-name>-sim-<i> instead, as kcloud:simulator:<host-name>
+// (docs/hosts.md): a benchmark device.
+//
+// Exit codes: 0 after SIGTERM/SIGINT, 1 on a startup error.
 import {
-  ApiClient,
   coordinationLeaseClient,
   createLogger,
   errorMessage,
   loadKubeConfig,
-  parseDuration,
   parseHostPort,
-  parseLogLevel,
-  startHealthServer,
+  realClock,
 } from '../controllers/index.ts';
-import { leaseName, renewLease } from './heartbeat/lease.ts';
+import { helpText, Manager, parseFlags } from '../controllers/manager/index.ts';
+import { hostLabel, simulatedLabel, topologyLabels } from '../operators/ecs/api/index.ts';
+import { appVersion } from './app-root.ts';
+import { agentFlagGroups, configureAgent, type AgentConfig } from './flags.ts';
+import { Heartbeats } from './heartbeat/heartbeats.ts';
+import { hostModules } from './host-modules.ts';
+import { decideHypervisor, machineFacts } from './host/facts.ts';
+import { hostNames, hostSelector } from './host/names.ts';
+import { addHostRegistration } from './host/registration.ts';
+import { agentStatus } from './host/report.ts';
+import type { HostModuleContext } from './modules/index.ts';
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      kubeconfig: { type: 'string' },
-      'host-name': { type: 'string', default: os.hostname() },
-      'hosts-namespace': { type: 'string', default: 'kcloud-hosts' },
-      'heartbeat-interval': { type: 'string', default: '10s' },
-      'health-addr': { type: 'string', default: '127.0.0.1:8082' },
-      'log-level': { type: 'string', default: 'info' },
-    },
-    strict: true,
-  });
-  const log = createLogger('kcloud-agent', parseLogLevel(values['log-level']));
-  const intervalMs = parseDuration('--heartbeat-interval', values['heartbeat-interval']);
-  const hostName = values['host-name'];
-  // Its API calls are counted in rest_client_requests_total on /metrics, like the manager's.
-  const registry = new Registry();
-  const api = new ApiClient(loadKubeConfig(values.kubeconfig), registry);
-  const leases = coordinationLeaseClient(api);
-  const opts = {
-    namespace: values['hosts-namespace'],
-    hostName,
-    leaseDurationSeconds: Math.ceil((intervalMs * 4) / 1000),
+function hostLabels(config: AgentConfig, host: string): Record<string, string> {
+  const { zone, rack, hostGroup } = config.topology;
+  return {
+    [hostLabel]: host,
+    ...(zone ? { [topologyLabels.zone]: zone } : {}),
+    ...(rack ? { [topologyLabels.rack]: rack } : {}),
+    ...(hostGroup ? { [topologyLabels.hostGroup]: hostGroup } : {}),
+    ...(config.simulate > 0 ? { [simulatedLabel]: 'true' } : {}),
   };
-
-  let lastBeat = 0;
-  const beat = async () => {
-    try {
-      await renewLease(leases, opts);
-      if (lastBeat === 0)
-        log.info('heartbeat registered', { lease: `${opts.namespace}/${leaseName(hostName)}` });
-      lastBeat = Date.now();
-    } catch (err) {
-      log.warn('heartbeat failed', { error: errorMessage(err) });
-    }
-  };
-  await beat();
-  const timer = setInterval(() => void beat(), intervalMs);
-
-  const server = await startHealthServer({
-    ...parseHostPort('--health-addr', values['health-addr']),
-    registry,
-    liveness: [{ name: 'ping', check: () => true }],
-    // Ready while the last heartbeat is fresher than two intervals.
-    readiness: [{ name: 'heartbeat', check: () => Date.now() - lastBeat < 2 * intervalMs }],
-  });
-  log.info('kcloud-agent started', { hostName, healthAddr: values['health-addr'] });
-
-  const shutdown = (signal: string) => {
-    log.info('shutting down', { signal });
-    clearInterval(timer);
-    void api.close();
-    server.close(() => process.exit(0));
-    setTimeout(() => process.exit(0), 5_000).unref();
-  };
-  process.once('SIGTERM', () => {
-    shutdown('SIGTERM');
-  });
-  process.once('SIGINT', () => {
-    shutdown('SIGINT');
-  });
 }
 
-main().catch((err: unknown) => {
-  createLogger('kcloud-agent').error('kcloud-agent failed to start', {
-    error: err instanceof Error ? err.message : String(err),
+async function main(): Promise<number> {
+  const groups = agentFlagGroups(hostModules);
+  const values = parseFlags(process.argv.slice(2), groups);
+  if (values.help === true) {
+    process.stdout.write(helpText('kcloud-agent', groups));
+    return 0;
+  }
+  const config = configureAgent(values);
+  // Every module's settings are checked before anything connects.
+  const modules = hostModules.map((m) => ({ m, settings: m.configure(values) }));
+  const log = createLogger('kcloud-agent', config.logLevel);
+  const hosts = hostNames(config.hostName, config.simulate);
+  const simulated = config.simulate > 0;
+  const labelSelector = hostSelector(hosts);
+
+  // The heartbeats need the manager's API client; the manager's readiness needs them.
+  const heartbeat = { fresh: () => false };
+  const mgr = new Manager({
+    kubeconfig: loadKubeConfig(config.kubeconfig),
+    log,
+    identity: `kcloud-agent/${config.hostName}`,
+    health: parseHostPort('--health-addr', config.healthAddr),
+    // Ready while every host's heartbeat is fresher than two intervals.
+    readiness: [{ name: 'heartbeat', check: () => heartbeat.fresh() }],
   });
-  process.exit(1);
-});
+  const heartbeats = new Heartbeats({
+    client: coordinationLeaseClient(mgr.api),
+    namespace: config.hostsNamespace,
+    hosts,
+    intervalMs: config.heartbeatIntervalMs,
+    ...(simulated ? { labels: { [simulatedLabel]: 'true' } } : {}),
+    clock: realClock,
+    log,
+  });
+  heartbeat.fresh = () => heartbeats.fresh();
+
+  const facts = await machineFacts({
+    cpuOvercommit: config.cpuOvercommit,
+    reservedMemoryBytes: config.reservedMemoryBytes,
+    agentVersion: appVersion(),
+  });
+  const registration = addHostRegistration(mgr, {
+    hosts,
+    labelSelector,
+    labelsOf: (host) => hostLabels(config, host),
+    // Simulated hosts share this machine's facts: one probe for all of them.
+    statusOf: () => agentStatus(facts),
+  });
+  for (const { m, settings } of modules) {
+    const ctx: HostModuleContext = {
+      mgr,
+      hosts,
+      simulated,
+      labelSelector,
+      informer: (ref, opts = {}) => mgr.informer(ref, { ...opts, labelSelector }),
+      fieldManager: `kcloud-agent-${m.name}`,
+    };
+    m.register(ctx, settings);
+  }
+
+  const stop = new AbortController();
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(sig, () => {
+      log.info('shutting down', { signal: sig });
+      stop.abort(new Error(sig));
+    });
+  }
+  log.info('kcloud-agent starting', {
+    hosts: simulated ? `${String(hosts.length)} simulated (${hosts[0] ?? ''} …)` : config.hostName,
+    modules: modules.map(({ m }) => m.name),
+    healthAddr: config.healthAddr,
+  });
+  void decideHypervisor(
+    facts,
+    config.hypervisor,
+    { guest: config.probeGuest, stateDir: config.stateDir },
+    log,
+    () => {
+      registration.refresh();
+    },
+  );
+  const beating = heartbeats.run(stop.signal);
+  await mgr.run(stop.signal);
+  await beating;
+  log.info('kcloud-agent stopped');
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    createLogger('kcloud-agent').error('kcloud-agent failed', { error: errorMessage(err) });
+    process.exit(1);
+  },
+);

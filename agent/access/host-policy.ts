@@ -1,9 +1,16 @@
-import { agentGroup, agentUserPrefix, nodeNameExtra } from './identity.ts';
+import { Host, hostLabel, simulatedLabel } from '../../operators/ecs/api/index.ts';
+import {
+  agentGroup,
+  agentUserPrefix,
+  nodeNameExtra,
+  simulatorGroup,
+  simulatorUserPrefix,
+} from './identity.ts';
 
 /**
  * A kind whose objects belong to one host: an agent may create, change and delete only those of
- * its own host. Leases today; the VM, NIC-plug and volume kinds the agent will write join this
- * list with the CEL that finds an object's host.
+ * its own host. Core: the heartbeat Lease and the Host itself; host modules add theirs (objects
+ * the scheduler bound to a host with the `ecs.kcloud.io/host` label, see boundByLabel).
  */
 export interface HostBoundResource {
   group: string;
@@ -15,6 +22,13 @@ export interface HostBoundResource {
   namespace?: string;
   /** CEL for the host an object is bound to; `o` is `object` or `oldObject`. */
   hostOf(o: string): string;
+  /**
+   * The object stands for the host itself (its Host, its Lease): a simulating agent may write
+   * it only while it carries the simulated label, so no real host's object is within its reach.
+   */
+  hostObject?: boolean;
+  /** CEL that must also hold for an agent's write (e.g. an update keeps the spec). */
+  constraint?: string;
 }
 
 export interface HostPolicyOptions {
@@ -24,10 +38,34 @@ export interface HostPolicyOptions {
   hostsNamespace: string;
   /** The agents' service accounts, as user names (`system:serviceaccount:<ns>:<name>`). */
   serviceAccounts: readonly string[];
+  /** The kinds host modules write, beyond the Lease and the Host (agent/modules.ts). */
+  hostBound?: readonly HostBoundResource[];
 }
 
-/** The host-bound kinds: each host's heartbeat Lease, named after the host. */
-export function hostBoundResources(hostsNamespace: string): HostBoundResource[] {
+const lit = (s: string) => `'${s}'`;
+
+/** CEL: the value of label `key` of `o`, or '' when the object has no such label (or none). */
+export function labelOf(o: string, key: string): string {
+  return `(has(${o}.metadata.labels) && ${lit(key)} in ${o}.metadata.labels ? ${o}.metadata.labels[${lit(key)}] : '')`;
+}
+
+/**
+ * A host module's kind whose objects the scheduler binds to a host with the `ecs.kcloud.io/host`
+ * label (the manager sets it, agents select on it). An agent may write the objects labelled
+ * with its host only, and an update must keep that label (old and new object), so relabelling
+ * cannot move an object to another host or take one over.
+ */
+export function boundByLabel(
+  r: Pick<HostBoundResource, 'group' | 'resource' | 'subresource'>,
+): HostBoundResource {
+  return { ...r, hostOf: (o) => labelOf(o, hostLabel) };
+}
+
+/** The host-bound kinds: each host's heartbeat Lease and its Host, then the modules' kinds. */
+export function hostBoundResources(
+  hostsNamespace: string,
+  moduleResources: readonly HostBoundResource[] = [],
+): HostBoundResource[] {
   return [
     {
       group: 'coordination.k8s.io',
@@ -35,29 +73,62 @@ export function hostBoundResources(hostsNamespace: string): HostBoundResource[] 
       subresource: '',
       namespace: hostsNamespace,
       hostOf: (o) => `${o}.metadata.name`,
+      hostObject: true,
     },
+    {
+      group: Host.group,
+      resource: Host.plural,
+      subresource: '',
+      hostOf: (o) => `${o}.metadata.name`,
+      hostObject: true,
+      // Cordoning is the cloud operator's decision: an agent cannot uncordon its own host.
+      constraint: "request.operation != 'UPDATE' || object.spec == oldObject.spec",
+    },
+    {
+      group: Host.group,
+      resource: Host.plural,
+      subresource: 'status',
+      hostOf: (o) => `${o}.metadata.name`,
+      hostObject: true,
+    },
+    ...moduleResources,
   ];
 }
 
-const lit = (s: string) => `'${s}'`;
-
-/**
- * True when the request writes an object of `r` bound to `variables.host`. An update must keep
- * the object on that host (old and new), so an agent cannot take over another host's object by
- * rewriting the field that names the host.
- */
-function writesOwn(r: HostBoundResource): string {
-  const own = (o: string) => `${r.hostOf(o)} == variables.host`;
+/** CEL: the request is for `r` (its group, resource, subresource and namespace). */
+function targets(r: HostBoundResource): string {
   return [
     `request.resource.group == ${lit(r.group)}`,
     `request.resource.resource == ${lit(r.resource)}`,
     // Absent, not empty, on a request for the object itself.
     `(has(request.subResource) ? request.subResource : '') == ${lit(r.subresource)}`,
     ...(r.namespace === undefined ? [] : [`request.namespace == ${lit(r.namespace)}`]),
-    `(request.operation == 'CREATE' ? ${own('object')} : ` +
-      `request.operation == 'UPDATE' ? ${own('object')} && ${own('oldObject')} : ` +
-      `request.operation == 'DELETE' ? ${own('oldObject')} : false)`,
   ].join(' && ');
+}
+
+/** CEL: the first of `cases` whose resource the request targets gives the value, else `none`. */
+function byResource(
+  resources: readonly HostBoundResource[],
+  value: (r: HostBoundResource) => string,
+  none: string,
+): string {
+  return resources.reduceRight((rest, r) => `(${targets(r)}) ? ${value(r)} : ${rest}`, none);
+}
+
+/**
+ * CEL: `o` (object or oldObject) belongs to one of the writer's hosts. An agent's is its one
+ * host; a simulator's are `<name>-sim-<n>`, and an object that stands for a host (its Host, its
+ * Lease) only while it is labelled simulated, so no real host's object is within its reach.
+ */
+function owns(o: 'object' | 'oldObject'): string {
+  const h = `variables.${o}Host`;
+  const prefix = 'variables.simulator';
+  return (
+    `variables.host != '' ? ${h} == variables.host : ` +
+    `(${prefix} != '' && ${h}.startsWith(${prefix}) && size(${h}) > size(${prefix}) && ` +
+    `${h}.substring(size(${prefix})).matches('^[1-9][0-9]*$') && ` +
+    `(!variables.hostObject || ${labelOf(o, simulatedLabel)} == 'true'))`
+  );
 }
 
 /**
@@ -65,19 +136,53 @@ function writesOwn(r: HostBoundResource): string {
  * host's objects. RBAC decides what kinds an agent may write at all; this decides which objects.
  *
  * An agent identity is a client-certificate user in `kcloud:agents` (its host is the rest of
- * `kcloud:agent:<host>`) or one of the agents' service accounts (its host is the node in its
- * pod-bound token). Any write by an agent identity that is not to its own host's object is
- * refused: another host's Lease, the manager's leader Lease, any other kind, and any write by an
- * agent whose credentials name no host (a service-account token not bound to a pod).
+ * `kcloud:agent:<host>`), one of the agents' service accounts (its host is the node in its
+ * pod-bound token), or a simulating agent's certificate user in `kcloud:simulators` (its hosts
+ * are `<name>-sim-<n>` after `kcloud:simulator:<name>`). Any write by an agent identity that is
+ * not to its own host's object is refused: another host's Lease, Host or bound object, the
+ * manager's leader Lease, any other kind, and any write by an agent whose credentials name no
+ * host (a service-account token not bound to a pod).
  */
 export function agentHostPolicy(opts: HostPolicyOptions): object[] {
   const extra = `request.userInfo.extra[${lit(nodeNameExtra)}]`;
+  const user = 'request.userInfo.username';
   const host =
     `${lit(agentGroup)} in request.userInfo.groups ` +
-    `? (request.userInfo.username.startsWith(${lit(agentUserPrefix)}) ` +
-    `? request.userInfo.username.substring(${String(agentUserPrefix.length)}) : '') ` +
+    `? (${user}.startsWith(${lit(agentUserPrefix)}) ` +
+    `? ${user}.substring(${String(agentUserPrefix.length)}) : '') ` +
     `: (${lit(nodeNameExtra)} in request.userInfo.extra && size(${extra}) == 1 ? ${extra}[0] : '')`;
-  const resources = hostBoundResources(opts.hostsNamespace);
+  const simulator =
+    `${lit(simulatorGroup)} in request.userInfo.groups && ` +
+    `${user}.startsWith(${lit(simulatorUserPrefix)}) && ` +
+    `size(${user}) > ${String(simulatorUserPrefix.length)} ` +
+    `? ${user}.substring(${String(simulatorUserPrefix.length)}) + '-sim-' : ''`;
+  const resources = hostBoundResources(opts.hostsNamespace, opts.hostBound ?? []);
+  // The host each version of the object is bound to, by the kind the request targets ('' for
+  // a version the operation has not: no old object on CREATE, no new one on DELETE).
+  const hostVariables = [
+    {
+      name: 'objectHost',
+      expression: `request.operation == 'DELETE' ? '' : ${byResource(resources, (r) => r.hostOf('object'), "''")}`,
+    },
+    {
+      name: 'oldObjectHost',
+      expression: `request.operation == 'CREATE' ? '' : ${byResource(resources, (r) => r.hostOf('oldObject'), "''")}`,
+    },
+    {
+      name: 'hostObject',
+      expression: byResource(resources, (r) => String(r.hostObject === true), 'false'),
+    },
+  ];
+  const ownHostObject =
+    'variables.bound && ' +
+    "(request.operation == 'CREATE' ? variables.ownsObject : " +
+    "request.operation == 'UPDATE' ? variables.ownsObject && variables.ownsOldObject : " +
+    "request.operation == 'DELETE' ? variables.ownsOldObject : false) && " +
+    `(${byResource(resources, (r) => (r.constraint ? `(${r.constraint})` : 'true'), 'true')})`;
+  const target =
+    `request.resource.resource + " " + ` +
+    `(has(request.namespace) ? request.namespace + "/" : "") + ` +
+    `(has(request.name) ? request.name : "")`;
   const policy = {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingAdmissionPolicy',
@@ -94,33 +199,37 @@ export function agentHostPolicy(opts: HostPolicyOptions): object[] {
           name: 'kcloud-agent',
           expression:
             `${lit(agentGroup)} in request.userInfo.groups || ` +
-            `request.userInfo.username in [${opts.serviceAccounts.map(lit).join(', ')}]`,
+            `${lit(simulatorGroup)} in request.userInfo.groups || ` +
+            `${user} in [${opts.serviceAccounts.map(lit).join(', ')}]`,
         },
       ],
       variables: [
         { name: 'host', expression: host },
-        {
-          name: 'ownHostObject',
-          expression: resources.map((r) => `(${writesOwn(r)})`).join(' || '),
-        },
+        { name: 'simulator', expression: simulator },
+        ...hostVariables,
+        { name: 'bound', expression: resources.map((r) => `(${targets(r)})`).join(' || ') },
+        // Evaluated only when the operation has that version of the object.
+        { name: 'ownsObject', expression: owns('object') },
+        { name: 'ownsOldObject', expression: owns('oldObject') },
+        { name: 'ownHostObject', expression: ownHostObject },
       ],
       validations: [
         {
-          expression: "variables.host != ''",
+          expression: "variables.host != '' || variables.simulator != ''",
           reason: 'Forbidden',
           messageExpression:
-            `"kcloud agent " + request.userInfo.username + " names no host: use a service-account ` +
+            `"kcloud agent " + ${user} + " names no host: use a service-account ` +
             `token bound to the agent pod, or a client certificate for ${agentUserPrefix}<host>"`,
         },
         {
           expression: 'variables.ownHostObject',
           reason: 'Forbidden',
           messageExpression:
-            `"the kcloud agent of host " + variables.host + " may write only its own host's ` +
-            `objects (its Lease ${opts.hostsNamespace}/" + variables.host + "), not " + ` +
-            `request.resource.resource + " " + ` +
-            `(has(request.namespace) ? request.namespace + "/" : "") + ` +
-            `(has(request.name) ? request.name : "")`,
+            `variables.host != '' ? "the kcloud agent of host " + variables.host + " may write only its own host's ` +
+            `objects (its Lease ${opts.hostsNamespace}/" + variables.host + ", its Host " + variables.host + ` +
+            `" and the objects labelled ${hostLabel}=" + variables.host + "; not its Host's spec), not " + ${target} : ` +
+            `"the kcloud host simulator " + ${user} + " may write only the objects of its simulated hosts " + ` +
+            `variables.simulator + "<n> (their Hosts and Leases only while labelled ${simulatedLabel}=true), not " + ${target}`,
         },
       ],
     },

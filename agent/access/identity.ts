@@ -15,6 +15,21 @@ export const agentUserPrefix = 'kcloud:agent:';
  */
 export const nodeNameExtra = 'authentication.kubernetes.io/node-name';
 
+/**
+ * The group of an agent that simulates hosts (`--simulate`, a benchmark device): it may write
+ * only the objects of hosts named `<name>-sim-<n>` after its user `kcloud:simulator:<name>`,
+ * and only Hosts and Leases labelled simulated (docs/hosts.md).
+ */
+export const simulatorGroup = 'kcloud:simulators';
+
+/** The user prefix of a simulating agent's client certificate: `kcloud:simulator:<name>`. */
+export const simulatorUserPrefix = 'kcloud:simulator:';
+
+/** The client-certificate user of the agent simulating hosts `<name>-sim-<n>`. */
+export function simulatorUser(name: string): string {
+  return `${simulatorUserPrefix}${name}`;
+}
+
 /** The client-certificate user of the agent on `host`. */
 export function agentUser(host: string): string {
   return `${agentUserPrefix}${host}`;

@@ -6,6 +6,8 @@ export interface HeartbeatOptions {
   hostName: string;
   /** How long the lease stays valid without a renewal. */
   leaseDurationSeconds: number;
+  /** Labels of a new Lease beside kcloud.io/component (a simulated host's). */
+  labels?: Record<string, string>;
   /** Now, in epoch milliseconds. */
   now?: () => number;
 }
@@ -36,7 +38,7 @@ export async function renewLease(client: LeaseClient, opts: HeartbeatOptions): P
         metadata: {
           name,
           namespace: opts.namespace,
-          labels: { 'kcloud.io/component': 'agent' },
+          labels: { 'kcloud.io/component': 'agent', ...opts.labels },
         },
         spec: {
           holderIdentity: opts.hostName,

@@ -10,6 +10,7 @@ export {
   reconcilerRules,
   type PolicyRule,
 } from './rbac.ts';
+export { helpText, mergeFlags, parseFlags, type FlagGroup } from './command-line.ts';
 export {
   stringFlag,
   type FlagSpec,

@@ -3,7 +3,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { realClock, type Clock } from '../clock/index.ts';
 import { EventRecorder, KubeEventsClient } from '../events/index.ts';
-import { startHealthServer } from '../health/server.ts';
+import { startHealthServer, type Check } from '../health/server.ts';
 import { Informer, type IndexFunc, type InitialList } from '../informer/index.ts';
 import { ApiClient, ObjectClient, type KubeObject, type ResourceRef } from '../kube/index.ts';
 import { coordinationLeaseClient, createLeaderMetrics, LeaderElector } from '../leader/index.ts';
@@ -26,6 +26,8 @@ export interface ManagerOptions {
   identity: string;
   /** Serve /healthz, /readyz and /metrics here. */
   health?: { host: string; port: number };
+  /** Readiness checks of the process beside the manager's own (an agent's heartbeat). */
+  readiness?: Check[];
   /** Off: this process runs its controllers without asking anyone. */
   leaderElection?: LeaderElectionOptions;
   initialList?: InitialList;
@@ -35,8 +37,8 @@ export interface ManagerOptions {
   clock?: Clock;
 }
 
-function resourceId(ref: ResourceRef, namespace?: string): string {
-  return `${ref.group}/${ref.version}/${ref.plural}@${namespace ?? ''}`;
+function resourceId(ref: ResourceRef, namespace?: string, labelSelector?: string): string {
+  return `${ref.group}/${ref.version}/${ref.plural}@${namespace ?? ''}?${labelSelector ?? ''}`;
 }
 
 export interface Runnable {
@@ -80,19 +82,27 @@ export class Manager {
     return new ObjectClient<T>(this.api, ref);
   }
 
-  /** The shared informer of a resource (optionally of one namespace); created on first use. */
+  /**
+   * The shared informer of a resource (optionally of one namespace, or of the objects matching
+   * a label selector: an agent caches only what is bound to its hosts); created on first use.
+   */
   informer<T extends KubeObject>(
     ref: ResourceRef,
-    opts: { namespace?: string; indexers?: Record<string, IndexFunc<T>> } = {},
+    opts: {
+      namespace?: string;
+      labelSelector?: string;
+      indexers?: Record<string, IndexFunc<T>>;
+    } = {},
   ): Informer<T> {
     const namespace = ref.namespaced ? (opts.namespace ?? this.opts.namespace) : undefined;
-    const id = resourceId(ref, namespace);
+    const id = resourceId(ref, namespace, opts.labelSelector);
     let informer = this.informers.get(id) as Informer<T> | undefined;
     if (!informer) {
       informer = new Informer<T>({
         name: `${ref.plural}.${ref.group || 'core'}`,
         client: this.client<T>(ref),
         ...(namespace ? { namespace } : {}),
+        ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}),
         ...(this.opts.initialList ? { initialList: this.opts.initialList } : {}),
         clock: this.clock,
         log: this.log.child({ informer: ref.plural }),
@@ -169,6 +179,7 @@ export class Manager {
         readiness: [
           { name: 'informers-synced', check: () => this.cachesSynced() },
           { name: 'controllers', check: () => this.isReady() },
+          ...(this.opts.readiness ?? []),
         ],
       });
     }

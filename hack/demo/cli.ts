@@ -14,6 +14,7 @@ import {
   writeAgentKubeconfig,
 } from './agent-access.ts';
 import { splitFlags } from './flags.ts';
+import { waitHostReady } from './hosts.ts';
 import { startDemoOvn } from './ovn.ts';
 import {
   applyFiles,
@@ -59,7 +60,8 @@ async function demo(): Promise<void> {
   );
   if (ns.code !== 0) throw new Error(`creating namespace kcloud-system failed: ${ns.stderr}`);
   // Host heartbeats live apart from the manager's leader Lease, and the agent runs as its
-  // host's certificate user, whom the admission policy lets write only that host's Lease.
+  // host's certificate user, whom the admission policy lets write only that host's Lease, Host
+  // and bound objects.
   await applyAgentAccess(cfg, demoAgentAccess);
   await writeAgentKubeconfig(layout.pkiDir, cfg, path.dirname(demoAgentKubeconfig), demoHost);
 
@@ -92,6 +94,10 @@ async function demo(): Promise<void> {
     await waitReady(cfg, samples);
     log('all samples Ready for their current generation');
   }
+
+  await waitHostReady(cfg, demoHost);
+  log(`== kubectl get hosts: ${demoHost}, registered by kcloud-agent, Ready while it heartbeats`);
+  process.stdout.write((await kubectl(cfg, ['get', 'hosts', '-o', 'wide'])).stdout);
 
   log('== kubectl get kcloud -A');
   const got = await kubectl(cfg, ['get', 'kcloud', '-A']);

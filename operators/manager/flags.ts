@@ -2,8 +2,14 @@
 // one --help, and a flag two owners declare is a programming error caught at start.
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
-import type { FlagSpecs, FlagValues, Operator } from '../../controllers/manager/index.ts';
+import {
+  helpText as sharedHelpText,
+  type FlagGroup,
+  type FlagSpecs,
+  type Operator,
+} from '../../controllers/manager/index.ts';
+
+export { mergeFlags, parseFlags, type FlagGroup } from '../../controllers/manager/index.ts';
 
 export const managerFlags = {
   help: { type: 'boolean', description: 'print the flags and exit' },
@@ -57,12 +63,6 @@ export const managerFlags = {
   'log-level': { type: 'string', default: 'info', description: 'debug, info, warn or error' },
 } satisfies FlagSpecs;
 
-export interface FlagGroup {
-  /** Who declares the flags: "kcloud-manager" or "the vpc operator". */
-  owner: string;
-  flags: FlagSpecs;
-}
-
 /** The manager's flags, then each operator's, in the operators list's order. */
 export function flagGroups(ops: readonly Operator[]): FlagGroup[] {
   return [
@@ -71,47 +71,7 @@ export function flagGroups(ops: readonly Operator[]): FlagGroup[] {
   ];
 }
 
-type ParseArgsOption =
-  { type: 'string'; default?: string } | { type: 'boolean'; default?: boolean };
-
-/** One parseArgs option table from every group; a flag declared twice stops the start. */
-export function mergeFlags(groups: readonly FlagGroup[]): Record<string, ParseArgsOption> {
-  const options: Record<string, ParseArgsOption> = {};
-  const ownerOf = new Map<string, string>();
-  for (const { owner, flags } of groups) {
-    for (const [name, spec] of Object.entries(flags)) {
-      const first = ownerOf.get(name);
-      if (first !== undefined) {
-        throw new Error(`--${name} is declared by both ${first} and ${owner}`);
-      }
-      ownerOf.set(name, owner);
-      options[name] =
-        spec.type === 'string'
-          ? { type: 'string', ...(spec.default !== undefined ? { default: spec.default } : {}) }
-          : { type: 'boolean', ...(spec.default !== undefined ? { default: spec.default } : {}) };
-    }
-  }
-  return options;
-}
-
-/** The command line against every group's flags; an unknown flag or a stray argument stops it. */
-export function parseFlags(args: string[], groups: readonly FlagGroup[]): FlagValues {
-  return parseArgs({ args, options: mergeFlags(groups), strict: true }).values;
-}
-
 /** `--help`: every flag, grouped by who reads it, with its default and what it is for. */
 export function helpText(groups: readonly FlagGroup[]): string {
-  const lines = ['usage: kcloud-manager [--flag=value ...]'];
-  for (const { owner, flags } of groups) {
-    lines.push('', `${owner}:`);
-    for (const [name, spec] of Object.entries(flags)) {
-      const arg = spec.type === 'string' ? `--${name}=VALUE` : `--${name}`;
-      const def =
-        spec.default !== undefined && spec.default !== ''
-          ? ` (default ${String(spec.default)})`
-          : '';
-      lines.push(`  ${arg.padEnd(34)} ${spec.description}${def}`);
-    }
-  }
-  return `${lines.join('\n')}\n`;
+  return sharedHelpText('kcloud-manager', groups);
 }

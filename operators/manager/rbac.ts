@@ -7,8 +7,9 @@ import {
   managerLeaderElectionRules,
   type PolicyRule,
 } from '../../controllers/manager/index.ts';
-import { agentRules } from '../../agent/heartbeat/rbac.ts';
 import { agentHostPolicy } from '../../agent/access/index.ts';
+import { hostModuleResources } from '../../agent/host-modules.ts';
+import { agentClusterRules, agentLeaseRules } from '../../agent/rbac.ts';
 import { operators } from './operators.ts';
 
 export interface RbacEntry {
@@ -37,7 +38,13 @@ export function rbacEntries(): RbacEntry[] {
     {
       component: 'kcloud-agent',
       scope: "Role in the hosts namespace; admission: its own host's Lease only",
-      rules: agentRules,
+      rules: agentLeaseRules,
+    },
+    {
+      component: 'kcloud-agent (Host, host modules)',
+      scope:
+        'ClusterRole; admission: its own Host (not its spec) and objects labelled with its host only',
+      rules: agentClusterRules(),
     },
   ];
 }
@@ -53,7 +60,8 @@ export function chartRules(): { name: string; rules: PolicyRule[] }[] {
     ...operators
       .filter((op) => !op.testOnly)
       .map((op) => ({ name: `operators/${op.name}`, rules: op.rbac })),
-    { name: 'agent', rules: agentRules },
+    { name: 'agent', rules: agentLeaseRules },
+    { name: 'agent-cluster', rules: agentClusterRules() },
   ];
 }
 
@@ -70,6 +78,7 @@ export function chartAdmission(): { name: string; objects: object[] }[] {
         name: '{{ .name }}',
         hostsNamespace: '{{ .hostsNamespace }}',
         serviceAccounts: ['{{ .agentServiceAccount }}'],
+        hostBound: hostModuleResources(),
       }),
     },
   ];

@@ -169,11 +169,15 @@ describe('the kcloud chart', () => {
       rulesFor('manager-leader-election'),
     );
     expect(find(objects, 'Role', 'kcloud-agent').rules).toEqual(rulesFor('agent'));
+    expect(find(objects, 'ClusterRole', 'kcloud-agent').rules).toEqual(rulesFor('agent-cluster'));
   });
 
   it('scopes the manager to one namespace with Roles when watchNamespace is set', async () => {
     const { objects } = await render('kcloud', ['manager.watchNamespace=tenant-a']);
-    expect(objects.some((o) => o.kind === 'ClusterRole')).toBe(false);
+    // The manager's rules are Roles; only the agent's Host rules stay cluster-wide.
+    expect(objects.filter((o) => o.kind === 'ClusterRole').map((o) => o.metadata.name)).toEqual([
+      'kcloud-agent',
+    ]);
     expect(find(objects, 'Role', 'kcloud-manager').metadata.namespace).toBe('tenant-a');
     expect(find(objects, 'RoleBinding', 'kcloud-manager').metadata.namespace).toBe('tenant-a');
     const args = find(objects, 'Deployment', 'kcloud-manager').spec?.template?.spec.containers[0]
@@ -305,10 +309,12 @@ describe('the chart’s RBAC, created for real', () => {
           .flatMap((r) => r.rules),
       ];
       expect(await granted('manager')).toEqual([...permissionsOf(manager)].sort());
-      // The agent has nothing in the release's namespace, where the manager's leader Lease is;
-      // its Lease rules apply in the hosts namespace only, where the manager has no Lease rights.
-      expect(await granted('agent')).toEqual([]);
-      expect(await granted('agent', hosts)).toEqual([...permissionsOf(rulesFor('agent'))].sort());
+      // In the release's namespace, where the manager's leader Lease is, the agent has only its
+      // cluster-wide Host rules; its Lease rules apply in the hosts namespace only.
+      expect(await granted('agent')).toEqual([...permissionsOf(rulesFor('agent-cluster'))].sort());
+      expect(await granted('agent', hosts)).toEqual(
+        [...permissionsOf([...rulesFor('agent'), ...rulesFor('agent-cluster')])].sort(),
+      );
       const clusterWide = chartRules()
         .filter((r) => r.name.startsWith('operators/') || r.name === 'manager-events')
         .flatMap((r) => r.rules);

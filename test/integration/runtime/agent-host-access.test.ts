@@ -185,6 +185,8 @@ afterAll(async () => {
     '--ignore-not-found',
     `validatingadmissionpolicybinding/${policy}`,
     `validatingadmissionpolicy/${policy}`,
+    `clusterrolebinding/${policy}`,
+    `clusterrole/${policy}`,
     `namespace/${hosts}`,
   ]);
   await work.cleanup();

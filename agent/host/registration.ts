@@ -1,0 +1,115 @@
+// The agent's Host controller: each of its hosts has a Host, labelled with its topology and
+// bound to itself (so the agent watches it with the same selector as everything else bound to
+// the host), and carries the agent's part of the status. Created when missing, re-created when
+// deleted, rewritten only when something the agent reports changed.
+import {
+  Controller,
+  realClock,
+  type Cache,
+  type Clock,
+  type ObjectClient,
+  type Reconcile,
+} from '../../controllers/index.ts';
+import type { Manager } from '../../controllers/manager/index.ts';
+import { Host, type HostObject } from '../../operators/ecs/api/index.ts';
+import { applyOwnStatus, hostResource, type OwnStatus } from '../../operators/ecs/index.ts';
+
+/** The agent's field manager on its Hosts (metadata labels and its part of the status). */
+export const agentFieldManager = 'kcloud-agent';
+export const hostRegistrationControllerName = 'host-registration';
+
+export interface HostRegistrationOptions {
+  hosts: readonly string[];
+  /** The labels the agent sets on a Host: topology, simulated, and the binding to itself. */
+  labelsOf(host: string): Record<string, string>;
+  /** The agent's part of a Host's status, as of now. */
+  statusOf(host: string): OwnStatus;
+}
+
+export interface HostRegistrationReconcilerOptions extends HostRegistrationOptions {
+  client: ObjectClient<HostObject>;
+  cache: Cache<HostObject>;
+  clock?: Clock;
+}
+
+function hasLabels(host: HostObject, labels: Record<string, string>): boolean {
+  const current = host.metadata.labels ?? {};
+  return Object.entries(labels).every(([k, v]) => current[k] === v);
+}
+
+export function hostRegistrationReconciler(opts: HostRegistrationReconcilerOptions): Reconcile {
+  const hosts = new Set(opts.hosts);
+  const clock = opts.clock ?? realClock;
+  return async (req, ctx) => {
+    if (!hosts.has(req.name)) return undefined;
+    let host = opts.cache.get(req.key);
+    const labels = opts.labelsOf(req.name);
+    if (!host || !hasLabels(host, labels)) {
+      // Apply creates the Host when it is missing; the spec is the cloud operator's (cordon),
+      // so the agent sends none of it and owns none of it.
+      host = await opts.client.patch(
+        undefined,
+        req.name,
+        'apply',
+        {
+          apiVersion: Host.apiVersion,
+          kind: Host.kind,
+          metadata: { name: req.name, labels },
+          spec: {},
+        },
+        { fieldManager: agentFieldManager, force: false, signal: ctx.signal },
+      );
+      ctx.log.info('host registered', { host: req.name });
+    }
+    await applyOwnStatus(
+      opts.client,
+      { ...host, apiVersion: Host.apiVersion, kind: Host.kind },
+      opts.statusOf(req.name),
+      agentFieldManager,
+      new Date(clock.now()),
+      ctx.signal,
+    );
+    return undefined;
+  };
+}
+
+export interface HostRegistration {
+  controller: Controller<HostObject>;
+  /** Reconciles every host again (the facts changed: the hypervisor probe ended). */
+  refresh(): void;
+}
+
+/** Wires the Host controller into the agent's manager, watching only its own Hosts. */
+export function addHostRegistration(
+  mgr: Manager,
+  opts: HostRegistrationOptions & { labelSelector: string },
+): HostRegistration {
+  const informer = mgr.informer<HostObject>(hostResource, { labelSelector: opts.labelSelector });
+  const controller = new Controller<HostObject>({
+    name: hostRegistrationControllerName,
+    informer,
+    reconcile: hostRegistrationReconciler({
+      ...opts,
+      client: mgr.client<HostObject>(hostResource),
+      cache: informer.cache,
+    }),
+    // Any change may have touched what the agent owns (someone edited its status or labels).
+    shouldReconcileUpdate: (a, b) => a.metadata.resourceVersion !== b.metadata.resourceVersion,
+    workers: 2,
+    registry: mgr.registry,
+    log: mgr.log,
+  });
+  mgr.add(controller);
+  const refresh = () => {
+    for (const h of opts.hosts) controller.queue.add(h);
+  };
+  // A missing Host makes no event: each host is reconciled once when the controllers start.
+  mgr.addRunnable({
+    name: 'host-registration-start',
+    run: () => {
+      refresh();
+      return Promise.resolve();
+    },
+  });
+  return { controller, refresh };
+}

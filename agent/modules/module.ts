@@ -1,0 +1,49 @@
+// What a product hands the agent to run on a host, as an Operator is what it hands the manager:
+// its name, flags and settings, its RBAC, the host-bound kinds it writes (for the admission
+// policy that keeps each agent to its own host's objects), and how it registers its
+// controllers. The agent knows no product.
+import type { Informer, IndexFunc, KubeObject, ResourceRef } from '../../controllers/index.ts';
+import type {
+  FlagSpecs,
+  FlagValues,
+  Manager,
+  PolicyRule,
+} from '../../controllers/manager/index.ts';
+import type { HostBoundResource } from '../access/host-policy.ts';
+
+export interface HostModuleContext {
+  /** The agent's manager: no leader election, its own health and metrics. */
+  mgr: Manager;
+  /** The hosts this process answers for: its own, or the N simulated ones. */
+  hosts: readonly string[];
+  /** The hosts are simulated: answer for their objects without running anything. */
+  simulated: boolean;
+  /** `ecs.kcloud.io/host=<host>`, or `ecs.kcloud.io/host in (<hosts>)` when simulating. */
+  labelSelector: string;
+  /**
+   * The shared informer of a host-bound kind, watching only the objects bound to these hosts
+   * (labelSelector): 5,000 agents do not each cache every object of the cloud.
+   */
+  informer<T extends KubeObject>(
+    ref: ResourceRef,
+    opts?: { namespace?: string; indexers?: Record<string, IndexFunc<T>> },
+  ): Informer<T>;
+  /** The module's own field manager, `kcloud-agent-<module>`, for its part of a status. */
+  fieldManager: string;
+}
+
+export interface HostModule<Config = unknown> {
+  name: string;
+  /** The flags the module reads; always accepted and shown in --help. */
+  flags: FlagSpecs;
+  /** Turns the parsed flags into the module's settings; throws an Error naming a bad flag. */
+  configure(values: FlagValues): Config;
+  /** Cluster-wide RBAC rules the module needs beyond the agent's own (docs/rbac.md). */
+  rbac: PolicyRule[];
+  /**
+   * The kinds the module writes that belong to one host, so the admission policy lets an agent
+   * write those of its own host only (boundByLabel for kinds bound by the scheduler's label).
+   */
+  hostBound: HostBoundResource[];
+  register(ctx: HostModuleContext, config: Config): void;
+}

@@ -1,0 +1,36 @@
+// The ECS operator's flags: where host heartbeats are, and how late one may be.
+import { parseDuration } from '../../controllers/index.ts';
+import { stringFlag, type FlagSpecs, type FlagValues } from '../../controllers/manager/index.ts';
+
+export const ecsFlags = {
+  'hosts-namespace': {
+    type: 'string',
+    default: 'kcloud-hosts',
+    description: 'the namespace of the host agents’ heartbeat Leases (as the agents’ own flag)',
+  },
+  'host-grace-period': {
+    type: 'string',
+    default: '40s',
+    description:
+      'how long past its Lease’s duration a host’s heartbeat may be late before the host turns Ready=Unknown',
+  },
+} satisfies FlagSpecs;
+
+export interface EcsOperatorConfig {
+  hostsNamespace: string;
+  hostGracePeriodMs: number;
+}
+
+export function configureEcs(values: FlagValues): EcsOperatorConfig {
+  const hostsNamespace = stringFlag(values, 'hosts-namespace');
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(hostsNamespace)) {
+    throw new Error(`--hosts-namespace must be a namespace name, not "${hostsNamespace}"`);
+  }
+  return {
+    hostsNamespace,
+    hostGracePeriodMs: parseDuration(
+      '--host-grace-period',
+      stringFlag(values, 'host-grace-period'),
+    ),
+  };
+}
