@@ -1,6 +1,16 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { StorageError } from '../errors.ts';
+import { toStorageError } from '../exec.ts';
 import { checkUid, newAttempt, partialName } from '../naming.ts';
-import { convertArgs, createArgs, resizeArgs, snapshotArgs } from '../qemu-img.ts';
+import {
+  convertArgs,
+  createArgs,
+  infoArgs,
+  parseQemuImgInfo,
+  resizeArgs,
+  snapshotArgs,
+} from '../qemu-img.ts';
 import { checkAtLeast, checkGrow, roundUpToMiB } from '../sizes.ts';
 import type {
   CreateVolumeRequest,
@@ -106,50 +116,84 @@ async function plan(
       : { ...source.snapshot, uid: source.snapshot.volumeUid };
   const srcFile = dataFile('Volume', checkUid(from.uid));
   const src = await mustInspect(ctx, from);
-  let sourceSnapshot: string | undefined;
-  let sourceSize = src.virtualSizeBytes;
-  let what = `volume ${from.namespace}/${from.name}`;
-  if (source.kind === 'VolumeSnapshot') {
-    const snap = source.snapshot;
-    sourceSnapshot = `snap-${checkUid(snap.uid)}`;
-    const tags = (await ctx.info(srcFile)).snapshots;
-    if (!tags.some((t) => t.name === sourceSnapshot)) {
-      throw new StorageError(
-        'NotFound',
-        `snapshot ${snap.namespace}/${snap.name} (${snap.uid}) is not in pool ${ctx.pool.dir}`,
-      );
-    }
-    const sidecar = await ctx.pool.readSidecar(sidecarFile('VolumeSnapshot', snap.uid));
-    sourceSize = sidecar?.sizeBytes ?? sourceSize;
-    what = `snapshot ${snap.namespace}/${snap.name}`;
-  }
-  checkAtLeast(sizeBytes, sourceSize, what);
   const parentImageUid = src.parent?.uid;
-  const result: Plan = {
+  const withParent = (p: Plan): Plan => (parentImageUid ? { ...p, parentImageUid } : p);
+  const grow = async (target: string, current: number, signal?: AbortSignal) => {
+    if (sizeBytes > current) {
+      await ctx.qemuImg(resizeArgs(target, 'qcow2', sizeBytes), 'growing the copy', signal);
+    }
+  };
+  if (source.kind === 'Volume') {
+    const what = `volume ${from.namespace}/${from.name}`;
+    checkAtLeast(sizeBytes, src.virtualSizeBytes, what);
+    return withParent({
+      build: async (target, signal) => {
+        await ctx.locks.run(volumeKey(from.uid), () =>
+          ctx.qemuImg(
+            convertArgs({
+              source: ctx.pool.path(srcFile),
+              sourceFormat: 'qcow2',
+              target,
+              targetFormat: 'qcow2',
+              // Only what the volume wrote is copied; the image stays shared.
+              ...(parentImageUid
+                ? { backing: { file: dataFile('Image', parentImageUid), format: 'qcow2' } }
+                : {}),
+            }),
+            `copying ${what}`,
+            signal,
+          ),
+        );
+        await grow(target, src.virtualSizeBytes, signal);
+      },
+    });
+  }
+  const snap = source.snapshot;
+  const tag = `snap-${checkUid(snap.uid)}`;
+  const what = `snapshot ${snap.namespace}/${snap.name}`;
+  if (!(await ctx.info(srcFile)).snapshots.some((t) => t.name === tag)) {
+    throw new StorageError(
+      'NotFound',
+      `snapshot ${snap.namespace}/${snap.name} (${snap.uid}) is not in pool ${ctx.pool.dir}`,
+    );
+  }
+  const snapSize =
+    (await ctx.pool.readSidecar(sidecarFile('VolumeSnapshot', snap.uid)))?.sizeBytes ??
+    src.virtualSizeBytes;
+  checkAtLeast(sizeBytes, snapSize, what);
+  return withParent({
+    // A copy of the whole file with the snapshot applied and every snapshot then dropped: the
+    // snapshot's data and size exactly (qemu-img convert -l reads a snapshot at the volume's
+    // current size, which loses data when the volume was reverted to a smaller snapshot).
     build: async (target, signal) => {
       await ctx.locks.run(volumeKey(from.uid), () =>
-        ctx.qemuImg(
-          convertArgs({
-            source: ctx.pool.path(srcFile),
-            sourceFormat: 'qcow2',
-            ...(sourceSnapshot ? { sourceSnapshot } : {}),
-            target,
-            targetFormat: 'qcow2',
-            ...(parentImageUid
-              ? { backing: { file: dataFile('Image', parentImageUid), format: 'qcow2' } }
-              : {}),
-          }),
-          `copying ${what}`,
-          signal,
-        ),
+        copyFile(ctx.pool.path(srcFile), target, signal),
       );
-      if (sizeBytes > sourceSize) {
-        await ctx.qemuImg(resizeArgs(target, 'qcow2', sizeBytes), 'growing the copy', signal);
+      await ctx.qemuImg(snapshotArgs('apply', tag, target), `reading ${what}`, signal);
+      const copied = parseQemuImgInfo(
+        await ctx.qemuImg(infoArgs(target, { format: 'qcow2' }), 'reading the copy', signal),
+      );
+      for (const other of copied.snapshots) {
+        await ctx.qemuImg(
+          snapshotArgs('delete', other.name, target),
+          'dropping snapshots from the copy',
+          signal,
+        );
       }
+      await grow(target, copied.virtualSizeBytes, signal);
     },
-  };
-  if (parentImageUid) result.parentImageUid = parentImageUid;
-  return result;
+  });
+}
+
+/** A plain byte copy that an abort stops. */
+async function copyFile(from: string, to: string, signal?: AbortSignal): Promise<void> {
+  try {
+    await pipeline(createReadStream(from), createWriteStream(to, { flags: 'wx', mode: 0o600 }), {
+      signal,
+    });
+  } catch (err) {
+    throw toStorageError(err, 'copying the volume file');
+  }
 }
 
 export async function createVolume(
