@@ -21,6 +21,9 @@ apt_packages=(
   containerd runc containernetworking-plugins iptables nftables ipset
   # Lua 5.1, the language of the Argo CD health check the tests run (Argo CD embeds gopher-lua).
   lua5.1
+  # A single-host Ceph (hack/ceph) for RBD storage pools: monitor, manager, OSD, the ceph and
+  # rbd CLIs, and QEMU's rbd block driver.
+  ceph-mon ceph-mgr ceph-osd ceph-common qemu-block-extra
 )
 
 missing=()
@@ -33,8 +36,8 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   echo "installing Debian packages: ${missing[*]}"
   sudo=""
   [[ "$(id -u)" -eq 0 ]] || sudo="sudo"
-  # Package scripts would start the distribution's own OVS/OVN services; kcloud runs its own
-  # instances under its run folders, so tell invoke-rc.d not to start anything during install.
+  # Package scripts would start the distribution's own OVS/OVN/Ceph services; kcloud runs its
+  # own instances under its run folders, so tell invoke-rc.d not to start anything during install.
   policy=/usr/sbin/policy-rc.d
   own_policy=""
   if [[ ! -e "$policy" ]]; then

@@ -6,6 +6,7 @@ export {
   connectionFor,
   startComponent,
   stopComponent,
+  tail,
   type Log,
   type OvnConnection,
   type OvnInfo,
@@ -20,5 +21,7 @@ export { appctl, nbctl, sbctl, trace, vsctl, type CtlOptions, type CtlResult } f
 export { instanceVars, ovsEnv } from './env.ts';
 export { controllerCtl, devOvnLayout, ovnLayout, type OvnLayout } from './layout.ts';
 export { listDbs, type OvsdbEndpoint } from './ovsdb.ts';
+export { freshPortsAvoiding } from './ports.ts';
+export { findTool, searchDirs } from './tools.ts';
 export { chassisRegistered } from './probes.ts';
 export { guestLinks, startGuest, type ExecResult, type Guest, type GuestOptions } from './guest.ts';

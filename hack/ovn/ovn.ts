@@ -98,7 +98,8 @@ export async function connection(layout: OvnLayout): Promise<OvnConnection> {
   return connectionFor(layout, (await requireState(layout)).ports);
 }
 
-async function tail(file: string, lines = 20): Promise<string> {
+/** The last lines of a log file, `(empty)` or `(none)`, for an error that says why a start failed. */
+export async function tail(file: string, lines = 20): Promise<string> {
   try {
     const text = (await readFile(file, 'utf8')).trimEnd();
     return text ? text.split('\n').slice(-lines).join('\n') : '(empty)';

@@ -27,7 +27,7 @@ async function bothFresh(): Promise<Ports> {
 }
 
 /** `count` free ports, distinct from each other and from `avoid`. */
-async function freshPortsAvoiding(avoid: number[], count: number): Promise<number[]> {
+export async function freshPortsAvoiding(avoid: number[], count: number): Promise<number[]> {
   const chosen: number[] = [];
   while (chosen.length < count) {
     const port = await freePort();

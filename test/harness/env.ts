@@ -2,6 +2,10 @@
 export const envKeys = {
   kubeconfig: 'KCLOUD_TEST_KUBECONFIG_RESOLVED',
   runDir: 'KCLOUD_TEST_RUN_DIR',
+  /** The Ceph cluster's run folder (test/harness/ceph.ts). */
+  cephDir: 'KCLOUD_TEST_CEPH_DIR_RESOLVED',
+  /** Set only when global setup started that Ceph, so global teardown stops it. */
+  cephRunDir: 'KCLOUD_TEST_CEPH_RUN_DIR',
 } as const;
 
 export function testKubeconfigPath(): string {
