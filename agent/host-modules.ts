@@ -1,9 +1,10 @@
 // The host modules this agent runs; each product adds itself here with one line and brings its
 // own flags, settings, RBAC and host-bound kinds (agent/modules/module.ts).
 import type { HostBoundResource } from './access/host-policy.ts';
+import { evsHostModule } from '../operators/evs/index.ts';
 import type { HostModule } from './modules/index.ts';
 
-export const hostModules: readonly HostModule[] = [];
+export const hostModules: readonly HostModule[] = [evsHostModule as HostModule];
 
 /** Every module's host-bound kinds, for the admission policy. */
 export function hostModuleResources(

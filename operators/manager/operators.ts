@@ -1,5 +1,6 @@
 import type { Operator } from '../../controllers/manager/index.ts';
 import { ecsOperator } from '../ecs/index.ts';
+import { evsOperator } from '../evs/index.ts';
 import { exampleOperator } from '../example/index.ts';
 import { vpcOperator } from '../vpc/index.ts';
 
@@ -7,7 +8,12 @@ import { vpcOperator } from '../vpc/index.ts';
  * The product operators this manager can host; each product adds itself here with one line
  * and brings its own flags, settings and RBAC (controllers/manager/operator.ts).
  */
-export const operators: readonly Operator[] = [vpcOperator, ecsOperator, exampleOperator];
+export const operators: readonly Operator[] = [
+  vpcOperator,
+  ecsOperator,
+  evsOperator as Operator,
+  exampleOperator,
+];
 
 export const operatorNames: readonly string[] = operators.map((o) => o.name);
 

@@ -18,7 +18,7 @@ const FilePool = Type.Object(
   {
     path: Type.String({
       description:
-        'Absolute path of the directory that holds the pool on each host, such as /var/lib/kcloud/pools/local. The agent creates it if missing.',
+        "Absolute path of the directory that holds the pool on each host, such as /var/lib/kcloud/pools/local. For a Local pool the agent creates it if missing; a Shared pool must already be mounted there (a missing directory means the host does not reach the pool, so nothing is written to the host's own disk by mistake).",
       pattern: '^/[A-Za-z0-9._/-]*$',
       maxLength: 1024,
     }),
@@ -123,14 +123,6 @@ export const StoragePool = defineKind({
           description: 'How many Ready hosts reach the pool.',
           minimum: 0,
           maximum: 1000000,
-        }),
-      ),
-      quarantinedObjects: Type.Optional(
-        Type.Integer({
-          description:
-            'Backend objects whose owner is gone, moved aside instead of deleted: an administrator decides what to do with them.',
-          minimum: 0,
-          maximum: 1000000000,
         }),
       ),
     },

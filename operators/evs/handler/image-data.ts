@@ -1,7 +1,7 @@
 // The agent's side of an Image: imported once into the pool — downloaded, checked, converted —
 // and removed on deletion (kept, retired, while volumes still use it).
 import { ReconcileError, type ExternalClient } from '../../../controllers/external/index.ts';
-import type { ImageObject } from '../../ecs/api/image.ts';
+import type { ImageObject } from '../../ecs/index.ts';
 import type { ImageInfo, ImageSource } from '../backend/index.ts';
 import { ownerRef } from './owners.ts';
 import { notPlaced, notPlacedYet, placedPool, type PoolBackends } from './pool-backends.ts';

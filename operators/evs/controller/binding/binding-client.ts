@@ -27,6 +27,8 @@ export interface Bound<S> {
 export function bindingClient<T extends KubeObject, S>(
   client: ObjectClient<T>,
   decide: (obj: T) => Decision<S>,
+  /** Whether a host's heartbeat is fresh: an object on a lost host is Unknown, not Ready. */
+  hostReady: (host: string) => boolean,
 ): ExternalClient<T, Bound<S>> {
   const bindTo = async (obj: T, signal: AbortSignal) => {
     const decision = decide(obj);
@@ -43,6 +45,8 @@ export function bindingClient<T extends KubeObject, S>(
   };
   return {
     async observe(obj): Promise<Observation<Bound<S>>> {
+      // A deleted object is not placed again; its agent's finalizer says when its data is gone.
+      if (obj.metadata.deletionTimestamp) return { exists: false, upToDate: false };
       const decision = decide(obj);
       if ('refuse' in decision) {
         const { reason, message, retry } = decision.refuse;
@@ -56,11 +60,22 @@ export function bindingClient<T extends KubeObject, S>(
         };
       }
       const current = obj.metadata.labels?.[hostLabel];
-      return {
-        exists: current !== undefined,
-        upToDate: current === decision.bind,
-        observed: { host: decision.bind, status: decision.status },
-      };
+      const observed = { host: decision.bind, status: decision.status };
+      if (current === decision.bind && !hostReady(current)) {
+        // Placement keeps an object on a lost host only when its data cannot move (a Local
+        // pool): what the agent last said of it is no longer known to hold.
+        return {
+          exists: true,
+          upToDate: true,
+          observed,
+          unreachable: {
+            reason: 'HostUnreachable',
+            message: `host ${current} lost its heartbeat; the data stays there until it is back (a Local pool cannot move it)`,
+            requeueAfterMs: 15_000,
+          },
+        };
+      }
+      return { exists: current !== undefined, upToDate: current === decision.bind, observed };
     },
     create: bindTo,
     update: (obj, _observation, signal) => bindTo(obj, signal),

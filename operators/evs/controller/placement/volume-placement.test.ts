@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { ImageObject } from '../../../ecs/api/image.ts';
+import type { ImageObject } from '../../../ecs/index.ts';
 import type {
   StoragePoolObject,
   VolumeObject,

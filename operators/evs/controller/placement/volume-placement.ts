@@ -1,6 +1,6 @@
 // Where a Volume is made: its type's pool, a host that reaches the pool (the host its source's
 // data is on, for a Local pool), and whether its source can be used yet.
-import type { ImageObject } from '../../../ecs/api/image.ts';
+import type { ImageObject } from '../../../ecs/index.ts';
 import {
   publicImagesNamespace,
   quantityBytes,

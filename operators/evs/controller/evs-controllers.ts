@@ -1,0 +1,315 @@
+// The EVS operator's controllers in kcloud-manager: the status of pools and types from what
+// hosts report, and the scheduler of volumes, snapshots, images and operations, which places
+// each on a host and hands it to that host's agent by label. The data itself is the agents'.
+import type { ManagedStatus } from '../../../controllers/external/index.ts';
+import type { Informer } from '../../../controllers/informer/index.ts';
+import { objectKey, type KubeObject } from '../../../controllers/kube/index.ts';
+import type { Manager } from '../../../controllers/manager/index.ts';
+import { specOrReadinessChanged } from '../../../controllers/reconcile/index.ts';
+import { addManagedController, watch } from '../../../controllers/wiring/index.ts';
+import { Host, type HostObject } from '../../ecs/index.ts';
+import { Image, type ImageObject, type ImageStatus } from '../../ecs/index.ts';
+import {
+  StoragePool,
+  Volume,
+  VolumeOperation,
+  VolumeSnapshot,
+  VolumeType,
+  type StoragePoolObject,
+  type StoragePoolStatus,
+  type VolumeObject,
+  type VolumeOperationObject,
+  type VolumeOperationStatus,
+  type VolumeSnapshotObject,
+  type VolumeSnapshotStatus,
+  type VolumeStatus,
+  type VolumeTypeObject,
+  type VolumeTypeStatus,
+} from '../api/index.ts';
+import { bindingClient, type Bound } from './binding/binding-client.ts';
+import {
+  agentStalled,
+  executedCondition,
+  imagePhase,
+  operationPhase,
+  provisionedCondition,
+  scheduledCondition,
+  snapshotPhase,
+  volumePhase,
+} from './phases.ts';
+import type { Decision } from './placement/decision.ts';
+import { hostView, type HostView } from './placement/hosts.ts';
+import { placeImage } from './placement/image-placement.ts';
+import { placeOperation } from './placement/operation-placement.ts';
+import { placeSnapshot } from './placement/snapshot-placement.ts';
+import { placeVolume } from './placement/volume-placement.ts';
+import { poolStatusClient, type PoolReport } from './pool-status.ts';
+import { volumeTypeClient } from './type-status.ts';
+
+/** The manager's finalizer on every EVS object; the agent holds `evsDataFinalizer`. */
+export const evsFinalizer = 'evs.kcloud.io/cleanup';
+/** The agent's finalizer: the object stays until its data is removed from the pool. */
+export const evsDataFinalizer = 'evs.kcloud.io/data';
+
+export interface EvsControllerOptions {
+  workers?: number;
+}
+
+const key = (namespace: string | undefined, name: string) =>
+  namespace ? `${namespace}/${name}` : name;
+
+/** Deletion waits for the agent to remove the data (its finalizer), saying where. */
+function waitForAgent(obj: KubeObject): { reason: string; message: string } | undefined {
+  if (!obj.metadata.finalizers?.includes(evsDataFinalizer)) return undefined;
+  const host = obj.metadata.labels?.['ecs.kcloud.io/host'] ?? 'its host';
+  return {
+    reason: 'WaitingForHost',
+    message: `the agent of ${host} is removing the data from the pool`,
+  };
+}
+
+/** The status fields a writer keeps when it observed nothing new (a wait, an error). */
+function keep<S extends object, K extends keyof S>(status: S | undefined, fields: readonly K[]) {
+  const out: Partial<Pick<S, K>> = {};
+  for (const f of fields) if (status?.[f] !== undefined) out[f] = status[f];
+  return out;
+}
+
+export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {}): void {
+  const workers = opts.workers ?? 4;
+  const hosts = mgr.informer<HostObject>(Host.resource);
+  const pools = mgr.informer<StoragePoolObject>(StoragePool.resource);
+  const types = mgr.informer<VolumeTypeObject>(VolumeType.resource);
+  const volumes = mgr.informer<VolumeObject>(Volume.resource);
+  const snapshots = mgr.informer<VolumeSnapshotObject>(VolumeSnapshot.resource);
+  const images = mgr.informer<ImageObject>(Image.resource);
+  const operations = mgr.informer<VolumeOperationObject>(VolumeOperation.resource);
+
+  const hostViews = (): HostView[] => hosts.cache.list().map(hostView);
+  const hostReady = (name: string) => hostView(hosts.cache.get(name) ?? { metadata: {} }).ready;
+  const get =
+    <T extends KubeObject>(informer: Informer<T>) =>
+    (namespace: string, name: string) =>
+      informer.cache.get(key(namespace, name));
+  const pool = (name: string) => pools.cache.get(name);
+  const everyKey =
+    <T extends KubeObject>(informer: Informer<T>) =>
+    () =>
+      informer.cache.list().map(objectKey);
+
+  addManagedController<StoragePoolObject, StoragePoolStatus & ManagedStatus, PoolReport>(mgr, {
+    name: 'evs-storagepool',
+    resource: StoragePool.resource,
+    informer: pools,
+    workers,
+    reconciler: {
+      finalizer: evsFinalizer,
+      external: () => poolStatusClient(hostViews),
+      status: (_pool, observation) => observation.observed ?? { reachableHosts: 0 },
+      deletionBlockedBy: (p) => {
+        const name = p.metadata.name ?? '';
+        const users = [
+          ...types.cache.list().filter((t) => t.spec.storagePoolRef.name === name),
+          ...images.cache.list().filter((i) => i.status?.storagePool === name),
+          ...volumes.cache.list().filter((v) => v.status?.storagePool === name),
+        ];
+        if (users.length === 0) return undefined;
+        const names = users.slice(0, 5).map((u) => `${u.kind ?? ''} ${objectKey(u)}`);
+        return {
+          reason: 'InUse',
+          message: `${String(users.length)} objects use the pool (${names.join(', ')}${users.length > 5 ? ', ...' : ''}): delete them first`,
+        };
+      },
+    },
+    // A host's report of its pools changes the pools' status.
+    watches: [watch(hosts, (h) => (h.status?.storagePools ?? []).map((p) => p.name))],
+  });
+
+  addManagedController<VolumeTypeObject, VolumeTypeStatus & ManagedStatus, undefined>(mgr, {
+    name: 'evs-volumetype',
+    resource: VolumeType.resource,
+    informer: types,
+    workers,
+    reconciler: {
+      finalizer: evsFinalizer,
+      external: () => volumeTypeClient(pool),
+      status: () => ({}),
+      deletionBlockedBy: (t) => {
+        const name = t.metadata.name ?? '';
+        const users = volumes.cache.list().filter((v) => v.spec.volumeTypeRef?.name === name);
+        return users.length === 0
+          ? undefined
+          : {
+              reason: 'InUse',
+              message: `${String(users.length)} Volumes name this type (${users.slice(0, 5).map(objectKey).join(', ')}): delete them first`,
+            };
+      },
+    },
+    watches: [
+      watch(
+        pools,
+        (p) =>
+          types.cache
+            .list()
+            .filter((t) => t.spec.storagePoolRef.name === p.metadata.name)
+            .map(objectKey),
+        specOrReadinessChanged,
+      ),
+    ],
+  });
+
+  // Every host-bound kind: the scheduler's part (Scheduled) summed with the agent's.
+  const scheduled = <T extends KubeObject, S extends object>(
+    name: string,
+    informer: Informer<T>,
+    resource: typeof Volume.resource,
+    decide: (obj: T) => Decision<S>,
+    fields: readonly (keyof S & string)[],
+    contributor: string,
+    phase: (obj: T, s: Parameters<typeof volumePhase>[1]) => string,
+    deletionBlockedBy: (obj: T) => { reason: string; message: string } | undefined,
+    watches: ReturnType<typeof watch>[],
+  ) =>
+    addManagedController<T & { status?: ManagedStatus & S }, ManagedStatus & S, Bound<S>>(mgr, {
+      name,
+      resource,
+      informer: informer as Informer<T & { status?: ManagedStatus & S }>,
+      workers,
+      reconciler: {
+        finalizer: evsFinalizer,
+        external: () => bindingClient(mgr.client<T>(resource), decide, hostReady),
+        status: (obj, observation) =>
+          (observation.observed?.status ?? keep(obj.status as S | undefined, fields)) as Omit<
+            ManagedStatus & S,
+            keyof ManagedStatus
+          >,
+        statusFields: fields as never,
+        role: {
+          kind: 'summarizer',
+          condition: scheduledCondition,
+          contributors: [contributor],
+          phase,
+          stalled: agentStalled,
+        },
+        deletionBlockedBy,
+      },
+      watches,
+    });
+
+  const volumeWorld = {
+    get types() {
+      return types.cache.list();
+    },
+    pool,
+    get hosts() {
+      return hostViews();
+    },
+    image: get(images),
+    snapshot: get(snapshots),
+    volume: get(volumes),
+  };
+  scheduled<VolumeObject, Pick<VolumeStatus, 'storagePool' | 'host' | 'qos'>>(
+    'evs-volume-scheduler',
+    volumes,
+    Volume.resource,
+    (v) =>
+      placeVolume(v, volumeWorld) as Decision<Pick<VolumeStatus, 'storagePool' | 'host' | 'qos'>>,
+    ['storagePool', 'host', 'qos'],
+    provisionedCondition,
+    volumePhase,
+    (v) =>
+      (v.status?.attachments ?? []).length > 0
+        ? {
+            reason: 'InUse',
+            message: `the Volume is attached to ${(v.status?.attachments ?? []).map((a) => a.instance).join(', ')}: detach it; nothing is deleted until then`,
+          }
+        : waitForAgent(v),
+    [
+      // A Volume waiting for its image, snapshot or source volume.
+      watch(images, (i) =>
+        volumes.cache
+          .list()
+          .filter((v) => v.spec.source?.image?.name === i.metadata.name)
+          .map(objectKey),
+      ),
+      watch(snapshots, (s) =>
+        volumes.cache
+          .inNamespace(s.metadata.namespace ?? '')
+          .filter((v) => v.spec.source?.snapshot?.name === s.metadata.name)
+          .map(objectKey),
+      ),
+      // A type or pool appearing or turning Ready; their capacity churn does not matter here.
+      watch(types, everyKey(volumes), specOrReadinessChanged),
+      watch(pools, everyKey(volumes), specOrReadinessChanged),
+    ],
+  );
+
+  scheduled<VolumeSnapshotObject, Pick<VolumeSnapshotStatus, 'storagePool' | 'volumeUID'>>(
+    'evs-snapshot-scheduler',
+    snapshots,
+    VolumeSnapshot.resource,
+    (s) =>
+      placeSnapshot(s, get(volumes)) as Decision<
+        Pick<VolumeSnapshotStatus, 'storagePool' | 'volumeUID'>
+      >,
+    ['storagePool', 'volumeUID'],
+    provisionedCondition,
+    snapshotPhase,
+    waitForAgent,
+    [
+      watch(volumes, (v) =>
+        snapshots.cache
+          .inNamespace(v.metadata.namespace ?? '')
+          .filter((s) => s.spec.volumeRef.name === v.metadata.name)
+          .map(objectKey),
+      ),
+    ],
+  );
+
+  const imageWorld = {
+    get types() {
+      return types.cache.list();
+    },
+    pool,
+    get hosts() {
+      return hostViews();
+    },
+    volume: get(volumes),
+  };
+  scheduled<ImageObject, Pick<ImageStatus, 'storagePool' | 'host'>>(
+    'evs-image-scheduler',
+    images,
+    Image.resource,
+    (i) => placeImage(i, imageWorld) as Decision<Pick<ImageStatus, 'storagePool' | 'host'>>,
+    ['storagePool', 'host'],
+    provisionedCondition,
+    imagePhase,
+    waitForAgent,
+    [
+      watch(types, everyKey(images), specOrReadinessChanged),
+      watch(pools, everyKey(images), specOrReadinessChanged),
+    ],
+  );
+
+  scheduled<VolumeOperationObject, Pick<VolumeOperationStatus, never>>(
+    'evs-operation-scheduler',
+    operations,
+    VolumeOperation.resource,
+    (o) =>
+      placeOperation(o, { volume: get(volumes), snapshot: get(snapshots) }) as Decision<
+        Pick<VolumeOperationStatus, never>
+      >,
+    [],
+    executedCondition,
+    operationPhase,
+    waitForAgent,
+    [
+      watch(volumes, (v) =>
+        operations.cache
+          .inNamespace(v.metadata.namespace ?? '')
+          .filter((o) => o.spec.volumeRef.name === v.metadata.name)
+          .map(objectKey),
+      ),
+    ],
+  );
+}

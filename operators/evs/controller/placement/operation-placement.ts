@@ -1,0 +1,47 @@
+// A VolumeOperation runs on its Volume's host, once the Volume and the snapshot allow it.
+import type { VolumeObject, VolumeOperationObject, VolumeSnapshotObject } from '../../api/index.ts';
+import { refuse, wait, type Decision } from './decision.ts';
+
+export interface OperationWorld {
+  volume(namespace: string, name: string): VolumeObject | undefined;
+  snapshot(namespace: string, name: string): VolumeSnapshotObject | undefined;
+}
+
+export function placeOperation(
+  op: VolumeOperationObject,
+  world: OperationWorld,
+): Decision<Record<string, never>> {
+  const current = op.metadata.labels?.['ecs.kcloud.io/host'];
+  if (current !== undefined && op.status?.completionTime !== undefined) {
+    return { bind: current, status: {} };
+  }
+  const ns = op.metadata.namespace ?? '';
+  const volName = op.spec.volumeRef.name;
+  const vol = world.volume(ns, volName);
+  if (!vol) return refuse('VolumeNotFound', `Volume ${volName} does not exist`);
+  const host = vol.metadata.labels?.['ecs.kcloud.io/host'];
+  if (host === undefined) return wait('WaitingForVolume', `Volume ${volName} is not placed yet`);
+  const revert = op.spec.revert;
+  if (revert) {
+    const snapName = revert.snapshotRef.name;
+    const snap = world.snapshot(ns, snapName);
+    if (!snap) return refuse('VolumeSnapshotNotFound', `VolumeSnapshot ${snapName} does not exist`);
+    if (
+      snap.spec.volumeRef.name !== volName ||
+      (snap.status?.volumeUID !== undefined && snap.status.volumeUID !== vol.metadata.uid)
+    ) {
+      return refuse(
+        'SnapshotOfAnotherVolume',
+        `VolumeSnapshot ${snapName} is not a snapshot of Volume ${volName}`,
+        false,
+      );
+    }
+    if (!snap.status?.readyToUse) {
+      return wait('WaitingForVolumeSnapshot', `VolumeSnapshot ${snapName} is not ready to use yet`);
+    }
+  }
+  if ((vol.status?.attachments ?? []).length > 0) {
+    return wait('VolumeInUse', `Volume ${volName} is attached: detach it; the operation runs then`);
+  }
+  return { bind: host, status: {} };
+}

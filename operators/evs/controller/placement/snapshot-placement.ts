@@ -1,0 +1,45 @@
+// A VolumeSnapshot is taken where its Volume's data is handled: on the Volume's host.
+import type { VolumeObject, VolumeSnapshotObject } from '../../api/index.ts';
+import { refuse, wait, type Decision } from './decision.ts';
+
+export interface SnapshotPlacementStatus {
+  storagePool: string;
+  volumeUID: string;
+}
+
+const isReady = (o: { status?: { conditions?: { type: string; status: string }[] } }) =>
+  (o.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+
+export function placeSnapshot(
+  snap: VolumeSnapshotObject,
+  volume: (namespace: string, name: string) => VolumeObject | undefined,
+): Decision<SnapshotPlacementStatus> {
+  const name = snap.spec.volumeRef.name;
+  const vol = volume(snap.metadata.namespace ?? '', name);
+  if (!vol) return refuse('VolumeNotFound', `Volume ${name} does not exist`);
+  const uid = vol.metadata.uid ?? '';
+  const taken = snap.status?.volumeUID;
+  if (taken !== undefined && taken !== uid) {
+    return refuse(
+      'VolumeReplaced',
+      `the snapshot was taken of an earlier Volume named ${name} (uid ${taken}); that Volume is gone`,
+      false,
+    );
+  }
+  const host = vol.metadata.labels?.['ecs.kcloud.io/host'];
+  const pool = vol.status?.storagePool;
+  if (host === undefined || pool === undefined) {
+    return wait('WaitingForVolume', `Volume ${name} is not placed yet`);
+  }
+  // Once taken, a snapshot only follows its volume's host (a Shared pool's volume can move).
+  if (taken === undefined) {
+    if (!isReady(vol)) return wait('WaitingForVolume', `Volume ${name} is not Available yet`);
+    if ((vol.status?.attachments ?? []).length > 0) {
+      return wait(
+        'VolumeInUse',
+        `Volume ${name} is attached: a snapshot of an attached volume is taken through its running instance, which this release does not do yet; detach it to snapshot it`,
+      );
+    }
+  }
+  return { bind: host, status: { storagePool: pool, volumeUID: uid } };
+}

@@ -1,0 +1,237 @@
+// The EVS module of kcloud-agent: on each host it makes the volumes, snapshots, images and
+// operations the scheduler bound to that host real in the pool, and reports the pools the host
+// reaches. Each object's data is this module's (its finalizer); the status part it writes is
+// its own condition (Provisioned, or Executed for an operation) and the fields it observed.
+import { realClock } from '../../../controllers/clock/index.ts';
+import type { ManagedStatus } from '../../../controllers/external/index.ts';
+import {
+  errorMessage,
+  isNotFound,
+  type KubeObject,
+  type ResourceRef,
+} from '../../../controllers/index.ts';
+import type { PolicyRule } from '../../../controllers/manager/index.ts';
+import { addManagedController } from '../../../controllers/wiring/index.ts';
+import {
+  boundByLabel,
+  type HostModule,
+  type HostModuleContext,
+} from '../../../agent/modules/index.ts';
+import {
+  Host,
+  Image,
+  type HostObject,
+  type ImageObject,
+  type ImageStatus,
+} from '../../ecs/index.ts';
+import type { ImageInfo, SnapshotInfo, VolumeInfo } from '../backend/index.ts';
+import {
+  StoragePool,
+  Volume,
+  VolumeOperation,
+  VolumeSnapshot,
+  type StoragePoolObject,
+  type VolumeObject,
+  type VolumeOperationObject,
+  type VolumeOperationStatus,
+  type VolumeSnapshotObject,
+  type VolumeSnapshotStatus,
+  type VolumeStatus,
+} from '../api/index.ts';
+import { evsDataFinalizer } from '../controller/evs-controllers.ts';
+import { executedCondition, provisionedCondition } from '../controller/phases.ts';
+import { configureEvsAgent, evsAgentFlags, type EvsAgentConfig } from './flags.ts';
+import { imageData, imageDataStatus } from './image-data.ts';
+import { operationRecord, operationRun, type OperationRecord } from './operation-run.ts';
+import type { PoolBackends } from './pool-backends.ts';
+import { reportPools } from './pool-reporter.ts';
+import { RealPoolBackends } from './real-pool-backends.ts';
+import { snapshotData, snapshotDataStatus } from './snapshot-data.ts';
+import type { SourceReader } from './sources.ts';
+import { volumeData, volumeDataStatus } from './volume-data.ts';
+
+const boundKinds = [Volume, VolumeSnapshot, VolumeOperation, Image] as const;
+
+/**
+ * The agent may change an object bound to its host only to add or remove its finalizer: the
+ * spec is the user's and the labels the scheduler's. It never creates or deletes one.
+ */
+const finalizersOnly =
+  "request.operation == 'UPDATE' && object.spec == oldObject.spec && " +
+  '(has(object.metadata.labels) ? object.metadata.labels : {}) == (has(oldObject.metadata.labels) ? oldObject.metadata.labels : {})';
+
+export const evsAgentRbac: PolicyRule[] = [
+  ...boundKinds.map((k) => ({
+    apiGroups: [k.group],
+    resources: [k.plural],
+    verbs: ['get', 'list', 'watch', 'patch'],
+  })),
+  ...boundKinds.map((k) => ({
+    apiGroups: [k.group],
+    resources: [`${k.plural}/status`],
+    verbs: ['patch'],
+  })),
+  {
+    apiGroups: [StoragePool.group],
+    resources: [StoragePool.plural],
+    verbs: ['get', 'list', 'watch'],
+  },
+];
+
+/** Live reads of sources, which may be bound to another host (a Shared pool). */
+function sourceReader(ctx: HostModuleContext): SourceReader {
+  const read =
+    <T extends KubeObject>(ref: ResourceRef) =>
+    async (namespace: string, name: string, signal: AbortSignal) => {
+      try {
+        return await ctx.mgr.client<T>(ref).get(namespace, name, signal);
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    };
+  return {
+    image: read<ImageObject>(Image.resource),
+    snapshot: read<VolumeSnapshotObject>(VolumeSnapshot.resource),
+    volume: read<VolumeObject>(Volume.resource),
+  };
+}
+
+/** Registers the module's controllers; `backends` replaces the real pools (simulated hosts). */
+export function registerEvsAgent(
+  ctx: HostModuleContext,
+  config: EvsAgentConfig,
+  backends?: PoolBackends,
+): void {
+  const { mgr } = ctx;
+  const pools = mgr.informer<StoragePoolObject>(StoragePool.resource);
+  const pb =
+    backends ?? new RealPoolBackends({ pools: pools.cache, importRoots: config.importRoots });
+  const sources = sourceReader(ctx);
+  const clock = realClock;
+
+  const contributor = (condition: string) => ({ kind: 'contributor' as const, condition });
+
+  addManagedController<VolumeObject, VolumeStatus & ManagedStatus, VolumeInfo>(mgr, {
+    name: 'evs-volume-agent',
+    resource: Volume.resource,
+    informer: ctx.informer<VolumeObject>(Volume.resource),
+    reconciler: {
+      finalizer: evsDataFinalizer,
+      external: (v) => volumeData(v, { pools: pb, sources }),
+      status: (_v, observation) => volumeDataStatus(observation),
+      statusFields: ['sizeBytes', 'allocatedBytes'],
+      role: contributor(provisionedCondition),
+      deletionPolicy: (v) => v.spec.deletionPolicy ?? 'Delete',
+    },
+  });
+
+  addManagedController<VolumeSnapshotObject, VolumeSnapshotStatus & ManagedStatus, SnapshotInfo>(
+    mgr,
+    {
+      name: 'evs-snapshot-agent',
+      resource: VolumeSnapshot.resource,
+      informer: ctx.informer<VolumeSnapshotObject>(VolumeSnapshot.resource),
+      reconciler: {
+        finalizer: evsDataFinalizer,
+        external: (s) => snapshotData(s, pb),
+        status: (_s, observation) => snapshotDataStatus(observation.observed),
+        statusFields: ['readyToUse', 'sizeBytes', 'creationTime'],
+        role: contributor(provisionedCondition),
+        deletionPolicy: (s) => s.spec.deletionPolicy ?? 'Delete',
+      },
+    },
+  );
+
+  addManagedController<ImageObject, ImageStatus & ManagedStatus, ImageInfo>(mgr, {
+    name: 'evs-image-agent',
+    resource: Image.resource,
+    informer: ctx.informer<ImageObject>(Image.resource),
+    reconciler: {
+      finalizer: evsDataFinalizer,
+      external: (i) => imageData(i, { pools: pb, sources, hostNames: ctx.hosts }),
+      status: (_i, observation) => imageDataStatus(observation.observed),
+      statusFields: ['format', 'virtualSizeBytes', 'sha256'],
+      role: contributor(provisionedCondition),
+    },
+  });
+
+  addManagedController<
+    VolumeOperationObject,
+    VolumeOperationStatus & ManagedStatus,
+    OperationRecord
+  >(mgr, {
+    name: 'evs-operation-agent',
+    resource: VolumeOperation.resource,
+    informer: ctx.informer<VolumeOperationObject>(VolumeOperation.resource),
+    reconciler: {
+      finalizer: evsDataFinalizer,
+      external: (o) => operationRun(o, { pools: pb, sources, now: () => clock.now() }),
+      status: (o, observation) => observation.observed ?? operationRecord(o),
+      statusFields: ['startTime', 'completionTime'],
+      role: contributor(executedCondition),
+    },
+  });
+
+  // The pools this host reaches: now, then every interval and whenever a pool changes.
+  const hostClient = mgr.client<HostObject>(Host.resource);
+  let wake: (() => void) | undefined;
+  const poke = () => wake?.();
+  pools.addHandler({
+    onAdd: poke,
+    onUpdate: (a, b) => {
+      if (a.metadata.generation !== b.metadata.generation) poke();
+    },
+    onDelete: poke,
+  });
+  mgr.addRunnable({
+    name: 'evs-pool-report',
+    run: async (signal) => {
+      while (!signal.aborted) {
+        try {
+          await reportPools(
+            {
+              hosts: ctx.hosts,
+              pools: pools.cache,
+              backends: pb,
+              hostClient,
+              fieldManager: ctx.fieldManager,
+              log: mgr.log,
+              now: () => clock.now(),
+            },
+            signal,
+          );
+        } catch (err) {
+          if (signal.aborted) break;
+          mgr.log.warn('reporting storage pools failed', { error: errorMessage(err) });
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, config.poolReportIntervalMs);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          signal.addEventListener('abort', () => wake?.(), { once: true });
+        });
+      }
+    },
+  });
+}
+
+/** The EVS module as kcloud-agent runs it. */
+export const evsHostModule: HostModule<EvsAgentConfig> = {
+  name: 'evs',
+  flags: evsAgentFlags,
+  configure: configureEvsAgent,
+  rbac: evsAgentRbac,
+  hostBound: boundKinds.flatMap((k) => [
+    {
+      ...boundByLabel({ group: k.group, resource: k.plural, subresource: '' }),
+      constraint: finalizersOnly,
+    },
+    boundByLabel({ group: k.group, resource: k.plural, subresource: 'status' }),
+  ]),
+  register: (ctx, config) => {
+    registerEvsAgent(ctx, config);
+  },
+};

@@ -1,0 +1,63 @@
+// The backend of each StoragePool on this host, made from the pool's spec and kept while the
+// spec is unchanged.
+import { mkdir } from 'node:fs/promises';
+import type { Cache } from '../../../controllers/informer/index.ts';
+import type { StoragePoolObject } from '../api/index.ts';
+import { StorageError, type StorageBackend } from '../backend/index.ts';
+import { FilePool } from '../backend/file/file-pool.ts';
+import type { PoolBackends } from './pool-backends.ts';
+
+export interface RealPoolBackendsOptions {
+  pools: Cache<StoragePoolObject>;
+  /** Host directories images may be imported from by path (Image spec.source.hostFile). */
+  importRoots: readonly string[];
+  /** Makes the backend of an RBD pool (credentials from its Secret). */
+  rbd?: (pool: StoragePoolObject, signal: AbortSignal) => Promise<StorageBackend>;
+}
+
+export class RealPoolBackends implements PoolBackends {
+  private readonly opts: RealPoolBackendsOptions;
+  private readonly made = new Map<string, { generation: number; backend: StorageBackend }>();
+
+  constructor(opts: RealPoolBackendsOptions) {
+    this.opts = opts;
+  }
+
+  async backendFor(name: string, signal: AbortSignal): Promise<StorageBackend> {
+    const pool = this.opts.pools.get(name);
+    if (!pool) {
+      throw new StorageError('PoolUnreachable', `StoragePool ${name} does not exist`);
+    }
+    const generation = pool.metadata.generation ?? 0;
+    const known = this.made.get(name);
+    if (known && known.generation === generation) {
+      await this.ensureReachable(pool);
+      return known.backend;
+    }
+    const backend = await this.make(pool, signal);
+    this.made.set(name, { generation, backend });
+    return backend;
+  }
+
+  private async make(pool: StoragePoolObject, signal: AbortSignal): Promise<StorageBackend> {
+    const { file } = pool.spec;
+    if (pool.spec.type === 'File' && file) {
+      await this.ensureReachable(pool);
+      return new FilePool({ dir: file.path, importRoots: this.opts.importRoots });
+    }
+    if (pool.spec.type === 'RBD' && this.opts.rbd) return this.opts.rbd(pool, signal);
+    throw new StorageError('PoolUnreachable', `this agent cannot use ${pool.spec.type} pools`);
+  }
+
+  /**
+   * A Local pool's directory is the host's own: made when missing. A Shared pool's directory
+   * is a mount: when it is missing the host does not reach the pool, and making it would put
+   * volumes on the host's own disk where no other host sees them.
+   */
+  private async ensureReachable(pool: StoragePoolObject): Promise<void> {
+    const file = pool.spec.file;
+    if (pool.spec.type === 'File' && file?.scope === 'Local') {
+      await mkdir(file.path, { recursive: true, mode: 0o700 });
+    }
+  }
+}
