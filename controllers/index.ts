@@ -17,3 +17,4 @@ export * from './external/index.ts';
 export * from './events/index.ts';
 export * from './leader/index.ts';
 export * from './manager/index.ts';
+export * from './orphans/index.ts';

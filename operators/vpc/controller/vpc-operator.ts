@@ -3,7 +3,6 @@ import {
   type ManagedObject,
   type ManagedStatus,
 } from '../../../controllers/external/index.ts';
-import { jitterUntil, realClock } from '../../../controllers/clock/index.ts';
 import type { Informer } from '../../../controllers/informer/index.ts';
 import { objectKey, type KubeObject, type ResourceRef } from '../../../controllers/kube/index.ts';
 import type { Manager } from '../../../controllers/manager/index.ts';
@@ -14,6 +13,7 @@ import {
 } from '../../../controllers/reconcile/index.ts';
 import {
   addManagedController,
+  addOrphanSweeper,
   watch,
   type ManagedControllerOptions,
 } from '../../../controllers/wiring/index.ts';
@@ -40,7 +40,7 @@ import {
 import { InterfaceBackend, type InterfaceObservation } from '../backend/interface-backend.ts';
 import { IpamRegistry } from '../backend/ipam-registry.ts';
 import { gatewayOf } from '../backend/references.ts';
-import { OrphanCollector } from '../backend/orphans.ts';
+import { ownersOfRows, removeRowsOf, type OwnedRows } from '../backend/orphans.ts';
 import { NetworkACLBackend, type NetworkACLObservation } from '../backend/network-acl-backend.ts';
 import { isMainTable } from '../backend/bindings.ts';
 import { RouteTableBackend, type RouteTableObservation } from '../backend/route-table-backend.ts';
@@ -329,50 +329,22 @@ export function addVpcControllers(
     routeTableController,
   ] as unknown as Controller<KubeObject>[];
 
-  const collector = new OrphanCollector({
-    nb: opts.nb,
-    owners: {
-      VPC: vpcs.cache,
-      Subnet: subnets.cache,
-      NetworkInterface: nics.cache,
-      SecurityGroup: sgs.cache,
-      NetworkACL: nacls.cache,
-      RouteTable: tables.cache,
-    } as unknown as ConstructorParameters<typeof OrphanCollector>[0]['owners'],
-    ...(mgr.namespace !== undefined ? { namespace: mgr.namespace } : {}),
-  });
-  mgr.addRunnable({
+  // Rows of owners that are gone are deleted (OVN rows are rebuilt from specs; no data lost),
+  // only once the API server confirms each owner is gone, two sweeps running.
+  addOrphanSweeper<OwnedRows>(mgr, {
     name: 'ovn-orphan-collector',
-    run: async (signal) => {
-      await opts.nbReady;
-      const log = mgr.log.child({ runnable: 'ovn-orphan-collector' });
-      // Jittered, as client-go's JitterUntil: managers started together (a rollout, a test
-      // run) do not sweep NB at the same moment every period.
-      await jitterUntil(
-        async () => {
-          try {
-            for (const o of await collector.sweep()) {
-              log.info('removed OVN rows of an object that no longer exists', {
-                kind: o.kind,
-                key: `${o.namespace}/${o.name}`,
-                uid: o.uid,
-              });
-            }
-          } catch (err) {
-            // The database may be away for a moment; the next round tries again.
-            log.error('orphan sweep failed', {
-              error: err instanceof Error ? err.message : String(err),
-            });
-          }
-        },
-        {
-          clock: realClock,
-          periodMs: opts.resyncPeriodMs ?? defaultResyncPeriodMs,
-          jitterFactor: 0.1,
-          signal,
-        },
-      );
+    list: () => Promise.resolve(ownersOfRows(opts.nb)),
+    owners: {
+      VPC: ref(VPC),
+      Subnet: ref(Subnet),
+      NetworkInterface: ref(NetworkInterface),
+      SecurityGroup: ref(SecurityGroup),
+      NetworkACL: ref(NetworkACL),
+      RouteTable: ref(RouteTable),
     },
+    policy: { action: 'delete', delete: (rows) => removeRowsOf(opts.nb, rows.owner) },
+    periodMs: opts.resyncPeriodMs ?? defaultResyncPeriodMs,
+    ready: opts.nbReady,
   });
   return controllers;
 }
