@@ -80,6 +80,16 @@ cluster-node: setup
 cluster-node-down:
 	@bash hack/node.sh down
 
+.PHONY: ceph-up ceph-down
+
+## ceph-up: a single-host Ceph for RBD pools (monitor, manager, one OSD on a sparse file) in
+## .local/ceph; ceph-down stops it by PID and keeps its data (`hack/ceph.sh purge` deletes it)
+ceph-up: setup
+	@bash hack/ceph.sh up
+
+ceph-down:
+	@bash hack/ceph.sh down
+
 ## images: build kcloud-manager, kcloud-agent and kcloud-ovn as docker-archives in .local/images/
 ## (tag: the commit, -dirty with local changes) and import them into the node of
 ## `make cluster-node` when it is up; unchanged images are not built again

@@ -1,6 +1,14 @@
 // make status: everything `make demo` runs, in one listing: the control plane, OVN (with its
-// data plane and guests), the manager and the agent, each with its PID, address and state.
+// data plane and guests), the local Ceph once it was started, the manager and the agent, each
+// with its PID, address and state.
 import path from 'node:path';
+import {
+  cephStatus,
+  componentOrder as cephComponents,
+  devCephLayout,
+  monAddrVec,
+  type CephLayout,
+} from '../ceph/index.ts';
 import {
   devLayout,
   isOurs,
@@ -143,6 +151,30 @@ export async function ovnGroups(layout: OvnLayout): Promise<StatusGroup[]> {
   return groups;
 }
 
+/**
+ * The local Ceph (`hack/ceph.sh up`, `make ceph-up`) while it was started and not stopped: the
+ * demo does not start it, so its absence is not a fault; a daemon that died shows as down.
+ */
+export async function cephGroups(layout: CephLayout): Promise<StatusGroup[]> {
+  const s = await cephStatus(layout);
+  if (!s.state || s.state.processes.length === 0) return [];
+  const { processes, ports } = s.state;
+  const waiting = s.readiness && !s.readiness.ready ? s.readiness.waitingFor.join('; ') : '';
+  const rows = cephComponents.map((name): StatusRow => {
+    const proc = processes.find((p) => p.name === name);
+    const note = name === 'ceph-mon' && waiting ? `waiting for ${waiting}` : undefined;
+    return {
+      name,
+      ...(proc ? { pid: proc.pid } : {}),
+      address: name === 'ceph-mon' ? monAddrVec(ports) : '',
+      // The cluster's readiness stands for each daemon, as the API server's does for its own.
+      state: proc ? state(s.alive[name] === true, s.ready) : 'not started',
+      ...(note ? { note } : {}),
+    };
+  });
+  return [{ title: `Ceph (${folder(layout.runDir)}; CEPH_CONF=${folder(layout.conf)})`, rows }];
+}
+
 /** Who holds the manager's leader Lease, when the API server answers. */
 async function leaseHolder(kubeconfig: string, p: ServiceProcess): Promise<string | undefined> {
   if (!p.lease) return undefined;
@@ -190,6 +222,7 @@ export async function demoStatus(): Promise<StatusGroup[]> {
   return [
     control,
     ...(await ovnGroups(devOvnLayout())),
+    ...(await cephGroups(devCephLayout())),
     await servicesGroup(cluster.kubeconfig, apiUp),
   ];
 }
