@@ -1,13 +1,22 @@
 // runBoot's guarantee, with real processes: on the timeout the whole process group is killed
 // (a QEMU that forked a helper included) and the answer comes only once all of it is gone.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runBoot } from '../../../agent/host/hypervisor/index.ts';
+import { repoRoot } from '../../../hack/cluster/index.ts';
 import { running, runningInGroup } from './hypervisor-processes.ts';
 
 let dir: string;
+
+async function waitFor(done: () => boolean, ms: number): Promise<void> {
+  for (const deadline = Date.now() + ms; !done() && Date.now() < deadline;) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'kcloud-boot-'));
@@ -88,5 +97,36 @@ describe('runBoot', () => {
       kind: 'spawn-error',
       message: expect.stringContaining('ENOENT') as unknown as string,
     });
+  });
+});
+
+describe('a probe whose process is killed outright', () => {
+  it('takes its QEMU with it', async () => {
+    // A stand-in QEMU that hangs, started by a probing process that is then SIGKILLed: no exit
+    // handler runs, so only the kernel's parent-death signal can end the stand-in.
+    const hang = path.join(dir, 'hang-alone.sh');
+    await writeFile(hang, `#!/bin/sh\necho 'Booting from ROM...'\nexec sleep 1000\n`, {
+      mode: 0o755,
+    });
+    const boot = path.join(repoRoot, 'agent/host/hypervisor/boot.ts');
+    const script = [
+      `import { runBoot } from ${JSON.stringify(boot)};`,
+      `void runBoot({ qemu: ${JSON.stringify(hang)}, args: [], marker: 'MARK', timeoutMs: 600000 }, { onStart: (pid) => console.log(pid) });`,
+    ].join('\n');
+    const prober = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const [line] = (await once(prober.stdout, 'data')) as [Buffer];
+    const pid = Number(line.toString().trim());
+    try {
+      expect(running(pid)).toBe(true);
+      prober.kill('SIGKILL');
+      await once(prober, 'exit');
+      await waitFor(() => !running(pid), 10_000);
+      expect(running(pid)).toBe(false);
+    } finally {
+      // Should the test fail, it leaves nothing behind either.
+      if (running(pid)) process.kill(pid, 'SIGKILL');
+    }
   });
 });
