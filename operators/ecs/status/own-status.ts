@@ -1,8 +1,8 @@
-// A status shared by several writers (the agent, its modules, the manager): each applies only
-// the fields and conditions it owns, with its own field manager and without force, so it never
-// takes another writer's fields; and it writes nothing when its own part is unchanged.
-import { isDeepStrictEqual } from 'node:util';
+// A Host's status has several writers (the agent, its modules, the manager): each applies only
+// its own fields and conditions, with its own field manager and without force (the shared
+// applyStatus), so none takes another's, and nothing is written when its own part is unchanged.
 import {
+  applyStatus,
   setCondition,
   type Condition,
   type ConditionUpdate,
@@ -21,11 +21,6 @@ interface StatusOwner extends KubeObject {
   status?: { conditions?: Condition[] } & Record<string, unknown>;
 }
 
-/** JSON drops undefined; compare what the API server would store. */
-function json(value: unknown): unknown {
-  return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
-}
-
 /**
  * The writer's own conditions as they will be stored: lastTransitionTime kept from the current
  * condition when its status is unchanged.
@@ -40,28 +35,12 @@ export function ownConditions(
   return updates.map((u) => list.find((c) => c.type === u.type) as Condition);
 }
 
-/** Whether the object's status already holds exactly `own`. */
-export function ownStatusCurrent(obj: StatusOwner, own: OwnStatus): boolean {
-  const status = obj.status ?? {};
-  for (const [field, value] of Object.entries(own.fields)) {
-    if (!isDeepStrictEqual(json(status[field]), json(value))) return false;
-  }
-  for (const u of own.conditions) {
-    const c = status.conditions?.find((x) => x.type === u.type);
-    if (!c) return false;
-    const { lastTransitionTime: _, ...rest } = c;
-    if (!isDeepStrictEqual(json(rest), json(u))) return false;
-  }
-  return true;
-}
-
 /**
- * Applies `own` to the status subresource as `fieldManager` (server-side apply, no force) when
- * it differs from what `obj` holds; returns the stored object, or undefined when nothing was
- * sent. A field another manager owns makes the API server answer 409: a conflict to report,
- * never to force.
+ * Applies `own` to the status subresource as `fieldManager` when it differs from what `obj`
+ * holds; returns the stored object, or undefined when nothing was sent. A field another manager
+ * holds with another value is a StatusConflictError naming it, never a takeover.
  */
-export async function applyOwnStatus<T extends StatusOwner>(
+export function applyOwnStatus<T extends StatusOwner>(
   client: ObjectClient<T>,
   obj: T,
   own: OwnStatus,
@@ -69,26 +48,14 @@ export async function applyOwnStatus<T extends StatusOwner>(
   now: Date,
   signal?: AbortSignal,
 ): Promise<T | undefined> {
-  if (ownStatusCurrent(obj, own)) return undefined;
-  const { apiVersion, kind } = obj;
-  if (!apiVersion || !kind) throw new Error('applyOwnStatus needs apiVersion and kind');
-  const status: Record<string, unknown> = { ...own.fields };
-  if (own.conditions.length > 0) {
-    status.conditions = ownConditions(obj.status?.conditions, own.conditions, now);
-  }
-  return client.patch(
-    obj.metadata.namespace,
-    obj.metadata.name ?? '',
-    'apply',
-    {
-      apiVersion,
-      kind,
-      metadata: {
-        name: obj.metadata.name,
-        ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
-      },
-      status: json(status),
-    },
-    { subresource: 'status', fieldManager, force: false, ...(signal ? { signal } : {}) },
-  );
+  const status = {
+    ...own.fields,
+    ...(own.conditions.length > 0
+      ? { conditions: ownConditions(obj.status?.conditions, own.conditions, now) }
+      : {}),
+  };
+  return applyStatus(client, obj, status, fieldManager, signal, {
+    fields: Object.keys(own.fields),
+    conditions: own.conditions.map((c) => c.type),
+  });
 }
