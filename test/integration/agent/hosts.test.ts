@@ -275,6 +275,37 @@ describe('a host’s agent', () => {
   });
 });
 
+describe('an agent told to reserve more memory than the machine has', () => {
+  it('reports why, and its Host is NotReady, Ready=False with the agent’s reason', async () => {
+    const small = `${ns}-small`;
+    const kubeconfig = await agentKubeconfig(cluster.kubeconfigPath, work.dir, small);
+    agents.push(
+      await startAgent(
+        'agent-small',
+        [
+          `--kubeconfig=${kubeconfig}`,
+          `--host-name=${small}`,
+          `--hosts-namespace=${hostsNs}`,
+          '--heartbeat-interval=1s',
+          '--hypervisor=tcg',
+          '--reserved-memory=1Pi',
+          `--state-dir=${path.join(work.dir, 'state')}`,
+        ],
+        work.dir,
+      ),
+    );
+    const h = await waitReady(small, 'False', 'AgentNotReady');
+    expect(h.status?.phase).toBe('NotReady');
+    expect(condition(h, 'AgentReady')).toMatchObject({
+      status: 'False',
+      reason: 'ReservedMemoryTooLarge',
+    });
+    expect(ready(h)?.message).toContain('--reserved-memory=1Pi leaves no memory for instances');
+    expect(h.status?.allocatable?.memoryBytes).toBe(0);
+    expect(condition(h, 'Schedulable')).toMatchObject({ status: 'False', reason: 'HostNotReady' });
+  });
+});
+
 describe('a simulating agent', () => {
   it('registers N simulated Hosts from one process, each with its heartbeat, all Ready', async () => {
     const name = `${cluster.namespace}-bench`;
