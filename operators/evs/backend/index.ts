@@ -20,3 +20,5 @@ export type {
 } from './storage-backend.ts';
 export { isStorageError, StorageError, type StorageErrorReason } from './errors.ts';
 export { FilePool, type FilePoolOptions } from './file/file-pool.ts';
+export { RbdPool } from './rbd/rbd-pool.ts';
+export type { RbdPoolOptions } from './rbd/rbd-context.ts';

@@ -23,3 +23,7 @@ export class KeyedLock {
     }
   }
 }
+
+/** Lock keys: a volume and its snapshots share one; an image has its own. */
+export const volumeKey = (uid: string): string => `vol:${uid}`;
+export const imageKey = (uid: string): string => `img:${uid}`;

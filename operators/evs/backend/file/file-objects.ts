@@ -19,9 +19,9 @@ import {
   type Sidecar,
 } from './file-layout.ts';
 
-/** Lock keys: a volume and its snapshots share one; an image has its own. */
-export const volumeKey = (uid: string) => `vol:${uid}`;
-export const imageKey = (uid: string) => `img:${uid}`;
+import { imageKey, volumeKey } from '../keyed-lock.ts';
+
+export { imageKey, volumeKey };
 
 export async function capacity(ctx: FileContext): Promise<PoolCapacity> {
   try {

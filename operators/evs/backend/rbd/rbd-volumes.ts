@@ -1,0 +1,233 @@
+import { StorageError } from '../errors.ts';
+import { volumeKey } from '../keyed-lock.ts';
+import {
+  checkUid,
+  newAttempt,
+  objectName,
+  parseObjectName,
+  partialName,
+  quarantineName,
+} from '../naming.ts';
+import { checkAtLeast, checkGrow, MiB, roundUpToMiB } from '../sizes.ts';
+import type {
+  CreateVolumeRequest,
+  DeleteVolumeOptions,
+  OwnerRef,
+  VolumeInfo,
+  VolumeSource,
+} from '../storage-backend.ts';
+import { parseUsedBytes } from './rbd-cli.ts';
+import type { RbdContext } from './rbd-context.ts';
+import { baseSnapshot, cleanupPartials, ownerKey, ownerRecord, readOwner } from './rbd-objects.ts';
+
+/**
+ * Volumes of an RBD pool. From an Image or a VolumeSnapshot: a layered clone of a protected
+ * snapshot (instant, shares the parent's data); deleting that snapshot or image flattens the
+ * clones first (rbd-context.ts removeSnapshot), so they keep their data. From another Volume:
+ * `rbd cp`, a full copy that shares nothing.
+ */
+
+function notFound(what: string, ref: OwnerRef, pool: string): StorageError {
+  return new StorageError(
+    'NotFound',
+    `${what} ${ref.namespace}/${ref.name} (${ref.uid}) is not in RBD pool ${pool}`,
+  );
+}
+
+export async function inspectVolume(
+  ctx: RbdContext,
+  volume: OwnerRef,
+  signal?: AbortSignal,
+): Promise<VolumeInfo | undefined> {
+  const name = objectName('Volume', checkUid(volume.uid));
+  const info = await ctx.info(name, signal);
+  if (!info) return undefined;
+  const owner = readOwner(await ctx.meta(name, signal)) ?? volume;
+  const used = parseUsedBytes(
+    await ctx.rbd(['du', ctx.spec(name), '--format', 'json'], `measuring ${name}`, signal),
+  );
+  const result: VolumeInfo = {
+    owner,
+    id: name,
+    virtualSizeBytes: info.sizeBytes,
+    allocatedBytes: used,
+    format: 'raw',
+  };
+  const parent = info.parent && info.parent.pool === ctx.conn.pool ? info.parent : undefined;
+  const parentImage = parent && parseObjectName(parent.image);
+  if (parent && parentImage?.kind === 'Image' && parent.snapshot === baseSnapshot) {
+    result.parent = { kind: 'Image', uid: parentImage.uid };
+  } else if (parent && parentImage?.kind === 'Volume') {
+    const snap = parseObjectName(parent.snapshot);
+    if (snap?.kind === 'VolumeSnapshot') result.parent = { kind: 'VolumeSnapshot', uid: snap.uid };
+  }
+  return result;
+}
+
+async function mustInspect(
+  ctx: RbdContext,
+  volume: OwnerRef,
+  signal?: AbortSignal,
+): Promise<VolumeInfo> {
+  const info = await inspectVolume(ctx, volume, signal);
+  if (!info) throw notFound('volume', volume, ctx.conn.pool);
+  return info;
+}
+
+/** Builds a volume's data into the image `target`; returns its size before any growing. */
+async function build(
+  ctx: RbdContext,
+  source: VolumeSource | undefined,
+  sizeBytes: number,
+  target: string,
+  signal?: AbortSignal,
+): Promise<number> {
+  if (!source) {
+    await ctx.rbd(
+      ['create', '--size', String(sizeBytes / MiB), ctx.spec(target)],
+      'creating a blank volume',
+      signal,
+    );
+    return sizeBytes;
+  }
+  if (source.kind === 'Image') {
+    const image = objectName('Image', checkUid(source.image.uid));
+    const info = await ctx.info(image, signal);
+    if (!info) throw notFound('image', source.image, ctx.conn.pool);
+    checkAtLeast(sizeBytes, info.sizeBytes, `image ${source.image.namespace}/${source.image.name}`);
+    await ctx.rbd(
+      ['clone', ctx.spec(image, baseSnapshot), ctx.spec(target)],
+      'cloning the image',
+      signal,
+    );
+    return info.sizeBytes;
+  }
+  if (source.kind === 'VolumeSnapshot') {
+    const snapRef = source.snapshot;
+    const volume = objectName('Volume', checkUid(snapRef.volumeUid));
+    const snapName = objectName('VolumeSnapshot', checkUid(snapRef.uid));
+    return ctx.locks.run(volumeKey(snapRef.volumeUid), async () => {
+      const snap = (await ctx.info(volume, signal))
+        ? (await ctx.snapshots(volume, signal)).find((s) => s.name === snapName)
+        : undefined;
+      if (!snap) throw notFound('snapshot', snapRef, ctx.conn.pool);
+      checkAtLeast(sizeBytes, snap.sizeBytes, `snapshot ${snapRef.namespace}/${snapRef.name}`);
+      if (!snap.protected) {
+        await ctx.rbd(
+          ['snap', 'protect', ctx.spec(volume, snapName)],
+          'protecting the snapshot',
+          signal,
+        );
+      }
+      await ctx.rbd(
+        ['clone', ctx.spec(volume, snapName), ctx.spec(target)],
+        'cloning the snapshot',
+        signal,
+      );
+      return snap.sizeBytes;
+    });
+  }
+  const from = source.volume;
+  const volume = objectName('Volume', checkUid(from.uid));
+  return ctx.locks.run(volumeKey(from.uid), async () => {
+    const info = await ctx.info(volume, signal);
+    if (!info) throw notFound('volume', from, ctx.conn.pool);
+    checkAtLeast(sizeBytes, info.sizeBytes, `volume ${from.namespace}/${from.name}`);
+    await ctx.rbd(
+      ['cp', ctx.spec(volume), ctx.spec(target)],
+      `copying volume ${from.name}`,
+      signal,
+    );
+    return info.sizeBytes;
+  });
+}
+
+export async function createVolume(
+  ctx: RbdContext,
+  req: CreateVolumeRequest,
+  signal?: AbortSignal,
+): Promise<VolumeInfo> {
+  const uid = checkUid(req.volume.uid);
+  return ctx.locks.run(volumeKey(uid), async () => {
+    const existing = await inspectVolume(ctx, req.volume, signal);
+    if (existing) return existing;
+    const attempt = newAttempt();
+    await cleanupPartials(ctx, attempt.startedAt, {
+      uid,
+      locked: true,
+      ...(signal ? { signal } : {}),
+    });
+    const sizeBytes = roundUpToMiB(req.sizeBytes);
+    const final = objectName('Volume', uid);
+    const partial = partialName(final, attempt);
+    try {
+      const built = await build(ctx, req.source, sizeBytes, partial, signal);
+      if (sizeBytes > built) {
+        await ctx.rbd(
+          ['resize', '--size', String(sizeBytes / MiB), ctx.spec(partial)],
+          'growing the volume',
+          signal,
+        );
+      }
+      await ctx.setMeta(partial, ownerKey, ownerRecord('Volume', req.volume), signal);
+      if (!(await ctx.rename(partial, final, signal))) await ctx.removeImage(partial);
+    } catch (err) {
+      // Best effort: what stays is a partial, removed by the next attempt.
+      await ctx.removeImage(partial).catch(() => undefined);
+      throw err;
+    }
+    return mustInspect(ctx, req.volume, signal);
+  });
+}
+
+export async function growVolume(
+  ctx: RbdContext,
+  volume: OwnerRef,
+  sizeBytes: number,
+  signal?: AbortSignal,
+): Promise<VolumeInfo> {
+  return ctx.locks.run(volumeKey(checkUid(volume.uid)), async () => {
+    const now = await mustInspect(ctx, volume, signal);
+    checkGrow(now.virtualSizeBytes, sizeBytes, `volume ${volume.namespace}/${volume.name}`);
+    const wanted = roundUpToMiB(sizeBytes);
+    if (wanted === now.virtualSizeBytes) return now;
+    await ctx.rbd(
+      ['resize', '--size', String(wanted / MiB), ctx.spec(now.id)],
+      'growing the volume',
+      signal,
+    );
+    return mustInspect(ctx, volume, signal);
+  });
+}
+
+export async function deleteVolume(
+  ctx: RbdContext,
+  volume: OwnerRef,
+  opts: DeleteVolumeOptions = {},
+  signal?: AbortSignal,
+): Promise<void> {
+  const uid = checkUid(volume.uid);
+  await ctx.locks.run(volumeKey(uid), async () => {
+    const name = objectName('Volume', uid);
+    if (!(await ctx.info(name, signal))) return;
+    // Never under a running guest: RBD would refuse the rm, but only after the snapshots went.
+    await ctx.refuseIfOpen(name, `deleting volume ${volume.name}`, signal);
+    const snaps = await ctx.snapshots(name, signal);
+    if (snaps.length > 0 && opts.snapshots !== 'delete') {
+      throw new StorageError(
+        'HasSnapshots',
+        `volume ${volume.namespace}/${volume.name} has ${String(snaps.length)} snapshot(s); delete them first`,
+      );
+    }
+    for (const snap of snaps) {
+      if (snap.name.startsWith('q-')) continue;
+      await ctx.removeSnapshot(name, snap.name, signal);
+    }
+    if (snaps.some((s) => s.name.startsWith('q-'))) {
+      // A quarantined snapshot lives in this image: the image is moved aside, not lost.
+      await ctx.rename(name, quarantineName(name), signal);
+      return;
+    }
+    await ctx.removeImage(name, signal);
+  });
+}
