@@ -4,7 +4,7 @@ import type { HostBoundResource } from './access/host-policy.ts';
 import { evsHostModule } from '../operators/evs/index.ts';
 import type { HostModule } from './modules/index.ts';
 
-export const hostModules: readonly HostModule[] = [evsHostModule as HostModule];
+export const hostModules: readonly HostModule[] = [evsHostModule];
 
 /** Every module's host-bound kinds, for the admission policy. */
 export function hostModuleResources(
