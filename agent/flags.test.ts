@@ -67,6 +67,11 @@ describe('the agent’s command line', () => {
     expect(() => parse(['--host-name=n', '--reserved-memory=1GB'])).toThrow(/--reserved-memory/);
     expect(() => parse(['--host-name=n', '--hypervisor=xen'])).toThrow(/--hypervisor=xen/);
     expect(() => parse(['--nosuch'])).toThrow("Unknown option '--nosuch'");
+    // Host names are label values too: at most 63 characters, simulated ones included.
+    expect(() => parse([`--host-name=${'h'.repeat(64)}`])).toThrow(/at most 63 characters/);
+    expect(() => parse([`--host-name=${'h'.repeat(56)}`, '--simulate=100'])).toThrow(
+      /names hosts like h+-sim-100, longer than 63 characters/,
+    );
   });
 
   it('takes a host module’s flags and shows them in --help; a clash stops the start', () => {

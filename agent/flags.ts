@@ -128,14 +128,21 @@ function label(values: FlagValues, flag: string): string | undefined {
 export function configureAgent(values: FlagValues): AgentConfig {
   const flag = (name: string) => stringFlag(values, name);
   const hostName = flag('host-name');
-  if (hostName.length > 200 || !dnsName.test(hostName)) {
+  // The host name is also the value of the label that binds objects to the host.
+  if (hostName.length > 63 || !dnsName.test(hostName)) {
     throw new Error(
-      `--host-name must be a lower-case DNS name of at most 200 characters, not "${hostName}"`,
+      `--host-name must be a lower-case DNS name of at most 63 characters, not "${hostName}"`,
     );
   }
   const simulate = /^\d+$/.test(flag('simulate')) ? Number(flag('simulate')) : NaN;
   if (!Number.isInteger(simulate) || simulate < 0 || simulate > 10_000) {
     throw new Error(`--simulate must be a whole number from 0 to 10000, not "${flag('simulate')}"`);
+  }
+  const longest = simulate > 0 ? `${hostName}-sim-${String(simulate)}` : hostName;
+  if (longest.length > 63) {
+    throw new Error(
+      `--host-name=${hostName} --simulate=${String(simulate)} names hosts like ${longest}, longer than 63 characters: shorten --host-name`,
+    );
   }
   const zone = label(values, 'zone');
   const rack = label(values, 'rack');

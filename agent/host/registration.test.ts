@@ -114,6 +114,7 @@ describe('the agent’s Host reconcile', () => {
     return {
       api,
       client,
+      cache,
       run,
       sync,
       seed,
@@ -160,6 +161,42 @@ describe('the agent’s Host reconcile', () => {
     await s.run();
     expect(s.api.writes()).toHaveLength(1);
     expect(s.api.peek(s.client, undefined, 'h1')?.status?.hypervisor).toBe('kvm');
+  });
+
+  it('applies its labels again when one it set is gone or one it no longer sets is there', async () => {
+    const s = setup();
+    s.seed();
+    await s.run();
+    s.sync();
+    s.api.clearCalls();
+    const current = s.cache.get('h1');
+    if (!current) throw new Error('no Host h1 in the cache');
+    s.cache.upsert({
+      ...current,
+      metadata: {
+        ...current.metadata,
+        labels: {
+          'ecs.kcloud.io/host': 'h1',
+          'topology.kubernetes.io/zone': 'z1',
+          'topology.kcloud.io/rack': 'old',
+        },
+      },
+    });
+    // The fake serves no apply on the object itself: the recorded request is what counts.
+    await expect(s.run()).rejects.toThrow(/server-side apply only on the status subresource/);
+    expect(s.api.calls[0]).toMatchObject({
+      verb: 'PATCH',
+      path: '/apis/ecs.kcloud.io/v1alpha1/hosts/h1',
+      contentType: 'application/apply-patch+yaml',
+      query: { fieldManager: agentFieldManager, force: 'false' },
+      body: {
+        metadata: {
+          name: 'h1',
+          labels: { 'ecs.kcloud.io/host': 'h1', 'topology.kubernetes.io/zone': 'z1' },
+        },
+        spec: {},
+      },
+    });
   });
 
   it('leaves alone a Host that is not one of its own', async () => {

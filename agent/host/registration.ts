@@ -11,7 +11,13 @@ import {
   type Reconcile,
 } from '../../controllers/index.ts';
 import type { Manager } from '../../controllers/manager/index.ts';
-import { Host, type HostObject } from '../../operators/ecs/api/index.ts';
+import {
+  Host,
+  hostLabel,
+  simulatedLabel,
+  topologyLabels,
+  type HostObject,
+} from '../../operators/ecs/api/index.ts';
 import { applyOwnStatus, hostResource, type OwnStatus } from '../../operators/ecs/index.ts';
 
 /** The agent's field manager on its Hosts (metadata labels and its part of the status). */
@@ -32,9 +38,12 @@ export interface HostRegistrationReconcilerOptions extends HostRegistrationOptio
   clock?: Clock;
 }
 
+/** The labels the agent sets; one it no longer sets (a flag dropped) is removed by its apply. */
+const agentLabelKeys = [...Object.values(topologyLabels), simulatedLabel, hostLabel];
+
 function hasLabels(host: HostObject, labels: Record<string, string>): boolean {
   const current = host.metadata.labels ?? {};
-  return Object.entries(labels).every(([k, v]) => current[k] === v);
+  return agentLabelKeys.every((k) => current[k] === labels[k]);
 }
 
 export function hostRegistrationReconciler(opts: HostRegistrationReconcilerOptions): Reconcile {

@@ -9,13 +9,7 @@ export {
   type HostSpec,
   type HostStatus,
 } from './host.ts';
-export {
-  Image,
-  imagePhases,
-  type ImageObject,
-  type ImageSpec,
-  type ImageStatus,
-} from './image.ts';
+export { Image, imagePhases, type ImageObject, type ImageSpec, type ImageStatus } from './image.ts';
 
 import { Host } from './host.ts';
 
