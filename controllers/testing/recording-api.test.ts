@@ -197,6 +197,42 @@ describe('RecordingApi', () => {
     expect((await apply({ phase: 'Failed' }, 'ctrl')).status).toEqual({ phase: 'Failed' });
   });
 
+  it('owns conditions one type at a time, and names the manager holding a field in a conflict', async () => {
+    const { client } = setup();
+    await client.create(note('a'));
+    const apply = (status: Record<string, unknown>, manager: string) =>
+      client.patch(
+        'ns',
+        'a',
+        'apply',
+        { apiVersion: 'example.kcloud.io/v1alpha1', kind: 'Note', metadata: { name: 'a' }, status },
+        { subresource: 'status', fieldManager: manager },
+      );
+    const cond = (type: string, status = 'True') => ({ type, status, reason: type, message: '' });
+
+    await apply({ conditions: [cond('Scheduled'), cond('Ready', 'False')] }, 'manager');
+    await apply({ conditions: [cond('Provisioned')] }, 'agent');
+    // Each keeps the other's; a writer dropping one of its own removes only that one.
+    const after = await apply({ conditions: [cond('Ready')] }, 'manager');
+    expect(after.status).toEqual({ conditions: [cond('Ready'), cond('Provisioned')] });
+
+    const err = await failure(apply({ conditions: [cond('Provisioned', 'False')] }, 'manager'));
+    expect(err).toMatchObject({
+      status: 409,
+      reason: 'Conflict',
+      body: {
+        details: {
+          causes: [
+            {
+              message: 'conflict with "agent" with subresource "status"',
+              field: '.status.conditions[type="Provisioned"]',
+            },
+          ],
+        },
+      },
+    });
+  });
+
   it('marks an object with finalizers as deleting, and removes it with its last finalizer', async () => {
     const { api, client, clock } = setup();
     await client.create({ ...note('a'), metadata: { ...note('a').metadata, finalizers: ['x'] } });
