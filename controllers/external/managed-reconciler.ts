@@ -109,7 +109,8 @@ function failureOutcome(err: unknown, fallbackReason: string, prefix = ''): Outc
  * Stalled; a failure that is retried, or work the backend reports in progress, keeps the
  * previous one). A backend still at work (`Observation.inProgress`) is left alone and looked
  * at again after the delay it names, as phase `Provisioning` without an error or event; one
- * that cannot be reached (`Observation.unreachable`) likewise, as `Unknown`. A failed backend
+ * that cannot be reached (`Observation.unreachable`) likewise, as `Unknown`, with one Warning
+ * event when it turns so. A failed backend
  * delete is reported the same way, with an event and `kcloud_backend_delete_errors_total`.
  * With a `role`, the status written is that role's part (see status-roles.ts).
  */
