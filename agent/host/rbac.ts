@@ -12,4 +12,6 @@ export const hostRules: PolicyRule[] = [
     verbs: ['get', 'list', 'watch', 'create', 'patch'],
   },
   { apiGroups: [Host.group], resources: [`${Host.plural}/status`], verbs: ['patch'] },
+  // Events about the objects it works on; admission keeps them to ones it reports itself.
+  { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
 ];

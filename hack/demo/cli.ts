@@ -16,6 +16,7 @@ import {
 import { splitFlags } from './flags.ts';
 import { waitHostReady } from './hosts.ts';
 import { startDemoOvn } from './ovn.ts';
+import { demoHostRoot, prepareDemoHostRoot } from './host-root.ts';
 import {
   applyFiles,
   crdFiles,
@@ -71,6 +72,9 @@ async function demo(): Promise<void> {
   const ovn = await startDemoOvn(devOvnLayout(), process.env.DATA_PLANE, log);
   const nb = ovn.connection.nb.unix;
   log(`OVN northbound database at ${nb}`);
+
+  const image = await prepareDemoHostRoot();
+  log(`the demo host's files are under ${demoHostRoot} (its agent's --host-root); image ${image}`);
 
   log('== kcloud-manager and kcloud-agent');
   const procs = await startServices(cfg, log, { KCLOUD_OVN_NB: nb }, flags);

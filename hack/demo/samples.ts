@@ -15,11 +15,15 @@ import {
 } from '../cluster/index.ts';
 import type { LeaderLease } from './flags.ts';
 
-/** Every product's sample manifests: operators/<product>/samples/*.yaml, in name order. */
-export async function sampleFiles(): Promise<string[]> {
+/**
+ * Every product's sample manifests: operators/<product>/samples/*.yaml, in name order, but for
+ * the products in `exclude`.
+ */
+export async function sampleFiles(exclude: readonly string[] = []): Promise<string[]> {
   const operators = path.join(repoRoot, 'operators');
   const files: string[] = [];
   for (const product of (await readdir(operators)).sort()) {
+    if (exclude.includes(product)) continue;
     const dir = path.join(operators, product, 'samples');
     if (!existsSync(dir)) continue;
     for (const f of (await readdir(dir)).sort()) {

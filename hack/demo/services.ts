@@ -12,6 +12,7 @@ import {
   type RecordedProcess,
 } from '../cluster/index.ts';
 import { demoAgentKubeconfig, demoHost } from './agent-access.ts';
+import { demoHostRootFlags } from './host-root.ts';
 import { flagValue, managerFlags, type LeaderLease } from './flags.ts';
 
 /** The kcloud processes the demo runs beside the control plane. */
@@ -35,6 +36,7 @@ export const services: Service[] = [
       `--health-addr=${addr}`,
       `--host-name=${demoHost}`,
       `--kubeconfig=${demoAgentKubeconfig}`,
+      ...demoHostRootFlags(),
     ],
   },
 ];

@@ -3,6 +3,7 @@
 // each on a host and hands it to that host's agent by label. The data itself is the agents'.
 import type { ManagedStatus } from '../../../controllers/external/index.ts';
 import type { Informer } from '../../../controllers/informer/index.ts';
+import type { Condition } from '../../../controllers/reconcile/index.ts';
 import { objectKey, type KubeObject } from '../../../controllers/kube/index.ts';
 import type { Manager } from '../../../controllers/manager/index.ts';
 import { specOrReadinessChanged } from '../../../controllers/reconcile/index.ts';
@@ -58,13 +59,49 @@ export interface EvsControllerOptions {
 const key = (namespace: string | undefined, name: string) =>
   namespace ? `${namespace}/${name}` : name;
 
-/** Deletion waits for the agent to remove the data (its finalizer), saying where. */
-function waitForAgent(obj: KubeObject): { reason: string; message: string } | undefined {
+/**
+ * Deletion waits for the agent to remove the data (its finalizer), saying where, or what the
+ * agent says holds it up.
+ */
+function waitForAgent(
+  obj: KubeObject & { status?: { conditions?: Condition[] } },
+): { reason: string; message: string } | undefined {
   if (!obj.metadata.finalizers?.includes(evsDataFinalizer)) return undefined;
+  const agent = obj.status?.conditions?.find(
+    (c) => c.type === provisionedCondition || c.type === executedCondition,
+  );
+  if (agent?.status === 'False') return { reason: agent.reason, message: agent.message };
   const host = obj.metadata.labels?.['ecs.kcloud.io/host'] ?? 'its host';
   return {
     reason: 'WaitingForHost',
     message: `the agent of ${host} is removing the data from the pool`,
+  };
+}
+
+/** The snapshots taken of a volume: it is not deleted while they exist. */
+export function snapshotsOf(
+  volume: VolumeObject,
+  snapshots: readonly VolumeSnapshotObject[],
+): VolumeSnapshotObject[] {
+  return snapshots.filter(
+    (s) =>
+      s.status?.volumeUID === volume.metadata.uid ||
+      (s.status?.volumeUID === undefined && s.spec.volumeRef.name === volume.metadata.name),
+  );
+}
+
+export function hasSnapshots(
+  volume: VolumeObject,
+  snapshots: readonly VolumeSnapshotObject[],
+): { reason: string; message: string } | undefined {
+  const taken = snapshotsOf(volume, snapshots);
+  if (taken.length === 0) return undefined;
+  return {
+    reason: 'HasSnapshots',
+    message: `the Volume has ${String(taken.length)} VolumeSnapshots (${taken
+      .slice(0, 5)
+      .map((s) => s.metadata.name ?? '')
+      .join(', ')}): delete them first; nothing is deleted until then`,
   };
 }
 
@@ -223,7 +260,8 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
             reason: 'InUse',
             message: `the Volume is attached to ${(v.status?.attachments ?? []).map((a) => a.instance).join(', ')}: detach it; nothing is deleted until then`,
           }
-        : waitForAgent(v),
+        : (hasSnapshots(v, snapshots.cache.inNamespace(v.metadata.namespace ?? '')) ??
+          waitForAgent(v)),
     [
       // A Volume waiting for its image, snapshot or source volume.
       watch(images, (i) =>
@@ -232,10 +270,15 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
           .filter((v) => v.spec.source?.image?.name === i.metadata.name)
           .map(objectKey),
       ),
+      // A Volume made from a snapshot, and the snapshotted Volume (its deletion waits).
       watch(snapshots, (s) =>
         volumes.cache
           .inNamespace(s.metadata.namespace ?? '')
-          .filter((v) => v.spec.source?.snapshot?.name === s.metadata.name)
+          .filter(
+            (v) =>
+              v.spec.source?.snapshot?.name === s.metadata.name ||
+              v.metadata.name === s.spec.volumeRef.name,
+          )
           .map(objectKey),
       ),
       // A type or pool appearing or turning Ready; their capacity churn does not matter here.

@@ -38,7 +38,7 @@ import {
   type VolumeSnapshotStatus,
   type VolumeStatus,
 } from '../api/index.ts';
-import { evsDataFinalizer } from '../controller/evs-controllers.ts';
+import { evsDataFinalizer, hasSnapshots } from '../controller/evs-controllers.ts';
 import { executedCondition, provisionedCondition } from '../controller/phases.ts';
 import { configureEvsAgent, evsAgentFlags, type EvsAgentConfig } from './flags.ts';
 import { imageData, imageDataStatus } from './image-data.ts';
@@ -105,18 +105,28 @@ export function registerEvsAgent(
 ): void {
   const { mgr } = ctx;
   const pools = mgr.informer<StoragePoolObject>(StoragePool.resource);
-  const pb =
-    backends ?? new RealPoolBackends({ pools: pools.cache, importRoots: config.importRoots });
+  const real = new RealPoolBackends({
+    pools: pools.cache,
+    importRoots: config.importRoots,
+    hostRoot: config.hostRoot,
+    startedAt: new Date(realClock.now()),
+    log: mgr.log,
+  });
+  const pb = backends ?? real;
   const sources = sourceReader(ctx);
   const clock = realClock;
 
   const contributor = (condition: string) => ({ kind: 'contributor' as const, condition });
 
+  const snapshots = ctx.informer<VolumeSnapshotObject>(VolumeSnapshot.resource);
   addManagedController<VolumeObject, VolumeStatus & ManagedStatus, VolumeInfo>(mgr, {
     name: 'evs-volume-agent',
     resource: Volume.resource,
     informer: ctx.informer<VolumeObject>(Volume.resource),
     reconciler: {
+      // The pool refuses it too; this says so before trying, with the snapshots' names.
+      deletionBlockedBy: (v) =>
+        hasSnapshots(v, snapshots.cache.inNamespace(v.metadata.namespace ?? '')),
       finalizer: evsDataFinalizer,
       external: (v) => volumeData(v, { pools: pb, sources }),
       status: (_v, observation) => volumeDataStatus(observation),
@@ -131,7 +141,7 @@ export function registerEvsAgent(
     {
       name: 'evs-snapshot-agent',
       resource: VolumeSnapshot.resource,
-      informer: ctx.informer<VolumeSnapshotObject>(VolumeSnapshot.resource),
+      informer: snapshots,
       reconciler: {
         finalizer: evsDataFinalizer,
         external: (s) => snapshotData(s, pb),
@@ -149,7 +159,13 @@ export function registerEvsAgent(
     informer: ctx.informer<ImageObject>(Image.resource),
     reconciler: {
       finalizer: evsDataFinalizer,
-      external: (i) => imageData(i, { pools: pb, sources, hostNames: ctx.hosts }),
+      external: (i) =>
+        imageData(i, {
+          pools: pb,
+          sources,
+          hostNames: ctx.hosts,
+          hostPath: (p) => real.hostPath(p),
+        }),
       status: (_i, observation) => imageDataStatus(observation.observed),
       statusFields: ['format', 'virtualSizeBytes', 'sha256'],
       role: contributor(provisionedCondition),

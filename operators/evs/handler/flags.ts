@@ -10,6 +10,12 @@ export const evsAgentFlags = {
     description:
       'comma-separated host directories Images may be imported from by path (spec.source.hostFile); none by default',
   },
+  'host-root': {
+    type: 'string',
+    default: '/',
+    description:
+      "where the host's filesystem is, for file pool paths and image import paths: / on the host, /host in a container that mounts it there",
+  },
   'pool-report-interval': {
     type: 'string',
     default: '30s',
@@ -19,6 +25,7 @@ export const evsAgentFlags = {
 
 export interface EvsAgentConfig {
   importRoots: string[];
+  hostRoot: string;
   poolReportIntervalMs: number;
 }
 
@@ -32,8 +39,14 @@ export function configureEvsAgent(values: FlagValues): EvsAgentConfig {
       throw new Error(`--image-import-dirs: ${dir} is not an absolute path`);
     }
   }
+  const hostRoot = stringFlag(values, 'host-root');
+  if (!path.isAbsolute(hostRoot)) {
+    throw new Error(`--host-root: ${hostRoot} is not an absolute path`);
+  }
   return {
-    importRoots: importRoots.map((d) => path.resolve(d)),
+    // Import directories are host paths, read where the host's filesystem is.
+    importRoots: importRoots.map((d) => path.join(path.resolve(hostRoot), d)),
+    hostRoot: path.resolve(hostRoot),
     poolReportIntervalMs: parseDuration(
       '--pool-report-interval',
       stringFlag(values, 'pool-report-interval'),

@@ -12,6 +12,8 @@ export interface ImageDataOptions {
   sources: SourceReader;
   /** The hosts this agent answers for: a hostFile source must name one of them. */
   hostNames: readonly string[];
+  /** A host path as this process sees it (under --host-root). */
+  hostPath: (p: string) => string;
 }
 
 export function imageDataStatus(info: ImageInfo | undefined): {
@@ -39,7 +41,7 @@ async function importSource(
       );
     }
     return {
-      source: { kind: 'File', path: hostFile.path },
+      source: { kind: 'File', path: opts.hostPath(hostFile.path) },
       ...(hostFile.sha256 ? { sha256: hostFile.sha256 } : {}),
     };
   }

@@ -1,6 +1,7 @@
 // The backend of each StoragePool on this host, made from the pool's spec and kept while the
 // spec is unchanged.
 import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { Cache } from '../../../controllers/informer/index.ts';
 import type { StoragePoolObject } from '../api/index.ts';
 import { StorageError, type StorageBackend } from '../backend/index.ts';
@@ -11,6 +12,14 @@ export interface RealPoolBackendsOptions {
   pools: Cache<StoragePoolObject>;
   /** Host directories images may be imported from by path (Image spec.source.hostFile). */
   importRoots: readonly string[];
+  /** Where the host's filesystem is: file pool and import paths are read under it. */
+  hostRoot: string;
+  /**
+   * When this agent started: what a pool holds half-built from before is a leftover of a
+   * killed attempt, removed when the pool is first used.
+   */
+  startedAt: Date;
+  log?: { info(message: string, meta?: Record<string, unknown>): void };
   /** Makes the backend of an RBD pool (credentials from its Secret). */
   rbd?: (pool: StoragePoolObject, signal: AbortSignal) => Promise<StorageBackend>;
 }
@@ -36,6 +45,13 @@ export class RealPoolBackends implements PoolBackends {
     }
     const backend = await this.make(pool, signal);
     this.made.set(name, { generation, backend });
+    const removed = await backend.cleanupPartials(this.opts.startedAt, signal);
+    if (removed.length > 0) {
+      this.opts.log?.info('removed half-built objects left by an earlier run', {
+        storagePool: name,
+        removed,
+      });
+    }
     return backend;
   }
 
@@ -43,7 +59,7 @@ export class RealPoolBackends implements PoolBackends {
     const { file } = pool.spec;
     if (pool.spec.type === 'File' && file) {
       await this.ensureReachable(pool);
-      return new FilePool({ dir: file.path, importRoots: this.opts.importRoots });
+      return new FilePool({ dir: this.hostPath(file.path), importRoots: this.opts.importRoots });
     }
     if (pool.spec.type === 'RBD' && this.opts.rbd) return this.opts.rbd(pool, signal);
     throw new StorageError('PoolUnreachable', `this agent cannot use ${pool.spec.type} pools`);
@@ -57,7 +73,12 @@ export class RealPoolBackends implements PoolBackends {
   private async ensureReachable(pool: StoragePoolObject): Promise<void> {
     const file = pool.spec.file;
     if (pool.spec.type === 'File' && file?.scope === 'Local') {
-      await mkdir(file.path, { recursive: true, mode: 0o700 });
+      await mkdir(this.hostPath(file.path), { recursive: true, mode: 0o700 });
     }
+  }
+
+  /** A host path as this process sees it. */
+  hostPath(p: string): string {
+    return path.join(this.opts.hostRoot, p);
   }
 }

@@ -25,11 +25,12 @@ export async function inspectImage(
   const file = dataFile('Image', checkUid(image.uid));
   const sidecar = await ctx.pool.readSidecar(sidecarFile('Image', image.uid));
   if (!sidecar || sidecar.state || !(await ctx.pool.exists(file))) return undefined;
-  const info = await ctx.info(file, signal);
+  // An image is read-only: its size recorded at import is its size (no qemu-img per clone).
+  const virtualSizeBytes = sidecar.sizeBytes ?? (await ctx.info(file, signal)).virtualSizeBytes;
   return {
     owner: sidecar.owner,
     id: file,
-    virtualSizeBytes: info.virtualSizeBytes,
+    virtualSizeBytes,
     sourceFormat: sidecar.sourceFormat ?? 'qcow2',
     sha256: sidecar.sha256 ?? '',
   };

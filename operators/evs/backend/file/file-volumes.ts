@@ -1,4 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { StorageError } from '../errors.ts';
 import { toStorageError } from '../exec.ts';
@@ -225,8 +226,18 @@ export async function createVolume(
       await ctx.pool.remove(partial);
       throw err;
     }
-    await ctx.publish(partial, final);
-    return mustInspect(ctx, req.volume, signal);
+    if (!(await ctx.publish(partial, final))) return mustInspect(ctx, req.volume, signal);
+    // Published by this call: its size is the size asked for (every build grows to it), and
+    // no second qemu-img run is needed to say so.
+    const made: VolumeInfo = {
+      owner: req.volume,
+      id: final,
+      virtualSizeBytes: sizeBytes,
+      allocatedBytes: (await stat(ctx.pool.path(final))).blocks * 512,
+      format: 'qcow2',
+    };
+    if (how.parentImageUid) made.parent = { kind: 'Image', uid: how.parentImageUid };
+    return made;
   });
 }
 

@@ -1,0 +1,163 @@
+// What the EVS tests on the real API server share: two hosts, each a real kcloud-agent process
+// with its own host certificate and its own view of the filesystem (so a Local pool is one
+// directory per host while a Shared pool is one directory both see), and a manager running
+// the host-lifecycle and EVS controllers.
+import { mkdir, symlink } from 'node:fs/promises';
+import path from 'node:path';
+import { serviceAccountUser } from '../../../agent/access/index.ts';
+import {
+  ApiClient,
+  loadKubeConfig,
+  ObjectClient,
+  type KubeObject,
+  type ResourceRef,
+} from '../../../controllers/index.ts';
+import { applyAgentAccess } from '../../../hack/demo/agent-access.ts';
+import {
+  addHostLifecycleController,
+  hostResource,
+  type HostObject,
+} from '../../../operators/ecs/index.ts';
+import { FilePool } from '../../../operators/evs/backend/file/file-pool.ts';
+import type { OwnerRef } from '../../../operators/evs/backend/index.ts';
+import { addEvsControllers } from '../../../operators/evs/index.ts';
+import {
+  startManager,
+  tempDir,
+  waitFor,
+  type RunningManager,
+  type TestCluster,
+} from '../../harness/index.ts';
+import { agentKubeconfig, startAgent, type AgentProcess } from '../agent/agent-process.ts';
+
+export interface EvsWorld {
+  work: string;
+  hostsNs: string;
+  hosts: string[];
+  /** Each host's view of the filesystem (its --host-root). */
+  roots: Record<string, string>;
+  agents: Record<string, AgentProcess>;
+  manager: RunningManager;
+  api: ApiClient;
+  startAgent(host: string): Promise<AgentProcess>;
+  /** The file pool at `poolPath` as `host` sees it: to look at the data the agent made. */
+  filePool(host: string, poolPath: string): FilePool;
+  stop(): Promise<void>;
+}
+
+export const evsApi = 'evs.kcloud.io/v1alpha1';
+export const ecsApi = 'ecs.kcloud.io/v1alpha1';
+
+/** One YAML document. */
+export const doc = (apiVersion: string, kind: string, name: string, spec: object) =>
+  `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata: {name: ${name}}\nspec: ${JSON.stringify(spec)}\n`;
+
+export function ownerOf(obj: KubeObject): OwnerRef {
+  return {
+    namespace: obj.metadata.namespace ?? '',
+    name: obj.metadata.name ?? '',
+    uid: obj.metadata.uid ?? '',
+  };
+}
+
+/** Starts the manager and an agent per host; a Shared directory both hosts see at /shared. */
+export async function startEvsWorld(cluster: TestCluster, hostCount = 2): Promise<EvsWorld> {
+  const { dir: work, cleanup } = await tempDir('evs');
+  const ns = cluster.namespace;
+  const hostsNs = `${ns}-hosts`;
+  const policy = `kcloud-agent-host-${ns}`;
+  const hosts = Array.from({ length: hostCount }, (_, i) => `${ns}-h${String(i + 1)}`);
+  const shared = path.join(work, 'shared-fs');
+  await mkdir(shared, { recursive: true });
+  const roots: Record<string, string> = {};
+  for (const h of hosts) {
+    roots[h] = path.join(work, 'hosts', h);
+    await mkdir(roots[h], { recursive: true });
+    await symlink(shared, path.join(roots[h], 'shared'));
+    await mkdir(path.join(roots[h], 'import'));
+  }
+  await applyAgentAccess(cluster.kubeconfigPath, {
+    name: policy,
+    hostsNamespace: hostsNs,
+    serviceAccounts: [serviceAccountUser(ns, 'kcloud-agent')],
+  });
+  const api = new ApiClient(loadKubeConfig(cluster.kubeconfigPath));
+  const manager = await startManager(
+    (mgr) => {
+      addHostLifecycleController(mgr, { hostsNamespace: hostsNs, gracePeriodMs: 2_000 });
+      addEvsControllers(mgr);
+    },
+    { namespace: ns },
+  );
+  const agents: Record<string, AgentProcess> = {};
+  const start = async (host: string) => {
+    const kubeconfig = await agentKubeconfig(cluster.kubeconfigPath, work, host);
+    const agent = await startAgent(
+      host,
+      [
+        `--kubeconfig=${kubeconfig}`,
+        `--host-name=${host}`,
+        `--hosts-namespace=${hostsNs}`,
+        '--heartbeat-interval=1s',
+        '--hypervisor=tcg',
+        `--state-dir=${path.join(roots[host] ?? work, 'state')}`,
+        `--host-root=${roots[host] ?? '/'}`,
+        '--image-import-dirs=/import',
+        '--pool-report-interval=2s',
+      ],
+      work,
+    );
+    agents[host] = agent;
+    return agent;
+  };
+  for (const h of hosts) await start(h);
+  const hostClient = new ObjectClient<HostObject>(api, hostResource);
+  await waitFor(
+    async () => {
+      const all = await Promise.all(
+        hosts.map((h) => hostClient.get(undefined, h).catch(() => undefined)),
+      );
+      return all.every((h) =>
+        h?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
+    },
+    { timeoutMs: 60_000, what: `hosts ${hosts.join(', ')} Ready` },
+  );
+  return {
+    work,
+    hostsNs,
+    hosts,
+    roots,
+    agents,
+    manager,
+    api,
+    startAgent: start,
+    filePool: (host, poolPath) => new FilePool({ dir: path.join(roots[host] ?? '/', poolPath) }),
+    stop: async () => {
+      await Promise.all(Object.values(agents).map((a) => a.stop()));
+      await manager.stop();
+      await cluster.kubectl([
+        'delete',
+        '--ignore-not-found',
+        `validatingadmissionpolicybinding/${policy}`,
+        `validatingadmissionpolicy/${policy}`,
+        `clusterrolebinding/${policy}`,
+        `clusterrole/${policy}`,
+        `namespace/${hostsNs}`,
+        '--wait=false',
+      ]);
+      await api.close();
+      // KCLOUD_TEST_KEEP=1 keeps the agents' logs and pools for a look after a failure.
+      if (process.env.KCLOUD_TEST_KEEP === '1') console.log(`kept ${work}`);
+      else await cleanup();
+    },
+  };
+}
+
+/** A typed client for a kind of the test. */
+export function clientFor<T extends KubeObject>(
+  world: EvsWorld,
+  ref: ResourceRef,
+): ObjectClient<T> {
+  return new ObjectClient<T>(world.api, ref);
+}

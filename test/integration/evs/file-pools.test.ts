@@ -1,0 +1,375 @@
+// EVS on file pools, end to end on the real API server: the manager places, two real agents
+// (one per host) make the data with real qemu-img, and the data is checked with qemu-io.
+// Images import from a local HTTP server (a wrong checksum or a lying format is refused and
+// leaves nothing); volumes are made blank, from an image (on the image's host, a Local pool),
+// from a snapshot and as a clone; they grow, revert to a snapshot through a VolumeOperation,
+// refuse bad input with a reason, and are deleted with Retain and Delete.
+import { copyFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Condition, KubeObject } from '../../../controllers/index.ts';
+import { Image, type ImageObject } from '../../../operators/ecs/index.ts';
+import {
+  StoragePool,
+  Volume,
+  VolumeOperation,
+  VolumeSnapshot,
+  type VolumeObject,
+  type VolumeOperationObject,
+  type VolumeSnapshotObject,
+} from '../../../operators/evs/index.ts';
+import { useTestCluster, waitFor } from '../../harness/index.ts';
+import {
+  expectPattern,
+  makeImages,
+  MiB,
+  requireTools,
+  serveDir,
+  sha256,
+  writePattern,
+  type ImageFiles,
+} from './backend/pool-fixtures.ts';
+import {
+  clientFor,
+  doc,
+  ecsApi,
+  evsApi,
+  ownerOf,
+  startEvsWorld,
+  type EvsWorld,
+} from './evs-fixture.ts';
+
+const cluster = useTestCluster('evs-file');
+const GiB = 1024 ** 3;
+let world: EvsWorld;
+let files: ImageFiles;
+let server: Awaited<ReturnType<typeof serveDir>>;
+let localPool = '';
+let sharedPool = '';
+let localType = '';
+let sharedType = '';
+
+const volumes = () => clientFor<VolumeObject>(world, Volume.resource);
+const snapshots = () => clientFor<VolumeSnapshotObject>(world, VolumeSnapshot.resource);
+const images = () => clientFor<ImageObject>(world, Image.resource);
+const operations = () => clientFor<VolumeOperationObject>(world, VolumeOperation.resource);
+
+type WithConditions = KubeObject & {
+  status?: { conditions?: Condition[]; phase?: string; storagePool?: string };
+};
+
+const ready = (o: WithConditions | undefined) =>
+  o?.status?.conditions?.find((c) => c.type === 'Ready');
+
+/** Waits until the object's Ready condition is `status` (with `reason`, when given). */
+async function waitReady<T extends WithConditions>(
+  get: () => Promise<T>,
+  status: string,
+  reason?: string,
+): Promise<T> {
+  let last: T | undefined;
+  return waitFor(
+    async () => {
+      last = await get().catch(() => undefined);
+      const c = ready(last);
+      return c?.status === status && (reason === undefined || c.reason === reason)
+        ? last
+        : undefined;
+    },
+    {
+      timeoutMs: 90_000,
+      what: `${last?.kind ?? 'object'} Ready=${status}${reason ? ` (${reason})` : ''}`,
+      describe: async () => JSON.stringify((await get().catch(() => undefined))?.status, null, 2),
+    },
+  );
+}
+
+const getVolume = (name: string) => () => volumes().get(cluster.namespace, name);
+const getImage = (name: string) => () => images().get(cluster.namespace, name);
+const getSnapshot = (name: string) => () => snapshots().get(cluster.namespace, name);
+const getOperation = (name: string) => () => operations().get(cluster.namespace, name);
+
+/** The host an object was placed on. */
+const hostOf = (o: KubeObject) => o.metadata.labels?.['ecs.kcloud.io/host'] ?? '';
+
+/** `kubectl delete` in the test namespace; a failure fails the test. */
+async function kubectlDelete(resource: string, name: string, ...flags: string[]): Promise<void> {
+  const r = await cluster.kubectl(['delete', '-n', cluster.namespace, resource, name, ...flags]);
+  if (r.code !== 0) throw new Error(`kubectl delete ${resource} ${name}: ${r.stderr}`);
+}
+
+async function applyEvs(kind: string, name: string, spec: object): Promise<void> {
+  await cluster.apply(doc(evsApi, kind, name, spec));
+}
+
+beforeAll(async () => {
+  await requireTools(['qemu-img', 'qemu-io']);
+  world = await startEvsWorld(cluster);
+  await mkdir(path.join(world.work, 'images'), { recursive: true });
+  files = await makeImages(path.join(world.work, 'images'));
+  server = await serveDir(path.join(world.work, 'images'));
+  localPool = `${cluster.namespace}-local`;
+  sharedPool = `${cluster.namespace}-shared`;
+  localType = `${cluster.namespace}-normal`;
+  sharedType = `${cluster.namespace}-shared`;
+  await applyEvs('StoragePool', localPool, {
+    type: 'File',
+    file: { path: '/pools/local', scope: 'Local' },
+  });
+  await applyEvs('StoragePool', sharedPool, {
+    type: 'File',
+    file: { path: '/shared/pool', scope: 'Shared' },
+  });
+  await mkdir(path.join(world.work, 'shared-fs', 'pool'), { recursive: true });
+  await applyEvs('VolumeType', localType, {
+    storagePoolRef: { name: localPool },
+    qos: { iops: { base: 500, perGiB: 50, max: 3000 } },
+    default: true,
+  });
+  await applyEvs('VolumeType', sharedType, { storagePoolRef: { name: sharedPool } });
+});
+
+afterAll(async () => {
+  await server.close();
+  await world.stop();
+});
+
+describe('pools and types', () => {
+  it('count the hosts that reach each pool and sum a Local pool’s room', async () => {
+    const pools = clientFor<WithConditions & { status?: { reachableHosts?: number } }>(
+      world,
+      StoragePool.resource,
+    );
+    for (const name of [localPool, sharedPool]) {
+      await waitReady(() => pools.get(undefined, name), 'True');
+      // Ready with the first host's report; the second comes within its report interval.
+      const pool = await waitFor(
+        async () => {
+          const p = await pools.get(undefined, name);
+          return p.status?.reachableHosts === 2 ? p : undefined;
+        },
+        { timeoutMs: 30_000, what: `pool ${name} reached by both hosts` },
+      );
+      expect(pool.status?.reachableHosts).toBe(2);
+    }
+  });
+});
+
+describe('images', () => {
+  it('imports a qcow2 image from a URL, checking its checksum and finding its format', async () => {
+    await cluster.apply(
+      doc(ecsApi, 'Image', 'debian', {
+        source: { url: { url: server.url(files.qcow2), sha256: await sha256(files.qcow2) } },
+        format: 'qcow2',
+        storagePoolRef: { name: localPool },
+      }),
+    );
+    const img = await waitReady(getImage('debian'), 'True');
+    expect(img.status).toMatchObject({
+      phase: 'Available',
+      format: 'qcow2',
+      virtualSizeBytes: 64 * MiB,
+      sha256: await sha256(files.qcow2),
+      storagePool: localPool,
+    });
+    expect(world.hosts).toContain(hostOf(img));
+    const pool = world.filePool(hostOf(img), '/pools/local');
+    expect(await pool.inspectImage(ownerOf(img))).toMatchObject({ virtualSizeBytes: 64 * MiB });
+  });
+
+  it('refuses a wrong checksum and a lying format, leaving nothing in the pool', async () => {
+    await cluster.apply(
+      doc(ecsApi, 'Image', 'badsum', {
+        source: { url: { url: server.url(files.qcow2), sha256: '0'.repeat(64) } },
+        storagePoolRef: { name: localPool },
+      }),
+    );
+    await cluster.apply(
+      doc(ecsApi, 'Image', 'liar', {
+        source: { url: { url: server.url(files.raw), sha256: await sha256(files.raw) } },
+        format: 'qcow2',
+        storagePoolRef: { name: localPool },
+      }),
+    );
+    const bad = await waitReady(getImage('badsum'), 'False', 'ChecksumMismatch');
+    expect(bad.status?.phase).toBe('Error');
+    const liar = await waitReady(getImage('liar'), 'False', 'FormatMismatch');
+    expect(liar.status?.phase).toBe('Error');
+    for (const img of [bad, liar]) {
+      const pool = world.filePool(hostOf(img), '/pools/local');
+      const uid = img.metadata.uid ?? '';
+      expect((await pool.listObjects()).filter((o) => o.owner.uid === uid)).toEqual([]);
+      expect((await pool.listPartials()).filter((p) => p.uid === uid)).toEqual([]);
+    }
+  });
+});
+
+describe('images from a file on a host', () => {
+  it('imports a file under the import directories, on that host, and refuses one outside', async () => {
+    const host = world.hosts[1] ?? '';
+    await copyFile(files.raw, path.join(world.roots[host] ?? '', 'import', 'disk.raw'));
+    await cluster.apply(
+      doc(ecsApi, 'Image', 'fromfile', {
+        source: { hostFile: { host, path: '/import/disk.raw', sha256: await sha256(files.raw) } },
+        storagePoolRef: { name: localPool },
+      }),
+    );
+    const img = await waitReady(getImage('fromfile'), 'True');
+    expect(hostOf(img)).toBe(host);
+    expect(img.status).toMatchObject({ format: 'raw', virtualSizeBytes: 32 * MiB });
+    await cluster.apply(
+      doc(ecsApi, 'Image', 'outside', {
+        source: { hostFile: { host, path: '/etc/passwd' } },
+        storagePoolRef: { name: localPool },
+      }),
+    );
+    await waitReady(getImage('outside'), 'False', 'PathNotAllowed');
+  });
+});
+
+describe('volumes', () => {
+  it('makes a blank volume of the default type with its limits', async () => {
+    await applyEvs('Volume', 'blank', { size: '1Gi' });
+    const v = await waitReady(getVolume('blank'), 'True');
+    expect(v.status).toMatchObject({
+      phase: 'Available',
+      sizeBytes: GiB,
+      storagePool: localPool,
+      qos: { iops: 550 },
+    });
+    expect(v.status?.host).toBe(hostOf(v));
+    const info = await world.filePool(hostOf(v), '/pools/local').inspectVolume(ownerOf(v));
+    expect(info?.virtualSizeBytes).toBe(GiB);
+  });
+
+  it('clones an image on the image’s host, with the image’s data', async () => {
+    await applyEvs('Volume', 'boot', { size: '2Gi', source: { image: { name: 'debian' } } });
+    const v = await waitReady(getVolume('boot'), 'True');
+    const img = await getImage('debian')();
+    expect(hostOf(v)).toBe(hostOf(img));
+    const pool = world.filePool(hostOf(v), '/pools/local');
+    expect((await pool.inspectVolume(ownerOf(v)))?.parent).toEqual({
+      kind: 'Image',
+      uid: img.metadata.uid,
+    });
+    await expectPattern(pool, ownerOf(v), 0xab);
+  });
+
+  it('grows a volume when its size is raised', async () => {
+    await applyEvs('Volume', 'boot', { size: '3Gi', source: { image: { name: 'debian' } } });
+    const v = await waitFor(
+      async () => {
+        const got = await getVolume('boot')();
+        return got.status?.sizeBytes === 3 * GiB && ready(got)?.status === 'True' ? got : undefined;
+      },
+      { timeoutMs: 60_000, what: 'volume boot grown to 3Gi' },
+    );
+    const info = await world.filePool(hostOf(v), '/pools/local').inspectVolume(ownerOf(v));
+    expect(info?.virtualSizeBytes).toBe(3 * GiB);
+    await expectPattern(world.filePool(hostOf(v), '/pools/local'), ownerOf(v), 0xab);
+  });
+
+  it('snapshots, makes a volume from the snapshot, and reverts through an operation', async () => {
+    const boot = await getVolume('boot')();
+    const pool = world.filePool(hostOf(boot), '/pools/local');
+    await writePattern(pool, ownerOf(boot), 0x11, 8 * MiB);
+    await applyEvs('VolumeSnapshot', 'snap1', { volumeRef: { name: 'boot' } });
+    const snap = await waitReady(getSnapshot('snap1'), 'True');
+    expect(snap.status).toMatchObject({ readyToUse: true, sizeBytes: 3 * GiB });
+    expect(snap.status?.volumeUID).toBe(boot.metadata.uid);
+
+    // Changes after the snapshot.
+    await writePattern(pool, ownerOf(boot), 0x22, 8 * MiB);
+
+    await applyEvs('Volume', 'restored', { size: '3Gi', source: { snapshot: { name: 'snap1' } } });
+    const restored = await waitReady(getVolume('restored'), 'True');
+    expect(hostOf(restored)).toBe(hostOf(boot));
+    await expectPattern(pool, ownerOf(restored), 0x11, 8 * MiB);
+    await expectPattern(pool, ownerOf(restored), 0xab);
+
+    await applyEvs('VolumeOperation', 'back', {
+      volumeRef: { name: 'boot' },
+      revert: { snapshotRef: { name: 'snap1' } },
+    });
+    const op = await waitReady(getOperation('back'), 'True');
+    expect(op.status?.phase).toBe('Succeeded');
+    expect(op.status?.completionTime).toBeDefined();
+    await expectPattern(pool, ownerOf(boot), 0x11, 8 * MiB);
+
+    // Applying the operation again does nothing: written after the revert, the data stays.
+    await writePattern(pool, ownerOf(boot), 0x33, 8 * MiB);
+    await applyEvs('VolumeOperation', 'back', {
+      volumeRef: { name: 'boot' },
+      revert: { snapshotRef: { name: 'snap1' } },
+    });
+    const again = await getOperation('back')();
+    expect(again.status?.completionTime).toBe(op.status?.completionTime);
+    await expectPattern(pool, ownerOf(boot), 0x33, 8 * MiB);
+  });
+
+  it('clones a volume as it is now', async () => {
+    await applyEvs('Volume', 'copy', { size: '3Gi', source: { volume: { name: 'boot' } } });
+    const copy = await waitReady(getVolume('copy'), 'True');
+    const pool = world.filePool(hostOf(copy), '/pools/local');
+    await expectPattern(pool, ownerOf(copy), 0x33, 8 * MiB);
+  });
+
+  it('makes volumes in a Shared pool on any host', async () => {
+    await applyEvs('Volume', 'sh', { size: '1Gi', volumeTypeRef: { name: sharedType } });
+    const v = await waitReady(getVolume('sh'), 'True');
+    expect(v.status?.storagePool).toBe(sharedPool);
+    // Every host sees the same data.
+    for (const h of world.hosts) {
+      expect(
+        (await world.filePool(h, '/shared/pool').inspectVolume(ownerOf(v)))?.virtualSizeBytes,
+      ).toBe(GiB);
+    }
+  });
+});
+
+describe('bad input', () => {
+  it('says why with a reason, and makes nothing', async () => {
+    await applyEvs('Volume', 'notype', { size: '1Gi', volumeTypeRef: { name: 'no-such-type' } });
+    await waitReady(getVolume('notype'), 'False', 'VolumeTypeNotFound');
+    await applyEvs('Volume', 'small', { size: '1Gi', source: { image: { name: 'debian' } } });
+    // 64 MiB fit in 1 GiB: this one is fine; a source larger than the volume is refused:
+    await applyEvs('Volume', 'big-src', { size: '1Gi', source: { volume: { name: 'boot' } } });
+    const big = await waitReady(getVolume('big-src'), 'False', 'SourceLargerThanVolume');
+    expect(big.status?.phase).toBe('Error');
+    await applyEvs('Volume', 'nosrc', { size: '1Gi', source: { snapshot: { name: 'missing' } } });
+    await waitReady(getVolume('nosrc'), 'False', 'VolumeSnapshotNotFound');
+    for (const name of ['notype', 'big-src', 'nosrc']) {
+      const v = await getVolume(name)();
+      expect(hostOf(v)).toBe('');
+      for (const h of world.hosts) {
+        const objects = await world.filePool(h, '/pools/local').listObjects();
+        expect(objects.filter((o) => o.owner.uid === v.metadata.uid)).toEqual([]);
+      }
+    }
+    await waitReady(getVolume('small'), 'True');
+  });
+});
+
+describe('deletion', () => {
+  it('holds a volume that has snapshots, then deletes it with Delete', async () => {
+    const boot = await getVolume('boot')();
+    const pool = world.filePool(hostOf(boot), '/pools/local');
+    await kubectlDelete('volumes.evs.kcloud.io', 'boot', '--wait=false');
+    await waitReady(getVolume('boot'), 'False', 'HasSnapshots');
+    expect(await pool.inspectVolume(ownerOf(boot))).toBeDefined();
+    // Deleting the snapshot keeps the volume made from it intact.
+    await kubectlDelete('volumesnapshots.evs.kcloud.io', 'snap1');
+    await cluster.waitForGone({ kind: 'Volume', apiVersion: evsApi, name: 'boot' }, 60_000);
+    expect(await pool.inspectVolume(ownerOf(boot))).toBeUndefined();
+    const restored = await getVolume('restored')();
+    await expectPattern(pool, ownerOf(restored), 0x11, 8 * MiB);
+  });
+
+  it('keeps the data of a Retain volume after the object is gone', async () => {
+    await applyEvs('Volume', 'keep', { size: '1Gi', deletionPolicy: 'Retain' });
+    const v = await waitReady(getVolume('keep'), 'True');
+    await kubectlDelete('volumes.evs.kcloud.io', 'keep');
+    const info = await world.filePool(hostOf(v), '/pools/local').inspectVolume(ownerOf(v));
+    expect(info?.virtualSizeBytes).toBe(GiB);
+  });
+});
