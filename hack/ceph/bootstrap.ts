@@ -3,11 +3,11 @@
 // its BlueStore mkfs. Each step builds under a partial name and publishes by rename, so an
 // interrupted `up` is redone by the next one rather than leaving a half-made daemon.
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { toolOutput } from '../cluster/index.ts';
 import { adminEnv, ceph, cephJson, keyringFor } from './client.ts';
-import { monAddrVec } from './config.ts';
+import { mgrModules, monAddrVec, systemMgrModuleDir } from './config.ts';
 import { daemonIds, type CephLayout } from './layout.ts';
 import type { CephState } from './state.ts';
 import { cephTool, type CephTool } from './tools.ts';
@@ -104,6 +104,23 @@ export async function makeMonitor(layout: CephLayout, state: CephState): Promise
 }
 
 const mgrKeyring = (layout: CephLayout) => path.join(layout.mgrData, 'keyring');
+
+/** The manager's module folder: links to the installed modules it loads (`mgrModules`). */
+export async function ensureMgrModules(layout: CephLayout): Promise<void> {
+  await mkdir(layout.mgrModuleDir, { recursive: true });
+  for (const name of mgrModules) {
+    const target = path.join(systemMgrModuleDir, name);
+    if (!existsSync(target)) {
+      throw new Error(`${target} is missing: run \`make setup\` to install ceph-mgr`);
+    }
+    const link = path.join(layout.mgrModuleDir, name);
+    // A link left by an earlier `up` points at the same place; a dangling one is replaced.
+    if (!existsSync(link)) {
+      await rm(link, { force: true });
+      await symlink(target, link);
+    }
+  }
+}
 
 /** The manager's key from the monitor, in its data folder. Needs the monitor running. */
 export async function ensureManager(layout: CephLayout): Promise<void> {

@@ -13,7 +13,14 @@ import {
 } from '../cluster/index.ts';
 import { withPidLock } from '../cluster/pid-lock.ts';
 import { freshPortsAvoiding, tail } from '../ovn/index.ts';
-import { ensureManager, ensureOsd, makeMonitor, monitorMade, newCephKey } from './bootstrap.ts';
+import {
+  ensureManager,
+  ensureMgrModules,
+  ensureOsd,
+  makeMonitor,
+  monitorMade,
+  newCephKey,
+} from './bootstrap.ts';
 import { adminEnv, adminSocketJson, cephJson, type CephEnv } from './client.ts';
 import { monAddrVec, renderConfig } from './config.ts';
 import {
@@ -76,6 +83,17 @@ export interface CephStatus {
 /** The one OSD every cluster here has. */
 const osdCount = 1;
 const defaultTimeoutMs = 180_000;
+const requiredTools = [
+  'ceph-mon',
+  'ceph-mgr',
+  'ceph-osd',
+  'ceph-authtool',
+  'monmaptool',
+  'ceph',
+  'rbd',
+] as const;
+/** sun_path holds 108 bytes with the terminating NUL. */
+const maxSocketPath = 107;
 /** A status probe must not wait long for a monitor that is down. */
 const probeConnectTimeoutSeconds = 5;
 
@@ -169,17 +187,14 @@ async function checkMonPortsFree(state: CephState): Promise<void> {
  * address.
  */
 export async function cephUp(layout: CephLayout, opts: CephUpOptions = {}): Promise<CephInfo> {
-  for (const t of [
-    'ceph-mon',
-    'ceph-mgr',
-    'ceph-osd',
-    'ceph-authtool',
-    'monmaptool',
-    'ceph',
-    'rbd',
-  ] as const) {
-    cephTool(t);
+  const socket = adminSocket(layout, 'ceph-osd');
+  if (Buffer.byteLength(socket) > maxSocketPath) {
+    // The daemons would run without admin sockets, which `up` asks whether they are ready.
+    throw new Error(
+      `the Ceph run folder ${layout.runDir} is too deep: its admin sockets (${socket}) need paths of at most ${String(maxSocketPath)} bytes`,
+    );
   }
+  for (const t of requiredTools) cephTool(t);
   await mkdir(layout.runDir, { recursive: true });
   // Two `up`s of one folder at once would make two monitors; the second waits for the first.
   return withPidLock(path.join(layout.runDir, 'up.lock'), () => upLocked(layout, opts), {
@@ -200,6 +215,11 @@ async function upLocked(layout: CephLayout, opts: CephUpOptions): Promise<CephIn
       log(`Ceph already running in ${layout.runDir}`);
       return info(layout, previous, false);
     }
+  } else if (monitorMade(layout)) {
+    // Its fsid and ports are in the monitor's store: a new record would contradict them.
+    throw new Error(
+      `${layout.runDir} holds a Ceph monitor but no ${layout.stateFile}: \`hack/ceph.sh purge\` (with KCLOUD_CEPH_DIR=${layout.runDir}) and start afresh`,
+    );
   }
   for (const dir of [
     layout.dataDir,
@@ -263,6 +283,7 @@ async function upLocked(layout: CephLayout, opts: CephUpOptions): Promise<CephIn
     if (alive['ceph-mon'] !== true) await checkMonPortsFree(state);
     await start('ceph-mon');
     await withMonitor(() => ensureManager(layout));
+    await ensureMgrModules(layout);
     await start('ceph-mgr');
     await withMonitor(() => ensureOsd(layout, state));
     await start('ceph-osd');

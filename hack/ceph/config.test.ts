@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { monAddrVec, osdBlockBytes, osdMemoryTargetBytes, renderConfig } from './config.ts';
+import {
+  mgrModules,
+  monAddrVec,
+  osdBlockBytes,
+  osdMemoryTargetBytes,
+  renderConfig,
+} from './config.ts';
 import { cephLayout } from './layout.ts';
 
 /** The settings of one section, as ceph.conf has them. */
@@ -73,6 +79,12 @@ describe('ceph.conf for a single-host cluster', () => {
     expect(osdBlockBytes).toBe(20 * 2 ** 30);
     expect(Number(osd['osd memory target'])).toBe(osdMemoryTargetBytes);
     expect(osdMemoryTargetBytes).toBeLessThan(4 * 2 ** 30);
+  });
+
+  it('loads only the manager modules it needs, from a folder of links in the run folder', () => {
+    expect(section(conf, 'mgr')['mgr module path']).toBe('/runs/ceph-1/mgr-modules');
+    expect(mgrModules).toEqual(expect.arrayContaining(['rbd_support', 'mgr_module.py']));
+    expect(mgrModules).not.toContain('prometheus');
   });
 
   it('logs each daemon into the run folder, not clients', () => {

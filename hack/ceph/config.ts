@@ -21,6 +21,32 @@ export const osdBlockBytes = 20 * 2 ** 30;
  */
 export const osdMemoryTargetBytes = 896 * 2 ** 20;
 
+/** Where Debian's ceph-mgr package installs the manager's Python modules. */
+export const systemMgrModuleDir = '/usr/share/ceph/mgr';
+
+/**
+ * The modules the manager loads: those 16.2 always runs (without one of them the cluster is
+ * HEALTH_ERR, MGR_MODULE_ERROR), iostat (enabled in a new cluster by `mgr initial modules`),
+ * and the two files they import. Loading the sixteen others as well (prometheus, restful,
+ * zabbix, ...) doubled the manager's start time and memory (14 s and 307 MiB against 7.6 s and
+ * 164 MiB here), for nothing RBD uses.
+ */
+export const mgrModules = [
+  'mgr_module.py',
+  'mgr_util.py',
+  'balancer',
+  'crash',
+  'devicehealth',
+  'orchestrator',
+  'pg_autoscaler',
+  'progress',
+  'rbd_support',
+  'status',
+  'telemetry',
+  'volumes',
+  'iostat',
+] as const;
+
 /** Placement groups of a new pool: enough for one OSD; the autoscaler is off. */
 export const poolPgNum = 8;
 
@@ -63,6 +89,7 @@ export function renderConfig(layout: CephLayout, fsid: string, ports: MonPorts):
         // Tests make a pool each and delete them afterwards.
         ['mon allow pool delete', true],
         ['mon max pg per osd', 2000],
+        ['mgr initial modules', 'iostat'],
         // The machine's disk is shared with everything else; the default warns below 30 % free.
         ['mon data avail warn', 2],
         ['mon data avail crit', 1],
@@ -84,6 +111,7 @@ export function renderConfig(layout: CephLayout, fsid: string, ports: MonPorts):
       [
         ['log file', logs('mgr.$id')],
         ['crash dir', layout.crashDir],
+        ['mgr module path', layout.mgrModuleDir],
       ],
     ],
     [`mgr.${mgr}`, [['mgr data', layout.mgrData]]],

@@ -24,6 +24,8 @@ export interface CephLayout {
   monData: string;
   mgrData: string;
   osdData: string;
+  /** The manager's Python modules: links to the few it needs (`mgr module path`). */
+  mgrModuleDir: string;
   /** Admin sockets (`ceph daemon <socket> ...`). */
   socketDir: string;
   logDir: string;
@@ -50,6 +52,7 @@ export function cephLayout(runDir: string): CephLayout {
     monData: path.join(dataDir, `mon-${daemonIds.mon}`),
     mgrData: path.join(dataDir, `mgr-${daemonIds.mgr}`),
     osdData: path.join(dataDir, `osd-${String(daemonIds.osd)}`),
+    mgrModuleDir: path.join(abs, 'mgr-modules'),
     socketDir: path.join(abs, 'run'),
     logDir: path.join(abs, 'logs'),
     crashDir: path.join(abs, 'crash'),
