@@ -224,6 +224,24 @@ export class RbdContext {
     }
   }
 
+  private readonly imageSizes = new Map<string, number>();
+
+  /**
+   * An image's size, remembered: images never change size, and every clone needs it. Undefined
+   * when the image does not exist.
+   */
+  async imageSize(image: string, signal?: AbortSignal): Promise<number | undefined> {
+    const known = this.imageSizes.get(image);
+    if (known !== undefined) return known;
+    const info = await this.info(image, signal);
+    if (info) this.imageSizes.set(image, info.sizeBytes);
+    return info?.sizeBytes;
+  }
+
+  forgetImage(image: string): void {
+    this.imageSizes.delete(image);
+  }
+
   /** Renames without ever replacing: false when `to` exists already. */
   async rename(from: string, to: string, signal?: AbortSignal): Promise<boolean> {
     try {

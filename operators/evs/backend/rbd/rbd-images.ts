@@ -206,5 +206,9 @@ export async function deleteImage(
   signal?: AbortSignal,
 ): Promise<void> {
   const uid = checkUid(image.uid);
-  await ctx.locks.run(imageKey(uid), () => ctx.removeImage(objectName('Image', uid), signal));
+  const name = objectName('Image', uid);
+  await ctx.locks.run(imageKey(uid), async () => {
+    ctx.forgetImage(name);
+    await ctx.removeImage(name, signal);
+  });
 }

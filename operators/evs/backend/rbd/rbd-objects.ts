@@ -139,9 +139,14 @@ interface Leftover extends PartialObject {
 }
 
 /** Partial images, staged downloads, and snapshot owner records whose snapshot never came. */
-async function leftovers(ctx: RbdContext, uid?: string, signal?: AbortSignal): Promise<Leftover[]> {
+async function leftovers(
+  ctx: RbdContext,
+  uid?: string,
+  signal?: AbortSignal,
+  names?: string[],
+): Promise<Leftover[]> {
   const result: Leftover[] = [];
-  for (const name of await imageNames(ctx, signal)) {
+  for (const name of names ?? (await imageNames(ctx, signal))) {
     const parsed = parseImage(name);
     if (!parsed) continue;
     if (parsed.partial && (uid === undefined || parsed.uid === uid)) {
@@ -155,14 +160,16 @@ async function leftovers(ctx: RbdContext, uid?: string, signal?: AbortSignal): P
       });
       continue;
     }
-    if (parsed.partial || parsed.quarantined || parsed.kind !== 'Volume') continue;
+    // One object's cleanup (a create's) is of its own partial images and staged files: the
+    // snapshot records of every volume are read only in a whole-pool cleanup.
+    if (uid !== undefined || parsed.partial || parsed.quarantined || parsed.kind !== 'Volume')
+      continue;
     const meta = await ctx.meta(name, signal);
     const snaps = new Set((await ctx.snapshots(name, signal)).map((s) => s.name));
     for (const [key, value] of Object.entries(meta)) {
       if (!key.startsWith(snapKey(''))) continue;
       const snapUid = key.slice(snapKey('').length);
       if (snaps.has(objectName('VolumeSnapshot', snapUid))) continue;
-      if (uid !== undefined && snapUid !== uid) continue;
       const createdAt = (JSON.parse(value) as { createdAt?: string }).createdAt;
       result.push({
         kind: 'VolumeSnapshot',
@@ -211,10 +218,10 @@ export async function listPartials(
 export async function cleanupPartials(
   ctx: RbdContext,
   olderThan: Date,
-  opts: { uid?: string; signal?: AbortSignal; locked?: boolean } = {},
+  opts: { uid?: string; signal?: AbortSignal; locked?: boolean; names?: string[] } = {},
 ): Promise<string[]> {
   const removed: string[] = [];
-  for (const leftover of await leftovers(ctx, opts.uid, opts.signal)) {
+  for (const leftover of await leftovers(ctx, opts.uid, opts.signal, opts.names)) {
     if (leftover.startedAt >= olderThan) continue;
     // Partial names are unique per attempt: one older than the cutoff is never finished later.
     if (opts.locked) await leftover.remove();

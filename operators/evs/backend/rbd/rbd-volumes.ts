@@ -18,7 +18,14 @@ import type {
 } from '../storage-backend.ts';
 import { parseUsedBytes } from './rbd-cli.ts';
 import type { RbdContext } from './rbd-context.ts';
-import { baseSnapshot, cleanupPartials, ownerKey, ownerRecord, readOwner } from './rbd-objects.ts';
+import {
+  baseSnapshot,
+  cleanupPartials,
+  imageNames,
+  ownerKey,
+  ownerRecord,
+  readOwner,
+} from './rbd-objects.ts';
 
 /**
  * Volumes of an RBD pool. From an Image or a VolumeSnapshot: a layered clone of a protected
@@ -92,15 +99,21 @@ async function build(
   }
   if (source.kind === 'Image') {
     const image = objectName('Image', checkUid(source.image.uid));
-    const info = await ctx.info(image, signal);
-    if (!info) throw notFound('image', source.image, ctx.conn.pool);
-    checkAtLeast(sizeBytes, info.sizeBytes, `image ${source.image.namespace}/${source.image.name}`);
-    await ctx.rbd(
-      ['clone', ctx.spec(image, baseSnapshot), ctx.spec(target)],
-      'cloning the image',
-      signal,
-    );
-    return info.sizeBytes;
+    const imageSize = await ctx.imageSize(image, signal);
+    if (imageSize === undefined) throw notFound('image', source.image, ctx.conn.pool);
+    checkAtLeast(sizeBytes, imageSize, `image ${source.image.namespace}/${source.image.name}`);
+    try {
+      await ctx.rbd(
+        ['clone', ctx.spec(image, baseSnapshot), ctx.spec(target)],
+        'cloning the image',
+        signal,
+      );
+    } catch (err) {
+      // The size came from a cache: the image may have gone since.
+      if (err instanceof StorageError && err.reason === 'NotFound') ctx.forgetImage(image);
+      throw err;
+    }
+    return imageSize;
   }
   if (source.kind === 'VolumeSnapshot') {
     const snapRef = source.snapshot;
@@ -149,16 +162,18 @@ export async function createVolume(
 ): Promise<VolumeInfo> {
   const uid = checkUid(req.volume.uid);
   return ctx.locks.run(volumeKey(uid), async () => {
-    const existing = await inspectVolume(ctx, req.volume, signal);
-    if (existing) return existing;
+    const final = objectName('Volume', uid);
+    // One listing says both whether the volume exists and which partials a crash left.
+    const names = await imageNames(ctx, signal);
+    if (names.includes(final)) return mustInspect(ctx, req.volume, signal);
     const attempt = newAttempt();
     await cleanupPartials(ctx, attempt.startedAt, {
       uid,
       locked: true,
+      names,
       ...(signal ? { signal } : {}),
     });
     const sizeBytes = roundUpToMiB(req.sizeBytes);
-    const final = objectName('Volume', uid);
     const partial = partialName(final, attempt);
     try {
       const built = await build(ctx, req.source, sizeBytes, partial, signal);
@@ -170,13 +185,32 @@ export async function createVolume(
         );
       }
       await ctx.setMeta(partial, ownerKey, ownerRecord('Volume', req.volume), signal);
-      if (!(await ctx.rename(partial, final, signal))) await ctx.removeImage(partial);
+      if (!(await ctx.rename(partial, final, signal))) {
+        await ctx.removeImage(partial);
+        return await mustInspect(ctx, req.volume, signal);
+      }
     } catch (err) {
       // Best effort: what stays is a partial, removed by the next attempt.
       await ctx.removeImage(partial).catch(() => undefined);
       throw err;
     }
-    return mustInspect(ctx, req.volume, signal);
+    if (req.source?.kind === 'Volume') return mustInspect(ctx, req.volume, signal);
+    // A blank volume or a fresh clone holds no data of its own yet: what it is, is known
+    // without asking Ceph again (each rbd call costs a process and a monitor session).
+    const made: VolumeInfo = {
+      owner: req.volume,
+      id: final,
+      virtualSizeBytes: sizeBytes,
+      allocatedBytes: 0,
+      format: 'raw',
+    };
+    if (req.source) {
+      made.parent =
+        req.source.kind === 'Image'
+          ? { kind: 'Image', uid: req.source.image.uid }
+          : { kind: 'VolumeSnapshot', uid: req.source.snapshot.uid };
+    }
+    return made;
   });
 }
 
