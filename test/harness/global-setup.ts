@@ -58,15 +58,17 @@ async function startCeph(runId: string): Promise<void> {
 
 export default async function globalSetup(): Promise<void> {
   const runId = `${String(process.pid)}-${String(Date.now())}`;
-  // Side by side: Ceph's start (most of it the manager loading its modules) costs the run
-  // only what it takes beyond the control plane's.
+  // Side by side: Ceph's start (the OSD's mkfs and boot, the manager loading its modules)
+  // costs the run only what it takes beyond the control plane's.
   const [control, ceph] = await Promise.allSettled([prepareControlPlane(runId), startCeph(runId)]);
   if (control.status === 'rejected' || ceph.status === 'rejected') {
-    // Jest runs no global teardown when global setup fails: stop here what did start.
+    // Jest runs no global teardown when global setup fails: stop here what did start (and
+    // keep its logs with KCLOUD_TEST_KEEP=1).
+    const purge = process.env.KCLOUD_TEST_KEEP !== '1';
     const cephRunDir = process.env[envKeys.cephRunDir];
-    if (cephRunDir) await cephDown(cephLayout(cephRunDir), { purge: true });
+    if (cephRunDir) await cephDown(cephLayout(cephRunDir), { purge });
     const runDir = process.env[envKeys.runDir];
-    if (runDir) await down(runLayout(runDir), { purge: true });
+    if (runDir) await down(runLayout(runDir), { purge });
     const reasons = [control, ceph].flatMap((r) =>
       r.status === 'rejected' ? [(r.reason as Error).message] : [],
     );
