@@ -225,6 +225,20 @@ export class RbdContext {
   }
 
   private readonly imageSizes = new Map<string, number>();
+  /** When this process started using the pool: older partials are a crashed process's. */
+  readonly startedAt = new Date();
+  /** Objects whose failed attempt could not remove its own partial. */
+  readonly dirty = new Set<string>();
+  private swept: Promise<unknown> | undefined;
+
+  /** Runs `sweep` once per process (again after a failure). */
+  async sweepOnce(sweep: () => Promise<unknown>): Promise<void> {
+    this.swept ??= sweep().catch((err: unknown) => {
+      this.swept = undefined;
+      throw err;
+    });
+    await this.swept;
+  }
 
   /**
    * An image's size, remembered: images never change size, and every clone needs it. Undefined

@@ -14,7 +14,8 @@ import { run, toStorageError } from '../exec.ts';
 import type { RbdContext } from './rbd-context.ts';
 import {
   baseSnapshot,
-  cleanupPartials,
+  clearLeftovers,
+  dropPartial,
   imageMetaKey,
   ownerKey,
   ownerRecord,
@@ -163,11 +164,7 @@ export async function importImage(
     const existing = await inspectImage(ctx, req.image, signal);
     if (existing) return existing;
     const attempt = newAttempt();
-    await cleanupPartials(ctx, attempt.startedAt, {
-      uid,
-      locked: true,
-      ...(signal ? { signal } : {}),
-    });
+    await clearLeftovers(ctx, uid, attempt, signal);
     const final = objectName('Image', uid);
     const partial = partialName(final, attempt);
     const staging = {
@@ -190,7 +187,7 @@ export async function importImage(
       await ctx.setMeta(partial, ownerKey, ownerRecord('Image', req.image), signal);
       if (!(await ctx.rename(partial, final, signal))) await ctx.removeImage(partial);
     } catch (err) {
-      await ctx.removeImage(partial).catch(() => undefined);
+      await dropPartial(ctx, uid, partial);
       throw err;
     }
     const info = await inspectImage(ctx, req.image, signal);

@@ -4,6 +4,7 @@ import { StorageError } from '../errors.ts';
 import { imageKey, volumeKey } from '../keyed-lock.ts';
 import {
   objectName,
+  type Attempt,
   parseObjectName,
   parsePartialName,
   parseQuarantineName,
@@ -258,4 +259,35 @@ export async function quarantine(
     if (!(await ctx.info(name, signal))) return;
     await ctx.rename(name, quarantineName(name, now), signal);
   });
+}
+
+/**
+ * Before a create. What a crashed process left is removed once per process: everything older
+ * than its start (no attempt of this process is). This process's own failed attempts clean up
+ * after themselves; when that failed too, the object is marked and its next create lists and
+ * removes them. So a create costs no listing of the pool.
+ */
+export async function clearLeftovers(
+  ctx: RbdContext,
+  uid: string,
+  attempt: Attempt,
+  signal?: AbortSignal,
+): Promise<void> {
+  await ctx.sweepOnce(() => cleanupPartials(ctx, ctx.startedAt, { locked: true }));
+  if (ctx.dirty.delete(uid)) {
+    await cleanupPartials(ctx, attempt.startedAt, {
+      uid,
+      locked: true,
+      ...(signal ? { signal } : {}),
+    });
+  }
+}
+
+/** Removes a failed attempt's partial; if even that fails, the next create of `uid` will. */
+export async function dropPartial(ctx: RbdContext, uid: string, partial: string): Promise<void> {
+  try {
+    await ctx.removeImage(partial);
+  } catch {
+    ctx.dirty.add(uid);
+  }
 }

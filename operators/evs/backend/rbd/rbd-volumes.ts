@@ -20,8 +20,8 @@ import { parseUsedBytes } from './rbd-cli.ts';
 import type { RbdContext } from './rbd-context.ts';
 import {
   baseSnapshot,
-  cleanupPartials,
-  imageNames,
+  clearLeftovers,
+  dropPartial,
   ownerKey,
   ownerRecord,
   readOwner,
@@ -163,16 +163,13 @@ export async function createVolume(
   const uid = checkUid(req.volume.uid);
   return ctx.locks.run(volumeKey(uid), async () => {
     const final = objectName('Volume', uid);
-    // One listing says both whether the volume exists and which partials a crash left.
-    const names = await imageNames(ctx, signal);
-    if (names.includes(final)) return mustInspect(ctx, req.volume, signal);
+    // A copy is worth a look first; a clone or a blank volume is not: publishing never
+    // replaces, so a second create finds out at its rename (and the controller observes first).
+    if (req.source?.kind === 'Volume' && (await ctx.info(final, signal))) {
+      return mustInspect(ctx, req.volume, signal);
+    }
     const attempt = newAttempt();
-    await cleanupPartials(ctx, attempt.startedAt, {
-      uid,
-      locked: true,
-      names,
-      ...(signal ? { signal } : {}),
-    });
+    await clearLeftovers(ctx, uid, attempt, signal);
     const sizeBytes = roundUpToMiB(req.sizeBytes);
     const partial = partialName(final, attempt);
     try {
@@ -190,8 +187,7 @@ export async function createVolume(
         return await mustInspect(ctx, req.volume, signal);
       }
     } catch (err) {
-      // Best effort: what stays is a partial, removed by the next attempt.
-      await ctx.removeImage(partial).catch(() => undefined);
+      await dropPartial(ctx, uid, partial);
       throw err;
     }
     if (req.source?.kind === 'Volume') return mustInspect(ctx, req.volume, signal);

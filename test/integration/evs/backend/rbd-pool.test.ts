@@ -152,18 +152,26 @@ describe('RBD pool', () => {
     await pool.deleteVolume(vol);
   });
 
-  it('converges on one volume after a crash left a partial image', async () => {
+  it('converges on one volume after a crash left a partial image and the agent restarted', async () => {
     const vol = owner('crashed');
-    const crashedAt = new Date(Date.now() - 60_000);
+    const crashedAt = new Date(Date.now() - 1000);
     const partial = `vol-${vol.uid}.partial-${crashedAt.getTime().toString(36)}-abcdef`;
+    // What a kill half-way through a create leaves: half an image under a partial name.
     await rbd(admin, ['create', '--size', '4', `${poolName}/${partial}`]);
     expect((await pool.listPartials()).filter((p) => p.uid === vol.uid)).toEqual([
       { kind: 'Volume', uid: vol.uid, id: partial, startedAt: crashedAt },
     ]);
-    await pool.createVolume({ volume: vol, sizeBytes: 8 * MiB });
+    // The restarted process's first create sweeps what the crashed one left.
+    const restarted = new RbdPool(options);
+    await restarted.createVolume({ volume: vol, sizeBytes: 8 * MiB });
     expect(await names(vol.uid)).toEqual([`vol-${vol.uid}`]);
-    expect((await pool.listObjects()).filter((o) => o.owner.uid === vol.uid)).toHaveLength(1);
-    await pool.deleteVolume(vol);
+    expect((await restarted.listObjects()).filter((o) => o.owner.uid === vol.uid)).toHaveLength(1);
+    expect(await restarted.createVolume({ volume: vol, sizeBytes: 8 * MiB })).toMatchObject({
+      owner: vol,
+      virtualSizeBytes: 8 * MiB,
+    });
+    expect(await names(vol.uid)).toEqual([`vol-${vol.uid}`]);
+    await restarted.deleteVolume(vol);
     expect(await names(vol.uid)).toEqual([]);
   });
 
