@@ -81,8 +81,13 @@ export function hostBoundResources(
       subresource: '',
       hostOf: (o) => `${o}.metadata.name`,
       hostObject: true,
-      // Cordoning is the cloud operator's decision: an agent cannot uncordon its own host.
-      constraint: "request.operation != 'UPDATE' || object.spec == oldObject.spec",
+      // Cordoning is the cloud operator's decision: an agent cannot uncordon its own host. Its
+      // Host may be bound (labelled) to itself only, never to another host.
+      constraint:
+        "request.operation == 'DELETE' || " +
+        `((request.operation != 'UPDATE' || object.spec == oldObject.spec) && ` +
+        // Compared one by one: a CEL list literal cannot mix a string and the dyn name.
+        `(${labelOf('object', hostLabel)} == '' || ${labelOf('object', hostLabel)} == object.metadata.name))`,
     },
     {
       group: Host.group,

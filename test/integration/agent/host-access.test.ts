@@ -202,7 +202,12 @@ describe('a Host', () => {
     const other = await refusal(applyHost(b, `${ns}-c`));
     expect(other.status).toBe(403);
 
+    // Nor can an agent bind its own Host to another host.
+    const rebound = await refusal(applyHost(a, hostA, { 'ecs.kcloud.io/host': hostB }));
+    expect(rebound.message).toContain(byPolicy(hostA));
+
     const stored = await admin.hosts.get(undefined, hostA);
+    expect(stored.metadata.labels?.['ecs.kcloud.io/host']).toBe(hostA);
     expect(stored.status?.agentVersion).toBe('a-1');
     expect(stored.metadata.labels?.['topology.kubernetes.io/zone']).toBeUndefined();
     expect((await admin.hosts.list()).items.map((h) => h.metadata.name)).not.toContain(`${ns}-c`);
