@@ -10,7 +10,6 @@ import {
   parsePoolCapacity,
   parseSnapshots,
   parseUsedBytes,
-  qemuRbdFilename,
   rbdArgs,
   rbdBlockdev,
   rbdMessage,
@@ -97,13 +96,7 @@ describe('rbd and QEMU arguments', () => {
     expect(imageSpec(conn, 'vol-1', 'snap-2')).toBe('evs/vol-1@snap-2');
   });
 
-  it("escape QEMU's rbd: separators in values", () => {
-    expect(qemuRbdFilename(conn, 'vol-1')).toBe(
-      'rbd:evs/vol-1:id=kcloud-evs:conf=/run/kcloud/evs.conf',
-    );
-    expect(qemuRbdFilename({ ...conn, conf: '/a:b\\c.conf' }, 'vol-1')).toBe(
-      'rbd:evs/vol-1:id=kcloud-evs:conf=/a\\:b\\\\c.conf',
-    );
+  it('give QEMU the rbd driver with credentials by path', () => {
     expect(rbdBlockdev(conn, 'vol-1')).toEqual({
       driver: 'rbd',
       pool: 'evs',

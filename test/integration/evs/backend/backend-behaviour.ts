@@ -409,6 +409,42 @@ export function describeBackendBehaviour(get: () => PoolUnderTest): void {
       await pool.deleteVolume(vol, { snapshots: 'delete' });
     });
 
+    it('leaves one consistent outcome when a snapshot and a delete of one volume race', async () => {
+      const { pool } = get();
+      // Snapshot asked first: the delete finds the snapshot and is refused.
+      const a = owner('race-a');
+      await pool.createVolume({ volume: a, sizeBytes: 8 * MiB });
+      await writePattern(pool, a, 0x0a);
+      const sa = snapOf(a, 'race-a-snap');
+      const [snapped, deleted] = await Promise.allSettled([
+        pool.createSnapshot(sa),
+        pool.deleteVolume(a),
+      ]);
+      expect(snapped.status).toBe('fulfilled');
+      expect(deleted.status === 'rejected' && isStorageError(deleted.reason, 'HasSnapshots')).toBe(
+        true,
+      );
+      expect(await pool.inspectSnapshot(sa)).toBeDefined();
+      await expectPattern(pool, a, 0x0a);
+      await pool.deleteVolume(a, { snapshots: 'delete' });
+      // Delete asked first: the volume goes, the snapshot finds nothing and leaves nothing.
+      const b = owner('race-b');
+      await pool.createVolume({ volume: b, sizeBytes: 8 * MiB });
+      const sb = snapOf(b, 'race-b-snap');
+      const [gone, late] = await Promise.allSettled([
+        pool.deleteVolume(b),
+        pool.createSnapshot(sb),
+      ]);
+      expect(gone.status).toBe('fulfilled');
+      expect(late.status === 'rejected' && isStorageError(late.reason, 'NotFound')).toBe(true);
+      for (const uid of [a.uid, sa.uid, b.uid, sb.uid]) {
+        expect(await get().namesWith(uid)).toEqual([]);
+      }
+      expect((await pool.listPartials()).filter((p) => [sa.uid, sb.uid].includes(p.uid))).toEqual(
+        [],
+      );
+    });
+
     it('snapshots a missing volume as NotFound', async () => {
       await rejectsWith(get().pool.createSnapshot(snapOf(owner('gone'), 'snap')), 'NotFound');
     });
