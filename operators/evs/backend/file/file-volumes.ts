@@ -223,7 +223,9 @@ export async function createVolume(
     try {
       await how.build(ctx.pool.path(partial), signal);
     } catch (err) {
+      // Nothing was published: this attempt's files go (a crash leaves them to the next one).
       await ctx.pool.remove(partial);
+      await ctx.pool.remove(sidecarFile('Volume', uid));
       throw err;
     }
     if (!(await ctx.publish(partial, final))) return mustInspect(ctx, req.volume, signal);
