@@ -12,6 +12,7 @@ export {
   hostLifecycleFieldManager,
   hostLifecycleReconciler,
   hostResource,
+  leaseUpdateMatters,
   type HostLifecycleOptions,
 } from './controller/host-lifecycle.ts';
 export {

@@ -13,6 +13,7 @@ import {
   hostLifecycleFieldManager,
   hostLifecycleReconciler,
   hostResource,
+  leaseUpdateMatters,
 } from './host-lifecycle.ts';
 import { hostLifecycle } from './host-lifecycle-status.ts';
 
@@ -197,5 +198,49 @@ describe('the host-lifecycle reconcile', () => {
     const s = setup();
     expect(await s.run()).toBeUndefined();
     expect(s.api.calls).toEqual([]);
+  });
+});
+
+describe('a heartbeat Lease’s renewal', () => {
+  const now = Date.UTC(2026, 0, 1, 12);
+
+  it('reconciles nothing while its Host is Ready, and its Host once it is not', () => {
+    const hosts = new Cache<HostObject>();
+    const matters = leaseUpdateMatters(hosts);
+    const renewed = (at: number, duration = 40) => lease(at, duration);
+    // No Host yet (or not Ready): the heartbeat may be what it waits for.
+    expect(matters(renewed(now), renewed(now + 10_000))).toBe(true);
+    const ready = host({}, 'True');
+    ready.status = {
+      ...ready.status,
+      conditions: [
+        ...(ready.status?.conditions ?? []),
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'HostReady',
+          message: '',
+          lastTransitionTime: '2026-01-01T00:00:00Z',
+        },
+      ],
+    };
+    hosts.upsert(ready);
+    expect(matters(renewed(now), renewed(now + 10_000))).toBe(false);
+    // A new duration moves the deadline: look again.
+    expect(matters(renewed(now), renewed(now + 10_000, 8))).toBe(true);
+    const lost = host({}, 'True');
+    lost.status = {
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'Unknown',
+          reason: 'HeartbeatLost',
+          message: '',
+          lastTransitionTime: '2026-01-01T00:00:00Z',
+        },
+      ],
+    };
+    hosts.upsert(lost);
+    expect(matters(renewed(now), renewed(now + 10_000))).toBe(true);
   });
 });

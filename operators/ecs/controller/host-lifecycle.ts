@@ -93,6 +93,20 @@ const agentReadyOf = (o: KubeObject) => {
 };
 
 /**
+ * Whether a heartbeat Lease's update is worth a reconcile of its Host: not a renewal of a Ready
+ * host (the recheck scheduled for the old deadline finds the new one and schedules itself
+ * again), but one of a host that is not Ready (its heartbeat is back) or a changed duration
+ * (the deadline moved).
+ */
+export function leaseUpdateMatters(
+  hosts: Cache<HostObject>,
+): (oldLease: Lease, newLease: Lease) => boolean {
+  return (a, b) =>
+    a.spec?.leaseDurationSeconds !== b.spec?.leaseDurationSeconds ||
+    getCondition(hosts.get(b.metadata.name ?? '')?.status?.conditions, 'Ready')?.status !== 'True';
+}
+
+/**
  * Wires the host-lifecycle controller: Hosts, and the heartbeat Leases in the hosts namespace.
  * A renewal of a Ready host's Lease reconciles nothing: the recheck already scheduled for the
  * old deadline finds the new one and schedules itself again, so 5,000 hosts renewing every 10 s
@@ -104,8 +118,6 @@ export function addHostLifecycleController(
 ): Controller<HostObject> {
   const hosts = mgr.informer<HostObject>(hostResource);
   const leases = mgr.informer<Lease>(leaseResource, { namespace: opts.hostsNamespace });
-  const readyStatus = (name: string | undefined) =>
-    getCondition(hosts.cache.get(name ?? '')?.status?.conditions, 'Ready')?.status;
   const controller = new Controller<HostObject>({
     name: hostLifecycleControllerName,
     informer: hosts,
@@ -123,9 +135,7 @@ export function addHostLifecycleController(
       watch<Lease>(
         leases,
         (lease) => (lease.metadata.name ? [lease.metadata.name] : []),
-        (a, b) =>
-          a.spec?.leaseDurationSeconds !== b.spec?.leaseDurationSeconds ||
-          readyStatus(b.metadata.name) !== 'True',
+        leaseUpdateMatters(hosts.cache),
       ),
     ],
     workers: opts.workers ?? 2,
