@@ -12,6 +12,9 @@
  * - `signal` aborts a long copy; what was half-built stays a partial, removed by the next
  *   create of the same object or by `cleanupPartials`.
  * - Snapshots are of detached volumes (a running guest's volume is snapshotted through QMP).
+ *   A volume a running process (QEMU) holds open is never deleted or reverted under it
+ *   (`Busy`); a file pool also refuses to snapshot it, an RBD snapshot of it is
+ *   crash-consistent.
  */
 
 /** The Kubernetes object a backend object belongs to. Its UID names the backend object. */
@@ -156,7 +159,11 @@ export interface StorageBackend {
   listObjects(signal?: AbortSignal): Promise<OwnedObject[]>;
   /** Half-built objects (crash or abort leftovers). */
   listPartials(signal?: AbortSignal): Promise<PartialObject[]>;
-  /** Removes partials whose attempt started before `olderThan`; returns their ids. */
+  /**
+   * Removes partials whose attempt started before `olderThan` (call it with the process's start
+   * time: no attempt of its own is older), and what nothing uses any more (a file pool's retired
+   * images); returns their ids.
+   */
   cleanupPartials(olderThan: Date, signal?: AbortSignal): Promise<string[]>;
   /**
    * Moves an object aside (never deletes it): afterwards it is `quarantined`, invisible to

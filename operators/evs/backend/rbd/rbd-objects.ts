@@ -139,49 +139,27 @@ interface Leftover extends PartialObject {
   remove: () => Promise<void>;
 }
 
-/** Partial images, staged downloads, and snapshot owner records whose snapshot never came. */
+/** Partial images and staged downloads. */
 async function leftovers(
   ctx: RbdContext,
-  uid?: string,
-  signal?: AbortSignal,
-  names?: string[],
+  opts: { uid?: string; signal?: AbortSignal; names?: string[] },
 ): Promise<Leftover[]> {
+  const { uid, signal, names } = opts;
   const result: Leftover[] = [];
   for (const name of names ?? (await imageNames(ctx, signal))) {
     const parsed = parseImage(name);
-    if (!parsed) continue;
-    if (parsed.partial && (uid === undefined || parsed.uid === uid)) {
-      result.push({
-        kind: parsed.kind,
-        uid: parsed.uid,
-        id: name,
-        startedAt: parsed.partial.startedAt,
-        lockKey: parsed.kind === 'Image' ? imageKey(parsed.uid) : volumeKey(parsed.uid),
-        remove: () => ctx.removeImage(name, signal),
-      });
-      continue;
-    }
-    // One object's cleanup (a create's) is of its own partial images and staged files: the
-    // snapshot records of every volume are read only in a whole-pool cleanup.
-    if (uid !== undefined || parsed.partial || parsed.quarantined || parsed.kind !== 'Volume')
-      continue;
-    const meta = await ctx.meta(name, signal);
-    const snaps = new Set((await ctx.snapshots(name, signal)).map((s) => s.name));
-    for (const [key, value] of Object.entries(meta)) {
-      if (!key.startsWith(snapKey(''))) continue;
-      const snapUid = key.slice(snapKey('').length);
-      if (snaps.has(objectName('VolumeSnapshot', snapUid))) continue;
-      const createdAt = (JSON.parse(value) as { createdAt?: string }).createdAt;
-      result.push({
-        kind: 'VolumeSnapshot',
-        uid: snapUid,
-        id: `${name}:${key}`,
-        startedAt: new Date(createdAt ?? 0),
-        lockKey: volumeKey(parsed.uid),
-        remove: () => ctx.removeMeta(name, key, signal),
-      });
-    }
+    if (!parsed?.partial || (uid !== undefined && parsed.uid !== uid)) continue;
+    result.push({
+      kind: parsed.kind,
+      uid: parsed.uid,
+      id: name,
+      startedAt: parsed.partial.startedAt,
+      lockKey: parsed.kind === 'Image' ? imageKey(parsed.uid) : volumeKey(parsed.uid),
+      remove: () => ctx.removeImage(name, signal),
+    });
   }
+  // A snapshot record (image-meta) whose snapshot never came is no leftover: it is inert,
+  // reused by the snapshot's next create and removed with its deletion or its volume's.
   let staged: string[] = [];
   try {
     staged = await readdir(ctx.stagingDir);
@@ -208,7 +186,7 @@ export async function listPartials(
   ctx: RbdContext,
   signal?: AbortSignal,
 ): Promise<PartialObject[]> {
-  return (await leftovers(ctx, undefined, signal)).map(({ kind, uid, id, startedAt }) => ({
+  return (await leftovers(ctx, signal ? { signal } : {})).map(({ kind, uid, id, startedAt }) => ({
     kind,
     uid,
     id,
@@ -222,7 +200,7 @@ export async function cleanupPartials(
   opts: { uid?: string; signal?: AbortSignal; locked?: boolean; names?: string[] } = {},
 ): Promise<string[]> {
   const removed: string[] = [];
-  for (const leftover of await leftovers(ctx, opts.uid, opts.signal, opts.names)) {
+  for (const leftover of await leftovers(ctx, opts)) {
     if (leftover.startedAt >= olderThan) continue;
     // Partial names are unique per attempt: one older than the cutoff is never finished later.
     if (opts.locked) await leftover.remove();
