@@ -21,6 +21,9 @@ export const inspectLimits: ResourceLimits = { addressSpaceBytes: 1024 ** 3, cpu
 /** A conversion reads the whole image: more CPU, still bounded. */
 export const convertLimits: ResourceLimits = { addressSpaceBytes: 2 * 1024 ** 3, cpuSeconds: 1800 };
 
+/** The largest volume EVS makes: no image larger can boot one. */
+export const maxImageBytes = 32 * 1024 ** 4;
+
 /** `prlimit --as=… --cpu=… -- file args…` as one argument array. */
 export function limitedCommand(
   limits: ResourceLimits,
@@ -94,6 +97,13 @@ export async function inspectUntrusted(
   }
   if (info.corrupt) {
     throw new StorageError('UnsafeImage', 'qemu-img reports the image corrupt');
+  }
+  if (info.virtualSizeBytes > maxImageBytes) {
+    // A tiny file can claim petabytes: converting or importing it would run for hours.
+    throw new StorageError(
+      'UnsafeImage',
+      `the image claims ${String(info.virtualSizeBytes)} bytes, more than the largest volume (32 TiB)`,
+    );
   }
   if (declared && declared !== format) {
     throw new StorageError(

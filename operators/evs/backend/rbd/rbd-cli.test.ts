@@ -10,6 +10,7 @@ import {
   parsePoolCapacity,
   parseSnapshots,
   parseUsedBytes,
+  qemuRbdFilename,
   rbdArgs,
   rbdBlockdev,
   rbdMessage,
@@ -94,6 +95,15 @@ describe('rbd and QEMU arguments', () => {
       'evs',
     ]);
     expect(imageSpec(conn, 'vol-1', 'snap-2')).toBe('evs/vol-1@snap-2');
+  });
+
+  it("escape QEMU's rbd: separators in values", () => {
+    expect(qemuRbdFilename(conn, 'vol-1')).toBe(
+      'rbd:evs/vol-1:id=kcloud-evs:conf=/run/kcloud/evs.conf',
+    );
+    expect(qemuRbdFilename({ ...conn, conf: '/a:b\\c.conf' }, 'vol-1')).toBe(
+      'rbd:evs/vol-1:id=kcloud-evs:conf=/a\\:b\\\\c.conf',
+    );
   });
 
   it('give QEMU the rbd driver with credentials by path', () => {

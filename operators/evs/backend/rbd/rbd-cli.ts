@@ -2,7 +2,7 @@ import { StorageError, type StorageErrorReason } from '../errors.ts';
 import type { CommandError } from '../exec.ts';
 
 /**
- * The `rbd` CLI's arguments and JSON, and QEMU's options for an RBD image. Pure: the pool runs
+ * The `rbd` CLI's arguments and JSON, and how QEMU names an RBD image. Pure: the pool runs
  * them.
  * Queries answer `--format json`; create and snapshot commands reject that flag, so only the
  * queries here ask for it.
@@ -22,6 +22,12 @@ export function rbdArgs(conn: RbdConnection, args: readonly string[]): string[] 
 
 export function imageSpec(conn: RbdConnection, image: string, snapshot?: string): string {
   return `${conn.pool}/${image}${snapshot ? `@${snapshot}` : ''}`;
+}
+
+/** QEMU's `rbd:` file name of an image; `:` and `\\` in a value are escaped as QEMU reads them. */
+export function qemuRbdFilename(conn: RbdConnection, image: string): string {
+  const esc = (value: string) => value.replace(/[\\:]/g, (c) => `\\${c}`);
+  return `rbd:${esc(conn.pool)}/${esc(image)}:id=${esc(conn.user)}:conf=${esc(conn.conf)}`;
 }
 
 /** `-blockdev` / QMP options of an image: the rbd protocol driver, credentials by path. */

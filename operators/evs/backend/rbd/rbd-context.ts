@@ -132,6 +132,16 @@ export class RbdContext {
     }
   }
 
+  /** qemu-img with this pool's images as `rbd:` targets (trusted input only). */
+  async qemuImg(args: string[], what: string, signal?: AbortSignal): Promise<string> {
+    await this.ready();
+    try {
+      return (await run('qemu-img', args, { signal })).stdout;
+    } catch (err) {
+      throw toStorageError(err, `${what} in RBD pool ${this.conn.pool}`, classifyRbd);
+    }
+  }
+
   rbd(args: string[], what: string, signal?: AbortSignal): Promise<string> {
     return this.exec('rbd', args, what, signal);
   }

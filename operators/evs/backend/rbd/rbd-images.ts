@@ -7,7 +7,7 @@ import { stageSource, unstage } from '../image-source.ts';
 import { imageKey, volumeKey } from '../keyed-lock.ts';
 import { checkUid, newAttempt, objectName, partialName } from '../naming.ts';
 import { convertArgs } from '../qemu-img.ts';
-import { rbdArgs } from './rbd-cli.ts';
+import { qemuRbdFilename, rbdArgs } from './rbd-cli.ts';
 import type { ImageInfo, ImportImageRequest, OwnerRef } from '../storage-backend.ts';
 import { convertLimits, inspectUntrusted, limitedCommand } from '../untrusted-image.ts';
 import { run, toStorageError } from '../exec.ts';
@@ -141,10 +141,16 @@ async function build(
       }
       raw = staging.raw;
     }
-    // `rbd import` skips runs of zeros: the image is as sparse as the file.
-    await ctx.rbd(
-      ['import', '--no-progress', raw, ctx.spec(target)],
-      'importing the image',
+    // Raw into the pool through QEMU's rbd driver: qemu-img asks the file where its data is
+    // (holes are never read) and writes only that; the raw driver parses nothing untrusted.
+    await ctx.qemuImg(
+      convertArgs({
+        source: raw,
+        sourceFormat: 'raw',
+        target: qemuRbdFilename(ctx.conn, target),
+        targetFormat: 'raw',
+      }),
+      'writing the image into the pool',
       signal,
     );
     return { sha256: staged.sha256, sourceFormat: detected.format };

@@ -225,6 +225,12 @@ export function describeBackendBehaviour(get: () => PoolUnderTest): void {
         /external file/,
       ],
       [
+        'a qcow2 claiming 64 TiB',
+        (f, url) => ({ source: { kind: 'Url', url: url(f.huge) } }),
+        'UnsafeImage',
+        /more than the largest volume/,
+      ],
+      [
         'a URL that answers 404',
         (_f, url) => ({ source: { kind: 'Url', url: url('missing.qcow2') } }),
         'SourceUnreachable',

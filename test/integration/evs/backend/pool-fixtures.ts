@@ -91,6 +91,8 @@ export interface ImageFiles {
   backedByHostFile: string;
   /** A qcow2 keeping its data in an external file. */
   externalData: string;
+  /** A small qcow2 file claiming 64 TiB. */
+  huge: string;
 }
 
 export async function makeImages(dir: string): Promise<ImageFiles> {
@@ -99,7 +101,9 @@ export async function makeImages(dir: string): Promise<ImageFiles> {
     raw: path.join(dir, 'disk.raw'),
     backedByHostFile: path.join(dir, 'evil.qcow2'),
     externalData: path.join(dir, 'external.qcow2'),
+    huge: path.join(dir, 'huge.qcow2'),
   };
+  await qemuImg(['create', '-q', '-f', 'qcow2', files.huge, '64T']);
   await qemuImg(['create', '-q', '-f', 'qcow2', files.qcow2, '64M']);
   await qemuIo(files.qcow2, 'write -P 0xab 0 1M');
   await qemuImg(['create', '-q', '-f', 'raw', files.raw, '32M']);
