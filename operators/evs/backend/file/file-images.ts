@@ -135,15 +135,15 @@ export async function importImage(
     await cleanupPartials(ctx, attempt.startedAt, { uid, locked: true });
     const final = dataFile('Image', uid);
     const partial = partialName(final, attempt);
-    const downloadTo = ctx.pool.path(partialName(`${objectName('Image', uid)}.download`, attempt));
+    const download = partialName(`${objectName('Image', uid)}.download`, attempt);
     let built: Built;
     try {
-      built = await build(ctx, req, ctx.pool.path(partial), downloadTo, signal);
+      built = await build(ctx, req, ctx.pool.path(partial), ctx.pool.path(download), signal);
       // Read-only: every clone reads through it, none may write it.
       await chmod(ctx.pool.path(partial), 0o444);
     } catch (err) {
       await ctx.pool.remove(partial);
-      await ctx.pool.remove(downloadTo.slice(ctx.pool.dir.length + 1));
+      await ctx.pool.remove(download);
       throw err;
     }
     const { virtualSizeBytes } = await ctx.info(partial, signal);
