@@ -11,6 +11,7 @@
 // (docs/hosts.md): a benchmark device.
 //
 // Exit codes: 0 after SIGTERM/SIGINT, 1 on a startup error.
+import path from 'node:path';
 import {
   coordinationLeaseClient,
   createLogger,
@@ -21,6 +22,7 @@ import {
 } from '../controllers/index.ts';
 import { helpText, Manager, parseFlags } from '../controllers/manager/index.ts';
 import { hostLabel, simulatedLabel, topologyLabels } from '../operators/ecs/api/index.ts';
+import { agentEventPrefix } from './access/host-policy.ts';
 import { appVersion } from './app-root.ts';
 import { agentFlagGroups, configureAgent, type AgentConfig } from './flags.ts';
 import { Heartbeats } from './heartbeat/heartbeats.ts';
@@ -62,7 +64,8 @@ async function main(): Promise<number> {
   const mgr = new Manager({
     kubeconfig: loadKubeConfig(config.kubeconfig),
     log,
-    identity: `kcloud-agent/${config.hostName}`,
+    // Its Events' reportingInstance: admission lets it write only those naming its host.
+    identity: `${agentEventPrefix}${config.hostName}`,
     health: parseHostPort('--health-addr', config.healthAddr),
     // Ready while every host's heartbeat is fresher than two intervals.
     readiness: [{ name: 'heartbeat', check: () => heartbeat.fresh() }],
@@ -98,6 +101,7 @@ async function main(): Promise<number> {
       labelSelector,
       informer: (ref, opts = {}) => mgr.informer(ref, { ...opts, labelSelector }),
       fieldManager: `kcloud-agent-${m.name}`,
+      stateDir: path.join(config.stateDir, m.name),
     };
     m.register(ctx, settings);
   }

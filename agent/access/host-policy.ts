@@ -61,6 +61,9 @@ export function boundByLabel(
   return { ...r, hostOf: (o) => labelOf(o, hostLabel) };
 }
 
+/** The reportingInstance of an agent's Events: the prefix, then its host. */
+export const agentEventPrefix = 'kcloud-agent/';
+
 /** The host-bound kinds: each host's heartbeat Lease and its Host, then the modules' kinds. */
 export function hostBoundResources(
   hostsNamespace: string,
@@ -95,6 +98,17 @@ export function hostBoundResources(
       subresource: 'status',
       hostOf: (o) => `${o}.metadata.name`,
       hostObject: true,
+    },
+    {
+      // An agent's Events say who reported them (reportingInstance `kcloud-agent/<host>`): it
+      // may write only its own, so it cannot speak for another host.
+      group: 'events.k8s.io',
+      resource: 'events',
+      subresource: '',
+      hostOf: (o) =>
+        `(has(${o}.reportingInstance) && ${o}.reportingInstance.startsWith(${lit(agentEventPrefix)}) ` +
+        `? ${o}.reportingInstance.substring(${String(agentEventPrefix.length)}) : '')`,
+      constraint: "request.operation != 'DELETE'",
     },
     ...moduleResources,
   ];

@@ -30,6 +30,8 @@ export interface HostModuleContext {
   ): Informer<T>;
   /** The module's own field manager, `kcloud-agent-<module>`, for its part of a status. */
   fieldManager: string;
+  /** The module's folder in the agent's state dir (`<state-dir>/<module>`): survives restarts. */
+  stateDir: string;
 }
 
 export interface HostModule<Config = unknown> {

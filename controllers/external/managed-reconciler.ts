@@ -189,6 +189,12 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
 
   const delay = (ms: number) => Math.max(minInProgressRequeueMs, ms || 0);
 
+  /**
+   * A contributor's objects whose work stalled, by key, with the generation it stalled at. Only
+   * a memory of this process: after a restart the work is tried once more, which is harmless.
+   */
+  const stalledAt = new Map<string, { generation: number; error: Error }>();
+
   async function reconcileDelete(obj: T, ctx: ReconcileContext): Promise<Result | undefined> {
     if (!hasFinalizer(obj, opts.finalizer)) return undefined;
     const deleting = (outcome: Outcome): Conclusion => ({
@@ -257,6 +263,8 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
   async function reconcileNormal(
     obj: T,
     ctx: ReconcileContext,
+    /** The stalled failure of this generation: observe only, and report it again. */
+    frozen?: Error,
   ): Promise<{
     observation: Observation<O>;
     inProgress?: InProgress;
@@ -269,6 +277,14 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
     // backend between our write and our look (a member joining a group, a hand edit). Only a
     // backend that still differs after that is an error. A backend at work, or out of reach,
     // is left alone.
+    if (
+      frozen &&
+      !observation.inProgress &&
+      !observation.unreachable &&
+      !(observation.exists && observation.upToDate)
+    ) {
+      throw frozen;
+    }
     for (
       let round = 0;
       round < 2 &&
@@ -325,17 +341,30 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
 
   return async (req: Request, ctx: ReconcileContext): Promise<Result | undefined> => {
     const cached = opts.cache.get(req.key);
-    if (!cached) return undefined;
+    if (!cached) {
+      stalledAt.delete(req.key);
+      return undefined;
+    }
     // The cache's object is shared; work on a copy.
     let obj = structuredClone(cached);
-    if (obj.metadata.deletionTimestamp) return reconcileDelete(obj, ctx);
+    if (obj.metadata.deletionTimestamp) {
+      stalledAt.delete(req.key);
+      return reconcileDelete(obj, ctx);
+    }
 
     obj = await addFinalizer(opts.client, obj, opts.finalizer, ctx.signal);
+    const generation = obj.metadata.generation ?? 0;
+    // A contributor's work that failed in a way only a new spec can fix (a wrong checksum) is
+    // not redone for the same generation because the other writer's status or our own
+    // finalizer changed: the backend is still observed, nothing is written to it.
+    const stalled = stalledAt.get(req.key);
+    const frozen = stalled?.generation === generation ? stalled.error : undefined;
+    if (!frozen) stalledAt.delete(req.key);
     let conclusion: Conclusion;
     let failure: Error | undefined;
     let result: Result | undefined;
     try {
-      const normal = await reconcileNormal(obj, ctx);
+      const normal = await reconcileNormal(obj, ctx, frozen);
       result = normal.result;
       if (normal.unreachable) {
         // Nothing new was observed: the product fields stay as last known.
@@ -370,12 +399,16 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
       const outcome = failureOutcome(err, 'ReconcileError');
       // The product fields stay as last observed.
       conclusion = { outcome, phase: 'Failed', product: kept(obj), deleting: false };
-      record(obj, 'Warning', outcome.reason, 'Reconcile', outcome.message);
+      // A stalled failure seen again without acting is no news.
+      if (err !== frozen) record(obj, 'Warning', outcome.reason, 'Reconcile', outcome.message);
     }
     await writeOutcome(obj, conclusion, ctx);
 
     if (failure !== undefined) {
-      if (conclusion.outcome.state === 'Stalled') return undefined;
+      if (conclusion.outcome.state === 'Stalled') {
+        if (role.kind === 'contributor') stalledAt.set(req.key, { generation, error: failure });
+        return undefined;
+      }
       throw failure;
     }
     return result;

@@ -288,4 +288,26 @@ describe('contributionsChanged', () => {
       ),
     ).toBe(false);
   });
+
+  it('does not redo a contributor’s stalled work for the same generation, only observes', async () => {
+    const s = twoWriters();
+    await s.step(s.runManager);
+    s.host.failNext.set(
+      'create',
+      new ReconcileError('ChecksumMismatch', 'the image fails its checksum', { retry: false }),
+    );
+    expect(await s.step(s.runAgent)).toBeUndefined();
+    expect(s.conditions()).toContain('Provisioned=False ChecksumMismatch @1');
+    const creates = () => s.host.calls.filter((c) => c === 'create').length;
+    expect(creates()).toBe(1);
+    const events = s.recorder.summary().length;
+    // The manager's status write and the agent's own finalizer wake the agent again.
+    await s.step(s.runManager);
+    expect(await s.step(s.runAgent)).toBeUndefined();
+    expect(await s.step(s.runAgent)).toBeUndefined();
+    expect(creates()).toBe(1);
+    expect(s.host.calls.filter((c) => c === 'observe').length).toBeGreaterThanOrEqual(3);
+    expect(s.conditions()).toContain('Provisioned=False ChecksumMismatch @1');
+    expect(s.recorder.summary()).toHaveLength(events);
+  });
 });

@@ -37,7 +37,7 @@ export function rbacEntries(): RbacEntry[] {
     })),
     {
       component: 'kcloud-agent',
-      scope: "Role in the hosts namespace; admission: its own host's Lease only",
+      scope: "Role in the hosts namespace; admission: writes to its own host's Lease only",
       rules: agentLeaseRules,
     },
     {

@@ -45,6 +45,7 @@ import { imageData, imageDataStatus } from './image-data.ts';
 import { operationRecord, operationRun, type OperationRecord } from './operation-run.ts';
 import type { PoolBackends } from './pool-backends.ts';
 import { reportPools } from './pool-reporter.ts';
+import { rbdBackend, secretResource, type SecretObject } from './rbd-backend.ts';
 import { RealPoolBackends } from './real-pool-backends.ts';
 import { snapshotData, snapshotDataStatus } from './snapshot-data.ts';
 import type { SourceReader } from './sources.ts';
@@ -105,10 +106,17 @@ export function registerEvsAgent(
 ): void {
   const { mgr } = ctx;
   const pools = mgr.informer<StoragePoolObject>(StoragePool.resource);
+  const secrets = mgr.client<SecretObject>(secretResource);
   const real = new RealPoolBackends({
     pools: pools.cache,
     importRoots: config.importRoots,
     hostRoot: config.hostRoot,
+    rbd: (pool, signal) =>
+      rbdBackend(
+        pool,
+        { secrets, stateDir: ctx.stateDir, importRoots: config.importRoots },
+        signal,
+      ),
     startedAt: new Date(realClock.now()),
     log: mgr.log,
   });
@@ -165,6 +173,7 @@ export function registerEvsAgent(
           sources,
           hostNames: ctx.hosts,
           hostPath: (p) => real.hostPath(p),
+          importRoots: config.importRoots,
         }),
       status: (_i, observation) => imageDataStatus(observation.observed),
       statusFields: ['format', 'virtualSizeBytes', 'sha256'],

@@ -1,6 +1,8 @@
 // The agent's side of an Image: imported once into the pool — downloaded, checked, converted —
 // and removed on deletion (kept, retired, while volumes still use it).
+import path from 'node:path';
 import { ReconcileError, type ExternalClient } from '../../../controllers/external/index.ts';
+import { StorageError } from '../backend/index.ts';
 import type { ImageObject } from '../../ecs/index.ts';
 import type { ImageInfo, ImageSource } from '../backend/index.ts';
 import { ownerRef } from './owners.ts';
@@ -14,6 +16,8 @@ export interface ImageDataOptions {
   hostNames: readonly string[];
   /** A host path as this process sees it (under --host-root). */
   hostPath: (p: string) => string;
+  /** The directories files may be imported from, as this process sees them. */
+  importRoots: readonly string[];
 }
 
 export function imageDataStatus(info: ImageInfo | undefined): {
@@ -40,8 +44,21 @@ async function importSource(
         `the file is on host ${hostFile.host}, and this agent is ${opts.hostNames.join(', ')}`,
       );
     }
+    // Refused before anything looks at the file: whether a path outside the import
+    // directories exists is none of the user's business.
+    const file = opts.hostPath(hostFile.path);
+    const inside = opts.importRoots.some((root) => {
+      const rel = path.relative(root, file);
+      return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+    });
+    if (!inside) {
+      throw new StorageError(
+        'PathNotAllowed',
+        `${hostFile.path} is not under the directories this host imports images from (the agent's --image-import-dirs)`,
+      );
+    }
     return {
-      source: { kind: 'File', path: opts.hostPath(hostFile.path) },
+      source: { kind: 'File', path: file },
       ...(hostFile.sha256 ? { sha256: hostFile.sha256 } : {}),
     };
   }

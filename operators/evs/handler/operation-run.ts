@@ -32,6 +32,8 @@ export function operationRun(
 ): ExternalClient<VolumeOperationObject, OperationRecord> {
   return {
     async observe(obj) {
+      // An operation leaves nothing in the pool: once deleted, there is nothing to remove.
+      if (obj.metadata.deletionTimestamp) return { exists: false, upToDate: false };
       const record = operationRecord(obj);
       const done = record.completionTime !== undefined;
       return { exists: done, upToDate: done, observed: record };

@@ -40,6 +40,11 @@ export interface EvsWorld {
   manager: RunningManager;
   api: ApiClient;
   startAgent(host: string): Promise<AgentProcess>;
+  /**
+   * Deletes the test's EVS objects while the manager and agents still run (their finalizers
+   * need them), then the cluster-scoped types and pools it names.
+   */
+  deleteAll(clusterScoped: string[]): Promise<void>;
   /** The file pool at `poolPath` as `host` sees it: to look at the data the agent made. */
   filePool(host: string, poolPath: string): FilePool;
   stop(): Promise<void>;
@@ -132,6 +137,23 @@ export async function startEvsWorld(cluster: TestCluster, hostCount = 2): Promis
     manager,
     api,
     startAgent: start,
+    deleteAll: async (clusterScoped) => {
+      const c = cluster;
+      const kinds = [
+        'volumeoperations.evs.kcloud.io',
+        'volumesnapshots.evs.kcloud.io',
+        'volumes.evs.kcloud.io',
+        'images.ecs.kcloud.io',
+      ];
+      for (const kind of kinds) {
+        const r = await c.kubectl(['delete', kind, '--all', '-n', ns, '--timeout=120s']);
+        if (r.code !== 0) throw new Error(`deleting ${kind}: ${r.stderr}`);
+      }
+      if (clusterScoped.length > 0) {
+        const r = await c.kubectl(['delete', ...clusterScoped, '--timeout=120s']);
+        if (r.code !== 0) throw new Error(`deleting ${clusterScoped.join(' ')}: ${r.stderr}`);
+      }
+    },
     filePool: (host, poolPath) => new FilePool({ dir: path.join(roots[host] ?? '/', poolPath) }),
     stop: async () => {
       await Promise.all(Object.values(agents).map((a) => a.stop()));

@@ -4,7 +4,9 @@
 // leaves nothing); volumes are made blank, from an image (on the image's host, a Local pool),
 // from a snapshot and as a clone; they grow, revert to a snapshot through a VolumeOperation,
 // refuse bad input with a reason, and are deleted with Retain and Delete.
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Condition, KubeObject } from '../../../controllers/index.ts';
@@ -23,6 +25,7 @@ import {
   expectPattern,
   makeImages,
   MiB,
+  qemuImg,
   requireTools,
   serveDir,
   sha256,
@@ -89,6 +92,49 @@ const getImage = (name: string) => () => images().get(cluster.namespace, name);
 const getSnapshot = (name: string) => () => snapshots().get(cluster.namespace, name);
 const getOperation = (name: string) => () => operations().get(cluster.namespace, name);
 
+/**
+ * Serves one file over HTTP on 127.0.0.1 at `bytesPerSecond`, counting the requests: an
+ * import that is still running when its agent is killed.
+ */
+async function serveSlowly(
+  file: string,
+  bytesPerSecond: number,
+): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
+  const data = await readFile(file);
+  let count = 0;
+  const server = createServer((_req, res) => {
+    count += 1;
+    res.writeHead(200, { 'content-length': data.length });
+    let sent = 0;
+    const chunk = Math.max(1, Math.floor(bytesPerSecond / 10));
+    const timer = setInterval(() => {
+      if (sent >= data.length || res.destroyed) {
+        clearInterval(timer);
+        res.end();
+        return;
+      }
+      res.write(data.subarray(sent, sent + chunk));
+      sent += chunk;
+    }, 100);
+    res.on('close', () => {
+      clearInterval(timer);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${String(port)}/${path.basename(file)}`,
+    requests: () => count,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+}
+
 /** The host an object was placed on. */
 const hostOf = (o: KubeObject) => o.metadata.labels?.['ecs.kcloud.io/host'] ?? '';
 
@@ -131,7 +177,16 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server.close();
-  await world.stop();
+  try {
+    await world.deleteAll([
+      `volumetypes.evs.kcloud.io/${localType}`,
+      `volumetypes.evs.kcloud.io/${sharedType}`,
+      `storagepools.evs.kcloud.io/${localPool}`,
+      `storagepools.evs.kcloud.io/${sharedPool}`,
+    ]);
+  } finally {
+    await world.stop();
+  }
 });
 
 describe('pools and types', () => {
@@ -371,5 +426,75 @@ describe('deletion', () => {
     await kubectlDelete('volumes.evs.kcloud.io', 'keep');
     const info = await world.filePool(hostOf(v), '/pools/local').inspectVolume(ownerOf(v));
     expect(info?.virtualSizeBytes).toBe(GiB);
+  });
+});
+
+describe('crashes and races', () => {
+  it('converges after the agent is killed in the middle of an import: one image, no partial', async () => {
+    // A server that sends slowly, so the import is still running when the agent dies.
+    const big = path.join(world.work, 'images', 'slow.raw');
+    await qemuImg(['create', '-q', '-f', 'raw', big, '8M']);
+    const slow = await serveSlowly(big, 512 * 1024);
+    try {
+      await cluster.apply(
+        doc(ecsApi, 'Image', 'slow', {
+          source: { url: { url: slow.url, sha256: await sha256(big) } },
+          storagePoolRef: { name: localPool },
+        }),
+      );
+      const placed = await waitFor(
+        async () => {
+          const img = await getImage('slow')().catch(() => undefined);
+          const host = img ? hostOf(img) : '';
+          if (!img || host === '') return undefined;
+          const partials = await world.filePool(host, '/pools/local').listPartials();
+          return partials.some((p) => p.uid === img.metadata.uid) ? { img, host } : undefined;
+        },
+        { timeoutMs: 60_000, what: 'the slow import to have started' },
+      );
+      await world.agents[placed.host]?.stop('SIGKILL');
+      await world.startAgent(placed.host);
+      const img = await waitReady(getImage('slow'), 'True');
+      const pool = world.filePool(placed.host, '/pools/local');
+      const uid = img.metadata.uid ?? '';
+      expect((await pool.listObjects()).filter((o) => o.owner.uid === uid)).toHaveLength(1);
+      expect((await pool.listPartials()).filter((p) => p.uid === uid)).toEqual([]);
+      expect(slow.requests()).toBeGreaterThanOrEqual(2);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('leaves a consistent state when a snapshot and the deletion of its volume race', async () => {
+    await applyEvs('Volume', 'race', { size: '1Gi' });
+    const vol = await waitReady(getVolume('race'), 'True');
+    const pool = world.filePool(hostOf(vol), '/pools/local');
+    await Promise.all([
+      applyEvs('VolumeSnapshot', 'race-snap', { volumeRef: { name: 'race' } }),
+      kubectlDelete('volumes.evs.kcloud.io', 'race', '--wait=false'),
+    ]);
+    // Either the snapshot was taken and holds the volume, or the volume went first and the
+    // snapshot says so; never a snapshot without its volume's data, never a lost volume.
+    const outcome = await waitFor(
+      async () => {
+        const snap = await getSnapshot('race-snap')().catch(() => undefined);
+        const v = await getVolume('race')().catch(() => undefined);
+        if (snap?.status?.readyToUse && v) return 'snapshot first';
+        const r = ready(snap);
+        if (!v && r?.status === 'False' && r.reason === 'VolumeNotFound') return 'volume first';
+        return undefined;
+      },
+      { timeoutMs: 60_000, what: 'the race to settle' },
+    );
+    if (outcome === 'snapshot first') {
+      expect(await pool.inspectVolume(ownerOf(vol))).toBeDefined();
+      await waitReady(getVolume('race'), 'False', 'HasSnapshots');
+      await kubectlDelete('volumesnapshots.evs.kcloud.io', 'race-snap');
+      await cluster.waitForGone({ kind: 'Volume', apiVersion: evsApi, name: 'race' }, 60_000);
+    } else {
+      await kubectlDelete('volumesnapshots.evs.kcloud.io', 'race-snap');
+    }
+    expect(await pool.inspectVolume(ownerOf(vol))).toBeUndefined();
+    expect((await pool.listObjects()).filter((o) => o.volumeUid === vol.metadata.uid)).toEqual([]);
   });
 });

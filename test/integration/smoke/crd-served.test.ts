@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { repoRoot } from '../../../hack/cluster/index.ts';
-import { useTestCluster } from '../../harness/index.ts';
+import { useTestCluster, waitFor } from '../../harness/index.ts';
 import { installWidgetCrd, widget } from './widgets.ts';
 
 const cluster = useTestCluster('smoke-crd');
@@ -42,7 +42,15 @@ describe('a CRD on the real API server', () => {
   });
 
   it('teaches its fields through kubectl explain', async () => {
-    const out = await cluster.kubectl(['explain', 'widgets.spec']);
+    // The API server publishes a new CRD's OpenAPI a moment after it is Established (longer
+    // with many CRDs installed); kubectl explain reads it from there.
+    const out = await waitFor(
+      async () => {
+        const r = await cluster.kubectl(['explain', 'widgets.spec']);
+        return r.code === 0 && r.stdout.includes('WidgetSpec') ? r : undefined;
+      },
+      { timeoutMs: 30_000, what: 'kubectl explain widgets.spec to show the published schema' },
+    );
     expect(out.code).toBe(0);
     expect(out.stdout).toContain('WidgetSpec is the desired state of a Widget.');
     expect(out.stdout).toMatch(/size\s+<integer> -required-/);

@@ -33,6 +33,9 @@ export function placeSnapshot(
   }
   // Once taken, a snapshot only follows its volume's host (a Shared pool's volume can move).
   if (taken === undefined) {
+    if (vol.metadata.deletionTimestamp) {
+      return refuse('VolumeDeleting', `Volume ${name} is being deleted`);
+    }
     if (!isReady(vol)) return wait('WaitingForVolume', `Volume ${name} is not Available yet`);
     if ((vol.status?.attachments ?? []).length > 0) {
       return wait(

@@ -1,0 +1,210 @@
+// EVS on an RBD pool of the run's real Ceph, end to end: the agent reads the pool's cephx key
+// from a Secret in its hosts namespace, reports the pool, imports an image as an RBD image
+// (converted to raw), clones a boot volume from it as a layered clone, snapshots it, makes a
+// volume from the snapshot, grows and deletes; the data is checked with qemu-io through QEMU's
+// rbd driver.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Condition, KubeObject } from '../../../controllers/index.ts';
+import { Image, type ImageObject } from '../../../operators/ecs/index.ts';
+import { RbdPool } from '../../../operators/evs/backend/index.ts';
+import {
+  StoragePool,
+  Volume,
+  VolumeSnapshot,
+  type StoragePoolObject,
+  type VolumeObject,
+  type VolumeSnapshotObject,
+} from '../../../operators/evs/index.ts';
+import { CephFixture } from '../../harness/ceph.ts';
+import { useTestCluster, waitFor } from '../../harness/index.ts';
+import {
+  expectPattern,
+  makeImages,
+  MiB,
+  requireTools,
+  serveDir,
+  sha256,
+  writePattern,
+  type ImageFiles,
+} from './backend/pool-fixtures.ts';
+import {
+  clientFor,
+  doc,
+  ecsApi,
+  evsApi,
+  ownerOf,
+  startEvsWorld,
+  type EvsWorld,
+} from './evs-fixture.ts';
+
+const cluster = useTestCluster('evs-rbd');
+const ceph = new CephFixture('evsrbd');
+const GiB = 1024 ** 3;
+let world: EvsWorld;
+let files: ImageFiles;
+let server: Awaited<ReturnType<typeof serveDir>>;
+let poolName = '';
+let typeName = '';
+let cephPool = '';
+let backend: RbdPool;
+
+type WithConditions = KubeObject & { status?: { conditions?: Condition[] } };
+const ready = (o: WithConditions | undefined) =>
+  o?.status?.conditions?.find((c) => c.type === 'Ready');
+
+async function waitReady<T extends WithConditions>(get: () => Promise<T>, status = 'True') {
+  return waitFor(
+    async () => {
+      const o = await get().catch(() => undefined);
+      return ready(o)?.status === status ? o : undefined;
+    },
+    {
+      timeoutMs: 120_000,
+      what: `Ready=${status}`,
+      describe: async () => JSON.stringify((await get().catch(() => undefined))?.status, null, 2),
+    },
+  );
+}
+
+const volumes = () => clientFor<VolumeObject>(world, Volume.resource);
+const getVolume = (name: string) => () => volumes().get(cluster.namespace, name);
+
+beforeAll(async () => {
+  await requireTools(['qemu-img', 'qemu-io', 'rbd']);
+  world = await startEvsWorld(cluster, 1);
+  await mkdir(path.join(world.work, 'images'), { recursive: true });
+  files = await makeImages(path.join(world.work, 'images'));
+  server = await serveDir(path.join(world.work, 'images'));
+  cephPool = await ceph.pool();
+  const user = await ceph.user(cephPool);
+  const info = await ceph.info();
+  // `[v2:127.0.0.1:P2,v1:127.0.0.1:P1]`: the msgr v1 address, as host:port.
+  const v1 = /v1:([0-9.]+:[0-9]+)/.exec(info.monHost)?.[1];
+  if (!v1) throw new Error(`no v1 monitor address in ${info.monHost}`);
+  const secret = `${cluster.namespace}-ceph`;
+  await cluster.apply(
+    `apiVersion: v1\nkind: Secret\nmetadata: {name: ${secret}, namespace: ${world.hostsNs}}\n` +
+      `data: {key: ${Buffer.from(user.key).toString('base64')}}\n`,
+  );
+  poolName = `${cluster.namespace}-rbd`;
+  typeName = `${cluster.namespace}-rbd`;
+  const rbd = {
+    monitors: [v1],
+    pool: cephPool,
+    user: user.id,
+    secretRef: { name: secret, namespace: world.hostsNs },
+  };
+  await cluster.apply(doc(evsApi, 'StoragePool', poolName, { type: 'RBD', rbd }));
+  await cluster.apply(doc(evsApi, 'VolumeType', typeName, { storagePoolRef: { name: poolName } }));
+  // The test's own view of the pool, as the same restricted user, to look at the data.
+  backend = new RbdPool({
+    pool: cephPool,
+    user: user.id,
+    monitors: [v1],
+    keyring: user.keyringPath,
+    runDir: path.join(world.work, 'rbd-view'),
+  });
+});
+
+afterAll(async () => {
+  await server.close();
+  try {
+    await world.deleteAll([
+      `volumetypes.evs.kcloud.io/${typeName}`,
+      `storagepools.evs.kcloud.io/${poolName}`,
+    ]);
+  } finally {
+    await world.stop();
+  }
+  await ceph.cleanup();
+});
+
+describe('an RBD pool', () => {
+  it('is reached by the host with the key from its Secret', async () => {
+    const pools = clientFor<StoragePoolObject>(world, StoragePool.resource);
+    const pool = await waitReady(() => pools.get(undefined, poolName));
+    expect(pool.status?.reachableHosts).toBe(1);
+    expect(pool.status?.capacityBytes).toBeGreaterThan(0);
+  });
+
+  it('imports an image, clones a volume, snapshots, restores and grows', async () => {
+    await cluster.apply(
+      doc(ecsApi, 'Image', 'img', {
+        source: { url: { url: server.url(files.qcow2), sha256: await sha256(files.qcow2) } },
+        storagePoolRef: { name: poolName },
+      }),
+    );
+    const images = clientFor<ImageObject>(world, Image.resource);
+    const img = await waitReady(() => images.get(cluster.namespace, 'img'));
+    expect(img.status).toMatchObject({ format: 'qcow2', virtualSizeBytes: 64 * MiB });
+    expect((await backend.inspectImage(ownerOf(img)))?.virtualSizeBytes).toBe(64 * MiB);
+
+    await cluster.apply(
+      doc(evsApi, 'Volume', 'boot', {
+        size: '1Gi',
+        volumeTypeRef: { name: typeName },
+        source: { image: { name: 'img' } },
+      }),
+    );
+    const boot = await waitReady(getVolume('boot'));
+    expect(boot.status).toMatchObject({ storagePool: poolName, sizeBytes: GiB });
+    expect((await backend.inspectVolume(ownerOf(boot)))?.parent).toEqual({
+      kind: 'Image',
+      uid: img.metadata.uid,
+    });
+    await expectPattern(backend, ownerOf(boot), 0xab);
+
+    await writePattern(backend, ownerOf(boot), 0x5a, 4 * MiB);
+    await cluster.apply(doc(evsApi, 'VolumeSnapshot', 's1', { volumeRef: { name: 'boot' } }));
+    const snaps = clientFor<VolumeSnapshotObject>(world, VolumeSnapshot.resource);
+    await waitReady(() => snaps.get(cluster.namespace, 's1'));
+    await writePattern(backend, ownerOf(boot), 0x66, 4 * MiB);
+    await cluster.apply(
+      doc(evsApi, 'Volume', 'from-snap', {
+        size: '1Gi',
+        volumeTypeRef: { name: typeName },
+        source: { snapshot: { name: 's1' } },
+      }),
+    );
+    const restored = await waitReady(getVolume('from-snap'));
+    await expectPattern(backend, ownerOf(restored), 0x5a, 4 * MiB);
+
+    await cluster.apply(
+      doc(evsApi, 'Volume', 'boot', {
+        size: '2Gi',
+        volumeTypeRef: { name: typeName },
+        source: { image: { name: 'img' } },
+      }),
+    );
+    await waitFor(
+      async () => ((await getVolume('boot')()).status?.sizeBytes === 2 * GiB ? true : undefined),
+      { timeoutMs: 60_000, what: 'boot grown to 2Gi' },
+    );
+    expect((await backend.inspectVolume(ownerOf(boot)))?.virtualSizeBytes).toBe(2 * GiB);
+  });
+
+  it('deletes a volume’s RBD image with the Volume, keeping volumes made from its snapshot', async () => {
+    const restored = await getVolume('from-snap')();
+    const boot = await getVolume('boot')();
+    await cluster.kubectl([
+      'delete',
+      '-n',
+      cluster.namespace,
+      'volumesnapshots.evs.kcloud.io',
+      's1',
+    ]);
+    const r = await cluster.kubectl([
+      'delete',
+      '-n',
+      cluster.namespace,
+      'volumes.evs.kcloud.io',
+      'boot',
+      '--timeout=120s',
+    ]);
+    expect(r.code).toBe(0);
+    expect(await backend.inspectVolume(ownerOf(boot))).toBeUndefined();
+    await expectPattern(backend, ownerOf(restored), 0x5a, 4 * MiB);
+  });
+});
