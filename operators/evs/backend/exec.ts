@@ -32,6 +32,8 @@ export class CommandError extends Error {
 export interface RunOptions {
   signal?: AbortSignal | undefined;
   env?: NodeJS.ProcessEnv;
+  /** Killed (SIGKILL) after this long: for reads of untrusted input that could block. */
+  timeoutMs?: number;
 }
 
 export interface RunResult {
@@ -54,6 +56,7 @@ export function run(
         encoding: 'utf8',
         maxBuffer: 64 * 1024 * 1024,
         signal: opts.signal,
+        timeout: opts.timeoutMs ?? 0,
         env: opts.env ?? process.env,
         // SIGKILL on abort: a copy that was asked to stop must not finish and publish.
         killSignal: 'SIGKILL',

@@ -126,7 +126,7 @@ export type ImageSource =
 export interface ImportImageRequest {
   image: OwnerRef;
   source: ImageSource;
-  /** What the caller says the format is; refused (`FormatMismatch`) if qemu-img disagrees. */
+  /** What the caller says the format is; refused (`FormatMismatch`) if the image is another. */
   format?: DiskFormat;
   /** Hex sha256 of the source bytes; refused (`ChecksumMismatch`) if they differ. */
   sha256?: string;
@@ -136,7 +136,10 @@ export interface ImageInfo {
   owner: OwnerRef;
   id: string;
   virtualSizeBytes: number;
-  /** The format qemu-img detected in the source (the pool stores its native format). */
+  /**
+   * The source's format, from its own signature and checked by qemu-img, never from the
+   * caller (the pool stores its native format).
+   */
   sourceFormat: DiskFormat;
   /** Hex sha256 of the source bytes (for a Volume source, of the stored image's data). */
   sha256: string;

@@ -1,14 +1,15 @@
 import { StorageError } from './errors.ts';
 import { run, toStorageError, type CommandError } from './exec.ts';
+import { formatOf, readHeader } from './image-magic.ts';
 import { asDiskFormat, infoArgs, parseQemuImgInfo } from './qemu-img.ts';
 import type { DiskFormat } from './storage-backend.ts';
 
 /**
  * Images from outside are untrusted: a crafted header can make qemu-img allocate or compute
  * without bound, and a qcow2 can name a backing file or data file on the host (reading
- * /etc/shadow into a guest). So, as OpenStack does: qemu-img reads them under prlimit, the
- * format is what qemu-img detects (and is then always passed with -f, never probed again),
- * and any image that refers to another file is refused.
+ * /etc/shadow into a guest). So, as OpenStack does: the format is read from the file's own
+ * signature (image-magic.ts) and always given to qemu-img with -f, never probed; qemu-img
+ * reads the image under prlimit; and any image that refers to another file is refused.
  */
 
 export interface ResourceLimits {
@@ -63,23 +64,31 @@ export async function inspectUntrusted(
   declared: DiskFormat | undefined,
   signal?: AbortSignal,
 ): Promise<DetectedImage> {
-  const [cmd, args] = limitedCommand(inspectLimits, 'qemu-img', infoArgs(file));
+  let header: Buffer;
+  try {
+    header = await readHeader(file);
+  } catch (err) {
+    throw toStorageError(err, 'reading the image header');
+  }
+  const signed = formatOf(header);
+  const format = asDiskFormat(signed);
+  if (!format) {
+    throw new StorageError(
+      'UnsupportedFormat',
+      `the image is ${signed}; only qcow2 and raw images can be imported (convert it first)`,
+    );
+  }
+  const [cmd, args] = limitedCommand(inspectLimits, 'qemu-img', infoArgs(file, { format }));
   let stdout: string;
   try {
-    ({ stdout } = await run(cmd, args, { signal }));
+    // The CPU limit does not end a process that blocks: the wall-clock one does.
+    ({ stdout } = await run(cmd, args, { signal, timeoutMs: inspectLimits.cpuSeconds * 2000 }));
   } catch (err) {
     throw toStorageError(err, 'reading the image header', (e) =>
       hitLimit(e) ? 'ImageInspectionFailed' : 'UnsafeImage',
     );
   }
   const info = parseQemuImgInfo(stdout);
-  const format = asDiskFormat(info.format);
-  if (!format) {
-    throw new StorageError(
-      'UnsupportedFormat',
-      `the image is ${info.format}; only qcow2 and raw images can be imported (convert it first)`,
-    );
-  }
   if (info.backingFile) {
     throw new StorageError(
       'UnsafeImage',
@@ -108,7 +117,7 @@ export async function inspectUntrusted(
   if (declared && declared !== format) {
     throw new StorageError(
       'FormatMismatch',
-      `the image was declared ${declared} but qemu-img detects ${format}; fix the declared format`,
+      `the image was declared ${declared} but is ${format}; fix the declared format`,
     );
   }
   return { format, virtualSizeBytes: info.virtualSizeBytes };

@@ -210,7 +210,7 @@ export function describeBackendBehaviour(get: () => PoolUnderTest): void {
           format: 'qcow2',
         }),
         'FormatMismatch',
-        /declared qcow2 but qemu-img detects raw/,
+        /declared qcow2 but is raw/,
       ],
       [
         'a qcow2 with /etc/passwd as backing file',
@@ -223,6 +223,12 @@ export function describeBackendBehaviour(get: () => PoolUnderTest): void {
         (f, url) => ({ source: { kind: 'Url', url: url(f.externalData) } }),
         'UnsafeImage',
         /external file/,
+      ],
+      [
+        'a VMDK descriptor naming a host FIFO, without ever opening it',
+        (f, url) => ({ source: { kind: 'Url', url: url(f.vmdkOnFifo) } }),
+        'UnsupportedFormat',
+        /the image is vmdk; only qcow2 and raw/,
       ],
       [
         'a qcow2 claiming 64 TiB',

@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -93,6 +93,8 @@ export interface ImageFiles {
   externalData: string;
   /** A small qcow2 file claiming 64 TiB. */
   huge: string;
+  /** A VMDK descriptor whose extent is a FIFO on the host: probing it blocks qemu-img. */
+  vmdkOnFifo: string;
 }
 
 export async function makeImages(dir: string): Promise<ImageFiles> {
@@ -102,7 +104,23 @@ export async function makeImages(dir: string): Promise<ImageFiles> {
     backedByHostFile: path.join(dir, 'evil.qcow2'),
     externalData: path.join(dir, 'external.qcow2'),
     huge: path.join(dir, 'huge.qcow2'),
+    vmdkOnFifo: path.join(dir, 'descriptor.vmdk'),
   };
+  const fifo = path.join(dir, 'extent.fifo');
+  await exec('mkfifo', [fifo]);
+  await writeFile(
+    files.vmdkOnFifo,
+    [
+      '# Disk DescriptorFile',
+      'version=1',
+      'CID=fffffffe',
+      'parentCID=ffffffff',
+      'createType="monolithicFlat"',
+      '',
+      `RW 2048 FLAT "${fifo}" 0`,
+      '',
+    ].join('\n'),
+  );
   await qemuImg(['create', '-q', '-f', 'qcow2', files.huge, '64T']);
   await qemuImg(['create', '-q', '-f', 'qcow2', files.qcow2, '64M']);
   await qemuIo(files.qcow2, 'write -P 0xab 0 1M');
