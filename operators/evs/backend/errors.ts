@@ -31,8 +31,6 @@ export type StorageErrorReason =
   | 'SourceUnreachable'
   /** The pool has no room left. */
   | 'NoSpace'
-  /** Other objects still depend on this one (clones of an image, volumes with snapshots). */
-  | 'HasDependents'
   /** A volume that still has snapshots is not deleted unless asked to delete them too. */
   | 'HasSnapshots'
   /** Another process holds the object (a running QEMU, an operation in flight, RBD watchers). */
@@ -50,7 +48,6 @@ const retryable: ReadonlySet<StorageErrorReason> = new Set<StorageErrorReason>([
   'NotFound',
   'SourceUnreachable',
   'NoSpace',
-  'HasDependents',
   'HasSnapshots',
   'Busy',
   'Aborted',

@@ -170,7 +170,8 @@ export interface StorageBackend {
   cleanupPartials(olderThan: Date, signal?: AbortSignal): Promise<string[]>;
   /**
    * Moves an object aside (never deletes it): afterwards it is `quarantined`, invisible to
-   * `inspect*`, and kept with its data. An image other volumes still use is `HasDependents`.
+   * `inspect*`, and kept with its data. Volumes cloned from a quarantined image keep reading
+   * it. What is not there is no error.
    */
   quarantine(kind: OwnerKind, ref: OwnerRef | SnapshotRef, signal?: AbortSignal): Promise<void>;
 
