@@ -64,8 +64,9 @@ async function main(): Promise<number> {
   const mgr = new Manager({
     kubeconfig: loadKubeConfig(config.kubeconfig),
     log,
-    // Its Events' reportingInstance: admission lets it write only those naming its host.
-    identity: `${agentEventPrefix}${config.hostName}`,
+    // Its Events' reportingInstance: admission lets it write only those naming its host (a
+    // simulator's name no host of its own: its Events name its first simulated host).
+    identity: `${agentEventPrefix}${hosts[0] ?? config.hostName}`,
     health: parseHostPort('--health-addr', config.healthAddr),
     // Ready while every host's heartbeat is fresher than two intervals.
     readiness: [{ name: 'heartbeat', check: () => heartbeat.fresh() }],

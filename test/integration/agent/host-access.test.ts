@@ -14,8 +14,10 @@ import {
   coordinationLeaseClient,
   isApiError,
   loadKubeConfig,
+  microTime,
   ObjectClient,
   reconcilerRules,
+  type KubeObject,
   type LeaseClient,
 } from '../../../controllers/index.ts';
 import { applyAgentAccess } from '../../../hack/demo/agent-access.ts';
@@ -39,6 +41,24 @@ interface Clients {
   hosts: ObjectClient<HostObject>;
   notes: ObjectClient<NoteObject>;
   leases: LeaseClient;
+  events: ObjectClient<KubeObject>;
+}
+
+/** An Event as an agent's recorder writes it, reported by the agent of `host`. */
+function event(name: string, host: string): KubeObject {
+  return {
+    apiVersion: 'events.k8s.io/v1',
+    kind: 'Event',
+    metadata: { name, namespace: ns },
+    eventTime: microTime(Date.now()),
+    reportingController: 'kcloud.io/test',
+    reportingInstance: `kcloud-agent/${host}`,
+    action: 'Report',
+    reason: 'Tested',
+    type: 'Normal',
+    note: 'from a test',
+    regarding: { apiVersion: Note.apiVersion, kind: Note.kind, namespace: ns, name: 'bound-sim' },
+  } as KubeObject;
 }
 
 /** A module whose host-bound kind is Note, as EVS's Volumes will be. */
@@ -64,6 +84,12 @@ function clientsFor(kubeconfig: string): Clients {
     hosts: new ObjectClient<HostObject>(api, hostResource),
     notes: new ObjectClient<NoteObject>(api, noteResource),
     leases: coordinationLeaseClient(api),
+    events: new ObjectClient<KubeObject>(api, {
+      group: 'events.k8s.io',
+      version: 'v1',
+      plural: 'events',
+      namespaced: true,
+    }),
   };
 }
 
@@ -315,6 +341,14 @@ describe('a host simulator', () => {
     ] as const) {
       const res = await refusal(call);
       expect(`${what}: ${String(res.status)}`).toBe(`${what}: 403`);
+      expect(res.message).toContain(bySimulator);
+    }
+
+    // Its Events name one of its simulated hosts (the agent's reportingInstance), never its
+    // bare name nor a real host.
+    await s.events.create(event('sim-event', `${sim}-sim-1`));
+    for (const reporter of [sim, hostA]) {
+      const res = await refusal(s.events.create(event(`sim-as-${reporter}`, reporter)));
       expect(res.message).toContain(bySimulator);
     }
 
