@@ -11,7 +11,7 @@ import { vpcOperator } from '../vpc/index.ts';
 export const operators: readonly Operator[] = [
   vpcOperator,
   ecsOperator,
-  evsOperator as Operator,
+  evsOperator,
   exampleOperator,
 ];
 
