@@ -73,16 +73,22 @@ export function volumeData(
     return opts.pools.backendFor(pool, signal);
   };
   const size = () => quantityBytes(volume.spec.size);
+  // What a create in this reconcile made, as the backend said: the look that follows a create
+  // takes it instead of asking the pool again (a qemu-img run on a file pool, three rbd calls
+  // on an RBD pool, per volume).
+  let made: VolumeInfo | undefined;
   return {
     async observe(obj, signal) {
       if (placedPool(obj) === undefined) return notPlaced(obj);
-      const info = await (await backend(signal)).inspectVolume(ownerRef(obj), signal);
+      const known = made;
+      made = undefined;
+      const info = known ?? (await (await backend(signal)).inspectVolume(ownerRef(obj), signal));
       if (!info) return { exists: false, upToDate: false };
       return { exists: true, upToDate: info.virtualSizeBytes >= size(), observed: info };
     },
     async create(obj, signal) {
       const source = await backendSource(obj, opts.sources, signal);
-      await (
+      made = await (
         await backend(signal)
       ).createVolume(
         { volume: ownerRef(obj), sizeBytes: size(), ...(source ? { source } : {}) },
