@@ -114,6 +114,7 @@ test-cluster: setup
 bench: setup
 	node --expose-gc bench/runtime/main.ts
 	node bench/vpc/main.ts
+	node bench/evs/main.ts
 
 clean: purge
 	rm -rf dist .local/test-runs
