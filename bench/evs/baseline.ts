@@ -17,6 +17,8 @@ export interface LoopResult {
   perSecond: number;
   /** Each clone's own time, start to exit of its command. */
   latencyMs: Summary;
+  /** CPU seconds by process over the loop (the tools', and Ceph's for an RBD pool). */
+  cpuSeconds?: Map<string, number>;
 }
 
 /** Runs `clone(i)` for i < count, `concurrency` at a time, timing each and the whole. */

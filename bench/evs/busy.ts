@@ -28,3 +28,27 @@ export function busyFraction(before: CpuTicks, after: CpuTicks): number {
   const total = after.total - before.total;
   return total > 0 ? (after.busy - before.busy) / total : NaN;
 }
+
+/**
+ * CPU seconds of the children a process has waited for (cutime + cstime of /proc/<pid>/stat):
+ * the qemu-img and rbd runs of the agent or of a baseline loop, which its own time leaves out.
+ */
+export function childrenCpuSeconds(procPidStat: string): number {
+  // The command name, in parentheses, may hold spaces: count fields after its closing one.
+  const fields = procPidStat.slice(procPidStat.lastIndexOf(')') + 2).split(' ');
+  const cutime = Number(fields[13]);
+  const cstime = Number(fields[14]);
+  if (!Number.isFinite(cutime) || !Number.isFinite(cstime)) {
+    throw new Error(`not a /proc/<pid>/stat line: ${procPidStat.slice(0, 80)}`);
+  }
+  return (cutime + cstime) / 100;
+}
+
+/** The children's CPU seconds of `pid`; undefined once it is gone. */
+export function childrenCpu(pid: number): number | undefined {
+  try {
+    return childrenCpuSeconds(readFileSync(`/proc/${String(pid)}/stat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}

@@ -20,8 +20,9 @@ import { machineLine } from '../lib/machine.ts';
 import { formatCount } from '../lib/progress.ts';
 import { publishSection, runBench } from '../lib/run.ts';
 import { cpuByName } from '../vpc/cpu.ts';
-import { parseMetrics } from '../vpc/metrics.ts';
+import { growth, parseMetrics } from '../vpc/metrics.ts';
 import { cloneLoop, qemuImgClone, rbdClone } from './baseline.ts';
+import { childrenCpu } from './busy.ts';
 import { withCeph } from './ceph-run.ts';
 import { parseOptions } from './options.ts';
 import { renderSection, sectionHeading, type PoolResult } from './report.ts';
@@ -83,7 +84,18 @@ async function main(argv: string[]): Promise<void> {
                 ...parseMetrics(await world.manager.registry.metrics()),
                 ...parseMetrics(await world.agent.metrics()),
               ],
-              cpu: () => cpuByName(pids),
+              cpu: () => {
+                const cpu = cpuByName(pids);
+                // The tools each one ran (qemu-img, rbd), which their own time leaves out.
+                for (const [name, pid] of [
+                  ['kcloud-agent’s qemu-img/rbd', world.agent.child.pid ?? -1],
+                  ['bench’s qemu-img/rbd', process.pid],
+                ] as const) {
+                  const s = childrenCpu(pid);
+                  if (s !== undefined) cpu.set(name, s);
+                }
+                return cpu;
+              },
             };
             const results: PoolResult[] = [];
             for (const kind of opts.pools) {
@@ -95,7 +107,8 @@ async function main(argv: string[]): Promise<void> {
                 print,
               };
               print(`${kind}: baseline, ${formatCount(opts.volumes)} clones of one image`);
-              const baseline =
+              const cpuBefore = probes.cpu();
+              const loop =
                 kind === 'file'
                   ? await cloneLoop(
                       'file: qemu-img create -b',
@@ -107,6 +120,7 @@ async function main(argv: string[]): Promise<void> {
                       loopOpts,
                       rbdClone(ceph.user, ceph.pool, `img-${pool.imageUid}`, baseSnapshot),
                     );
+              const baseline = { ...loop, cpuSeconds: growth(probes.cpu(), cpuBefore) };
               if (kind === 'file') {
                 // Not the pool's objects: gone before kcloud's turn, so its directory is as before.
                 await Promise.all(

@@ -92,7 +92,7 @@ function poolRows(p: PoolResult): string[][] {
   return [
     [
       `${title}: baseline, ${toolLoop[p.kind]}, ${p.baseline.concurrency} in flight`,
-      `**${rate(p.baseline.perSecond)}** (${formatCount(p.baseline.count)} in ${ms(p.baseline.elapsedMs)}; one clone p50 / p99 / max ${latencyCell(p.baseline.latencyMs)})`,
+      `**${rate(p.baseline.perSecond)}** (${formatCount(p.baseline.count)} in ${ms(p.baseline.elapsedMs)}; one clone p50 / p99 / max ${latencyCell(p.baseline.latencyMs)}; CPU ms per clone: ${perVolume(scale(p.baseline.cpuSeconds ?? new Map<string, number>(), 1000), p.baseline.count, 1)})`,
     ],
     [
       `${title}: kcloud, Volumes applied (${p.kcloud.inFlight} in flight) → Available`,
@@ -119,7 +119,7 @@ function poolRows(p: PoolResult): string[][] {
   ];
 }
 
-export function renderSection(results: EvsBenchResults, analysis: readonly string[] = []): string {
+export function renderSection(results: EvsBenchResults): string {
   const { run, pools } = results;
   const gib = run.sizeBytes / 2 ** 30;
   return [
@@ -135,6 +135,63 @@ export function renderSection(results: EvsBenchResults, analysis: readonly strin
       ['what', 'result'],
       pools.flatMap((p) => poolRows(p)),
     ),
-    ...analysis,
+    ...pools.map((p) => limits(p, run.concurrency)),
   ].join('\n\n');
+}
+
+const agentController = 'evs-volume-agent';
+const schedulerController = 'evs-volume-scheduler';
+
+/** The share (0–1) of a phase that `workers` workers spent reconciling `seconds`. */
+export function busyShare(seconds: number, elapsedMs: number, workers: number): number {
+  return elapsedMs > 0 && workers > 0 ? (seconds * 1000) / (elapsedMs * workers) : NaN;
+}
+
+const pct = (x: number) => `${Math.round(x * 100)} %`;
+
+/** CPU ms per volume of the processes whose names pass `keep`. */
+function cpuMs(
+  cpu: ReadonlyMap<string, number> | undefined,
+  n: number,
+  keep = (_: string) => true,
+) {
+  let s = 0;
+  for (const [name, v] of cpu ?? []) if (keep(name)) s += v;
+  return (s * 1000) / n;
+}
+
+const tools = {
+  file: 'On a File pool the agent runs one `qemu-img create` per volume (what the baseline runs), and a `qemu-img info` for each later look at it; the rest of its reconcile time is API round trips made in series on one worker (its finalizer PATCH, a live GET of the image, its status apply) and the pool’s own writes (owner record, fsync of the directory).',
+  rbd: 'On an RBD pool the agent runs four `rbd` processes per volume where the baseline runs one: `rbd info` (is it there?), `rbd clone` under a partial name, `rbd image-meta set` (the owner record), `rbd rename` (publish, so a crash never leaves a half-made volume under its name); and `rbd info`, `rbd image-meta list` and `rbd du` for each later look. Each is a process start and a new monitor session, as long as one baseline clone.',
+} as const;
+
+/**
+ * What limits kcloud's rate on one pool, from the measured figures: the agent's and the
+ * scheduler's worker occupancy, the tool runs per volume, and CPU per volume beside the
+ * baseline's.
+ */
+export function limits(p: PoolResult, workers: number): string {
+  const n = p.kcloud.count;
+  const agentSeconds = p.kcloud.reconcileSeconds.get(agentController) ?? 0;
+  const agentMs = (agentSeconds * 1000) / n;
+  const agentBusy = busyShare(agentSeconds, p.kcloud.elapsedMs, workers);
+  const schedulerBusy = busyShare(
+    p.kcloud.reconcileSeconds.get(schedulerController) ?? 0,
+    p.kcloud.elapsedMs,
+    workers,
+  );
+  const agentReconciles = (p.kcloud.reconciles.get(agentController) ?? 0) / n;
+  const cpu = p.kcloud.cpuSeconds;
+  const apiserver = cpuMs(cpu, n, (k) => k === 'kube-apiserver' || k === 'etcd');
+  const kcloudCpu = cpuMs(cpu, n);
+  const baselineCpu = cpuMs(p.baseline.cpuSeconds, p.baseline.count);
+  const bound =
+    agentBusy >= 0.8
+      ? `The agent’s volume controller sets the pace: its ${workers} workers were busy ${pct(agentBusy)} of kcloud’s phase, ${ms(agentMs)} of reconcile time per volume (${agentReconciles.toFixed(2)} reconciles), which allows at most ${rate((workers * 1000) / agentMs)}.`
+      : `The agent’s volume controller was busy ${pct(agentBusy)} of kcloud’s phase (${ms(agentMs)} of reconcile time per volume over ${workers} workers, ${agentReconciles.toFixed(2)} reconciles), the scheduler’s ${pct(schedulerBusy)}: neither alone sets the pace, the machine’s CPU does.`;
+  return [
+    `**${poolTitle[p.kind]}: what limits kcloud’s rate (${ratio(p).toFixed(2)}× the baseline).** ${bound}`,
+    tools[p.kind],
+    `CPU per volume, all the processes measured: kcloud ${ms(kcloudCpu)} (API server and etcd ${ms(apiserver)} of it, for ${(total(p.kcloud.requests) / n).toFixed(1)} requests, each write fsynced by etcd and sent to every watcher: the manager’s, the agent’s, the bench’s and the garbage collector’s), the baseline ${ms(baselineCpu)} per clone; all cores were ${pct(p.kcloud.machineBusy)} busy during kcloud’s phase, other work on the machine included.`,
+  ].join(' ');
 }
