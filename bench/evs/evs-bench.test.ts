@@ -32,6 +32,7 @@ function result(baselineRate: number, kcloudRate: number): PoolResult {
       count: 3,
       inFlight: 16,
       elapsedMs: 200,
+      applyMs: 100,
       perSecond: kcloudRate,
       latencyMs: s,
       requests: new Map([['volumes PATCH', 9]]),
@@ -117,8 +118,8 @@ describe('the EVS bench', () => {
     const busy = result(100, 40);
     busy.kcloud.reconcileSeconds.set('evs-volume-agent', 0.72);
     expect(busyShare(0.72, 200, 4)).toBeCloseTo(0.9);
-    expect(limits(busy, 4)).toContain('sets the pace: its 4 workers were busy 90 %');
-    expect(limits(busy, 4)).toContain('at most 16.7/s');
+    expect(limits(busy, 4, 2)).toContain('sets the pace: its 4 workers were busy 90 %');
+    expect(limits(busy, 4, 2)).toContain('at most 16.7/s');
   });
 
   it('reports per-volume figures largest first and the ratio to the baseline against 0.8×', () => {
@@ -147,6 +148,7 @@ describe('the EVS bench', () => {
         concurrency: 4,
         applies: 16,
         sizeBytes: 2 ** 30,
+        cores: 2,
         durationMs: 60_000,
       },
       pools: [result(100, 40)],
@@ -157,5 +159,8 @@ describe('the EVS bench', () => {
     // 0.3 s of agent reconciles over 3 volumes in 200 ms on 4 workers: busy 38 %.
     expect(section).toContain('The agent’s volume controller was busy 38 %');
     expect(section).toContain('0.40× the baseline');
+    // etcd 30 ms over 3 volumes: 10 ms each, 200/s on 2 cores, 2× the baseline's 100/s.
+    expect(section).toContain('allows at most 200.0/s, 2.00× the baseline');
+    expect(section).toContain('applied at 30.0/s');
   });
 });

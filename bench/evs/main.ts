@@ -8,6 +8,7 @@
 //          [--pools=file,rbd] [--out=docs/benchmarks.md] [--keep]
 import { execFile } from 'node:child_process';
 import { rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { realClock } from '../../controllers/clock/index.ts';
@@ -167,6 +168,7 @@ async function main(argv: string[]): Promise<void> {
         concurrency: opts.concurrency,
         applies: opts.applies,
         sizeBytes,
+        cores: os.cpus().length,
         durationMs: clock.now() - t0,
       },
       pools,

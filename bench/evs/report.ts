@@ -1,7 +1,7 @@
 // The EVS benchmark's section of docs/benchmarks.md: method, machine, date, and the figures.
 import { markdownTable } from '../lib/markdown.ts';
 import { formatCount } from '../lib/progress.ts';
-import type { Summary } from '../lib/stats.ts';
+import { perSecond, type Summary } from '../lib/stats.ts';
 import type { LoopResult } from './baseline.ts';
 import type { VolumeRun } from './volumes.ts';
 
@@ -21,6 +21,8 @@ export interface EvsRunInfo {
   concurrency: number;
   applies: number;
   sizeBytes: number;
+  /** The machine's cores, which every process measured shares. */
+  cores: number;
   durationMs: number;
 }
 
@@ -135,7 +137,7 @@ export function renderSection(results: EvsBenchResults): string {
       ['what', 'result'],
       pools.flatMap((p) => poolRows(p)),
     ),
-    ...pools.map((p) => limits(p, run.concurrency)),
+    ...pools.map((p) => limits(p, run.concurrency, run.cores)),
   ].join('\n\n');
 }
 
@@ -170,7 +172,7 @@ const tools = {
  * scheduler's worker occupancy, the tool runs per volume, and CPU per volume beside the
  * baseline's.
  */
-export function limits(p: PoolResult, workers: number): string {
+export function limits(p: PoolResult, workers: number, cores: number): string {
   const n = p.kcloud.count;
   const agentSeconds = p.kcloud.reconcileSeconds.get(agentController) ?? 0;
   const agentMs = (agentSeconds * 1000) / n;
@@ -187,11 +189,13 @@ export function limits(p: PoolResult, workers: number): string {
   const baselineCpu = cpuMs(p.baseline.cpuSeconds, p.baseline.count);
   const bound =
     agentBusy >= 0.8
-      ? `The agent’s volume controller sets the pace: its ${workers} workers were busy ${pct(agentBusy)} of kcloud’s phase, ${ms(agentMs)} of reconcile time per volume (${agentReconciles.toFixed(2)} reconciles), which allows at most ${rate((workers * 1000) / agentMs)}.`
+      ? `The agent’s volume controller sets the pace: its ${workers} workers were busy ${agentBusy >= 0.995 ? 'all' : pct(agentBusy)} of kcloud’s phase, ${ms(agentMs)} of reconcile time per volume (${agentReconciles.toFixed(2)} reconciles), which allows at most ${rate((workers * 1000) / agentMs)}.`
       : `The agent’s volume controller was busy ${pct(agentBusy)} of kcloud’s phase (${ms(agentMs)} of reconcile time per volume over ${workers} workers, ${agentReconciles.toFixed(2)} reconciles), the scheduler’s ${pct(schedulerBusy)}: neither alone sets the pace, the machine’s CPU does.`;
   return [
     `**${poolTitle[p.kind]}: what limits kcloud’s rate (${ratio(p).toFixed(2)}× the baseline).** ${bound}`,
     tools[p.kind],
-    `CPU per volume, all the processes measured: kcloud ${ms(kcloudCpu)} (API server and etcd ${ms(apiserver)} of it, for ${(total(p.kcloud.requests) / n).toFixed(1)} requests, each write fsynced by etcd and sent to every watcher: the manager’s, the agent’s, the bench’s and the garbage collector’s), the baseline ${ms(baselineCpu)} per clone; all cores were ${pct(p.kcloud.machineBusy)} busy during kcloud’s phase, other work on the machine included.`,
+    `CPU per volume, all the processes measured: kcloud ${ms(kcloudCpu)}, the baseline ${ms(baselineCpu)} per clone; all cores were ${pct(p.kcloud.machineBusy)} busy during kcloud’s phase, other work on the machine included. ` +
+      `The API server and etcd alone took ${ms(apiserver)} per volume (${(total(p.kcloud.requests) / n).toFixed(1)} requests, each write fsynced by etcd and sent to every watcher: the manager’s, the agent’s, the bench’s and the garbage collector’s): on ${cores} cores that allows at most ${rate((cores * 1000) / apiserver)}, ${((cores * 1000) / apiserver / p.baseline.perSecond).toFixed(2)}× the baseline, however fast the controllers were.`,
+    `The volumes were applied at ${rate(perSecond(n, p.kcloud.applyMs))}, faster than kcloud makes them, so apply → Available is mostly time in the queues: the last volumes wait for the ones before them.`,
   ].join(' ');
 }

@@ -24,6 +24,8 @@ export interface VolumeRun {
   inFlight: number;
   /** First apply to last Available. */
   elapsedMs: number;
+  /** First apply sent to last apply answered. */
+  applyMs: number;
   perSecond: number;
   /** Apply sent → first seen Available. */
   latencyMs: Summary;
@@ -118,7 +120,7 @@ export async function measureVolumes(opts: {
       );
       p.tick();
     });
-    p.finish();
+    const applyMs = p.finish();
     let lastPrint = clock.now();
     await until(
       () => {
@@ -162,6 +164,7 @@ export async function measureVolumes(opts: {
       count,
       inFlight: opts.inFlight,
       elapsedMs,
+      applyMs,
       perSecond: perSecond(count, elapsedMs),
       latencyMs: summarize(latencies),
       requests: growth(evsRequests(await opts.probes.apiserver()), requestsBefore),
