@@ -70,8 +70,9 @@ async function tlsOptions(endpoint: Endpoint, files: TlsFiles): Promise<tls.Conn
   // time (the first in this order), not whichever read happened to fail first.
   const results = await Promise.allSettled(wanted.map(([, file]) => readFile(file)));
   const failed = results.findIndex((r) => r.status === 'rejected');
-  if (failed >= 0) {
-    const [what, file] = wanted[failed]!;
+  const first = wanted[failed];
+  if (first) {
+    const [what, file] = first;
     const err = (results[failed] as PromiseRejectedResult).reason as Error;
     throw new Error(
       `connecting to ${endpoint.address}: reading the ${what} ${file}: ${err.message}`,

@@ -18,12 +18,17 @@ export function demoHostRootFlags(): string[] {
   return [`--host-root=${demoHostRoot}`, `--image-import-dirs=${demoImportDir}`];
 }
 
+/** The directory of the samples' Local pool, as a path on the demo host. */
+export const demoPoolDir = '/pools/local';
+
 /**
- * Makes the image file the EVS samples import (operators/evs/samples/evs.yaml): a small qcow2
- * made by qemu-img, kept across runs.
+ * Makes what the EVS samples (operators/evs/samples/evs.yaml) need on the demo host under
+ * `root`: the Local pool's directory (kcloud never creates one) and the image file they
+ * import, a small qcow2 made by qemu-img, kept across runs.
  */
-export async function prepareDemoHostRoot(): Promise<string> {
-  const dir = path.join(demoHostRoot, demoImportDir);
+export async function prepareDemoHostRoot(root = demoHostRoot): Promise<string> {
+  await mkdir(path.join(root, demoPoolDir), { recursive: true, mode: 0o700 });
+  const dir = path.join(root, demoImportDir);
   await mkdir(dir, { recursive: true });
   const image = path.join(dir, 'demo.qcow2');
   if (!existsSync(image)) {

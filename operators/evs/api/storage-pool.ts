@@ -18,7 +18,7 @@ const FilePool = Type.Object(
   {
     path: Type.String({
       description:
-        "Absolute path of the directory that holds the pool on each host, such as /var/lib/kcloud/pools/local. For a Local pool the agent creates it if missing; a Shared pool must already be mounted there (a missing directory means the host does not reach the pool, so nothing is written to the host's own disk by mistake).",
+        'Absolute path of the directory that holds the pool on each host, such as /var/lib/kcloud/pools/local. It must exist on every host that offers the pool (for a Shared pool, the mount): a host without it does not reach the pool, and kcloud never creates it, so no volume lands on a disk nobody chose.',
       pattern: '^/[A-Za-z0-9._/-]*$',
       maxLength: 1024,
     }),

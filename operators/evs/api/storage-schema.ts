@@ -92,7 +92,7 @@ export function quantityBytes(size: string | number): number {
   if (typeof size === 'number') return size;
   const m = /^\+?(\d+(?:\.\d*)?|\.\d+)(?:([KMGTPE]i|[mkMGTPE])|[eE]([+-]?\d+))?$/.exec(size);
   if (!m) throw new Error(`size ${size} is not a quantity such as 10Gi`);
-  const scale = m[2] ? suffixes[m[2]]! : m[3] ? 10 ** Number(m[3]) : 1;
+  const scale = m[2] ? (suffixes[m[2]] ?? 1) : m[3] ? 10 ** Number(m[3]) : 1;
   const bytes = Number(m[1]) * scale;
   if (!Number.isSafeInteger(bytes)) throw new Error(`size ${size} is not a whole number of bytes`);
   return bytes;

@@ -20,14 +20,13 @@ import {
   type StoragePoolStatus,
   type VolumeObject,
   type VolumeOperationObject,
-  type VolumeOperationStatus,
   type VolumeSnapshotObject,
   type VolumeSnapshotStatus,
   type VolumeStatus,
   type VolumeTypeObject,
   type VolumeTypeStatus,
 } from '../api/index.ts';
-import { bindingClient, type Bound } from './binding/binding-client.ts';
+import { bindingClient, hostLabel, type Bound } from './binding/binding-client.ts';
 import {
   agentStalled,
   executedCondition,
@@ -133,6 +132,13 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
     <T extends KubeObject>(informer: Informer<T>) =>
     () =>
       informer.cache.list().map(objectKey);
+  // A host turning Ready, Unknown or cordoned changes what its objects say and where new ones go.
+  const boundTo = <T extends KubeObject>(informer: Informer<T>) =>
+    watch(
+      hosts,
+      (h) => informer.cache.withLabels({ [hostLabel]: h.metadata.name ?? '' }).map(objectKey),
+      specOrReadinessChanged,
+    );
 
   addManagedController<StoragePoolObject, StoragePoolStatus & ManagedStatus, PoolReport>(mgr, {
     name: 'evs-storagepool',
@@ -151,7 +157,7 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
           ...volumes.cache.list().filter((v) => v.status?.storagePool === name),
         ];
         if (users.length === 0) return undefined;
-        const names = users.slice(0, 5).map((u) => `${u.kind ?? ''} ${objectKey(u)}`);
+        const names = users.slice(0, 5).map((u) => `${u.kind} ${objectKey(u)}`);
         return {
           reason: 'InUse',
           message: `${String(users.length)} objects use the pool (${names.join(', ')}${users.length > 5 ? ', ...' : ''}): delete them first`,
@@ -210,13 +216,13 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
     addManagedController<T & { status?: ManagedStatus & S }, ManagedStatus & S, Bound<S>>(mgr, {
       name,
       resource,
-      informer: informer as Informer<T & { status?: ManagedStatus & S }>,
+      informer: informer,
       workers,
       reconciler: {
         finalizer: evsFinalizer,
         external: () => bindingClient(mgr.client<T>(resource), decide, hostReady),
         status: (obj, observation) =>
-          (observation.observed?.status ?? keep(obj.status as S | undefined, fields)) as Omit<
+          (observation.observed?.status ?? keep(obj.status, fields)) as Omit<
             ManagedStatus & S,
             keyof ManagedStatus
           >,
@@ -249,8 +255,7 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
     'evs-volume-scheduler',
     volumes,
     Volume.resource,
-    (v) =>
-      placeVolume(v, volumeWorld) as Decision<Pick<VolumeStatus, 'storagePool' | 'host' | 'qos'>>,
+    (v) => placeVolume(v, volumeWorld),
     ['storagePool', 'host', 'qos'],
     provisionedCondition,
     volumePhase,
@@ -284,6 +289,7 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
       // A type or pool appearing or turning Ready; their capacity churn does not matter here.
       watch(types, everyKey(volumes), specOrReadinessChanged),
       watch(pools, everyKey(volumes), specOrReadinessChanged),
+      boundTo(volumes),
     ],
   );
 
@@ -291,15 +297,13 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
     'evs-snapshot-scheduler',
     snapshots,
     VolumeSnapshot.resource,
-    (s) =>
-      placeSnapshot(s, get(volumes)) as Decision<
-        Pick<VolumeSnapshotStatus, 'storagePool' | 'volumeUID'>
-      >,
+    (s) => placeSnapshot(s, get(volumes)),
     ['storagePool', 'volumeUID'],
     provisionedCondition,
     snapshotPhase,
     waitForAgent,
     [
+      boundTo(snapshots),
       watch(volumes, (v) =>
         snapshots.cache
           .inNamespace(v.metadata.namespace ?? '')
@@ -323,7 +327,7 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
     'evs-image-scheduler',
     images,
     Image.resource,
-    (i) => placeImage(i, imageWorld) as Decision<Pick<ImageStatus, 'storagePool' | 'host'>>,
+    (i) => placeImage(i, imageWorld),
     ['storagePool', 'host'],
     provisionedCondition,
     imagePhase,
@@ -331,17 +335,15 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
     [
       watch(types, everyKey(images), specOrReadinessChanged),
       watch(pools, everyKey(images), specOrReadinessChanged),
+      boundTo(images),
     ],
   );
 
-  scheduled<VolumeOperationObject, Pick<VolumeOperationStatus, never>>(
+  scheduled<VolumeOperationObject, Record<string, never>>(
     'evs-operation-scheduler',
     operations,
     VolumeOperation.resource,
-    (o) =>
-      placeOperation(o, { volume: get(volumes), snapshot: get(snapshots) }) as Decision<
-        Pick<VolumeOperationStatus, never>
-      >,
+    (o) => placeOperation(o, { volume: get(volumes), snapshot: get(snapshots) }),
     [],
     executedCondition,
     operationPhase,

@@ -35,22 +35,25 @@ export function poolStatusClient(
   hosts: () => readonly HostView[],
 ): ExternalClient<StoragePoolObject, PoolReport> {
   return {
-    async observe(pool) {
-      const report = poolReport(pool, hosts());
-      if (report.reachableHosts === 0) {
-        return {
-          exists: false,
-          upToDate: false,
-          observed: report,
-          inProgress: {
-            reason: 'NoHostReachesPool',
-            message:
-              'no Ready host reports this pool yet: check that the agents run and can reach it (for a file pool, that the path can be created; for RBD, the monitors, user and key)',
-            requeueAfterMs: 30_000,
-          },
-        };
-      }
-      return { exists: true, upToDate: true, observed: report };
+    observe(pool) {
+      // Nothing to wait for: the answer is in the caches.
+      return Promise.resolve().then(() => {
+        const report = poolReport(pool, hosts());
+        if (report.reachableHosts === 0) {
+          return {
+            exists: false,
+            upToDate: false,
+            observed: report,
+            inProgress: {
+              reason: 'NoHostReachesPool',
+              message:
+                'no Ready host reports this pool yet: check that the agents run and can reach it (for a file pool, that the path can be created; for RBD, the monitors, user and key)',
+              requeueAfterMs: 30_000,
+            },
+          };
+        }
+        return { exists: true, upToDate: true, observed: report };
+      });
     },
     async create() {},
     async update() {},

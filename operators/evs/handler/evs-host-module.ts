@@ -3,6 +3,7 @@
 // reaches. Each object's data is this module's (its finalizer); the status part it writes is
 // its own condition (Provisioned, or Executed for an operation) and the fields it observed.
 import { realClock } from '../../../controllers/clock/index.ts';
+import type { Informer } from '../../../controllers/informer/index.ts';
 import type { ManagedStatus } from '../../../controllers/external/index.ts';
 import {
   errorMessage,
@@ -46,7 +47,9 @@ import { operationRecord, operationRun, type OperationRecord } from './operation
 import type { PoolBackends } from './pool-backends.ts';
 import { reportPools } from './pool-reporter.ts';
 import { rbdBackend, secretResource, type SecretObject } from './rbd-backend.ts';
+import { addEvsOrphanSweep } from './orphans.ts';
 import { RealPoolBackends } from './real-pool-backends.ts';
+import { SimulatedPools } from './simulated-pools.ts';
 import { snapshotData, snapshotDataStatus } from './snapshot-data.ts';
 import type { SourceReader } from './sources.ts';
 import { volumeData, volumeDataStatus } from './volume-data.ts';
@@ -120,17 +123,21 @@ export function registerEvsAgent(
     startedAt: new Date(realClock.now()),
     log: mgr.log,
   });
-  const pb = backends ?? real;
+  // Simulated hosts answer from memory: a control-plane benchmark device, no disk touched.
+  const pb =
+    backends ?? (ctx.simulated ? new SimulatedPools((name) => pools.cache.get(name)) : real);
   const sources = sourceReader(ctx);
   const clock = realClock;
 
   const contributor = (condition: string) => ({ kind: 'contributor' as const, condition });
 
   const snapshots = ctx.informer<VolumeSnapshotObject>(VolumeSnapshot.resource);
+  const volumes = ctx.informer<VolumeObject>(Volume.resource);
+  const images = ctx.informer<ImageObject>(Image.resource);
   addManagedController<VolumeObject, VolumeStatus & ManagedStatus, VolumeInfo>(mgr, {
     name: 'evs-volume-agent',
     resource: Volume.resource,
-    informer: ctx.informer<VolumeObject>(Volume.resource),
+    informer: volumes,
     reconciler: {
       // The pool refuses it too; this says so before trying, with the snapshots' names.
       deletionBlockedBy: (v) =>
@@ -164,7 +171,7 @@ export function registerEvsAgent(
   addManagedController<ImageObject, ImageStatus & ManagedStatus, ImageInfo>(mgr, {
     name: 'evs-image-agent',
     resource: Image.resource,
-    informer: ctx.informer<ImageObject>(Image.resource),
+    informer: images,
     reconciler: {
       finalizer: evsDataFinalizer,
       external: (i) =>
@@ -198,6 +205,23 @@ export function registerEvsAgent(
     },
   });
 
+  if (!ctx.simulated) {
+    addEvsOrphanSweep({
+      mgr,
+      pools,
+      backends: pb,
+      owners: {
+        Volume: { informer: volumes as unknown as Informer<KubeObject>, resource: Volume.resource },
+        VolumeSnapshot: {
+          informer: snapshots as unknown as Informer<KubeObject>,
+          resource: VolumeSnapshot.resource,
+        },
+        Image: { informer: images as unknown as Informer<KubeObject>, resource: Image.resource },
+      },
+      periodMs: config.orphanSweepIntervalMs,
+    });
+  }
+
   // The pools this host reaches: now, then every interval and whenever a pool changes.
   const hostClient = mgr.client<HostObject>(Host.resource);
   let wake: (() => void) | undefined;
@@ -212,7 +236,8 @@ export function registerEvsAgent(
   mgr.addRunnable({
     name: 'evs-pool-report',
     run: async (signal) => {
-      while (!signal.aborted) {
+      const stopping = () => signal.aborted;
+      while (!stopping()) {
         try {
           await reportPools(
             {
@@ -227,8 +252,10 @@ export function registerEvsAgent(
             signal,
           );
         } catch (err) {
-          if (signal.aborted) break;
-          mgr.log.warn('reporting storage pools failed', { error: errorMessage(err) });
+          // Stopping aborts the report under way: that is no failure to tell.
+          if (!stopping()) {
+            mgr.log.warn('reporting storage pools failed', { error: errorMessage(err) });
+          }
         }
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, config.poolReportIntervalMs);

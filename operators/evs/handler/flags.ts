@@ -16,6 +16,12 @@ export const evsAgentFlags = {
     description:
       "where the host's filesystem is, for file pool paths and image import paths: / on the host, /host in a container that mounts it there",
   },
+  'orphan-sweep-interval': {
+    type: 'string',
+    default: '10m',
+    description:
+      'how often Local pools are checked for data whose owner is gone (moved aside, never deleted)',
+  },
   'pool-report-interval': {
     type: 'string',
     default: '30s',
@@ -24,6 +30,7 @@ export const evsAgentFlags = {
 } satisfies FlagSpecs;
 
 export interface EvsAgentConfig {
+  orphanSweepIntervalMs: number;
   importRoots: string[];
   hostRoot: string;
   poolReportIntervalMs: number;
@@ -47,6 +54,10 @@ export function configureEvsAgent(values: FlagValues): EvsAgentConfig {
     // Import directories are host paths, read where the host's filesystem is.
     importRoots: importRoots.map((d) => path.join(path.resolve(hostRoot), d)),
     hostRoot: path.resolve(hostRoot),
+    orphanSweepIntervalMs: parseDuration(
+      '--orphan-sweep-interval',
+      stringFlag(values, 'orphan-sweep-interval'),
+    ),
     poolReportIntervalMs: parseDuration(
       '--pool-report-interval',
       stringFlag(values, 'pool-report-interval'),

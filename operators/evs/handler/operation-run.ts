@@ -31,12 +31,15 @@ export function operationRun(
   opts: OperationRunOptions,
 ): ExternalClient<VolumeOperationObject, OperationRecord> {
   return {
-    async observe(obj) {
-      // An operation leaves nothing in the pool: once deleted, there is nothing to remove.
-      if (obj.metadata.deletionTimestamp) return { exists: false, upToDate: false };
-      const record = operationRecord(obj);
-      const done = record.completionTime !== undefined;
-      return { exists: done, upToDate: done, observed: record };
+    observe(obj) {
+      // Nothing to wait for: the record is the object's own status.
+      return Promise.resolve().then(() => {
+        // An operation leaves nothing in the pool: once deleted, there is nothing to remove.
+        if (obj.metadata.deletionTimestamp) return { exists: false, upToDate: false };
+        const record = operationRecord(obj);
+        const done = record.completionTime !== undefined;
+        return { exists: done, upToDate: done, observed: record };
+      });
     },
     async create(obj, signal) {
       const ns = obj.metadata.namespace ?? '';

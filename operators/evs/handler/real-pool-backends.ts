@@ -1,6 +1,5 @@
 // The backend of each StoragePool on this host, made from the pool's spec and kept while the
 // spec is unchanged.
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Cache } from '../../../controllers/informer/index.ts';
 import type { StoragePoolObject } from '../api/index.ts';
@@ -39,10 +38,7 @@ export class RealPoolBackends implements PoolBackends {
     }
     const generation = pool.metadata.generation ?? 0;
     const known = this.made.get(name);
-    if (known && known.generation === generation) {
-      await this.ensureReachable(pool);
-      return known.backend;
-    }
+    if (known && known.generation === generation) return known.backend;
     const backend = await this.make(pool, signal);
     this.made.set(name, { generation, backend });
     const removed = await backend.cleanupPartials(this.opts.startedAt, signal);
@@ -57,24 +53,14 @@ export class RealPoolBackends implements PoolBackends {
 
   private async make(pool: StoragePoolObject, signal: AbortSignal): Promise<StorageBackend> {
     const { file } = pool.spec;
+    // A file pool's directory is never made here: it exists on the hosts that offer the pool
+    // (a Local pool's own directory, a Shared pool's mount). Made by mistake, it would put
+    // volumes on a disk nobody chose, or on a host's own disk instead of the shared one.
     if (pool.spec.type === 'File' && file) {
-      await this.ensureReachable(pool);
       return new FilePool({ dir: this.hostPath(file.path), importRoots: this.opts.importRoots });
     }
     if (pool.spec.type === 'RBD' && this.opts.rbd) return this.opts.rbd(pool, signal);
     throw new StorageError('PoolUnreachable', `this agent cannot use ${pool.spec.type} pools`);
-  }
-
-  /**
-   * A Local pool's directory is the host's own: made when missing. A Shared pool's directory
-   * is a mount: when it is missing the host does not reach the pool, and making it would put
-   * volumes on the host's own disk where no other host sees them.
-   */
-  private async ensureReachable(pool: StoragePoolObject): Promise<void> {
-    const file = pool.spec.file;
-    if (pool.spec.type === 'File' && file?.scope === 'Local') {
-      await mkdir(this.hostPath(file.path), { recursive: true, mode: 0o700 });
-    }
   }
 
   /** A host path as this process sees it. */

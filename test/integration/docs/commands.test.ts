@@ -11,6 +11,9 @@ import { parseAllDocuments } from 'yaml';
 import { repoRoot } from '../../../hack/cluster/index.ts';
 import { down, instanceVars, ovnLayout, up, type OvnLayout } from '../../../hack/ovn/index.ts';
 import { statusCode, tempDir, useTestCluster, waitFor } from '../../harness/index.ts';
+import { demoHost } from '../../../hack/demo/agent-access.ts';
+import { prepareDemoHostRoot } from '../../../hack/demo/host-root.ts';
+import { startEvsWorld, type EvsWorld } from '../evs/evs-fixture.ts';
 import { useVpcDataPlane } from '../vpc/dataplane-fixture.ts';
 import {
   expectedNamespaces,
@@ -46,6 +49,7 @@ let snippets: Snippet[];
 let sandbox: Sandbox;
 let sandboxCleanup: () => Promise<void>;
 let daemonOvn: OvnLayout | undefined;
+let evs: EvsWorld | undefined;
 const daemonNamespace = () => `${cluster.namespace}-run`;
 const createdNamespaces: string[] = [];
 
@@ -139,6 +143,9 @@ beforeAll(async () => {
     .flatMap((s) => objectsOf(s.text))
     .filter(isKcloud);
   const all = [...(await samples()).flatMap(objectsOf), ...docObjects];
+  // EVS: the manager's placement and the demo's host, whose agent makes the volumes the
+  // samples and the docs show (the samples import a file from that host).
+  evs = await startEvsWorld(cluster, 1, { hosts: [demoHost], prepareRoot: prepareDemoHostRoot });
   for (const o of all) {
     const r = await cluster.kubectl(
       ['apply', '--server-side', '-n', o.metadata.namespace ?? cluster.namespace, '-f', '-'],
@@ -150,6 +157,20 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
+  if (evs) {
+    const clusterScoped = (await samples())
+      .flatMap(objectsOf)
+      .filter(
+        (o) => o.metadata.namespace === undefined && groupOf(o.apiVersion) === 'evs.kcloud.io',
+      )
+      .filter((o) => o.kind === 'StoragePool' || o.kind === 'VolumeType')
+      .map((o) => `${o.kind.toLowerCase()}s.evs.kcloud.io/${o.metadata.name}`);
+    try {
+      await evs.deleteAll(clusterScoped);
+    } finally {
+      await evs.stop();
+    }
+  }
   if (daemonOvn) {
     await down(daemonOvn, { purge: true });
     await rm(daemonOvn.runDir, { recursive: true, force: true });

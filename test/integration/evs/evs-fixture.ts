@@ -66,12 +66,24 @@ export function ownerOf(obj: KubeObject): OwnerRef {
 }
 
 /** Starts the manager and an agent per host; a Shared directory both hosts see at /shared. */
-export async function startEvsWorld(cluster: TestCluster, hostCount = 2): Promise<EvsWorld> {
+export interface EvsWorldOptions {
+  /** The hosts' names; by default `<namespace>-h1` and `<namespace>-h2`. */
+  hosts?: string[];
+  /** Puts what a host needs under its root (the files its objects import, say). */
+  prepareRoot?: (root: string) => Promise<unknown>;
+}
+
+export async function startEvsWorld(
+  cluster: TestCluster,
+  hostCount = 2,
+  opts: EvsWorldOptions = {},
+): Promise<EvsWorld> {
   const { dir: work, cleanup } = await tempDir('evs');
   const ns = cluster.namespace;
   const hostsNs = `${ns}-hosts`;
   const policy = `kcloud-agent-host-${ns}`;
-  const hosts = Array.from({ length: hostCount }, (_, i) => `${ns}-h${String(i + 1)}`);
+  const hosts =
+    opts.hosts ?? Array.from({ length: hostCount }, (_, i) => `${ns}-h${String(i + 1)}`);
   const shared = path.join(work, 'shared-fs');
   await mkdir(shared, { recursive: true });
   const roots: Record<string, string> = {};
@@ -80,6 +92,9 @@ export async function startEvsWorld(cluster: TestCluster, hostCount = 2): Promis
     await mkdir(roots[h], { recursive: true });
     await symlink(shared, path.join(roots[h], 'shared'));
     await mkdir(path.join(roots[h], 'import'));
+    // The Local pool's directory on this host: kcloud never creates a pool's directory.
+    await mkdir(path.join(roots[h], 'pools', 'local'), { recursive: true });
+    await opts.prepareRoot?.(roots[h]);
   }
   await applyAgentAccess(cluster.kubeconfigPath, {
     name: policy,
@@ -107,8 +122,9 @@ export async function startEvsWorld(cluster: TestCluster, hostCount = 2): Promis
         '--hypervisor=tcg',
         `--state-dir=${path.join(roots[host] ?? work, 'state')}`,
         `--host-root=${roots[host] ?? '/'}`,
-        '--image-import-dirs=/import',
+        '--image-import-dirs=/import,/images',
         '--pool-report-interval=2s',
+        '--orphan-sweep-interval=2s',
       ],
       work,
     );

@@ -497,4 +497,50 @@ describe('crashes and races', () => {
     expect(await pool.inspectVolume(ownerOf(vol))).toBeUndefined();
     expect((await pool.listObjects()).filter((o) => o.volumeUid === vol.metadata.uid)).toEqual([]);
   });
+
+  it('moves aside, never deletes, the data of a Volume force-deleted while its host was down', async () => {
+    await applyEvs('Volume', 'forced', { size: '1Gi' });
+    const v = await waitReady(getVolume('forced'), 'True');
+    const host = hostOf(v);
+    const pool = world.filePool(host, '/pools/local');
+    await world.agents[host]?.stop('SIGKILL');
+    // Deleted, and its finalizers removed by hand: nothing was left to remove the data.
+    await kubectlDelete('volumes.evs.kcloud.io', 'forced', '--wait=false');
+    const patch = await cluster.kubectl([
+      'patch',
+      '-n',
+      cluster.namespace,
+      'volumes.evs.kcloud.io',
+      'forced',
+      '--type=merge',
+      '-p',
+      '{"metadata":{"finalizers":null}}',
+    ]);
+    expect(patch.code).toBe(0);
+    await cluster.waitForGone({ kind: 'Volume', apiVersion: evsApi, name: 'forced' }, 60_000);
+    expect(await pool.inspectVolume(ownerOf(v))).toBeDefined();
+    await world.startAgent(host);
+    const kept = await waitFor(
+      async () => {
+        const objects = await pool.listObjects();
+        return objects.find((o) => o.owner.uid === v.metadata.uid && o.state === 'quarantined');
+      },
+      { timeoutMs: 60_000, what: 'the orphaned volume to be quarantined' },
+    );
+    expect(kept.kind).toBe('Volume');
+    expect(await pool.inspectVolume(ownerOf(v))).toBeUndefined();
+  });
+
+  it('shows a Local volume Unknown while its host is lost, and Available when it is back', async () => {
+    const v = await waitReady(getVolume('blank'), 'True');
+    const host = hostOf(v);
+    await world.agents[host]?.stop('SIGKILL');
+    const lost = await waitReady(getVolume('blank'), 'Unknown', 'HostUnreachable');
+    expect(lost.status?.phase).toBe('Unknown');
+    // A Local pool's data cannot move: the volume stays on its host.
+    expect(hostOf(lost)).toBe(host);
+    await world.startAgent(host);
+    const back = await waitReady(getVolume('blank'), 'True');
+    expect(back.status?.phase).toBe('Available');
+  });
 });

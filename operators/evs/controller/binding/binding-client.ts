@@ -44,38 +44,41 @@ export function bindingClient<T extends KubeObject, S>(
     obj.metadata.labels = { ...obj.metadata.labels, [hostLabel]: decision.bind };
   };
   return {
-    async observe(obj): Promise<Observation<Bound<S>>> {
-      // A deleted object is not placed again; its agent's finalizer says when its data is gone.
-      if (obj.metadata.deletionTimestamp) return { exists: false, upToDate: false };
-      const decision = decide(obj);
-      if ('refuse' in decision) {
-        const { reason, message, retry } = decision.refuse;
-        throw new ReconcileError(reason, message, { retry });
-      }
-      if ('wait' in decision) {
-        return {
-          exists: false,
-          upToDate: false,
-          inProgress: { ...decision.wait, requeueAfterMs: waitRequeueMs },
-        };
-      }
-      const current = obj.metadata.labels?.[hostLabel];
-      const observed = { host: decision.bind, status: decision.status };
-      if (current === decision.bind && !hostReady(current)) {
-        // Placement keeps an object on a lost host only when its data cannot move (a Local
-        // pool): what the agent last said of it is no longer known to hold.
-        return {
-          exists: true,
-          upToDate: true,
-          observed,
-          unreachable: {
-            reason: 'HostUnreachable',
-            message: `host ${current} lost its heartbeat; the data stays there until it is back (a Local pool cannot move it)`,
-            requeueAfterMs: 15_000,
-          },
-        };
-      }
-      return { exists: current !== undefined, upToDate: current === decision.bind, observed };
+    observe(obj): Promise<Observation<Bound<S>>> {
+      // Nothing to wait for: the answer is in the caches.
+      return Promise.resolve().then(() => {
+        // A deleted object is not placed again; its agent's finalizer says when its data is gone.
+        if (obj.metadata.deletionTimestamp) return { exists: false, upToDate: false };
+        const decision = decide(obj);
+        if ('refuse' in decision) {
+          const { reason, message, retry } = decision.refuse;
+          throw new ReconcileError(reason, message, { retry });
+        }
+        if ('wait' in decision) {
+          return {
+            exists: false,
+            upToDate: false,
+            inProgress: { ...decision.wait, requeueAfterMs: waitRequeueMs },
+          };
+        }
+        const current = obj.metadata.labels?.[hostLabel];
+        const observed = { host: decision.bind, status: decision.status };
+        if (current === decision.bind && !hostReady(current)) {
+          // Placement keeps an object on a lost host only when its data cannot move (a Local
+          // pool): what the agent last said of it is no longer known to hold.
+          return {
+            exists: true,
+            upToDate: true,
+            observed,
+            unreachable: {
+              reason: 'HostUnreachable',
+              message: `host ${current} lost its heartbeat; the data stays there until it is back (a Local pool cannot move it)`,
+              requeueAfterMs: 15_000,
+            },
+          };
+        }
+        return { exists: current !== undefined, upToDate: current === decision.bind, observed };
+      });
     },
     create: bindTo,
     update: (obj, _observation, signal) => bindTo(obj, signal),

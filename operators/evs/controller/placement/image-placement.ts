@@ -38,7 +38,10 @@ export function placeImage(image: ImageObject, world: ImageWorld): Decision<Imag
     if ('reason' in resolved) {
       return refuse(
         resolved.reason,
-        `${resolved.message.replace('the Volume names no volumeTypeRef', 'the Image names no storagePoolRef')}`,
+        resolved.message.replace(
+          'the Volume names no volumeTypeRef',
+          'the Image names no storagePoolRef',
+        ),
       );
     }
     poolName = resolved.type.spec.storagePoolRef.name;

@@ -20,6 +20,8 @@ export type Placement =
   /** No host may take it now; `reason` is CamelCase for a condition. */
   | { reason: string; message: string };
 
+const nonEmpty = <T>(a: T[]): a is [T, ...T[]] => a.length > 0;
+
 const usable = (h: HostView, pool: string) => h.ready && h.schedulable && h.pools.has(pool);
 
 /**
@@ -59,7 +61,7 @@ export function pickHost(req: PlacementRequest, hosts: readonly HostView[]): Pla
     return { host: pinned.name };
   }
   const candidates = hosts.filter((h) => usable(h, req.pool));
-  if (candidates.length === 0) {
+  if (!nonEmpty(candidates)) {
     return {
       reason: 'NoHostForPool',
       message: `no Ready, schedulable host reaches storage pool ${req.pool}`,
@@ -69,7 +71,7 @@ export function pickHost(req: PlacementRequest, hosts: readonly HostView[]): Pla
     const fits = candidates.filter(
       (h) => (h.pools.get(req.pool)?.availableBytes ?? 0) >= req.sizeBytes,
     );
-    if (fits.length === 0) {
+    if (!nonEmpty(fits)) {
       return {
         reason: 'InsufficientCapacity',
         message: `no host has ${String(req.sizeBytes)} bytes free in storage pool ${req.pool}`,
@@ -81,8 +83,12 @@ export function pickHost(req: PlacementRequest, hosts: readonly HostView[]): Pla
 }
 
 /** The host with the highest score, ties broken by rendezvous hash of the key. */
-function best(hosts: readonly HostView[], score: (h: HostView) => number, key: string): string {
-  let winner = hosts[0]!;
+function best(
+  hosts: readonly [HostView, ...HostView[]],
+  score: (h: HostView) => number,
+  key: string,
+): string {
+  let winner = hosts[0];
   for (const h of hosts.slice(1)) {
     const a = score(h);
     const b = score(winner);

@@ -16,7 +16,8 @@ export function resolveVolumeType(
       : { reason: 'VolumeTypeNotFound', message: `VolumeType ${wanted} does not exist` };
   }
   const defaults = types.filter((t) => t.spec.default === true && !t.metadata.deletionTimestamp);
-  if (defaults.length === 1) return { type: defaults[0]! };
+  const [only] = defaults;
+  if (defaults.length === 1 && only) return { type: only };
   if (defaults.length === 0) {
     return {
       reason: 'NoDefaultVolumeType',
