@@ -1,4 +1,7 @@
-import { Host, hostLabel, simulatedLabel } from '../../operators/ecs/api/index.ts';
+import { hostLabel, labelOf, type HostBoundResource } from '../../controllers/host/index.ts';
+import { Host, simulatedLabel } from '../../operators/ecs/api/index.ts';
+
+export { boundByLabel, labelOf, type HostBoundResource } from '../../controllers/host/index.ts';
 import {
   agentGroup,
   agentUserPrefix,
@@ -6,30 +9,6 @@ import {
   simulatorGroup,
   simulatorUserPrefix,
 } from './identity.ts';
-
-/**
- * A kind whose objects belong to one host: an agent may create, change and delete only those of
- * its own host. Core: the heartbeat Lease and the Host itself; host modules add theirs (objects
- * the scheduler bound to a host with the `ecs.kcloud.io/host` label, see boundByLabel).
- */
-export interface HostBoundResource {
-  group: string;
-  /** The plural, as in RBAC. */
-  resource: string;
-  /** '' for the object itself, or e.g. 'status'. */
-  subresource: string;
-  /** For a namespaced kind: the one namespace an agent may write it in. */
-  namespace?: string;
-  /** CEL for the host an object is bound to; `o` is `object` or `oldObject`. */
-  hostOf(o: string): string;
-  /**
-   * The object stands for the host itself (its Host, its Lease): a simulating agent may write
-   * it only while it carries the simulated label, so no real host's object is within its reach.
-   */
-  hostObject?: boolean;
-  /** CEL that must also hold for an agent's write (e.g. an update keeps the spec). */
-  constraint?: string;
-}
 
 export interface HostPolicyOptions {
   /** The name of the policy and of its binding (cluster-scoped). */
@@ -43,23 +22,6 @@ export interface HostPolicyOptions {
 }
 
 const lit = (s: string) => `'${s}'`;
-
-/** CEL: the value of label `key` of `o`, or '' when the object has no such label (or none). */
-export function labelOf(o: string, key: string): string {
-  return `(has(${o}.metadata.labels) && ${lit(key)} in ${o}.metadata.labels ? ${o}.metadata.labels[${lit(key)}] : '')`;
-}
-
-/**
- * A host module's kind whose objects the scheduler binds to a host with the `ecs.kcloud.io/host`
- * label (the manager sets it, agents select on it). An agent may write the objects labelled
- * with its host only, and an update must keep that label (old and new object), so relabelling
- * cannot move an object to another host or take one over.
- */
-export function boundByLabel(
-  r: Pick<HostBoundResource, 'group' | 'resource' | 'subresource'>,
-): HostBoundResource {
-  return { ...r, hostOf: (o) => labelOf(o, hostLabel) };
-}
 
 /** The reportingInstance of an agent's Events: the prefix, then its host. */
 export const agentEventPrefix = 'kcloud-agent/';

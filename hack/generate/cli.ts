@@ -3,7 +3,7 @@
 // npm run generate -- --check — writes nothing; exits 1 listing the files that are out of date.
 import { repoRoot, runCli } from '../cluster/index.ts';
 import { productKinds, testKinds } from '../../operators/kinds.ts';
-import { chartAdmission, chartRules } from '../../operators/manager/rbac.ts';
+import { chartAdmission, chartRules } from './rbac.ts';
 import { findStale, plannedFiles, writeGenerated } from './generate.ts';
 
 const usage = 'usage: node hack/generate/cli.ts [--check]';

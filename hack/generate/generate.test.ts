@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { repoRoot } from '../cluster/index.ts';
 import { productKinds, testKinds } from '../../operators/kinds.ts';
-import { chartAdmission, chartRules } from '../../operators/manager/rbac.ts';
+import { chartAdmission, chartRules } from './rbac.ts';
 import { Note } from '../../operators/example/api/index.ts';
 import { findStale, plannedFiles, renderCrd, writeGenerated, type Staleness } from './generate.ts';
 

@@ -19,7 +19,7 @@ import { clientExtensions, readBase64, selfSignedCa, signedCert } from '../../ha
 import { cgroupPids } from '../../hack/node/host.ts';
 import { cgroupRoot } from '../../hack/node/layout.ts';
 import { shimPids } from '../../hack/node/runtime.ts';
-import { chartRules } from '../../operators/manager/rbac.ts';
+import { chartRules } from '../../hack/generate/rbac.ts';
 import { canIList, minus, permissionsOf } from '../harness/can-i.ts';
 import { waitFor } from '../harness/index.ts';
 import {

@@ -22,7 +22,7 @@ export const agentReadyCondition = 'AgentReady';
 export const schedulableCondition = 'Schedulable';
 
 /** The label that binds an object to a host; the scheduler sets it, agents select on it. */
-export const hostLabel = 'ecs.kcloud.io/host';
+export { hostLabel } from '../../../controllers/host/index.ts';
 /** On Hosts (and their heartbeat Leases) that a simulating agent answers for. */
 export const simulatedLabel = 'host.kcloud.io/simulated';
 /** Topology labels on a Host, from the agent's --zone, --rack and --host-group. */

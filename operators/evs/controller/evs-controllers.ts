@@ -70,7 +70,7 @@ function waitForAgent(
     (c) => c.type === provisionedCondition || c.type === executedCondition,
   );
   if (agent?.status === 'False') return { reason: agent.reason, message: agent.message };
-  const host = obj.metadata.labels?.['ecs.kcloud.io/host'] ?? 'its host';
+  const host = obj.metadata.labels?.[hostLabel] ?? 'its host';
   return {
     reason: 'WaitingForHost',
     message: `the agent of ${host} is removing the data from the pool`,

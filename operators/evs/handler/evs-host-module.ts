@@ -17,7 +17,7 @@ import {
   boundByLabel,
   type HostModule,
   type HostModuleContext,
-} from '../../../agent/modules/index.ts';
+} from '../../../controllers/host/index.ts';
 import {
   Host,
   Image,

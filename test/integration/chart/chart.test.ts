@@ -6,7 +6,7 @@ import { describe, expect, it } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
 import { chartDir, helm, helmOk } from '../../../hack/chart/index.ts';
 import { agentHostPolicy, serviceAccountUser } from '../../../agent/access/index.ts';
-import { chartRules } from '../../../operators/manager/rbac.ts';
+import { chartRules } from '../../../hack/generate/rbac.ts';
 import { canIList, minus, permissionsOf } from '../../harness/can-i.ts';
 import { useTestCluster } from '../../harness/index.ts';
 

@@ -8,8 +8,8 @@ import {
 import type { KubeObject, ObjectClient } from '../../../../controllers/kube/index.ts';
 import type { Decision } from '../placement/decision.ts';
 
-/** The label that hands an object to a host's agent (ecs.kcloud.io's Host binding). */
-export const hostLabel = 'ecs.kcloud.io/host';
+export { hostLabel } from '../../../../controllers/host/index.ts';
+import { hostLabel } from '../../../../controllers/host/index.ts';
 
 /** How long to wait before deciding again while something else must happen first. */
 export const waitRequeueMs = 5_000;

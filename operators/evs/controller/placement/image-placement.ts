@@ -1,5 +1,6 @@
 // Where an Image is imported: its pool (named, or the default VolumeType's), on the host that
 // holds its source (a file on a host, a Volume), else any host reaching the pool.
+import { hostLabel } from '../../../../controllers/host/index.ts';
 import type { ImageObject } from '../../../ecs/index.ts';
 import type { StoragePoolObject, VolumeObject, VolumeTypeObject } from '../../api/index.ts';
 import { poolScope, refuse, wait, type Decision } from './decision.ts';
@@ -69,7 +70,7 @@ export function placeImage(image: ImageObject, world: ImageWorld): Decision<Imag
     }
     pinnedTo = src.status.host;
   }
-  const current = image.metadata.labels?.['ecs.kcloud.io/host'];
+  const current = image.metadata.labels?.[hostLabel];
   const placement = pickHost(
     {
       key: image.metadata.uid ?? '',

@@ -1,4 +1,5 @@
 // A VolumeOperation runs on its Volume's host, once the Volume and the snapshot allow it.
+import { hostLabel } from '../../../../controllers/host/index.ts';
 import type { VolumeObject, VolumeOperationObject, VolumeSnapshotObject } from '../../api/index.ts';
 import { refuse, wait, type Decision } from './decision.ts';
 
@@ -11,7 +12,7 @@ export function placeOperation(
   op: VolumeOperationObject,
   world: OperationWorld,
 ): Decision<Record<string, never>> {
-  const current = op.metadata.labels?.['ecs.kcloud.io/host'];
+  const current = op.metadata.labels?.[hostLabel];
   if (current !== undefined && op.status?.completionTime !== undefined) {
     return { bind: current, status: {} };
   }
@@ -19,7 +20,7 @@ export function placeOperation(
   const volName = op.spec.volumeRef.name;
   const vol = world.volume(ns, volName);
   if (!vol) return refuse('VolumeNotFound', `Volume ${volName} does not exist`);
-  const host = vol.metadata.labels?.['ecs.kcloud.io/host'];
+  const host = vol.metadata.labels?.[hostLabel];
   if (host === undefined) return wait('WaitingForVolume', `Volume ${volName} is not placed yet`);
   const revert = op.spec.revert;
   if (revert) {

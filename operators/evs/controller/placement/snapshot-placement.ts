@@ -1,4 +1,5 @@
 // A VolumeSnapshot is taken where its Volume's data is handled: on the Volume's host.
+import { hostLabel } from '../../../../controllers/host/index.ts';
 import type { VolumeObject, VolumeSnapshotObject } from '../../api/index.ts';
 import { refuse, wait, type Decision } from './decision.ts';
 
@@ -26,7 +27,7 @@ export function placeSnapshot(
       false,
     );
   }
-  const host = vol.metadata.labels?.['ecs.kcloud.io/host'];
+  const host = vol.metadata.labels?.[hostLabel];
   const pool = vol.status?.storagePool;
   if (host === undefined || pool === undefined) {
     return wait('WaitingForVolume', `Volume ${name} is not placed yet`);

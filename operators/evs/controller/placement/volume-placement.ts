@@ -1,5 +1,6 @@
 // Where a Volume is made: its type's pool, a host that reaches the pool (the host its source's
 // data is on, for a Local pool), and whether its source can be used yet.
+import { hostLabel } from '../../../../controllers/host/index.ts';
 import type { ImageObject } from '../../../ecs/index.ts';
 import {
   publicImagesNamespace,
@@ -82,7 +83,7 @@ function sourceState(volume: VolumeObject, world: VolumeWorld): SourceState {
         decision: wait('WaitingForVolumeSnapshot', `${what} is not ready to use yet`),
       };
     }
-    const host = snap.metadata.labels?.['ecs.kcloud.io/host'];
+    const host = snap.metadata.labels?.[hostLabel];
     return {
       ok: true,
       pool: snap.status.storagePool,
@@ -157,7 +158,7 @@ export function placeVolume(
     );
   }
   const scope = poolScope(pool);
-  const current = volume.metadata.labels?.['ecs.kcloud.io/host'];
+  const current = volume.metadata.labels?.[hostLabel];
   const placement = pickHost(
     {
       key: volume.metadata.uid ?? '',

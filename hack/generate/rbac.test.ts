@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { repoRoot } from '../../hack/cluster/index.ts';
+import { repoRoot } from '../cluster/index.ts';
 import { rbacEntries, renderRbacTable } from './rbac.ts';
 
 describe('RBAC of kcloud-manager', () => {
@@ -11,7 +11,7 @@ describe('RBAC of kcloud-manager', () => {
       doc,
     )?.[1];
     expect(table).toBeDefined();
-    // On failure: node operators/manager/rbac.ts prints the table to paste into docs/rbac.md.
+    // On failure: node hack/generate/rbac.ts prints the table to paste into docs/rbac.md.
     expect(table).toBe(renderRbacTable());
   });
 

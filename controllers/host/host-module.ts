@@ -2,14 +2,10 @@
 // its name, flags and settings, its RBAC, the host-bound kinds it writes (for the admission
 // policy that keeps each agent to its own host's objects), and how it registers its
 // controllers. The agent knows no product.
-import type { Informer, IndexFunc, KubeObject, ResourceRef } from '../../controllers/index.ts';
-import type {
-  FlagSpecs,
-  FlagValues,
-  Manager,
-  PolicyRule,
-} from '../../controllers/manager/index.ts';
-import type { HostBoundResource } from '../access/host-policy.ts';
+import type { Informer, IndexFunc } from '../informer/index.ts';
+import type { KubeObject, ResourceRef } from '../kube/index.ts';
+import type { FlagSpecs, FlagValues, Manager, PolicyRule } from '../manager/index.ts';
+import type { HostBoundResource } from './host-bound.ts';
 
 export interface HostModuleContext {
   /** The agent's manager: no leader election, its own health and metrics. */

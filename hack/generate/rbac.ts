@@ -1,5 +1,5 @@
 // The RBAC each part of kcloud-manager needs, from the rules in code: `node
-// operators/manager/rbac.ts` prints the table that docs/rbac.md carries (a unit test keeps the
+// hack/generate/rbac.ts` prints the table that docs/rbac.md carries (a unit test keeps the
 // two equal).
 import { fileURLToPath } from 'node:url';
 import {
@@ -10,7 +10,7 @@ import {
 import { agentHostPolicy } from '../../agent/access/index.ts';
 import { hostModuleResources } from '../../agent/host-modules.ts';
 import { agentClusterRules, agentLeaseRules } from '../../agent/rbac.ts';
-import { operators } from './operators.ts';
+import { operators } from '../../operators/manager/operators.ts';
 
 export interface RbacEntry {
   component: string;
