@@ -28,7 +28,7 @@ import {
 import { addEvsControllers, evsKinds } from '../../operators/evs/index.ts';
 import { createNamespace, installCrds } from '../lib/cluster-objects.ts';
 import { until } from '../lib/until.ts';
-import { AgentProcess } from './agent-process.ts';
+import { startAgentProcess, type AgentProcess } from './agent-process.ts';
 import type { BenchCeph } from './ceph-run.ts';
 
 const exec = promisify(execFile);
@@ -168,7 +168,7 @@ export async function startEvsWorld(env: Env): Promise<EvsWorld> {
       agentDir,
       hostName,
     );
-    const agent = await AgentProcess.start({
+    const agent = await startAgentProcess({
       args: [
         `--kubeconfig=${kubeconfig}`,
         `--host-name=${hostName}`,

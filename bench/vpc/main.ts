@@ -36,7 +36,7 @@ import { PeakRss } from '../lib/memory.ts';
 import { formatCount } from '../lib/progress.ts';
 import { cpuByName } from './cpu.ts';
 import { isReadyFor, KindWatch } from './kube-watch.ts';
-import { ManagerProcess } from './manager-process.ts';
+import { startManagerProcess, type ManagerProcess } from './manager-process.ts';
 import { apiWrites, managerWork, parseMetrics, queueDepth } from './metrics.ts';
 import { measureBulkWrites } from './nb-writes.ts';
 import { readNorthdRuns, resetNorthdRuns } from './northd.ts';
@@ -160,7 +160,7 @@ async function main(argv: string[]): Promise<void> {
             try {
               nb = await NbWatch.start(nbEndpoint, clock, log);
               for (const w of all) await w.informer.waitForSync();
-              manager = await ManagerProcess.start({
+              manager = await startManagerProcess({
                 kubeconfigPath: info.kubeconfig,
                 namespace,
                 nbEndpoint,

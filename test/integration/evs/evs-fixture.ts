@@ -9,6 +9,7 @@ import {
   ApiClient,
   loadKubeConfig,
   ObjectClient,
+  type Condition,
   type KubeObject,
   type ResourceRef,
 } from '../../../controllers/index.ts';
@@ -198,4 +199,34 @@ export function clientFor<T extends KubeObject>(
   ref: ResourceRef,
 ): ObjectClient<T> {
   return new ObjectClient<T>(world.api, ref);
+}
+
+export type WithConditions = KubeObject & {
+  status?: { conditions?: Condition[]; phase?: string; storagePool?: string };
+};
+
+export const ready = (o: WithConditions | undefined) =>
+  o?.status?.conditions?.find((c) => c.type === 'Ready');
+
+/** Waits until the object's Ready condition is `status` (with `reason`, when given). */
+export async function waitReady<T extends WithConditions>(
+  get: () => Promise<T>,
+  status: string,
+  reason?: string,
+): Promise<T> {
+  let last: T | undefined;
+  return waitFor(
+    async () => {
+      last = await get().catch(() => undefined);
+      const c = ready(last);
+      return c?.status === status && (reason === undefined || c.reason === reason)
+        ? last
+        : undefined;
+    },
+    {
+      timeoutMs: 120_000,
+      what: `${last?.kind ?? 'object'} Ready=${status}${reason ? ` (${reason})` : ''}`,
+      describe: async () => JSON.stringify((await get().catch(() => undefined))?.status, null, 2),
+    },
+  );
 }

@@ -9,10 +9,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Condition, KubeObject } from '../../../controllers/index.ts';
+import type { KubeObject } from '../../../controllers/index.ts';
 import { Image, type ImageObject } from '../../../operators/ecs/index.ts';
 import {
   StoragePool,
+  type StoragePoolObject,
   Volume,
   VolumeOperation,
   VolumeSnapshot,
@@ -38,7 +39,9 @@ import {
   ecsApi,
   evsApi,
   ownerOf,
+  ready,
   startEvsWorld,
+  waitReady,
   type EvsWorld,
 } from './evs-fixture.ts';
 
@@ -56,36 +59,6 @@ const volumes = () => clientFor<VolumeObject>(world, Volume.resource);
 const snapshots = () => clientFor<VolumeSnapshotObject>(world, VolumeSnapshot.resource);
 const images = () => clientFor<ImageObject>(world, Image.resource);
 const operations = () => clientFor<VolumeOperationObject>(world, VolumeOperation.resource);
-
-type WithConditions = KubeObject & {
-  status?: { conditions?: Condition[]; phase?: string; storagePool?: string };
-};
-
-const ready = (o: WithConditions | undefined) =>
-  o?.status?.conditions?.find((c) => c.type === 'Ready');
-
-/** Waits until the object's Ready condition is `status` (with `reason`, when given). */
-async function waitReady<T extends WithConditions>(
-  get: () => Promise<T>,
-  status: string,
-  reason?: string,
-): Promise<T> {
-  let last: T | undefined;
-  return waitFor(
-    async () => {
-      last = await get().catch(() => undefined);
-      const c = ready(last);
-      return c?.status === status && (reason === undefined || c.reason === reason)
-        ? last
-        : undefined;
-    },
-    {
-      timeoutMs: 90_000,
-      what: `${last?.kind ?? 'object'} Ready=${status}${reason ? ` (${reason})` : ''}`,
-      describe: async () => JSON.stringify((await get().catch(() => undefined))?.status, null, 2),
-    },
-  );
-}
 
 const getVolume = (name: string) => () => volumes().get(cluster.namespace, name);
 const getImage = (name: string) => () => images().get(cluster.namespace, name);
@@ -191,10 +164,7 @@ afterAll(async () => {
 
 describe('pools and types', () => {
   it('count the hosts that reach each pool and sum a Local pool’s room', async () => {
-    const pools = clientFor<WithConditions & { status?: { reachableHosts?: number } }>(
-      world,
-      StoragePool.resource,
-    );
+    const pools = clientFor<StoragePoolObject>(world, StoragePool.resource);
     for (const name of [localPool, sharedPool]) {
       await waitReady(() => pools.get(undefined, name), 'True');
       // Ready with the first host's report; the second comes within its report interval.

@@ -6,7 +6,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Condition, KubeObject } from '../../../controllers/index.ts';
 import { Image, type ImageObject } from '../../../operators/ecs/index.ts';
 import { RbdPool } from '../../../operators/evs/backend/index.ts';
 import {
@@ -36,6 +35,7 @@ import {
   evsApi,
   ownerOf,
   startEvsWorld,
+  waitReady,
   type EvsWorld,
 } from './evs-fixture.ts';
 
@@ -49,24 +49,6 @@ let poolName = '';
 let typeName = '';
 let cephPool = '';
 let backend: RbdPool;
-
-type WithConditions = KubeObject & { status?: { conditions?: Condition[] } };
-const ready = (o: WithConditions | undefined) =>
-  o?.status?.conditions?.find((c) => c.type === 'Ready');
-
-async function waitReady<T extends WithConditions>(get: () => Promise<T>, status = 'True') {
-  return waitFor(
-    async () => {
-      const o = await get().catch(() => undefined);
-      return ready(o)?.status === status ? o : undefined;
-    },
-    {
-      timeoutMs: 120_000,
-      what: `Ready=${status}`,
-      describe: async () => JSON.stringify((await get().catch(() => undefined))?.status, null, 2),
-    },
-  );
-}
 
 const volumes = () => clientFor<VolumeObject>(world, Volume.resource);
 const getVolume = (name: string) => () => volumes().get(cluster.namespace, name);
@@ -124,7 +106,7 @@ afterAll(async () => {
 describe('an RBD pool', () => {
   it('is reached by the host with the key from its Secret', async () => {
     const pools = clientFor<StoragePoolObject>(world, StoragePool.resource);
-    const pool = await waitReady(() => pools.get(undefined, poolName));
+    const pool = await waitReady(() => pools.get(undefined, poolName), 'True');
     expect(pool.status?.reachableHosts).toBe(1);
     expect(pool.status?.capacityBytes).toBeGreaterThan(0);
   });
@@ -137,7 +119,7 @@ describe('an RBD pool', () => {
       }),
     );
     const images = clientFor<ImageObject>(world, Image.resource);
-    const img = await waitReady(() => images.get(cluster.namespace, 'img'));
+    const img = await waitReady(() => images.get(cluster.namespace, 'img'), 'True');
     expect(img.status).toMatchObject({ format: 'qcow2', virtualSizeBytes: 64 * MiB });
     expect((await backend.inspectImage(ownerOf(img)))?.virtualSizeBytes).toBe(64 * MiB);
 
@@ -148,7 +130,7 @@ describe('an RBD pool', () => {
         source: { image: { name: 'img' } },
       }),
     );
-    const boot = await waitReady(getVolume('boot'));
+    const boot = await waitReady(getVolume('boot'), 'True');
     expect(boot.status).toMatchObject({ storagePool: poolName, sizeBytes: GiB });
     expect((await backend.inspectVolume(ownerOf(boot)))?.parent).toEqual({
       kind: 'Image',
@@ -159,7 +141,7 @@ describe('an RBD pool', () => {
     await writePattern(backend, ownerOf(boot), 0x5a, 4 * MiB);
     await cluster.apply(doc(evsApi, 'VolumeSnapshot', 's1', { volumeRef: { name: 'boot' } }));
     const snaps = clientFor<VolumeSnapshotObject>(world, VolumeSnapshot.resource);
-    await waitReady(() => snaps.get(cluster.namespace, 's1'));
+    await waitReady(() => snaps.get(cluster.namespace, 's1'), 'True');
     await writePattern(backend, ownerOf(boot), 0x66, 4 * MiB);
     await cluster.apply(
       doc(evsApi, 'Volume', 'from-snap', {
@@ -168,7 +150,7 @@ describe('an RBD pool', () => {
         source: { snapshot: { name: 's1' } },
       }),
     );
-    const restored = await waitReady(getVolume('from-snap'));
+    const restored = await waitReady(getVolume('from-snap'), 'True');
     await expectPattern(backend, ownerOf(restored), 0x5a, 4 * MiB);
 
     await cluster.apply(
