@@ -1,6 +1,7 @@
 // The EVS operator: block storage. In kcloud-manager it keeps pools' and types' status and
 // places volumes, snapshots, images and operations on hosts; the agent on each host makes
-// them real in the pool (operators/evs/handler).
+// them real in the pool. This is the manager's side; the host's side has its own boundary,
+// operators/evs/handler/index.ts, so that neither program loads the other's code.
 import { reconcilerRules, type Operator } from '../../controllers/manager/index.ts';
 import { Host, Image } from '../ecs/index.ts';
 import { evsKinds } from './api/index.ts';
@@ -8,7 +9,6 @@ import { addEvsControllers } from './controller/evs-controllers.ts';
 
 export * from './api/index.ts';
 export { addEvsControllers, evsDataFinalizer, evsFinalizer } from './controller/evs-controllers.ts';
-export { evsHostModule, registerEvsAgent } from './handler/evs-host-module.ts';
 
 /** EVS kinds and Images (whose data the storage product keeps), and reading Hosts. */
 export const evsRbac = [

@@ -175,6 +175,13 @@ export async function startEvsWorld(
     stop: async () => {
       await Promise.all(Object.values(agents).map((a) => a.stop()));
       await manager.stop();
+      // Hosts are cluster-scoped: gone with their agents, or they would stay, not Ready.
+      await cluster.kubectl([
+        'delete',
+        '--ignore-not-found',
+        '--wait=false',
+        ...hosts.map((h) => `hosts.ecs.kcloud.io/${h}`),
+      ]);
       await cluster.kubectl([
         'delete',
         '--ignore-not-found',
