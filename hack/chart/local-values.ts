@@ -16,7 +16,8 @@ export function localClusterValues(opts: {
   return {
     image: { registry: 'kcloud.local', tag: opts.tag, pullPolicy: 'Never' },
     manager: {
-      ...(opts.watchNamespace ? { watchNamespace: opts.watchNamespace } : {}),
+      // A manager of one namespace runs the operators whose kinds are all namespaced.
+      ...(opts.watchNamespace ? { watchNamespace: opts.watchNamespace, operators: 'vpc' } : {}),
       // Quicker hand-over than production's 15 s lease: one machine, no network partitions.
       leaderElection: { leaseDuration: '6s', renewDeadline: '4s', retryPeriod: '1s' },
       // The local node has 2 cores shared with the control plane: ask for little.

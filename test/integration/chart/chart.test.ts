@@ -173,7 +173,10 @@ describe('the kcloud chart', () => {
   });
 
   it('scopes the manager to one namespace with Roles when watchNamespace is set', async () => {
-    const { objects } = await render('kcloud', ['manager.watchNamespace=tenant-a']);
+    const { objects } = await render('kcloud', [
+      'manager.watchNamespace=tenant-a',
+      'manager.operators=vpc',
+    ]);
     // The manager's rules are Roles; only the agent's Host rules stay cluster-wide.
     expect(objects.filter((o) => o.kind === 'ClusterRole').map((o) => o.metadata.name)).toEqual([
       'kcloud-agent',
@@ -258,6 +261,18 @@ describe('the kcloud chart', () => {
     expect(res.code).not.toBe(0);
     expect(res.stderr).toContain('values don');
     expect(res.stderr).toContain(named);
+  });
+
+  it('refuses a namespace-scoped manager running every operator', async () => {
+    const res = await helm(cluster.kubeconfigPath, [
+      'template',
+      'kcloud',
+      chartDir,
+      '--set',
+      'manager.watchNamespace=tenant-a',
+    ]);
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toContain('manager.watchNamespace needs manager.operators set');
   });
 
   it('refuses an operator it does not know', async () => {
