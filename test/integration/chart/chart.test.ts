@@ -6,6 +6,7 @@ import { describe, expect, it } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
 import { chartDir, helm, helmOk } from '../../../hack/chart/index.ts';
 import { agentHostPolicy, serviceAccountUser } from '../../../agent/access/index.ts';
+import { hostModuleResources } from '../../../agent/host-modules.ts';
 import { chartRules } from '../../../hack/generate/rbac.ts';
 import { canIList, minus, permissionsOf } from '../../harness/can-i.ts';
 import { useTestCluster } from '../../harness/index.ts';
@@ -72,7 +73,9 @@ describe('the kcloud chart', () => {
     const kinds = objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
     expect(kinds).toEqual(
       [
+        'ClusterRole/kcloud-agent',
         'ClusterRole/kcloud-manager',
+        'ClusterRoleBinding/kcloud-agent',
         'ClusterRoleBinding/kcloud-manager',
         'DaemonSet/kcloud-agent',
         'DaemonSet/kcloud-ovn-host',
@@ -133,6 +136,7 @@ describe('the kcloud chart', () => {
         name: 'kcloud-agent-host',
         hostsNamespace: 'hosts-a',
         serviceAccounts: [serviceAccountUser('sys-a', 'kcloud-agent')],
+        hostBound: hostModuleResources(),
       }),
     );
     expect(find(objects, 'Role', 'kcloud-agent').metadata.namespace).toBe('hosts-a');
@@ -158,8 +162,10 @@ describe('the kcloud chart', () => {
 
   it('grants the manager and the agent exactly the rules in code', async () => {
     const { objects } = await render('kcloud');
+    // The chart reads files/rbac/operators/*.yaml in file-name order.
     const operatorRules = chartRules()
       .filter((r) => r.name.startsWith('operators/'))
+      .sort((a, b) => a.name.localeCompare(b.name))
       .flatMap((r) => r.rules);
     expect(find(objects, 'ClusterRole', 'kcloud-manager').rules).toEqual([
       ...operatorRules,
