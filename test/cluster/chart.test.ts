@@ -118,12 +118,14 @@ async function allReady(expected: Record<string, number>): Promise<Pod[]> {
 
 interface KcloudObject {
   kind: string;
-  metadata: { name: string; uid: string };
+  metadata: { name: string; namespace?: string; uid: string };
   status?: { conditions?: Condition[]; portName?: string; ipAddress?: string; macAddress?: string };
 }
 
+/** The tenant's kcloud objects (the category also lists cluster-scoped ones, such as Hosts). */
 async function kcloudObjects(): Promise<KcloudObject[]> {
-  return (await getJson<{ items: KcloudObject[] }>(['get', 'kcloud', '-n', tenant])).items;
+  const all = (await getJson<{ items: KcloudObject[] }>(['get', 'kcloud', '-n', tenant])).items;
+  return all.filter((o) => o.metadata.namespace === tenant);
 }
 
 async function allObjectsReady(count: number): Promise<KcloudObject[]> {

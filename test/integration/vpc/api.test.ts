@@ -85,7 +85,12 @@ describe('VPC API validation by the API server', () => {
       ['Allow', 100],
     ]);
     const out = await cluster.kubectl(['get', 'kcloud', '-n', cluster.namespace, '-o', 'name']);
-    expect(out.stdout.split('\n').filter(Boolean).sort()).toEqual([
+    // The category also lists other products' cluster-scoped objects (Hosts, StoragePools).
+    const vpcObjects = out.stdout
+      .split('\n')
+      .filter((l) => l.includes('.vpc.kcloud.io/'))
+      .sort();
+    expect(vpcObjects).toEqual([
       'networkacl.vpc.kcloud.io/acl',
       'networkinterface.vpc.kcloud.io/n1',
       'routetable.vpc.kcloud.io/rt',
