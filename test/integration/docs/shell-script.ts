@@ -164,7 +164,7 @@ kubectl() {
   esac
 }
 node() {
-  if [[ -f "\${1:-}" ]] && grep -q "'health-addr'" "$1"; then
+  if [[ -f "\${1:-}" ]] && grep -q -e "'health-addr'" -e "'--health-addr'" "$1"; then
     command node ${JSON.stringify(runner)} "$@"
   else
     command node "$@"
