@@ -30,8 +30,11 @@ export function bindingClient<T extends KubeObject, S>(
   /** Whether a host's heartbeat is fresh: an object on a lost host is Unknown, not Ready. */
   hostReady: (host: string) => boolean,
 ): ExternalClient<T, Bound<S>> {
+  // One client per reconcile: create/update write what its observe just decided, rather than
+  // placing the object again (a pass over every host).
+  let decided: Decision<S> | undefined;
   const bindTo = async (obj: T, signal: AbortSignal) => {
-    const decision = decide(obj);
+    const decision = decided ?? decide(obj);
     if (!('bind' in decision)) return;
     await client.patch(
       obj.metadata.namespace,
@@ -50,6 +53,7 @@ export function bindingClient<T extends KubeObject, S>(
         // A deleted object is not placed again; its agent's finalizer says when its data is gone.
         if (obj.metadata.deletionTimestamp) return { exists: false, upToDate: false };
         const decision = decide(obj);
+        decided = decision;
         if ('refuse' in decision) {
           const { reason, message, retry } = decision.refuse;
           throw new ReconcileError(reason, message, { retry });

@@ -22,3 +22,10 @@ export function poolScope(pool: {
 }): 'Local' | 'Shared' {
   return pool.spec.type === 'File' && pool.spec.file?.scope === 'Local' ? 'Local' : 'Shared';
 }
+
+/** Whether an object's Ready condition is True. */
+export function isReady(o: {
+  status?: { conditions?: { type: string; status: string }[] };
+}): boolean {
+  return (o.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}

@@ -1,6 +1,7 @@
 // What placement needs to know of a Host, read from its status: whether new work may go there
 // and which pools it reaches with how much room.
 import { createHash } from 'node:crypto';
+import { isReady } from './decision.ts';
 
 /** A host as placement sees it. */
 export interface HostView {
@@ -23,11 +24,9 @@ interface HostLike {
 }
 
 export function hostView(host: HostLike): HostView {
-  const conditions = host.status?.conditions ?? [];
-  const ready = conditions.some((c) => c.type === 'Ready' && c.status === 'True');
   return {
     name: host.metadata.name ?? '',
-    ready,
+    ready: isReady(host),
     schedulable: !host.spec?.unschedulable,
     pools: new Map(
       (host.status?.storagePools ?? []).map((p) => [

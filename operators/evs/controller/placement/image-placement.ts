@@ -3,7 +3,7 @@
 import { hostLabel } from '../../../../controllers/host/index.ts';
 import type { ImageObject } from '../../../ecs/index.ts';
 import type { StoragePoolObject, VolumeObject, VolumeTypeObject } from '../../api/index.ts';
-import { poolScope, refuse, wait, type Decision } from './decision.ts';
+import { poolScope, refuse, wait, type Decision, isReady } from './decision.ts';
 import type { HostView } from './hosts.ts';
 import { pickHost } from './pick-host.ts';
 import { resolveVolumeType } from './volume-type.ts';
@@ -19,9 +19,6 @@ export interface ImageWorld {
   hosts: readonly HostView[];
   volume(namespace: string, name: string): VolumeObject | undefined;
 }
-
-const isReady = (o: { status?: { conditions?: { type: string; status: string }[] } }) =>
-  (o.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 export function placeImage(image: ImageObject, world: ImageWorld): Decision<ImagePlacementStatus> {
   let poolName = image.spec.storagePoolRef?.name;

@@ -1,15 +1,12 @@
 // A VolumeSnapshot is taken where its Volume's data is handled: on the Volume's host.
 import { hostLabel } from '../../../../controllers/host/index.ts';
 import type { VolumeObject, VolumeSnapshotObject } from '../../api/index.ts';
-import { refuse, wait, type Decision } from './decision.ts';
+import { refuse, wait, type Decision, isReady } from './decision.ts';
 
 export interface SnapshotPlacementStatus {
   storagePool: string;
   volumeUID: string;
 }
-
-const isReady = (o: { status?: { conditions?: { type: string; status: string }[] } }) =>
-  (o.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 export function placeSnapshot(
   snap: VolumeSnapshotObject,

@@ -10,7 +10,7 @@ import {
   type VolumeSnapshotObject,
   type VolumeTypeObject,
 } from '../../api/index.ts';
-import { poolScope, refuse, wait, type Decision } from './decision.ts';
+import { poolScope, refuse, wait, type Decision, isReady } from './decision.ts';
 import type { HostView } from './hosts.ts';
 import { pickHost } from './pick-host.ts';
 import { effectiveQos, resolveVolumeType } from './volume-type.ts';
@@ -31,9 +31,6 @@ export interface VolumeWorld {
   snapshot(namespace: string, name: string): VolumeSnapshotObject | undefined;
   volume(namespace: string, name: string): VolumeObject | undefined;
 }
-
-const isReady = (o: { status?: { conditions?: { type: string; status: string }[] } }) =>
-  (o.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 /** The source's pool, host and size once it can be used, or why not. */
 type SourceState =
