@@ -766,7 +766,14 @@ describe('kcloud installed with Helm on a real node', () => {
   it('uninstalls leaving no pods, RBAC or OVN state, and keeps the CRDs', async () => {
     // Deleting the objects first is what removes their OVN rows: the manager does it.
     expect(await ovnCtl('nb', ['--columns=_uuid', '--bare', 'list', 'ACL'])).not.toBe('');
-    await k(['delete', 'kcloud', '--all', '-n', tenant, '--timeout=120s']);
+    // Only the namespaced kinds: `delete kcloud -n` would also delete every cluster-scoped
+    // object of the category (Hosts, StoragePools), the other tests' among them.
+    const kinds = (
+      await k(['api-resources', '--categories=kcloud', '--namespaced=true', '-o', 'name'])
+    )
+      .split('\n')
+      .filter(Boolean);
+    await k(['delete', kinds.join(','), '--all', '-n', tenant, '--timeout=120s']);
     const tables = ['Logical_Switch', 'Logical_Router', 'Port_Group', 'ACL', 'DHCP_Options'];
     let rows: string[] = [];
     const left = await waitFor(

@@ -1,6 +1,8 @@
 // A VolumeType is usable when its pool exists; it has no backend of its own.
-import { ReconcileError, type ExternalClient } from '../../../controllers/external/index.ts';
+import type { ExternalClient } from '../../../controllers/external/index.ts';
 import type { StoragePoolObject, VolumeTypeObject } from '../api/index.ts';
+
+const missingRequeueMs = 60_000;
 
 export function volumeTypeClient(
   pool: (name: string) => StoragePoolObject | undefined,
@@ -12,7 +14,17 @@ export function volumeTypeClient(
         if (type.metadata.deletionTimestamp) return { exists: false, upToDate: false };
         const name = type.spec.storagePoolRef.name;
         if (!pool(name)) {
-          throw new ReconcileError('StoragePoolNotFound', `StoragePool ${name} does not exist`);
+          // Waited for, not an error: GitOps may apply the type before its pool, whose watch
+          // brings the type back.
+          return {
+            exists: false,
+            upToDate: false,
+            inProgress: {
+              reason: 'StoragePoolNotFound',
+              message: `StoragePool ${name} does not exist`,
+              requeueAfterMs: missingRequeueMs,
+            },
+          };
         }
         return { exists: true, upToDate: true };
       });

@@ -12,6 +12,12 @@ export const wait = <S>(reason: string, message: string): Decision<S> => ({
   wait: { reason, message },
 });
 
+/**
+ * A referenced object that does not exist: waited for, not refused, since GitOps applies objects
+ * in any order and a watch on the referenced kind brings the referrer back when it appears.
+ */
+export const missing = <S>(reason: string, message: string): Decision<S> => wait(reason, message);
+
 export const refuse = <S>(reason: string, message: string, retry = true): Decision<S> => ({
   refuse: { reason, message, retry },
 });

@@ -3,7 +3,7 @@
 import { hostLabel } from '../../../../controllers/host/index.ts';
 import type { ImageObject } from '../../../ecs/index.ts';
 import type { StoragePoolObject, VolumeObject, VolumeTypeObject } from '../../api/index.ts';
-import { poolScope, refuse, wait, type Decision, isReady } from './decision.ts';
+import { poolScope, missing, refuse, wait, type Decision, isReady } from './decision.ts';
 import type { HostView } from './hosts.ts';
 import { pickHost } from './pick-host.ts';
 import { resolveVolumeType } from './volume-type.ts';
@@ -45,13 +45,13 @@ export function placeImage(image: ImageObject, world: ImageWorld): Decision<Imag
     poolName = resolved.type.spec.storagePoolRef.name;
   }
   const pool = world.pool(poolName);
-  if (!pool) return refuse('StoragePoolNotFound', `StoragePool ${poolName} does not exist`);
+  if (!pool) return missing('StoragePoolNotFound', `StoragePool ${poolName} does not exist`);
   let pinnedTo: string | undefined;
   const { hostFile, volume } = image.spec.source;
   if (hostFile) pinnedTo = hostFile.host;
   if (volume) {
     const src = world.volume(image.metadata.namespace ?? '', volume.name);
-    if (!src) return refuse('VolumeNotFound', `Volume ${volume.name} does not exist`);
+    if (!src) return missing('VolumeNotFound', `Volume ${volume.name} does not exist`);
     if (!isReady(src) || src.status?.host === undefined) {
       return wait('WaitingForVolume', `Volume ${volume.name} is not Available yet`);
     }

@@ -1,7 +1,7 @@
 // A VolumeOperation runs on its Volume's host, once the Volume and the snapshot allow it.
 import { hostLabel } from '../../../../controllers/host/index.ts';
 import type { VolumeObject, VolumeOperationObject, VolumeSnapshotObject } from '../../api/index.ts';
-import { refuse, wait, type Decision } from './decision.ts';
+import { missing, refuse, wait, type Decision } from './decision.ts';
 
 export interface OperationWorld {
   volume(namespace: string, name: string): VolumeObject | undefined;
@@ -19,14 +19,15 @@ export function placeOperation(
   const ns = op.metadata.namespace ?? '';
   const volName = op.spec.volumeRef.name;
   const vol = world.volume(ns, volName);
-  if (!vol) return refuse('VolumeNotFound', `Volume ${volName} does not exist`);
+  if (!vol) return missing('VolumeNotFound', `Volume ${volName} does not exist`);
   const host = vol.metadata.labels?.[hostLabel];
   if (host === undefined) return wait('WaitingForVolume', `Volume ${volName} is not placed yet`);
   const revert = op.spec.revert;
   if (revert) {
     const snapName = revert.snapshotRef.name;
     const snap = world.snapshot(ns, snapName);
-    if (!snap) return refuse('VolumeSnapshotNotFound', `VolumeSnapshot ${snapName} does not exist`);
+    if (!snap)
+      return missing('VolumeSnapshotNotFound', `VolumeSnapshot ${snapName} does not exist`);
     if (
       snap.spec.volumeRef.name !== volName ||
       (snap.status?.volumeUID !== undefined && snap.status.volumeUID !== vol.metadata.uid)

@@ -1,7 +1,7 @@
 // A VolumeSnapshot is taken where its Volume's data is handled: on the Volume's host.
 import { hostLabel } from '../../../../controllers/host/index.ts';
 import type { VolumeObject, VolumeSnapshotObject } from '../../api/index.ts';
-import { refuse, wait, type Decision, isReady } from './decision.ts';
+import { missing, refuse, wait, type Decision, isReady } from './decision.ts';
 
 export interface SnapshotPlacementStatus {
   storagePool: string;
@@ -14,7 +14,7 @@ export function placeSnapshot(
 ): Decision<SnapshotPlacementStatus> {
   const name = snap.spec.volumeRef.name;
   const vol = volume(snap.metadata.namespace ?? '', name);
-  if (!vol) return refuse('VolumeNotFound', `Volume ${name} does not exist`);
+  if (!vol) return missing('VolumeNotFound', `Volume ${name} does not exist`);
   const uid = vol.metadata.uid ?? '';
   const taken = snap.status?.volumeUID;
   if (taken !== undefined && taken !== uid) {

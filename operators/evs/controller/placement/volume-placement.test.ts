@@ -83,7 +83,7 @@ describe('placeVolume', () => {
     });
   });
 
-  it('waits for an image that is importing, and refuses a missing one', () => {
+  it('waits for an image that is importing, and for a missing one', () => {
     const importing = image({ conditions: [] });
     expect(
       placeVolume(
@@ -93,7 +93,7 @@ describe('placeVolume', () => {
     ).toMatchObject({ wait: { reason: 'WaitingForImage' } });
     expect(placeVolume(volume('v', { source: { image: { name: 'img' } } }), world())).toMatchObject(
       {
-        refuse: { reason: 'ImageNotFound' },
+        wait: { reason: 'ImageNotFound' },
       },
     );
   });

@@ -10,7 +10,7 @@ import {
   type VolumeSnapshotObject,
   type VolumeTypeObject,
 } from '../../api/index.ts';
-import { poolScope, refuse, wait, type Decision, isReady } from './decision.ts';
+import { poolScope, missing, refuse, wait, type Decision, isReady } from './decision.ts';
 import type { HostView } from './hosts.ts';
 import { pickHost } from './pick-host.ts';
 import { effectiveQos, resolveVolumeType } from './volume-type.ts';
@@ -45,7 +45,7 @@ function sourceState(volume: VolumeObject, world: VolumeWorld): SourceState {
     const imageNs = source.image.namespace ?? ns;
     const image = world.image(imageNs, source.image.name);
     const what = `Image ${imageNs}/${source.image.name}`;
-    if (!image) return { ok: false, decision: refuse('ImageNotFound', `${what} does not exist`) };
+    if (!image) return { ok: false, decision: missing('ImageNotFound', `${what} does not exist`) };
     if (imageNs !== ns && imageNs !== publicImagesNamespace) {
       return {
         ok: false,
@@ -73,7 +73,7 @@ function sourceState(volume: VolumeObject, world: VolumeWorld): SourceState {
     const snap = world.snapshot(ns, source.snapshot.name);
     const what = `VolumeSnapshot ${source.snapshot.name}`;
     if (!snap)
-      return { ok: false, decision: refuse('VolumeSnapshotNotFound', `${what} does not exist`) };
+      return { ok: false, decision: missing('VolumeSnapshotNotFound', `${what} does not exist`) };
     if (!snap.status?.readyToUse || snap.status.storagePool === undefined) {
       return {
         ok: false,
@@ -98,7 +98,7 @@ function sourceState(volume: VolumeObject, world: VolumeWorld): SourceState {
     };
   }
   const src = world.volume(ns, name);
-  if (!src) return { ok: false, decision: refuse('VolumeNotFound', `${what} does not exist`) };
+  if (!src) return { ok: false, decision: missing('VolumeNotFound', `${what} does not exist`) };
   if (!isReady(src) || src.status?.storagePool === undefined) {
     return { ok: false, decision: wait('WaitingForVolume', `${what} is not Available yet`) };
   }
@@ -123,11 +123,14 @@ export function placeVolume(
   world: VolumeWorld,
 ): Decision<VolumePlacementStatus> {
   const resolved = resolveVolumeType(volume, world.types);
-  if ('reason' in resolved) return refuse(resolved.reason, resolved.message);
+  if ('reason' in resolved) {
+    const { reason, message } = resolved;
+    return reason === 'VolumeTypeNotFound' ? missing(reason, message) : refuse(reason, message);
+  }
   const poolName = resolved.type.spec.storagePoolRef.name;
   const pool = world.pool(poolName);
   if (!pool) {
-    return refuse(
+    return missing(
       'StoragePoolNotFound',
       `StoragePool ${poolName} of VolumeType ${resolved.type.metadata.name ?? ''} does not exist`,
     );
