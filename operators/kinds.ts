@@ -1,12 +1,12 @@
 // Every kind the generator writes a CRD for: product kinds to crds/ (installed with kcloud),
 // test-only kinds to test/crds/ (installed only by the integration tests).
 import type { KindInfo } from '../controllers/api/index.ts';
-import { Host } from './ecs/api/host.ts';
+import { ecsKinds } from './ecs/api/index.ts';
 import { Image } from './ecs/api/image.ts';
 import { evsKinds } from './evs/api/index.ts';
 import { Note } from './example/api/index.ts';
 import { vpcKinds } from './vpc/api/index.ts';
 
-export const productKinds: readonly KindInfo[] = [...vpcKinds, ...evsKinds, Image, Host];
+export const productKinds: readonly KindInfo[] = [...vpcKinds, ...evsKinds, Image, ...ecsKinds];
 
 export const testKinds: readonly KindInfo[] = [Note];

@@ -10,8 +10,39 @@ export {
   type HostStatus,
 } from './host.ts';
 export { Image, imagePhases, type ImageObject, type ImageSpec, type ImageStatus } from './image.ts';
+export { Flavor, type FlavorObject, type FlavorSpec, type FlavorStatus } from './flavor.ts';
+export {
+  Instance,
+  instancePhases,
+  maxDataVolumes,
+  maxNetworkInterfaces,
+  maxUserDataBytes,
+  scheduledCondition,
+  type InstanceObject,
+  type InstanceSpec,
+  type InstanceStatus,
+} from './instance.ts';
+export {
+  InstanceOperation,
+  instanceActions,
+  instanceOperationPhases,
+  type InstanceOperationObject,
+  type InstanceOperationSpec,
+  type InstanceOperationStatus,
+} from './instance-operation.ts';
+export {
+  DeploymentSet,
+  type DeploymentSetObject,
+  type DeploymentSetSpec,
+  type DeploymentSetStatus,
+} from './deployment-set.ts';
+export { MiB, maxMemoryBytes, maxVcpus, minMemoryBytes, topologyValues } from './compute-schema.ts';
 
+import { DeploymentSet } from './deployment-set.ts';
+import { Flavor } from './flavor.ts';
 import { Host } from './host.ts';
+import { Instance } from './instance.ts';
+import { InstanceOperation } from './instance-operation.ts';
 
-/** Every kind of the ECS product, for the CRD generator and RBAC. */
-export const ecsKinds = [Host] as const;
+/** Every kind of the ECS product, for the CRD generator and RBAC (Image is EVS's to import). */
+export const ecsKinds = [Host, Flavor, Instance, InstanceOperation, DeploymentSet] as const;

@@ -1,0 +1,163 @@
+// InstanceOperation: a one-shot action on an Instance (reboot, force-reboot, force-stop,
+// rebuild, reset-password) as its own object, so that it is auditable, idempotent and can live
+// in Git where other clouds use imperative calls.
+import Type from 'typebox';
+import {
+  Immutable,
+  LocalObjectReference,
+  Phase,
+  StandardStatus,
+  StringEnum,
+  defineKind,
+  phaseColumn,
+  readyColumn,
+  type ObjectOf,
+  type SpecOf,
+  type StatusOf,
+} from '../../../controllers/api/index.ts';
+import { ImageRef } from './compute-schema.ts';
+
+export const instanceOperationPhases = ['Pending', 'Running', 'Succeeded', 'Failed'] as const;
+export const instanceActions = [
+  'reboot',
+  'force-reboot',
+  'force-stop',
+  'rebuild',
+  'reset-password',
+] as const;
+
+export const InstanceOperation = defineKind({
+  group: 'ecs.kcloud.io',
+  version: 'v1alpha1',
+  kind: 'InstanceOperation',
+  plural: 'instanceoperations',
+  shortNames: ['ecsop'],
+  scope: 'Namespaced',
+  description:
+    'InstanceOperation runs one action on an Instance once: reboot, force-reboot, force-stop, rebuild (a new boot volume from an image) or reset-password (through the guest agent). It records when it ran and how it ended; applying it again does nothing. Delete it when no longer needed.',
+  spec: Immutable(
+    Type.Object(
+      {
+        instanceRef: LocalObjectReference('Instance', 'The Instance to act on.'),
+        action: StringEnum(instanceActions, {
+          description:
+            'reboot: ACPI reboot through the guest. force-reboot: reset the VM at once. force-stop: power it off at once (powerState is not changed, so runStrategy Always starts it again). rebuild: replace the boot volume with a fresh clone of an image and boot it; data volumes are kept. reset-password: set a user’s password through the guest agent.',
+        }),
+        rebuild: Type.Optional(
+          Type.Object(
+            {
+              imageRef: Type.Optional(
+                ImageRef(
+                  'The Image to rebuild from, in the namespace or a public one. Omitted: the image the instance booted last.',
+                ),
+              ),
+            },
+            { description: 'For action rebuild: what to rebuild from.' },
+          ),
+        ),
+        resetPassword: Type.Optional(
+          Type.Object(
+            {
+              username: Type.String({
+                description: 'The user in the guest whose password is set, such as root.',
+                minLength: 1,
+                maxLength: 32,
+                pattern: '^[a-z_][a-z0-9_-]*[$]?$',
+              }),
+              passwordSecretRef: Type.Object(
+                {
+                  name: Type.String({
+                    description: 'Name of the Secret, in the same namespace.',
+                    minLength: 1,
+                    maxLength: 253,
+                  }),
+                  key: Type.Optional(
+                    Type.String({
+                      description: 'The data key holding the password.',
+                      default: 'password',
+                      minLength: 1,
+                      maxLength: 253,
+                      pattern: '^[-._a-zA-Z0-9]+$',
+                    }),
+                  ),
+                },
+                {
+                  description:
+                    'The Secret holding the new password: it never appears in the operation, its status or events.',
+                  'x-kubernetes-map-type': 'atomic',
+                },
+              ),
+            },
+            {
+              description:
+                'For action reset-password: the user and the Secret with the new password. The guest agent must be connected (condition GuestAgentConnected on the Instance).',
+            },
+          ),
+        ),
+      },
+      {
+        description:
+          'InstanceOperationSpec is the action; it cannot be changed (create a new operation instead).',
+        'x-kubernetes-validations': [
+          {
+            rule: "self.action == 'rebuild' || !has(self.rebuild)",
+            message: 'rebuild is for action rebuild only',
+          },
+          {
+            rule: "(self.action == 'reset-password') == has(self.resetPassword)",
+            message:
+              'action reset-password needs resetPassword (username and passwordSecretRef), and other actions take none',
+          },
+        ],
+      },
+    ),
+    'an operation cannot be changed: create a new InstanceOperation',
+  ),
+  status: Type.Object(
+    {
+      ...StandardStatus(),
+      phase: Type.Optional(
+        Phase(
+          instanceOperationPhases,
+          'Where the action is: Pending, Running, or how it ended: Succeeded or Failed (the Ready condition says why).',
+        ),
+      ),
+      instanceUID: Type.Optional(
+        Type.String({
+          description:
+            'The uid of the Instance acted on, so that a later Instance of the same name is never acted on by this operation.',
+        }),
+      ),
+      startTime: Type.Optional(
+        Type.String({ description: 'When the action started.', format: 'date-time' }),
+      ),
+      completionTime: Type.Optional(
+        Type.String({ description: 'When the action ended.', format: 'date-time' }),
+      ),
+    },
+    { description: 'InstanceOperationStatus says whether and how the action ran.' },
+  ),
+  printerColumns: [
+    {
+      name: 'Instance',
+      type: 'string',
+      jsonPath: '.spec.instanceRef.name',
+      description: 'The Instance acted on.',
+    },
+    { name: 'Action', type: 'string', jsonPath: '.spec.action', description: 'The action.' },
+    phaseColumn(),
+    readyColumn(),
+    {
+      name: 'Completed',
+      type: 'date',
+      jsonPath: '.status.completionTime',
+      description: 'When it ended.',
+      priority: 1,
+    },
+  ],
+  source: import.meta.url,
+});
+
+export type InstanceOperationSpec = SpecOf<typeof InstanceOperation>;
+export type InstanceOperationStatus = StatusOf<typeof InstanceOperation>;
+export type InstanceOperationObject = ObjectOf<typeof InstanceOperation>;
