@@ -1,0 +1,52 @@
+// What the scheduler needs to know of a Host, read once per Host change from its status and
+// labels (not once per decision): whether new instances may go there, what they may use, its
+// CPU architecture, its place in the topology and the storage pools it reaches.
+import { isConditionTrue } from '../../../controllers/index.ts';
+import {
+  schedulableCondition,
+  simulatedLabel,
+  topologyLabels,
+  type HostObject,
+} from '../api/index.ts';
+import type { Resources } from './resources.ts';
+
+export interface ComputeHost {
+  name: string;
+  /** The manager's Ready condition is True: the agent heartbeats and reports no problem. */
+  ready: boolean;
+  /** spec.unschedulable: cordoned by an operator of the cloud. */
+  cordoned: boolean;
+  /** The manager's Schedulable condition is True (Ready and not cordoned, as it last saw). */
+  schedulable: boolean;
+  /** What instances may use, overcommit folded in (the agent's --cpu-overcommit); unreported: undefined. */
+  allocatable: Resources | undefined;
+  /** status.cpu.arch: x86_64, aarch64 or other; unreported: undefined. */
+  arch: string | undefined;
+  labels: Readonly<Record<string, string>>;
+  /** topology.kcloud.io/rack; a host without it is in no rack. */
+  rack: string | undefined;
+  /** topology.kcloud.io/host-group. */
+  hostGroup: string | undefined;
+  /** Storage pools the host reaches. */
+  pools: ReadonlySet<string>;
+  /** An agent answers for it without a machine (host.kcloud.io/simulated=true). */
+  simulated: boolean;
+}
+
+export function computeHost(host: HostObject): ComputeHost {
+  const labels = host.metadata.labels ?? {};
+  const a = host.status?.allocatable;
+  return {
+    name: host.metadata.name ?? '',
+    ready: isConditionTrue(host.status?.conditions, 'Ready'),
+    cordoned: host.spec.unschedulable === true,
+    schedulable: isConditionTrue(host.status?.conditions, schedulableCondition),
+    allocatable: a ? { vcpu: a.vcpu, memoryBytes: a.memoryBytes } : undefined,
+    arch: host.status?.cpu?.arch,
+    labels,
+    rack: labels[topologyLabels.rack],
+    hostGroup: labels[topologyLabels.hostGroup],
+    pools: new Set((host.status?.storagePools ?? []).map((p) => p.name)),
+    simulated: labels[simulatedLabel] === 'true',
+  };
+}
