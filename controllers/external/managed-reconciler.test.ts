@@ -53,6 +53,23 @@ describe('managedReconciler', () => {
     expect(s.stored().status).toMatchObject({ phase: 'Ready', observedGeneration: 1, size: 5 });
   });
 
+  it('leaves the finalizer to the client when told so: its own write carries it', async () => {
+    const s = setup({ finalizerAddedBy: 'client' });
+    s.api.seed(s.client, {
+      apiVersion: 'example.kcloud.io/v1alpha1',
+      kind: 'Note',
+      metadata: { namespace: 'ns', name: 'a' },
+      spec: { text: 'hello' },
+    });
+    s.syncCache();
+
+    expect(await s.run()).toBeUndefined();
+
+    expect(s.api.calls.map((c) => `${c.verb} ${c.path}`)).toEqual([`PATCH ${path}/status`]);
+    expect(s.backend.calls).toEqual(['observe', 'create', 'observe']);
+    expect(s.stored().metadata.finalizers).toBeUndefined();
+  });
+
   it('makes no API write and records no event when nothing changed', async () => {
     const s = await createdNote();
     await s.clock.advance(60_000);

@@ -55,6 +55,13 @@ export interface ManagedReconcilerOptions<T extends ManagedObject<S>, S extends 
   /** Field manager for status writes and the controller name in events. */
   controllerName: string;
   finalizer: string;
+  /**
+   * Who adds the finalizer: the reconciler before it observes (the default), or the external
+   * client in its own create/update write. The latter saves a write per object where that
+   * write is to the object itself (a binding label): an object never created anywhere then
+   * carries no finalizer, and the client's observe must report it not up to date without one.
+   */
+  finalizerAddedBy?: 'reconciler' | 'client';
   client: ObjectClient<T>;
   cache: Cache<T>;
   /** The backend for one object. */
@@ -352,7 +359,9 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
       return reconcileDelete(obj, ctx);
     }
 
-    obj = await addFinalizer(opts.client, obj, opts.finalizer, ctx.signal);
+    if (opts.finalizerAddedBy !== 'client') {
+      obj = await addFinalizer(opts.client, obj, opts.finalizer, ctx.signal);
+    }
     const generation = obj.metadata.generation ?? 0;
     // A contributor's work that failed in a way only a new spec can fix (a wrong checksum) is
     // not redone for the same generation because the other writer's status or our own

@@ -93,6 +93,23 @@ export class ObjectClient<T extends KubeObject> {
     });
   }
 
+  /** Every page of a list, `pageSize` objects per request. */
+  async listAll(opts: Omit<ListOptions, 'limit' | 'continue'> & { pageSize?: number } = {}) {
+    const { pageSize = 500, ...rest } = opts;
+    const items: T[] = [];
+    let cont: string | undefined;
+    do {
+      const page = await this.list({
+        ...rest,
+        limit: pageSize,
+        ...(cont ? { continue: cont } : {}),
+      });
+      items.push(...page.items);
+      cont = page.metadata.continue || undefined;
+    } while (cont);
+    return items;
+  }
+
   create(obj: T, signal?: AbortSignal): Promise<T> {
     return this.api.request<T>({
       method: 'POST',

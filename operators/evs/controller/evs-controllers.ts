@@ -220,7 +220,12 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
       workers,
       reconciler: {
         finalizer: evsFinalizer,
-        external: () => bindingClient(mgr.client<T>(resource), decide, hostReady),
+        finalizerAddedBy: 'client',
+        external: () =>
+          bindingClient(mgr.client<T>(resource), decide, hostReady, [
+            evsFinalizer,
+            evsDataFinalizer,
+          ]),
         status: (obj, observation) =>
           (observation.observed?.status ?? keep(obj.status, fields)) as Omit<
             ManagedStatus & S,

@@ -52,6 +52,7 @@ import { RealPoolBackends } from './real-pool-backends.ts';
 import { SimulatedPools } from './simulated-pools.ts';
 import { snapshotData, snapshotDataStatus } from './snapshot-data.ts';
 import type { SourceReader } from './sources.ts';
+import { addEvsSharedOrphanSweep } from './shared-orphans.ts';
 import { volumeData, volumeDataStatus } from './volume-data.ts';
 
 const boundKinds = [Volume, VolumeSnapshot, VolumeOperation, Image] as const;
@@ -220,6 +221,22 @@ export function registerEvsAgent(
       },
       periodMs: config.orphanSweepIntervalMs,
     });
+    const [host] = ctx.hosts;
+    if (host !== undefined) {
+      addEvsSharedOrphanSweep({
+        mgr,
+        host,
+        pools,
+        hosts: Host.resource,
+        backends: pb,
+        owners: {
+          Volume: Volume.resource,
+          VolumeSnapshot: VolumeSnapshot.resource,
+          Image: Image.resource,
+        },
+        periodMs: config.orphanSweepIntervalMs,
+      });
+    }
   }
 
   // The pools this host reaches: now, then every interval and whenever a pool changes.

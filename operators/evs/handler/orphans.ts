@@ -5,14 +5,50 @@ import { realClock } from '../../../controllers/clock/index.ts';
 import type { Informer } from '../../../controllers/informer/index.ts';
 import type { KubeObject, ResourceRef } from '../../../controllers/kube/index.ts';
 import type { Manager } from '../../../controllers/manager/index.ts';
-import { OrphanSweeper, type OwnerKind } from '../../../controllers/orphans/index.ts';
+import {
+  OrphanSweeper,
+  type OrphanPolicy,
+  type OwnerKind,
+} from '../../../controllers/orphans/index.ts';
 import type { StoragePoolObject } from '../api/index.ts';
 import type { OwnedObject } from '../backend/index.ts';
 import { poolScope } from '../controller/placement/decision.ts';
 import type { PoolBackends } from './pool-backends.ts';
 
-interface PooledObject extends OwnedObject {
+export interface PooledObject extends OwnedObject {
   pool: string;
+}
+
+/** Data is moved aside in its own pool, never deleted. */
+export function quarantineInPool(backends: PoolBackends): OrphanPolicy<PooledObject> {
+  return {
+    action: 'quarantine',
+    quarantine: async (obj, signal) => {
+      const backend = await backends.backendFor(obj.pool, signal);
+      const ref =
+        obj.kind === 'VolumeSnapshot'
+          ? { ...obj.owner, volumeUid: obj.volumeUid ?? '' }
+          : obj.owner;
+      await backend.quarantine(obj.kind, ref, signal);
+    },
+  };
+}
+
+/** The active objects of the named pools, each with its pool's name. */
+export async function activeObjects(
+  backends: PoolBackends,
+  pools: readonly string[],
+  signal: AbortSignal,
+): Promise<PooledObject[]> {
+  const out: PooledObject[] = [];
+  for (const name of pools) {
+    const backend = await backends.backendFor(name, signal).catch(() => undefined);
+    if (!backend) continue;
+    for (const obj of await backend.listObjects(signal)) {
+      if (obj.state === 'active') out.push({ ...obj, pool: name });
+    }
+  }
+  return out;
 }
 
 export interface EvsOrphanOptions {
@@ -28,8 +64,8 @@ export interface EvsOrphanOptions {
 }
 
 /**
- * Sweeps the Local file pools of this host: their data is seen by this host only. Objects of
- * Shared and RBD pools are seen by every host and are not swept here.
+ * Sweeps the Local file pools of this host: their data is seen by this host only. Shared and
+ * RBD pools are swept by one host each (shared-orphans.ts).
  */
 export function addEvsOrphanSweep(opts: EvsOrphanOptions): OrphanSweeper<PooledObject> {
   const { mgr } = opts;
@@ -40,30 +76,16 @@ export function addEvsOrphanSweep(opts: EvsOrphanOptions): OrphanSweeper<PooledO
   const sweeper = new OrphanSweeper<PooledObject>({
     controller: 'evs-orphans',
     owners,
-    list: async (signal) => {
-      const out: PooledObject[] = [];
-      for (const pool of opts.pools.cache.list()) {
-        if (pool.spec.type !== 'File' || poolScope(pool) !== 'Local') continue;
-        const name = pool.metadata.name ?? '';
-        const backend = await opts.backends.backendFor(name, signal).catch(() => undefined);
-        if (!backend) continue;
-        for (const obj of await backend.listObjects(signal)) {
-          if (obj.state === 'active') out.push({ ...obj, pool: name });
-        }
-      }
-      return out;
-    },
-    policy: {
-      action: 'quarantine',
-      quarantine: async (obj, signal) => {
-        const backend = await opts.backends.backendFor(obj.pool, signal);
-        const ref =
-          obj.kind === 'VolumeSnapshot'
-            ? { ...obj.owner, volumeUid: obj.volumeUid ?? '' }
-            : obj.owner;
-        await backend.quarantine(obj.kind, ref, signal);
-      },
-    },
+    list: (signal) =>
+      activeObjects(
+        opts.backends,
+        opts.pools.cache
+          .list()
+          .filter((p) => poolScope(p) === 'Local')
+          .map((p) => p.metadata.name ?? ''),
+        signal,
+      ),
+    policy: quarantineInPool(opts.backends),
     log: mgr.log.child({ runnable: 'evs-orphans' }),
     registry: mgr.registry,
   });

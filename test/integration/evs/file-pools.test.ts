@@ -504,6 +504,54 @@ describe('crashes and races', () => {
     expect(await pool.inspectVolume(ownerOf(v))).toBeUndefined();
   });
 
+  it('moves aside the data of a Shared pool’s force-deleted Volume from another host', async () => {
+    await applyEvs('Volume', 'forced-shared', { size: '1Gi', volumeTypeRef: { name: sharedType } });
+    const v = await waitReady(getVolume('forced-shared'), 'True');
+    const holder = hostOf(v);
+    const other = world.hosts.find((h) => h !== holder) ?? '';
+    // The same files seen from the host that did not make them.
+    const pool = world.filePool(other, '/shared/pool');
+    expect(await pool.inspectVolume(ownerOf(v))).toBeDefined();
+    await world.agents[holder]?.stop('SIGKILL');
+    await kubectlDelete('volumes.evs.kcloud.io', 'forced-shared', '--wait=false');
+    const patch = await cluster.kubectl([
+      'patch',
+      '-n',
+      cluster.namespace,
+      'volumes.evs.kcloud.io',
+      'forced-shared',
+      '--type=merge',
+      '-p',
+      '{"metadata":{"finalizers":null}}',
+    ]);
+    expect(patch.code).toBe(0);
+    await cluster.waitForGone(
+      { kind: 'Volume', apiVersion: evsApi, name: 'forced-shared' },
+      60_000,
+    );
+    // Only the other host is Ready now, so it sweeps the pool; the owner was never bound to it,
+    // so it is judged from the API server, not from that host's caches.
+    try {
+      const kept = await waitFor(
+        async () =>
+          (await pool.listObjects()).find(
+            (o) => o.owner.uid === v.metadata.uid && o.state === 'quarantined',
+          ),
+        {
+          timeoutMs: 60_000,
+          what: 'the orphaned Shared volume to be quarantined by the other host',
+        },
+      );
+      expect(kept.kind).toBe('Volume');
+      expect(await pool.inspectVolume(ownerOf(v))).toBeUndefined();
+    } finally {
+      await world.startAgent(holder);
+    }
+    // Data of live owners in the same pool is left alone.
+    const sh = await getVolume('sh')();
+    expect(await pool.inspectVolume(ownerOf(sh))).toBeDefined();
+  });
+
   it('shows a Local volume Unknown while its host is lost, and Available when it is back', async () => {
     const v = await waitReady(getVolume('blank'), 'True');
     const host = hostOf(v);

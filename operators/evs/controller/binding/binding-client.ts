@@ -29,22 +29,42 @@ export function bindingClient<T extends KubeObject, S>(
   decide: (obj: T) => Decision<S>,
   /** Whether a host's heartbeat is fresh: an object on a lost host is Unknown, not Ready. */
   hostReady: (host: string) => boolean,
+  /**
+   * Finalizers the binding write adds with the label (the scheduler's own and the one the
+   * host's agent holds while it has data): one write where three would be, and an object
+   * never bound carries none, since nothing was made for it anywhere.
+   */
+  finalizers: readonly string[] = [],
 ): ExternalClient<T, Bound<S>> {
   // One client per reconcile: create/update write what its observe just decided, rather than
   // placing the object again (a pass over every host).
   let decided: Decision<S> | undefined;
+  const missingFinalizers = (obj: T) =>
+    finalizers.filter((f) => !(obj.metadata.finalizers ?? []).includes(f));
   const bindTo = async (obj: T, signal: AbortSignal) => {
     const decision = decided ?? decide(obj);
     if (!('bind' in decision)) return;
+    const missing = missingFinalizers(obj);
+    const all = [...(obj.metadata.finalizers ?? []), ...missing];
     await client.patch(
       obj.metadata.namespace,
       obj.metadata.name ?? '',
       'merge',
-      { metadata: { labels: { [hostLabel]: decision.bind } } },
+      {
+        metadata: {
+          labels: { [hostLabel]: decision.bind },
+          // The whole list replaces the stored one: the resourceVersion read makes the API
+          // server refuse (409, retried with a fresh copy) if another writer changed it.
+          ...(missing.length > 0
+            ? { finalizers: all, resourceVersion: obj.metadata.resourceVersion }
+            : {}),
+        },
+      },
       { signal },
     );
-    // The reconcile observes this same copy again right after: let it see the label it set.
+    // The reconcile observes this same copy again right after: let it see what it set.
     obj.metadata.labels = { ...obj.metadata.labels, [hostLabel]: decision.bind };
+    obj.metadata.finalizers = all;
   };
   return {
     observe(obj): Promise<Observation<Bound<S>>> {
@@ -81,7 +101,11 @@ export function bindingClient<T extends KubeObject, S>(
             },
           };
         }
-        return { exists: current !== undefined, upToDate: current === decision.bind, observed };
+        return {
+          exists: current !== undefined,
+          upToDate: current === decision.bind && missingFinalizers(obj).length === 0,
+          observed,
+        };
       });
     },
     create: bindTo,

@@ -14,7 +14,7 @@ export interface HostView {
   pools: ReadonlyMap<string, { availableBytes: number; capacityBytes: number }>;
 }
 
-interface HostLike {
+export interface HostLike {
   metadata: { name?: string };
   spec?: { unschedulable?: boolean };
   status?: {
