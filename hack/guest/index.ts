@@ -1,5 +1,5 @@
-// Guests built from Debian packages for development and tests; today the probe guest that
-// decides whether a host's KVM is usable (agent/host/hypervisor).
+// Guests built from Debian packages for development and tests: the probe guest that decides
+// whether a host's KVM is usable (agent/host/hypervisor), and the demo guest ECS instances boot.
 export {
   buildProbeGuest,
   probeInitramfsFile,
@@ -8,3 +8,12 @@ export {
 } from './build.ts';
 export { guestDir } from './layout.ts';
 export { probeMarker } from './probe-initramfs.ts';
+export {
+  buildDemoGuest,
+  demoGuestImage,
+  demoGuestManifest,
+  readDemoGuest,
+  type DemoBuildResult,
+  type DemoGuest,
+  type DemoGuestManifest,
+} from './demo-build.ts';

@@ -1,25 +1,11 @@
 // The probe initramfs: busybox (with the shared libraries it needs, when it is not static) and
 // an /init that prints the marker on the console and powers off at once. A kernel that runs it
 // has booted all the way to user space; nothing else is in it, so it boots in a blink.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import {
-  chmod,
-  copyFile,
-  mkdir,
-  mkdtemp,
-  readFile,
-  readdir,
-  rename,
-  rm,
-  writeFile,
-} from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import { runTool } from '../cluster/index.ts';
+import { writeInitramfs } from './cpio.ts';
 
 /** Printed by the probe guest's init: the kernel never prints it, nor echoes it (not in the command line). */
 export const probeMarker = 'kcloud-probe-guest: init reached';
@@ -83,16 +69,6 @@ export async function initramfsDigest(inputs: InitramfsInputs): Promise<string> 
   return h.digest('hex');
 }
 
-async function listTree(root: string, rel = '.'): Promise<string[]> {
-  const out = [rel];
-  for (const e of await readdir(path.join(root, rel), { withFileTypes: true })) {
-    const child = path.posix.join(rel, e.name);
-    if (e.isDirectory()) out.push(...(await listTree(root, child)));
-    else out.push(child);
-  }
-  return out;
-}
-
 /** Builds a gzip'd newc cpio archive at `dest` (written under a temporary name, then renamed). */
 export async function buildProbeInitramfs(
   inputs: InitramfsInputs,
@@ -116,26 +92,7 @@ export async function buildProbeInitramfs(
     await mkdir(path.join(root, 'dev'));
     await writeFile(path.join(root, 'init'), probeInitScript(inputs.marker), { mode: 0o755 });
 
-    const files = (await listTree(root)).sort();
-    const partial = path.join(tmp, 'initramfs.cpio.gz');
-    const cpio = spawn('cpio', ['-o', '-H', 'newc', '--quiet', '-R', '0:0'], {
-      cwd: root,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    cpio.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const spawned = once(cpio, 'spawn').catch((err: unknown) => {
-      throw new Error(
-        `cpio could not run (${(err as Error).message}): install Debian cpio, or run make setup`,
-      );
-    });
-    await spawned;
-    cpio.stdin.end(files.join('\n') + '\n');
-    const closed = once(cpio, 'close');
-    await pipeline(cpio.stdout, createGzip({ level: 9 }), createWriteStream(partial));
-    const [code] = (await closed) as [number | null];
-    if (code !== 0) throw new Error(`cpio failed: ${stderr.trim()}`);
-    await rename(partial, dest);
+    await writeInitramfs(root, dest);
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
