@@ -24,6 +24,8 @@ apt_packages=(
   # A single-host Ceph (hack/ceph) for RBD storage pools: monitor, manager, OSD, the ceph and
   # rbd CLIs, and QEMU's rbd block driver.
   ceph-mon ceph-mgr ceph-osd ceph-common qemu-block-extra
+  # mtools: the agent writes each instance's NoCloud seed (a FAT image) with mformat and mcopy.
+  mtools
 )
 
 missing=()
