@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { Instance } from '../api/index.ts';
+import { Instance, type InstanceSpec } from '../api/index.ts';
 import { PlacementLedger } from './ledger.ts';
 import {
   GiB,
@@ -326,12 +326,11 @@ describe('schedule: references not there (yet)', () => {
 
 describe('schedule: affinity and anti-affinity', () => {
   const web = { app: 'web' };
-  const antiWeb = (topology: 'Host' | 'Rack' = 'Host') =>
-    ({
-      placement: {
-        antiAffinity: [{ selector: { matchLabels: web }, topology, type: 'Required' as const }],
-      },
-    }) as const;
+  const antiWeb = (topology: 'Host' | 'Rack' = 'Host'): Partial<InstanceSpec> => ({
+    placement: {
+      antiAffinity: [{ selector: { matchLabels: web }, topology, type: 'Required' }],
+    },
+  });
 
   it('puts instances that repel each other on different hosts, then waits', () => {
     const hosts = ['a', 'b', 'c'].map((n) => host(n));
