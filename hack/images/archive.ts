@@ -1,5 +1,5 @@
-// A docker-archive (manifest.json + config + layer.tar, what `ctr images import` and
-// `skopeo copy docker-archive:` read) of a one-layer image whose layer is a staged root filesystem.
+// A docker-archive (manifest.json + config + layer tars, what `ctr images import` and
+// `skopeo copy docker-archive:` read) of an image whose layers are staged root filesystems.
 // hack/node/image.ts writes the same format for tiny images in memory; root filesystems are
 // hundreds of MB, so here GNU tar writes them from disk and they are hashed as a stream.
 import { createHash } from 'node:crypto';
@@ -54,10 +54,13 @@ export async function writeLayer(root: string, file: string): Promise<Layer> {
 
 export type ImageConfig = Omit<RunConfig, 'cmd'>;
 
-/** Writes the docker-archive `out` (through a temporary name, so a stopped build leaves none). */
+/**
+ * Writes the docker-archive `out` of `layers` (bottom first), through a temporary name so a
+ * stopped build leaves none.
+ */
 export async function writeArchive(
   ref: string,
-  layer: Layer,
+  layers: readonly Layer[],
   config: ImageConfig,
   out: string,
 ): Promise<number> {
@@ -66,13 +69,19 @@ export async function writeArchive(
     const {
       config: json,
       configName,
-      layerName,
+      layerNames,
       manifest,
-    } = archiveMetadata(ref, layer.digest, config, 'kcloud hack/images');
-    await mkdir(path.join(work, layer.digest));
-    await link(layer.file, path.join(work, layerName)).catch(() =>
-      copyFile(layer.file, path.join(work, layerName)),
+    } = archiveMetadata(
+      ref,
+      layers.map((l) => l.digest),
+      config,
+      'kcloud hack/images',
     );
+    for (const [i, layer] of layers.entries()) {
+      await mkdir(path.join(work, layer.digest));
+      const name = path.join(work, layerNames[i] ?? '');
+      await link(layer.file, name).catch(() => copyFile(layer.file, name));
+    }
     await writeFile(path.join(work, configName), json);
     await writeFile(path.join(work, 'manifest.json'), manifest);
     const partial = `${out}.partial`;
@@ -85,7 +94,7 @@ export async function writeArchive(
       '--',
       'manifest.json',
       configName,
-      layer.digest,
+      ...layers.map((l) => l.digest),
     ]);
     await rename(partial, out);
     return (await stat(out)).size;

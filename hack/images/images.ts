@@ -1,11 +1,25 @@
-// kcloud's container images, built without a container engine or a registry: the manager and the
-// agent (Node.js 24 and the compiled application on Debian's libc) and OVN/Open vSwitch (Debian's
-// packages and an entry script), each written as a docker-archive.
+// kcloud's container images, built without a container engine or a registry: the manager (Node.js
+// 24 and the compiled application on Debian's libc), the agent (the manager's layer and one more
+// with the host tools it runs and the probe guest) and OVN/Open vSwitch (Debian's packages and an
+// entry script), each written as a docker-archive.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
+import { probeGuestManifest, readProbeGuest } from '../../agent/host/hypervisor/index.ts';
 import { repoRoot } from '../cluster/layout.ts';
+import { toolOutput } from '../cluster/run-tool.ts';
+import { guestDir } from '../guest/layout.ts';
 import { candidates, fetchDebs, resolvePackages, type Deb } from './apt.ts';
 import { sha256File, writeArchive, writeLayer, type ImageConfig, type Layer } from './archive.ts';
 import { entrypoints, nodeBinary, productionModules, sourcesHash, stageApp } from './app.ts';
@@ -35,6 +49,8 @@ export interface BuildOptions {
   tag?: string;
   /** Where .debs and node_modules are kept between builds; `.local/cache` by default. */
   cacheDir?: string;
+  /** The probe guest the agent image carries; `guestDir()` (.local/guest) by default. */
+  probeGuestDir?: string;
   log?: (line: string) => void;
 }
 
@@ -70,14 +86,111 @@ const ovnPackages = [
 ];
 
 /**
- * Packages the OVN image never runs: maintainer-script machinery (no scripts run when a root
- * filesystem is staged), Perl and Python (only diagnostics such as ovs-tcpdump and
- * ovs-bugtool use them; lsb_release is one, and ovs-ctl reads /etc/os-release without it),
- * modprobe (a container loads no kernel modules) and the openssl command (only ovs-pki).
- * Leaving them out is checked: every ELF file must still find what it needs.
+ * Packages no image runs: maintainer-script machinery (no scripts run when a root filesystem is
+ * staged), Perl (only diagnostics use it), modprobe (a container loads no kernel modules) and
+ * the openssl command (only ovs-pki). Leaving them out is checked: every ELF file must still
+ * find what it needs.
  */
 const neverRun =
-  /^(perl|perl-base|perl-modules-[\d.]+|libperl[\d.]+|lib.+-perl|python3(\.\d+)?(-.+)?|libpython3.*|debconf|cdebconf|debconf-2\.0|init-system-helpers|usrmerge|usr-is-merged|adduser|passwd|dpkg|lsb-release|kmod|openssl|media-types)$/;
+  /^(perl|perl-base|perl-modules-[\d.]+|libperl[\d.]+|lib.+-perl|debconf|cdebconf|debconf-2\.0|init-system-helpers|usrmerge|usr-is-merged|adduser|passwd|dpkg|lsb-release|kmod|openssl|media-types)$/;
+
+/**
+ * Python, which the OVN image never runs either: only diagnostics such as ovs-tcpdump and
+ * ovs-bugtool use it; lsb_release is one, and ovs-ctl reads /etc/os-release without it.
+ */
+const python = /^(python3(\.\d+)?(-.+)?|libpython3.*)$/;
+
+/**
+ * What kcloud-agent runs on its host, by the Debian packages that carry it: qemu-img (file
+ * pools, inspecting untrusted images), qemu-system-x86_64 (the hypervisor probe, guests),
+ * prlimit and setpriv (util-linux: limits on untrusted image reads, QEMU dying with the agent),
+ * mformat and mcopy (mtools: NoCloud seeds), ip (iproute2: taps), the libraries of ovs-vsctl
+ * (plugs taps into br-int) and for RBD pools rbd's libraries and the ceph command, a Python
+ * program (`ceph df` and `ceph osd pool get-quota` read a pool's capacity).
+ */
+const agentToolPackages = [
+  'qemu-utils',
+  'qemu-system-x86',
+  'util-linux',
+  'mtools',
+  'iproute2',
+  'libssl3',
+  'libunbound8',
+  'libxdp1',
+  'librbd1',
+  'librados2',
+  'libboost-program-options1.74.0',
+  'libncurses6',
+  // Only recommended, but librados's snappy compressor links against it.
+  'libsnappy1v5',
+  // Only recommended by iproute2, but its tc plugin for ATM queues links against it.
+  'libatm1',
+  'python3',
+  'python3-rados',
+  'python3-ceph-argparse',
+  'python3-prettytable',
+];
+
+/**
+ * Files taken from packages whose other programs (and their dependencies: ceph-common's pull in
+ * Lua, ICU, LDAP, RabbitMQ and half of Python's packages) the agent never runs. Their
+ * libraries are in agentToolPackages; the ELF check proves none is missing.
+ */
+const agentToolFiles: Record<string, string[]> = {
+  'ceph-common': [
+    'usr/bin/rbd',
+    'usr/bin/ceph',
+    // librados loads these when a pool compresses or the cluster asks for them.
+    'usr/lib/x86_64-linux-gnu/ceph/compressor',
+    'usr/lib/x86_64-linux-gnu/ceph/crypto',
+  ],
+  // QEMU's rbd block driver: qemu-img and guests open RBD images through it.
+  'qemu-block-extra': ['usr/lib/x86_64-linux-gnu/qemu/block-rbd.so'],
+  // The Open vSwitch client alone: the daemons run in kcloud-ovn.
+  'openvswitch-switch': ['usr/bin/ovs-vsctl'],
+};
+
+/**
+ * What QEMU's packages bring that a headless x86-64 hypervisor never loads: the display, audio,
+ * USB and smartcard modules (with SPICE, GStreamer and Mesa behind them), the i386 and microvm
+ * emulators, and other architectures' firmware. The libraries only those needed stay out.
+ */
+const agentNeverRun = new Set([
+  'libspice-server1',
+  'libgbm1',
+  'libepoxy0',
+  'libvirglrenderer1',
+  'libasound2',
+  'libbrlapi0.8',
+  'libsndio7.0',
+  'libcacard0',
+  'libusbredirparser1',
+  'libusb-1.0-0',
+]);
+/** QEMU's loadable modules the agent keeps; every other one is removed. */
+const qemuModules = ['accel-tcg-x86_64.so', 'block-rbd.so'];
+const qemuModuleDir = 'usr/lib/x86_64-linux-gnu/qemu';
+const agentPrune = [
+  'usr/bin/qemu-system-i386',
+  'usr/libexec/qemu-system-i386',
+  'usr/bin/qemu-system-x86_64-microvm',
+  ...[
+    'skiboot.lid',
+    'openbios-sparc64',
+    'openbios-sparc32',
+    'openbios-ppc',
+    'slof.bin',
+    'hppa-firmware.img',
+    'palcode-clipper',
+    's390-ccw.img',
+    's390-netboot.img',
+    'opensbi-riscv64-generic-fw_dynamic.elf',
+    'opensbi-riscv64-generic-fw_dynamic.bin',
+  ].map((f) => `usr/share/qemu/${f}`),
+];
+
+/** Where the agent image carries the probe guest (agent/host/hypervisor boots it). */
+export const probeGuestInImage = '/opt/kcloud/probe-guest';
 
 /**
  * Names the packages' maintainer scripts would have pointed at their programs (through
@@ -93,9 +206,9 @@ const env = (extra: string[]) => [
   ...extra,
 ];
 
-const appConfig = (main: string): ImageConfig => ({
+const appConfig = (main: string, extraEnv: string[] = []): ImageConfig => ({
   entrypoint: ['/usr/local/bin/node', `/opt/kcloud/${main}`],
-  env: env(['NODE_ENV=production']),
+  env: env(['NODE_ENV=production', ...extraEnv]),
   workingDir: '/opt/kcloud',
 });
 
@@ -138,64 +251,101 @@ async function upToDate(archive: string, inputs: string): Promise<boolean> {
   }
 }
 
+/** One root filesystem, written as one layer; images may share it. */
+interface LayerPlan {
+  /** What goes in, for the build's log. */
+  contents: string;
+  stage: (root: string) => Promise<void>;
+}
+
 interface ImagePlan {
   name: ImageName;
   ref: string;
   archive: string;
   config: ImageConfig;
   inputs: string;
-}
-
-/** One root filesystem, one layer, and the images that share it. */
-interface LayerPlan {
-  images: ImagePlan[];
-  /** What goes in, for the build's log. */
-  contents: string;
-  stage: (root: string) => Promise<void>;
+  /** Bottom first: each is staged and written once, however many images use it. */
+  layers: LayerPlan[];
+  /** What the ELF check looks at in the image's whole root filesystem. */
   check: CheckOptions;
 }
 
-async function buildLayer(
-  plan: LayerPlan,
+interface StagedLayer {
+  root: string;
+  layer: Layer;
+}
+
+/** The images' root filesystem as the container sees it: each layer's files over the last. */
+async function mergedRoot(layers: StagedLayer[], dir: string): Promise<string> {
+  const [only] = layers;
+  if (layers.length === 1 && only) return only.root;
+  await mkdir(dir, { recursive: true });
+  for (const l of layers) {
+    // Hard links: the merged view costs no copy of the files.
+    await toolOutput('cp', ['-a', '--link', '--remove-destination', `${l.root}/.`, `${dir}/`]);
+  }
+  return dir;
+}
+
+async function buildPlanned(
+  images: ImagePlan[],
   outDir: string,
   log: (line: string) => void,
 ): Promise<BuiltImage[]> {
-  const kept = await Promise.all(plan.images.map((i) => upToDate(i.archive, i.inputs)));
-  if (kept.every(Boolean)) {
-    return Promise.all(
-      plan.images.map(async (i) => ({
-        name: i.name,
-        ref: i.ref,
-        archive: i.archive,
-        bytes: (await stat(i.archive)).size,
-        built: false,
-      })),
-    );
-  }
-  log(`${plan.images.map((i) => i.name).join(', ')}: ${plan.contents}`);
-  const work = await mkdtemp(path.join(outDir, '.build-'));
+  const kept = await Promise.all(images.map((i) => upToDate(i.archive, i.inputs)));
+  const stale = images.filter((_, i) => !kept[i]);
+  const work = stale.length > 0 ? await mkdtemp(path.join(outDir, '.build-')) : undefined;
   try {
-    const root = path.join(work, 'rootfs');
-    const started = Date.now();
-    await plan.stage(root);
-    const checked = await checkNeeded(root, plan.check);
-    const layer: Layer = await writeLayer(root, path.join(work, 'layer.tar'));
-    // The staged tree is no longer needed; the layer holds it.
-    await rm(root, { recursive: true, force: true });
-    log(
-      `layer sha256:${layer.digest.slice(0, 12)} ${mib(layer.bytes)} (${checked} ELF files checked) ` +
-        `in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-    );
+    const staged = new Map<LayerPlan, StagedLayer>();
+    const stageLayer = async (plan: LayerPlan): Promise<StagedLayer> => {
+      const done = staged.get(plan);
+      if (done) return done;
+      const n = String(staged.size);
+      const root = path.join(work ?? outDir, `rootfs-${n}`);
+      const started = Date.now();
+      log(`layer ${n}: ${plan.contents}`);
+      await plan.stage(root);
+      const layer = await writeLayer(root, path.join(work ?? outDir, `layer-${n}.tar`));
+      log(
+        `layer ${n} sha256:${layer.digest.slice(0, 12)} ${mib(layer.bytes)} in ` +
+          `${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
+      const s = { root, layer };
+      staged.set(plan, s);
+      return s;
+    };
     const built: BuiltImage[] = [];
-    for (const image of plan.images) {
+    for (const [i, image] of images.entries()) {
+      if (kept[i]) {
+        const bytes = (await stat(image.archive)).size;
+        built.push({
+          name: image.name,
+          ref: image.ref,
+          archive: image.archive,
+          bytes,
+          built: false,
+        });
+        continue;
+      }
+      const layers: StagedLayer[] = [];
+      for (const plan of image.layers) layers.push(await stageLayer(plan));
+      const root = await mergedRoot(layers, path.join(work ?? outDir, `merged-${image.name}`));
+      const checked = await checkNeeded(root, image.check);
+      log(`${image.name}: ${String(checked)} ELF files find what they need`);
+      if (root !== layers[0]?.root) await rm(root, { recursive: true, force: true });
       await rm(stampOf(image.archive), { force: true });
-      const bytes = await writeArchive(image.ref, layer, image.config, image.archive);
+      const bytes = await writeArchive(
+        image.ref,
+        layers.map((l) => l.layer),
+        image.config,
+        image.archive,
+      );
       await writeFile(stampOf(image.archive), `${image.inputs}\n`);
       built.push({ name: image.name, ref: image.ref, archive: image.archive, bytes, built: true });
     }
     return built;
   } finally {
-    await rm(work, { recursive: true, force: true });
+    if (work) await rm(work, { recursive: true, force: true });
   }
 }
 
@@ -210,11 +360,54 @@ async function removeLeftovers(outDir: string): Promise<void> {
 
 export const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
+/** Puts `files` of the package `deb` (folders whole) into `root`, and its copyright. */
+async function takeFiles(root: string, pkg: string, deb: string, files: string[]): Promise<void> {
+  const scratch = `${root}.${pkg}`;
+  try {
+    await extractDebs(scratch, [deb]);
+    for (const f of [...files, `usr/share/doc/${pkg}/copyright`]) {
+      if (!existsSync(path.join(scratch, f))) throw new Error(`${pkg} has no ${f}`);
+      await mkdir(path.dirname(path.join(root, f)), { recursive: true });
+      await rm(path.join(root, f), { recursive: true, force: true });
+      await rename(path.join(scratch, f), path.join(root, f));
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Removes what the agent never runs of QEMU (see agentPrune, qemuModules). */
+async function pruneQemu(root: string): Promise<void> {
+  for (const f of agentPrune) await rm(path.join(root, f), { force: true });
+  const modules = path.join(root, qemuModuleDir);
+  for (const m of await readdir(modules)) {
+    if (!qemuModules.includes(m)) await rm(path.join(modules, m), { recursive: true, force: true });
+  }
+}
+
 /**
- * Builds kcloud-manager, kcloud-agent (one shared layer, stored once by containerd) and
- * kcloud-ovn into `outDir` as `<name>.tar`. An image whose inputs (the .debs, the Node.js
- * binary, the lock file, the application's sources, the entry script, the tag) are unchanged
- * since the last build into the same folder is not built again.
+ * The probe guest of `dir` (hack/guest.sh build) under `target`: its kernel, its initramfs and
+ * a probe-guest.json naming them beside it.
+ */
+async function placeProbeGuest(dir: string, target: string): Promise<void> {
+  const guest = await readProbeGuest(dir);
+  for (const f of [guest.kernel, guest.initrd]) {
+    await placeFile(f, path.join(target, path.basename(f)), 0o644);
+  }
+  const manifest = {
+    kernel: path.basename(guest.kernel),
+    initrd: path.basename(guest.initrd),
+    marker: guest.marker,
+    kernelVersion: guest.kernelVersion,
+  };
+  await writeFile(path.join(target, probeGuestManifest), JSON.stringify(manifest, null, 2) + '\n');
+}
+
+/**
+ * Builds kcloud-manager, kcloud-agent (the manager's layer, stored once by containerd, and one
+ * of host tools) and kcloud-ovn into `outDir` as `<name>.tar`. An image whose inputs (the .debs,
+ * the Node.js binary, the lock file, the application's sources, the probe guest, the entry
+ * script, the tag) are unchanged since the last build into the same folder is not built again.
  */
 export async function buildImages(options: BuildOptions): Promise<BuiltImage[]> {
   const log = options.log ?? (() => undefined);
@@ -229,6 +422,13 @@ export async function buildImages(options: BuildOptions): Promise<BuiltImage[]> 
   if (!existsSync(ovnEntryScript)) {
     throw new Error(`${ovnEntryScript} is missing: the kcloud-ovn image's entrypoint`);
   }
+  const guestSource = options.probeGuestDir ?? guestDir();
+  const guest = await readProbeGuest(guestSource).catch((err: unknown) => {
+    throw new Error(
+      `the agent image carries the probe guest: ${(err as Error).message} (\`make setup\` builds it)`,
+      { cause: err },
+    );
+  });
   const debCache = path.join(cacheDir, 'debs');
   const cached = <T>(fn: () => Promise<T>) =>
     withPidLock(path.join(cacheDir, '.lock'), fn, {
@@ -241,7 +441,15 @@ export async function buildImages(options: BuildOptions): Promise<BuiltImage[]> 
   const archive = (name: ImageName) => path.join(outDir, `${name}.tar`);
 
   const nodeDebs = await debsFor(nodeRuntimePackages, () => false);
-  const ovnDebs = await debsFor(ovnPackages, (n) => neverRun.test(n));
+  const ovnDebs = await debsFor(ovnPackages, (n) => neverRun.test(n) || python.test(n));
+  const inNodeLayer = new Set(nodeDebs.debs.map((d) => d.package));
+  const toolDebs = await debsFor(
+    agentToolPackages,
+    (n) => neverRun.test(n) || agentNeverRun.has(n),
+  );
+  // The layer below has these already.
+  const toolLayerDebs = toolDebs.debs.filter((d) => !inNodeLayer.has(d.package));
+  const partialDebs = await candidates(Object.keys(agentToolFiles));
   const lock = await readFile(path.join(repoRoot, 'package-lock.json'));
   const lockHash = sha256(lock);
   const appInputs = sha256(
@@ -254,6 +462,14 @@ export async function buildImages(options: BuildOptions): Promise<BuiltImage[]> 
       sources: await sourcesHash(),
     }),
   );
+  const agentInputs = sha256(
+    JSON.stringify({
+      appInputs,
+      debs: toolLayerDebs.map((d) => d.file),
+      partial: partialDebs.map((d) => d.file),
+      guest: [await sha256File(guest.kernel), await sha256File(guest.initrd), guest.marker],
+    }),
+  );
   const ovnInputs = sha256(
     JSON.stringify({
       recipe,
@@ -261,21 +477,24 @@ export async function buildImages(options: BuildOptions): Promise<BuiltImage[]> 
       script: sha256(await readFile(ovnEntryScript)),
     }),
   );
-  const plan = (name: ImageName, config: ImageConfig, inputs: string): ImagePlan => ({
+  const plan = (
+    name: ImageName,
+    config: ImageConfig,
+    inputs: string,
+    layers: LayerPlan[],
+    check: CheckOptions,
+  ): ImagePlan => ({
     name,
     ref: ref(name),
     archive: archive(name),
     config,
     inputs: sha256(JSON.stringify({ inputs, ref: ref(name), config })),
+    layers,
+    check,
   });
 
   const app: LayerPlan = {
-    images: [
-      plan('kcloud-manager', appConfig(entrypoints['kcloud-manager']), appInputs),
-      plan('kcloud-agent', appConfig(entrypoints['kcloud-agent']), appInputs),
-    ],
-    contents: `${nodeDebs.debs.length} Debian packages, Node.js, the application, its node_modules`,
-    check: { addonDirs: ['/opt/kcloud/node_modules'] },
+    contents: `${String(nodeDebs.debs.length)} Debian packages, Node.js, the application, its node_modules`,
     stage: async (root) => {
       const [debs, modules] = await cached(async () => [
         await fetchDebs(debCache, nodeDebs.debs),
@@ -288,12 +507,30 @@ export async function buildImages(options: BuildOptions): Promise<BuiltImage[]> 
       await stageApp(root, modules);
     },
   };
-  const ovn: LayerPlan = {
-    images: [plan('kcloud-ovn', ovnConfig, ovnInputs)],
+  const tools: LayerPlan = {
     contents:
-      `${ovnDebs.debs.length} Debian packages (${ovnDebs.dropped.length} dependencies on ` +
+      `${String(toolLayerDebs.length)} Debian packages of host tools (${String(toolDebs.dropped.length)} ` +
+      `dependencies on packages never run left out), files of ${Object.keys(agentToolFiles).join(', ')}, ` +
+      'the probe guest',
+    stage: async (root) => {
+      const [debs, partial] = await cached(async () => [
+        await fetchDebs(debCache, toolLayerDebs),
+        await fetchDebs(debCache, partialDebs),
+      ]);
+      await extractDebs(root, debs);
+      for (const [i, d] of partialDebs.entries()) {
+        await takeFiles(root, d.package, partial[i] ?? '', agentToolFiles[d.package] ?? []);
+      }
+      await pruneQemu(root);
+      await pruneDocs(root);
+      await mergeUsr(root);
+      await placeProbeGuest(guestSource, path.join(root, probeGuestInImage));
+    },
+  };
+  const ovn: LayerPlan = {
+    contents:
+      `${String(ovnDebs.debs.length)} Debian packages (${String(ovnDebs.dropped.length)} dependencies on ` +
       'packages never run left out), the entry script',
-    check: {},
     stage: async (root) => {
       await extractDebs(root, await cached(() => fetchDebs(debCache, ovnDebs.debs)));
       await pruneDocs(root);
@@ -305,13 +542,24 @@ export async function buildImages(options: BuildOptions): Promise<BuiltImage[]> 
       await placeFile(ovnEntryScript, path.join(root, 'usr', 'local', 'bin', 'kcloud-ovn'), 0o755);
     },
   };
+  const appCheck: CheckOptions = { addonDirs: ['/opt/kcloud/node_modules'] };
+  const images = [
+    plan('kcloud-manager', appConfig(entrypoints['kcloud-manager']), appInputs, [app], appCheck),
+    plan(
+      'kcloud-agent',
+      // The agent's --probe-guest defaults to $KCLOUD_GUEST_DIR.
+      appConfig(entrypoints['kcloud-agent'], [`KCLOUD_GUEST_DIR=${probeGuestInImage}`]),
+      agentInputs,
+      [app, tools],
+      appCheck,
+    ),
+    plan('kcloud-ovn', ovnConfig, ovnInputs, [ovn], {}),
+  ];
   return withPidLock(
     path.join(outDir, '.lock'),
     async () => {
       await removeLeftovers(outDir);
-      const built: BuiltImage[] = [];
-      for (const layer of [app, ovn]) built.push(...(await buildLayer(layer, outDir, log)));
-      return built;
+      return buildPlanned(images, outDir, log);
     },
     {
       onWait: (pid) => {

@@ -97,12 +97,15 @@ describe('layers and docker-archives', () => {
     expect(stdout).not.toMatch(/\.\//);
   });
 
-  it('writes an archive whose manifest, config and layer agree', async () => {
+  it('writes an archive whose manifest, config and layers agree, bottom layer first', async () => {
     await tree(path.join(dir, 'root'), 1_000);
     const layer = await writeLayer(path.join(dir, 'root'), path.join(dir, 'layer.tar'));
+    await mkdir(path.join(dir, 'upper', 'etc'), { recursive: true });
+    await writeFile(path.join(dir, 'upper', 'etc', 'upper'), 'upper\n');
+    const upper = await writeLayer(path.join(dir, 'upper'), path.join(dir, 'upper.tar'));
     const archive = path.join(dir, 'image.tar');
     const config = { entrypoint: ['/usr/bin/a'], env: ['PATH=/usr/bin'], workingDir: '/' };
-    const bytes = await writeArchive('kcloud.local/x:1', layer, config, archive);
+    const bytes = await writeArchive('kcloud.local/x:1', [layer, upper], config, archive);
     const out = path.join(dir, 'out');
     await mkdir(out);
     await run('tar', ['-xf', archive, '-C', out]);
@@ -115,13 +118,16 @@ describe('layers and docker-archives', () => {
     const configText = await readFile(path.join(out, manifest?.Config ?? ''));
     const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
     expect(manifest?.Config).toBe(`${sha(configText)}.json`);
-    const layerBytes = await readFile(path.join(out, manifest?.Layers[0] ?? ''));
-    expect(manifest?.Layers[0]).toBe(`${sha(layerBytes)}/layer.tar`);
+    expect(manifest?.Layers).toHaveLength(2);
+    for (const name of manifest?.Layers ?? []) {
+      expect(name).toBe(`${sha(await readFile(path.join(out, name)))}/layer.tar`);
+    }
+    expect(manifest?.Layers).toEqual([`${layer.digest}/layer.tar`, `${upper.digest}/layer.tar`]);
     const parsed = JSON.parse(configText.toString()) as {
       config: { Entrypoint: string[]; WorkingDir: string };
       rootfs: { diff_ids: string[] };
     };
-    expect(parsed.rootfs.diff_ids).toEqual([`sha256:${layer.digest}`]);
+    expect(parsed.rootfs.diff_ids).toEqual([`sha256:${layer.digest}`, `sha256:${upper.digest}`]);
     expect(parsed.config.Entrypoint).toEqual(['/usr/bin/a']);
     expect(bytes).toBe((await lstat(archive)).size);
   });

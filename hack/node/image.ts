@@ -75,16 +75,23 @@ export interface RunConfig {
 }
 
 /**
- * The parts of a docker-archive (what `docker save` writes) besides the layer: the image config
+ * The parts of a docker-archive (what `docker save` writes) besides the layers: the image config
  * (its sha256 names it and is the image ID; it holds no tag) and manifest.json naming the ref.
- * Times are fixed so the digests depend on the content alone.
+ * Layers are listed bottom first. Times are fixed so the digests depend on the content alone.
  */
 export function archiveMetadata(
   ref: string,
-  layerDigest: string,
+  layerDigests: string | readonly string[],
   run: RunConfig,
   createdBy: string,
-): { config: string; configName: string; layerName: string; manifest: string } {
+): {
+  config: string;
+  configName: string;
+  layerName: string;
+  layerNames: string[];
+  manifest: string;
+} {
+  const digests = typeof layerDigests === 'string' ? [layerDigests] : [...layerDigests];
   const config = JSON.stringify({
     architecture: 'amd64',
     os: 'linux',
@@ -95,13 +102,13 @@ export function archiveMetadata(
       Env: run.env,
       WorkingDir: run.workingDir,
     },
-    rootfs: { type: 'layers', diff_ids: [`sha256:${layerDigest}`] },
-    history: [{ created: '1970-01-01T00:00:00Z', created_by: createdBy }],
+    rootfs: { type: 'layers', diff_ids: digests.map((d) => `sha256:${d}`) },
+    history: digests.map(() => ({ created: '1970-01-01T00:00:00Z', created_by: createdBy })),
   });
   const configName = `${sha256(config)}.json`;
-  const layerName = `${layerDigest}/layer.tar`;
-  const manifest = JSON.stringify([{ Config: configName, RepoTags: [ref], Layers: [layerName] }]);
-  return { config, configName, layerName, manifest };
+  const layerNames = digests.map((d) => `${d}/layer.tar`);
+  const manifest = JSON.stringify([{ Config: configName, RepoTags: [ref], Layers: layerNames }]);
+  return { config, configName, layerName: layerNames[0] ?? '', layerNames, manifest };
 }
 
 /**
