@@ -2,8 +2,8 @@
 // server, before any controller sees it, each with a message that says what to change: no size
 // or two, too many volumes or one named twice, interfaces without exactly one primary,
 // hostnames that are no DNS label, changed immutable fields, operations missing what their
-// action needs. Good objects and the samples are accepted; kubectl prints their columns and
-// explains their fields.
+// action needs. Good objects, the examples and the manifests docs/ecs.md shows are accepted;
+// kubectl prints their columns and explains their fields.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
@@ -495,14 +495,37 @@ describe('InstanceOperation', () => {
 });
 
 describe('the samples and kubectl explain', () => {
-  it('accepts the samples', async () => {
-    const text = await readFile(path.join(repoRoot, 'operators/ecs/samples/ecs.yaml'), 'utf8');
+  it('accepts the examples', async () => {
+    const text = await readFile(path.join(repoRoot, 'operators/ecs/examples/ecs.yaml'), 'utf8');
     const r = await cluster.kubectl(
       ['apply', '--server-side', '--dry-run=server', '-n', cluster.namespace, '-f', '-'],
       text,
     );
     expect(r.stderr).toBe('');
     expect(r.stdout.trim().split('\n')).toHaveLength(5);
+  });
+
+  it('accepts the manifests docs/ecs.md shows', async () => {
+    const text = await readFile(path.join(repoRoot, 'docs/ecs.md'), 'utf8');
+    const manifests = [...text.matchAll(/```text\n(apiVersion: ecs\.kcloud\.io[\s\S]*?)```/g)].map(
+      (m) => m[1] ?? '',
+    );
+    expect(manifests.length).toBeGreaterThanOrEqual(4);
+    // A namespace of their own: the docs' names (web-1, web) are this test's too.
+    const ns = `${cluster.namespace}-docs`;
+    await cluster.core.createNamespace({ body: { metadata: { name: ns } } });
+    try {
+      for (const m of manifests) {
+        const r = await cluster.kubectl(
+          ['apply', '--server-side', '--dry-run=server', '-n', ns, '-f', '-'],
+          m,
+        );
+        expect(r.stderr).toBe('');
+        expect(r.stdout).toContain('serverside-applied (server dry run)');
+      }
+    } finally {
+      await cluster.core.deleteNamespace({ name: ns });
+    }
   });
 
   it('teaches the API', async () => {
