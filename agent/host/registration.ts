@@ -18,7 +18,8 @@ import {
   topologyLabels,
   type HostObject,
 } from '../../operators/ecs/api/index.ts';
-import { applyOwnStatus, hostResource, type OwnStatus } from '../../operators/ecs/index.ts';
+import { applyOwnStatus, type OwnStatus } from '../../controllers/reconcile/index.ts';
+import { hostResource } from '../../operators/ecs/index.ts';
 
 /** The agent's field manager on its Hosts (metadata labels and its part of the status). */
 export const agentFieldManager = 'kcloud-agent';

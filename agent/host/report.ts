@@ -1,9 +1,8 @@
 // What the agent says about its host in the Host's status: the machine's resources and CPU,
 // the hypervisor a probe boot chose, its own version, and AgentReady, which tells the manager
 // whether the agent can do its work here.
-import type { ConditionUpdate } from '../../controllers/index.ts';
+import type { ConditionUpdate, OwnStatus } from '../../controllers/index.ts';
 import { agentReadyCondition } from '../../operators/ecs/api/index.ts';
-import type { OwnStatus } from '../../operators/ecs/index.ts';
 import { formatBytes, type HostResources } from './capacity.ts';
 import type { CpuArch } from './cpu.ts';
 

@@ -32,4 +32,5 @@ export {
   type StatusOwnership,
   type WithStatus,
 } from './status.ts';
+export { applyOwnStatus, ownConditions, type OwnStatus } from './own-status.ts';
 export { contributionOutcome, summarize, type Summary, type SummaryPart } from './summary.ts';

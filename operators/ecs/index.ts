@@ -22,7 +22,6 @@ export {
   type HostLifecycleInput,
 } from './controller/host-lifecycle-status.ts';
 export { configureEcs, ecsFlags, type EcsOperatorConfig } from './flags.ts';
-export { applyOwnStatus, ownConditions, type OwnStatus } from './status/own-status.ts';
 
 /** Hosts' status, and reading the heartbeat Leases (they live in the hosts namespace). */
 export const ecsRbac: PolicyRule[] = [

@@ -15,10 +15,9 @@ import {
   type Reconcile,
 } from '../../../controllers/index.ts';
 import type { Manager } from '../../../controllers/manager/index.ts';
-import { Controller } from '../../../controllers/reconcile/index.ts';
+import { applyOwnStatus, Controller } from '../../../controllers/reconcile/index.ts';
 import { watch } from '../../../controllers/wiring/index.ts';
 import { agentReadyCondition, Host, type HostObject } from '../api/index.ts';
-import { applyOwnStatus } from '../status/own-status.ts';
 import { hostLifecycle } from './host-lifecycle-status.ts';
 
 export const hostLifecycleControllerName = 'host-lifecycle';

@@ -241,8 +241,13 @@ export function registerEvsAgent(
 
   // The pools this host reaches: now, then every interval and whenever a pool changes.
   const hostClient = mgr.client<HostObject>(Host.resource);
+  // The same host-scoped informer the agent's registration uses: no GET per host per round.
+  const hostInformer = ctx.informer<HostObject>(Host.resource);
+  const hostCache = hostInformer.cache;
   let wake: (() => void) | undefined;
   const poke = () => wake?.();
+  // A Host registered (or seen first) is reported at once, not at the next interval.
+  hostInformer.addHandler({ onAdd: poke });
   pools.addHandler({
     onAdd: poke,
     onUpdate: (a, b) => {
@@ -262,6 +267,7 @@ export function registerEvsAgent(
               pools: pools.cache,
               backends: pb,
               hostClient,
+              hostCache,
               fieldManager: ctx.fieldManager,
               log: mgr.log,
               now: () => clock.now(),

@@ -1,12 +1,13 @@
 // Which pools this host reaches, with how much room, in its Host's status: what the scheduler
 // places by and what each StoragePool's status sums up.
 import {
+  applyOwnStatus,
   errorMessage,
   type Cache,
   type Logger,
   type ObjectClient,
 } from '../../../controllers/index.ts';
-import { applyOwnStatus, type HostObject } from '../../ecs/index.ts';
+import type { HostObject } from '../../ecs/index.ts';
 import type { StoragePoolObject } from '../api/index.ts';
 import type { PoolBackends } from './pool-backends.ts';
 
@@ -15,6 +16,8 @@ export interface PoolReporterOptions {
   pools: Cache<StoragePoolObject>;
   backends: PoolBackends;
   hostClient: ObjectClient<HostObject>;
+  /** This process's Hosts, as the agent's host-scoped informer holds them. */
+  hostCache: Cache<HostObject>;
   fieldManager: string;
   log: Logger;
   now: () => number;
@@ -54,7 +57,7 @@ export async function reachablePools(
 export async function reportPools(opts: PoolReporterOptions, signal: AbortSignal): Promise<void> {
   const pools = await reachablePools(opts, signal);
   for (const name of opts.hosts) {
-    const host = await opts.hostClient.get(undefined, name, signal).catch(() => undefined);
+    const host = opts.hostCache.get(name);
     if (!host) continue; // Not registered yet: the next round reports.
     await applyOwnStatus(
       opts.hostClient,

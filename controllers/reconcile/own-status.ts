@@ -1,14 +1,10 @@
-// A Host's status has several writers (the agent, its modules, the manager): each applies only
-// its own fields and conditions, with its own field manager and without force (the shared
-// applyStatus), so none takes another's, and nothing is written when its own part is unchanged.
-import {
-  applyStatus,
-  setCondition,
-  type Condition,
-  type ConditionUpdate,
-  type KubeObject,
-  type ObjectClient,
-} from '../../../controllers/index.ts';
+// A status with several writers that are not reconcilers of the object (a Host's: the agent,
+// its modules, the manager's lifecycle controller): each applies only its own fields and
+// conditions, with its own field manager and without force (applyStatus), so none takes
+// another's, and nothing is written when its own part is unchanged.
+import type { KubeObject, ObjectClient } from '../kube/index.ts';
+import { setCondition, type Condition, type ConditionUpdate } from './conditions.ts';
+import { applyStatus } from './status.ts';
 
 export interface OwnStatus {
   /** The status fields this writer owns, with their values (undefined: not set any more). */
