@@ -131,19 +131,23 @@ export function nicPieces(nic: NicDefinition): NicPieces {
   };
 }
 
-/** PCIe root port `i`: eight per slot of pcie.0 from slot 2, as functions 0-7. */
+/**
+ * PCIe root port `i`, in slot 3 + i of pcie.0: fixed addresses keep the guest's device names
+ * across restarts. One port per slot: QEMU 7.2's ACPI hot-plug (q35's default) does not reach
+ * devices behind a port that is not function 0 of its slot.
+ */
 export function rootPort(i: number): Json {
-  const slot = 2 + Math.floor(i / 8);
-  const fn = i % 8;
   return {
     driver: 'pcie-root-port',
     id: rootPortId(i),
     bus: 'pcie.0',
     chassis: i + 1,
-    addr: `0x${slot.toString(16)}.0x${fn.toString(16)}`,
-    ...(fn === 0 ? { multifunction: true } : {}),
+    addr: `0x${(firstPortSlot + i).toString(16)}`,
   };
 }
+
+/** Slots 1 and 2 hold the display and virtio-serial; 0x1f is the chipset's. */
+const firstPortSlot = 3;
 
 export function rootPortId(i: number): string {
   return `port-${String(i)}`;

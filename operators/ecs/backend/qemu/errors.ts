@@ -22,7 +22,12 @@ export type VmErrorReason =
   /** The guest did not release a device (unplug needs the guest's cooperation). */
   | 'DeviceBusy'
   /** A disk or NIC of that id is already attached, or none with that id is. */
-  | 'DeviceConflict';
+  | 'DeviceConflict'
+  /** The guest agent did not answer: not installed or not running in the guest, or the guest is
+   * not up yet. */
+  | 'GuestAgentUnavailable'
+  /** The guest agent answered a command with an error. */
+  | 'GuestCommandFailed';
 
 const retryable: ReadonlySet<VmErrorReason> = new Set<VmErrorReason>([
   'QemuFailed',
@@ -30,6 +35,8 @@ const retryable: ReadonlySet<VmErrorReason> = new Set<VmErrorReason>([
   'CommandFailed',
   'DeviceBusy',
   'AlreadyRunning',
+  'GuestAgentUnavailable',
+  'GuestCommandFailed',
 ]);
 
 /** A failed VM operation; a `ReconcileError`, so a controller shows it as it is. */

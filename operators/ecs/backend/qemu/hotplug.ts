@@ -70,7 +70,7 @@ async function ignoringMissing(fn: () => Promise<unknown>): Promise<void> {
 function isMissing(err: QmpCommandError): boolean {
   return (
     err.errorClass === 'DeviceNotFound' ||
-    /not found|does not exist|Cannot find|No such/i.test(err.desc)
+    /not found|does not exist|Cannot find|Failed to find|No such/i.test(err.desc)
   );
 }
 
@@ -130,7 +130,11 @@ async function unplug(qmp: QmpClient, id: string, what: string, timeoutMs: numbe
     match: (e) => e.data.device === id,
     timeoutMs,
   });
+  // A guest still handling the device's arrival can miss the request (seen with ACPI hot-plug
+  // on q35: the eject waits for the next hot-plug event), so it is repeated until answered.
+  const ask = () => ignoringMissing(() => qmp.execute('device_del', { id })).catch(() => undefined);
   await ignoringMissing(() => qmp.execute('device_del', { id }));
+  const again = setInterval(() => void ask(), unplugRepeatMs);
   try {
     await deleted;
   } catch (err) {
@@ -141,8 +145,13 @@ async function unplug(qmp: QmpClient, id: string, what: string, timeoutMs: numbe
       `the guest did not release ${what} within ${(timeoutMs / 1000).toFixed(0)} s (unplugging needs a running guest OS that handles PCIe hot-plug); it stays attached`,
       { cause: err },
     );
+  } finally {
+    clearInterval(again);
   }
 }
+
+/** How often an unanswered unplug request is repeated. */
+const unplugRepeatMs = 3000;
 
 export async function detachDisk(qmp: QmpClient, diskId: string, opts: DetachOptions = {}) {
   const n = diskNames(diskId);

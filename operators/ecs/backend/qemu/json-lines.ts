@@ -31,6 +31,16 @@ export class LineBuffer {
     return lines;
   }
 
+  /** The next complete, non-blank line, leaving the rest held; undefined when there is none. */
+  nextLine(): string | undefined {
+    for (let nl = this.pending.indexOf(0x0a); nl >= 0; nl = this.pending.indexOf(0x0a)) {
+      const line = this.pending.subarray(0, nl).toString('utf8').trim();
+      this.pending = this.pending.subarray(nl + 1);
+      if (line !== '') return line;
+    }
+    return undefined;
+  }
+
   /** Forgets everything not yet returned (the guest agent's resync). */
   clear(): void {
     this.pending = Buffer.alloc(0);

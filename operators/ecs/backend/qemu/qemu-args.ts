@@ -81,7 +81,7 @@ export function qemuArgs(def: VmDefinition, paths: RunPaths): string[] {
     '-chardev',
     socketChardev('qga', paths.qga),
     '-device',
-    json({ driver: 'virtio-serial-pci', id: 'vser0', bus: 'pcie.0', addr: '0x5' }),
+    json({ driver: 'virtio-serial-pci', id: 'vser0', bus: 'pcie.0', addr: '0x2' }),
     '-device',
     json({
       driver: 'virtserialport',

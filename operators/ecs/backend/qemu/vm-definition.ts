@@ -87,7 +87,7 @@ export interface VmDefinition {
 }
 
 export const defaultHotplugPorts = 8;
-/** PCIe root ports live as functions of a few slots of pcie.0 (see qemu-args.ts). */
+/** PCIe root ports take one slot of pcie.0 each, from slot 3 (see devices.ts). */
 export const maxPciePorts = 24;
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
