@@ -45,7 +45,11 @@ export function localClusterValues(opts: {
       ovnRun: host('run/ovn'),
       ovsData: host('lib/openvswitch'),
       ovnCentral: host('lib/ovn-central'),
-      storagePools: host('lib/pools'),
+      // Where `make demo`'s host root has them (hack/demo/host-root.ts), so the EVS samples'
+      // paths are the same under either root.
+      storagePools: host('pools'),
+      imageImport: host('images'),
+      agentState: host('lib/agent'),
     },
   };
 }

@@ -21,8 +21,19 @@ interface Manifest {
   spec?: {
     template?: {
       spec: {
-        containers: { name: string; image: string; args?: string[] }[];
+        containers: {
+          name: string;
+          image: string;
+          args?: string[];
+          volumeMounts?: {
+            name: string;
+            mountPath: string;
+            readOnly?: boolean;
+            mountPropagation?: string;
+          }[];
+        }[];
         hostNetwork?: boolean;
+        volumes?: { name: string; hostPath?: { path: string } }[];
       };
     };
   };
@@ -146,6 +157,54 @@ describe('the kcloud chart', () => {
     expect(args).toContain('--hosts-namespace=hosts-a');
   });
 
+  it('gives the agent the host folders it works in, under its --host-root', async () => {
+    const agentOf = async (set: string[]) => {
+      const { objects } = await render('kcloud', set);
+      const pod = find(objects, 'DaemonSet', 'kcloud-agent').spec?.template?.spec;
+      const c = pod?.containers[0];
+      const hostPathOf = (volume: string) =>
+        pod?.volumes?.find((v) => v.name === volume)?.hostPath?.path;
+      return {
+        args: c?.args ?? [],
+        mounts: (c?.volumeMounts ?? []).map((m) => ({ ...m, host: hostPathOf(m.name) })),
+      };
+    };
+    const agent = await agentOf([
+      'hostPaths.storagePools=/srv/pools',
+      'hostPaths.imageImport=/srv/images',
+      'hostPaths.agentState=/srv/agent',
+    ]);
+    expect(agent.args).toEqual(
+      expect.arrayContaining([
+        '--host-root=/host',
+        '--image-import-dirs=/srv/images',
+        '--state-dir=/var/lib/kcloud/agent',
+      ]),
+    );
+    // A host path P is /host/P in the container: what --host-root=/host reads.
+    expect(agent.mounts).toEqual(
+      expect.arrayContaining([
+        {
+          name: 'storage-pools',
+          mountPath: '/host/srv/pools',
+          mountPropagation: 'HostToContainer',
+          host: '/srv/pools',
+        },
+        {
+          name: 'image-import',
+          mountPath: '/host/srv/images',
+          readOnly: true,
+          host: '/srv/images',
+        },
+        { name: 'agent-state', mountPath: '/var/lib/kcloud/agent', host: '/srv/agent' },
+      ]),
+    );
+    // No import folder: no flag, no mount.
+    const none = await agentOf(['hostPaths.imageImport=']);
+    expect(none.args.filter((a) => a.startsWith('--image-import-dirs'))).toEqual([]);
+    expect(none.mounts.map((m) => m.name)).not.toContain('image-import');
+  });
+
   it('refuses a hosts namespace that is the release’s own', async () => {
     const res = await helm(cluster.kubeconfigPath, [
       'template',
@@ -255,6 +314,7 @@ describe('the kcloud chart', () => {
     ['manager.replica=2', 'replica'],
     ['manager.resyncPeriod=often', 'resyncPeriod'],
     ['hostPaths.ovsRun=relative/path', 'ovsRun'],
+    ['hostPaths.imageImport=relative/path', 'imageImport'],
     ['manager.operators=vpc;rm', 'operators'],
   ])('refuses %s with a message naming the value', async (value, named) => {
     const res = await helm(cluster.kubeconfigPath, [
