@@ -50,6 +50,8 @@ export interface Placements {
   used(host: string): HostUse;
   /** Placed instances of a namespace (for affinity). */
   inNamespace(namespace: string): Iterable<PlacedInstance>;
+  /** Placed instances of a namespace carrying label `key` with `value`, and how many. */
+  withLabel(namespace: string, key: string, value: string): ReadonlyMap<string, PlacedInstance>;
   /** Placed instances of a namespace that carry required anti-affinity terms. */
   withAntiAffinity(namespace: string): Iterable<PlacedInstance>;
   /** Placed instances naming a DeploymentSet. */
@@ -59,6 +61,9 @@ export interface Placements {
 }
 
 const none: HostUse = { vcpu: 0, memoryBytes: 0, instances: 0 };
+const empty: ReadonlyMap<string, PlacedInstance> = new Map();
+const labelKey = (namespace: string, key: string, value: string) =>
+  `${namespace}\0${key}\0${value}`;
 
 /** Groups entries by a key, keeping each group's members by uid. */
 class Index {
@@ -77,6 +82,9 @@ class Index {
   get(key: string): Iterable<PlacedInstance> {
     return this.groups.get(key)?.values() ?? [];
   }
+  members(key: string): ReadonlyMap<string, PlacedInstance> {
+    return this.groups.get(key) ?? empty;
+  }
 }
 
 export class PlacementLedger implements Placements {
@@ -85,6 +93,7 @@ export class PlacementLedger implements Placements {
   private readonly byNamespace = new Index();
   private readonly antiAffinityHolders = new Index();
   private readonly bySet = new Index();
+  private readonly byLabel = new Index();
 
   /**
    * An instance as the informer's cache shows it. Bound (the host label): counted on that host
@@ -148,6 +157,10 @@ export class PlacementLedger implements Placements {
     return this.byNamespace.get(namespace);
   }
 
+  withLabel(namespace: string, key: string, value: string): ReadonlyMap<string, PlacedInstance> {
+    return this.byLabel.members(labelKey(namespace, key, value));
+  }
+
   withAntiAffinity(namespace: string): Iterable<PlacedInstance> {
     return this.antiAffinityHolders.get(namespace);
   }
@@ -174,6 +187,7 @@ export class PlacementLedger implements Placements {
       instances: use.instances + 1,
     });
     this.byNamespace.add(p.namespace, p);
+    for (const [k, v] of Object.entries(p.labels)) this.byLabel.add(labelKey(p.namespace, k, v), p);
     if (p.antiAffinity.length > 0) this.antiAffinityHolders.add(p.namespace, p);
     if (p.deploymentSet !== undefined) this.bySet.add(`${p.namespace}/${p.deploymentSet}`, p);
   }
@@ -193,6 +207,8 @@ export class PlacementLedger implements Placements {
       });
     }
     this.byNamespace.delete(p.namespace, uid);
+    for (const [k, v] of Object.entries(p.labels))
+      this.byLabel.delete(labelKey(p.namespace, k, v), uid);
     this.antiAffinityHolders.delete(p.namespace, uid);
     if (p.deploymentSet !== undefined) this.bySet.delete(`${p.namespace}/${p.deploymentSet}`, uid);
   }

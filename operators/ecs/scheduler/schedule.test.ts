@@ -12,7 +12,7 @@ import {
   volume,
   type WorldOptions,
 } from './schedule-fixture.ts';
-import { decideAndAssume, schedule } from './schedule.ts';
+import { decideAndAssume, enoughFits, schedule } from './schedule.ts';
 
 const resolveNothing = () => undefined;
 
@@ -111,6 +111,36 @@ describe('schedule: capacity', () => {
     expect(schedule(input(i, { hosts, placements: ledgerOf(i) }))).toEqual({
       bind: 'a',
       allocated: { vcpu: 1, memoryBytes: 2 * GiB },
+    });
+  });
+});
+
+describe('schedule: many hosts', () => {
+  it('scores a share of the fitting hosts, shrinking as the cluster grows', () => {
+    expect([10, 100, 101, 1000, 5000, 20000].map(enoughFits)).toEqual([
+      10, 100, 100, 420, 500, 1000,
+    ]);
+  });
+
+  it('still finds the one host that fits among thousands, and counts them all when none does', () => {
+    const hosts = Array.from({ length: 3000 }, (_, k) =>
+      host(`h${String(k)}`, k === 2345 ? {} : { vcpu: 0 }),
+    );
+    expect(schedule(input(instance('x'), { hosts, placements: ledgerOf() }))).toMatchObject({
+      bind: 'h2345',
+    });
+    expect(
+      schedule(
+        input(instance('x'), {
+          hosts: hosts.filter((h) => h.name !== 'h2345'),
+          placements: ledgerOf(),
+        }),
+      ),
+    ).toEqual({
+      wait: {
+        reason: 'InsufficientCPU',
+        message: '0/2999 hosts fit: 2999 short of vCPUs (1 asked)',
+      },
     });
   });
 });

@@ -2,7 +2,7 @@
 // which domains already hold which instances, computed once per decision from the ledger.
 import type { DeploymentSetObject, InstanceObject } from '../api/index.ts';
 import type { ComputeHost } from './hosts.ts';
-import type { Placements, TopologyKey } from './ledger.ts';
+import type { PlacedInstance, Placements, TopologyKey } from './ledger.ts';
 import { matches, type LabelSelector } from './selector.ts';
 
 /** The domain of a host under a topology; a host without a rack label is in no rack. */
@@ -44,7 +44,7 @@ export interface TopologyView {
 
 export function topologyView(
   instance: InstanceObject,
-  hosts: ReadonlyMap<string, ComputeHost>,
+  hostNamed: (name: string) => ComputeHost | undefined,
   placements: Placements,
   deploymentSet: DeploymentSetObject | undefined,
 ): TopologyView {
@@ -52,14 +52,23 @@ export function topologyView(
   const ns = instance.metadata.namespace ?? '';
   const labels = instance.metadata.labels ?? {};
   const placement = instance.spec.placement;
+  // The instances a selector may match: those carrying its rarest matchLabels pair, else all.
+  const candidates = (selector: LabelSelector): Iterable<PlacedInstance> => {
+    let best: ReadonlyMap<string, PlacedInstance> | undefined;
+    for (const [k, v] of Object.entries(selector.matchLabels ?? {})) {
+      const m = placements.withLabel(ns, k, v);
+      if (best === undefined || m.size < best.size) best = m;
+    }
+    return best?.values() ?? placements.inNamespace(ns);
+  };
   const terms = (list: NonNullable<typeof placement>['affinity'], type: string) =>
     (list ?? [])
       .filter((t) => t.type === type)
       .map((t): Term => {
         const occupied = new Set<string>();
-        for (const p of placements.inNamespace(ns)) {
+        for (const p of candidates(t.selector)) {
           if (p.uid === uid || !matches(t.selector, p.labels)) continue;
-          const d = domainOf(hosts.get(p.host), t.topology);
+          const d = domainOf(hostNamed(p.host), t.topology);
           if (d !== undefined) occupied.add(d);
         }
         return {
@@ -75,7 +84,7 @@ export function topologyView(
     if (p.uid === uid) continue;
     for (const t of p.antiAffinity) {
       if (!matches(t.selector, labels)) continue;
-      const d = domainOf(hosts.get(p.host), t.topology);
+      const d = domainOf(hostNamed(p.host), t.topology);
       if (d !== undefined) forbidden.add(d);
     }
   }
@@ -93,7 +102,7 @@ export function topologyView(
     const counts = new Map<string, number>();
     for (const p of placements.inDeploymentSet(ns, name)) {
       if (p.uid === uid) continue;
-      const host = hosts.get(p.host);
+      const host = hostNamed(p.host);
       const d = domainOf(host, topology) ?? (strict ? undefined : `host/${p.host}`);
       if (d !== undefined) counts.set(d, (counts.get(d) ?? 0) + 1);
     }
