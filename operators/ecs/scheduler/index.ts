@@ -11,7 +11,14 @@ export {
   type RequiredTerm,
   type TopologyKey,
 } from './ledger.ts';
+export { schedulingOrder } from './order.ts';
 export { formatMemory, requestedResources, type Resources } from './resources.ts';
 export { matches, type LabelSelector } from './selector.ts';
-export { decideAndAssume, schedule, type ScheduleInput, type ScoringPolicy } from './schedule.ts';
+export {
+  decideAndAssume,
+  enoughFits,
+  schedule,
+  type ScheduleInput,
+  type ScoringPolicy,
+} from './schedule.ts';
 export type { VolumeNeed, VolumeWorld } from './constraints.ts';
