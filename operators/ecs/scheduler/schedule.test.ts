@@ -174,6 +174,34 @@ describe('schedule: hosts that may not take new instances', () => {
     });
   });
 
+  it('says which filter left every host out', () => {
+    const one = (h: ReturnType<typeof host>, i = instance('x'), more: Partial<WorldOptions> = {}) =>
+      schedule(input(i, { hosts: [h], placements: ledgerOf(), ...more }));
+    const lagging = { ...host('a'), schedulable: false };
+    expect(one(lagging)).toEqual({
+      wait: { reason: 'HostNotSchedulable', message: '0/1 hosts fit: 1 not Schedulable' },
+    });
+    const picky = instance('x', { placement: { hostSelector: { gpu: 'a100' } } });
+    expect(one(host('a'), picky)).toEqual({
+      wait: {
+        reason: 'HostSelectorMismatch',
+        message: '0/1 hosts fit: 1 not matching hostSelector',
+      },
+    });
+    const pinned = instance('x', { dataVolumes: [{ name: 'v' }] });
+    expect(
+      one(host('a', { pools: ['local'] }), pinned, { volumes: [volume('v', 'local', 'b')] }),
+    ).toEqual({
+      wait: {
+        reason: 'VolumePinned',
+        message: '0/1 hosts fit: 1 not b, where Volume v is (Local pool local)',
+      },
+    });
+    expect(one(host('a'), pinned, { volumes: [volume('v', 'gone')] })).toEqual({
+      wait: { reason: 'StoragePoolNotFound', message: 'StoragePool gone does not exist' },
+    });
+  });
+
   it('waits for a host when none is registered', () => {
     expect(schedule(input(instance('x'), { hosts: [], placements: ledgerOf() }))).toMatchObject({
       wait: { reason: 'NoHosts' },
