@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { optValue, qemuArgs } from './qemu-args.ts';
 import { runPaths } from './run-dir.ts';
-import type { VmDefinition } from './vm-definition.ts';
+import { parseMonitor, type VmDefinition } from './vm-definition.ts';
 
 const uuid = '7d3c1a52-0b1e-4c7a-9f00-000000000001';
 const paths = runPaths('/var/lib/kcloud', uuid);
@@ -252,6 +252,26 @@ describe('qemuArgs', () => {
     expect(one(args, '-initrd')).toBe('/g/initrd');
     expect(one(args, '-append')).toBe('console=ttyS0 quiet');
   });
+});
+
+describe('parseMonitor', () => {
+  it.each([
+    ['10.0.0.1', { host: '10.0.0.1', port: 6789 }],
+    ['mon-a.example:3300', { host: 'mon-a.example', port: 3300 }],
+    ['[fd00::1]:6790', { host: 'fd00::1', port: 6790 }],
+    ['[v2:127.0.0.1:40001,v1:127.0.0.1:40000]', { host: '127.0.0.1', port: 40000 }],
+    ['[v2:127.0.0.1:3300/0]', { host: '127.0.0.1', port: 3300 }],
+    ['v1:10.0.0.2:6789/0', { host: '10.0.0.2', port: 6789 }],
+  ])('reads %s', (text, want) => {
+    expect(parseMonitor(text)).toEqual(want);
+  });
+
+  it.each(['', 'a b', '10.0.0.1:99999', '[v3:1.2.3.4:1]', '[fd00::1', 'host:port'])(
+    'refuses %j',
+    (text) => {
+      expect(() => parseMonitor(text)).toThrow(/is not host, host:port/);
+    },
+  );
 });
 
 describe('values that could be read as QEMU options', () => {

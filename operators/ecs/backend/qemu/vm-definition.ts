@@ -122,10 +122,25 @@ export interface Monitor {
   port: number;
 }
 
-/** A Ceph monitor address; 6789 (msgr v1) when no port is given. */
+/**
+ * A Ceph monitor address: `host`, `host:port`, `[IPv6]:port`, or ceph.conf's address vector
+ * `[v2:ip:port,v1:ip:port]` (also `v1:ip:port`). QEMU hands librados plain addresses, which it
+ * reads as msgr v1 unless the port is 3300, so a vector gives its v1 address when it has one.
+ * 6789 (msgr v1) when no port is given.
+ */
 export function parseMonitor(text: string): Monitor {
-  const v6 = /^\[([0-9A-Fa-f:.]+)\](?::(\d{1,5}))?$/.exec(text);
-  const hostPort = /^([^:[\]]+)(?::(\d{1,5}))?$/.exec(text);
+  const vector = /^\[((?:v[12]:[^,\]]+)(?:,v[12]:[^,\]]+)*)\]$/.exec(text);
+  if (vector?.[1] !== undefined) {
+    const entries = vector[1].split(',');
+    const chosen = entries.find((e) => e.startsWith('v1:')) ?? entries[0] ?? '';
+    return plainMonitor(chosen.slice(3).replace(/\/\d+$/, ''), text);
+  }
+  return plainMonitor(/^v[12]:/.test(text) ? text.slice(3).replace(/\/\d+$/, '') : text, text);
+}
+
+function plainMonitor(address: string, original: string): Monitor {
+  const v6 = /^\[([0-9A-Fa-f:.]+)\](?::(\d{1,5}))?$/.exec(address);
+  const hostPort = /^([^:[\]]+)(?::(\d{1,5}))?$/.exec(address);
   const m = v6 ?? hostPort;
   const host = m?.[1];
   const port = Number(m?.[2] ?? 6789);
@@ -135,7 +150,9 @@ export function parseMonitor(text: string): Monitor {
     port < 1 ||
     port > 65535
   ) {
-    bad(`Ceph monitor ${JSON.stringify(text)} is not host, host:port or [IPv6]:port`);
+    bad(
+      `Ceph monitor ${JSON.stringify(original)} is not host, host:port, [IPv6]:port or [v2:ip:port,v1:ip:port]`,
+    );
   }
   return { host, port };
 }

@@ -2,12 +2,13 @@
 // busybox PID 1 that sleeps, and qcow2 disks made by qemu-img. At most two VMs run at once;
 // every QEMU started here is killed by pid in afterAll, whatever happened.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { ProbeGuest } from '../../../../agent/host/hypervisor/index.ts';
 import {
   diskThrottleLimits,
@@ -26,11 +27,56 @@ import {
   testVm,
   waitForConsole,
 } from './test-guest.ts';
+import { useTestCeph } from '../../../harness/ceph.ts';
 
+const ceph = useTestCeph('ecs-qemu');
+const run = promisify(execFile);
 let guest: ProbeGuest;
 let dir: string;
 let stateDir: string;
 const started: { pid: number; uuid: string }[] = [];
+
+interface RbdDisk {
+  pool: string;
+  image: string;
+  monitors: string[];
+  user: string;
+  key: string;
+  keyFile: string;
+}
+
+/** An RBD image of `sizeMiB` in a fresh pool, with a user restricted to that pool. */
+async function rbdImage(image: string, sizeMiB: number): Promise<RbdDisk> {
+  const info = await ceph.info();
+  const pool = await ceph.pool();
+  const user = await ceph.user(pool);
+  const a = ceph.admin;
+  await run('rbd', [
+    '--conf',
+    a.conf,
+    '--keyring',
+    a.keyring,
+    '--id',
+    a.id,
+    'create',
+    '--size',
+    String(sizeMiB),
+    `${pool}/${image}`,
+  ]);
+  const keyFile = path.join(dir, `${pool}.key`);
+  await writeFile(keyFile, user.key, { mode: 0o600 });
+  return { pool, image, monitors: [info.monHost], user: user.id, key: user.key, keyFile };
+}
+
+const rbdSource = (r: RbdDisk) =>
+  ({
+    kind: 'rbd',
+    pool: r.pool,
+    image: r.image,
+    monitors: r.monitors,
+    user: r.user,
+    keyFile: r.keyFile,
+  }) as const;
 
 function track(vm: Vm): Vm {
   if (vm.pid !== undefined) started.push({ pid: vm.pid, uuid: vm.uuid });
@@ -80,11 +126,19 @@ describe('a VM started by the runner', () => {
   let runner: VmRunner;
   let vm: Vm;
   let def: VmDefinition;
+  let rbd: RbdDisk;
 
   beforeAll(async () => {
     runner = new VmRunner({ stateDir });
+    rbd = await rbdImage('boot', 16);
     def = testVm(guest, {
       disks: [
+        {
+          id: 'rbd0',
+          source: rbdSource(rbd),
+          serial: 'rbd-vol',
+          throttle: { iopsRead: 200, iopsWrite: 100 },
+        },
         {
           id: 'vol0',
           source: {
@@ -116,6 +170,29 @@ describe('a VM started by the runner', () => {
     expect(name).toEqual({ name: def.name });
   });
 
+  it('opens an RBD disk with a cephx user whose key is read from a file, never an argument', async () => {
+    expect((await vm.disks()).find((d) => d.id === 'rbd0')).toEqual({
+      id: 'rbd0',
+      sizeBytes: 16 * 1024 * 1024,
+      readOnly: false,
+    });
+    const cmdline = await readFile(`/proc/${String(vm.pid)}/cmdline`, 'utf8');
+    expect(cmdline).toContain(rbd.keyFile);
+    expect(cmdline).not.toContain(rbd.key);
+    expect(await diskThrottleLimits(await vm.monitor(), 'rbd0')).toMatchObject({
+      'iops-read': 200,
+      'iops-write': 100,
+    });
+  });
+
+  it('hot-attaches and detaches an RBD image', async () => {
+    const more = await rbdImage('data', 8);
+    await vm.attachDisk({ id: 'rbd1', source: rbdSource(more) });
+    expect((await vm.disks()).find((d) => d.id === 'rbd1')?.sizeBytes).toBe(8 * 1024 * 1024);
+    await vm.detachDisk('rbd1');
+    expect((await vm.disks()).map((d) => d.id)).not.toContain('rbd1');
+  });
+
   it('pauses and resumes, with STOP and RESUME events', async () => {
     const events: string[] = [];
     const off = vm.onEvent((e) => events.push(e.event));
@@ -125,6 +202,20 @@ describe('a VM started by the runner', () => {
     expect(await vm.status()).toMatchObject({ state: 'running' });
     off();
     expect(events).toEqual(['STOP', 'RESUME']);
+  });
+
+  it('reboots (system_reset): a RESET event, and the guest boots again', async () => {
+    const reset = (await vm.monitor()).waitForEvent('RESET', { timeoutMs: 10_000 });
+    await vm.reboot();
+    await expect(reset).resolves.toMatchObject({ data: { guest: false } });
+    const deadline = Date.now() + 90_000;
+    let text = '';
+    while (text.split(readyLine).length - 1 < 2 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 300));
+      text = await readFile(vm.paths.consoleLog, 'utf8');
+    }
+    expect(text.split(readyLine).length - 1).toBe(2);
+    expect(await vm.status()).toMatchObject({ state: 'running' });
   });
 
   it("puts the disk behind its own throttle group with the volume type's limits, changeable live", async () => {
@@ -150,6 +241,7 @@ describe('a VM started by the runner', () => {
       serial: 'data-vol',
     });
     expect(await vm.disks()).toEqual([
+      { id: 'rbd0', sizeBytes: 16 * 1024 * 1024, readOnly: false },
       { id: 'vol0', sizeBytes: 64 * 1024 * 1024, readOnly: false },
       { id: 'vol1', sizeBytes: 32 * 1024 * 1024, readOnly: false },
     ]);
@@ -157,7 +249,7 @@ describe('a VM started by the runner', () => {
       vm.attachDisk({ id: 'vol1', source: { kind: 'file', path: file, format: 'qcow2' } }),
     ).rejects.toMatchObject({ reason: 'DeviceConflict' });
     await vm.detachDisk('vol1');
-    expect((await vm.disks()).map((d) => d.id)).toEqual(['vol0']);
+    expect((await vm.disks()).map((d) => d.id)).toEqual(['rbd0', 'vol0']);
     const nodes = await (
       await vm.monitor()
     ).execute<{ 'node-name': string }[]>('query-named-block-nodes');

@@ -67,8 +67,9 @@ export function testVm(guest: ProbeGuest, over: Partial<VmDefinition> = {}): VmD
       kernel: guest.kernel,
       initrd: guest.initrd,
       // PID 1 prints the line, then sleeps: busybox's sh and sleep, called through busybox as
-      // the initramfs has no applet links.
-      append: `console=ttyS0 rdinit=/bin/busybox -- sh -c "/bin/busybox echo ${readyLine}; exec /bin/busybox sleep 2147483647"`,
+      // the initramfs has no applet links. The quotes keep the line itself out of the kernel
+      // command line, which the kernel prints on the console too.
+      append: `console=ttyS0 rdinit=/bin/busybox -- sh -c "/bin/busybox echo kcloud-runner-test': ready'; exec /bin/busybox sleep 2147483647"`,
     },
     ...over,
   };
