@@ -26,6 +26,8 @@ export function localClusterValues(opts: {
     agent: {
       // /dev/kvm may exist and still not run guests (nested); the agent does not need it yet.
       kvm: existsSync('/dev/kvm'),
+      // This machine's / is a private mount, which HostToContainer propagation refuses.
+      storagePoolsPropagation: 'None',
       resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '512Mi' } },
     },
     ovn: {

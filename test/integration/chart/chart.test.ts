@@ -315,6 +315,7 @@ describe('the kcloud chart', () => {
     ['manager.resyncPeriod=often', 'resyncPeriod'],
     ['hostPaths.ovsRun=relative/path', 'ovsRun'],
     ['hostPaths.imageImport=relative/path', 'imageImport'],
+    ['agent.storagePoolsPropagation=Bidirectional', 'storagePoolsPropagation'],
     ['manager.operators=vpc;rm', 'operators'],
   ])('refuses %s with a message naming the value', async (value, named) => {
     const res = await helm(cluster.kubeconfigPath, [
