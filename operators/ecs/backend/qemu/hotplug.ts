@@ -27,6 +27,8 @@ import {
 export interface DetachOptions {
   /** How long the guest has to release the device; 30 s unless told. */
   timeoutMs?: number;
+  /** How often an unanswered unplug request is repeated; 3 s unless told. */
+  repeatMs?: number;
 }
 
 /** Ids of the devices QEMU has under /machine/peripheral (everything with an id). */
@@ -124,7 +126,13 @@ export async function attachDisk(qmp: QmpClient, disk: DiskDefinition): Promise<
 }
 
 /** Asks the guest to release device `id` and waits until QEMU says it is gone. */
-async function unplug(qmp: QmpClient, id: string, what: string, timeoutMs: number): Promise<void> {
+async function unplug(
+  qmp: QmpClient,
+  id: string,
+  what: string,
+  opts: DetachOptions,
+): Promise<void> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
   if (!(await peripheralIds(qmp)).includes(id)) return;
   const deleted = qmp.waitForEvent('DEVICE_DELETED', {
     match: (e) => e.data.device === id,
@@ -134,7 +142,7 @@ async function unplug(qmp: QmpClient, id: string, what: string, timeoutMs: numbe
   // on q35: the eject waits for the next hot-plug event), so it is repeated until answered.
   const ask = () => ignoringMissing(() => qmp.execute('device_del', { id })).catch(() => undefined);
   await ignoringMissing(() => qmp.execute('device_del', { id }));
-  const again = setInterval(() => void ask(), unplugRepeatMs);
+  const again = setInterval(() => void ask(), opts.repeatMs ?? 3000);
   try {
     await deleted;
   } catch (err) {
@@ -150,12 +158,9 @@ async function unplug(qmp: QmpClient, id: string, what: string, timeoutMs: numbe
   }
 }
 
-/** How often an unanswered unplug request is repeated. */
-const unplugRepeatMs = 3000;
-
 export async function detachDisk(qmp: QmpClient, diskId: string, opts: DetachOptions = {}) {
   const n = diskNames(diskId);
-  await unplug(qmp, n.device, `disk ${diskId}`, opts.timeoutMs ?? 30_000);
+  await unplug(qmp, n.device, `disk ${diskId}`, opts);
   for (const node of [n.throttle, n.format, n.protocol]) {
     await ignoringMissing(() => qmp.execute('blockdev-del', { 'node-name': node }));
   }
@@ -186,7 +191,7 @@ export async function attachNic(qmp: QmpClient, nic: NicDefinition): Promise<voi
 
 export async function detachNic(qmp: QmpClient, nicId: string, opts: DetachOptions = {}) {
   const n = nicNames(nicId);
-  await unplug(qmp, n.device, `NIC ${nicId}`, opts.timeoutMs ?? 30_000);
+  await unplug(qmp, n.device, `NIC ${nicId}`, opts);
   await ignoringMissing(() => qmp.execute('netdev_del', { id: n.netdev }));
 }
 
