@@ -33,6 +33,7 @@ beforeAll(async () => {
   const seed = path.join(dir, 'seed.img');
   await writeSeed(seed, { instanceId: 'i-runner-demo', hostname, sshAuthorizedKeys: [] });
   const runner = new VmRunner({ stateDir: path.join(dir, 'state') });
+  const t0 = performance.now();
   vm = await runner.start({
     uuid: testUuid(),
     name: 'kcloud-test_runner-demo',
@@ -43,7 +44,12 @@ beforeAll(async () => {
     nics: [],
     seed: { path: seed },
   });
+  const t1 = performance.now();
   await waitForConsole(vm.paths.consoleLog, 'kcloud-guest: ready', 120_000);
+  // Reported, not asserted (no wall-clock assertions).
+  console.log(
+    `demo guest: start → QMP ready ${(t1 - t0).toFixed(0)} ms, → ready line ${(performance.now() - t0).toFixed(0)} ms`,
+  );
   qga = await GuestAgentClient.connect(vm.paths.qga, { timeoutMs: 20_000 });
 });
 

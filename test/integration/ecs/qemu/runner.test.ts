@@ -369,6 +369,36 @@ describe('stopping and removing', () => {
     expect(await runner.list()).not.toContain(vm.uuid);
   });
 
+  it('shows a guest that powered off as shutdown (QEMU waits), and stops it as powered off', async () => {
+    const runner = new VmRunner({ stateDir });
+    // The probe guest's own init prints its marker and powers off at once.
+    const vm = track(
+      await runner.start(
+        testVm(guest, {
+          kernelBoot: { kernel: guest.kernel, initrd: guest.initrd, append: 'console=ttyS0' },
+        }),
+      ),
+    );
+    const deadline = Date.now() + 90_000;
+    let status = await vm.status();
+    while (status.state === 'running' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 300));
+      status = await vm.status();
+    }
+    expect(status).toEqual({
+      state: 'shutdown',
+      runState: 'shutdown',
+      pid: vm.pid,
+      reason: 'the guest powered off',
+    });
+    expect(await vm.stop({ timeoutMs: 3000 })).toEqual({ how: 'powered-off' });
+    expect(await vm.status()).toEqual({
+      state: 'exited',
+      reason: 'stopped: the guest powered off',
+    });
+    await runner.remove(vm.uuid);
+  });
+
   it('refuses to start a VM twice', async () => {
     const runner = new VmRunner({ stateDir });
     const def = testVm(guest);
