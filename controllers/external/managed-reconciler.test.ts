@@ -422,6 +422,28 @@ describe('managedReconciler', () => {
     expect(s.api.peek(s.client, 'ns', 'a')).toBeUndefined();
   });
 
+  it('writes derived fields with every outcome, the deletion that waits included', async () => {
+    let users = 1;
+    const s = await createdNote(
+      { text: 'hello' },
+      {
+        derived: () => ({ size: users }),
+        deletionBlockedBy: () =>
+          users > 0 ? { reason: 'InUse', message: 'someone uses it' } : undefined,
+      },
+    );
+    expect(s.stored().status?.size).toBe(1);
+    users = 2;
+    await startDeletion(s);
+    await s.run();
+    // Blocked, and what it sums is current: others decide by it while the object goes.
+    expect(s.stored().status).toMatchObject({ phase: 'Deleting', size: 2 });
+    users = 0;
+    s.syncCache();
+    await s.run();
+    expect(s.api.peek(s.client, 'ns', 'a')).toBeUndefined();
+  });
+
   it('on deletion with policy Retain: keeps the backend resource and drops the finalizer', async () => {
     const s = await createdNote({ text: 'hello', deletionPolicy: 'Retain' });
     await startDeletion(s);

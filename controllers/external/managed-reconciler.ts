@@ -68,6 +68,11 @@ export interface ManagedReconcilerOptions<T extends ManagedObject<S>, S extends 
   external: (obj: T) => ExternalClient<T, O>;
   /** The product's own status fields from what the backend observed. */
   status: (obj: T, observation: Observation<O>) => Omit<S, keyof ManagedStatus>;
+  /**
+   * Product status fields summed from other objects (a Volume's attachments), written with
+   * every outcome, deletion included: others may act on them while the object is going.
+   */
+  derived?: (obj: T) => Partial<Omit<S, keyof ManagedStatus>>;
   /** Whether deleting the object deletes the backend resource; default Delete. */
   deletionPolicy?: (obj: T) => 'Delete' | 'Retain';
   /**
@@ -163,10 +168,11 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
     conclusion: Conclusion,
     ctx: ReconcileContext,
   ): Promise<void> {
+    const derived = opts.derived?.(obj);
     const { status, owned } = roleStatus(
       role,
       obj,
-      conclusion,
+      derived ? { ...conclusion, product: { ...conclusion.product, ...own(derived) } } : conclusion,
       productFields,
       new Date(clock.now()),
     );

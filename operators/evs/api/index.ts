@@ -14,6 +14,14 @@ export {
   type VolumeStatus,
 } from './volume.ts';
 export {
+  VolumeAttachment,
+  volumeAttachmentPhases,
+  type AttachTargetStatus,
+  type VolumeAttachmentObject,
+  type VolumeAttachmentSpec,
+  type VolumeAttachmentStatus,
+} from './volume-attachment.ts';
+export {
   VolumeOperation,
   volumeOperationPhases,
   type VolumeOperationObject,
@@ -35,9 +43,17 @@ export {
 
 import { StoragePool } from './storage-pool.ts';
 import { Volume } from './volume.ts';
+import { VolumeAttachment } from './volume-attachment.ts';
 import { VolumeOperation } from './volume-operation.ts';
 import { VolumeSnapshot } from './volume-snapshot.ts';
 import { VolumeType } from './volume-type.ts';
 
 /** Every kind of the EVS product. */
-export const evsKinds = [StoragePool, VolumeType, Volume, VolumeSnapshot, VolumeOperation] as const;
+export const evsKinds = [
+  StoragePool,
+  VolumeType,
+  Volume,
+  VolumeSnapshot,
+  VolumeOperation,
+  VolumeAttachment,
+] as const;

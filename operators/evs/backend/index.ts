@@ -1,4 +1,5 @@
 export type {
+  AttachTarget,
   BlockdevOptions,
   CreateVolumeRequest,
   DeleteVolumeOptions,

@@ -151,6 +151,11 @@ export interface ImageInfo {
  */
 export type BlockdevOptions = Record<string, unknown>;
 
+/** Where a volume is on its host: a file of a file pool, or an image of an RBD pool. */
+export type AttachTarget =
+  | { file: { path: string; format: DiskFormat } }
+  | { rbd: { pool: string; image: string; user: string; conf: string } };
+
 export interface StorageBackend {
   /** `file` or `rbd` (later `csi`): what the pool is, for status and logs. */
   readonly type: string;
@@ -199,4 +204,6 @@ export interface StorageBackend {
 
   /** How QEMU opens the volume (pure: no I/O). */
   blockdev(volume: OwnerRef): BlockdevOptions;
+  /** The same, as a VolumeAttachment reports it (pure: no I/O). */
+  attachTarget(volume: OwnerRef): AttachTarget;
 }

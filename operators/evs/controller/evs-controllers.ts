@@ -13,10 +13,12 @@ import { Image, type ImageObject, type ImageStatus } from '../../ecs/index.ts';
 import {
   StoragePool,
   Volume,
+  VolumeAttachment,
   VolumeOperation,
   VolumeSnapshot,
   VolumeType,
   type StoragePoolObject,
+  type VolumeAttachmentObject,
   type StoragePoolStatus,
   type VolumeObject,
   type VolumeOperationObject,
@@ -29,6 +31,8 @@ import {
 import { bindingClient, hostLabel, type Bound } from './binding/binding-client.ts';
 import {
   agentStalled,
+  attachedCondition,
+  attachmentPhase,
   executedCondition,
   imagePhase,
   operationPhase,
@@ -39,6 +43,11 @@ import {
 } from './phases.ts';
 import type { Decision } from './placement/decision.ts';
 import { hostView, type HostView } from './placement/hosts.ts';
+import {
+  placeAttachment,
+  VolumeClaims,
+  type AttachmentPlacementStatus,
+} from './placement/attachment-placement.ts';
 import { placeImage } from './placement/image-placement.ts';
 import { placeOperation } from './placement/operation-placement.ts';
 import { placeSnapshot } from './placement/snapshot-placement.ts';
@@ -120,6 +129,28 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
   const snapshots = mgr.informer<VolumeSnapshotObject>(VolumeSnapshot.resource);
   const images = mgr.informer<ImageObject>(Image.resource);
   const operations = mgr.informer<VolumeOperationObject>(VolumeOperation.resource);
+  const attachments = mgr.informer<VolumeAttachmentObject>(VolumeAttachment.resource);
+  const attachmentsOf = (namespace: string, volume: string) =>
+    attachments.cache.inNamespace(namespace).filter((a) => a.spec.volumeRef.name === volume);
+  /** Who uses a volume: its attachments placed on a host and not being deleted. */
+  const attachedTo = (v: VolumeObject) => {
+    const byInstance = new Map<string, { instance: string; host: string }>();
+    for (const a of attachmentsOf(v.metadata.namespace ?? '', v.metadata.name ?? '')) {
+      if (a.metadata.deletionTimestamp || a.metadata.labels?.[hostLabel] === undefined) continue;
+      byInstance.set(a.spec.instanceRef.name, {
+        instance: a.spec.instanceRef.name,
+        host: a.spec.host,
+      });
+    }
+    return [...byInstance.values()].sort((x, y) => x.instance.localeCompare(y.instance));
+  };
+  // A single-attach volume is claimed by the first attachment decided for it, in this process.
+  const claims = new VolumeClaims();
+  volumes.addHandler({
+    onDelete: (v) => {
+      claims.forget(objectKey(v));
+    },
+  });
 
   const hostViews = (): HostView[] => hosts.cache.list().map(hostView);
   const hostReady = (name: string) => hostView(hosts.cache.get(name) ?? { metadata: {} }).ready;
@@ -212,6 +243,8 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
     phase: (obj: T, s: Parameters<typeof volumePhase>[1]) => string,
     deletionBlockedBy: (obj: T) => { reason: string; message: string } | undefined,
     watches: ReturnType<typeof watch>[],
+    /** Fields summed from other objects, written with every outcome (deletion included). */
+    derived?: (obj: T) => Partial<S>,
   ) =>
     addManagedController<T & { status?: ManagedStatus & S }, ManagedStatus & S, Bound<S>>(mgr, {
       name,
@@ -231,6 +264,7 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
             ManagedStatus & S,
             keyof ManagedStatus
           >,
+        ...(derived ? { derived } : {}),
         statusFields: fields as never,
         role: {
           kind: 'summarizer',
@@ -256,22 +290,24 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
     snapshot: get(snapshots),
     volume: get(volumes),
   };
-  scheduled<VolumeObject, Pick<VolumeStatus, 'storagePool' | 'host' | 'qos'>>(
+  scheduled<VolumeObject, Pick<VolumeStatus, 'storagePool' | 'host' | 'qos' | 'attachments'>>(
     'evs-volume-scheduler',
     volumes,
     Volume.resource,
     (v) => placeVolume(v, volumeWorld),
-    ['storagePool', 'host', 'qos'],
+    ['storagePool', 'host', 'qos', 'attachments'],
     provisionedCondition,
     volumePhase,
-    (v) =>
-      (v.status?.attachments ?? []).length > 0
+    (v) => {
+      const users = attachedTo(v);
+      return users.length > 0
         ? {
             reason: 'InUse',
-            message: `the Volume is attached to ${(v.status?.attachments ?? []).map((a) => a.instance).join(', ')}: detach it; nothing is deleted until then`,
+            message: `the Volume is attached to ${users.map((a) => a.instance).join(', ')}: detach it; nothing is deleted until then`,
           }
         : (hasSnapshots(v, snapshots.cache.inNamespace(v.metadata.namespace ?? '')) ??
-          waitForAgent(v)),
+            waitForAgent(v));
+    },
     [
       // A Volume waiting for its image, snapshot or source volume.
       watch(images, (i) =>
@@ -295,7 +331,10 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
       watch(types, everyKey(volumes), specOrReadinessChanged),
       watch(pools, everyKey(volumes), specOrReadinessChanged),
       boundTo(volumes),
+      // Its attachments are its status.attachments.
+      watch(attachments, (a) => [key(a.metadata.namespace, a.spec.volumeRef.name)]),
     ],
+    (v) => ({ attachments: attachedTo(v) }),
   );
 
   scheduled<VolumeSnapshotObject, Pick<VolumeSnapshotStatus, 'storagePool' | 'volumeUID'>>(
@@ -341,6 +380,46 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
       watch(types, everyKey(images), specOrReadinessChanged),
       watch(pools, everyKey(images), specOrReadinessChanged),
       boundTo(images),
+    ],
+  );
+
+  const attachmentWorld = {
+    volume: get(volumes),
+    pool,
+    host: (name: string) => {
+      const h = hosts.cache.get(name);
+      return h ? hostView(h) : undefined;
+    },
+    attachmentsOf,
+  };
+  scheduled<VolumeAttachmentObject, AttachmentPlacementStatus>(
+    'evs-attachment-scheduler',
+    attachments,
+    VolumeAttachment.resource,
+    (a) => placeAttachment(a, attachmentWorld, claims),
+    ['storagePool'],
+    attachedCondition,
+    attachmentPhase,
+    waitForAgent,
+    [
+      boundTo(attachments),
+      // The volume turning Available or going away.
+      watch(volumes, (v) =>
+        attachmentsOf(v.metadata.namespace ?? '', v.metadata.name ?? '').map(objectKey),
+      ),
+      // Another attachment of the same volume deleted: a waiting one may go now.
+      watch(attachments, (a) =>
+        attachmentsOf(a.metadata.namespace ?? '', a.spec.volumeRef.name)
+          .filter((o) => o.metadata.uid !== a.metadata.uid)
+          .map(objectKey),
+      ),
+      // A host starting to reach a Shared pool.
+      watch(hosts, (h) =>
+        attachments.cache
+          .list()
+          .filter((a) => a.spec.host === h.metadata.name)
+          .map(objectKey),
+      ),
     ],
   );
 

@@ -88,3 +88,20 @@ export function operationPhase(op: { status?: { phase?: string } }, s: PhaseSumm
       return s.decidedBy === scheduledCondition ? 'Pending' : 'Running';
   }
 }
+
+/** The agent's condition on a VolumeAttachment: the volume can be opened on the host. */
+export const attachedCondition = 'Attached';
+
+export function attachmentPhase(_obj: unknown, s: PhaseSummary): string {
+  if (s.deleting) return 'Detaching';
+  switch (s.outcome.state) {
+    case 'Ready':
+      return 'Attached';
+    case 'Stalled':
+      return 'Error';
+    case 'Unknown':
+      return 'Unknown';
+    case 'Reconciling':
+      return s.decidedBy === scheduledCondition ? 'Pending' : 'Attaching';
+  }
+}

@@ -29,10 +29,14 @@ import type { ImageInfo, SnapshotInfo, VolumeInfo } from '../backend/index.ts';
 import {
   StoragePool,
   Volume,
+  VolumeAttachment,
   VolumeOperation,
   VolumeSnapshot,
   type StoragePoolObject,
   type VolumeObject,
+  type AttachTargetStatus,
+  type VolumeAttachmentObject,
+  type VolumeAttachmentStatus,
   type VolumeOperationObject,
   type VolumeOperationStatus,
   type VolumeSnapshotObject,
@@ -40,7 +44,11 @@ import {
   type VolumeStatus,
 } from '../api/index.ts';
 import { evsDataFinalizer, hasSnapshots } from '../controller/evs-controllers.ts';
-import { executedCondition, provisionedCondition } from '../controller/phases.ts';
+import {
+  attachedCondition,
+  executedCondition,
+  provisionedCondition,
+} from '../controller/phases.ts';
 import { configureEvsAgent, evsAgentFlags, type EvsAgentConfig } from './flags.ts';
 import { imageData, imageDataStatus } from './image-data.ts';
 import { operationRecord, operationRun, type OperationRecord } from './operation-run.ts';
@@ -53,9 +61,10 @@ import { SimulatedPools } from './simulated-pools.ts';
 import { snapshotData, snapshotDataStatus } from './snapshot-data.ts';
 import type { SourceReader } from './sources.ts';
 import { addEvsSharedOrphanSweep } from './shared-orphans.ts';
+import { attachmentTarget } from './attachment-target.ts';
 import { volumeData, volumeDataStatus } from './volume-data.ts';
 
-const boundKinds = [Volume, VolumeSnapshot, VolumeOperation, Image] as const;
+const boundKinds = [Volume, VolumeSnapshot, VolumeOperation, VolumeAttachment, Image] as const;
 
 /**
  * The agent may change an object bound to its host only to add or remove its finalizer: the
@@ -203,6 +212,23 @@ export function registerEvsAgent(
       status: (o, observation) => observation.observed ?? operationRecord(o),
       statusFields: ['startTime', 'completionTime'],
       role: contributor(executedCondition),
+    },
+  });
+
+  addManagedController<
+    VolumeAttachmentObject,
+    VolumeAttachmentStatus & ManagedStatus,
+    AttachTargetStatus
+  >(mgr, {
+    name: 'evs-attachment-agent',
+    resource: VolumeAttachment.resource,
+    informer: ctx.informer<VolumeAttachmentObject>(VolumeAttachment.resource),
+    reconciler: {
+      finalizer: evsDataFinalizer,
+      external: () => attachmentTarget({ pools: pb, sources }),
+      status: (_a, observation) => (observation.observed ? { target: observation.observed } : {}),
+      statusFields: ['target'],
+      role: contributor(attachedCondition),
     },
   });
 

@@ -5,6 +5,7 @@
 import type { StoragePoolObject } from '../api/index.ts';
 import {
   StorageError,
+  type AttachTarget,
   type BlockdevOptions,
   type CreateVolumeRequest,
   type ImageInfo,
@@ -158,6 +159,10 @@ export class SimulatedPool implements StorageBackend {
   deleteImage(image: OwnerRef): Promise<void> {
     this.images.delete(image.uid);
     return Promise.resolve();
+  }
+
+  attachTarget(volume: OwnerRef): AttachTarget {
+    return { file: { path: `/simulated/vol-${volume.uid}.qcow2`, format: 'qcow2' } };
   }
 
   blockdev(volume: OwnerRef): BlockdevOptions {

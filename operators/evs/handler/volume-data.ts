@@ -84,7 +84,22 @@ export function volumeData(
       made = undefined;
       const info = known ?? (await (await backend(signal)).inspectVolume(ownerRef(obj), signal));
       if (!info) return { exists: false, upToDate: false };
-      return { exists: true, upToDate: info.virtualSizeBytes >= size(), observed: info };
+      const upToDate = info.virtualSizeBytes >= size();
+      if (!upToDate && (obj.status?.attachments ?? []).length > 0) {
+        // The hypervisor has the volume open: growing it under QEMU would not reach the guest
+        // and could tear its view. Its instance grows it live (block_resize), seen here then.
+        return {
+          exists: true,
+          upToDate,
+          observed: info,
+          inProgress: {
+            reason: 'WaitingForInstance',
+            message: 'the Volume is attached: its running instance grows it',
+            requeueAfterMs: 10_000,
+          },
+        };
+      }
+      return { exists: true, upToDate, observed: info };
     },
     async create(obj, signal) {
       const source = await backendSource(obj, opts.sources, signal);

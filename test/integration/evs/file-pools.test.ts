@@ -15,8 +15,10 @@ import {
   StoragePool,
   type StoragePoolObject,
   Volume,
+  VolumeAttachment,
   VolumeOperation,
   VolumeSnapshot,
+  type VolumeAttachmentObject,
   type VolumeObject,
   type VolumeOperationObject,
   type VolumeSnapshotObject,
@@ -27,6 +29,7 @@ import {
   makeImages,
   MiB,
   qemuImg,
+  qemuIo,
   requireTools,
   serveDir,
   sha256,
@@ -64,6 +67,14 @@ const getVolume = (name: string) => () => volumes().get(cluster.namespace, name)
 const getImage = (name: string) => () => images().get(cluster.namespace, name);
 const getSnapshot = (name: string) => () => snapshots().get(cluster.namespace, name);
 const getOperation = (name: string) => () => operations().get(cluster.namespace, name);
+const attachments = () => clientFor<VolumeAttachmentObject>(world, VolumeAttachment.resource);
+const getAttachment = (name: string) => () => attachments().get(cluster.namespace, name);
+const attach = (name: string, volume: string, instance: string, host: string) =>
+  applyEvs('VolumeAttachment', name, {
+    volumeRef: { name: volume },
+    instanceRef: { name: instance },
+    host,
+  });
 
 /**
  * Serves one file over HTTP on 127.0.0.1 at `bytesPerSecond`, counting the requests: an
@@ -375,6 +386,97 @@ describe('bad input', () => {
       }
     }
     await waitReady(getVolume('small'), 'True');
+  });
+});
+
+describe('attachments', () => {
+  it('attaches a volume to one instance on its host, says how QEMU opens it, and holds its deletion', async () => {
+    await applyEvs('Volume', 'att', { size: '1Gi' });
+    const v = await waitReady(getVolume('att'), 'True');
+    const host = hostOf(v);
+    const other = world.hosts.find((h) => h !== host) ?? '';
+    const pool = world.filePool(host, '/pools/local');
+    await writePattern(pool, ownerOf(v), 0x3c);
+    await attach('att-vm1', 'att', 'vm1', host);
+    const a = await waitReady(getAttachment('att-vm1'), 'True');
+    expect(a.status?.phase).toBe('Attached');
+    expect(a.status?.storagePool).toBe(localPool);
+    // The target is the volume itself: QEMU opening it reads the volume's data.
+    const target = a.status?.target?.file;
+    expect(target?.format).toBe('qcow2');
+    await qemuIo(
+      `json:${JSON.stringify({ driver: 'qcow2', file: { driver: 'file', filename: target?.path } })}`,
+      'read -P 0x3c 0 1M',
+    );
+    const used = await waitFor(
+      async () => {
+        const got = await getVolume('att')();
+        return got.status?.phase === 'InUse' ? got : undefined;
+      },
+      { timeoutMs: 30_000, what: 'Volume att InUse' },
+    );
+    expect(used.status?.attachments).toEqual([{ instance: 'vm1', host }]);
+
+    // One instance at a time: a second one waits; a Local volume is refused on another host.
+    await attach('att-vm2', 'att', 'vm2', host);
+    const second = await waitReady(getAttachment('att-vm2'), 'False', 'VolumeAttachedElsewhere');
+    expect(second.status?.phase).toBe('Pending');
+    expect(hostOf(second)).toBe('');
+    await attach('att-far', 'att', 'vm3', other);
+    const far = await waitReady(getAttachment('att-far'), 'False', 'VolumeOnOtherHost');
+    expect(far.status?.phase).toBe('Error');
+
+    // Detached from vm1, the volume goes to the instance that waited.
+    await kubectlDelete('volumeattachments.evs.kcloud.io', 'att-vm1');
+    await kubectlDelete('volumeattachments.evs.kcloud.io', 'att-far');
+    await waitReady(getAttachment('att-vm2'), 'True');
+    await waitFor(
+      async () => {
+        const got = await getVolume('att')();
+        return got.status?.attachments?.[0]?.instance === 'vm2' ? got : undefined;
+      },
+      { timeoutMs: 30_000, what: 'Volume att attached to vm2 only' },
+    );
+
+    // Deleting an attached volume waits, and loses nothing; nothing new attaches it meanwhile.
+    await kubectlDelete('volumes.evs.kcloud.io', 'att', '--wait=false');
+    await waitReady(getVolume('att'), 'False', 'InUse');
+    expect(await pool.inspectVolume(ownerOf(v))).toBeDefined();
+    await attach('att-late', 'att', 'vm4', host);
+    await waitReady(getAttachment('att-late'), 'False', 'VolumeDeleting');
+    await kubectlDelete('volumeattachments.evs.kcloud.io', 'att-late');
+    await kubectlDelete('volumeattachments.evs.kcloud.io', 'att-vm2');
+    await cluster.waitForGone({ kind: 'Volume', apiVersion: evsApi, name: 'att' }, 60_000);
+    expect(await pool.inspectVolume(ownerOf(v))).toBeUndefined();
+  });
+
+  it('attaches a Shared pool’s volume on a host that did not make it, and leaves growth to the instance', async () => {
+    const v = await waitReady(getVolume('sh'), 'True');
+    const other = world.hosts.find((h) => h !== hostOf(v)) ?? '';
+    await attach('sh-vm', 'sh', 'vm-sh', other);
+    const a = await waitReady(getAttachment('sh-vm'), 'True');
+    expect(hostOf(a)).toBe(other);
+    // The path as that host sees the shared filesystem: the data the other host wrote.
+    await writePattern(world.filePool(hostOf(v), '/shared/pool'), ownerOf(v), 0x4d);
+    await qemuIo(
+      `json:${JSON.stringify({ driver: 'qcow2', file: { driver: 'file', filename: a.status?.target?.file?.path } })}`,
+      'read -P 0x4d 0 1M',
+    );
+    // Growing an attached volume is its running instance's (block_resize): EVS waits.
+    const before = (await getVolume('sh')()).status?.sizeBytes;
+    await applyEvs('Volume', 'sh', { size: '2Gi', volumeTypeRef: { name: sharedType } });
+    await waitReady(getVolume('sh'), 'False', 'WaitingForInstance');
+    expect((await getVolume('sh')()).status?.sizeBytes).toBe(before);
+    // Detached, EVS grows it itself.
+    await kubectlDelete('volumeattachments.evs.kcloud.io', 'sh-vm');
+    const grown = await waitFor(
+      async () => {
+        const got = await getVolume('sh')();
+        return got.status?.sizeBytes === 2 * GiB && ready(got)?.status === 'True' ? got : undefined;
+      },
+      { timeoutMs: 60_000, what: 'Volume sh grown to 2Gi once detached' },
+    );
+    expect(grown.status?.phase).toBe('Available');
   });
 });
 

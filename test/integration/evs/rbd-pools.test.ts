@@ -11,8 +11,10 @@ import { RbdPool } from '../../../operators/evs/backend/index.ts';
 import {
   StoragePool,
   Volume,
+  VolumeAttachment,
   VolumeSnapshot,
   type StoragePoolObject,
+  type VolumeAttachmentObject,
   type VolumeObject,
   type VolumeSnapshotObject,
 } from '../../../operators/evs/index.ts';
@@ -22,6 +24,7 @@ import {
   expectPattern,
   makeImages,
   MiB,
+  qemuIo,
   requireTools,
   serveDir,
   sha256,
@@ -49,6 +52,7 @@ let poolName = '';
 let typeName = '';
 let cephPool = '';
 let backend: RbdPool;
+let cephKey = '';
 
 const volumes = () => clientFor<VolumeObject>(world, Volume.resource);
 const getVolume = (name: string) => () => volumes().get(cluster.namespace, name);
@@ -61,6 +65,7 @@ beforeAll(async () => {
   server = await serveDir(path.join(world.work, 'images'));
   cephPool = await ceph.pool();
   const user = await ceph.user(cephPool);
+  cephKey = user.key;
   const info = await ceph.info();
   // `[v2:127.0.0.1:P2,v1:127.0.0.1:P1]`: the msgr v1 address, as host:port.
   const v1 = /v1:([0-9.]+:[0-9]+)/.exec(info.monHost)?.[1];
@@ -165,6 +170,40 @@ describe('an RBD pool', () => {
       { timeoutMs: 60_000, what: 'boot grown to 2Gi' },
     );
     expect((await backend.inspectVolume(ownerOf(boot)))?.virtualSizeBytes).toBe(2 * GiB);
+  });
+
+  it('attaches a volume with a target QEMU opens through its rbd driver', async () => {
+    const restored = await getVolume('from-snap')();
+    await cluster.apply(
+      doc(evsApi, 'VolumeAttachment', 'from-snap-vm', {
+        volumeRef: { name: 'from-snap' },
+        instanceRef: { name: 'vm' },
+        host: world.hosts[0],
+      }),
+    );
+    const attachments = clientFor<VolumeAttachmentObject>(world, VolumeAttachment.resource);
+    const a = await waitReady(() => attachments.get(cluster.namespace, 'from-snap-vm'), 'True');
+    const rbd = a.status?.target?.rbd;
+    expect(rbd).toMatchObject({ pool: cephPool, user: expect.any(String) });
+    // The key is in the host's configuration, never in status.
+    expect(cephKey).not.toBe('');
+    expect(JSON.stringify(a.status)).not.toContain(cephKey);
+    await qemuIo(
+      `json:${JSON.stringify({ driver: 'raw', file: { driver: 'rbd', ...rbd } })}`,
+      `read -P 0x5a ${String(4 * MiB)} 1M`,
+    );
+    expect((await getVolume('from-snap')()).status?.attachments).toEqual([
+      { instance: 'vm', host: world.hosts[0] },
+    ]);
+    const r = await cluster.kubectl([
+      'delete',
+      '-n',
+      cluster.namespace,
+      'volumeattachments.evs.kcloud.io',
+      'from-snap-vm',
+    ]);
+    expect(r.code).toBe(0);
+    await expectPattern(backend, ownerOf(restored), 0x5a, 4 * MiB);
   });
 
   it('deletes a volume’s RBD image with the Volume, keeping volumes made from its snapshot', async () => {

@@ -1,4 +1,5 @@
 import type {
+  AttachTarget,
   BlockdevOptions,
   CreateVolumeRequest,
   DeleteVolumeOptions,
@@ -109,6 +110,12 @@ export class FilePool implements StorageBackend {
 
   deleteImage(image: OwnerRef): Promise<void> {
     return images.deleteImage(this.ctx, image);
+  }
+
+  attachTarget(volume: OwnerRef): AttachTarget {
+    return {
+      file: { path: this.ctx.pool.path(dataFile('Volume', checkUid(volume.uid))), format: 'qcow2' },
+    };
   }
 
   blockdev(volume: OwnerRef): BlockdevOptions {

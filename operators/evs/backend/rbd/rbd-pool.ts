@@ -1,5 +1,6 @@
 import { checkUid, objectName } from '../naming.ts';
 import type {
+  AttachTarget,
   BlockdevOptions,
   CreateVolumeRequest,
   DeleteVolumeOptions,
@@ -106,6 +107,11 @@ export class RbdPool implements StorageBackend {
 
   deleteImage(image: OwnerRef, signal?: AbortSignal): Promise<void> {
     return images.deleteImage(this.ctx, image, signal);
+  }
+
+  attachTarget(volume: OwnerRef): AttachTarget {
+    const { pool, user, conf } = this.ctx.conn;
+    return { rbd: { pool, image: objectName('Volume', checkUid(volume.uid)), user, conf } };
   }
 
   blockdev(volume: OwnerRef): BlockdevOptions {

@@ -1,0 +1,45 @@
+// The agent's side of a VolumeAttachment: the volume's data is in a pool this host reaches, so
+// attaching makes nothing new; it checks the data is there and says how QEMU on this host opens
+// it. Detaching leaves the data alone: it is the Volume's. The Volume may be bound to another
+// host (a Shared or RBD pool), so it is read live, not from this host's caches.
+import { ReconcileError, type ExternalClient } from '../../../controllers/external/index.ts';
+import type { AttachTargetStatus, VolumeAttachmentObject } from '../api/index.ts';
+import { ownerRef } from './owners.ts';
+import type { PoolBackends } from './pool-backends.ts';
+import { sourceMissing, type SourceReader } from './sources.ts';
+
+export interface AttachmentTargetOptions {
+  pools: PoolBackends;
+  sources: SourceReader;
+}
+
+export function attachmentTarget(
+  opts: AttachmentTargetOptions,
+): ExternalClient<VolumeAttachmentObject, AttachTargetStatus> {
+  return {
+    async observe(obj, signal) {
+      if (obj.metadata.deletionTimestamp) return { exists: false, upToDate: false };
+      const ns = obj.metadata.namespace ?? '';
+      const name = obj.spec.volumeRef.name;
+      const pool = obj.status?.storagePool;
+      if (pool === undefined) {
+        throw new ReconcileError('WaitingForScheduler', 'the attachment is not placed yet');
+      }
+      const vol = await opts.sources.volume(ns, name, signal);
+      if (!vol) throw sourceMissing('Volume', ns, name);
+      const backend = await opts.pools.backendFor(pool, signal);
+      const owner = ownerRef(vol);
+      if (!(await backend.inspectVolume(owner, signal))) {
+        throw new ReconcileError(
+          'VolumeDataMissing',
+          `the data of Volume ${name} is not in the StoragePool ${pool} as this host sees it`,
+        );
+      }
+      return { exists: true, upToDate: true, observed: backend.attachTarget(owner) };
+    },
+    // Nothing is made for an attachment: observe finds it there or says why not.
+    async create() {},
+    async update() {},
+    async delete() {},
+  };
+}
