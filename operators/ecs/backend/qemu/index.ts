@@ -21,6 +21,7 @@ export {
 } from './vm-definition.ts';
 export { guestAgentPort, optValue, qemuArgs, vncDisplays } from './qemu-args.ts';
 export { diskNames, nicNames } from './devices.ts';
+export { deleteDiskSnapshot, snapshotDisk } from './snapshots.ts';
 export type { AttachedDisk, DetachOptions } from './hotplug.ts';
 export { diskThrottleLimits, freeRootPorts } from './hotplug.ts';
 export { runPaths, vmsDir, writeFileAtomic, type RunPaths } from './run-dir.ts';

@@ -3,6 +3,7 @@
 // a dropped connection is no lost VM; the process itself is found by pid and UUID.
 import { VmError } from './errors.ts';
 import * as hotplug from './hotplug.ts';
+import { deleteDiskSnapshot, snapshotDisk } from './snapshots.ts';
 import { QmpClient, type QmpEvent } from './qmp-client.ts';
 import { isVmProcess, killVmProcess, waitGone } from './qemu-process.ts';
 import type { RunPaths } from './run-dir.ts';
@@ -291,5 +292,14 @@ export class Vm {
 
   async setDiskThrottle(id: string, throttle: DiskThrottle): Promise<void> {
     await hotplug.setDiskThrottle(await this.monitor(), id, throttle);
+  }
+
+  /** A snapshot of an attached disk while the guest runs (see snapshots.ts). */
+  async snapshotDisk(id: string, name: string): Promise<void> {
+    await snapshotDisk(await this.monitor(), id, name);
+  }
+
+  async deleteDiskSnapshot(id: string, name: string): Promise<void> {
+    await deleteDiskSnapshot(await this.monitor(), id, name);
   }
 }

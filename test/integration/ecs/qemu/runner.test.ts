@@ -185,6 +185,28 @@ describe('a VM started by the runner', () => {
     });
   });
 
+  it('snapshots an attached RBD disk while the guest runs', async () => {
+    const a = ceph.admin;
+    const snaps = async () =>
+      (
+        await run('rbd', [
+          '--conf',
+          a.conf,
+          '--keyring',
+          a.keyring,
+          '--id',
+          a.id,
+          'snap',
+          'ls',
+          `${rbd.pool}/${rbd.image}`,
+        ])
+      ).stdout;
+    await vm.snapshotDisk('rbd0', 'snap-r1');
+    expect(await snaps()).toMatch(/\bsnap-r1\b/);
+    await vm.deleteDiskSnapshot('rbd0', 'snap-r1');
+    expect(await snaps()).not.toMatch(/\bsnap-r1\b/);
+  });
+
   it('hot-attaches and detaches an RBD image', async () => {
     const more = await rbdImage('data', 8);
     await vm.attachDisk({ id: 'rbd1', source: rbdSource(more) });
@@ -259,6 +281,27 @@ describe('a VM started by the runner', () => {
     // The same id can be attached again: nothing of the first attach was left behind.
     await vm.attachDisk({ id: 'vol1', source: { kind: 'file', path: file, format: 'qcow2' } });
     await vm.detachDisk('vol1');
+  });
+
+  it('snapshots an attached qcow2 disk while the guest runs, and deletes the snapshot', async () => {
+    await vm.snapshotDisk('vol0', 'snap-1');
+    // Taking it again is done already.
+    await vm.snapshotDisk('vol0', 'snap-1');
+    const tags = async () => {
+      // -U: QEMU holds the image open.
+      const { stdout } = await run('qemu-img', [
+        'snapshot',
+        '-U',
+        '-l',
+        path.join(dir, 'root.qcow2'),
+      ]);
+      return stdout;
+    };
+    expect(await tags()).toMatch(/\bsnap-1\b/);
+    await vm.deleteDiskSnapshot('vol0', 'snap-1');
+    await vm.deleteDiskSnapshot('vol0', 'snap-1');
+    expect(await tags()).not.toMatch(/\bsnap-1\b/);
+    expect(await vm.status()).toMatchObject({ state: 'running' });
   });
 
   it('takes back what it built when a hot-attach fails half way', async () => {
