@@ -1,10 +1,12 @@
 // The demo guest (hack/guest.sh build) booted from its own disk by a bare QEMU under TCG, with a
 // NoCloud seed made by the ECS seed writer: it takes its address by DHCP, applies the seed's
 // hostname, SSH key, password and user-data, answers HTTP, SSH and the guest agent, prints its
-// ready line on the serial console, reboots, and powers off on the ACPI power button.
+// ready line on the serial console, reboots, and powers off on the ACPI power button. On a tap
+// in a network namespace, it takes a real DHCP server's lease (MTU included) and answers ping.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +18,7 @@ import {
   startGuest,
   stopGuest,
   waitReady,
+  type GuestNetwork,
   type GuestVm,
 } from './guest-vm.ts';
 
@@ -48,14 +51,21 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function ssh(vm: GuestVm, command: string) {
+/** SSH as root with the test's key: to the forwarded port, or into the namespace of a tap. */
+async function ssh(to: GuestVm | { netns: string; address: string }, command: string) {
+  const target =
+    'netns' in to
+      ? { prefix: ['ip', 'netns', 'exec', to.netns], host: to.address, port: 22 }
+      : { prefix: [], host: '127.0.0.1', port: to.sshPort };
+  const [file, ...prefixArgs] = [...target.prefix, 'ssh'];
   const { stdout } = await exec(
-    'ssh',
+    file,
     [
+      ...prefixArgs,
       '-i',
       path.join(dir, 'id'),
       '-p',
-      String(vm.sshPort),
+      String(target.port),
       '-o',
       'StrictHostKeyChecking=no',
       '-o',
@@ -66,7 +76,7 @@ async function ssh(vm: GuestVm, command: string) {
       'ConnectTimeout=60',
       '-o',
       'LogLevel=ERROR',
-      'root@127.0.0.1',
+      `root@${target.host}`,
       command,
     ],
     { timeout: 120_000 },
@@ -74,10 +84,25 @@ async function ssh(vm: GuestVm, command: string) {
   return stdout;
 }
 
-async function boot(name: string, seed: Parameters<typeof writeSeed>[1]) {
+/** Whether root's hash in the guest's /etc/shadow is that of `password` (SHA-512 crypt). */
+async function passwordMatches(vm: GuestVm, password: string): Promise<boolean> {
+  const hash = (await ssh(vm, 'grep ^root: /etc/shadow')).split(':')[1] ?? '';
+  if (!hash.startsWith('$6$')) throw new Error(`root's password is not a SHA-512 hash: ${hash}`);
+  const salt = hash.split('$')[2] ?? '';
+  const { stdout } = await exec('openssl', ['passwd', '-6', '-salt', salt, password]);
+  return stdout.trim() === hash;
+}
+
+async function boot(name: string, seed: Parameters<typeof writeSeed>[1], network?: GuestNetwork) {
   const seedFile = path.join(dir, `${name}.seed.img`);
   await writeSeed(seedFile, seed);
-  const vm = await startGuest({ dir, image: guest.image, seed: seedFile, name });
+  const vm = await startGuest({
+    dir,
+    image: guest.image,
+    seed: seedFile,
+    name,
+    ...(network ? { network } : {}),
+  });
   vms.push(vm);
   return vm;
 }
@@ -136,11 +161,8 @@ describe('the demo guest', () => {
     expect(await ssh(vm, 'cat /root/runcmd-proof; hostname')).toBe(
       'runcmd ran as root\ndemo-guest-1\n',
     );
-    const hash = (await ssh(vm, 'grep ^root: /etc/shadow')).split(':')[1] ?? '';
-    expect(hash).toMatch(/^\$6\$/);
-    const salt = hash.split('$')[2] ?? '';
-    const { stdout } = await exec('openssl', ['passwd', '-6', '-salt', salt, 'pa ss:wörd']);
-    expect(stdout.trim()).toBe(hash);
+    expect(await passwordMatches(vm, 'pa ss:wörd')).toBe(true);
+    expect(await passwordMatches(vm, 'something else')).toBe(false);
     expect(await ssh(vm, 'ip -4 addr show eth0')).toContain('inet 10.0.2.15/24');
   });
 
@@ -169,8 +191,9 @@ describe('the demo guest', () => {
     expect(await ssh(vm, 'ip -4 addr show eth0')).toContain('inet 10.0.2.15/24');
   });
 
-  it('runs the QEMU guest agent on org.qemu.guest_agent.0', async () => {
+  it('runs the QEMU guest agent on org.qemu.guest_agent.0, which sets passwords and reboots', async () => {
     const qga = await jsonSocket(vm.qga);
+    const reply = (m: Record<string, unknown>) => 'return' in m || 'error' in m;
     try {
       const id = 4242;
       const sync = await qga.send(
@@ -178,24 +201,34 @@ describe('the demo guest', () => {
         (m) => m.return === id,
       );
       expect(sync).toEqual({ return: id });
-      expect(
-        await qga.send({ execute: 'guest-ping' }, (m) => 'return' in m || 'error' in m),
-      ).toEqual({
-        return: {},
+      expect(await qga.send({ execute: 'guest-ping' }, reply)).toEqual({ return: {} });
+      expect(await qga.send({ execute: 'guest-get-host-name' }, reply)).toEqual({
+        return: { 'host-name': 'demo-guest-1' },
       });
+      const password = 'n3w pässword';
       expect(
-        await qga.send({ execute: 'guest-get-host-name' }, (m) => 'return' in m || 'error' in m),
-      ).toEqual({ return: { 'host-name': 'demo-guest-1' } });
+        await qga.send(
+          {
+            execute: 'guest-set-user-password',
+            arguments: {
+              username: 'root',
+              password: Buffer.from(password).toString('base64'),
+              crypted: false,
+            },
+          },
+          reply,
+        ),
+      ).toEqual({ return: {} });
+      expect(await passwordMatches(vm, password)).toBe(true);
+      // guest-shutdown answers nothing when it works: the guest goes down and comes back.
+      qga.write({ execute: 'guest-shutdown', arguments: { mode: 'reboot' } });
+      expect(await waitReady(vm, 2)).toBe('kcloud-guest: ready hostname=demo-guest-1 ip=10.0.2.15');
+      expect(vm.process.exitCode).toBeNull();
+      // A new boot applies the seed's password again.
+      expect(await passwordMatches(vm, 'pa ss:wörd')).toBe(true);
     } finally {
       qga.close();
     }
-  });
-
-  it('reboots and comes back ready', async () => {
-    // The connection may drop before ssh hears the command end.
-    await ssh(vm, 'reboot').catch(() => undefined);
-    expect(await waitReady(vm, 2)).toBe('kcloud-guest: ready hostname=demo-guest-1 ip=10.0.2.15');
-    expect(vm.process.exitCode).toBeNull();
   });
 
   it('powers off cleanly on the ACPI power button, and QEMU exits by itself', async () => {
@@ -210,18 +243,82 @@ describe('the demo guest', () => {
     expect(await waitExit(vm, 120_000)).toEqual({ code: 0, signal: null });
     expect(consoleText(vm)).toContain('kcloud-guest: stopping');
   });
+});
 
-  it('runs a user-data script given beside the platform part', async () => {
-    const script = await boot('script', {
-      instanceId: 'uid-script',
-      hostname: 'demo-guest-2',
-      sshAuthorizedKeys: [pubKey],
-      userData: '#!/bin/sh\necho "script ran: $0" > /srv/www/script.txt\n',
+describe('the demo guest on a tap in a network namespace with a DHCP server', () => {
+  const netns = `kcloud-guest-${String(process.pid)}`;
+  let dhcpd: ChildProcess | undefined;
+  let vm: GuestVm;
+  const address = '192.168.77.10';
+  const inNetns = (cmd: string[]) =>
+    exec('ip', ['netns', 'exec', netns, ...cmd], { timeout: 60_000 });
+
+  beforeAll(async () => {
+    await exec('ip', ['netns', 'add', netns]);
+    await inNetns(['ip', 'link', 'set', 'lo', 'up']);
+    await inNetns(['ip', 'tuntap', 'add', 'dev', 'tap0', 'mode', 'tap']);
+    await inNetns(['ip', 'addr', 'add', '192.168.77.1/24', 'dev', 'tap0']);
+    await inNetns(['ip', 'link', 'set', 'tap0', 'up']);
+    // busybox's DHCP server, with the options OVN's DHCP gives a VPC port (MTU 1442 for Geneve).
+    const conf = path.join(dir, 'udhcpd.conf');
+    await writeFile(
+      conf,
+      [
+        `start ${address}`,
+        `end ${address}`,
+        'interface tap0',
+        `lease_file ${path.join(dir, 'udhcpd.leases')}`,
+        `pidfile ${path.join(dir, 'udhcpd.pid')}`,
+        'option subnet 255.255.255.0',
+        'option router 192.168.77.1',
+        'option dns 192.168.77.53',
+        'option mtu 1442',
+        'option lease 3600',
+        '',
+      ].join('\n'),
+    );
+    dhcpd = spawn('ip', ['netns', 'exec', netns, 'busybox', 'udhcpd', '-f', conf], {
+      stdio: 'ignore',
     });
-    expect(await waitReady(script)).toBe('kcloud-guest: ready hostname=demo-guest-2 ip=10.0.2.15');
-    const res = await fetch(`http://127.0.0.1:${String(script.httpPort)}/script.txt`);
-    expect(await res.text()).toMatch(/^script ran: \/run\/kcloud\/user-data\/01\n$/);
-    expect(await ssh(script, 'cat /root/.ssh/authorized_keys')).toBe(`${pubKey}\n`);
-    await stopGuest(script);
+  });
+
+  afterAll(async () => {
+    await stopGuest(vm);
+    if (dhcpd?.pid !== undefined && dhcpd.exitCode === null) {
+      process.kill(dhcpd.pid, 'SIGKILL');
+      await once(dhcpd, 'exit');
+    }
+    await exec('ip', ['netns', 'del', netns]).catch(() => undefined);
+  });
+
+  it("takes the server's address, router, DNS server and MTU, answers ping, and runs a user-data script", async () => {
+    vm = await boot(
+      'tap',
+      {
+        instanceId: 'uid-tap',
+        hostname: 'demo-guest-2',
+        sshAuthorizedKeys: [pubKey],
+        userData: '#!/bin/sh\necho "script ran: $0" > /srv/www/script.txt\n',
+      },
+      { kind: 'tap', netns, tap: 'tap0' },
+    );
+    expect(await waitReady(vm)).toBe(`kcloud-guest: ready hostname=demo-guest-2 ip=${address}`);
+    await inNetns(['ping', '-c', '1', '-W', '5', address]);
+    const to = { netns, address };
+    const net = await ssh(to, 'ip link show eth0; ip route; cat /etc/resolv.conf');
+    expect(net).toContain('mtu 1442');
+    expect(net).toContain('default via 192.168.77.1 dev eth0');
+    expect(net).toContain('nameserver 192.168.77.53');
+    // The script, in a multipart beside the platform's keys, ran; the keys are root's.
+    const { stdout } = await inNetns([
+      'busybox',
+      'wget',
+      '-q',
+      '-O',
+      '-',
+      `http://${address}/script.txt`,
+    ]);
+    expect(stdout).toBe('script ran: /run/kcloud/user-data/01\n');
+    expect(await ssh(to, 'cat /root/.ssh/authorized_keys')).toBe(`${pubKey}\n`);
   });
 });

@@ -1,7 +1,8 @@
 // The demo guest under a bare qemu-system-x86_64, as a test drives it: a qcow2 overlay on the
 // built image (the image itself is never written), a seed disk, user-mode networking that
-// reaches nothing outside (restrict=on) with host ports forwarded from 127.0.0.1 only, the
-// guest-agent channel and QMP on UNIX sockets, and the serial console in a file.
+// reaches nothing outside (restrict=on) with host ports forwarded from 127.0.0.1 only (or a tap
+// in a network namespace the test made), the guest-agent channel and QMP on UNIX sockets, and
+// the serial console in a file.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
@@ -21,12 +22,17 @@ export interface GuestVm {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** User-mode networking with ports forwarded from loopback, or a tap in a network namespace. */
+export type GuestNetwork = { kind: 'user' } | { kind: 'tap'; netns: string; tap: string };
+
 export async function startGuest(opts: {
   dir: string;
   image: string;
   seed: string;
   name: string;
+  network?: GuestNetwork;
 }): Promise<GuestVm> {
+  const network = opts.network ?? { kind: 'user' };
   const overlay = path.join(opts.dir, `${opts.name}.qcow2`);
   await toolOutput('qemu-img', [
     'create',
@@ -68,7 +74,9 @@ export async function startGuest(opts: {
     '-device',
     'virtio-blk-pci,drive=seed',
     '-netdev',
-    `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${String(httpPort)}-:80,hostfwd=tcp:127.0.0.1:${String(sshPort)}-:22`,
+    network.kind === 'user'
+      ? `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${String(httpPort)}-:80,hostfwd=tcp:127.0.0.1:${String(sshPort)}-:22`
+      : `tap,id=n0,ifname=${network.tap},script=no,downscript=no`,
     '-device',
     'virtio-net-pci,netdev=n0',
     '-device',
@@ -85,7 +93,12 @@ export async function startGuest(opts: {
     'chardev:serial',
   ];
   const startedAt = Date.now();
-  const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // ip netns exec runs QEMU in the namespace as the same process (it execs it).
+  const [file, ...argv] =
+    network.kind === 'user'
+      ? ['qemu-system-x86_64', ...args]
+      : ['ip', 'netns', 'exec', network.netns, 'qemu-system-x86_64', ...args];
+  const child = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = once(child, 'exit').then(([code, signal]) => ({
@@ -173,6 +186,8 @@ export async function jsonSocket(file: string) {
   };
   return {
     next,
+    /** Writes a command whose reply is not awaited (guest-shutdown sends none when it works). */
+    write: (command: object) => socket.write(JSON.stringify(command) + '\n'),
     send: (command: object, match: (msg: Record<string, unknown>) => boolean) => {
       socket.write(JSON.stringify(command) + '\n');
       return next(match);
