@@ -24,7 +24,7 @@ export function localClusterValues(opts: {
       resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '1Gi' } },
     },
     agent: {
-      // /dev/kvm may exist and still not run guests (nested); the agent does not need it yet.
+      // /dev/kvm may exist and still not run guests (nested): the agent's probe boot decides.
       kvm: existsSync('/dev/kvm'),
       // This machine's / is a private mount, which HostToContainer propagation refuses.
       storagePoolsPropagation: 'None',

@@ -1,13 +1,20 @@
 // make demo-cluster: the same demo as `make demo`, but kcloud runs from its Helm chart on a
 // real local node (images built here, no registry) instead of as processes on the machine.
 // make demo-cluster-down: uninstalls the chart and removes the node.
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { chartDir, helm, helmOk, localClusterValues } from '../chart/index.ts';
 import { devLayout, kubectlOk, repoRoot } from '../cluster/index.ts';
 import { buildImages, imageTag, importImages } from '../images/index.ts';
-import { devNodeLayout, down as nodeDown, readNodeState, up as nodeUp } from '../node/index.ts';
+import {
+  devNodeLayout,
+  down as nodeDown,
+  nodeNetwork,
+  readNodeState,
+  up as nodeUp,
+} from '../node/index.ts';
+import { prepareDemoHostRoot } from './host-root.ts';
 import { applyFiles, sampleFiles, startDevControlPlane, waitReady } from './samples.ts';
 import { stopServices } from './services.ts';
 
@@ -16,6 +23,38 @@ const log = (line: string) => {
 };
 const namespace = 'kcloud-system';
 const release = 'kcloud';
+const evsSample = path.join(repoRoot, 'operators', 'evs', 'samples', 'evs.yaml');
+
+interface SampleObject {
+  kind?: string;
+  spec?: {
+    file?: { path?: string };
+    source?: { hostFile?: { host?: string; path?: string } };
+  };
+}
+
+/**
+ * The EVS samples for the node: they name the demo host's files as its agent sees them under
+ * --host-root (`make demo`); on the node those files are under `hostRoot`, where the chart's
+ * pool and import folders are (localClusterValues), and the host is the node.
+ */
+async function evsSampleOnNode(hostRoot: string, out: string): Promise<string> {
+  const docs = parseAllDocuments(await readFile(evsSample, 'utf8')).map(
+    (d) => d.toJS() as SampleObject | null,
+  );
+  const onNode = (p: string) => path.join(hostRoot, p);
+  for (const o of docs) {
+    const file = o?.spec?.file;
+    if (o?.kind === 'StoragePool' && file?.path) file.path = onNode(file.path);
+    const hostFile = o?.spec?.source?.hostFile;
+    if (o?.kind === 'Image' && hostFile?.path) {
+      hostFile.path = onNode(hostFile.path);
+      hostFile.host = nodeNetwork.nodeName;
+    }
+  }
+  await writeFile(out, docs.map((d) => stringify(d)).join('---\n'));
+  return out;
+}
 
 async function demo(): Promise<void> {
   const layout = await startDevControlPlane(log);
@@ -38,12 +77,8 @@ async function demo(): Promise<void> {
 
   log(`== helm upgrade --install ${release} charts/kcloud -n ${namespace}`);
   const values = path.join(node.runDir, 'values.yaml');
-  await writeFile(
-    values,
-    stringify(
-      localClusterValues({ hostRoot: path.join(node.runDir, 'host'), tag: await imageTag() }),
-    ),
-  );
+  const hostRoot = path.join(node.runDir, 'host');
+  await writeFile(values, stringify(localClusterValues({ hostRoot, tag: await imageTag() })));
   process.stdout.write(
     await helmOk(cfg, [
       'upgrade',
@@ -68,9 +103,12 @@ async function demo(): Promise<void> {
   log('== kubectl get pods -n kcloud-system');
   process.stdout.write(await kubectlOk(cfg, ['get', 'pods', '-n', namespace, '-o', 'wide']));
 
-  // The EVS samples import an image from a file the local demo makes on its host; the
-  // chart's agent image does not carry qemu-img yet, so in-cluster EVS is not shown here.
-  const samples = await sampleFiles(['evs']);
+  // The EVS samples' pool directory and image file, made on the node as `make demo` makes them
+  // on its host; the agent image carries qemu-img and the other host tools.
+  const image = await prepareDemoHostRoot(hostRoot);
+  log(`the EVS samples' pool and image file are on the node under ${hostRoot}; image ${image}`);
+  const evs = await evsSampleOnNode(hostRoot, path.join(node.runDir, 'evs-samples.yaml'));
+  const samples = (await sampleFiles()).map((f) => (f === evsSample ? evs : f));
   log(`== samples (${samples.length} files)`);
   process.stdout.write(await applyFiles(cfg, samples));
   await waitReady(cfg, samples);

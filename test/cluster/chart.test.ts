@@ -4,11 +4,14 @@
 // `helm upgrade` rolling the manager without losing state, and `helm uninstall` leaving no
 // pods, RBAC or OVN state (the CRDs stay, as Helm keeps them). OVN's databases speak only TLS
 // with client certificates from the chart's CA, and a NetworkPolicy (enforced on the node by
-// kube-router) keeps every other pod from reaching them at all.
+// kube-router) keeps every other pod from reaching them at all. The chart's agent, with the host
+// tools its image carries, probes the hypervisor and makes EVS volumes in a pool on the node.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse, stringify } from 'yaml';
 import { kubectl, repoRoot, residentBytes, type RunLayout } from '../../hack/cluster/index.ts';
@@ -20,8 +23,10 @@ import { cgroupPids } from '../../hack/node/host.ts';
 import { cgroupRoot } from '../../hack/node/layout.ts';
 import { shimPids } from '../../hack/node/runtime.ts';
 import { chartRules } from '../../hack/generate/rbac.ts';
+import { addHostLifecycleController } from '../../operators/ecs/index.ts';
+import { addEvsControllers } from '../../operators/evs/index.ts';
 import { canIList, minus, permissionsOf } from '../harness/can-i.ts';
-import { waitFor } from '../harness/index.ts';
+import { startManager, waitFor } from '../harness/index.ts';
 import {
   acquireNodeLock,
   kubectlOn,
@@ -47,10 +52,13 @@ let testCluster: NodeTestCluster | undefined;
 let layout: NodeLayout;
 let images: BuiltImage[] = [];
 let valuesFile: string;
+/** The host folders the chart was given (under the node's run folder). */
+let hostPaths: { storagePools: string; imageImport: string };
 let locked = false;
 let installed = false;
 
 const { k, getJson } = kubectlOn(() => cluster);
+const exec = promisify(execFile);
 
 interface Condition {
   type: string;
@@ -329,17 +337,14 @@ beforeAll(async () => {
 
   await k(['create', 'namespace', tenant]);
   valuesFile = path.join(layout.runDir, 'values.yaml');
-  await writeFile(
-    valuesFile,
-    stringify(
-      localClusterValues({
-        hostRoot: path.join(layout.runDir, 'host'),
-        // The tag of the images just built: the tree may change (a commit) while they build.
-        tag: builtTag(),
-        watchNamespace: tenant,
-      }),
-    ),
-  );
+  const values = localClusterValues({
+    hostRoot: path.join(layout.runDir, 'host'),
+    // The tag of the images just built: the tree may change (a commit) while they build.
+    tag: builtTag(),
+    watchNamespace: tenant,
+  });
+  hostPaths = values.hostPaths as typeof hostPaths;
+  await writeFile(valuesFile, stringify(values));
   t = Date.now();
   installed = true;
   await helmOk(cluster.kubeconfig, [
@@ -376,6 +381,24 @@ afterAll(async () => {
 }, 300_000);
 
 describe('kcloud installed with Helm on a real node', () => {
+  // First: the probe's QEMU runs only until the probe is over, and is no program of the census.
+  it('probes the hypervisor with the QEMU and the probe guest of the agent image', async () => {
+    const host = await waitFor(
+      async () => {
+        const h = await getJson<KcloudObject>(['get', 'host', 'kcloud-node']).catch(
+          () => undefined,
+        );
+        const agent = h?.status?.conditions?.find((c) => c.type === 'AgentReady');
+        return agent?.status === 'True' ? { h, agent } : undefined;
+      },
+      { what: 'Host kcloud-node AgentReady', timeoutMs: 120_000 },
+    );
+    console.log(`Host kcloud-node: ${host.agent.message ?? ''}`);
+    // A probe boot happened (KVM used, or refused with why), not a fallback for want of tools.
+    expect(host.agent.message).toMatch(/guests run under (kvm|tcg): /);
+    expect(host.agent.message).not.toMatch(/not installed|was not probed|could not start qemu/);
+  });
+
   it('runs every component from the images built here', async () => {
     const list = await pods();
     const refs = new Set(images.map((i) => i.ref));
@@ -652,6 +675,152 @@ describe('kcloud installed with Helm on a real node', () => {
     expect(minus(await canIList(cluster.kubeconfig, sa, hosts), base)).toEqual(
       [...permissionsOf([...agentRules('agent'), ...agentRules('agent-cluster')])].sort(),
     );
+  });
+
+  it('makes EVS volumes through the chart’s agent in a Local pool on the node', async () => {
+    const node = 'kcloud-node';
+    // Cluster-scoped names of this run's own: the control plane is shared.
+    const name = `chart-evs-${suffix}`;
+    const poolDir = path.join(hostPaths.storagePools, name);
+    const imageFile = path.join(hostPaths.imageImport, `${name}.qcow2`);
+    // kcloud never makes a pool's directory; the image file is a small qcow2 on the node.
+    await mkdir(poolDir, { recursive: true, mode: 0o700 });
+    await mkdir(hostPaths.imageImport, { recursive: true });
+    await exec('qemu-img', ['create', '-q', '-f', 'qcow2', imageFile, '64M']);
+    // The chart's manager runs only the vpc operator (it watches the tenant's namespace alone,
+    // as the control plane is shared): EVS's scheduler and the Hosts' lifecycle run here, the
+    // agent's part in the pod.
+    const manager = await startManager(
+      (mgr) => {
+        addHostLifecycleController(mgr, { hostsNamespace: 'kcloud-hosts', gracePeriodMs: 5_000 });
+        addEvsControllers(mgr);
+      },
+      { namespace: tenant, kubeconfigPath: cluster.kubeconfig },
+    );
+    const apply = (kind: string, apiVersion: string, metadata: object, spec: object) =>
+      k(['apply', '-f', '-'], JSON.stringify({ apiVersion, kind, metadata, spec }));
+    const evs = 'evs.kcloud.io/v1alpha1';
+    try {
+      await apply(
+        'StoragePool',
+        evs,
+        { name },
+        { type: 'File', file: { path: poolDir, scope: 'Local' } },
+      );
+      await apply('VolumeType', evs, { name }, { storagePoolRef: { name } });
+      await apply(
+        'Image',
+        'ecs.kcloud.io/v1alpha1',
+        { name: 'chart-image', namespace: tenant },
+        {
+          source: { hostFile: { host: node, path: imageFile } },
+          format: 'qcow2',
+          storagePoolRef: { name },
+        },
+      );
+      await apply(
+        'Volume',
+        evs,
+        { name: 'chart-boot', namespace: tenant },
+        { size: '1Gi', volumeTypeRef: { name }, source: { image: { name: 'chart-image' } } },
+      );
+      const t = Date.now();
+      const ready = (kind: string, n: string) =>
+        waitFor(
+          async () => {
+            const o = await getJson<KcloudObject & { status?: { phase?: string; host?: string } }>([
+              'get',
+              kind,
+              n,
+              '-n',
+              tenant,
+            ]);
+            return o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+              ? o
+              : undefined;
+          },
+          {
+            what: `${kind} ${n} Ready`,
+            timeoutMs: 120_000,
+            describe: async () =>
+              [
+                await k(['get', kind, n, '-n', tenant, '-o', 'yaml']),
+                await k(['logs', '-n', system, `daemonset/${release}-agent`, '--tail=30']),
+              ].join('\n'),
+          },
+        );
+      const image = await ready('images.ecs.kcloud.io', 'chart-image');
+      const volume = await ready('volumes.evs.kcloud.io', 'chart-boot');
+      console.log(
+        `Image imported and Volume cloned from it in ${((Date.now() - t) / 1000).toFixed(1)} s`,
+      );
+      expect(volume.status).toMatchObject({ phase: 'Available', host: node });
+      // The data is on the node, in the pool's directory: a copy-on-write clone of the image.
+      const volumeFile = path.join(poolDir, `vol-${volume.metadata.uid}.qcow2`);
+      const imageCopy = path.join(poolDir, `img-${image.metadata.uid}.qcow2`);
+      expect(existsSync(imageCopy)).toBe(true);
+      const info = JSON.parse(
+        (await exec('qemu-img', ['info', '--output=json', '-U', volumeFile])).stdout,
+      ) as Record<string, unknown>;
+      expect(info).toMatchObject({
+        format: 'qcow2',
+        'virtual-size': 2 ** 30,
+        'backing-filename': path.basename(imageCopy),
+      });
+      // The Host reports the pool it reaches.
+      const reported = await waitFor(
+        async () => {
+          const h = await getJson<{ status?: { storagePools?: { name: string }[] } }>([
+            'get',
+            'host',
+            node,
+          ]);
+          return h.status?.storagePools?.find((p) => p.name === name);
+        },
+        { what: `Host ${node} reporting StoragePool ${name}`, timeoutMs: 90_000 },
+      );
+      expect(reported).toMatchObject({ name });
+
+      // Deleted: the agent removes the data from the node.
+      await k([
+        'delete',
+        'volumes.evs.kcloud.io/chart-boot',
+        'images.ecs.kcloud.io/chart-image',
+        '-n',
+        tenant,
+        '--timeout=120s',
+      ]);
+      const left = await waitFor(
+        async () => {
+          const files = (await readdir(poolDir)).filter((f) => /^(vol|img)-/.test(f));
+          return files.length === 0 ? files : undefined;
+        },
+        {
+          what: `no volume or image files left in ${poolDir}`,
+          timeoutMs: 60_000,
+          describe: async () => (await readdir(poolDir)).join(' '),
+        },
+      );
+      expect(left).toEqual([]);
+    } finally {
+      await kubectl(cluster.kubeconfig, [
+        'delete',
+        '--ignore-not-found',
+        '-n',
+        tenant,
+        'volumes.evs.kcloud.io/chart-boot',
+        'images.ecs.kcloud.io/chart-image',
+        '--timeout=120s',
+      ]);
+      await kubectl(cluster.kubeconfig, [
+        'delete',
+        '--ignore-not-found',
+        `volumetypes.evs.kcloud.io/${name}`,
+        `storagepools.evs.kcloud.io/${name}`,
+        '--timeout=120s',
+      ]);
+      await manager.stop();
+    }
   });
 
   it('fails over to the standby when the leader pod is deleted, and keeps reconciling', async () => {
