@@ -64,6 +64,7 @@ export class Vm {
   readonly paths: RunPaths;
   private pidNow: number | undefined;
   private qmp: QmpClient | undefined;
+  private connecting: Promise<QmpClient> | undefined;
   private readonly qmpTimeoutMs: number;
   /** The last SHUTDOWN or GUEST_PANICKED seen, for the exit reason. */
   private lastWords: string | undefined;
@@ -106,6 +107,15 @@ export class Vm {
    */
   async monitor(): Promise<QmpClient> {
     if (this.qmp?.open) return this.qmp;
+    // Callers at the same moment share one connection attempt: a second would wait for QEMU's
+    // only monitor slot and time out.
+    this.connecting ??= this.connect().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async connect(): Promise<QmpClient> {
     if (!(await this.alive())) {
       throw new VmError(
         'NotRunning',

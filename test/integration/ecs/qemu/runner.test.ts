@@ -369,6 +369,10 @@ describe('re-adoption', () => {
     expect(await vm?.status()).toMatchObject({ state: 'running', pid });
     // The killed agent's monitor connection is gone; ours works.
     await expect(vm?.vncAddress()).resolves.toMatchObject({ host: '127.0.0.1' });
+    // Callers at the same moment share one new connection (QEMU serves one monitor client).
+    vm?.disconnect();
+    const both = await Promise.all([vm?.status(), vm?.status()]);
+    expect(both.map((s) => s?.state)).toEqual(['running', 'running']);
     expect(await new VmRunner({ stateDir }).list()).toContain(def.uuid);
 
     // Killed outright, QEMU leaves its pid file: the status says exited, and why.
