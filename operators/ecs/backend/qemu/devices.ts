@@ -71,18 +71,24 @@ export function diskPieces(d: DiskDefinition): DiskPieces {
     protocol = { 'node-name': n.protocol, driver: 'file', filename: s.path, 'read-only': readOnly };
   } else {
     // The key reaches QEMU as a secret object read from a file: it is never an argument.
-    objects.push({ 'qom-type': 'secret', id: n.secret, file: s.keyFile, format: 'base64' });
+    if (s.keyFile !== undefined) {
+      objects.push({ 'qom-type': 'secret', id: n.secret, file: s.keyFile, format: 'base64' });
+    }
     protocol = {
       'node-name': n.protocol,
       driver: 'rbd',
       pool: s.pool,
       image: s.image,
-      server: s.monitors.map((m) => {
-        const { host, port } = parseMonitor(m);
-        return { host, port: String(port) };
-      }),
+      ...(s.monitors.length === 0
+        ? {}
+        : {
+            server: s.monitors.map((m) => {
+              const { host, port } = parseMonitor(m);
+              return { host, port: String(port) };
+            }),
+          }),
       user: s.user,
-      'key-secret': n.secret,
+      ...(s.keyFile === undefined ? {} : { 'key-secret': n.secret }),
       'auth-client-required': ['cephx'],
       ...(s.conf === undefined ? {} : { conf: s.conf }),
       'read-only': readOnly,

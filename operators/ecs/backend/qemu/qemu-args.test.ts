@@ -183,6 +183,38 @@ describe('qemuArgs', () => {
     expect(args.join(' ')).not.toMatch(/key=|keyring/);
   });
 
+  it('opens RBD through a ceph.conf alone, as an EVS pool writes one', () => {
+    const args = qemuArgs(
+      def({
+        disks: [
+          {
+            id: 'vol0',
+            source: {
+              kind: 'rbd',
+              pool: 'p',
+              image: 'i',
+              monitors: [],
+              user: 'kcloud-agent',
+              conf: '/var/lib/kcloud/evs/pools/p/ceph.conf',
+            },
+          },
+        ],
+      }),
+      paths,
+    );
+    expect(jsonOf(args, '-object').map((o) => o['qom-type'])).toEqual(['throttle-group']);
+    expect(jsonOf(args, '-blockdev')[0]).toEqual({
+      'node-name': 'disk-vol0-file',
+      driver: 'rbd',
+      pool: 'p',
+      image: 'i',
+      user: 'kcloud-agent',
+      'auth-client-required': ['cephx'],
+      conf: '/var/lib/kcloud/evs/pools/p/ceph.conf',
+      'read-only': false,
+    });
+  });
+
   it('plugs a NIC as a tap QEMU opens without scripts, with its MAC', () => {
     const args = qemuArgs(def(), paths);
     expect(jsonOf(args, '-netdev')).toEqual([
@@ -399,6 +431,37 @@ describe('values that could be read as QEMU options', () => {
         ],
       },
       /Ceph monitor "m:6789,x=y" is not/,
+    ],
+    [
+      'RBD with neither monitors nor a ceph.conf',
+      {
+        disks: [
+          {
+            id: 'd',
+            source: {
+              kind: 'rbd' as const,
+              pool: 'p',
+              image: 'i',
+              monitors: [],
+              user: 'u',
+              keyFile: '/k',
+            },
+          },
+        ],
+      },
+      /RBD needs monitors or a ceph.conf naming them/,
+    ],
+    [
+      'RBD with neither a key file nor a ceph.conf',
+      {
+        disks: [
+          {
+            id: 'd',
+            source: { kind: 'rbd' as const, pool: 'p', image: 'i', monitors: ['m'], user: 'u' },
+          },
+        ],
+      },
+      /RBD needs a key file or a ceph.conf naming a keyring/,
     ],
     [
       'a total and a read limit together',

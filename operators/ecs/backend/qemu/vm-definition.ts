@@ -22,19 +22,20 @@ export type DiskSource =
   /** A file on this host (a file pool's volume). */
   | { kind: 'file'; path: string; format: 'qcow2' | 'raw' }
   /**
-   * An RBD image. The cephx key is read by QEMU from `keyFile` (the base64 key, as in a
-   * keyring's `key =` line), never put on its command line.
+   * An RBD image, reached either through `monitors` and `keyFile` (the base64 cephx key, as in a
+   * keyring's `key =` line, read by QEMU as a secret object), or through a ceph.conf naming the
+   * monitors and a keyring (as an EVS RBD pool writes one), or both. The key is never an
+   * argument of QEMU's.
    */
   | {
       kind: 'rbd';
       pool: string;
       image: string;
-      /** `host`, `host:port`, `[v6addr]:port`. */
+      /** `host`, `host:port`, `[v6addr]:port`, `[v2:ip:port,v1:ip:port]`; may be empty with `conf`. */
       monitors: string[];
       /** The cephx id without `client.`. */
       user: string;
-      keyFile: string;
-      /** A ceph.conf to read as well (optional). */
+      keyFile?: string;
       conf?: string;
     };
 
@@ -203,9 +204,14 @@ export function checkDisk(d: DiskDefinition): void {
       if (!cephName.test(v))
         bad(`disk ${d.id}: RBD ${what} ${JSON.stringify(v)} is not a Ceph name`);
     }
-    if (s.monitors.length === 0) bad(`disk ${d.id}: RBD needs at least one monitor`);
+    if (s.monitors.length === 0 && s.conf === undefined) {
+      bad(`disk ${d.id}: RBD needs monitors or a ceph.conf naming them`);
+    }
+    if (s.keyFile === undefined && s.conf === undefined) {
+      bad(`disk ${d.id}: RBD needs a key file or a ceph.conf naming a keyring`);
+    }
     s.monitors.forEach(parseMonitor);
-    checkPath(`disk ${d.id}'s key file`, s.keyFile);
+    if (s.keyFile !== undefined) checkPath(`disk ${d.id}'s key file`, s.keyFile);
     if (s.conf !== undefined) checkPath(`disk ${d.id}'s ceph.conf`, s.conf);
   } else {
     bad(`disk ${d.id}: source kind must be file or rbd`);

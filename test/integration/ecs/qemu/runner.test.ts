@@ -43,6 +43,7 @@ interface RbdDisk {
   user: string;
   key: string;
   keyFile: string;
+  keyring: string;
 }
 
 /** An RBD image of `sizeMiB` in a fresh pool, with a user restricted to that pool. */
@@ -65,7 +66,15 @@ async function rbdImage(image: string, sizeMiB: number): Promise<RbdDisk> {
   ]);
   const keyFile = path.join(dir, `${pool}.key`);
   await writeFile(keyFile, user.key, { mode: 0o600 });
-  return { pool, image, monitors: [info.monHost], user: user.id, key: user.key, keyFile };
+  return {
+    pool,
+    image,
+    monitors: [info.monHost],
+    user: user.id,
+    key: user.key,
+    keyFile,
+    keyring: user.keyringPath,
+  };
 }
 
 const rbdSource = (r: RbdDisk) =>
@@ -207,9 +216,24 @@ describe('a VM started by the runner', () => {
     expect(await snaps()).not.toMatch(/\bsnap-r1\b/);
   });
 
-  it('hot-attaches and detaches an RBD image', async () => {
+  it('hot-attaches and detaches an RBD image reached through a ceph.conf alone', async () => {
     const more = await rbdImage('data', 8);
-    await vm.attachDisk({ id: 'rbd1', source: rbdSource(more) });
+    const conf = path.join(dir, `${more.pool}.conf`);
+    await writeFile(
+      conf,
+      `[global]\nmon host = ${more.monitors.join(',')}\n[client.${more.user}]\nkeyring = ${more.keyring}\n`,
+    );
+    await vm.attachDisk({
+      id: 'rbd1',
+      source: {
+        kind: 'rbd',
+        pool: more.pool,
+        image: more.image,
+        monitors: [],
+        user: more.user,
+        conf,
+      },
+    });
     expect((await vm.disks()).find((d) => d.id === 'rbd1')?.sizeBytes).toBe(8 * 1024 * 1024);
     await vm.detachDisk('rbd1');
     expect((await vm.disks()).map((d) => d.id)).not.toContain('rbd1');
