@@ -10,9 +10,11 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { useTestCeph } from '../../test/harness/ceph.ts';
 import { buildImages, type BuiltImage, type ImageName } from './index.ts';
 
 const run = promisify(execFile);
+const ceph = useTestCeph('images');
 const minutes = 60_000;
 
 let work = '';
@@ -231,6 +233,43 @@ describe('the images built here', () => {
       'virtual-size': 2 * 2 ** 30,
       'backing-filename': '/tmp/base.qcow2',
     });
+  });
+
+  it('reach an RBD pool with the agent image’s ceph, rbd and QEMU’s rbd driver', async () => {
+    const image = unpacked.get('kcloud-agent');
+    if (!image) throw new Error('kcloud-agent was not unpacked');
+    const pool = await ceph.pool();
+    const user = await ceph.user(pool);
+    // As operators/evs/backend/rbd writes a pool's configuration: the monitors and a keyring.
+    await writeFile(
+      path.join(image.rootfs, 'tmp', 'ceph.conf'),
+      `[global]\nmon host = ${(await ceph.info()).monHost}\nkeyring = /tmp/ceph.keyring\n`,
+    );
+    await writeFile(
+      path.join(image.rootfs, 'tmp', 'ceph.keyring'),
+      `[client.${user.id}]\n\tkey = ${user.key}\n`,
+      { mode: 0o600 },
+    );
+    const as = ['--conf', '/tmp/ceph.conf', '--id', user.id];
+    const df = await inImage('kcloud-agent', ['ceph', ...as, 'df', '--format', 'json'], {
+      dev: true,
+    });
+    expect(df.code).toBe(0);
+    expect(
+      (JSON.parse(df.out) as { pools: { name: string }[] }).pools.map((p) => p.name),
+    ).toContain(pool);
+    expect(
+      await inImage('kcloud-agent', ['rbd', ...as, 'create', '--size', '64', `${pool}/disk`], {
+        dev: true,
+      }),
+    ).toEqual({ code: 0, out: '' });
+    const info = await inImage(
+      'kcloud-agent',
+      ['qemu-img', 'info', '--output=json', `rbd:${pool}/disk:id=${user.id}:conf=/tmp/ceph.conf`],
+      { dev: true },
+    );
+    expect(info.code).toBe(0);
+    expect(JSON.parse(info.out)).toMatchObject({ 'virtual-size': 64 * 2 ** 20 });
   });
 
   it('boot the probe guest the agent image carries with the image’s own QEMU (TCG)', async () => {
