@@ -21,6 +21,7 @@ export {
 } from './vm-definition.ts';
 export { guestAgentPort, optValue, qemuArgs, vncDisplays } from './qemu-args.ts';
 export { diskNames, nicNames } from './devices.ts';
+export { diskSourceFromTarget, type AttachTargetLike } from './attach-target.ts';
 export { deleteDiskSnapshot, snapshotDisk } from './snapshots.ts';
 export type { AttachedDisk, DetachOptions } from './hotplug.ts';
 export { diskThrottleLimits, freeRootPorts } from './hotplug.ts';
