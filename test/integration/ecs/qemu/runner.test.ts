@@ -470,6 +470,24 @@ describe('stopping and removing', () => {
     await runner.remove(vm.uuid);
   });
 
+  it('kills a QEMU whose monitor does not answer, by pid', async () => {
+    const runner = new VmRunner({ stateDir, qmpTimeoutMs: 1000 });
+    const vm = track(await runner.start(testVm(guest)));
+    const pid = vm.pid ?? 0;
+    // A stopped process answers nothing and exits on nothing but SIGKILL.
+    process.kill(pid, 'SIGSTOP');
+    expect(await vm.stop({ timeoutMs: 1000, quitTimeoutMs: 1000 })).toEqual({
+      how: 'forced',
+      killed: true,
+    });
+    expect(await isVmProcess(pid, vm.uuid)).toBe(false);
+    expect(await vm.status()).toEqual({
+      state: 'exited',
+      reason: "stopped by force: QEMU's monitor did not answer",
+    });
+    await runner.remove(vm.uuid);
+  });
+
   it('refuses to start a VM twice', async () => {
     const runner = new VmRunner({ stateDir });
     const def = testVm(guest);
