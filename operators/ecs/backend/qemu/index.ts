@@ -2,7 +2,14 @@
 // starts and re-adopts VMs, the handle that stops, pauses, hot-plugs and resizes them, and the
 // QMP client underneath.
 export { VmRunner, type StartOptions, type VmRunnerOptions } from './runner.ts';
-export { Vm, type StopOptions, type StopResult, type VmState, type VmStatus } from './vm.ts';
+export {
+  checkVncPassword,
+  Vm,
+  type StopOptions,
+  type StopResult,
+  type VmState,
+  type VmStatus,
+} from './vm.ts';
 export {
   checkDefinition,
   checkDisk,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { optValue, qemuArgs } from './qemu-args.ts';
 import { runPaths } from './run-dir.ts';
+import { checkVncPassword } from './vm.ts';
 import { parseMonitor, type VmDefinition } from './vm-definition.ts';
 
 const uuid = '7d3c1a52-0b1e-4c7a-9f00-000000000001';
@@ -496,5 +497,18 @@ describe('values that could be read as QEMU options', () => {
 
   it('refuses a state dir too long for unix sockets, saying which flag to change', () => {
     expect(() => runPaths('/' + 'x'.repeat(80), uuid)).toThrow(/use a shorter --state-dir/);
+  });
+});
+
+describe('checkVncPassword', () => {
+  it('takes 1-8 printable ASCII characters, all RFB authentication uses', () => {
+    expect(() => {
+      checkVncPassword('pw,=x 12');
+    }).not.toThrow();
+    for (const bad of ['', '123456789', 'pässwd', 'a\nb']) {
+      expect(() => {
+        checkVncPassword(bad);
+      }).toThrow(/a VNC password is 1 to 8 printable ASCII characters/);
+    }
   });
 });

@@ -22,7 +22,7 @@ import {
   writeDefinition,
 } from './run-dir.ts';
 import { checkDefinition, type VmDefinition } from './vm-definition.ts';
-import { Vm } from './vm.ts';
+import { checkVncPassword, Vm } from './vm.ts';
 
 export interface VmRunnerOptions {
   /** The agent's state directory: VMs live in <stateDir>/ecs/vms/<uuid>/. */
@@ -61,6 +61,7 @@ export class VmRunner {
    */
   async start(def: VmDefinition, opts: StartOptions = {}): Promise<Vm> {
     checkDefinition(def);
+    if (opts.vncPassword !== undefined) checkVncPassword(opts.vncPassword);
     const paths = runPaths(this.stateDir, def.uuid);
     const running = await findVmProcess(paths.pidFile, def.uuid);
     if (running !== undefined) {

@@ -59,6 +59,15 @@ function shutdownWords(data: Record<string, unknown>): string {
   return qemuShutdownReasons[r] ?? `QEMU shut down (${r || 'no reason given'})`;
 }
 
+export function checkVncPassword(password: string): void {
+  if (password.length === 0 || password.length > 8 || !/^[\x20-\x7e]+$/.test(password)) {
+    throw new VmError(
+      'InvalidDefinition',
+      'a VNC password is 1 to 8 printable ASCII characters (VNC authentication uses no more)',
+    );
+  }
+}
+
 export class Vm {
   readonly definition: VmDefinition;
   readonly paths: RunPaths;
@@ -196,12 +205,7 @@ export class Vm {
 
   /** VNC's password: at most 8 characters, which is all the RFB protocol's DES key holds. */
   async setVncPassword(password: string): Promise<void> {
-    if (password.length === 0 || password.length > 8 || !/^[\x20-\x7e]+$/.test(password)) {
-      throw new VmError(
-        'InvalidDefinition',
-        'a VNC password is 1 to 8 printable ASCII characters (VNC authentication uses no more)',
-      );
-    }
+    checkVncPassword(password);
     await (await this.monitor()).execute('set_password', { protocol: 'vnc', password });
   }
 
