@@ -157,7 +157,7 @@ describe('the demo guest', () => {
     expect(await name.text()).toBe('demo-guest-1\n');
   });
 
-  it("lets the seed's SSH key in, shows runcmd's effect, and set the seed's password", async () => {
+  it("lets the seed's SSH key in, shows runcmd's effect, and has the seed's password", async () => {
     expect(await ssh(vm, 'cat /root/runcmd-proof; hostname')).toBe(
       'runcmd ran as root\ndemo-guest-1\n',
     );

@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { parse } from 'yaml';
 import { repoRoot } from '../../../../hack/cluster/index.ts';
 import {
   SeedError,
@@ -157,5 +158,47 @@ describe("the demo guest's seed readers on what the writer wrote", () => {
     );
     const second = await readFile(path.join(parts, '02'), 'utf8');
     expect(await guestRead(second, 'list', 'ssh_authorized_keys')).toBe(hostileKey + '\n');
+  });
+
+  it('read a hand-written cloud-config as a YAML parser does, for the forms seeds use', async () => {
+    const doc = [
+      '#cloud-config',
+      'hostname: web-9   # a comment',
+      'ssh_authorized_keys:',
+      '  - "ssh-ed25519 AAAA one: \\u00e9"',
+      "  - 'ssh-rsa AAAA it''s two'",
+      '  - ssh-ecdsa AAAA three # comment',
+      'password: |',
+      '  multi',
+      '  line',
+      'public-keys: {0: {openssh-key: x}}',
+      'runcmd:',
+      '- echo plain',
+      '- [ ls, "-l", \'/root dir\' ]',
+      '- >',
+      '  folded',
+      '  text',
+      'users:',
+      '  - name: nobody',
+      '',
+    ].join('\n');
+    const parsed = parse(doc) as {
+      hostname: string;
+      ssh_authorized_keys: string[];
+      password: string;
+      runcmd: (string | string[])[];
+    };
+    expect(await guestRead(doc, 'scalar', 'hostname')).toBe(`${parsed.hostname}\n`);
+    expect(await guestRead(doc, 'list', 'ssh_authorized_keys')).toBe(
+      parsed.ssh_authorized_keys.join('\n') + '\n',
+    );
+    // A | block keeps its lines; the reader leaves out the final line break.
+    expect(await guestRead(doc, 'scalar', 'password')).toBe(parsed.password);
+    expect(await guestRead(doc, 'runcmd', 'runcmd')).toBe(
+      "echo plain\n'ls' '-l' '/root dir'\nfolded text\n",
+    );
+    expect(parsed.runcmd[2]).toBe('folded text\n');
+    // A mapping is nothing this reader knows: no key comes of it.
+    expect(await guestRead(doc, 'list', 'public-keys')).toBe('');
   });
 });

@@ -152,6 +152,8 @@ function value(rest, parent,    t) {
 	sub(/^[ \t]+/, "", t)
 	if (t ~ /^[|>][-+0-9]*[ \t]*(#.*)?$/) { emit(block(t, parent)); return }
 	if (substr(t, 1, 1) == "[") { emit_list(flow(t)); return }
+	# A {flow: mapping} is not a scalar: nothing this reader knows.
+	if (substr(t, 1, 1) == "{") return
 	emit(scalar(t, ""))
 }
 { sub(/\r$/, ""); L[++n] = $0 }
