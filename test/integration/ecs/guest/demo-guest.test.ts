@@ -191,6 +191,42 @@ describe('the demo guest', () => {
     expect(await ssh(vm, 'ip -4 addr show eth0')).toContain('inet 10.0.2.15/24');
   });
 
+  it('takes a lease on a NIC plugged in while it runs', async () => {
+    const qmp = await jsonSocket(vm.qmp);
+    const reply = (m: Record<string, unknown>) => 'return' in m || 'error' in m;
+    try {
+      await qmp.next((m) => 'QMP' in m);
+      await qmp.send({ execute: 'qmp_capabilities' }, reply);
+      expect(
+        await qmp.send(
+          {
+            execute: 'netdev_add',
+            arguments: { type: 'user', id: 'n1', net: '10.0.3.0/24', restrict: true },
+          },
+          reply,
+        ),
+      ).toEqual({ return: {} });
+      expect(
+        await qmp.send(
+          {
+            execute: 'device_add',
+            arguments: { driver: 'virtio-net-pci', id: 'nic1', netdev: 'n1', bus: 'hotplug0' },
+          },
+          reply,
+        ),
+      ).toEqual({ return: {} });
+    } finally {
+      qmp.close();
+    }
+    let lease = '';
+    for (const deadline = Date.now() + 120_000; lease !== '10.0.3.15\n' && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 1000));
+      lease = await ssh(vm, 'cat /run/kcloud/ip-eth1 2>/dev/null || true');
+    }
+    expect(lease).toBe('10.0.3.15\n');
+    expect(await ssh(vm, 'ip -4 addr show eth1')).toContain('inet 10.0.3.15/24');
+  });
+
   it('runs the QEMU guest agent on org.qemu.guest_agent.0, which sets passwords and reboots', async () => {
     const qga = await jsonSocket(vm.qga);
     const reply = (m: Record<string, unknown>) => 'return' in m || 'error' in m;

@@ -79,6 +79,9 @@ export async function startGuest(opts: {
       : `tap,id=n0,ifname=${network.tap},script=no,downscript=no`,
     '-device',
     'virtio-net-pci,netdev=n0',
+    // A PCIe slot a NIC can be plugged into while the guest runs (q35's root bus has none).
+    '-device',
+    'pcie-root-port,id=hotplug0,chassis=1',
     '-device',
     'virtio-serial-pci',
     '-chardev',
