@@ -1,4 +1,7 @@
 // What the host agent and the products that run on hosts share: the binding of objects to hosts
-// and the interface of a host module (what a product hands kcloud-agent).
+// by a scheduler's binding client, and the interface of a host module (what a product hands
+// kcloud-agent).
+export { bindingClient, waitRequeueMs, type Bound } from './binding-client.ts';
+export { missing, refuse, wait, type Decision } from './decision.ts';
 export { boundByLabel, hostLabel, labelOf, type HostBoundResource } from './host-bound.ts';
 export type { HostModule, HostModuleContext } from './host-module.ts';

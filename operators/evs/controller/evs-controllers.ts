@@ -28,7 +28,12 @@ import {
   type VolumeTypeObject,
   type VolumeTypeStatus,
 } from '../api/index.ts';
-import { bindingClient, hostLabel, type Bound } from './binding/binding-client.ts';
+import {
+  bindingClient,
+  hostLabel,
+  type Bound,
+  type Decision,
+} from '../../../controllers/host/index.ts';
 import {
   agentStalled,
   attachedCondition,
@@ -41,7 +46,6 @@ import {
   snapshotPhase,
   volumePhase,
 } from './phases.ts';
-import type { Decision } from './placement/decision.ts';
 import { hostView, type HostView } from './placement/hosts.ts';
 import {
   placeAttachment,

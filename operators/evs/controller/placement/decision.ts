@@ -1,26 +1,5 @@
-// What the scheduler decides for one object: bind it to a host (with the status fields the
-// scheduler owns), wait for something that will happen by itself, or refuse with a reason.
-
-export type Decision<S> =
-  | { bind: string; status: S }
-  /** Something else must happen first and will (an image importing, a host registering). */
-  | { wait: { reason: string; message: string } }
-  /** A problem a human must fix; `retry: false` waits for an edit of this object. */
-  | { refuse: { reason: string; message: string; retry: boolean } };
-
-export const wait = <S>(reason: string, message: string): Decision<S> => ({
-  wait: { reason, message },
-});
-
-/**
- * A referenced object that does not exist: waited for, not refused, since GitOps applies objects
- * in any order and a watch on the referenced kind brings the referrer back when it appears.
- */
-export const missing = <S>(reason: string, message: string): Decision<S> => wait(reason, message);
-
-export const refuse = <S>(reason: string, message: string, retry = true): Decision<S> => ({
-  refuse: { reason, message, retry },
-});
+// EVS placement helpers; the decision types are the binding's (controllers/host).
+export { missing, refuse, wait, type Decision } from '../../../../controllers/host/index.ts';
 
 /** How a pool keeps data: on one host (Local file pool) or visible from all (Shared, RBD). */
 export function poolScope(pool: {

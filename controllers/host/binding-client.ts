@@ -1,15 +1,10 @@
-// The scheduler's "backend" is the binding itself: the host label on the object, which hands it
-// to that host's agent. Observing it is deciding where the object belongs and comparing.
-import {
-  ReconcileError,
-  type ExternalClient,
-  type Observation,
-} from '../../../../controllers/external/index.ts';
-import type { KubeObject, ObjectClient } from '../../../../controllers/kube/index.ts';
-import type { Decision } from '../placement/decision.ts';
-
-export { hostLabel } from '../../../../controllers/host/index.ts';
-import { hostLabel } from '../../../../controllers/host/index.ts';
+// A scheduler's "backend" is the binding itself: the host label on the object, which hands it
+// to that host's agent. Observing it is deciding where the object belongs and comparing. Every
+// product whose objects a host agent makes real (volumes, instances) schedules through it.
+import { ReconcileError, type ExternalClient, type Observation } from '../external/index.ts';
+import type { KubeObject, ObjectClient } from '../kube/index.ts';
+import type { Decision } from './decision.ts';
+import { hostLabel } from './host-bound.ts';
 
 /** How long to wait before deciding again while something else must happen first. */
 export const waitRequeueMs = 5_000;

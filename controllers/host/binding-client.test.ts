@@ -1,9 +1,17 @@
 import { describe, expect, it } from '@jest/globals';
-import { isConflict, ObjectClient, type KubeObject } from '../../../../controllers/kube/index.ts';
-import { RecordingApi } from '../../../../controllers/testing/index.ts';
-import { Volume } from '../../api/index.ts';
-import { refuse, type Decision } from '../placement/decision.ts';
-import { bindingClient, hostLabel } from './binding-client.ts';
+import { isConflict, ObjectClient, type KubeObject, type ResourceRef } from '../kube/index.ts';
+import { RecordingApi } from '../testing/index.ts';
+import { bindingClient } from './binding-client.ts';
+import { refuse, type Decision } from './decision.ts';
+import { hostLabel } from './host-bound.ts';
+
+const volumes: ResourceRef = {
+  group: 'evs.kcloud.io',
+  version: 'v1alpha1',
+  plural: 'volumes',
+  namespaced: true,
+  kind: 'Volume',
+};
 
 const finalizers = ['evs.kcloud.io/cleanup', 'evs.kcloud.io/data'];
 const signal = new AbortController().signal;
@@ -14,7 +22,7 @@ function setup(
   stored: Partial<KubeObject['metadata']> = {},
 ) {
   const api = new RecordingApi();
-  const client = new ObjectClient<KubeObject>(api, Volume.resource);
+  const client = new ObjectClient<KubeObject>(api, volumes);
   const obj = api.seed(client, {
     apiVersion: 'evs.kcloud.io/v1alpha1',
     kind: 'Volume',
