@@ -161,9 +161,28 @@ export class ApiClient implements ApiTransport {
     }
   }
 
-  /** Closes the connection pool (at shutdown). */
+  /**
+   * Closes the connection pool (at shutdown). undici (8.12) destroys its HTTP/2 sessions with
+   * ClientDestroyedError once the pool is closed, and an HTTP/2 stream of a request aborted just
+   * before (a watch stopped by the same shutdown) can still be open then, with no 'error'
+   * listener left: Node would crash the process on that error. It is this close's own doing
+   * and harmless, so while the pool closes that one error is ignored; any other is rethrown.
+   */
   async close(): Promise<void> {
-    await this.auth?.dispatcher.close();
+    const auth = this.auth;
     this.auth = undefined;
+    if (!auth) return;
+    const ignoreDestroyed = (err: unknown) => {
+      if ((err as { code?: unknown } | null)?.code === 'UND_ERR_DESTROYED') return;
+      throw err;
+    };
+    process.on('uncaughtException', ignoreDestroyed);
+    try {
+      await auth.dispatcher.close();
+      // The sessions' streams emit their errors on the ticks after the close.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('uncaughtException', ignoreDestroyed);
+    }
   }
 }
