@@ -2,8 +2,8 @@
 // PID 1), dropbear, the QEMU guest agent and the libraries those two load, the kernel modules
 // the guest needs, and the scripts and configuration of hack/guest/demo-rootfs.
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
-import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { toolOutput } from '../cluster/index.ts';
 import { checkNeeded, findLibrary, readElfs, resolveInRoot } from '../images/elf.ts';
@@ -107,20 +107,14 @@ export async function buildDemoInitramfs(
   await place(busybox, path.join(root, 'bin', 'busybox'), 0o755);
   const applets = (await toolOutput(busybox, ['--list-full'])).split('\n').filter(Boolean);
   for (const f of await treeFiles(demoRootfsDir)) {
-    const to = path.join(root, f);
-    await place(path.join(demoRootfsDir, f), to, await modeFor(path.join(demoRootfsDir, f), f));
+    const from = path.join(demoRootfsDir, f);
+    await place(from, path.join(root, f), await modeFor(from, f));
   }
   for (const applet of applets) {
     const at = path.join(root, applet);
     if (applet === 'bin/busybox') continue;
     // A script of our own (chpasswd, shutdown) takes the name before busybox does.
-    if (
-      await lstat(at).then(
-        () => true,
-        () => false,
-      )
-    )
-      continue;
+    if (existsSync(at)) continue;
     await mkdir(path.dirname(at), { recursive: true });
     await symlink('/bin/busybox', at);
   }
