@@ -2,8 +2,9 @@
 // by what could change it: the host kernel (the KVM module comes with it), QEMU, the probe
 // kernel and the device path. A file that does not parse or has another key is ignored.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../../../controllers/host/index.ts';
 import type { HypervisorDecision } from './types.ts';
 
 export const cacheFile = 'hypervisor-probe.json';
@@ -63,13 +64,9 @@ export async function readCachedDecision(
   }
 }
 
-/** Written under a temporary name and renamed, so a crash never leaves half a file. */
-export async function writeStateFile(stateDir: string, name: string, text: string): Promise<void> {
-  await mkdir(stateDir, { recursive: true });
-  const file = path.join(stateDir, name);
-  const partial = `${file}.partial-${String(process.pid)}`;
-  await writeFile(partial, text);
-  await rename(partial, file);
+/** A file of the agent's state dir, readable by whoever reads the state dir. */
+export function writeStateFile(stateDir: string, name: string, text: string): Promise<void> {
+  return writeFileAtomic(path.join(stateDir, name), text, 0o644);
 }
 
 export async function writeCachedDecision(stateDir: string, c: CachedDecision): Promise<void> {

@@ -1,8 +1,9 @@
 // A VM's run directory on its host: <stateDir>/ecs/vms/<uuid>/ with QEMU's sockets, pid file,
 // console log and the definition QEMU was started with. The UUID names it, so the agent finds
 // every VM it ever started by listing one directory.
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../../../../controllers/host/index.ts';
 import { VmError } from './errors.ts';
 import { checkDefinition, type VmDefinition } from './vm-definition.ts';
 
@@ -43,13 +44,7 @@ export function runPaths(stateDir: string, uuid: string): RunPaths {
   return paths;
 }
 
-/** Written under a temporary name and renamed, so a crash never leaves half a file. */
-export async function writeFileAtomic(file: string, text: string, mode = 0o600): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const partial = `${file}.partial-${String(process.pid)}`;
-  await writeFile(partial, text, { mode });
-  await rename(partial, file);
-}
+export { writeFileAtomic };
 
 export async function writeDefinition(paths: RunPaths, def: VmDefinition): Promise<void> {
   await mkdir(paths.dir, { recursive: true, mode: 0o700 });
