@@ -1,20 +1,5 @@
-import type {
-  AttachTarget,
-  BlockdevOptions,
-  CreateVolumeRequest,
-  DeleteVolumeOptions,
-  ImageInfo,
-  ImportImageRequest,
-  OwnedObject,
-  OwnerKind,
-  OwnerRef,
-  PartialObject,
-  PoolCapacity,
-  SnapshotInfo,
-  SnapshotRef,
-  StorageBackend,
-  VolumeInfo,
-} from '../storage-backend.ts';
+import type { AttachTarget, BlockdevOptions, OwnerRef } from '../storage-backend.ts';
+import { ModulePool } from '../module-pool.ts';
 import { checkUid } from '../naming.ts';
 import { FileContext } from './file-context.ts';
 import { dataFile } from './file-layout.ts';
@@ -31,85 +16,21 @@ export interface FilePoolOptions {
 }
 
 /** A StoragePool of type `file`: a directory of qcow2 files, every operation by qemu-img. */
-export class FilePool implements StorageBackend {
+export class FilePool extends ModulePool<FileContext> {
   readonly type = 'file';
   readonly nativeFormat = 'qcow2';
-  private readonly ctx: FileContext;
 
   constructor(opts: FilePoolOptions) {
-    this.ctx = new FileContext(opts.dir, opts.importRoots ?? []);
+    super(new FileContext(opts.dir, opts.importRoots ?? []), {
+      objects,
+      volumes,
+      snapshots,
+      images,
+    });
   }
 
   get dir(): string {
     return this.ctx.pool.dir;
-  }
-
-  capacity(): Promise<PoolCapacity> {
-    return objects.capacity(this.ctx);
-  }
-
-  listObjects(signal?: AbortSignal): Promise<OwnedObject[]> {
-    return objects.listObjects(this.ctx, signal);
-  }
-
-  listPartials(signal?: AbortSignal): Promise<PartialObject[]> {
-    return objects.listPartials(this.ctx, signal);
-  }
-
-  cleanupPartials(olderThan: Date, signal?: AbortSignal): Promise<string[]> {
-    return objects.cleanupPartials(this.ctx, olderThan, signal ? { signal } : {});
-  }
-
-  quarantine(kind: OwnerKind, ref: OwnerRef | SnapshotRef): Promise<void> {
-    return objects.quarantine(this.ctx, kind, ref);
-  }
-
-  createVolume(req: CreateVolumeRequest, signal?: AbortSignal): Promise<VolumeInfo> {
-    return volumes.createVolume(this.ctx, req, signal);
-  }
-
-  inspectVolume(volume: OwnerRef, signal?: AbortSignal): Promise<VolumeInfo | undefined> {
-    return volumes.inspectVolume(this.ctx, volume, signal);
-  }
-
-  growVolume(volume: OwnerRef, sizeBytes: number, signal?: AbortSignal): Promise<VolumeInfo> {
-    return volumes.growVolume(this.ctx, volume, sizeBytes, signal);
-  }
-
-  deleteVolume(volume: OwnerRef, opts?: DeleteVolumeOptions, signal?: AbortSignal): Promise<void> {
-    return volumes.deleteVolume(this.ctx, volume, opts, signal);
-  }
-
-  createSnapshot(snapshot: SnapshotRef, signal?: AbortSignal): Promise<SnapshotInfo> {
-    return snapshots.createSnapshot(this.ctx, snapshot, signal);
-  }
-
-  inspectSnapshot(snapshot: SnapshotRef, signal?: AbortSignal): Promise<SnapshotInfo | undefined> {
-    return snapshots.inspectSnapshot(this.ctx, snapshot, signal);
-  }
-
-  listSnapshots(volume: OwnerRef, signal?: AbortSignal): Promise<SnapshotInfo[]> {
-    return snapshots.listSnapshots(this.ctx, volume, signal);
-  }
-
-  deleteSnapshot(snapshot: SnapshotRef, signal?: AbortSignal): Promise<void> {
-    return snapshots.deleteSnapshot(this.ctx, snapshot, signal);
-  }
-
-  revertVolume(snapshot: SnapshotRef, signal?: AbortSignal): Promise<VolumeInfo> {
-    return snapshots.revertVolume(this.ctx, snapshot, signal);
-  }
-
-  importImage(req: ImportImageRequest, signal?: AbortSignal): Promise<ImageInfo> {
-    return images.importImage(this.ctx, req, signal);
-  }
-
-  inspectImage(image: OwnerRef, signal?: AbortSignal): Promise<ImageInfo | undefined> {
-    return images.inspectImage(this.ctx, image, signal);
-  }
-
-  deleteImage(image: OwnerRef): Promise<void> {
-    return images.deleteImage(this.ctx, image);
   }
 
   attachTarget(volume: OwnerRef): AttachTarget {
