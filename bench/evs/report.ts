@@ -163,7 +163,7 @@ function cpuMs(
 }
 
 const tools = {
-  file: 'On a File pool the agent runs one `qemu-img create` per volume (what the baseline runs), and a `qemu-img info` for each later look at it; the rest of its reconcile time is API round trips made in series on one worker (its finalizer PATCH, a live GET of the image, its status apply) and the pool’s own writes (owner record, fsync of the directory).',
+  file: 'On a File pool the agent runs one `qemu-img create` per volume (what the baseline runs), and a `qemu-img info` for each later look at it; the rest of its reconcile time is API round trips made in series on one worker (a live GET of the image, its status apply; its finalizer came with the binding the scheduler wrote) and the pool’s own writes (owner record, fsync of the directory).',
   rbd: 'On an RBD pool the agent runs four `rbd` processes per volume where the baseline runs one: `rbd info` (is it there?), `rbd clone` under a partial name, `rbd image-meta set` (the owner record), `rbd rename` (publish, so a crash never leaves a half-made volume under its name); and `rbd info`, `rbd image-meta list` and `rbd du` for each later look. Each is a process start and a new monitor session, as long as one baseline clone.',
 } as const;
 
