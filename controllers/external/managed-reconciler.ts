@@ -169,9 +169,11 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
     ctx: ReconcileContext,
   ): Promise<void> {
     const derived = opts.derived?.(obj);
+    // The phase is read from the object as it will be (an InUse that ended shows at once).
+    const view = derived ? ({ ...obj, status: { ...obj.status, ...derived } } as T) : obj;
     const { status, owned } = roleStatus(
       role,
-      obj,
+      view,
       derived ? { ...conclusion, product: { ...conclusion.product, ...own(derived) } } : conclusion,
       productFields,
       new Date(clock.now()),

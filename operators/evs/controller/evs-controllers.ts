@@ -136,11 +136,14 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
   const attachments = mgr.informer<VolumeAttachmentObject>(VolumeAttachment.resource);
   const attachmentsOf = (namespace: string, volume: string) =>
     attachments.cache.inNamespace(namespace).filter((a) => a.spec.volumeRef.name === volume);
-  /** Who uses a volume: its attachments placed on a host and not being deleted. */
+  /**
+   * Who uses a volume: its attachments placed on a host, until they are gone (one being
+   * deleted is held by its instance's agent until the disk is unplugged).
+   */
   const attachedTo = (v: VolumeObject) => {
     const byInstance = new Map<string, { instance: string; host: string }>();
     for (const a of attachmentsOf(v.metadata.namespace ?? '', v.metadata.name ?? '')) {
-      if (a.metadata.deletionTimestamp || a.metadata.labels?.[hostLabel] === undefined) continue;
+      if (a.metadata.labels?.[hostLabel] === undefined) continue;
       byInstance.set(a.spec.instanceRef.name, {
         instance: a.spec.instanceRef.name,
         host: a.spec.host,

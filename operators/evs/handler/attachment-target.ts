@@ -21,12 +21,14 @@ export function attachmentTarget(
       if (obj.metadata.deletionTimestamp) return { exists: false, upToDate: false };
       const ns = obj.metadata.namespace ?? '';
       const name = obj.spec.volumeRef.name;
-      const pool = obj.status?.storagePool;
-      if (pool === undefined) {
-        throw new ReconcileError('WaitingForScheduler', 'the attachment is not placed yet');
-      }
       const vol = await opts.sources.volume(ns, name, signal);
       if (!vol) throw sourceMissing('Volume', ns, name);
+      // The Volume's own pool: the attachment's status may not say it yet when its label
+      // (which hands it to this host) arrives.
+      const pool = (vol.status as { storagePool?: string } | undefined)?.storagePool;
+      if (pool === undefined) {
+        throw new ReconcileError('WaitingForVolume', `Volume ${name} is not placed in a pool yet`);
+      }
       const backend = await opts.pools.backendFor(pool, signal);
       const owner = ownerRef(vol);
       if (!(await backend.inspectVolume(owner, signal))) {

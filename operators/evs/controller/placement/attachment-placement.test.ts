@@ -105,10 +105,12 @@ describe('placeAttachment', () => {
     expect(placeAttachment(late, world([vol], [held, late]), claims)).toMatchObject({
       wait: { reason: 'VolumeAttachedElsewhere', message: expect.stringContaining('vm-a') },
     });
+    // Being deleted, it still holds the volume until it is gone (its disk is unplugged first).
     const deleting = { ...held, metadata: { ...held.metadata, deletionTimestamp: 'now' } };
     expect(placeAttachment(late, world([vol], [deleting, late]), claims)).toMatchObject({
-      bind: 'h2',
+      wait: { reason: 'VolumeAttachedElsewhere' },
     });
+    expect(placeAttachment(late, world([vol], [late]), claims)).toMatchObject({ bind: 'h2' });
   });
 
   it('lets only the first of two attachments decided before either binding is seen win', () => {

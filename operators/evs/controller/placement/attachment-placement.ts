@@ -45,7 +45,12 @@ export class VolumeClaims {
   }
 }
 
-const live = (a: VolumeAttachmentObject) => !a.metadata.deletionTimestamp;
+/**
+ * Whether an attachment holds its volume: once bound, until it is gone (a deleting one is held
+ * by its instance's agent until the disk is unplugged); never bound, only while not deleting.
+ */
+const holds = (a: VolumeAttachmentObject) =>
+  a.metadata.labels?.[hostLabel] !== undefined || !a.metadata.deletionTimestamp;
 
 export function placeAttachment(
   att: VolumeAttachmentObject,
@@ -91,7 +96,7 @@ export function placeAttachment(
     }
   }
   if (vol.spec.multiAttach !== true) {
-    const others = world.attachmentsOf(ns, name).filter((a) => live(a) && objectKey(a) !== self);
+    const others = world.attachmentsOf(ns, name).filter((a) => holds(a) && objectKey(a) !== self);
     const attached = others.find((a) => a.metadata.labels?.[hostLabel] !== undefined);
     const stillThere = (key: string) => others.some((a) => objectKey(a) === key);
     if (attached || !claims.claim(volumeKey, self, stillThere)) {
