@@ -7,14 +7,23 @@ import { configureEcs } from './flags.ts';
 describe('the ECS operator’s flags', () => {
   const groups = flagGroups(operators);
 
-  it('default to the hosts namespace and a 40 s grace period, beside every other flag', () => {
+  it('default to the hosts namespace, a 40 s grace period and spreading, beside every other flag', () => {
     expect(configureEcs(parseFlags([], groups))).toEqual({
       hostsNamespace: 'kcloud-hosts',
       hostGracePeriodMs: 40_000,
+      schedulingPolicy: 'Spread',
     });
     expect(
-      configureEcs(parseFlags(['--hosts-namespace=hosts-a', '--host-grace-period=2s'], groups)),
-    ).toEqual({ hostsNamespace: 'hosts-a', hostGracePeriodMs: 2_000 });
+      configureEcs(
+        parseFlags(
+          ['--hosts-namespace=hosts-a', '--host-grace-period=2s', '--scheduling-policy=Pack'],
+          groups,
+        ),
+      ),
+    ).toEqual({ hostsNamespace: 'hosts-a', hostGracePeriodMs: 2_000, schedulingPolicy: 'Pack' });
+    expect(() => configureEcs(parseFlags(['--scheduling-policy=pack'], groups))).toThrow(
+      '--scheduling-policy takes Spread or Pack, not "pack"',
+    );
   });
 
   it('refuse a bad namespace or duration, naming the flag', () => {

@@ -1,4 +1,5 @@
-// The ECS operator's flags: where host heartbeats are, and how late one may be.
+// The ECS operator's flags: where host heartbeats are, how late one may be, and how the
+// scheduler chooses among the hosts that fit.
 import { parseDuration } from '../../controllers/index.ts';
 import { stringFlag, type FlagSpecs, type FlagValues } from '../../controllers/manager/index.ts';
 
@@ -14,11 +15,18 @@ export const ecsFlags = {
     description:
       'how long past its Lease’s duration a host’s heartbeat may be late before the host turns Ready=Unknown',
   },
+  'scheduling-policy': {
+    type: 'string',
+    default: 'Spread',
+    description:
+      'how instances are placed among the hosts that fit: Spread (the least loaded first) or Pack (the most loaded first, leaving hosts empty)',
+  },
 } satisfies FlagSpecs;
 
 export interface EcsOperatorConfig {
   hostsNamespace: string;
   hostGracePeriodMs: number;
+  schedulingPolicy: 'Spread' | 'Pack';
 }
 
 export function configureEcs(values: FlagValues): EcsOperatorConfig {
@@ -26,8 +34,13 @@ export function configureEcs(values: FlagValues): EcsOperatorConfig {
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(hostsNamespace)) {
     throw new Error(`--hosts-namespace must be a namespace name, not "${hostsNamespace}"`);
   }
+  const policy = stringFlag(values, 'scheduling-policy');
+  if (policy !== 'Spread' && policy !== 'Pack') {
+    throw new Error(`--scheduling-policy takes Spread or Pack, not "${policy}"`);
+  }
   return {
     hostsNamespace,
+    schedulingPolicy: policy,
     hostGracePeriodMs: parseDuration(
       '--host-grace-period',
       stringFlag(values, 'host-grace-period'),

@@ -1,8 +1,15 @@
-// The ECS operator: hosts today (their lifecycle from the agents' heartbeats); instances and
-// their scheduling onto hosts next.
-import type { Operator, PolicyRule } from '../../controllers/manager/index.ts';
-import { Host } from './api/index.ts';
+// The ECS operator: hosts (their lifecycle from the agents' heartbeats) and instances: what
+// they are made of in other products (boot Volume, NetworkInterfaces, VolumeAttachments) and
+// their scheduling onto hosts. The VM itself is the host agent's.
+import {
+  reconcilerRules,
+  type Operator,
+  type PolicyRule,
+} from '../../controllers/manager/index.ts';
+import { StoragePool, Volume, VolumeAttachment } from '../evs/api/index.ts';
+import { DeploymentSet, Flavor, Host, Image, Instance, InstanceOperation } from './api/index.ts';
 import { addHostLifecycleController } from './controller/host-lifecycle.ts';
+import { addInstanceController } from './controller/instance/instance-controller.ts';
 import { configureEcs, ecsFlags, type EcsOperatorConfig } from './flags.ts';
 
 export * from './api/index.ts';
@@ -22,12 +29,48 @@ export {
   type HostLifecycleInput,
 } from './controller/host-lifecycle-status.ts';
 export { configureEcs, ecsFlags, type EcsOperatorConfig } from './flags.ts';
+export {
+  addInstanceController,
+  ecsFinalizer,
+  instanceControllerName,
+  provisionedCondition,
+} from './controller/instance/instance-controller.ts';
 
-/** Hosts' status, and reading the heartbeat Leases (they live in the hosts namespace). */
+/**
+ * Hosts' status and the heartbeat Leases; the ECS kinds; reading what instances are made from;
+ * making their boot Volumes, NetworkInterfaces and VolumeAttachments (deleting an attachment
+ * detaches a disk that left the spec).
+ */
 export const ecsRbac: PolicyRule[] = [
   { apiGroups: [Host.group], resources: [Host.plural], verbs: ['get', 'list', 'watch'] },
   { apiGroups: [Host.group], resources: [`${Host.plural}/status`], verbs: ['patch'] },
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch'] },
+  ...reconcilerRules(Instance.group, [Instance.plural, InstanceOperation.plural]),
+  {
+    apiGroups: [Instance.group],
+    resources: [Flavor.plural, DeploymentSet.plural, Image.plural],
+    verbs: ['get', 'list', 'watch'],
+  },
+  {
+    apiGroups: [StoragePool.group],
+    resources: [StoragePool.plural],
+    verbs: ['get', 'list', 'watch'],
+  },
+  {
+    apiGroups: [Volume.group],
+    resources: [Volume.plural],
+    verbs: ['get', 'list', 'watch', 'create', 'patch'],
+  },
+  {
+    apiGroups: [VolumeAttachment.group],
+    resources: [VolumeAttachment.plural],
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+  },
+  {
+    apiGroups: ['vpc.kcloud.io'],
+    resources: ['networkinterfaces'],
+    verbs: ['get', 'list', 'watch', 'create', 'patch'],
+  },
 ];
 
 /** The ECS operator as kcloud-manager hosts it. */
@@ -41,5 +84,6 @@ export const ecsOperator: Operator<EcsOperatorConfig> = {
       hostsNamespace: config.hostsNamespace,
       gracePeriodMs: config.hostGracePeriodMs,
     });
+    addInstanceController(mgr, { policy: config.schedulingPolicy });
   },
 };

@@ -31,6 +31,7 @@ export const instancePhases = [
   'Migrating',
   'Failed',
   'Deleting',
+  'Unknown',
 ] as const;
 
 /** The manager's condition: the instance has a host (the binding label says which). */

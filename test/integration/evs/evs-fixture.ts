@@ -11,6 +11,7 @@ import {
   ObjectClient,
   type Condition,
   type KubeObject,
+  type Manager,
   type ResourceRef,
 } from '../../../controllers/index.ts';
 import { applyAgentAccess } from '../../../hack/demo/agent-access.ts';
@@ -72,6 +73,8 @@ export interface EvsWorldOptions {
   hosts?: string[];
   /** Puts what a host needs under its root (the files its objects import, say). */
   prepareRoot?: (root: string) => Promise<unknown>;
+  /** More controllers in the manager (another product's, built on EVS). */
+  controllers?: (mgr: Manager) => void;
 }
 
 export async function startEvsWorld(
@@ -107,6 +110,7 @@ export async function startEvsWorld(
     (mgr) => {
       addHostLifecycleController(mgr, { hostsNamespace: hostsNs, gracePeriodMs: 2_000 });
       addEvsControllers(mgr);
+      opts.controllers?.(mgr);
     },
     { namespace: ns },
   );

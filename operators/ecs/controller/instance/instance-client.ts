@@ -1,0 +1,277 @@
+// The manager's side of an Instance, as the shared reconcile's external client: its "backend"
+// is what the Instance is made of in other products (its boot Volume, the NetworkInterfaces it
+// asks for by Subnet, a VolumeAttachment per disk once it has a host) and its binding to a
+// host (the label that hands it to that host's agent, with the finalizers that keep it until
+// its agent has stopped the VM). Observing decides where it belongs — the scheduler, with the
+// ledger of assumed bindings — and compares; create/update write what is missing.
+import {
+  ReconcileError,
+  type ExternalClient,
+  type Observation,
+} from '../../../../controllers/external/index.ts';
+import { hostLabel } from '../../../../controllers/host/index.ts';
+import {
+  isApiError,
+  type KubeObject,
+  type ObjectClient,
+} from '../../../../controllers/kube/index.ts';
+import type { InstanceObject } from '../../api/index.ts';
+import {
+  decideAndAssume,
+  type PlacementLedger,
+  type Resources,
+  type ScheduleInput,
+} from '../../scheduler/index.ts';
+import {
+  bootVolume,
+  bootVolumeName,
+  instanceUidAnnotation,
+  networkInterfaces,
+  volumeAttachments,
+  type Child,
+} from './children.ts';
+
+export interface InterfaceStatus {
+  name: string;
+  networkInterface?: string;
+  ipAddresses?: string[];
+  macAddress?: string;
+}
+
+/** The manager's part of an Instance's status. */
+export interface InstancePlacement {
+  host: string;
+  allocated: Resources;
+  bootVolume: string;
+  interfaces: InterfaceStatus[];
+}
+
+/** What the client reads: the caches, by kind and key. */
+export interface InstanceWorld extends Omit<
+  ScheduleInput,
+  'instance' | 'placements' | 'bootVolume'
+> {
+  /** A child object of a kind (Volume, NetworkInterface, VolumeAttachment) as the cache has it. */
+  child(kind: ChildKind, namespace: string, name: string): KubeObject | undefined;
+  /** The VolumeAttachments labelled with this instance. */
+  attachmentsOf(instance: InstanceObject): KubeObject[];
+  /** The NetworkInterface an interface is, by name (for its address and MAC). */
+  networkInterface(
+    namespace: string,
+    name: string,
+  ): (KubeObject & { status?: { ipAddress?: string; macAddress?: string } }) | undefined;
+}
+
+export type ChildKind = 'Volume' | 'NetworkInterface' | 'VolumeAttachment';
+
+export interface InstanceClientOptions {
+  world: InstanceWorld;
+  ledger: PlacementLedger;
+  /** The instance itself, for the binding write. */
+  instances: ObjectClient<InstanceObject>;
+  children: Record<ChildKind, ObjectClient<KubeObject>>;
+  /** The finalizers the binding write adds (the manager's and the host agent's). */
+  finalizers: readonly string[];
+  fieldManager: string;
+}
+
+/** Waits (a missing image, a host not there yet) end the reconcile without an error. */
+const waitRequeueMs = 5_000;
+
+function mine(instance: InstanceObject, obj: KubeObject): boolean {
+  return obj.metadata.annotations?.[instanceUidAnnotation] === instance.metadata.uid;
+}
+
+function interfacesOf(instance: InstanceObject, world: InstanceWorld): InterfaceStatus[] {
+  const ns = instance.metadata.namespace ?? '';
+  const nics = [...(instance.spec.networkInterfaces ?? [])].sort(
+    (a, b) => Number(b.primary === true) - Number(a.primary === true),
+  );
+  return nics.map((nic) => {
+    const name = nic.networkInterfaceRef?.name ?? `${instance.metadata.name ?? ''}-${nic.name}`;
+    const eni = world.networkInterface(ns, name);
+    return {
+      name: nic.name,
+      networkInterface: name,
+      ...(eni?.status?.ipAddress ? { ipAddresses: [eni.status.ipAddress] } : {}),
+      ...(eni?.status?.macAddress ? { macAddress: eni.status.macAddress } : {}),
+    };
+  });
+}
+
+export function instanceClient(
+  opts: InstanceClientOptions,
+): ExternalClient<InstanceObject, InstancePlacement> {
+  const { world, ledger } = opts;
+  // What this reconcile wrote: its second look counts them, before the caches show them.
+  const written = new Set<string>();
+  const deleted = new Set<string>();
+  let plan: { children: Child[]; bind?: { host: string; allocated: Resources } } | undefined;
+
+  const keyOf = (c: Child) => `${c.kind}/${c.metadata.namespace ?? ''}/${c.metadata.name ?? ''}`;
+  const present = (instance: InstanceObject, c: Child): boolean => {
+    if (written.has(keyOf(c))) return true;
+    const found = world.child(
+      c.kind as ChildKind,
+      c.metadata.namespace ?? '',
+      c.metadata.name ?? '',
+    );
+    if (!found) return false;
+    if (!mine(instance, found)) {
+      throw new ReconcileError(
+        'NameTaken',
+        `${c.kind} ${c.metadata.name ?? ''} exists and was not made for this instance: rename or delete it`,
+        { retry: false },
+      );
+    }
+    return true;
+  };
+
+  const decide = (instance: InstanceObject) => {
+    const ns = instance.metadata.namespace ?? '';
+    const bootName = bootVolumeName(instance);
+    const boot = world.child('Volume', ns, bootName);
+    const decision = decideAndAssume(ledger, {
+      ...world,
+      instance,
+      ...(boot ? { bootVolume: bootName } : {}),
+    });
+    if ('refuse' in decision) {
+      throw new ReconcileError(decision.refuse.reason, decision.refuse.message, { retry: false });
+    }
+    return decision;
+  };
+
+  return {
+    observe(instance): Promise<Observation<InstancePlacement>> {
+      return Promise.resolve().then(() => {
+        if (instance.metadata.deletionTimestamp) return { exists: false, upToDate: false };
+        const ns = instance.metadata.namespace ?? '';
+        const ref = instance.spec.imageRef;
+        const image = world.image(ref.namespace ?? ns, ref.name);
+        const wait = (reason: string, message: string): Observation<InstancePlacement> => ({
+          exists: false,
+          upToDate: false,
+          inProgress: { reason, message, requeueAfterMs: waitRequeueMs },
+        });
+        if (!image) {
+          return wait('ImageNotFound', `Image ${ref.namespace ?? ns}/${ref.name} does not exist`);
+        }
+        const boot = bootVolume(instance, image);
+        if (!boot) {
+          return wait(
+            'WaitingForImage',
+            `Image ${ref.name} is not imported yet: its size is unknown`,
+          );
+        }
+        const children = [boot, ...networkInterfaces(instance)];
+        const decision = decide(instance);
+        if ('wait' in decision) {
+          plan = { children };
+          const missing = children.some((c) => !present(instance, c));
+          // The children are made first either way: the boot volume clones while this waits.
+          return missing
+            ? { exists: false, upToDate: false }
+            : wait(decision.wait.reason, decision.wait.message);
+        }
+        const { bind: host, allocated } = decision;
+        const all = [...children, ...volumeAttachments(instance, host)];
+        plan = { children: all, bind: { host, allocated } };
+        const bound = instance.metadata.labels?.[hostLabel];
+        const finalized = opts.finalizers.every((f) => instance.metadata.finalizers?.includes(f));
+        const complete = all.every((c) => present(instance, c));
+        const wanted = new Set(all.map((c) => c.metadata.name ?? ''));
+        const extra = world
+          .attachmentsOf(instance)
+          .some(
+            (a) =>
+              mine(instance, a) &&
+              !a.metadata.deletionTimestamp &&
+              !deleted.has(a.metadata.name ?? '') &&
+              !wanted.has(a.metadata.name ?? ''),
+          );
+        return {
+          exists: bound !== undefined,
+          upToDate: bound === host && finalized && complete && !extra,
+          observed: {
+            host,
+            allocated,
+            bootVolume: boot.metadata.name ?? '',
+            interfaces: interfacesOf(instance, world),
+          },
+        };
+      });
+    },
+    create: (instance, signal) => write(instance, signal),
+    update: (instance, _observation, signal) => write(instance, signal),
+    async delete() {
+      // The children are the garbage collector's once the instance is gone; the agent's
+      // finalizer keeps the instance until its VM is stopped.
+    },
+  };
+
+  async function write(instance: InstanceObject, signal: AbortSignal): Promise<void> {
+    const p = plan;
+    if (!p) return;
+    const ns = instance.metadata.namespace ?? '';
+    const apply = async (children: readonly Child[]) => {
+      for (const c of children) {
+        if (present(instance, c)) continue;
+        await opts.children[c.kind as ChildKind].patch(ns, c.metadata.name ?? '', 'apply', c, {
+          fieldManager: opts.fieldManager,
+          signal,
+        });
+        written.add(keyOf(c));
+      }
+    };
+    const attachments = p.children.filter((c) => c.kind === 'VolumeAttachment');
+    // The boot volume and interfaces first (they are made while the instance waits for a host),
+    // then the binding, then the attachments, which name the host the binding chose.
+    await apply(p.children.filter((c) => c.kind !== 'VolumeAttachment'));
+    if (!p.bind) return;
+    const uid = instance.metadata.uid ?? '';
+    const { host } = p.bind;
+    const current = instance.metadata.finalizers ?? [];
+    const missing = opts.finalizers.filter((f) => !current.includes(f));
+    if (instance.metadata.labels?.[hostLabel] !== host || missing.length > 0) {
+      try {
+        await opts.instances.patch(
+          ns,
+          instance.metadata.name ?? '',
+          'merge',
+          {
+            metadata: {
+              labels: { [hostLabel]: host },
+              ...(missing.length > 0
+                ? {
+                    finalizers: [...current, ...missing],
+                    resourceVersion: instance.metadata.resourceVersion,
+                  }
+                : {}),
+            },
+          },
+          { signal },
+        );
+      } catch (err) {
+        // The decision did not happen: the host's room goes back to the ledger.
+        if (!isApiError(err, 409) || instance.metadata.labels?.[hostLabel] === undefined) {
+          ledger.forget(uid);
+        }
+        throw err;
+      }
+      instance.metadata.labels = { ...instance.metadata.labels, [hostLabel]: host };
+      instance.metadata.finalizers = [...current, ...missing];
+    }
+    await apply(attachments);
+    // Disks that left the spec are detached: their attachments go (the host's agent holds each
+    // until it has unplugged the disk).
+    const wanted = new Set(attachments.map((c) => c.metadata.name ?? ''));
+    for (const a of world.attachmentsOf(instance)) {
+      if (!mine(instance, a) || wanted.has(a.metadata.name ?? '')) continue;
+      if (a.metadata.deletionTimestamp || deleted.has(a.metadata.name ?? '')) continue;
+      await opts.children.VolumeAttachment.delete(ns, a.metadata.name ?? '', { signal });
+      // This reconcile's second look must not see it as still wanted gone.
+      deleted.add(a.metadata.name ?? '');
+    }
+  }
+}

@@ -1,0 +1,260 @@
+// The ECS operator's Instance controller in kcloud-manager: it makes an Instance's boot Volume
+// and NetworkInterfaces, schedules it onto a Host, binds it there (the label the host's agent
+// watches, with the finalizers that keep it until its VM is stopped), attaches its disks with
+// VolumeAttachments, and sums up Ready from its own Scheduled and the agent's Provisioned.
+import type { ManagedStatus, PhaseSummary } from '../../../../controllers/external/index.ts';
+import type { Informer } from '../../../../controllers/informer/index.ts';
+import {
+  objectKey,
+  type KubeObject,
+  type ResourceRef,
+} from '../../../../controllers/kube/index.ts';
+import type { Manager } from '../../../../controllers/manager/index.ts';
+import { specOrReadinessChanged } from '../../../../controllers/reconcile/index.ts';
+import { addManagedController, watch } from '../../../../controllers/wiring/index.ts';
+import { StoragePool, Volume, VolumeAttachment } from '../../../evs/api/index.ts';
+import type { StoragePoolObject, VolumeObject } from '../../../evs/api/index.ts';
+import {
+  DeploymentSet,
+  Flavor,
+  Host,
+  Image,
+  Instance,
+  scheduledCondition,
+  type DeploymentSetObject,
+  type FlavorObject,
+  type HostObject,
+  type ImageObject,
+  type InstanceObject,
+  type InstanceStatus,
+} from '../../api/index.ts';
+import {
+  computeHost,
+  PlacementLedger,
+  requestedResources,
+  type ComputeHost,
+  type ScoringPolicy,
+} from '../../scheduler/index.ts';
+import { instanceLabel } from './children.ts';
+import {
+  instanceClient,
+  type ChildKind,
+  type InstancePlacement,
+  type InstanceWorld,
+} from './instance-client.ts';
+
+/** The manager's finalizer on an Instance, written with its binding to a host. */
+export const ecsFinalizer = 'ecs.kcloud.io/cleanup';
+/** The agent's condition: the VM is as the spec says (running, stopped or paused). */
+export const provisionedCondition = 'Provisioned';
+
+export const instanceControllerName = 'ecs-instance-scheduler';
+
+const networkInterfaceResource: ResourceRef = {
+  group: 'vpc.kcloud.io',
+  version: 'v1alpha1',
+  plural: 'networkinterfaces',
+  namespaced: true,
+  kind: 'NetworkInterface',
+};
+
+export interface InstanceControllerOptions {
+  policy: ScoringPolicy;
+  workers?: number;
+}
+
+type ManagerPart = Pick<InstanceStatus, 'host' | 'allocated' | 'bootVolume' | 'interfaces'>;
+const managerFields = ['host', 'allocated', 'bootVolume', 'interfaces'] as const;
+
+/** The phase from the summary: Pending until placed, Starting until the agent says so. */
+export function instancePhase(instance: InstanceObject, s: PhaseSummary): string {
+  if (s.deleting) return 'Deleting';
+  switch (s.outcome.state) {
+    case 'Ready':
+      return (
+        instance.spec.powerState ?? (instance.spec.runStrategy === 'Halted' ? 'Stopped' : 'Running')
+      );
+    case 'Stalled':
+      return 'Failed';
+    case 'Unknown':
+      return 'Unknown';
+    case 'Reconciling':
+      return s.decidedBy === scheduledCondition ? 'Pending' : 'Starting';
+  }
+}
+
+export function addInstanceController(mgr: Manager, opts: InstanceControllerOptions): void {
+  const instances = mgr.informer<InstanceObject>(Instance.resource);
+  const flavors = mgr.informer<FlavorObject>(Flavor.resource);
+  const images = mgr.informer<ImageObject>(Image.resource);
+  const hosts = mgr.informer<HostObject>(Host.resource);
+  const sets = mgr.informer<DeploymentSetObject>(DeploymentSet.resource);
+  const volumes = mgr.informer<VolumeObject>(Volume.resource);
+  const pools = mgr.informer<StoragePoolObject>(StoragePool.resource);
+  const nics = mgr.informer<KubeObject & { status?: { ipAddress?: string; macAddress?: string } }>(
+    networkInterfaceResource,
+  );
+  const attachments = mgr.informer<KubeObject>(VolumeAttachment.resource);
+  const key = (namespace: string, name: string) => `${namespace}/${name}`;
+
+  // What every host holds: the bound instances the cache shows plus the bindings decided here
+  // and not yet seen (assumed), so a burst of decisions never over-commits a host.
+  const ledger = new PlacementLedger();
+  const resolve = (i: InstanceObject) => {
+    const r = requestedResources(i, (name) => flavors.cache.get(name));
+    return 'missingFlavor' in r ? undefined : r;
+  };
+  instances.addHandler({
+    onAdd: (i) => {
+      ledger.observe(i, resolve);
+    },
+    onUpdate: (_old, i) => {
+      ledger.observe(i, resolve);
+    },
+    onDelete: (i) => {
+      ledger.remove(i.metadata.uid ?? '');
+    },
+  });
+
+  // Hosts as the scheduler sees them, recomputed only when a Host changes.
+  const computed = new Map<string, { rv: string; host: ComputeHost }>();
+  const computeHosts = (): ComputeHost[] =>
+    hosts.cache.list().map((h) => {
+      const name = h.metadata.name ?? '';
+      const rv = h.metadata.resourceVersion ?? '';
+      const known = computed.get(name);
+      if (known?.rv === rv) return known.host;
+      const host = computeHost(h);
+      computed.set(name, { rv, host });
+      return host;
+    });
+  hosts.addHandler({
+    onDelete: (h) => {
+      computed.delete(h.metadata.name ?? '');
+    },
+  });
+
+  const childInformers: Record<ChildKind, Informer<KubeObject>> = {
+    Volume: volumes as unknown as Informer<KubeObject>,
+    NetworkInterface: nics,
+    VolumeAttachment: attachments,
+  };
+  const world: InstanceWorld = {
+    get hosts() {
+      return computeHosts();
+    },
+    policy: opts.policy,
+    flavor: (name) => flavors.cache.get(name),
+    deploymentSet: (ns, name) => sets.cache.get(key(ns, name)),
+    image: (ns, name) => images.cache.get(key(ns, name)),
+    volume: (ns, name) => volumes.cache.get(key(ns, name)),
+    pool: (name) => pools.cache.get(name),
+    child: (kind, ns, name) => childInformers[kind].cache.get(key(ns, name)),
+    attachmentsOf: (i) =>
+      attachments.cache
+        .inNamespace(i.metadata.namespace ?? '')
+        .filter((a) => a.metadata.labels?.[instanceLabel] === i.metadata.name),
+    networkInterface: (ns, name) => nics.cache.get(key(ns, name)),
+  };
+
+  // Instances of a namespace that name something, for the watches below.
+  const naming = (ns: string, match: (i: InstanceObject) => boolean) =>
+    instances.cache.inNamespace(ns).filter(match).map(objectKey);
+  const ofChild = (o: KubeObject) => {
+    const owner = o.metadata.labels?.[instanceLabel];
+    return owner !== undefined ? [key(o.metadata.namespace ?? '', owner)] : [];
+  };
+  const unbound = () =>
+    instances.cache
+      .list()
+      .filter((i) => i.status?.host === undefined)
+      .map(objectKey);
+
+  addManagedController<
+    InstanceObject & { status?: ManagedStatus & ManagerPart },
+    ManagedStatus & ManagerPart,
+    InstancePlacement
+  >(mgr, {
+    name: instanceControllerName,
+    resource: Instance.resource,
+    informer: instances,
+    workers: opts.workers ?? 4,
+    reconciler: {
+      finalizer: ecsFinalizer,
+      finalizerAddedBy: 'client',
+      external: () =>
+        instanceClient({
+          world,
+          ledger,
+          instances: mgr.client<InstanceObject>(Instance.resource),
+          children: {
+            Volume: mgr.client<KubeObject>(Volume.resource),
+            NetworkInterface: mgr.client<KubeObject>(networkInterfaceResource),
+            VolumeAttachment: mgr.client<KubeObject>(VolumeAttachment.resource),
+          },
+          // The host agent's finalizer joins these when its ECS module runs VMs.
+          finalizers: [ecsFinalizer],
+          fieldManager: instanceControllerName,
+        }),
+      status: (i, observation) => {
+        const o = observation.observed;
+        if (!o) {
+          const kept: Partial<ManagerPart> = {};
+          for (const f of managerFields)
+            if (i.status?.[f] !== undefined) Object.assign(kept, { [f]: i.status[f] });
+          return kept;
+        }
+        return {
+          host: o.host,
+          allocated: o.allocated,
+          bootVolume: o.bootVolume,
+          interfaces: o.interfaces,
+        };
+      },
+      statusFields: managerFields,
+      role: {
+        kind: 'summarizer',
+        condition: scheduledCondition,
+        contributors: [provisionedCondition],
+        phase: instancePhase,
+      },
+    },
+    watches: [
+      watch(flavors, (f) =>
+        instances.cache
+          .list()
+          .filter((i) => i.spec.flavorRef?.name === f.metadata.name)
+          .map(objectKey),
+      ),
+      watch(images, (img) =>
+        instances.cache
+          .list()
+          .filter(
+            (i) =>
+              i.spec.imageRef.name === img.metadata.name &&
+              (i.spec.imageRef.namespace ?? i.metadata.namespace) === img.metadata.namespace,
+          )
+          .map(objectKey),
+      ),
+      // A host registering, turning Ready or reporting pools: the unplaced may go there.
+      watch(hosts, unbound, specOrReadinessChanged),
+      watch(sets, (s) =>
+        naming(
+          s.metadata.namespace ?? '',
+          (i) => i.spec.placement?.deploymentSetRef?.name === s.metadata.name,
+        ),
+      ),
+      watch(volumes, (v) => [
+        ...ofChild(v),
+        ...naming(v.metadata.namespace ?? '', (i) =>
+          (i.spec.dataVolumes ?? []).some((d) => d.name === v.metadata.name),
+        ),
+      ]),
+      watch(nics, ofChild),
+      watch(attachments, ofChild),
+      // An instance going frees room: those waiting look again (its last event, the delete,
+      // comes after the ledger let go of it). Only deleting ones: every create would be n².
+      watch(instances, (i) => (i.metadata.deletionTimestamp ? unbound() : [])),
+    ],
+  });
+}
