@@ -144,6 +144,8 @@ export class Informer<T extends KubeObject> {
   /** Resolves once the first full list is in the cache. */
   waitForSync(signal?: AbortSignal): Promise<void> {
     if (this.synced) return Promise.resolve();
+    // An 'abort' already fired does not fire again for a listener added now.
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         reject(signal?.reason as Error);

@@ -62,6 +62,7 @@ import { snapshotData, snapshotDataStatus } from './snapshot-data.ts';
 import type { SourceReader } from './sources.ts';
 import { addEvsSharedOrphanSweep } from './shared-orphans.ts';
 import { attachmentTarget } from './attachment-target.ts';
+import { WakeableWait } from './wakeable-wait.ts';
 import { volumeData, volumeDataStatus } from './volume-data.ts';
 
 const boundKinds = [Volume, VolumeSnapshot, VolumeOperation, VolumeAttachment, Image] as const;
@@ -270,8 +271,10 @@ export function registerEvsAgent(
   // The same host-scoped informer the agent's registration uses: no GET per host per round.
   const hostInformer = ctx.informer<HostObject>(Host.resource);
   const hostCache = hostInformer.cache;
-  let wake: (() => void) | undefined;
-  const poke = () => wake?.();
+  const pause = new WakeableWait();
+  const poke = () => {
+    pause.poke();
+  };
   // A Host registered (or seen first) is reported at once, not at the next interval.
   hostInformer.addHandler({ onAdd: poke });
   pools.addHandler({
@@ -306,14 +309,7 @@ export function registerEvsAgent(
             mgr.log.warn('reporting storage pools failed', { error: errorMessage(err) });
           }
         }
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, config.poolReportIntervalMs);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-          signal.addEventListener('abort', () => wake?.(), { once: true });
-        });
+        await pause.wait(config.poolReportIntervalMs, signal);
       }
     },
   });
