@@ -99,18 +99,23 @@ export class TestCluster {
     type: string,
     status: 'True' | 'False' | 'Unknown' = 'True',
     timeoutMs = 60_000,
+    /** Also this reason: an object may pass through others on its way (a dependency not ready). */
+    reason?: string,
   ): Promise<WithStatus> {
     let last: WithStatus | undefined;
     return waitFor(
       async () => {
         last = await this.read(ref);
-        return last.status?.conditions?.some((c) => c.type === type && c.status === status)
+        return last.status?.conditions?.some(
+          (c) =>
+            c.type === type && c.status === status && (reason === undefined || c.reason === reason),
+        )
           ? last
           : undefined;
       },
       {
         timeoutMs,
-        what: `${ref.kind} ${ref.namespace ?? this.namespace}/${ref.name} condition ${type}=${status}`,
+        what: `${ref.kind} ${ref.namespace ?? this.namespace}/${ref.name} condition ${type}=${status}${reason ? ` (${reason})` : ''}`,
         describe: () =>
           last
             ? stringify({ generation: last.metadata?.generation, status: last.status ?? null })

@@ -110,14 +110,17 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 200));
   }
   child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
   const stopped = await Promise.race([
     exited.then(() => true),
     new Promise<boolean>((r) => {
-      setTimeout(() => {
+      timer = setTimeout(() => {
         r(false);
       }, 30_000);
     }),
   ]);
+  // The timer would keep this process 30 s longer after a clean stop.
+  clearTimeout(timer);
   if (!stopped) {
     child.kill('SIGKILL');
     fail(`${program} did not stop on SIGTERM:\n${tail()}`);

@@ -166,10 +166,13 @@ describe('SecurityGroups on real OVN', () => {
         }),
       ].join('---\n'),
     );
+    // On its way it may say SubnetNotReady first (the other VPC's Subnet is new).
     const refusedNic = await cluster.waitForCondition(
       ref('NetworkInterface', 'stranger'),
       'Ready',
       'False',
+      60_000,
+      'SecurityGroupNotInVPC',
     );
     expect(refusedNic.status?.conditions?.find((c) => c.type === 'Ready')?.reason).toBe(
       'SecurityGroupNotInVPC',
@@ -179,6 +182,8 @@ describe('SecurityGroups on real OVN', () => {
       ref('SecurityGroup', 'mixed'),
       'Ready',
       'False',
+      60_000,
+      'SecurityGroupNotInVPC',
     );
     expect(refusedGroup.status?.conditions?.find((c) => c.type === 'Ready')?.reason).toBe(
       'SecurityGroupNotInVPC',
