@@ -16,6 +16,7 @@ export {
 } from './managed-reconciler.ts';
 export {
   contributionsChanged,
+  keptFields,
   type ContributingWriter,
   type PhaseSummary,
   type SingleWriter,

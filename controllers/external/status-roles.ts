@@ -231,3 +231,13 @@ export function contributionsChanged(types: readonly string[]) {
     return JSON.stringify(read(oldObj)) !== JSON.stringify(read(newObj));
   };
 }
+
+/** The status fields a writer keeps when it observed nothing new (a wait, an error). */
+export function keptFields<S extends object, K extends keyof S>(
+  status: S | undefined,
+  fields: readonly K[],
+): Partial<Pick<S, K>> {
+  const out: Partial<Pick<S, K>> = {};
+  for (const f of fields) if (status?.[f] !== undefined) out[f] = status[f];
+  return out;
+}

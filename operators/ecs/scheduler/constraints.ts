@@ -1,7 +1,7 @@
 // What an Instance's references demand of its host, read from the caches once per decision:
 // its resources, its image's architecture, and where its volumes' data can be reached.
 import { hostLabel, type ImageObject, type InstanceObject } from '../api/index.ts';
-import type { StoragePoolObject, VolumeObject } from '../../evs/api/index.ts';
+import { poolScope, type StoragePoolObject, type VolumeObject } from '../../evs/api/index.ts';
 import { refuse, wait, type ScheduleDecision } from './decision.ts';
 
 /** Where the data of one of the instance's volumes is. */
@@ -19,8 +19,7 @@ export interface VolumeWorld {
   pool(name: string): StoragePoolObject | undefined;
 }
 
-const isLocal = (pool: StoragePoolObject) =>
-  pool.spec.type === 'File' && pool.spec.file?.scope === 'Local';
+const isLocal = (pool: StoragePoolObject) => poolScope(pool) === 'Local';
 
 /** The image the instance boots, or why it cannot be read yet. */
 export function imageOf(

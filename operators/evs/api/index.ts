@@ -1,5 +1,6 @@
 export {
   StoragePool,
+  poolScope,
   type StoragePoolObject,
   type StoragePoolSpec,
   type StoragePoolStatus,

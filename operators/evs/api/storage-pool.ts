@@ -158,3 +158,10 @@ export const StoragePool = defineKind({
 export type StoragePoolSpec = SpecOf<typeof StoragePool>;
 export type StoragePoolStatus = StatusOf<typeof StoragePool>;
 export type StoragePoolObject = ObjectOf<typeof StoragePool>;
+
+/** How a pool keeps data: on one host (Local file pool) or visible from all (Shared, RBD). */
+export function poolScope(pool: {
+  spec: { type: string; file?: { scope: string } };
+}): 'Local' | 'Shared' {
+  return pool.spec.type === 'File' && pool.spec.file?.scope === 'Local' ? 'Local' : 'Shared';
+}

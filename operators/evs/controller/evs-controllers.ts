@@ -1,7 +1,7 @@
 // The EVS operator's controllers in kcloud-manager: the status of pools and types from what
 // hosts report, and the scheduler of volumes, snapshots, images and operations, which places
 // each on a host and hands it to that host's agent by label. The data itself is the agents'.
-import type { ManagedStatus } from '../../../controllers/external/index.ts';
+import { keptFields, type ManagedStatus } from '../../../controllers/external/index.ts';
 import type { Informer } from '../../../controllers/informer/index.ts';
 import type { Condition } from '../../../controllers/reconcile/index.ts';
 import { objectKey, type KubeObject } from '../../../controllers/kube/index.ts';
@@ -115,13 +115,6 @@ export function hasSnapshots(
       .map((s) => s.metadata.name ?? '')
       .join(', ')}): delete them first; nothing is deleted until then`,
   };
-}
-
-/** The status fields a writer keeps when it observed nothing new (a wait, an error). */
-function keep<S extends object, K extends keyof S>(status: S | undefined, fields: readonly K[]) {
-  const out: Partial<Pick<S, K>> = {};
-  for (const f of fields) if (status?.[f] !== undefined) out[f] = status[f];
-  return out;
 }
 
 export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {}): void {
@@ -267,7 +260,7 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
             evsDataFinalizer,
           ]),
         status: (obj, observation) =>
-          (observation.observed?.status ?? keep(obj.status, fields)) as Omit<
+          (observation.observed?.status ?? keptFields(obj.status, fields)) as Omit<
             ManagedStatus & S,
             keyof ManagedStatus
           >,

@@ -2,7 +2,11 @@
 // and NetworkInterfaces, schedules it onto a Host, binds it there (the label the host's agent
 // watches, with the finalizers that keep it until its VM is stopped), attaches its disks with
 // VolumeAttachments, and sums up Ready from its own Scheduled and the agent's Provisioned.
-import type { ManagedStatus, PhaseSummary } from '../../../../controllers/external/index.ts';
+import {
+  keptFields,
+  type ManagedStatus,
+  type PhaseSummary,
+} from '../../../../controllers/external/index.ts';
 import type { Informer } from '../../../../controllers/informer/index.ts';
 import {
   objectKey,
@@ -116,23 +120,15 @@ export function addInstanceController(mgr: Manager, opts: InstanceControllerOpti
     },
   });
 
-  // Hosts as the scheduler sees them, recomputed only when a Host changes.
-  const computed = new Map<string, { rv: string; host: ComputeHost }>();
-  const computeHosts = (): ComputeHost[] =>
-    hosts.cache.list().map((h) => {
-      const name = h.metadata.name ?? '';
-      const rv = h.metadata.resourceVersion ?? '';
-      const known = computed.get(name);
-      if (known?.rv === rv) return known.host;
-      const host = computeHost(h);
-      computed.set(name, { rv, host });
-      return host;
-    });
-  hosts.addHandler({
-    onDelete: (h) => {
-      computed.delete(h.metadata.name ?? '');
-    },
-  });
+  // Hosts as the scheduler sees them, rebuilt only after a Host changed: a decision reads
+  // the list, and thousands of hosts must not be walked again for each of thousands of
+  // instances.
+  let computed: ComputeHost[] | undefined;
+  const stale = () => {
+    computed = undefined;
+  };
+  hosts.addHandler({ onAdd: stale, onUpdate: stale, onDelete: stale });
+  const computeHosts = (): ComputeHost[] => (computed ??= hosts.cache.list().map(computeHost));
 
   const childInformers: Record<ChildKind, Informer<KubeObject>> = {
     Volume: volumes as unknown as Informer<KubeObject>,
@@ -198,12 +194,7 @@ export function addInstanceController(mgr: Manager, opts: InstanceControllerOpti
         }),
       status: (i, observation) => {
         const o = observation.observed;
-        if (!o) {
-          const kept: Partial<ManagerPart> = {};
-          for (const f of managerFields)
-            if (i.status?.[f] !== undefined) Object.assign(kept, { [f]: i.status[f] });
-          return kept;
-        }
+        if (!o) return keptFields(i.status, managerFields);
         return {
           host: o.host,
           allocated: o.allocated,
