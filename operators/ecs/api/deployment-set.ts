@@ -13,6 +13,11 @@ import {
 } from '../../../controllers/api/index.ts';
 import { topologyValues } from './compute-schema.ts';
 
+/** The most failure domains status.placement lists. */
+export const maxPlacementEntries = 1000;
+/** The condition the manager writes on a DeploymentSet: whether its spread holds. */
+export const spreadCondition = 'Spread';
+
 export const DeploymentSet = defineKind({
   group: 'ecs.kcloud.io',
   version: 'v1alpha1',
@@ -69,6 +74,45 @@ export const DeploymentSet = defineKind({
           maximum: 10000000,
         }),
       ),
+      members: Type.Optional(
+        Type.Integer({
+          description:
+            'How many Instances name the set (spec.placement.deploymentSetRef), scheduled or not.',
+          minimum: 0,
+          maximum: 10000000,
+        }),
+      ),
+      unscheduled: Type.Optional(
+        Type.Integer({
+          description: 'How many of them wait for a host.',
+          minimum: 0,
+          maximum: 10000000,
+        }),
+      ),
+      placement: Type.Optional(
+        Type.Array(
+          Type.Object(
+            {
+              domain: Type.String({
+                description:
+                  'The failure domain: host/<name>, or rack/<rack> (under BestEffort over racks, a host without a rack label is a domain of its own).',
+                maxLength: 320,
+              }),
+              instances: Type.Integer({
+                description: 'How many instances of the set it holds.',
+                minimum: 1,
+                maximum: 10000000,
+              }),
+            },
+            { description: 'One failure domain holding instances of the set.' },
+          ),
+          {
+            description: `Instances of the set per host or rack, the fullest first (at most ${String(maxPlacementEntries)}; domains counts them all).`,
+            maxItems: maxPlacementEntries,
+            'x-kubernetes-list-type': 'atomic',
+          },
+        ),
+      ),
     },
     { description: 'DeploymentSetStatus is how the set is spread now.' },
   ),
@@ -91,6 +135,13 @@ export const DeploymentSet = defineKind({
       type: 'integer',
       jsonPath: '.status.instances',
       description: 'Scheduled instances in the set.',
+    },
+    {
+      name: 'Domains',
+      type: 'integer',
+      jsonPath: '.status.domains',
+      description: 'Hosts or racks holding them.',
+      priority: 1,
     },
     phaseColumn(),
     readyColumn(),

@@ -18,6 +18,37 @@ import {
 import { ImageRef } from './compute-schema.ts';
 
 export const instanceOperationPhases = ['Pending', 'Running', 'Succeeded', 'Failed'] as const;
+
+/**
+ * The host agent's condition on an InstanceOperation: True once the action ran to its end,
+ * False while it runs or when it failed. The manager's `Scheduled` and this sum up to Ready.
+ */
+export const executedCondition = 'Executed';
+
+/**
+ * The reasons by which the agent says an action failed for good (with `completionTime` set):
+ * the operation is Failed and never runs again. Any other False `Executed` is work under way.
+ */
+export const operationFailureReasons = [
+  // QEMU or the guest agent refused or broke off the action: the message says what it said.
+  'ActionFailed',
+  // The VM is off, so there is nothing to reboot or to set a password in.
+  'InstanceNotRunning',
+  // reset-password: the guest agent did not answer in time (no qemu-guest-agent in the guest?).
+  'GuestAgentNotConnected',
+  // The VM is not on the agent's host (moved or evacuated since the operation was bound).
+  'InstanceNotOnHost',
+] as const;
+
+/**
+ * reset-password: the tenant's password Secret is read by the manager, not by agents (they may
+ * read Secrets in the hosts namespace only). The manager copies the password there, into the
+ * Secret of this name (labelled with the operation's host), before it binds the operation, and
+ * deletes it once the operation has ended or is deleted.
+ */
+export const resetPasswordSecretName = (operationUid: string) => `ecsop-${operationUid}`;
+/** The data key of that copy. */
+export const resetPasswordSecretKey = 'password';
 export const instanceActions = [
   'reboot',
   'force-reboot',
@@ -125,14 +156,22 @@ export const InstanceOperation = defineKind({
       instanceUID: Type.Optional(
         Type.String({
           description:
-            'The uid of the Instance acted on, so that a later Instance of the same name is never acted on by this operation.',
+            'The uid of the Instance acted on, recorded when the operation is bound to its host, so that a later Instance of the same name is never acted on by this operation.',
+          maxLength: 64,
         }),
       ),
       startTime: Type.Optional(
-        Type.String({ description: 'When the action started.', format: 'date-time' }),
+        Type.String({
+          description: 'When the action started (written by the agent of the host).',
+          format: 'date-time',
+        }),
       ),
       completionTime: Type.Optional(
-        Type.String({ description: 'When the action ended.', format: 'date-time' }),
+        Type.String({
+          description:
+            'When the action ended, in success or failure (written by the agent of the host): an operation with a completionTime never runs again.',
+          format: 'date-time',
+        }),
       ),
     },
     { description: 'InstanceOperationStatus says whether and how the action ran.' },
