@@ -14,6 +14,7 @@ export {
 export { schedulingOrder } from './order.ts';
 export { formatMemory, requestedResources, type Resources } from './resources.ts';
 export { matches, type LabelSelector } from './selector.ts';
+export { domainOf } from './topology.ts';
 export {
   decideAndAssume,
   enoughFits,

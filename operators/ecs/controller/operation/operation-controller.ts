@@ -1,0 +1,125 @@
+// The ECS operator's InstanceOperation controller in kcloud-manager: it binds each operation to
+// the host of its Instance (the label that host's agent watches), copies a reset-password's
+// password where that agent can read it, and sums up Ready and the phase from its own Scheduled
+// and the agent's Executed. The Instance's own status shows nothing of its operations.
+import { isConditionTrue } from '../../../../controllers/index.ts';
+import { keptFields, type ManagedStatus } from '../../../../controllers/external/index.ts';
+import { hostLabel, type Bound } from '../../../../controllers/host/index.ts';
+import { objectKey } from '../../../../controllers/kube/index.ts';
+import type { Manager } from '../../../../controllers/manager/index.ts';
+import { specOrReadinessChanged } from '../../../../controllers/reconcile/index.ts';
+import { addManagedController, watch } from '../../../../controllers/wiring/index.ts';
+import {
+  ecsFinalizer,
+  executedCondition,
+  Host,
+  Image,
+  Instance,
+  InstanceOperation,
+  scheduledCondition,
+  type HostObject,
+  type ImageObject,
+  type InstanceObject,
+  type InstanceOperationObject,
+} from '../../api/index.ts';
+import { operationClient } from './operation-client.ts';
+import { decideOperation, type OperationPlacement } from './operation-decision.ts';
+import { operationFailed, operationPhase } from './operation-phase.ts';
+import { secretResource, type SecretObject } from './password-copy.ts';
+
+export const operationControllerName = 'ecs-operation-scheduler';
+
+export interface OperationControllerOptions {
+  /** The namespace whose Secrets agents read: reset-password copies go there. */
+  hostsNamespace: string;
+  workers?: number;
+}
+
+const fields = ['instanceUID'] as const;
+
+export function addInstanceOperationController(
+  mgr: Manager,
+  opts: OperationControllerOptions,
+): void {
+  const operations = mgr.informer<InstanceOperationObject>(InstanceOperation.resource);
+  const instances = mgr.informer<InstanceObject>(Instance.resource);
+  const images = mgr.informer<ImageObject>(Image.resource);
+  const hosts = mgr.informer<HostObject>(Host.resource);
+  const key = (namespace: string, name: string) => `${namespace}/${name}`;
+  const world = {
+    instance: (ns: string, name: string) => instances.cache.get(key(ns, name)),
+    image: (ns: string, name: string) => images.cache.get(key(ns, name)),
+  };
+  const hostReady = (name: string) =>
+    isConditionTrue(hosts.cache.get(name)?.status?.conditions, 'Ready');
+  const operationsOf = (ns: string, match: (op: InstanceOperationObject) => boolean) =>
+    operations.cache.inNamespace(ns).filter(match).map(objectKey);
+  const hostOf = (o: InstanceObject) => o.metadata.labels?.[hostLabel];
+
+  addManagedController<
+    InstanceOperationObject & { status?: ManagedStatus & OperationPlacement },
+    ManagedStatus & OperationPlacement,
+    Bound<OperationPlacement>
+  >(mgr, {
+    name: operationControllerName,
+    resource: InstanceOperation.resource,
+    informer: operations,
+    workers: opts.workers ?? 2,
+    reconciler: {
+      finalizer: ecsFinalizer,
+      finalizerAddedBy: 'client',
+      external: (op) =>
+        operationClient(op, {
+          operations: mgr.client<InstanceOperationObject>(InstanceOperation.resource),
+          secrets: mgr.client<SecretObject>(secretResource),
+          hostsNamespace: opts.hostsNamespace,
+          decide: (o) => decideOperation(o, world),
+          hostReady,
+          finalizer: ecsFinalizer,
+        }),
+      status: (op, observation) => observation.observed?.status ?? keptFields(op.status, fields),
+      statusFields: fields,
+      role: {
+        kind: 'summarizer',
+        condition: scheduledCondition,
+        contributors: [executedCondition],
+        phase: operationPhase,
+        stalled: operationFailed,
+      },
+    },
+    watches: [
+      // An instance appearing, going, being scheduled or moving: its operations look again.
+      watch(
+        instances,
+        (i) =>
+          operationsOf(
+            i.metadata.namespace ?? '',
+            (op) => op.spec.instanceRef.name === i.metadata.name,
+          ),
+        (o, n) =>
+          hostOf(o) !== hostOf(n) ||
+          (o.metadata.deletionTimestamp === undefined) !==
+            (n.metadata.deletionTimestamp === undefined),
+      ),
+      // The image a rebuild waits for.
+      watch(images, (img) =>
+        operations.cache
+          .list()
+          .filter(
+            (op) =>
+              op.spec.action === 'rebuild' &&
+              (op.spec.rebuild?.imageRef?.name ??
+                world.instance(op.metadata.namespace ?? '', op.spec.instanceRef.name)?.spec.imageRef
+                  .name) === img.metadata.name,
+          )
+          .map(objectKey),
+      ),
+      // Their host turning Ready or not: Scheduled says whether it is reachable.
+      watch(
+        hosts,
+        (h) => operations.cache.withLabels({ [hostLabel]: h.metadata.name ?? '' }).map(objectKey),
+        specOrReadinessChanged,
+      ),
+    ],
+  });
+}
