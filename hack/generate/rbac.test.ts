@@ -15,7 +15,7 @@ describe('RBAC of kcloud-manager', () => {
     expect(table).toBe(renderRbacTable());
   });
 
-  it('never asks for secrets (but the agent’s pool keys), deletion, wildcards or RBAC objects', () => {
+  it('never asks for secrets (but the agent’s pool keys and ECS’s password copies), deletion, wildcards or RBAC objects', () => {
     for (const entry of rbacEntries()) {
       for (const rule of entry.rules) {
         // One exception: the agent reads (get, never list) Secrets in the hosts namespace, where
@@ -24,14 +24,25 @@ describe('RBAC of kcloud-manager', () => {
           entry.scope.startsWith('Role in the hosts namespace') &&
           JSON.stringify(rule) ===
             JSON.stringify({ apiGroups: [''], resources: ['secrets'], verbs: ['get'] });
-        if (!hostsNamespaceKeys) expect(rule.resources).not.toContain('secrets');
+        // And ECS reads the Secret a reset-password operation names (get, never list) and
+        // copies the password to the hosts namespace for the agent of the operation's host,
+        // deleting the copy once the operation has ended.
+        const resetPassword =
+          entry.component === 'operator ecs' &&
+          JSON.stringify(rule) ===
+            JSON.stringify({
+              apiGroups: [''],
+              resources: ['secrets'],
+              verbs: ['get', 'create', 'delete'],
+            });
+        if (!hostsNamespaceKeys && !resetPassword) expect(rule.resources).not.toContain('secrets');
         // And one delete: ECS detaches a disk by deleting the VolumeAttachment it made for it.
         const detach =
           entry.component === 'operator ecs' &&
           JSON.stringify(rule.resources) === JSON.stringify(['volumeattachments']);
         expect(rule.resources).not.toContain('*');
         expect(rule.verbs).not.toContain('*');
-        if (!detach) expect(rule.verbs).not.toContain('delete');
+        if (!detach && !resetPassword) expect(rule.verbs).not.toContain('delete');
         expect(rule.apiGroups).not.toContain('rbac.authorization.k8s.io');
       }
     }

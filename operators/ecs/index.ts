@@ -9,7 +9,9 @@ import {
 import { StoragePool, Volume, VolumeAttachment } from '../evs/api/index.ts';
 import { DeploymentSet, Flavor, Host, Image, Instance, InstanceOperation } from './api/index.ts';
 import { addHostLifecycleController } from './controller/host-lifecycle.ts';
+import { addDeploymentSetController } from './controller/deployment-set/index.ts';
 import { addInstanceController } from './controller/instance/instance-controller.ts';
+import { addInstanceOperationController } from './controller/operation/index.ts';
 import { configureEcs, ecsFlags, type EcsOperatorConfig } from './flags.ts';
 
 export * from './api/index.ts';
@@ -30,16 +32,26 @@ export {
 } from './controller/host-lifecycle-status.ts';
 export { configureEcs, ecsFlags, type EcsOperatorConfig } from './flags.ts';
 export {
+  addDeploymentSetController,
+  deploymentSetControllerName,
+  setSpread,
+} from './controller/deployment-set/index.ts';
+export {
+  addInstanceOperationController,
+  operationControllerName,
+  operationUidLabel,
+} from './controller/operation/index.ts';
+export {
   addInstanceController,
-  ecsFinalizer,
   instanceControllerName,
-  provisionedCondition,
 } from './controller/instance/instance-controller.ts';
 
 /**
  * Hosts' status and the heartbeat Leases; the ECS kinds; reading what instances are made from;
  * making their boot Volumes, NetworkInterfaces and VolumeAttachments (deleting an attachment
- * detaches a disk that left the spec).
+ * detaches a disk that left the spec); the status of DeploymentSets; and a reset-password's
+ * password: read from the tenant's Secret, copied to the hosts namespace for the host's agent,
+ * deleted there when the operation ends.
  */
 export const ecsRbac: PolicyRule[] = [
   { apiGroups: [Host.group], resources: [Host.plural], verbs: ['get', 'list', 'watch'] },
@@ -51,6 +63,8 @@ export const ecsRbac: PolicyRule[] = [
     resources: [Flavor.plural, DeploymentSet.plural, Image.plural],
     verbs: ['get', 'list', 'watch'],
   },
+  { apiGroups: [Instance.group], resources: [`${DeploymentSet.plural}/status`], verbs: ['patch'] },
+  { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create', 'delete'] },
   {
     apiGroups: [StoragePool.group],
     resources: [StoragePool.plural],
@@ -85,5 +99,7 @@ export const ecsOperator: Operator<EcsOperatorConfig> = {
       gracePeriodMs: config.hostGracePeriodMs,
     });
     addInstanceController(mgr, { policy: config.schedulingPolicy });
+    addInstanceOperationController(mgr, { hostsNamespace: config.hostsNamespace });
+    addDeploymentSetController(mgr);
   },
 };
