@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { explainErrors } from './explain-errors.ts';
 import { ReconcileError, type ExternalClient } from './external-client.ts';
+import { WaitingError } from './waiting.ts';
 
 class Offline extends Error {}
 
@@ -42,5 +43,11 @@ describe('explainErrors', () => {
     await expect(explainErrors(failing(other), explain).delete({}, signal)).rejects.toBe(other);
     const own = new ReconcileError('InUse', 'still used');
     await expect(explainErrors(failing(own), explain).create({}, signal)).rejects.toBe(own);
+  });
+
+  it('passes a wait through, even to an explain that would take any error', async () => {
+    const wait = new WaitingError('VPCNotFound', 'VPC prod does not exist in namespace ns');
+    const everything = () => new ReconcileError('BackendUnreachable', 'unreachable');
+    await expect(explainErrors(failing(wait), everything).create({}, signal)).rejects.toBe(wait);
   });
 });

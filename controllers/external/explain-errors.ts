@@ -1,9 +1,11 @@
 import { ReconcileError, type ExternalClient, type Observation } from './external-client.ts';
+import { WaitingError } from './waiting.ts';
 
 /**
  * Wraps a backend so that errors `explain` recognises (a lost connection, say) reach the
  * object as a ReconcileError with a reason a human can act on, instead of the generic
- * ReconcileError / DeleteFailed. Errors it does not recognise pass through unchanged.
+ * ReconcileError / DeleteFailed. Errors it does not recognise, and the backend's own
+ * ReconcileErrors and WaitingErrors, pass through unchanged.
  */
 export function explainErrors<T, O>(
   client: ExternalClient<T, O>,
@@ -13,7 +15,7 @@ export function explainErrors<T, O>(
     try {
       return await call();
     } catch (err) {
-      if (err instanceof ReconcileError) throw err;
+      if (err instanceof ReconcileError || err instanceof WaitingError) throw err;
       throw explain(err) ?? err;
     }
   };

@@ -23,3 +23,4 @@ export {
   type StatusRole,
   type SummarizingWriter,
 } from './status-roles.ts';
+export { WaitingError } from './waiting.ts';

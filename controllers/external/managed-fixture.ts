@@ -254,6 +254,7 @@ export function setup(
     backend,
     recorder,
     registry,
+    ctx,
     run,
     writer,
     syncCache,

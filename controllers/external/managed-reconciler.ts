@@ -25,6 +25,7 @@ import {
 } from './external-client.ts';
 import { managedMetrics } from './metrics.ts';
 import { ownCondition, roleStatus, type Conclusion, type StatusRole } from './status-roles.ts';
+import { WaitingError } from './waiting.ts';
 
 /** The shortest wait before a backend at work, or unreachable, is observed again. */
 export const minInProgressRequeueMs = 100;
@@ -122,7 +123,9 @@ function failureOutcome(err: unknown, fallbackReason: string, prefix = ''): Outc
  * previous one). A backend still at work (`Observation.inProgress`) is left alone and looked
  * at again after the delay it names, as phase `Provisioning` without an error or event; one
  * that cannot be reached (`Observation.unreachable`) likewise, as `Unknown`, with one Warning
- * event when it turns so. A failed backend
+ * event when it turns so. A backend that throws a WaitingError (a referenced object missing or
+ * not Ready yet) leaves the object `Pending` with the wait's reason: no event, no error, no
+ * backoff; a watch on the referent brings it back. A failed backend
  * delete is reported the same way, with an event and `kcloud_backend_delete_errors_total`.
  * With a `role`, the status written is that role's part (see status-roles.ts).
  */
@@ -203,6 +206,17 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
   }
 
   const delay = (ms: number) => Math.max(minInProgressRequeueMs, ms || 0);
+
+  /** One info line when the object starts waiting, or waits for something else; debug after. */
+  function logWaiting(obj: T, waiting: WaitingError, ctx: ReconcileContext): void {
+    const before = getCondition(obj.status?.conditions, ownCondition(role));
+    const fields = { reason: waiting.reason, message: waiting.message };
+    if (before?.status === 'False' && before.reason === waiting.reason) {
+      ctx.log.debug('waiting', fields);
+    } else {
+      ctx.log.info('waiting', fields);
+    }
+  }
 
   /**
    * A contributor's objects whose work stalled, by key, with the generation it stalled at. Only
@@ -379,6 +393,7 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
     if (!frozen) stalledAt.delete(req.key);
     let conclusion: Conclusion;
     let failure: Error | undefined;
+    let waiting: WaitingError | undefined;
     let result: Result | undefined;
     try {
       const normal = await reconcileNormal(obj, ctx, frozen);
@@ -412,14 +427,32 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
         };
       }
     } catch (err) {
-      failure = err instanceof Error ? err : new Error(String(err));
-      const outcome = failureOutcome(err, 'ReconcileError');
-      // The product fields stay as last observed.
-      conclusion = { outcome, phase: 'Failed', product: kept(obj), deleting: false };
-      // A stalled failure seen again without acting is no news.
-      if (err !== frozen) record(obj, 'Warning', outcome.reason, 'Reconcile', outcome.message);
+      if (err instanceof WaitingError) {
+        // Nothing was written and nothing new observed: the product fields stay as last known.
+        waiting = err;
+        conclusion = {
+          outcome: { state: 'Reconciling', reason: err.reason, message: err.message },
+          phase: 'Pending',
+          product: kept(obj),
+          deleting: false,
+        };
+        logWaiting(obj, err, ctx);
+      } else {
+        failure = err instanceof Error ? err : new Error(String(err));
+        const outcome = failureOutcome(err, 'ReconcileError');
+        // The product fields stay as last observed.
+        conclusion = { outcome, phase: 'Failed', product: kept(obj), deleting: false };
+        // A stalled failure seen again without acting is no news.
+        if (err !== frozen) record(obj, 'Warning', outcome.reason, 'Reconcile', outcome.message);
+      }
     }
     await writeOutcome(obj, conclusion, ctx);
+    // Not backoff: the watch on the referent brings the object back when that changes.
+    if (waiting) {
+      return waiting.requeueAfterMs === undefined
+        ? undefined
+        : { requeueAfter: delay(waiting.requeueAfterMs) };
+    }
 
     if (failure !== undefined) {
       if (conclusion.outcome.state === 'Stalled') {

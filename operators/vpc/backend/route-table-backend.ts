@@ -23,7 +23,15 @@ import {
 import { isMainTable, mainRouteTable, routeTableOf } from './bindings.ts';
 import { ownerOf } from './owner.ts';
 import { requireNetworkCidr } from './stored-cidrs.ts';
-import { gatewayOf, isReady, readySubnet } from './references.ts';
+import {
+  gatewayOf,
+  isReady,
+  readyReferent,
+  readySubnet,
+  readyVpc,
+  referentNotReady,
+  referents,
+} from './references.ts';
 
 export interface RouteTableObservation {
   routeTableName: string;
@@ -54,15 +62,7 @@ export class RouteTableBackend implements ExternalClient<RouteTableObject, Route
   }
 
   private vpcOf(table: RouteTableObject): VPCObject {
-    const ns = table.metadata.namespace ?? '';
-    const name = table.spec.vpcRef.name;
-    const vpc = this.caches.vpcs.get(`${ns}/${name}`);
-    if (!vpc)
-      throw new ReconcileError('VPCNotFound', `VPC ${name} does not exist in namespace ${ns}`);
-    if (!isReady(vpc) || vpc.metadata.deletionTimestamp) {
-      throw new ReconcileError('VPCNotReady', `VPC ${name} is not ready`);
-    }
-    return vpc;
+    return readyVpc(this.caches.vpcs, table.metadata.namespace ?? '', table.spec.vpcRef.name);
   }
 
   private subnetsOfVpc(table: RouteTableObject): SubnetObject[] {
@@ -119,26 +119,28 @@ export class RouteTableBackend implements ExternalClient<RouteTableObject, Route
     let ip = route.nextHopIP;
     if (route.nextHopInterfaceRef) {
       const name = route.nextHopInterfaceRef.name;
-      const nic = this.caches.interfaces.get(`${ns}/${name}`);
-      if (!nic) {
-        throw new ReconcileError(
-          'InterfaceNotFound',
-          `NetworkInterface ${name} does not exist in namespace ${ns}`,
-        );
-      }
+      const nic = readyReferent(this.caches.interfaces, referents.networkInterface, ns, name);
       ip = nic.status?.ipAddress;
-      if (!isReady(nic) || !ip) {
-        throw new ReconcileError('InterfaceNotReady', `NetworkInterface ${name} is not ready`);
-      }
+      if (!ip) throw referentNotReady(referents.networkInterface, name, 'has no address yet');
     }
     const address = parseIPv4(ip ?? '');
-    const subnet = this.subnetsOfVpc(table).find(
-      (s) => isReady(s) && containsIP(parseCidr(s.spec.cidrBlock), address),
+    const holding = this.subnetsOfVpc(table).filter((s) =>
+      containsIP(parseCidr(s.spec.cidrBlock), address),
     );
+    const subnet = holding.find((s) => isReady(s));
     if (!subnet) {
+      // A Subnet applied with the table may not be Ready yet: that ends by itself.
+      const pending = holding[0];
+      if (pending) {
+        throw referentNotReady(
+          referents.subnet,
+          pending.metadata.name ?? '',
+          `(holding next hop ${ip ?? ''} of ${route.destination}) is not ready`,
+        );
+      }
       throw new ReconcileError(
         'NextHopNotInVPC',
-        `next hop ${ip ?? ''} of ${route.destination} is in no ready Subnet of VPC ${table.spec.vpcRef.name}`,
+        `next hop ${ip ?? ''} of ${route.destination} is in no Subnet of VPC ${table.spec.vpcRef.name}`,
         { retry: false },
       );
     }

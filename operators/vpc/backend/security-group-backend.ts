@@ -22,6 +22,7 @@ import {
   type NbClient,
 } from '../ovn/nb/index.ts';
 import { ownerOf } from './owner.ts';
+import { referentNotFound, referents } from './references.ts';
 import { requireNetworkCidr } from './stored-cidrs.ts';
 
 export interface SecurityGroupObservation {
@@ -82,27 +83,23 @@ export class SecurityGroupBackend implements ExternalClient<
     for (const rule of sg.spec.rules ?? []) {
       if (rule.remoteCIDR) requireNetworkCidr(rule.remoteCIDR, `rule ${rule.name}: remoteCIDR`);
       const remote = rule.remoteSecurityGroupRef?.name;
-      const group = remote ? this.groups.get(`${ns}/${remote}`) : undefined;
-      if (group && group.spec.vpcRef.name !== sg.spec.vpcRef.name) {
+      if (remote === undefined) continue;
+      // Only its uid goes into the ACLs: the group need not be Ready, only there.
+      const group = this.groups.get(`${ns}/${remote}`);
+      if (!group) throw referentNotFound(referents.securityGroup, ns, remote);
+      if (group.spec.vpcRef.name !== sg.spec.vpcRef.name) {
         throw new ReconcileError(
           'SecurityGroupNotInVPC',
-          `rule ${rule.name} names SecurityGroup ${remote ?? ''} of VPC ${group.spec.vpcRef.name}, not ${sg.spec.vpcRef.name}`,
+          `rule ${rule.name} names SecurityGroup ${remote} of VPC ${group.spec.vpcRef.name}, not ${sg.spec.vpcRef.name}`,
           { retry: false },
         );
       }
     }
-    try {
-      return securityGroupACLs(
-        ownerOf(sg, 'SecurityGroup'),
-        sg.spec.rules ?? [],
-        (name) => this.groups.get(`${ns}/${name}`)?.metadata.uid,
-      );
-    } catch (err) {
-      throw new ReconcileError(
-        'SecurityGroupNotFound',
-        err instanceof Error ? err.message : String(err),
-      );
-    }
+    return securityGroupACLs(
+      ownerOf(sg, 'SecurityGroup'),
+      sg.spec.rules ?? [],
+      (name) => this.groups.get(`${ns}/${name}`)?.metadata.uid,
+    );
   }
 
   observe(sg: SecurityGroupObject): Promise<Observation<SecurityGroupObservation>> {
@@ -131,11 +128,9 @@ export class SecurityGroupBackend implements ExternalClient<
   }
 
   async create(sg: SecurityGroupObject): Promise<void> {
+    // Members are found by the VPC's uid: the VPC must be there, not Ready.
     if (!this.vpcUid(sg)) {
-      throw new ReconcileError(
-        'VPCNotFound',
-        `VPC ${sg.spec.vpcRef.name} does not exist in namespace ${sg.metadata.namespace ?? ''}`,
-      );
+      throw referentNotFound(referents.vpc, sg.metadata.namespace ?? '', sg.spec.vpcRef.name);
     }
     const pgName = names.portGroup(sg.metadata.uid ?? '');
     const acls = this.acls(sg);

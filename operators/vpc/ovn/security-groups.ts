@@ -56,7 +56,8 @@ export type GroupResolver = (name: string) => string | undefined;
 
 /**
  * The ACLs of one SecurityGroup. Throws (naming the group) when a rule refers to a
- * SecurityGroup that does not exist: the controller reports that as SecurityGroupNotFound.
+ * SecurityGroup that does not resolve: the backend checks that first and waits for the group
+ * (SecurityGroupNotFound).
  */
 export function securityGroupACLs(
   owner: Owner,

@@ -11,6 +11,7 @@ import {
   type OvnLayout,
   type UpOptions,
 } from '../../../hack/ovn/index.ts';
+import type { Logger } from '../../../controllers/logging/logger.ts';
 import { addVpcOperator } from '../../../operators/vpc/index.ts';
 import {
   startManager,
@@ -59,6 +60,8 @@ export async function startOvnAndOperator(
   cluster: TestCluster,
   prefix: string,
   options: UpOptions,
+  /** The manager's log; by default the harness's (errors only, or debug on request). */
+  log?: Logger,
 ): Promise<{ layout: OvnLayout; running: RunningManager }> {
   const base = path.join(repoRoot, '.local', 'test-runs');
   await mkdir(base, { recursive: true });
@@ -69,7 +72,7 @@ export async function startOvnAndOperator(
     (mgr) => {
       addVpcOperator(mgr, { nbEndpoints: [conn.nb.unix] });
     },
-    { namespace: cluster.namespace },
+    { namespace: cluster.namespace, ...(log ? { log } : {}) },
   );
   return { layout, running };
 }
@@ -78,17 +81,27 @@ export interface VpcOperatorFixture {
   layout(): OvnLayout;
   /** ovn-nbctl against this test's northbound database; throws with its stderr on failure. */
   nb(args: string[]): Promise<string>;
+  /** The manager running the operator (its metrics registry, say). */
+  manager(): RunningManager['mgr'];
 }
 
 /**
  * A real OVN (NB, SB, ovn-northd) in a folder of the test's own and a manager running the vpc
  * operator on the test's namespace; both stopped after the file.
  */
-export function useVpcOperator(cluster: TestCluster): VpcOperatorFixture {
+export function useVpcOperator(
+  cluster: TestCluster,
+  opts: { log?: Logger } = {},
+): VpcOperatorFixture {
   let layout: OvnLayout | undefined;
   let running: RunningManager | undefined;
   beforeAll(async () => {
-    ({ layout, running } = await startOvnAndOperator(cluster, 'ovn-vpc-', { dataPlane: false }));
+    ({ layout, running } = await startOvnAndOperator(
+      cluster,
+      'ovn-vpc-',
+      { dataPlane: false },
+      opts.log,
+    ));
   });
   afterAll(async () => {
     await running?.stop();
@@ -103,6 +116,10 @@ export function useVpcOperator(cluster: TestCluster): VpcOperatorFixture {
   };
   return {
     layout: current,
+    manager: () => {
+      if (!running) throw new Error('the manager of this test has not started');
+      return running.mgr;
+    },
     nb: async (args) => {
       const r = await nbctl(current(), args);
       if (r.code !== 0) throw new Error(`ovn-nbctl ${args.join(' ')}: ${r.stderr}`);
