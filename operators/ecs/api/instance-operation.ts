@@ -101,6 +101,8 @@ export const InstanceOperation = defineKind({
                     description: 'Name of the Secret, in the same namespace.',
                     minLength: 1,
                     maxLength: 253,
+                    // A Secret's name (a DNS subdomain): anything else could never be found.
+                    pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
                   }),
                   key: Type.Optional(
                     Type.String({

@@ -11,7 +11,7 @@ import {
   resetPasswordSecretName,
   type InstanceOperationObject,
 } from '../../../operators/ecs/index.ts';
-import { useTestCluster, waitFor } from '../../harness/index.ts';
+import { rejection, useTestCluster, waitFor } from '../../harness/index.ts';
 import {
   conditionOf,
   ecsApi,
@@ -275,6 +275,18 @@ describe('an InstanceOperation in kcloud-manager', () => {
       '--timeout=30s',
     ]);
     expect(r.code).toBe(0);
+  });
+
+  it('is refused by the API server when its password Secret cannot be a Secret’s name', async () => {
+    const r = await rejection(
+      operation('pw-bad', {
+        instanceRef: { name: 'vm-5' },
+        action: 'reset-password',
+        resetPassword: { username: 'root', passwordSecretRef: { name: 'Root_Password' } },
+      }),
+    );
+    expect(r.code).toBe(422);
+    expect(r.message).toContain('spec.resetPassword.passwordSecretRef.name');
   });
 
   it('deletes the password copy with an operation deleted before it ran', async () => {
