@@ -7,6 +7,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Chassis } from './chassis-layout.ts';
 import { check, vsctl } from './ctl.ts';
 import type { OvnLayout } from './layout.ts';
 import { dataPlaneNetns } from './state.ts';
@@ -23,6 +24,8 @@ export interface GuestOptions {
   gateway?: string;
   /** The MTU of eth0 (and its peer in br-int); the kernel's default when left out. */
   mtu?: number;
+  /** The chassis whose br-int the guest is plugged into (upChassis); the OVN's own by default. */
+  chassis?: Pick<Chassis, 'layout'>;
 }
 
 export interface ExecResult {
@@ -303,7 +306,8 @@ export async function unplugGuest(
  * once Open vSwitch has the port (ovn-controller binds it a moment later: wait for the Port
  * Binding's chassis or the logical switch port's `up` before sending traffic).
  */
-export async function startGuest(layout: OvnLayout, opts: GuestOptions): Promise<Guest> {
+export async function startGuest(ovn: OvnLayout, opts: GuestOptions): Promise<Guest> {
+  const layout = opts.chassis?.layout ?? ovn;
   // Checked before anything is made.
   guestSetup(opts, guestLinks(opts.name).peer);
   await dataPlaneNetns(layout);

@@ -24,4 +24,14 @@ export { listDbs, type OvsdbEndpoint } from './ovsdb.ts';
 export { freshPortsAvoiding } from './ports.ts';
 export { findTool, searchDirs } from './tools.ts';
 export { chassisRegistered } from './probes.ts';
+export { upChassis, type ChassisOptions } from './chassis.ts';
+export { downChassis, type ChassisDownOptions } from './chassis-down.ts';
+export { chassisLayout, type Chassis, type ChassisRef } from './chassis-layout.ts';
+export {
+  hubAddress,
+  routesUnderlay,
+  underlayBridge,
+  underlayLinks,
+  underlayMtu,
+} from './underlay.ts';
 export { guestLinks, startGuest, type ExecResult, type Guest, type GuestOptions } from './guest.ts';

@@ -26,4 +26,14 @@ describe('the chassis configuration of Open vSwitch', () => {
       expect.arrayContaining(['datapath_type=netdev', 'fail_mode=secure']),
     );
   });
+
+  it('takes the underlay address as the tunnel endpoint once the chassis has one', () => {
+    const onUnderlay = chassisConfig(
+      ovnLayout('/runs/ovn-1'),
+      { dataPlane: true, chassis: 'hv1' },
+      '172.31.255.1',
+    );
+    expect(onUnderlay).toContain('external_ids:ovn-encap-ip=172.31.255.1');
+    expect(onUnderlay).not.toContain('external_ids:ovn-encap-ip=127.0.0.1');
+  });
 });

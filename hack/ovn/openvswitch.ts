@@ -1,6 +1,7 @@
 import type { OvnOptions } from './components.ts';
 import { check, vsctl } from './ctl.ts';
 import type { OvnLayout } from './layout.ts';
+import { encapAddress, loopbackEncap } from './underlay.ts';
 
 /**
  * The ovs-vsctl arguments that make this Open vSwitch one OVN chassis: its name, where the
@@ -8,7 +9,11 @@ import type { OvnLayout } from './layout.ts';
  * userspace datapath. `--no-wait`, because ovs-vswitchd starts after this; the settings are
  * kept in conf.db, and applying them again is harmless.
  */
-export function chassisConfig(layout: OvnLayout, options: OvnOptions): string[] {
+export function chassisConfig(
+  layout: OvnLayout,
+  options: OvnOptions,
+  encapIp: string = loopbackEncap,
+): string[] {
   return [
     '--no-wait',
     'init',
@@ -19,7 +24,8 @@ export function chassisConfig(layout: OvnLayout, options: OvnOptions): string[] 
     `external_ids:system-id=${options.chassis}`,
     `external_ids:ovn-remote=unix:${layout.sb.socket}`,
     'external_ids:ovn-encap-type=geneve',
-    'external_ids:ovn-encap-ip=127.0.0.1',
+    // Its underlay address once it is on one (hack/ovn/underlay.ts), so a restart keeps it.
+    `external_ids:ovn-encap-ip=${encapIp}`,
     // For any bridge ovn-controller creates itself.
     'external_ids:ovn-bridge-datapath-type=netdev',
     '--',
@@ -38,5 +44,6 @@ export function chassisConfig(layout: OvnLayout, options: OvnOptions): string[] 
 }
 
 export async function configureChassis(layout: OvnLayout, options: OvnOptions): Promise<void> {
-  await check(vsctl(layout, chassisConfig(layout, options)), 'configuring Open vSwitch');
+  const args = chassisConfig(layout, options, await encapAddress(layout));
+  await check(vsctl(layout, args), 'configuring Open vSwitch');
 }

@@ -19,14 +19,16 @@ import {
   type OvnOptions,
   type Ports,
 } from './components.ts';
+import { downAllChassis } from './chassis-down.ts';
 import { ovsEnv } from './env.ts';
+import { relinkHub } from './hub.ts';
 import { schemas, type OvnLayout } from './layout.ts';
 import { configureChassis } from './openvswitch.ts';
 import { removeAllGuests, replugGuests } from './guests.ts';
 import { ensureDatabase } from './ovsdb.ts';
 import { choosePorts } from './ports.ts';
 import { isReady, type ProbeContext } from './probes.ts';
-import { readState, requireState, writeState, type OvnState } from './state.ts';
+import { readState, requireState, stopRecorded, writeState, type OvnState } from './state.ts';
 import { systemTool, type OvnTool } from './tools.ts';
 
 /** How a client reaches one database, in OVSDB's own connection syntax. */
@@ -68,9 +70,6 @@ export interface RunOptions {
 }
 
 export type UpOptions = Partial<OvnOptions> & RunOptions;
-
-/** Every component, in start order: stop in reverse, whatever the options were. */
-const allComponents = componentOrder({ dataPlane: true });
 
 const readyTimeoutMs: Record<ComponentName, number> = {
   'ovsdb-nb': 30_000,
@@ -148,7 +147,11 @@ const databases: Partial<Record<ComponentName, (l: OvnLayout) => readonly [strin
   'ovsdb-vswitch': (l) => [l.vswitch.db, schemas.vswitch],
 };
 
-async function launch(
+/**
+ * Starts one component of the instance `state` records (its database made or converted
+ * first), records its PID in the run folder and waits until it is ready.
+ */
+export async function launch(
   layout: OvnLayout,
   state: OvnState,
   name: ComponentName,
@@ -169,12 +172,6 @@ async function launch(
   await waitReady(spec, proc, ctx);
   if (name === 'ovsdb-vswitch') await configureChassis(layout, state.options);
   return proc;
-}
-
-async function stopAll(state: OvnState): Promise<void> {
-  for (const name of [...allComponents].reverse()) {
-    for (const proc of state.processes.filter((p) => p.name === name)) await stopProcess(proc);
-  }
 }
 
 /** Which recorded processes are alive, and whether the whole instance does its job. */
@@ -300,6 +297,7 @@ export async function up(layout: OvnLayout, options: UpOptions = {}): Promise<Ov
     const { replugged, failed } = await replugGuests(layout);
     for (const g of replugged) log(`plugged the guest of ${g.nic} in again`);
     for (const f of failed) log(`could not plug a guest in again: ${f}`);
+    for (const c of await relinkHub(layout, clock)) log(`linked chassis ${c} again`);
   }
   return {
     connection: connectionFor(layout, state.ports),
@@ -333,10 +331,12 @@ export async function down(
 ): Promise<void> {
   const log = opts.log ?? (() => undefined);
   const state = await readState(layout);
+  // The extra chassis first: this chassis is their hub, and its database their southbound.
+  await downAllChassis(layout, { log, purge: opts.purge });
   // Guests first: their ports are in br-int, and their namespaces outlive the data plane.
   for (const g of await removeAllGuests(layout)) log(`removed the guest of ${g.nic}`);
   if (state) {
-    await stopAll(state);
+    await stopRecorded(state);
     for (const p of state.processes) log(`stopped ${p.name} (pid ${String(p.pid)})`);
     await writeState(layout, { ...state, processes: [] });
   } else {

@@ -2,8 +2,8 @@
 // starting and stopping, so the guests of the data plane can read it without a cycle.
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { isOurs, type RecordedProcess } from '../cluster/index.ts';
-import type { OvnOptions, Ports } from './components.ts';
+import { isOurs, stopProcess, type RecordedProcess } from '../cluster/index.ts';
+import { componentOrder, type OvnOptions, type Ports } from './components.ts';
 import type { OvnLayout } from './layout.ts';
 
 /** What `up` records in the run folder: the ports it chose, its options, the PIDs it started. */
@@ -26,6 +26,13 @@ export async function requireState(layout: OvnLayout): Promise<OvnState> {
   const state = await readState(layout);
   if (!state) throw new Error(`no OVN instance recorded in ${layout.runDir}`);
   return state;
+}
+
+/** Stops every recorded process, in reverse start order whatever the options were. */
+export async function stopRecorded(state: OvnState): Promise<void> {
+  for (const name of componentOrder({ dataPlane: true }).reverse()) {
+    for (const proc of state.processes.filter((p) => p.name === name)) await stopProcess(proc);
+  }
 }
 
 /**
