@@ -207,10 +207,11 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
 
   const delay = (ms: number) => Math.max(minInProgressRequeueMs, ms || 0);
 
-  /** One info line when the object starts waiting, or waits for something else; debug after. */
+  /** An info line when the object starts waiting, or waits for something else; debug after. */
   function logWaiting(obj: T, waiting: WaitingError, ctx: ReconcileContext): void {
     const before = getCondition(obj.status?.conditions, ownCondition(role));
-    const fields = { reason: waiting.reason, message: waiting.message };
+    // Not `message`: the logger would append that field to the line's own message.
+    const fields = { reason: waiting.reason, detail: waiting.message };
     if (before?.status === 'False' && before.reason === waiting.reason) {
       ctx.log.debug('waiting', fields);
     } else {

@@ -148,14 +148,14 @@ describe('managedReconciler and a WaitingError', () => {
     expect(calls(info)).toEqual([
       [
         'waiting',
-        { reason: 'FolderNotFound', message: 'Folder docs does not exist in namespace ns' },
+        { reason: 'FolderNotFound', detail: 'Folder docs does not exist in namespace ns' },
       ],
-      ['waiting', { reason: 'FolderNotReady', message: 'Folder docs is not ready' }],
+      ['waiting', { reason: 'FolderNotReady', detail: 'Folder docs is not ready' }],
     ]);
     expect(calls(debug)).toEqual([
       [
         'waiting',
-        { reason: 'FolderNotFound', message: 'Folder docs does not exist in namespace ns' },
+        { reason: 'FolderNotFound', detail: 'Folder docs does not exist in namespace ns' },
       ],
     ]);
     expect(error).not.toHaveBeenCalled();
