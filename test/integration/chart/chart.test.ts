@@ -403,11 +403,13 @@ describe('the chart’s RBAC, created for real', () => {
       expect(await granted('manager', hosts)).toEqual([...permissionsOf(clusterWide)].sort());
       expect(await granted('ovn-host')).toEqual([]);
 
-      // Nothing reads Secrets or can grant itself more.
+      // Nothing lists Secrets or can grant itself more. Only the manager may get one: the
+      // Secret a reset-password InstanceOperation names (ECS copies the password for the agent).
       for (const name of ['manager', 'agent', 'ovn-central', 'ovn-host']) {
         for (const check of [
-          ['get', 'secrets'],
+          ...(name === 'manager' ? [] : [['get', 'secrets']]),
           ['list', 'secrets'],
+          ['watch', 'secrets'],
           ['create', 'clusterrolebindings'],
           ['bind', 'clusterroles'],
           ['escalate', 'clusterroles'],
