@@ -20,6 +20,7 @@ import {
   joinUnderlay,
   linkToHub,
   readUnderlay,
+  seedNeighbours,
   waitUnderlayRoutes,
   writeUnderlay,
   type UnderlayEnd,
@@ -108,6 +109,7 @@ export async function upChassis(ovn: OvnLayout, opts: ChassisOptions): Promise<C
     await joinUnderlay(member, address);
     const link = await linkToHub(hub, member, vswitchd.pid, opts.name);
     log(`${opts.name}: underlay ${address} ${link === 'kept' ? 'kept' : 'linked to the hub'}`);
+    await seedNeighbours({ ...hub, address: hubRecord.address }, { ...member, address });
     await waitUnderlayRoutes([ovn, layout], clock);
   } catch (err) {
     // Leave nothing half-started behind; what ran before this call keeps running.

@@ -3,7 +3,13 @@ import { isOurs } from '../cluster/index.ts';
 import { chassisLayout } from './chassis-layout.ts';
 import type { OvnLayout } from './layout.ts';
 import { dataPlaneNetns, readState } from './state.ts';
-import { joinUnderlay, linkToHub, readUnderlay, waitUnderlayRoutes } from './underlay.ts';
+import {
+  joinUnderlay,
+  linkToHub,
+  readUnderlay,
+  seedNeighbours,
+  waitUnderlayRoutes,
+} from './underlay.ts';
 
 /**
  * After the OVN's own ovs-vswitchd was restarted: its underlay address and every link to the
@@ -25,6 +31,10 @@ export async function relinkHub(ovn: OvnLayout, clock: Clock): Promise<string[]>
     if (!vswitchd || !isOurs(vswitchd)) continue;
     const netns = `/proc/${String(vswitchd.pid)}/ns/net`;
     await linkToHub(hub, { layout, netns }, vswitchd.pid, name);
+    await seedNeighbours(
+      { ...hub, address: record.address },
+      { layout, netns, address: m.address },
+    );
     linked.push(name);
     layouts.push(layout);
   }

@@ -222,6 +222,37 @@ export async function linkToHub(
   return 'linked';
 }
 
+async function bridgeMac(end: UnderlayEnd): Promise<string> {
+  const r = await execIn(end.netns, [tool('ip'), '-o', 'link', 'show', 'dev', underlayBridge]);
+  const mac = /link\/ether ([0-9a-f:]{17})/.exec(r.stdout)?.[1];
+  if (r.code !== 0 || !mac) {
+    throw new Error(`no MAC address of ${underlayBridge} in ${end.netns}: ${r.stderr}`);
+  }
+  return mac;
+}
+
+/**
+ * Tells each side's Open vSwitch the other endpoint's MAC address. Otherwise the first packet
+ * into a tunnel only makes OVS ask ARP and is dropped, so a guest's first packet to the other
+ * chassis would be lost. Set again with every link, since a restarted ovs-vswitchd's br-ul
+ * has another MAC; an entry that ages out is learned again by ARP.
+ */
+export async function seedNeighbours(
+  a: UnderlayEnd & { address: string },
+  b: UnderlayEnd & { address: string },
+): Promise<void> {
+  for (const [from, to] of [
+    [a, b],
+    [b, a],
+  ] as const) {
+    const args = ['tnl/neigh/set', underlayBridge, to.address, await bridgeMac(to)];
+    await check(
+      appctl(from.layout, from.layout.vswitchdCtl, args),
+      `ovs-appctl ${args.join(' ')} (${from.layout.runDir})`,
+    );
+  }
+}
+
 /** Takes the hub's end of a chassis' link out of br-ul and deletes it (with its peer). */
 export async function unlinkFromHub(hub: UnderlayEnd | undefined, chassis: string): Promise<void> {
   if (!hub) return;

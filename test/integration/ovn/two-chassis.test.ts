@@ -189,6 +189,13 @@ describe('two chassis joined by Geneve', () => {
     expect(c.netns).toBe(`/proc/${String(vswitchd?.pid)}/ns/net`);
     expect(ok(await vsctl(c.layout, ['br-exists', underlayBridge]))).toBe('');
     expect(ok(await vsctl(layout(), ['br-exists', underlayBridge]))).toBe('');
+    // Each side knows the other's endpoint before any packet: the first is not lost to ARP.
+    const neighbour = async (l: OvnLayout, ip: string) =>
+      new RegExp(`^${ip.replaceAll('.', '\\.')}\\s+[0-9a-f:]{17}\\s+${underlayBridge}$`, 'm').test(
+        ok(await appctl(l, l.vswitchdCtl, ['tnl/neigh/show'])),
+      );
+    expect(await neighbour(layout(), c.address)).toBe(true);
+    expect(await neighbour(c.layout, hubAddress)).toBe(true);
   });
 
   it('has a Geneve tunnel port in each br-int, to the other chassis', async () => {
