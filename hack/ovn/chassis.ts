@@ -7,7 +7,7 @@ import {
   type Chassis,
   type ChassisRef,
 } from './chassis-layout.ts';
-import { componentOrder, validChassisName, type OvnOptions } from './components.ts';
+import { componentOrder, requireValidChassisName, type OvnOptions } from './components.ts';
 import { replugGuests } from './guests.ts';
 import type { OvnLayout } from './layout.ts';
 import { configureChassis } from './openvswitch.ts';
@@ -49,11 +49,7 @@ const dataPlane = componentOrder({ dataPlane: true }).filter(
 export async function upChassis(ovn: OvnLayout, opts: ChassisOptions): Promise<Chassis> {
   const log = opts.log ?? (() => undefined);
   const clock = opts.clock ?? realClock;
-  if (!validChassisName(opts.name)) {
-    throw new Error(
-      `chassis name ${JSON.stringify(opts.name)} is not usable: give one of letters, digits, '.', '_' and '-'`,
-    );
-  }
+  requireValidChassisName(opts.name);
   const main = await requireState(ovn);
   if (main.options.chassis === opts.name) {
     throw new Error(`${opts.name} is the name of the OVN's own chassis: give the new one another`);

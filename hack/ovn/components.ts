@@ -80,6 +80,14 @@ export function validChassisName(name: string): boolean {
   return chassisName.test(name);
 }
 
+export function requireValidChassisName(name: string): void {
+  if (!validChassisName(name)) {
+    throw new Error(
+      `chassis name ${JSON.stringify(name)} is not usable: give one of letters, digits, '.', '_' and '-'`,
+    );
+  }
+}
+
 export function componentSpec(
   name: ComponentName,
   layout: OvnLayout,

@@ -13,7 +13,7 @@ import {
   componentOrder,
   componentSpec,
   planUp,
-  validChassisName,
+  requireValidChassisName,
   type ComponentName,
   type ComponentSpec,
   type OvnOptions,
@@ -216,11 +216,7 @@ export async function up(layout: OvnLayout, options: UpOptions = {}): Promise<Ov
     dataPlane: options.dataPlane ?? previous?.options.dataPlane ?? false,
     chassis: options.chassis ?? previous?.options.chassis ?? defaultChassis(),
   };
-  if (!validChassisName(wanted.chassis)) {
-    throw new Error(
-      `chassis name ${JSON.stringify(wanted.chassis)} is not usable: give one of letters, digits, '.', '_' and '-'`,
-    );
-  }
+  requireValidChassisName(wanted.chassis);
   for (const t of [...requiredTools.control, ...(wanted.dataPlane ? requiredTools.data : [])]) {
     systemTool(t);
   }

@@ -219,6 +219,10 @@ describe('two chassis joined by Geneve', () => {
     expect(again.started).toBe(false);
     expect(again.processes).toEqual(chassis2().processes);
     expect(again.address).toBe(chassis2().address);
+    await expect(upChassis(layout(), { name: hv1 })).rejects.toThrow(/the OVN's own chassis/);
+    await expect(
+      upChassis(layout(), { name: 'kcloud-2c-hv3', address: chassis2().address }),
+    ).rejects.toThrow(/is chassis kcloud-2c-hv2's: give another/);
   });
 
   let a: Guest;
