@@ -47,3 +47,23 @@ export function boundByLabel(
 ): HostBoundResource {
   return { ...r, hostOf: (o) => labelOf(o, hostLabel) };
 }
+
+/**
+ * CEL constraint for a bound kind's object (not its status): the agent may change it only to
+ * add or remove its finalizer. The spec is the user's and the labels the scheduler's; it never
+ * creates or deletes one.
+ */
+export const finalizersOnly =
+  "request.operation == 'UPDATE' && object.spec == oldObject.spec && " +
+  '(has(object.metadata.labels) ? object.metadata.labels : {}) == (has(oldObject.metadata.labels) ? oldObject.metadata.labels : {})';
+
+/** The object and its status subresource of a bound kind, as a module's `hostBound` lists them. */
+export function boundKind(k: { group: string; plural: string }): HostBoundResource[] {
+  return [
+    {
+      ...boundByLabel({ group: k.group, resource: k.plural, subresource: '' }),
+      constraint: finalizersOnly,
+    },
+    boundByLabel({ group: k.group, resource: k.plural, subresource: 'status' }),
+  ];
+}

@@ -3,6 +3,13 @@
 // kcloud-agent).
 export { bindingClient, waitRequeueMs, type Bound } from './binding-client.ts';
 export { missing, refuse, wait, type Decision } from './decision.ts';
-export { boundByLabel, hostLabel, labelOf, type HostBoundResource } from './host-bound.ts';
+export {
+  boundByLabel,
+  boundKind,
+  finalizersOnly,
+  hostLabel,
+  labelOf,
+  type HostBoundResource,
+} from './host-bound.ts';
 export type { HostModule, HostModuleContext } from './host-module.ts';
 export { writeFileAtomic } from './state-file.ts';

@@ -36,6 +36,12 @@ export const instancePhases = [
 
 /** The manager's condition: the instance has a host (the binding label says which). */
 export const scheduledCondition = 'Scheduled';
+/** The host agent's condition: the VM is as the spec says (running, stopped or paused). */
+export const provisionedCondition = 'Provisioned';
+/** The manager's finalizer on an Instance, written with its binding to a host. */
+export const ecsFinalizer = 'ecs.kcloud.io/cleanup';
+/** The host agent's finalizer, written with the binding too: the VM is stopped and gone first. */
+export const vmFinalizer = 'ecs.kcloud.io/vm';
 
 export const maxDataVolumes = 15;
 export const maxNetworkInterfaces = 16;

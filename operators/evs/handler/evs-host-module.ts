@@ -14,7 +14,7 @@ import {
 import type { PolicyRule } from '../../../controllers/manager/index.ts';
 import { addManagedController } from '../../../controllers/wiring/index.ts';
 import {
-  boundByLabel,
+  boundKind,
   type HostModule,
   type HostModuleContext,
 } from '../../../controllers/host/index.ts';
@@ -66,14 +66,6 @@ import { WakeableWait } from './wakeable-wait.ts';
 import { volumeData, volumeDataStatus } from './volume-data.ts';
 
 const boundKinds = [Volume, VolumeSnapshot, VolumeOperation, VolumeAttachment, Image] as const;
-
-/**
- * The agent may change an object bound to its host only to add or remove its finalizer: the
- * spec is the user's and the labels the scheduler's. It never creates or deletes one.
- */
-const finalizersOnly =
-  "request.operation == 'UPDATE' && object.spec == oldObject.spec && " +
-  '(has(object.metadata.labels) ? object.metadata.labels : {}) == (has(oldObject.metadata.labels) ? oldObject.metadata.labels : {})';
 
 export const evsAgentRbac: PolicyRule[] = [
   ...boundKinds.map((k) => ({
@@ -321,13 +313,7 @@ export const evsHostModule: HostModule<EvsAgentConfig> = {
   flags: evsAgentFlags,
   configure: configureEvsAgent,
   rbac: evsAgentRbac,
-  hostBound: boundKinds.flatMap((k) => [
-    {
-      ...boundByLabel({ group: k.group, resource: k.plural, subresource: '' }),
-      constraint: finalizersOnly,
-    },
-    boundByLabel({ group: k.group, resource: k.plural, subresource: 'status' }),
-  ]),
+  hostBound: boundKinds.flatMap(boundKind),
   register: (ctx, config) => {
     registerEvsAgent(ctx, config);
   },

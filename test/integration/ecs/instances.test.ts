@@ -59,6 +59,9 @@ beforeAll(async () => {
     controllers: (mgr) => {
       addInstanceController(mgr, { policy: 'Spread' });
     },
+    // An instance without NICs boots here (QEMU, whose disk holds no guest: it ignores the
+    // ACPI power button), so deletion stops it by force soon.
+    agentArgs: ['--vm-stop-timeout=2s'],
   });
   [host = ''] = world.hosts;
   await mkdir(path.join(world.work, 'images'), { recursive: true });
@@ -132,18 +135,20 @@ describe('an Instance in kcloud-manager', () => {
       },
     );
     expect(placed.metadata.labels?.['ecs.kcloud.io/host']).toBe(host);
-    expect(placed.metadata.finalizers).toEqual(['ecs.kcloud.io/cleanup']);
+    expect(placed.metadata.finalizers).toEqual(['ecs.kcloud.io/cleanup', 'ecs.kcloud.io/vm']);
     expect(placed.status).toMatchObject({
       host,
       allocated: { vcpu: 1, memoryBytes: 256 * 1024 ** 2 },
       bootVolume: 'web-1-boot',
       interfaces: [{ name: 'eth0', networkInterface: 'web-1-eth0' }],
     });
-    // The VM is the host agent's to run: until it says so, the instance is Starting.
-    expect(condition(placed, 'Ready')).toMatchObject({
-      status: 'False',
-      reason: 'WaitingForProvisioned',
-    });
+    // The VM is the host agent's to run: until it says so, the instance is Starting (the
+    // agent may already say what it waits for: here the interface, which no VPC operator
+    // makes in this test).
+    expect(condition(placed, 'Ready')?.status).toBe('False');
+    expect(['WaitingForProvisioned', 'WaitingForVolumes', 'WaitingForNetwork']).toContain(
+      condition(placed, 'Ready')?.reason,
+    );
     expect(placed.status?.phase).toBe('Starting');
 
     const boot = await waitReady(getVolume('web-1-boot'), 'True');

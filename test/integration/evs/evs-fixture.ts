@@ -75,6 +75,8 @@ export interface EvsWorldOptions {
   prepareRoot?: (root: string) => Promise<unknown>;
   /** More controllers in the manager (another product's, built on EVS). */
   controllers?: (mgr: Manager) => void;
+  /** More flags for every agent (another module's). */
+  agentArgs?: string[];
 }
 
 export async function startEvsWorld(
@@ -130,6 +132,7 @@ export async function startEvsWorld(
         '--image-import-dirs=/import,/images',
         '--pool-report-interval=2s',
         '--orphan-sweep-interval=2s',
+        ...(opts.agentArgs ?? []),
       ],
       work,
     );

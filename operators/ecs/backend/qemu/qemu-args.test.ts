@@ -5,7 +5,7 @@ import { checkVncPassword } from './vm.ts';
 import { parseMonitor, type VmDefinition } from './vm-definition.ts';
 
 const uuid = '7d3c1a52-0b1e-4c7a-9f00-000000000001';
-const paths = runPaths('/var/lib/kcloud', uuid);
+const paths = runPaths('/var/lib/kcloud/ecs', uuid);
 
 function def(over: Partial<VmDefinition> = {}): VmDefinition {
   return {
@@ -72,7 +72,7 @@ describe('qemuArgs', () => {
     const dir = `/var/lib/kcloud/ecs/vms/${uuid}`;
     expect(all(args, '-chardev')).toEqual([
       `socket,id=qmp,path=${dir}/qmp.sock,server=on,wait=off`,
-      `socket,id=console,path=${dir}/console.sock,server=on,wait=off,logfile=${dir}/console.log,logappend=on`,
+      `socket,id=console,path=${dir}/con.sock,server=on,wait=off,logfile=${dir}/console.log,logappend=on`,
       `socket,id=qga,path=${dir}/qga.sock,server=on,wait=off`,
     ]);
     expect(one(args, '-mon')).toBe('chardev=qmp,mode=control');
@@ -317,9 +317,9 @@ describe('values that could be read as QEMU options', () => {
     const p = runPaths('/srv/a,server=off,b=c', uuid);
     const chardevs = all(qemuArgs(def(), p), '-chardev');
     expect(chardevs[0]).toBe(
-      `socket,id=qmp,path=/srv/a,,server=off,,b=c/ecs/vms/${uuid}/qmp.sock,server=on,wait=off`,
+      `socket,id=qmp,path=/srv/a,,server=off,,b=c/vms/${uuid}/qmp.sock,server=on,wait=off`,
     );
-    expect(chardevs[1]).toContain(`logfile=/srv/a,,server=off,,b=c/ecs/vms/${uuid}/console.log,`);
+    expect(chardevs[1]).toContain(`logfile=/srv/a,,server=off,,b=c/vms/${uuid}/console.log,`);
   });
 
   it('keeps a disk path with commas and = one JSON value', () => {

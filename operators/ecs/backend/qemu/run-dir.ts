@@ -1,4 +1,4 @@
-// A VM's run directory on its host: <stateDir>/ecs/vms/<uuid>/ with QEMU's sockets, pid file,
+// A VM's run directory on its host: <stateDir>/vms/<uuid>/ (the agent's ECS module's folder) with QEMU's sockets, pid file,
 // console log and the definition QEMU was started with. The UUID names it, so the agent finds
 // every VM it ever started by listing one directory.
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
@@ -21,7 +21,7 @@ export interface RunPaths {
 const maxSocketPath = 107;
 
 export function vmsDir(stateDir: string): string {
-  return path.join(stateDir, 'ecs', 'vms');
+  return path.join(stateDir, 'vms');
 }
 
 export function runPaths(stateDir: string, uuid: string): RunPaths {
@@ -30,7 +30,8 @@ export function runPaths(stateDir: string, uuid: string): RunPaths {
     dir,
     qmp: path.join(dir, 'qmp.sock'),
     qga: path.join(dir, 'qga.sock'),
-    console: path.join(dir, 'console.sock'),
+    // Short: a unix socket's path holds at most 107 bytes, and the state dir comes before it.
+    console: path.join(dir, 'con.sock'),
     consoleLog: path.join(dir, 'console.log'),
     pidFile: path.join(dir, 'qemu.pid'),
     definition: path.join(dir, 'vm.json'),

@@ -25,10 +25,16 @@ import { checkDefinition, type VmDefinition } from './vm-definition.ts';
 import { checkVncPassword, Vm } from './vm.ts';
 
 export interface VmRunnerOptions {
-  /** The agent's state directory: VMs live in <stateDir>/ecs/vms/<uuid>/. */
+  /** The ECS module's state directory: VMs live in <stateDir>/vms/<uuid>/. */
   stateDir: string;
   /** The QEMU binary; qemu-system-x86_64 on PATH unless told. */
   qemu?: string;
+  /**
+   * A command QEMU is started through, such as `nsenter --net=<netns> --`: QEMU opens its taps
+   * by name, so it must run in the network namespace where the agent made them (the one of
+   * Open vSwitch's br-int). Empty unless told: QEMU runs where the agent does.
+   */
+  launcher?: readonly string[];
   /** How long QEMU may take to initialise; 30 s unless told. */
   startTimeoutMs?: number;
   /** How long a QMP command may take; 10 s unless told. */
@@ -45,12 +51,14 @@ export interface StartOptions {
 export class VmRunner {
   readonly stateDir: string;
   private readonly qemu: string;
+  private readonly launcher: readonly string[];
   private readonly startTimeoutMs: number;
   private readonly qmpTimeoutMs: number;
 
   constructor(opts: VmRunnerOptions) {
     this.stateDir = opts.stateDir;
     this.qemu = opts.qemu ?? 'qemu-system-x86_64';
+    this.launcher = opts.launcher ?? [];
     this.startTimeoutMs = opts.startTimeoutMs ?? 30_000;
     this.qmpTimeoutMs = opts.qmpTimeoutMs ?? 10_000;
   }
@@ -75,7 +83,8 @@ export class VmRunner {
     const args = qemuArgs(def, paths);
     let pid: number | undefined;
     try {
-      await launchDaemonized(this.qemu, args, this.startTimeoutMs);
+      const [file = this.qemu, ...rest] = [...this.launcher, this.qemu, ...args];
+      await launchDaemonized(file, rest, this.startTimeoutMs);
       pid = await findVmProcess(paths.pidFile, def.uuid);
       if (pid === undefined) {
         throw new VmError(

@@ -24,7 +24,10 @@ import {
   Host,
   Image,
   Instance,
+  ecsFinalizer,
+  provisionedCondition,
   scheduledCondition,
+  vmFinalizer,
   type DeploymentSetObject,
   type FlavorObject,
   type HostObject,
@@ -47,10 +50,6 @@ import {
   type InstanceWorld,
 } from './instance-client.ts';
 
-/** The manager's finalizer on an Instance, written with its binding to a host. */
-export const ecsFinalizer = 'ecs.kcloud.io/cleanup';
-/** The agent's condition: the VM is as the spec says (running, stopped or paused). */
-export const provisionedCondition = 'Provisioned';
 
 export const instanceControllerName = 'ecs-instance-scheduler';
 
@@ -188,8 +187,8 @@ export function addInstanceController(mgr: Manager, opts: InstanceControllerOpti
             NetworkInterface: mgr.client<KubeObject>(networkInterfaceResource),
             VolumeAttachment: mgr.client<KubeObject>(VolumeAttachment.resource),
           },
-          // The host agent's finalizer joins these when its ECS module runs VMs.
-          finalizers: [ecsFinalizer],
+          // The host agent's too, in the same write: deletion waits for the VM to be gone.
+          finalizers: [ecsFinalizer, vmFinalizer],
           fieldManager: instanceControllerName,
         }),
       status: (i, observation) => {

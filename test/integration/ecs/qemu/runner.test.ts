@@ -412,7 +412,7 @@ describe('re-adoption', () => {
     expect(later?.pid).toBeUndefined();
     expect((await later?.status())?.state).toBe('exited');
     await new VmRunner({ stateDir }).remove(def.uuid);
-    expect(await exists(path.join(stateDir, 'ecs', 'vms', def.uuid))).toBe(false);
+    expect(await exists(path.join(stateDir, 'vms', def.uuid))).toBe(false);
   });
 
   it('says there is nothing to adopt for a VM it never ran', async () => {

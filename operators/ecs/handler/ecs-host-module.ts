@@ -1,0 +1,298 @@
+// The ECS module of kcloud-agent: on each host it runs the Instances the scheduler bound there
+// as QEMU VMs, with the disks EVS attached and the NICs VPC made, and reports what it sees
+// (condition Provisioned, boot time, console). The VM is this module's (its finalizer): an
+// Instance goes only once its VM is stopped and nothing of it is left on the host.
+import { realClock } from '../../../controllers/clock/index.ts';
+import type { ManagedStatus } from '../../../controllers/external/index.ts';
+import {
+  boundKind,
+  type HostModule,
+  type HostModuleContext,
+} from '../../../controllers/host/index.ts';
+import {
+  errorMessage,
+  isNotFound,
+  objectKey,
+  type KubeObject,
+  type ResourceRef,
+} from '../../../controllers/index.ts';
+import type { PolicyRule } from '../../../controllers/manager/index.ts';
+import { addManagedController, watch } from '../../../controllers/wiring/index.ts';
+import { VolumeAttachment, type VolumeAttachmentObject } from '../../evs/api/index.ts';
+import {
+  Host,
+  Instance,
+  provisionedCondition,
+  vmFinalizer,
+  type HostObject,
+  type InstanceObject,
+  type InstanceStatus,
+} from '../api/index.ts';
+import { VmRunner, type Vm } from '../backend/qemu/index.ts';
+import { instanceLabel } from '../controller/instance/children.ts';
+import { configureEcsAgent, ecsAgentFlags, type EcsAgentConfig } from './flags.ts';
+import { simulatedVmClient } from './simulated-vms.ts';
+import { Taps } from './taps.ts';
+import { removeVm, vmClient, type Gathered, type VmHost, type VmObserved } from './vm-client.ts';
+import type { ReadyDisk, ReadyNic } from './vm-spec.ts';
+
+const networkInterfaceResource: ResourceRef = {
+  group: 'vpc.kcloud.io',
+  version: 'v1alpha1',
+  plural: 'networkinterfaces',
+  namespaced: true,
+  kind: 'NetworkInterface',
+};
+
+interface NicObject extends KubeObject {
+  status?: { portName?: string; macAddress?: string };
+}
+
+export const ecsAgentRbac: PolicyRule[] = [
+  {
+    apiGroups: [Instance.group],
+    resources: [Instance.plural],
+    verbs: ['get', 'list', 'watch', 'patch'],
+  },
+  { apiGroups: [Instance.group], resources: [`${Instance.plural}/status`], verbs: ['patch'] },
+  {
+    apiGroups: [VolumeAttachment.group],
+    resources: [VolumeAttachment.plural],
+    verbs: ['get', 'list', 'watch'],
+  },
+  // An instance's NICs are read one by one, live: no host caches every NIC of the cloud.
+  {
+    apiGroups: [networkInterfaceResource.group],
+    resources: [networkInterfaceResource.plural],
+    verbs: ['get'],
+  },
+];
+
+type AgentPart = Pick<InstanceStatus, 'bootTime' | 'console'>;
+const agentFields = ['bootTime', 'console'] as const;
+
+/** The QMP events after which the VM is looked at again. */
+const stateEvents = new Set(['SHUTDOWN', 'STOP', 'RESUME', 'RESET', 'GUEST_PANICKED']);
+
+export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig): void {
+  const { mgr } = ctx;
+  const instances = ctx.informer<InstanceObject>(Instance.resource);
+  const attachments = ctx.informer<VolumeAttachmentObject>(VolumeAttachment.resource);
+  const hosts = ctx.informer<HostObject>(Host.resource);
+  const nics = mgr.client<NicObject>(networkInterfaceResource);
+
+  const runner = new VmRunner({
+    stateDir: ctx.stateDir,
+    qemu: config.qemu,
+    ...(config.vmNetns ? { launcher: ['nsenter', `--net=${config.vmNetns}`, '--'] } : {}),
+  });
+  const taps = new Taps({ netns: config.vmNetns, ovsDb: config.ovsDb, bridge: config.ovsBridge });
+
+  // One handle per VM for as long as it lives here: one QMP connection, whose events and
+  // closing (QEMU gone) bring the instance back to the queue.
+  const handles = new Map<string, Vm>();
+  const keys = new Map<string, string>();
+  const hooked = new WeakSet<object>();
+  let enqueue: (key: string) => void = () => undefined;
+  const hook = async (uid: string, vm: Vm) => {
+    if (!hooked.has(vm)) {
+      hooked.add(vm);
+      vm.onEvent((e) => {
+        const key = keys.get(uid);
+        if (key !== undefined && stateEvents.has(e.event)) enqueue(key);
+      });
+    }
+    const qmp = await vm.monitor().catch(() => undefined);
+    if (qmp && !hooked.has(qmp)) {
+      hooked.add(qmp);
+      void qmp.closed.then(() => {
+        const key = keys.get(uid);
+        if (key !== undefined && handles.get(uid) === vm) enqueue(key);
+      });
+    }
+  };
+
+  const key = (ns: string, name: string) => `${ns}/${name}`;
+
+  async function gather(i: InstanceObject, signal: AbortSignal): Promise<Gathered> {
+    const ns = i.metadata.namespace ?? '';
+    const accel = hosts.cache.list()[0]?.status?.hypervisor;
+    if (accel === undefined) {
+      return {
+        ready: false,
+        reason: 'WaitingForHypervisor',
+        message: 'the host has not reported how guests run here yet (its probe boot)',
+      };
+    }
+    const boot = i.status?.bootVolume;
+    if (boot === undefined) {
+      return { ready: false, reason: 'WaitingForVolumes', message: 'no boot volume yet' };
+    }
+    const wanted = [boot, ...(i.spec.dataVolumes ?? []).map((d) => d.name)];
+    const mine = attachments.cache
+      .inNamespace(ns)
+      .filter(
+        (a) =>
+          a.spec.instanceRef.name === i.metadata.name && a.metadata.deletionTimestamp === undefined,
+      );
+    const disks: ReadyDisk[] = [];
+    const waiting: string[] = [];
+    for (const volume of wanted) {
+      const a = mine.find((x) => x.spec.volumeRef.name === volume);
+      const target = a?.status?.target;
+      if (!a || !target) waiting.push(volume);
+      else disks.push({ volume, target, readOnly: a.spec.readOnly ?? false });
+    }
+    if (waiting.length > 0) {
+      return {
+        ready: false,
+        reason: 'WaitingForVolumes',
+        message: `waiting for the volumes ${waiting.join(', ')} to be attached on this host`,
+      };
+    }
+    const asked = i.spec.networkInterfaces ?? [];
+    const made = i.status?.interfaces ?? [];
+    const out: ReadyNic[] = [];
+    for (const iface of made) {
+      const nicName = iface.networkInterface;
+      const nic =
+        nicName === undefined
+          ? undefined
+          : await nics.get(ns, nicName, signal).catch((err: unknown) => {
+              if (isNotFound(err)) return undefined;
+              throw err;
+            });
+      const portName = nic?.status?.portName;
+      const mac = nic?.status?.macAddress;
+      if (portName === undefined || mac === undefined) {
+        return {
+          ready: false,
+          reason: 'WaitingForNetwork',
+          message: `waiting for the NetworkInterface of ${iface.name} to have its port`,
+        };
+      }
+      out.push({ name: iface.name, portName, mac });
+    }
+    if (out.length < asked.length) {
+      return {
+        ready: false,
+        reason: 'WaitingForNetwork',
+        message: 'waiting for the network interfaces to be made',
+      };
+    }
+    return { ready: true, disks, nics: out, accel };
+  }
+
+  const host: VmHost = {
+    runner,
+    taps,
+    stateDir: ctx.stateDir,
+    stopTimeoutMs: config.stopTimeoutMs,
+    async handle(uid) {
+      let vm = handles.get(uid);
+      if (!vm) {
+        vm = await runner.adopt(uid);
+        if (!vm) return undefined;
+        handles.set(uid, vm);
+      }
+      await hook(uid, vm);
+      return vm;
+    },
+    started(uid, vm) {
+      const old = handles.get(uid);
+      if (old && old !== vm) old.disconnect();
+      if (vm) {
+        handles.set(uid, vm);
+        void hook(uid, vm);
+      } else handles.delete(uid);
+    },
+    gather,
+    now: () => realClock.now(),
+  };
+
+  const remember = (i: InstanceObject) => {
+    keys.set(i.metadata.uid ?? '', objectKey(i));
+  };
+  instances.addHandler({
+    onAdd: remember,
+    onUpdate: (_o, i) => {
+      remember(i);
+    },
+    onDelete: (i) => {
+      keys.delete(i.metadata.uid ?? '');
+    },
+  });
+
+  const controller = addManagedController<
+    InstanceObject & { status?: ManagedStatus & AgentPart },
+    ManagedStatus & AgentPart,
+    VmObserved
+  >(mgr, {
+    name: 'ecs-vm-agent',
+    resource: Instance.resource,
+    informer: instances,
+    reconciler: {
+      finalizer: vmFinalizer,
+      external: () => (ctx.simulated ? simulatedVmClient() : vmClient(host)),
+      status: (_i, observation) => {
+        const o = observation.observed;
+        if (!o) return {};
+        return {
+          ...(o.bootTime !== undefined ? { bootTime: o.bootTime } : {}),
+          ...(o.vncEndpoint !== undefined ? { console: { vncEndpoint: o.vncEndpoint } } : {}),
+        };
+      },
+      statusFields: agentFields,
+      role: { kind: 'contributor', condition: provisionedCondition },
+      // A VM that stopped on its own is seen by its QMP events; this catches what they miss.
+      pollIntervalMs: 30_000,
+    },
+    watches: [
+      watch(attachments, (a) => {
+        const owner = a.metadata.labels?.[instanceLabel];
+        return owner !== undefined ? [key(a.metadata.namespace ?? '', owner)] : [];
+      }),
+    ],
+    workers: 4,
+  });
+  enqueue = (k) => {
+    controller.queue.add(k);
+  };
+
+  // VMs of instances that are gone from the API while the agent was away: kept running is a
+  // leak nobody sees. Found by their run directories, stopped and removed.
+  if (!ctx.simulated) {
+    mgr.addRunnable({
+      name: 'ecs-vm-orphans',
+      run: async (signal) => {
+        await instances.waitForSync(signal);
+        if (signal.aborted) return;
+        const known = new Set(instances.cache.list().map((i) => i.metadata.uid ?? ''));
+        for (const uid of await runner.list()) {
+          if (known.has(uid)) continue;
+          try {
+            mgr.log.warn('stopping the VM of an instance that no longer exists', { uid });
+            await removeVm(host, uid);
+          } catch (err) {
+            mgr.log.error('removing the VM of a gone instance failed', {
+              uid,
+              error: errorMessage(err),
+            });
+          }
+        }
+      },
+    });
+  }
+}
+
+/** The ECS module as kcloud-agent runs it. */
+export const ecsHostModule: HostModule<EcsAgentConfig> = {
+  name: 'ecs',
+  flags: ecsAgentFlags,
+  configure: configureEcsAgent,
+  rbac: ecsAgentRbac,
+  hostBound: boundKind(Instance),
+  register: (ctx, config) => {
+    registerEcsAgent(ctx, config);
+  },
+};

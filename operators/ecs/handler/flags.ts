@@ -1,0 +1,61 @@
+// The ECS host module's flags on kcloud-agent.
+import path from 'node:path';
+import { parseDuration } from '../../../controllers/index.ts';
+import { stringFlag, type FlagSpecs, type FlagValues } from '../../../controllers/manager/index.ts';
+
+export const ecsAgentFlags = {
+  qemu: {
+    type: 'string',
+    default: 'qemu-system-x86_64',
+    description: 'the QEMU binary VMs run with',
+  },
+  'ovs-db': {
+    type: 'string',
+    default: '',
+    description:
+      'the Open vSwitch database ovs-vsctl talks to (unix:/run/openvswitch/db.sock when empty)',
+  },
+  'ovs-bridge': {
+    type: 'string',
+    default: 'br-int',
+    description: 'the integration bridge ovn-controller manages, where VM taps are plugged',
+  },
+  'vm-netns': {
+    type: 'string',
+    default: '',
+    description:
+      "the network namespace of the integration bridge's devices (a path such as /var/run/netns/ovs), where taps are made and QEMU runs; the agent's own when empty",
+  },
+  'vm-stop-timeout': {
+    type: 'string',
+    default: '60s',
+    description:
+      'how long a guest has to power off after the ACPI request before it is stopped by force',
+  },
+} satisfies FlagSpecs;
+
+export interface EcsAgentConfig {
+  qemu: string;
+  ovsDb: string;
+  ovsBridge: string;
+  vmNetns: string;
+  stopTimeoutMs: number;
+}
+
+export function configureEcsAgent(values: FlagValues): EcsAgentConfig {
+  const vmNetns = stringFlag(values, 'vm-netns');
+  if (vmNetns !== '' && !path.isAbsolute(vmNetns)) {
+    throw new Error(`--vm-netns: ${vmNetns} is not an absolute path`);
+  }
+  const ovsBridge = stringFlag(values, 'ovs-bridge');
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(ovsBridge)) {
+    throw new Error(`--ovs-bridge: ${ovsBridge} is not a bridge name`);
+  }
+  return {
+    qemu: stringFlag(values, 'qemu'),
+    ovsDb: stringFlag(values, 'ovs-db'),
+    ovsBridge,
+    vmNetns,
+    stopTimeoutMs: parseDuration('--vm-stop-timeout', stringFlag(values, 'vm-stop-timeout')),
+  };
+}

@@ -1,0 +1,318 @@
+// ECS instances as real VMs: the manager (ecs, evs and vpc operators) against the real API
+// server and a real OVN with its data plane, and a real agent that runs the demo guest with
+// QEMU (TCG), its boot volume in a file pool, its NIC a tap in br-int. The guest takes its
+// address by OVN's DHCP and answers ping from a namespace in the same Subnet; it is restarted
+// when its QEMU dies, keeps running while the agent is away (and is adopted again), stops and
+// starts with powerState, and leaves nothing behind when deleted.
+import { copyFile, mkdir, mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { repoRoot } from '../../../hack/cluster/index.ts';
+import { guestDir, readDemoGuest } from '../../../hack/guest/index.ts';
+import {
+  connection,
+  dataPlaneNetns,
+  down,
+  ovnLayout,
+  startGuest,
+  up,
+  vsctl,
+  type Guest,
+  type OvnLayout,
+} from '../../../hack/ovn/index.ts';
+import { addInstanceController } from '../../../operators/ecs/index.ts';
+import { findVmProcess, runPaths } from '../../../operators/ecs/backend/qemu/index.ts';
+import { addVpcOperator } from '../../../operators/vpc/index.ts';
+import { useTestCluster, waitFor } from '../../harness/index.ts';
+import { requireTools, sha256 } from '../evs/backend/pool-fixtures.ts';
+import { doc, ecsApi, evsApi, startEvsWorld, type EvsWorld } from '../evs/evs-fixture.ts';
+import { ping } from '../vpc/dataplane-fixture.ts';
+
+const cluster = useTestCluster('ecs-vm');
+const vpcApi = 'vpc.kcloud.io/v1alpha1';
+let layout: OvnLayout;
+let world: EvsWorld;
+let host = '';
+let probe: Guest;
+// The test namespace is gone by the time this file's afterAll runs: names are fixed up front.
+let ns = '';
+const flavor = () => `${ns}-tiny`;
+const pool = () => `${ns}-local`;
+const volumeType = () => `${ns}-normal`;
+const ref = (kind: string, name: string) => ({
+  apiVersion: kind === 'NetworkInterface' || kind === 'Subnet' ? vpcApi : ecsApi,
+  kind,
+  name,
+});
+
+interface InstanceView {
+  metadata?: { uid?: string };
+  status?: {
+    phase?: string;
+    bootTime?: string;
+    interfaces?: { ipAddresses?: string[] }[];
+    conditions?: { type: string; status: string; reason?: string }[];
+  };
+}
+
+const instance = async (name: string) =>
+  (await cluster.read(ref('Instance', name))) as unknown as InstanceView;
+const stateDir = () => path.join(world.roots[host] ?? '', 'state', 'ecs');
+const qemuPid = async (uid: string) => {
+  const p = runPaths(stateDir(), uid);
+  return findVmProcess(p.pidFile, uid);
+};
+
+/** Waits for the instance to be Ready in the given phase, and returns it. */
+async function readyIn(name: string, phase: string, timeoutMs = 240_000): Promise<InstanceView> {
+  let last: InstanceView | undefined;
+  return waitFor(
+    async () => {
+      last = await instance(name);
+      const ready = last.status?.conditions?.find((c) => c.type === 'Ready');
+      return ready?.status === 'True' && last.status?.phase === phase ? last : undefined;
+    },
+    {
+      timeoutMs,
+      what: `Instance ${name} Ready and ${phase}`,
+      describe: () => JSON.stringify(last?.status),
+    },
+  );
+}
+
+const answers = (ip: string, timeoutMs = 180_000) =>
+  waitFor(() => ping(probe, ip), { timeoutMs, intervalMs: 1_000, what: `${ip} to answer ping` });
+
+beforeAll(async () => {
+  await requireTools(['qemu-system-x86_64', 'qemu-img', 'mformat', 'mcopy', 'nsenter', 'ip']);
+  ns = cluster.namespace;
+  const guest = await readDemoGuest(guestDir());
+  const base = path.join(repoRoot, '.local', 'test-runs');
+  await mkdir(base, { recursive: true });
+  layout = ovnLayout(await mkdtemp(path.join(base, 'ovn-vm-')));
+  await up(layout, { dataPlane: true, chassis: 'kcloud-vm-test' });
+  const conn = await connection(layout);
+  world = await startEvsWorld(cluster, 1, {
+    controllers: (mgr) => {
+      addInstanceController(mgr, { policy: 'Spread' });
+      addVpcOperator(mgr, { nbEndpoints: [conn.nb.unix] });
+    },
+    agentArgs: [
+      `--vm-netns=${await dataPlaneNetns(layout)}`,
+      `--ovs-db=unix:${layout.vswitch.socket}`,
+      '--vm-stop-timeout=20s',
+    ],
+  });
+  [host = ''] = world.hosts;
+  await copyFile(guest.image, path.join(world.roots[host] ?? '', 'import', 'demo.qcow2'));
+  await cluster.apply(
+    [
+      doc(evsApi, 'StoragePool', pool(), {
+        type: 'File',
+        file: { path: '/pools/local', scope: 'Local' },
+      }),
+      doc(evsApi, 'VolumeType', volumeType(), { storagePoolRef: { name: pool() }, default: true }),
+      doc(ecsApi, 'Flavor', flavor(), { vcpu: 1, memory: '256Mi' }),
+      doc(ecsApi, 'Image', 'demo', {
+        source: {
+          hostFile: { host, path: '/import/demo.qcow2', sha256: await sha256(guest.image) },
+        },
+        storagePoolRef: { name: pool() },
+      }),
+      doc(vpcApi, 'VPC', 'net', { cidrBlocks: ['10.20.0.0/16'] }),
+      doc(vpcApi, 'Subnet', 'web', { vpcRef: { name: 'net' }, cidrBlock: '10.20.1.0/24' }),
+      doc(vpcApi, 'SecurityGroup', 'web', {
+        vpcRef: { name: 'net' },
+        rules: [
+          { name: 'icmp', direction: 'Ingress', protocol: 'ICMP', remoteCIDR: '10.20.0.0/16' },
+          {
+            name: 'http',
+            direction: 'Ingress',
+            protocol: 'TCP',
+            ports: { from: 80, to: 80 },
+            remoteCIDR: '10.20.0.0/16',
+          },
+        ],
+      }),
+      doc(vpcApi, 'NetworkInterface', 'probe', { subnetRef: { name: 'web' } }),
+    ].join('---\n'),
+  );
+  const nic = await cluster.waitForCondition(ref('NetworkInterface', 'probe'), 'Ready');
+  const s = nic.status as Record<string, string | number>;
+  probe = await startGuest(layout, {
+    name: 'probe',
+    ifaceId: String(s.portName),
+    mac: String(s.macAddress),
+    address: `${String(s.ipAddress)}/${String(s.prefixLength)}`,
+    gateway: String(s.gatewayIP),
+  });
+}, 600_000);
+
+afterAll(async () => {
+  const problems: unknown[] = [];
+  const attempt = async (step: () => Promise<unknown>) => {
+    try {
+      await step();
+    } catch (err) {
+      problems.push(err);
+    }
+  };
+  // A VM a failed test left behind is killed by its pid (its QEMU outlives the agent).
+  await attempt(async () => {
+    const vms = path.join(stateDir(), 'vms');
+    if (!existsSync(vms)) return;
+    for (const uid of await readdir(vms)) {
+      const pid = await qemuPid(uid);
+      if (pid !== undefined) process.kill(pid, 'SIGKILL');
+    }
+  });
+  await attempt(() => probe.close());
+  await attempt(() =>
+    cluster.kubectl(['delete', 'instances.ecs.kcloud.io', '--all', '-n', ns, '--timeout=120s']),
+  );
+  await attempt(() =>
+    world.deleteAll([
+      `volumetypes.evs.kcloud.io/${volumeType()}`,
+      `storagepools.evs.kcloud.io/${pool()}`,
+      `flavors.ecs.kcloud.io/${flavor()}`,
+    ]),
+  );
+  await attempt(() => world.stop());
+  await attempt(() => down(layout, { purge: true }));
+  if (problems.length > 0) throw new AggregateError(problems, 'tearing the VM test down');
+}, 300_000);
+
+const vmSpec = {
+  flavorRef: { name: '' },
+  imageRef: { name: 'demo' },
+  networkInterfaces: [
+    {
+      name: 'eth0',
+      primary: true,
+      subnetRef: { name: 'web' },
+      securityGroupRefs: [{ name: 'web' }],
+    },
+  ],
+};
+
+describe('an Instance on a host', () => {
+  let uid = '';
+  let ip = '';
+
+  it('boots the guest, which takes its address by DHCP and answers ping in its Subnet', async () => {
+    await cluster.apply(
+      doc(ecsApi, 'Instance', 'vm-1', { ...vmSpec, flavorRef: { name: flavor() } }),
+    );
+    const running = await readyIn('vm-1', 'Running');
+    uid = running.metadata?.uid ?? '';
+    ip = running.status?.interfaces?.[0]?.ipAddresses?.[0] ?? '';
+    expect(ip).toMatch(/^10\.20\.1\.\d+$/);
+    expect(running.status?.bootTime).toBeDefined();
+    expect(await qemuPid(uid)).toBeDefined();
+    await answers(ip);
+    // The guest says on its console what it got: the seed's hostname and the NIC's address.
+    const consoleLog = runPaths(stateDir(), uid).consoleLog;
+    await waitFor(
+      async () =>
+        (await readFile(consoleLog, 'utf8')).includes(`kcloud-guest: ready hostname=vm-1 ip=${ip}`),
+      {
+        timeoutMs: 60_000,
+        what: 'the guest’s ready line on its console',
+      },
+    );
+    // The tap is in br-int as the NIC's logical port.
+    const taps = await vsctl(layout, [
+      '--bare',
+      '--columns=name',
+      'find',
+      'Interface',
+      `external_ids:kcloud-vm=${uid}`,
+    ]);
+    expect(taps.stdout.trim()).toMatch(/^kt[0-9a-f]{12}$/);
+  }, 420_000);
+
+  it('is started again when its QEMU dies (runStrategy Always)', async () => {
+    const before = await instance('vm-1');
+    const pid = await qemuPid(uid);
+    expect(pid).toBeDefined();
+    process.kill(pid ?? 0, 'SIGKILL');
+    await waitFor(
+      async () => {
+        const now = await instance('vm-1');
+        const p = await qemuPid(uid);
+        return p !== undefined && p !== pid && now.status?.bootTime !== before.status?.bootTime;
+      },
+      { timeoutMs: 120_000, what: 'a new QEMU and boot time' },
+    );
+    await readyIn('vm-1', 'Running');
+    await answers(ip);
+  }, 300_000);
+
+  it('keeps running while the agent is away, and the agent adopts it again', async () => {
+    const before = await instance('vm-1');
+    const pid = await qemuPid(uid);
+    await world.agents[host]?.stop();
+    expect(await ping(probe, ip)).toBe(true);
+    expect(await qemuPid(uid)).toBe(pid);
+    await world.startAgent(host);
+    await readyIn('vm-1', 'Running');
+    expect(await qemuPid(uid)).toBe(pid);
+    expect((await instance('vm-1')).status?.bootTime).toBe(before.status?.bootTime);
+    await answers(ip, 30_000);
+  }, 300_000);
+
+  it('stops and starts again with powerState', async () => {
+    await cluster.kubectl([
+      'patch',
+      'instance',
+      'vm-1',
+      '-n',
+      cluster.namespace,
+      '--type=merge',
+      '-p',
+      '{"spec":{"powerState":"Stopped"}}',
+    ]);
+    await readyIn('vm-1', 'Stopped');
+    expect(await qemuPid(uid)).toBeUndefined();
+    expect(await ping(probe, ip)).toBe(false);
+    await cluster.kubectl([
+      'patch',
+      'instance',
+      'vm-1',
+      '-n',
+      cluster.namespace,
+      '--type=merge',
+      '-p',
+      '{"spec":{"powerState":"Running"}}',
+    ]);
+    await readyIn('vm-1', 'Running');
+    await answers(ip);
+  }, 420_000);
+
+  it('leaves no process, tap, run directory or seed when deleted', async () => {
+    const pid = await qemuPid(uid);
+    expect(pid).toBeDefined();
+    await cluster.kubectl([
+      'delete',
+      'instance',
+      'vm-1',
+      '-n',
+      cluster.namespace,
+      '--timeout=120s',
+    ]);
+    await cluster.waitForGone(ref('Instance', 'vm-1'), 120_000);
+    expect(await qemuPid(uid)).toBeUndefined();
+    expect(existsSync(runPaths(stateDir(), uid).dir)).toBe(false);
+    expect(existsSync(path.join(stateDir(), 'seeds', `${uid}.img`))).toBe(false);
+    const taps = await vsctl(layout, [
+      '--bare',
+      '--columns=name',
+      'find',
+      'Interface',
+      `external_ids:kcloud-vm=${uid}`,
+    ]);
+    expect(taps.stdout.trim()).toBe('');
+    expect(await ping(probe, ip)).toBe(false);
+  }, 300_000);
+});
