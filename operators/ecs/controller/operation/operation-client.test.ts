@@ -27,6 +27,7 @@ function setup(
     status?: InstanceOperationObject['status'];
     tenantSecret?: boolean;
     copy?: boolean;
+    ready?: boolean;
   } = {},
 ) {
   const api = new RecordingApi();
@@ -68,7 +69,7 @@ function setup(
     secrets,
     hostsNamespace: 'hosts',
     decide: () => decision,
-    hostReady: () => true,
+    hostReady: () => o.ready ?? true,
     finalizer: 'ecs.kcloud.io/cleanup',
   });
   const writes = () => api.writes().map((c) => `${c.verb} ${c.path}`);
@@ -84,6 +85,17 @@ describe('the manager’s client of an InstanceOperation', () => {
     expect(s.api.writes()).toHaveLength(1);
     expect(s.api.writes()[0]?.body).toEqual({ metadata: { labels: { [hostLabel]: 'h1' } } });
     expect(s.api.calls.some((c) => c.path.includes('/secrets'))).toBe(false);
+  });
+
+  it('says what a lost host means for an operation bound there', async () => {
+    const s = setup({ bound: 'h1', ready: false });
+    expect(await s.external.observe(s.op, signal)).toMatchObject({
+      unreachable: {
+        reason: 'HostUnreachable',
+        message:
+          'host h1 lost its heartbeat: the operation runs when its agent is back, unless its instance moves elsewhere first',
+      },
+    });
   });
 
   it('copies a reset-password’s password to the hosts namespace before it binds', async () => {

@@ -36,12 +36,30 @@ export function operationClient(
   opts: OperationClientOptions,
 ): ExternalClient<InstanceOperationObject, Bound<OperationPlacement>> {
   const withPassword = op.spec.action === 'reset-password';
-  const binding = bindingClient(
+  const bound = bindingClient(
     opts.operations,
     opts.decide,
     opts.hostReady,
     withPassword ? [opts.finalizer] : [],
   );
+  // A host out of reach holds no data of an operation: say what that means for it.
+  const binding: typeof bound = {
+    ...bound,
+    observe: async (obj, signal) => {
+      const seen = await bound.observe(obj, signal);
+      if (!seen.unreachable || !seen.observed) return seen;
+      const host = seen.observed.host;
+      return {
+        ...seen,
+        unreachable: {
+          ...seen.unreachable,
+          message: operationEnded(obj)
+            ? `host ${host} lost its heartbeat; the operation had ended there`
+            : `host ${host} lost its heartbeat: the operation runs when its agent is back, unless its instance moves elsewhere first`,
+        },
+      };
+    },
+  };
   if (!withPassword) return binding;
 
   // What this reconcile learnt or did, for its second look.
