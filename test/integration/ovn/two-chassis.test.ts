@@ -28,6 +28,7 @@ import {
   type OvnLayout,
 } from '../../../hack/ovn/index.ts';
 import { waitFor } from '../../harness/index.ts';
+import { startTcpServer, tcpRequest } from '../vpc/dataplane-fixture.ts';
 
 const hv1 = 'kcloud-2c-hv1';
 const hv2 = 'kcloud-2c-hv2';
@@ -252,6 +253,9 @@ describe('two chassis joined by Geneve', () => {
     expect(after.tx - before.tx).toBeGreaterThanOrEqual(5);
     expect(after.rx - before.rx).toBeGreaterThanOrEqual(5);
     expect((await ping(b, '10.99.0.1', [], 5)).stdout).toMatch(/5 packets transmitted, 5 received/);
+    // TCP too: the checksums survive the userspace datapath's encapsulation.
+    await startTcpServer(b, 8080, 'hello from hv2');
+    expect(await tcpRequest(a, '10.99.0.2', 8080, 5_000)).toBe('hello from hv2');
     // A full 1500-byte packet fits, Geneve's header around it included.
     const full = await ping(a, '10.99.0.2', ['-M', 'do', '-s', '1472'], 3);
     expect(full.stdout).toMatch(/3 packets transmitted, 3 received/);
