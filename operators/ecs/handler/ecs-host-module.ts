@@ -84,7 +84,10 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
   const runner = new VmRunner({
     stateDir: ctx.stateDir,
     qemu: config.qemu,
-    ...(config.vmNetns ? { launcher: ['nsenter', `--net=${config.vmNetns}`, '--'] } : {}),
+    launcher: [
+      ...config.vmLauncher,
+      ...(config.vmNetns ? ['nsenter', `--net=${config.vmNetns}`, '--'] : []),
+    ],
   });
   const taps = new Taps({ netns: config.vmNetns, ovsDb: config.ovsDb, bridge: config.ovsBridge });
 

@@ -26,6 +26,12 @@ export const ecsAgentFlags = {
     description:
       "the network namespace of the integration bridge's devices (a path such as /var/run/netns/ovs), where taps are made and QEMU runs; the agent's own when empty",
   },
+  'vm-launcher': {
+    type: 'string',
+    default: '',
+    description:
+      "a command QEMU is started through, its words separated by spaces (such as 'nsenter --target=1 --cgroup --mount --' so that VMs live outside the agent's container); {uid} stands for the instance's UID",
+  },
   'vm-stop-timeout': {
     type: 'string',
     default: '60s',
@@ -39,6 +45,8 @@ export interface EcsAgentConfig {
   ovsDb: string;
   ovsBridge: string;
   vmNetns: string;
+  /** Words QEMU is started through; `{uid}` is replaced by the instance's UID. */
+  vmLauncher: string[];
   stopTimeoutMs: number;
 }
 
@@ -56,6 +64,7 @@ export function configureEcsAgent(values: FlagValues): EcsAgentConfig {
     ovsDb: stringFlag(values, 'ovs-db'),
     ovsBridge,
     vmNetns,
+    vmLauncher: stringFlag(values, 'vm-launcher').split(' ').filter(Boolean),
     stopTimeoutMs: parseDuration('--vm-stop-timeout', stringFlag(values, 'vm-stop-timeout')),
   };
 }

@@ -83,7 +83,8 @@ export class VmRunner {
     const args = qemuArgs(def, paths);
     let pid: number | undefined;
     try {
-      const [file = this.qemu, ...rest] = [...this.launcher, this.qemu, ...args];
+      const launcher = this.launcher.map((w) => w.replaceAll('{uid}', def.uuid));
+      const [file = this.qemu, ...rest] = [...launcher, this.qemu, ...args];
       await launchDaemonized(file, rest, this.startTimeoutMs);
       pid = await findVmProcess(paths.pidFile, def.uuid);
       if (pid === undefined) {
