@@ -115,6 +115,7 @@ bench: setup
 	node --expose-gc bench/runtime/main.ts
 	node bench/vpc/main.ts
 	node bench/evs/main.ts
+	node bench/ecs/main.ts
 
 clean: purge
 	rm -rf dist .local/test-runs
