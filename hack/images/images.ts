@@ -103,7 +103,8 @@ const python = /^(python3(\.\d+)?(-.+)?|libpython3.*)$/;
 /**
  * What kcloud-agent runs on its host, by the Debian packages that carry it: qemu-img (file
  * pools, inspecting untrusted images), qemu-system-x86_64 (the hypervisor probe, guests),
- * prlimit and setpriv (util-linux: limits on untrusted image reads, QEMU dying with the agent),
+ * prlimit, setpriv and nsenter (util-linux: limits on untrusted image reads, QEMU dying with the
+ * agent's probe, taps and VMs in br-int's network namespace),
  * mformat and mcopy (mtools: NoCloud seeds), ip (iproute2: taps), the libraries of ovs-vsctl
  * (plugs taps into br-int) and for RBD pools rbd's libraries and the ceph command, a Python
  * program (`ceph df` and `ceph osd pool get-quota` read a pool's capacity).
@@ -191,6 +192,13 @@ const agentPrune = [
 
 /** Where the agent image carries the probe guest (agent/host/hypervisor boots it). */
 export const probeGuestInImage = '/opt/kcloud/probe-guest';
+
+/**
+ * The VM launcher (agent/vm-launch.ts): QEMU started through it lives in a cgroup of its own,
+ * outside the agent pod's, and outlives the pod. The chart's --vm-launcher runs it from here.
+ */
+export const vmLauncherSource = path.join(repoRoot, 'hack', 'images', 'agent', 'vm-launch.ts');
+export const vmLauncherInImage = '/usr/local/lib/kcloud/vm-launch.ts';
 
 /**
  * Names the packages' maintainer scripts would have pointed at their programs (through
@@ -468,6 +476,7 @@ export async function buildImages(options: BuildOptions): Promise<BuiltImage[]> 
       debs: toolLayerDebs.map((d) => d.file),
       partial: partialDebs.map((d) => d.file),
       guest: [await sha256File(guest.kernel), await sha256File(guest.initrd), guest.marker],
+      vmLauncher: await sha256File(vmLauncherSource),
     }),
   );
   const ovnInputs = sha256(
@@ -511,7 +520,7 @@ export async function buildImages(options: BuildOptions): Promise<BuiltImage[]> 
     contents:
       `${String(toolLayerDebs.length)} Debian packages of host tools (${String(toolDebs.dropped.length)} ` +
       `dependencies on packages never run left out), files of ${Object.keys(agentToolFiles).join(', ')}, ` +
-      'the probe guest',
+      'the probe guest, the VM launcher',
     stage: async (root) => {
       const [debs, partial] = await cached(async () => [
         await fetchDebs(debCache, toolLayerDebs),
@@ -525,6 +534,7 @@ export async function buildImages(options: BuildOptions): Promise<BuiltImage[]> 
       await pruneDocs(root);
       await mergeUsr(root);
       await placeProbeGuest(guestSource, path.join(root, probeGuestInImage));
+      await placeFile(vmLauncherSource, path.join(root, vmLauncherInImage), 0o644);
     },
   };
   const ovn: LayerPlan = {
