@@ -18,7 +18,18 @@ import {
 } from '../../../controllers/index.ts';
 import type { PolicyRule } from '../../../controllers/manager/index.ts';
 import { addManagedController, watch } from '../../../controllers/wiring/index.ts';
-import { VolumeAttachment, type VolumeAttachmentObject } from '../../evs/api/index.ts';
+import {
+  addFinalizer,
+  hasFinalizer,
+  removeFinalizer,
+} from '../../../controllers/reconcile/index.ts';
+import {
+  quantityBytes,
+  Volume,
+  VolumeAttachment,
+  type VolumeAttachmentObject,
+  type VolumeObject,
+} from '../../evs/api/index.ts';
 import {
   Host,
   Instance,
@@ -33,8 +44,9 @@ import { instanceLabel } from '../controller/instance/children.ts';
 import { configureEcsAgent, ecsAgentFlags, type EcsAgentConfig } from './flags.ts';
 import { simulatedVmClient } from './simulated-vms.ts';
 import { Taps } from './taps.ts';
-import { removeVm, vmClient, type Gathered, type VmHost, type VmObserved } from './vm-client.ts';
-import type { ReadyDisk, ReadyNic } from './vm-spec.ts';
+import type { WantedDisk } from './device-plan.ts';
+import { removeVm, vmClient, type Collected, type VmHost, type VmObserved } from './vm-client.ts';
+import type { ReadyNic } from './vm-spec.ts';
 
 const networkInterfaceResource: ResourceRef = {
   group: 'vpc.kcloud.io',
@@ -55,11 +67,14 @@ export const ecsAgentRbac: PolicyRule[] = [
     verbs: ['get', 'list', 'watch', 'patch'],
   },
   { apiGroups: [Instance.group], resources: [`${Instance.plural}/status`], verbs: ['patch'] },
+  // Its finalizer on an attachment while QEMU has the volume open (finalizers only, by the
+  // admission policy); a Volume's size, to grow its disk live.
   {
     apiGroups: [VolumeAttachment.group],
     resources: [VolumeAttachment.plural],
-    verbs: ['get', 'list', 'watch'],
+    verbs: ['get', 'list', 'watch', 'patch'],
   },
+  { apiGroups: [Volume.group], resources: [Volume.plural], verbs: ['get', 'list', 'watch'] },
   // An instance's NICs are read one by one, live: no host caches every NIC of the cloud.
   {
     apiGroups: [networkInterfaceResource.group],
@@ -79,7 +94,7 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
   const instances = ctx.informer<InstanceObject>(Instance.resource);
   const attachments = ctx.informer<VolumeAttachmentObject>(VolumeAttachment.resource);
   const hosts = ctx.informer<HostObject>(Host.resource);
-  const nics = mgr.client<NicObject>(networkInterfaceResource);
+  const nics_ = mgr.client<NicObject>(networkInterfaceResource);
 
   const runner = new VmRunner({
     stateDir: ctx.stateDir,
@@ -117,74 +132,73 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
 
   const key = (ns: string, name: string) => `${ns}/${name}`;
 
-  async function gather(i: InstanceObject, signal: AbortSignal): Promise<Gathered> {
+  const volumeClient = mgr.client<VolumeObject>(Volume.resource);
+  const attachmentClient = mgr.client<VolumeAttachmentObject>(VolumeAttachment.resource);
+  const volumes = ctx.informer<VolumeObject>(Volume.resource);
+  const getLive = async <T extends KubeObject>(read: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await read();
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  };
+  /** The Volume's size as asked: from this host's cache, else read (a pool another host serves). */
+  const volumeSize = async (ns: string, name: string, signal: AbortSignal) => {
+    const v =
+      volumes.cache.get(key(ns, name)) ?? (await getLive(() => volumeClient.get(ns, name, signal)));
+    return v ? quantityBytes(v.spec.size) : undefined;
+  };
+  const attachmentsOf = (i: InstanceObject) =>
+    attachments.cache
+      .inNamespace(i.metadata.namespace ?? '')
+      .filter((a) => a.spec.instanceRef.name === i.metadata.name);
+
+  async function collect(i: InstanceObject, signal: AbortSignal): Promise<Collected> {
     const ns = i.metadata.namespace ?? '';
     const accel = hosts.cache.list()[0]?.status?.hypervisor;
-    if (accel === undefined) {
-      return {
-        ready: false,
-        reason: 'WaitingForHypervisor',
-        message: 'the host has not reported how guests run here yet (its probe boot)',
-      };
-    }
     const boot = i.status?.bootVolume;
-    if (boot === undefined) {
-      return { ready: false, reason: 'WaitingForVolumes', message: 'no boot volume yet' };
-    }
-    const wanted = [boot, ...(i.spec.dataVolumes ?? []).map((d) => d.name)];
-    const mine = attachments.cache
-      .inNamespace(ns)
-      .filter(
-        (a) =>
-          a.spec.instanceRef.name === i.metadata.name && a.metadata.deletionTimestamp === undefined,
-      );
-    const disks: ReadyDisk[] = [];
-    const waiting: string[] = [];
+    const wanted = [
+      ...(boot !== undefined ? [boot] : []),
+      ...(i.spec.dataVolumes ?? []).map((d) => d.name),
+    ];
+    const mine = attachmentsOf(i).filter((a) => a.metadata.deletionTimestamp === undefined);
+    const disks: WantedDisk[] = [];
+    const waitingDisks: string[] = [];
     for (const volume of wanted) {
       const a = mine.find((x) => x.spec.volumeRef.name === volume);
       const target = a?.status?.target;
-      if (!a || !target) waiting.push(volume);
-      else disks.push({ volume, target, readOnly: a.spec.readOnly ?? false });
+      const sizeBytes = target ? await volumeSize(ns, volume, signal) : undefined;
+      if (!a || !target || sizeBytes === undefined) waitingDisks.push(volume);
+      else disks.push({ volume, target, readOnly: a.spec.readOnly ?? false, sizeBytes });
     }
-    if (waiting.length > 0) {
-      return {
-        ready: false,
-        reason: 'WaitingForVolumes',
-        message: `waiting for the volumes ${waiting.join(', ')} to be attached on this host`,
-      };
-    }
-    const asked = i.spec.networkInterfaces ?? [];
-    const made = i.status?.interfaces ?? [];
-    const out: ReadyNic[] = [];
-    for (const iface of made) {
-      const nicName = iface.networkInterface;
+    const nics: ReadyNic[] = [];
+    const pendingNics: string[] = [];
+    const made = new Map((i.status?.interfaces ?? []).map((m) => [m.name, m]));
+    for (const asked of i.spec.networkInterfaces ?? []) {
+      const nicName = made.get(asked.name)?.networkInterface;
       const nic =
-        nicName === undefined
-          ? undefined
-          : await nics.get(ns, nicName, signal).catch((err: unknown) => {
-              if (isNotFound(err)) return undefined;
-              throw err;
-            });
+        nicName === undefined ? undefined : await getLive(() => nics_.get(ns, nicName, signal));
       const portName = nic?.status?.portName;
       const mac = nic?.status?.macAddress;
-      if (portName === undefined || mac === undefined) {
-        return {
-          ready: false,
-          reason: 'WaitingForNetwork',
-          message: `waiting for the NetworkInterface of ${iface.name} to have its port`,
-        };
-      }
-      out.push({ name: iface.name, portName, mac });
+      if (portName === undefined || mac === undefined) pendingNics.push(asked.name);
+      else nics.push({ name: asked.name, portName, mac });
     }
-    if (out.length < asked.length) {
-      return {
-        ready: false,
-        reason: 'WaitingForNetwork',
-        message: 'waiting for the network interfaces to be made',
-      };
-    }
-    return { ready: true, disks, nics: out, accel };
+    // The primary first: the guest names NICs by PCI slot, and the primary is eth0.
+    const primary = (i.spec.networkInterfaces ?? []).find((n) => n.primary === true)?.name;
+    nics.sort((x, y) => Number(y.name === primary) - Number(x.name === primary));
+    return {
+      ...(accel !== undefined ? { accel } : {}),
+      ...(boot !== undefined ? { boot } : {}),
+      disks,
+      waitingDisks,
+      nics,
+      pendingNics,
+    };
   }
+
+  const forVolumes = (i: InstanceObject, volumesNamed: string[]) =>
+    attachmentsOf(i).filter((a) => volumesNamed.includes(a.spec.volumeRef.name));
 
   const host: VmHost = {
     runner,
@@ -209,7 +223,26 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
         void hook(uid, vm);
       } else handles.delete(uid);
     },
-    gather,
+    collect,
+    async hold(i, names, signal) {
+      for (const a of forVolumes(i, names)) {
+        if (a.metadata.deletionTimestamp === undefined) {
+          await addFinalizer(attachmentClient, a, vmFinalizer, signal);
+        }
+      }
+    },
+    releasable(i, open) {
+      return attachmentsOf(i)
+        .filter((a) => hasFinalizer(a, vmFinalizer) && !open.has(a.spec.volumeRef.name))
+        .map((a) => a.spec.volumeRef.name);
+    },
+    async release(i, names, signal) {
+      for (const a of forVolumes(i, names)) {
+        await removeFinalizer(attachmentClient, a, vmFinalizer, signal).catch((err: unknown) => {
+          if (!isNotFound(err)) throw err;
+        });
+      }
+    },
     now: () => realClock.now(),
   };
 
@@ -251,6 +284,13 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
       pollIntervalMs: 30_000,
     },
     watches: [
+      // A Volume grown while attached: the instance using it grows its disk (block_resize).
+      watch(
+        volumes,
+        (v) =>
+          (v.status?.attachments ?? []).map((a) => key(v.metadata.namespace ?? '', a.instance)),
+        (o, n) => o.spec.size !== n.spec.size,
+      ),
       watch(attachments, (a) => {
         const owner = a.metadata.labels?.[instanceLabel];
         return owner !== undefined ? [key(a.metadata.namespace ?? '', owner)] : [];

@@ -1,7 +1,10 @@
 // The agent's side of an Instance: its VM on this host. Observe finds the VM (re-adopted after
 // a restart) and decides what the spec asks of it — start, resume, pause, stop, or restart per
-// runStrategy; create and update do that one thing. Deleting stops the guest (ACPI, then by
-// force), unplugs its taps and removes its run directory and seed: nothing of it is left.
+// runStrategy; on a running VM, plug and unplug disks and NICs and grow disks; create and
+// update do that. A disk's VolumeAttachment carries this module's finalizer while QEMU has the
+// volume open, so the volume is not handed to anyone else before it is closed here. Deleting
+// stops the guest (ACPI, then by force), unplugs its taps and removes its run directory and
+// seed: nothing of it is left.
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -12,10 +15,13 @@ import {
 import { writeFileAtomic } from '../../../controllers/host/index.ts';
 import type { InstanceObject } from '../api/index.ts';
 import type { Accelerator, Vm, VmRunner, VmState } from '../backend/qemu/index.ts';
+import { devicePlan, isEmpty, type DevicePlan, type WantedDisk } from './device-plan.ts';
 import { writeSeed } from '../backend/seed/index.ts';
 import type { Taps } from './taps.ts';
 import {
   desiredPower,
+  diskDefinition,
+  diskId,
   nicDefinition,
   vmDefinition,
   type PowerState,
@@ -37,12 +43,58 @@ interface VmRecord {
   stoppedOnRequest?: boolean;
   /** Taps plugged for it, recorded before they are made: deletion removes exactly these. */
   taps?: string[];
+  /** The tap of each NIC QEMU has (by QEMU id), for unplugging one. */
+  nicTaps?: Record<string, string>;
 }
 
-/** What the inputs of a start are waiting for, or the inputs. */
+/** What the instance's disks and NICs are on this host now, as EVS and VPC report them. */
+export interface Collected {
+  /** How guests run here; undefined until the host's probe said. */
+  accel?: Accelerator;
+  /** The boot volume's name; undefined until the manager made it. */
+  boot?: string;
+  /** Disks whose attachment is ready, the boot disk first, then data volumes in spec order. */
+  disks: WantedDisk[];
+  /** Volumes the spec names whose attachment is not ready here yet. */
+  waitingDisks: string[];
+  /** NICs whose port is ready, the primary first. */
+  nics: ReadyNic[];
+  /** Interfaces the spec names whose NIC is not ready yet. */
+  pendingNics: string[];
+}
+
+/** What a start waits for, or the inputs: everything the spec names must be ready first. */
 export type Gathered =
   | { ready: true; disks: ReadyDisk[]; nics: ReadyNic[]; accel: Accelerator }
   | { ready: false; reason: string; message: string };
+
+export function startInputs(c: Collected): Gathered {
+  if (c.accel === undefined) {
+    return {
+      ready: false,
+      reason: 'WaitingForHypervisor',
+      message: 'the host has not reported how guests run here yet (its probe boot)',
+    };
+  }
+  if (c.boot === undefined || c.waitingDisks.length > 0) {
+    return {
+      ready: false,
+      reason: 'WaitingForVolumes',
+      message:
+        c.boot === undefined
+          ? 'the boot volume is not made yet'
+          : `waiting for the volumes ${c.waitingDisks.join(', ')} to be attached on this host`,
+    };
+  }
+  if (c.pendingNics.length > 0) {
+    return {
+      ready: false,
+      reason: 'WaitingForNetwork',
+      message: `waiting for the network interfaces ${c.pendingNics.join(', ')} to have their ports`,
+    };
+  }
+  return { ready: true, disks: c.disks, nics: c.nics, accel: c.accel };
+}
 
 export interface VmHost {
   runner: VmRunner;
@@ -54,8 +106,17 @@ export interface VmHost {
   handle(uid: string): Promise<Vm | undefined>;
   /** A handle for a VM just started, replacing any older one. */
   started(uid: string, vm: Vm | undefined): void;
-  /** The disks, NICs and accelerator a start needs, or what they wait for. */
-  gather(instance: InstanceObject, signal: AbortSignal): Promise<Gathered>;
+  /** The instance's disks and NICs as they are ready on this host. */
+  collect(instance: InstanceObject, signal: AbortSignal): Promise<Collected>;
+  /** Puts this module's finalizer on the attachments of these volumes (QEMU opens them). */
+  hold(instance: InstanceObject, volumes: string[], signal: AbortSignal): Promise<void>;
+  /**
+   * The attachments of the instance holding this module's finalizer whose volume is not in
+   * `open`: QEMU does not have them (any more), so they may go.
+   */
+  releasable(instance: InstanceObject, open: Set<string>): string[];
+  /** Takes this module's finalizer off the attachments of these volumes. */
+  release(instance: InstanceObject, volumes: string[], signal: AbortSignal): Promise<void>;
   now(): number;
 }
 
@@ -63,7 +124,16 @@ type Action =
   | { do: 'start'; paused: boolean; inputs: Extract<Gathered, { ready: true }> }
   | { do: 'resume' }
   | { do: 'pause' }
-  | { do: 'stop' };
+  | { do: 'stop' }
+  | { do: 'devices'; plan: DevicePlan; release: string[] };
+
+const noDevices: DevicePlan = {
+  attachDisks: [],
+  detachDisks: [],
+  grow: [],
+  attachNics: [],
+  detachNics: [],
+};
 
 export const seedPath = (stateDir: string, uid: string) =>
   path.join(stateDir, 'seeds', `${uid}.img`);
@@ -116,7 +186,12 @@ export function restartRefusal(
  * Stops the VM (ACPI, then by force), removes its run directory, the taps it had, its seed and
  * record: nothing of it is left on the host. Also for a VM whose instance is gone.
  */
-export async function removeVm(host: VmHost, uid: string): Promise<void> {
+export async function removeVm(
+  host: VmHost,
+  uid: string,
+  instance?: InstanceObject,
+  signal?: AbortSignal,
+): Promise<void> {
   const vm = await host.handle(uid);
   if (vm) {
     await vm.stop({ timeoutMs: host.stopTimeoutMs });
@@ -128,6 +203,13 @@ export async function removeVm(host: VmHost, uid: string): Promise<void> {
   const rec = await readRecord(host.stateDir, uid);
   for (const tap of rec.taps ?? []) await host.taps.remove(tap);
   await rm(seedPath(host.stateDir, uid), { force: true });
+  if (instance) {
+    await host.release(
+      instance,
+      host.releasable(instance, new Set()),
+      signal ?? AbortSignal.timeout(60_000),
+    );
+  }
   await rm(recordPath(host.stateDir, uid), { force: true });
 }
 
@@ -148,13 +230,23 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
     return o;
   }
 
-  async function start(i: InstanceObject, a: Extract<Action, { do: 'start' }>): Promise<void> {
+  async function start(
+    i: InstanceObject,
+    a: Extract<Action, { do: 'start' }>,
+    signal: AbortSignal,
+  ): Promise<void> {
     const uid = uidOf(i);
     const { inputs } = a;
     const rec = await readRecord(host.stateDir, uid);
     const nics = inputs.nics.map((n) => ({ n, def: nicDefinition(uid, n) }));
     const taps = [...new Set([...(rec.taps ?? []), ...nics.map((x) => x.def.tap)])];
-    await writeRecord(host.stateDir, uid, { ...rec, taps });
+    const nicTaps = Object.fromEntries(nics.map((x) => [x.def.id, x.def.tap]));
+    await writeRecord(host.stateDir, uid, { ...rec, taps, nicTaps });
+    await host.hold(
+      i,
+      inputs.disks.map((d) => d.volume),
+      signal,
+    );
     const seed = seedPath(host.stateDir, uid);
     await mkdir(path.dirname(seed), { recursive: true });
     await writeSeed(seed, {
@@ -181,17 +273,69 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
     });
     const vm = await host.runner.start(def, { paused: a.paused });
     host.started(uid, vm);
-    await writeRecord(host.stateDir, uid, { taps, bootTime: new Date(host.now()).toISOString() });
+    await writeRecord(host.stateDir, uid, {
+      taps,
+      nicTaps,
+      bootTime: new Date(host.now()).toISOString(),
+    });
   }
 
-  async function act(i: InstanceObject): Promise<void> {
+  async function devices(
+    i: InstanceObject,
+    vm: Vm,
+    a: Extract<Action, { do: 'devices' }>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const uid = uidOf(i);
+    const p = a.plan;
+    await host.hold(
+      i,
+      p.attachDisks.map((d) => d.volume),
+      signal,
+    );
+    for (const d of p.attachDisks) await vm.attachDisk(diskDefinition(d, false));
+    for (const id of p.detachDisks) await vm.detachDisk(id);
+    for (const g of p.grow) await vm.resizeDisk(g.id, g.sizeBytes);
+    for (const n of p.attachNics) {
+      const def = nicDefinition(uid, n);
+      const rec = await readRecord(host.stateDir, uid);
+      await writeRecord(host.stateDir, uid, {
+        ...rec,
+        taps: [...new Set([...(rec.taps ?? []), def.tap])],
+        nicTaps: { ...rec.nicTaps, [def.id]: def.tap },
+      });
+      await host.taps.plug({ tap: def.tap, ifaceId: n.portName, mac: n.mac, vm: uid });
+      await vm.attachNic(def);
+    }
+    for (const id of p.detachNics) {
+      await vm.detachNic(id);
+      const rec = await readRecord(host.stateDir, uid);
+      const tap = rec.nicTaps?.[id];
+      if (tap !== undefined) {
+        await host.taps.remove(tap);
+        const { [id]: _gone, ...nicTaps } = rec.nicTaps ?? {};
+        await writeRecord(host.stateDir, uid, {
+          ...rec,
+          taps: (rec.taps ?? []).filter((t) => t !== tap),
+          nicTaps,
+        });
+      }
+    }
+    await host.release(i, a.release, signal);
+  }
+
+  async function act(i: InstanceObject, signal: AbortSignal): Promise<void> {
     const a = plan;
     if (!a) return;
     const uid = uidOf(i);
     const vm = await host.handle(uid);
     switch (a.do) {
       case 'start':
-        await start(i, a);
+        await start(i, a, signal);
+        return;
+      case 'devices':
+        if (vm) await devices(i, vm, a, signal);
+        else await host.release(i, a.release, signal);
         return;
       case 'resume':
         await vm?.resume();
@@ -225,7 +369,7 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
       const want: PowerState = desiredPower(i);
       const down = state === 'absent' || state === 'exited' || state === 'shutdown';
 
-      let action: Action['do'] | undefined;
+      let action: Exclude<Action['do'], 'devices'> | undefined;
       if (want === 'Stopped') {
         if (!down || state === 'shutdown') action = 'stop';
       } else if (down) {
@@ -239,7 +383,7 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
       }
 
       if (action === 'start') {
-        const inputs = await host.gather(i, signal);
+        const inputs = startInputs(await host.collect(i, signal));
         if (!inputs.ready) {
           return {
             exists: state !== 'absent',
@@ -250,6 +394,33 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
         plan = { do: 'start', paused: want === 'Paused', inputs };
       } else if (action !== undefined) {
         plan = { do: action };
+      } else if (vm && (state === 'running' || state === 'paused')) {
+        // Running as it should: its devices as the spec says, and attachments released that
+        // QEMU no longer has open.
+        const c = await host.collect(i, signal);
+        const current = await vm.disks();
+        const p = devicePlan({
+          boot: c.boot ?? '',
+          wantedDisks: c.disks,
+          currentDisks: current,
+          wantedNics: c.nics,
+          currentNics: await vm.nics(),
+          pendingNics: c.pendingNics,
+        });
+        const gone = new Set(p.detachDisks);
+        const open = new Set(
+          [...c.disks.map((d) => d.volume)].filter((v) => {
+            const id = diskId(v);
+            return current.some((d) => d.id === id) && !gone.has(id);
+          }),
+        );
+        for (const d of p.attachDisks) open.add(d.volume);
+        const release = host.releasable(i, open);
+        if (!isEmpty(p) || release.length > 0) plan = { do: 'devices', plan: p, release };
+      } else if (down) {
+        // Not running (stopped, or not started yet): QEMU has nothing open.
+        const release = host.releasable(i, new Set());
+        if (release.length > 0) plan = { do: 'devices', plan: noDevices, release };
       }
       return {
         // Never started and not to be: nothing to make.
@@ -258,14 +429,14 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
         observed: await observed(vm, state, rec),
       };
     },
-    async create(i) {
-      await act(i);
+    async create(i, signal) {
+      await act(i, signal);
     },
-    async update(i) {
-      await act(i);
+    async update(i, _observation, signal) {
+      await act(i, signal);
     },
-    async delete(i) {
-      await removeVm(host, uidOf(i));
+    async delete(i, signal) {
+      await removeVm(host, uidOf(i), i, signal);
     },
   };
 }

@@ -23,6 +23,7 @@ import {
 } from '../../../hack/ovn/index.ts';
 import { addInstanceController } from '../../../operators/ecs/index.ts';
 import { findVmProcess, runPaths } from '../../../operators/ecs/backend/qemu/index.ts';
+import { GuestAgentClient } from '../../../operators/ecs/backend/guest-agent/index.ts';
 import { addVpcOperator } from '../../../operators/vpc/index.ts';
 import { useTestCluster, waitFor } from '../../harness/index.ts';
 import { requireTools, sha256 } from '../evs/backend/pool-fixtures.ts';
@@ -35,6 +36,7 @@ let layout: OvnLayout;
 let world: EvsWorld;
 let host = '';
 let probe: Guest;
+let probe2: Guest;
 // The test namespace is gone by the time this file's afterAll runs: names are fixed up front.
 let ns = '';
 const flavor = () => `${ns}-tiny`;
@@ -81,8 +83,34 @@ async function readyIn(name: string, phase: string, timeoutMs = 240_000): Promis
   );
 }
 
-const answers = (ip: string, timeoutMs = 180_000) =>
-  waitFor(() => ping(probe, ip), { timeoutMs, intervalMs: 1_000, what: `${ip} to answer ping` });
+/** The guest's virtio disks by serial, with their size in sectors, through its guest agent. */
+async function guestDisks(uid: string): Promise<Map<string, number>> {
+  const qga = await GuestAgentClient.connect(runPaths(stateDir(), uid).qga, { timeoutMs: 10_000 });
+  try {
+    const r = await qga.exec('/bin/sh', [
+      '-c',
+      'for d in /sys/block/vd*; do echo "$(cat $d/serial) $(cat $d/size)"; done',
+    ]);
+    return new Map(
+      r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => {
+          const [serial = '', size = '0'] = l.split(' ');
+          return [serial, Number(size)] as const;
+        }),
+    );
+  } finally {
+    qga.close();
+  }
+}
+
+const answers = (ip: string, timeoutMs = 180_000, from?: Guest) =>
+  waitFor(() => ping(from ?? probe, ip), {
+    timeoutMs,
+    intervalMs: 1_000,
+    what: `${ip} to answer ping`,
+  });
 
 beforeAll(async () => {
   await requireTools(['qemu-system-x86_64', 'qemu-img', 'mformat', 'mcopy', 'nsenter', 'ip']);
@@ -135,18 +163,27 @@ beforeAll(async () => {
           },
         ],
       }),
+      doc(vpcApi, 'Subnet', 'db', { vpcRef: { name: 'net' }, cidrBlock: '10.20.2.0/24' }),
       doc(vpcApi, 'NetworkInterface', 'probe', { subnetRef: { name: 'web' } }),
+      doc(vpcApi, 'NetworkInterface', 'probe2', { subnetRef: { name: 'db' } }),
     ].join('---\n'),
   );
-  const nic = await cluster.waitForCondition(ref('NetworkInterface', 'probe'), 'Ready');
-  const s = nic.status as Record<string, string | number>;
-  probe = await startGuest(layout, {
-    name: 'probe',
-    ifaceId: String(s.portName),
-    mac: String(s.macAddress),
-    address: `${String(s.ipAddress)}/${String(s.prefixLength)}`,
-    gateway: String(s.gatewayIP),
-  });
+  const plug = async (name: string) => {
+    const nic = await cluster.waitForCondition(ref('NetworkInterface', name), 'Ready');
+    const s = nic.status as Record<string, string | number>;
+    return startGuest(layout, {
+      name,
+      ifaceId: String(s.portName),
+      mac: String(s.macAddress),
+      address: `${String(s.ipAddress)}/${String(s.prefixLength)}`,
+      gateway: String(s.gatewayIP),
+    });
+  };
+  probe = await plug('probe');
+  // In the second Subnet, for the instance's second NIC (a reply leaves by the NIC of the
+  // Subnet it goes to: from another Subnet it would leave by the primary one and be dropped
+  // as spoofed by OVN's port security).
+  probe2 = await plug('probe2');
 }, 600_000);
 
 afterAll(async () => {
@@ -168,6 +205,7 @@ afterAll(async () => {
     }
   });
   await attempt(() => probe.close());
+  await attempt(() => probe2.close());
   await attempt(() =>
     cluster.kubectl(['delete', 'instances.ecs.kcloud.io', '--all', '-n', ns, '--timeout=120s']),
   );
@@ -261,6 +299,91 @@ describe('an Instance on a host', () => {
     expect((await instance('vm-1')).status?.bootTime).toBe(before.status?.bootTime);
     await answers(ip, 30_000);
   }, 300_000);
+
+  it('plugs a data volume and a second NIC live, grows the volume live, and unplugs the volume', async () => {
+    await cluster.apply(doc(evsApi, 'Volume', 'data-1', { size: '1Gi' }));
+    await cluster.waitForCondition({ apiVersion: evsApi, kind: 'Volume', name: 'data-1' }, 'Ready');
+    const bootTime = (await instance('vm-1')).status?.bootTime;
+    await cluster.kubectl([
+      'patch',
+      'instance',
+      'vm-1',
+      '-n',
+      ns,
+      '--type=merge',
+      '-p',
+      JSON.stringify({
+        spec: {
+          dataVolumes: [{ name: 'data-1' }],
+          networkInterfaces: [
+            ...vmSpec.networkInterfaces,
+            { name: 'eth1', subnetRef: { name: 'db' }, securityGroupRefs: [{ name: 'web' }] },
+          ],
+        },
+      }),
+    ]);
+    // The guest sees the disk by its serial (the Volume's name), 1 GiB in 512-byte sectors.
+    await waitFor(async () => (await guestDisks(uid)).get('data-1') === 1024 ** 3 / 512, {
+      timeoutMs: 120_000,
+      what: 'the guest to see data-1 as a 1 GiB disk',
+      describe: async () => JSON.stringify([...(await guestDisks(uid))]),
+    });
+    const attachment = await cluster.read({
+      apiVersion: evsApi,
+      kind: 'VolumeAttachment',
+      name: 'vm-1-data-1',
+    });
+    expect(attachment.metadata?.finalizers).toContain('ecs.kcloud.io/vm');
+    // The second NIC takes its address by DHCP and answers.
+    const second = await waitFor(
+      async () => (await instance('vm-1')).status?.interfaces?.[1]?.ipAddresses?.[0],
+      { timeoutMs: 60_000, what: 'the second interface’s address' },
+    );
+    expect(second).toMatch(/^10\.20\.2\.\d+$/);
+    await answers(second, 180_000, probe2);
+    // Grown live: the guest sees 2 GiB, and EVS sees the volume at its new size.
+    await cluster.kubectl([
+      'patch',
+      'volume',
+      'data-1',
+      '-n',
+      ns,
+      '--type=merge',
+      '-p',
+      '{"spec":{"size":"2Gi"}}',
+    ]);
+    await waitFor(async () => (await guestDisks(uid)).get('data-1') === (2 * 1024 ** 3) / 512, {
+      timeoutMs: 120_000,
+      what: 'the guest to see data-1 grown to 2 GiB',
+    });
+    await waitFor(
+      async () => {
+        const v = await cluster.read({ apiVersion: evsApi, kind: 'Volume', name: 'data-1' });
+        const ready = v.status?.conditions?.find((c) => c.type === 'Ready');
+        return ready?.status === 'True' && Number(v.status?.sizeBytes) === 2 * 1024 ** 3;
+      },
+      { timeoutMs: 120_000, what: 'Volume data-1 Ready at 2 GiB' },
+    );
+    // Unplugged: the disk leaves the guest, then the attachment goes, then the Volume is free.
+    await cluster.kubectl([
+      'patch',
+      'instance',
+      'vm-1',
+      '-n',
+      ns,
+      '--type=json',
+      '-p',
+      JSON.stringify([{ op: 'remove', path: '/spec/dataVolumes' }]),
+    ]);
+    await cluster.waitForGone(
+      { apiVersion: evsApi, kind: 'VolumeAttachment', name: 'vm-1-data-1' },
+      120_000,
+    );
+    expect((await guestDisks(uid)).has('data-1')).toBe(false);
+    // All of it live: the VM never restarted.
+    expect((await instance('vm-1')).status?.bootTime).toBe(bootTime);
+    await answers(ip, 30_000);
+  }, 600_000);
 
   it('stops and starts again with powerState', async () => {
     await cluster.kubectl([
