@@ -131,8 +131,19 @@ export interface NicPieces {
 export function nicPieces(nic: NicDefinition): NicPieces {
   const n = nicNames(nic.id);
   return {
-    // script=no: the agent makes and plugs the tap; QEMU only opens it.
-    netdev: { type: 'tap', id: n.netdev, ifname: nic.tap, script: 'no', downscript: 'no' },
+    // script=no: the agent makes and plugs the tap; QEMU only opens it. vnet_hdr off: without
+    // the virtio-net header the guest is offered no checksum offload and sends every packet
+    // with its checksums filled in. Open vSwitch's userspace datapath does not complete a
+    // checksum left partial, and its conntrack counts such a TCP packet invalid: ping worked,
+    // TCP to the guest did not.
+    netdev: {
+      type: 'tap',
+      id: n.netdev,
+      ifname: nic.tap,
+      script: 'no',
+      downscript: 'no',
+      vnet_hdr: false,
+    },
     device: { driver: 'virtio-net-pci', id: n.device, netdev: n.netdev, mac: nic.mac },
   };
 }

@@ -219,7 +219,14 @@ describe('qemuArgs', () => {
   it('plugs a NIC as a tap QEMU opens without scripts, with its MAC', () => {
     const args = qemuArgs(def(), paths);
     expect(jsonOf(args, '-netdev')).toEqual([
-      { type: 'tap', id: 'net-eth0', ifname: 'tap-1a2b3c4d', script: 'no', downscript: 'no' },
+      {
+        type: 'tap',
+        id: 'net-eth0',
+        ifname: 'tap-1a2b3c4d',
+        script: 'no',
+        downscript: 'no',
+        vnet_hdr: false,
+      },
     ]);
     expect(jsonOf(args, '-device')).toContainEqual({
       driver: 'virtio-net-pci',
