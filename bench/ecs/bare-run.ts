@@ -19,11 +19,12 @@ import { writeSeed } from '../../operators/ecs/backend/seed/index.ts';
 import { tapName, Taps } from '../../operators/ecs/handler/taps.ts';
 import { diskId, diskSerial, nicDefinition } from '../../operators/ecs/handler/vm-spec.ts';
 import { firstReply } from './first-reply.ts';
+import type { VmRun } from './ovn-events.ts';
 import type { NicStatus } from './world.ts';
 
 const exec = promisify(execFile);
 
-export interface BareSample {
+export interface BareSample extends VmRun {
   name: string;
   /** Start of the overlay → first echo reply. */
   totalMs: number;
@@ -129,6 +130,8 @@ export async function bootBare(env: BareEnv, name: string, nic: NicStatus): Prom
     answered = true;
     return {
       name,
+      mac: nic.macAddress,
+      startedAt: started,
       totalMs: reply - started,
       preparedMs: prepared - started,
       qemuToReplyMs: reply - prepared,

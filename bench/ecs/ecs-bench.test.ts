@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { bareArgs } from './bare-run.ts';
 import { parseOptions, waves } from './options.ts';
+import { addNetworkSteps, parseOvnEvents, type VmRun } from './ovn-events.ts';
 import { commandLines, ratioAt, stepsCell } from './report.ts';
 
 describe('the ECS bench', () => {
@@ -34,6 +35,8 @@ describe('the ECS bench', () => {
   it('lists an instance’s steps in the order they happened, at p50', () => {
     const sample = (totalMs: number, qemuRunning: number) => ({
       name: 'vm',
+      mac: '0a:00:00:00:00:01',
+      startedAt: 0,
       totalMs,
       steps: {
         scheduled: 100,
@@ -52,5 +55,27 @@ describe('the ECS bench', () => {
     expect(commandLines(['qemu', '-m', '256', '-nodefaults', '-device', '{"a":1}'])).toBe(
       `qemu \\\n  -m 256 \\\n  -nodefaults \\\n  -device '{"a":1}'`,
     );
+  });
+
+  it('reads when ovn-controller bound each VM’s port and leased it an address, by MAC', () => {
+    const log = [
+      '2026-12-05T15:40:54.553Z|00026|binding|INFO|Claiming lport kcloud-eni-74d2 for this chassis.',
+      '2026-12-05T15:40:54.553Z|00027|binding|INFO|kcloud-eni-74d2: Claiming 0a:47:b8:43:ad:4b 10.20.1.5',
+      '2026-12-05T15:41:02.607Z|00006|pinctrl(ovn_pinctrl0)|INFO|DHCPOFFER 0a:47:b8:43:ad:4b 10.20.1.5',
+      '2026-12-05T15:41:02.643Z|00007|pinctrl(ovn_pinctrl0)|INFO|DHCPACK 0a:47:b8:43:ad:4b 10.20.1.5',
+      '2026-12-05T15:42:00.000Z|00008|pinctrl(ovn_pinctrl0)|INFO|DHCPACK 0a:47:b8:43:ad:4b 10.20.1.5',
+    ].join('\n');
+    const start = Date.parse('2026-12-05T15:40:54.000Z');
+    const runs: VmRun[] = [
+      { mac: '0a:47:b8:43:ad:4b', startedAt: start },
+      { mac: '0a:47:b8:43:ad:4b', startedAt: start + 60_000 },
+      { mac: '0a:00:00:00:00:09', startedAt: start },
+    ];
+    addNetworkSteps(runs, parseOvnEvents(log));
+    expect(runs.map((r) => r.network)).toEqual([
+      { portBound: 553, leased: 8_643 },
+      { portBound: undefined, leased: 6_000 },
+      { portBound: undefined, leased: undefined },
+    ]);
   });
 });

@@ -7,9 +7,10 @@ import type { Guest } from '../../hack/ovn/index.ts';
 import { Instance, type InstanceObject } from '../../operators/ecs/index.ts';
 import { firstReply } from './first-reply.ts';
 import type { InstanceSteps, Milestones } from './milestones.ts';
+import type { VmRun } from './ovn-events.ts';
 import { flavorName, namespace, securityGroupName, subnetName } from './world.ts';
 
-export interface KcloudSample {
+export interface KcloudSample extends VmRun {
   name: string;
   /** Apply → first echo reply. */
   totalMs: number;
@@ -60,7 +61,13 @@ export async function bootInstance(env: KcloudEnv, name: string): Promise<Kcloud
     clock: env.clock,
     timeoutMs: env.timeoutMs - (env.clock.now() - applied),
   });
-  return { name, totalMs: reply - applied, steps: env.milestones.steps(name) };
+  return {
+    name,
+    mac: env.milestones.mac(name),
+    startedAt: applied,
+    totalMs: reply - applied,
+    steps: env.milestones.steps(name),
+  };
 }
 
 /** Deletes the Instances and waits until they are gone (the agent's finalizer is the VM's). */

@@ -22,6 +22,7 @@ import { bootBare, type BareSample } from './bare-run.ts';
 import { bootInstance, deleteInstances, type KcloudSample } from './kcloud-run.ts';
 import { killVms, killVmsNow, leftovers } from './leftovers.ts';
 import { Milestones } from './milestones.ts';
+import { addNetworkSteps, readOvnEvents } from './ovn-events.ts';
 import { SideLoad } from './side-load.ts';
 import { parseOptions, waves } from './options.ts';
 import { renderSection, sectionHeading, type Wave } from './report.ts';
@@ -155,6 +156,10 @@ async function main(argv: string[]): Promise<void> {
                 );
                 results.push(wave);
               }
+              addNetworkSteps(
+                results.flatMap((w) => [...w.kcloud, ...w.bare]),
+                await readOvnEvents(path.join(ovn.logDir, 'ovn-controller.log')),
+              );
               const left = await leftovers({
                 ovn,
                 stateDirs: [world.ecsStateDir, bareDir],

@@ -30,6 +30,7 @@ interface Seen {
   scheduled?: number;
   bootVolume?: string;
   ip?: string;
+  mac?: string;
   addressKnown?: number;
   qemuRunning?: number;
   gone?: boolean;
@@ -71,6 +72,7 @@ export class Milestones {
       if (st?.host !== undefined) s.scheduled ??= now;
       if (st?.bootVolume !== undefined) s.bootVolume ??= st.bootVolume;
       const ip = st?.interfaces?.[0]?.ipAddresses?.[0];
+      s.mac ??= st?.interfaces?.[0]?.macAddress;
       if (ip !== undefined && s.ip === undefined) {
         s.ip = ip;
         s.addressKnown = now;
@@ -133,6 +135,11 @@ export class Milestones {
       what: `instance ${name} to have an address`,
     });
     return this.seen.get(name)?.ip ?? '';
+  }
+
+  /** The MAC of the instance's primary interface; empty when not seen. */
+  mac(name: string): string {
+    return this.seen.get(name)?.mac ?? '';
   }
 
   async gone(name: string, timeoutMs: number): Promise<void> {

@@ -45,7 +45,10 @@ export interface EcsBenchResults {
 
 export const seconds = (ms: number) => (Number.isNaN(ms) ? 'n/a' : `${(ms / 1000).toFixed(2)} s`);
 
+const defined = (xs: (number | undefined)[]) => xs.filter((x): x is number => x !== undefined);
+
 function spread(values: number[]): string {
+  if (values.length === 0) return 'not seen';
   return `${seconds(percentile(values, 50))} / ${seconds(percentile(values, 95))} / ${seconds(Math.max(...values))}`;
 }
 
@@ -145,6 +148,24 @@ export function renderSection(results: EcsBenchResults): string {
   );
   const guest = guestTimes(kcloud);
   const bareGuest = bare.map((s) => s.qemuToReplyMs);
+  const kcloudLease = defined(
+    kcloud.map((s) =>
+      s.network?.leased === undefined || s.steps.qemuRunning === undefined
+        ? undefined
+        : s.network.leased - s.steps.qemuRunning,
+    ),
+  );
+  const bareLease = defined(
+    bare.map((s) =>
+      s.network?.leased === undefined ? undefined : s.network.leased - s.preparedMs,
+    ),
+  );
+  const kcloudAfterLease = defined(
+    kcloud.map((s) => (s.network?.leased === undefined ? undefined : s.totalMs - s.network.leased)),
+  );
+  const bareAfterLease = defined(
+    bare.map((s) => (s.network?.leased === undefined ? undefined : s.totalMs - s.network.leased)),
+  );
   const r50 = ratioAt(k, b, 50);
   const r95 = ratioAt(k, b, 95);
   return [
@@ -171,6 +192,17 @@ export function renderSection(results: EcsBenchResults): string {
         ],
         ['kcloud: QEMU running → first ping reply, p50 / p95 / max', spread(guest)],
         ['bare QEMU: QEMU started → first ping reply, p50 / p95 / max', spread(bareGuest)],
+        [
+          'kcloud: QEMU running → DHCP lease (ovn-controller’s DHCPACK), p50 / p95 / max',
+          spread(kcloudLease),
+        ],
+        ['bare QEMU: QEMU started → DHCP lease, p50 / p95 / max', spread(bareLease)],
+        ['kcloud: DHCP lease → first ping reply, p50 / p95 / max', spread(kcloudAfterLease)],
+        ['bare QEMU: DHCP lease → first ping reply, p50 / p95 / max', spread(bareAfterLease)],
+        [
+          'port bound on the chassis (ovn-controller claims it), p50 from the apply / overlay',
+          `kcloud ${seconds(percentile(defined(kcloud.map((s) => s.network?.portBound)), 50))}; bare QEMU ${seconds(percentile(defined(bare.map((s) => s.network?.portBound)), 50))}`,
+        ],
         [
           'host load while the VMs booted',
           `kcloud's waves: ${loadCell(results.load.kcloud)}; bare waves: ${loadCell(results.load.bare)}; 1-minute load average ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} at the waves' starts`,
