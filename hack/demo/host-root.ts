@@ -1,38 +1,40 @@
 // The demo host's filesystem as its agent sees it (--host-root): file pools and the image file
-// the EVS samples import live under .local/demo/host-root, not in the machine's own /.
-import { execFile } from 'node:child_process';
+// the samples import live under .local/demo/host-root, not in the machine's own /.
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { repoRoot } from '../cluster/index.ts';
+import { guestDir, readDemoGuest } from '../guest/index.ts';
+import { sha256File } from '../images/archive.ts';
+import { devPlaces } from './places.ts';
 
-const exec = promisify(execFile);
-
-export const demoHostRoot = path.join(repoRoot, '.local', 'demo', 'host-root');
+export const demoHostRoot = devPlaces().hostRoot;
 /** Where Images may be imported from, as a path on the demo host. */
 export const demoImportDir = '/images';
 
-/** The agent flags that put the demo host's filesystem under .local/demo/host-root. */
-export function demoHostRootFlags(): string[] {
-  return [`--host-root=${demoHostRoot}`, `--image-import-dirs=${demoImportDir}`];
+/** The agent flags that put the demo host's filesystem under `root`. */
+export function demoHostRootFlags(root = demoHostRoot): string[] {
+  return [`--host-root=${root}`, `--image-import-dirs=${demoImportDir}`];
 }
 
 /** The directory of the samples' Local pool, as a path on the demo host. */
 export const demoPoolDir = '/pools/local';
 
 /**
- * Makes what the EVS samples (operators/evs/samples/evs.yaml) need on the demo host under
- * `root`: the Local pool's directory (kcloud never creates one) and the image file they
- * import, a small qcow2 made by qemu-img, kept across runs.
+ * Makes what the samples need on the demo host under `root`: the Local pool's directory
+ * (kcloud never creates one) and the file the Image `demo-image` imports, the demo guest
+ * (hack/guest.sh build) that the ECS instances boot. The copy is kept while it is the guest
+ * built now; a rebuilt guest (or the blank disk earlier demos made) is replaced.
  */
 export async function prepareDemoHostRoot(root = demoHostRoot): Promise<string> {
   await mkdir(path.join(root, demoPoolDir), { recursive: true, mode: 0o700 });
   const dir = path.join(root, demoImportDir);
   await mkdir(dir, { recursive: true });
   const image = path.join(dir, 'demo.qcow2');
-  if (!existsSync(image)) {
-    await exec('qemu-img', ['create', '-q', '-f', 'qcow2', image, '1G']);
+  const guest = await readDemoGuest(guestDir());
+  if (!existsSync(image) || (await sha256File(image)) !== guest.sha256) {
+    // By rename: an import that reads the file meanwhile sees the old one or the new, whole.
+    await copyFile(guest.image, `${image}.new`);
+    await rename(`${image}.new`, image);
   }
   return image;
 }

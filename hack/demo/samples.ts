@@ -133,8 +133,10 @@ export async function waitLeader(
 }
 
 /** Starts (or finds) the development control plane and says where it is; returns its layout. */
-export async function startDevControlPlane(log: (line: string) => void): Promise<RunLayout> {
-  const layout = devLayout();
+export async function startDevControlPlane(
+  log: (line: string) => void,
+  layout: RunLayout = devLayout(),
+): Promise<RunLayout> {
   log('== local control plane');
   const info = await up(layout, {}, log);
   log(`kube-apiserver ${(await serverVersion(layout)).gitVersion} at ${info.server}`);

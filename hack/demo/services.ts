@@ -14,38 +14,57 @@ import {
 import { demoAgentKubeconfig, demoHost } from './agent-access.ts';
 import { demoHostRootFlags } from './host-root.ts';
 import { flagValue, managerFlags, type LeaderLease } from './flags.ts';
+import { devPlaces } from './places.ts';
 
 /** The kcloud processes the demo runs beside the control plane. */
 export interface Service {
   name: 'kcloud-manager' | 'kcloud-agent';
   script: string;
-  args: (healthAddr: string) => string[];
+  /** Its flags but --health-addr and the user's: other ones restart a running service. */
+  flags: string[];
 }
 
-export const services: Service[] = [
-  {
-    name: 'kcloud-manager',
-    script: path.join(repoRoot, 'operators/manager/main.ts'),
-    args: (addr) => [`--health-addr=${addr}`],
-  },
-  {
-    name: 'kcloud-agent',
-    script: path.join(repoRoot, 'agent/main.ts'),
-    // The host its certificate names (agent-access.ts): the admission policy allows no other.
-    args: (addr) => [
-      `--health-addr=${addr}`,
-      `--host-name=${demoHost}`,
-      `--kubeconfig=${demoAgentKubeconfig}`,
-      ...demoHostRootFlags(),
-    ],
-  },
-];
+/** How the demo runs its agent. */
+export interface AgentSetup {
+  kubeconfig: string;
+  hostRoot: string;
+  stateDir: string;
+  /** The ECS module's flags: where br-int and its database are (ecs.ts). */
+  vmFlags: string[];
+}
+
+export const devAgentSetup: AgentSetup = {
+  kubeconfig: demoAgentKubeconfig,
+  hostRoot: devPlaces().hostRoot,
+  stateDir: devPlaces().agentStateDir,
+  vmFlags: [],
+};
+
+export function demoServices(agent: AgentSetup = devAgentSetup): Service[] {
+  return [
+    { name: 'kcloud-manager', script: path.join(repoRoot, 'operators/manager/main.ts'), flags: [] },
+    {
+      name: 'kcloud-agent',
+      script: path.join(repoRoot, 'agent/main.ts'),
+      // The host its certificate names (agent-access.ts): the admission policy allows no other.
+      flags: [
+        `--host-name=${demoHost}`,
+        `--kubeconfig=${agent.kubeconfig}`,
+        `--state-dir=${agent.stateDir}`,
+        ...demoHostRootFlags(agent.hostRoot),
+        ...agent.vmFlags,
+      ],
+    },
+  ];
+}
 
 /** A service as the demo started it. */
 export type ServiceProcess = RecordedProcess & {
   healthAddr: string;
   /** The flags the user gave (MANAGER_FLAGS, AGENT_FLAGS): other ones restart the service. */
   userFlags?: string[];
+  /** The demo's own flags for it (Service.flags): other ones restart it too. */
+  flags?: string[];
   /** The manager's leader Lease and the identity it holds it under. */
   lease?: LeaderLease;
 };
@@ -61,13 +80,14 @@ function sameFlags(a: string[] | undefined, b: string[]): boolean {
   return JSON.stringify(a ?? []) === JSON.stringify(b);
 }
 
-export const demoDir = path.join(repoRoot, '.local', 'demo');
+export const demoDir = devPlaces().dir;
 const stateFile = (dir: string) => path.join(dir, 'state.json');
 
-/** Another folder than the demo's, or some of the services only: for tests. */
+/** Another folder than the demo's, some of the services only, another agent: for tests. */
 export interface ServicesScope {
   dir?: string;
   names?: Service['name'][];
+  agent?: AgentSetup;
 }
 
 export async function readDemoState(dir = demoDir): Promise<DemoState> {
@@ -106,16 +126,24 @@ export async function startServices(
   const running: ServiceProcess[] = [];
   const record = () =>
     writeFile(stateFile(dir), JSON.stringify({ processes: running }, null, 2) + '\n');
-  for (const svc of services.filter((v) => scope.names?.includes(v.name) ?? true)) {
+  const chosen = demoServices(scope.agent).filter((v) => scope.names?.includes(v.name) ?? true);
+  for (const svc of chosen) {
     const userFlags = flags[svc.name] ?? [];
     const existing = state.processes.find((p) => p.name === svc.name && isOurs(p));
-    if (existing && sameFlags(existing.userFlags, userFlags)) {
+    if (
+      existing &&
+      sameFlags(existing.userFlags, userFlags) &&
+      sameFlags(existing.flags, svc.flags)
+    ) {
       running.push(existing);
       continue;
     }
     if (existing) {
+      const [was, now] = sameFlags(existing.userFlags, userFlags)
+        ? [existing.flags ?? [], svc.flags]
+        : [existing.userFlags ?? [], userFlags];
       log(
-        `restarting ${svc.name} (pid ${existing.pid}): flags ${JSON.stringify(existing.userFlags ?? [])} → ${JSON.stringify(userFlags)}`,
+        `restarting ${svc.name} (pid ${existing.pid}): flags ${JSON.stringify(was)} → ${JSON.stringify(now)}`,
       );
       await stopProcess(existing);
     }
@@ -128,14 +156,20 @@ export async function startServices(
     const proc = startDetached(
       svc.name,
       process.execPath,
-      [svc.script, ...svc.args(healthAddr), ...extra],
+      [svc.script, `--health-addr=${healthAddr}`, ...svc.flags, ...extra],
       path.join(dir, 'logs', `${svc.name}.log`),
       { ...process.env, ...env, KUBECONFIG: kubeconfig },
     );
     log(
       `started ${svc.name} (pid ${proc.pid}, health on ${healthAddr}${userFlags.length > 0 ? `, ${userFlags.join(' ')}` : ''})`,
     );
-    running.push({ ...proc, healthAddr, userFlags, ...(lease ? { lease } : {}) });
+    running.push({
+      ...proc,
+      healthAddr,
+      userFlags,
+      flags: svc.flags,
+      ...(lease ? { lease } : {}),
+    });
     await record();
   }
   await record();

@@ -25,6 +25,8 @@ import {
   status as ovnStatus,
   type OvnLayout,
 } from '../ovn/index.ts';
+import { findQemu } from './console.ts';
+import { listInstances } from './instances.ts';
 import { demoDir, readDemoState, readyz, type ServiceProcess } from './services.ts';
 
 /** A run folder as the user knows it: under the project, relative to it. */
@@ -214,6 +216,27 @@ export async function servicesGroup(kubeconfig: string, apiUp: boolean): Promise
   return { title: `kcloud (${folder(demoDir)})`, rows };
 }
 
+/** The instances and their VMs' QEMU on this machine; none when the API server is down. */
+export async function instancesGroups(kubeconfig: string, apiUp: boolean): Promise<StatusGroup[]> {
+  const instances = apiUp ? await listInstances(kubeconfig) : undefined;
+  if (!instances || instances.length === 0) return [];
+  const rows = await Promise.all(
+    instances.map(async (i): Promise<StatusRow> => {
+      const qemu = await findQemu(i.uid);
+      return {
+        name: `${i.namespace}/${i.name}`,
+        ...(qemu ? { pid: qemu.pid } : {}),
+        address: i.ip || 'no address yet',
+        state: !qemu ? 'down' : i.ready && i.phase === 'Running' ? 'ready' : 'not ready',
+        note: [i.phase || 'no phase', i.host ? `on ${i.host}` : '', i.ready ? '' : i.why]
+          .filter((x) => x !== '')
+          .join(', '),
+      };
+    }),
+  );
+  return [{ title: 'instances (kubectl get ecs -A; QEMU pid)', rows }];
+}
+
 /** Everything `make demo` runs, as groups of rows. */
 export async function demoStatus(): Promise<StatusGroup[]> {
   const cluster = devLayout();
@@ -224,5 +247,6 @@ export async function demoStatus(): Promise<StatusGroup[]> {
     ...(await ovnGroups(devOvnLayout())),
     ...(await cephGroups(devCephLayout())),
     await servicesGroup(cluster.kubeconfig, apiUp),
+    ...(await instancesGroups(cluster.kubeconfig, apiUp)),
   ];
 }
