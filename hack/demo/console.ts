@@ -136,7 +136,11 @@ async function attach(socketPath: string, out: NodeJS.WriteStream): Promise<void
   let text = '';
   for await (const chunk of stdin) text += String(chunk);
   const lines = text.split('\n');
-  if (text.endsWith('\n')) lines.pop();
+  if (text.endsWith('\n') || text === '') lines.pop();
+  if (lines.length === 0) {
+    sock.end();
+    return;
+  }
   // The first line goes at once: an idle console says nothing until it is typed to.
   let from: number | undefined;
   for (const line of lines) {
