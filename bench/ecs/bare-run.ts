@@ -46,6 +46,7 @@ export interface BareEnv {
   probe: Guest;
   clock: Clock;
   timeoutMs: number;
+  keepNeighbour: boolean;
   /** Called with each command line, for the report. */
   onCommand?: (argv: string[]) => void;
 }
@@ -123,6 +124,7 @@ export async function bootBare(env: BareEnv, name: string, nic: NicStatus): Prom
     const replied = firstReply(env.probe, nic.ipAddress, {
       clock: env.clock,
       timeoutMs: env.timeoutMs,
+      keepNeighbour: env.keepNeighbour,
     });
     // The one that loses the race settles later with nobody waiting for it.
     for (const p of [quit, replied]) p.catch(() => undefined);

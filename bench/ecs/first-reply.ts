@@ -6,12 +6,28 @@ import type { Guest } from '../../hack/ovn/index.ts';
 
 export const pingIntervalMs = 100;
 
+export interface FirstReplyOptions {
+  clock: Clock;
+  timeoutMs: number;
+  /**
+   * Keep what the probe's ARP cache holds for `ip`. By default the probe forgets it first: an
+   * address freed by a deleted instance is handed to the next one with another MAC, and a
+   * cache still holding the old MAC sends the pings nowhere until the kernel asks again
+   * (seconds to a minute); a fresh client, what the bench stands for, has no such entry.
+   */
+  keepNeighbour?: boolean;
+}
+
 /** Resolves with the clock's time of the first reply from `ip`; rejects after `timeoutMs`. */
-export function firstReply(
+export async function firstReply(
   probe: Guest,
   ip: string,
-  opts: { clock: Clock; timeoutMs: number },
+  opts: FirstReplyOptions,
 ): Promise<number> {
+  if (opts.keepNeighbour !== true) {
+    const flushed = await probe.exec(['ip', 'neigh', 'flush', 'to', ip]);
+    if (flushed.code !== 0) throw new Error(`ip neigh flush to ${ip}: ${flushed.stderr.trim()}`);
+  }
   const seconds = Math.ceil(opts.timeoutMs / 1000);
   // -c 1 with -w: keep sending until one reply, or the deadline.
   const child = probe.spawn([
@@ -29,7 +45,7 @@ export function firstReply(
   let output = '';
   child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
   child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
-  return new Promise((resolve, reject) => {
+  return new Promise<number>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => {
       if (code === 0) resolve(opts.clock.now());

@@ -23,6 +23,7 @@ export interface KcloudEnv {
   probe: Guest;
   clock: Clock;
   timeoutMs: number;
+  keepNeighbour: boolean;
 }
 
 const instanceResource = { ...Instance.resource, kind: Instance.kind };
@@ -60,6 +61,7 @@ export async function bootInstance(env: KcloudEnv, name: string): Promise<Kcloud
   const reply = await firstReply(env.probe, ip, {
     clock: env.clock,
     timeoutMs: env.timeoutMs - (env.clock.now() - applied),
+    keepNeighbour: env.keepNeighbour,
   });
   return {
     name,

@@ -91,6 +91,7 @@ async function main(argv: string[]): Promise<void> {
                 probe: world.probe,
                 clock,
                 timeoutMs: bootTimeoutMs,
+                keepNeighbour: opts.keepNeighbours,
               };
               let bareCommand: string[] = [];
               const bareEnv = {
@@ -102,6 +103,7 @@ async function main(argv: string[]): Promise<void> {
                 probe: world.probe,
                 clock,
                 timeoutMs: bootTimeoutMs,
+                keepNeighbour: opts.keepNeighbours,
                 onCommand: (argv: string[]) => {
                   bareCommand = argv.map((a) => a.replaceAll(bareDir, '$RUN'));
                 },
@@ -206,6 +208,7 @@ async function main(argv: string[]): Promise<void> {
         cores: os.cpus().length,
         instances: opts.instances,
         wave: opts.wave,
+        keepNeighbours: opts.keepNeighbours,
         durationMs: clock.now() - t0,
       },
       waves: measured.waves,

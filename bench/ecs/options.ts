@@ -7,6 +7,8 @@ export interface EcsBenchOptions {
   instances: number;
   /** VMs booting at once, per side: the machine has 2 cores, so 1 to 3. */
   wave: number;
+  /** Leave the probe's ARP cache as it is before each ping (see first-reply.ts). */
+  keepNeighbours: boolean;
   out: string;
   keep: boolean;
 }
@@ -27,6 +29,7 @@ export function parseOptions(argv: string[]): EcsBenchOptions {
       instances: { type: 'string', default: '10' },
       wave: { type: 'string', default: '2' },
       out: { type: 'string', default: path.join(repoRoot, 'docs', 'benchmarks.md') },
+      'keep-neighbours': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
     },
     strict: true,
@@ -38,6 +41,7 @@ export function parseOptions(argv: string[]): EcsBenchOptions {
   return {
     instances: positive('instances', values.instances),
     wave,
+    keepNeighbours: values['keep-neighbours'],
     out: values.out,
     keep: values.keep,
   };

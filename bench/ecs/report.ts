@@ -22,6 +22,7 @@ export interface EcsRunInfo {
   cores: number;
   instances: number;
   wave: number;
+  keepNeighbours: boolean;
   durationMs: number;
 }
 
@@ -174,6 +175,9 @@ export function renderSection(results: EcsBenchResults): string {
     'How: the bench starts a control plane of its own and an OVN with its data plane (ovs-vswitchd, ovn-controller) in `.local/bench-runs/`, and `kcloud-manager` as its own process with the vpc, evs and ecs operators; one real `kcloud-agent` runs VMs with QEMU, their taps in br-int. ' +
       'The demo guest is imported as an Image into a File Local pool; a VPC, a Subnet and a SecurityGroup allowing ICMP; a probe network namespace is plugged into br-int as a NetworkInterface of that Subnet. ' +
       `${String(run.instances)} Instances (1 vCPU, 256 MiB, boot volume cloned from the image, one interface in the Subnet) are timed from their server-side apply to the first echo reply from the guest, seen from the probe (one \`ping -i 0.1\` started as soon as the instance's address is in its status). ` +
+      (run.keepNeighbours
+        ? 'The probe keeps its ARP cache from one ping to the next (`--keep-neighbours`): an address a deleted instance freed goes to the next instance with another MAC, and the probe reaches it only once its kernel asks again. '
+        : 'Before each ping the probe forgets what its ARP cache holds for the address (`ip neigh flush`), as a fresh client would: an address a deleted instance freed goes to the next instance with another MAC, and the demo guest announces its address with no gratuitous ARP, so a cache still holding the old MAC sends the pings nowhere until the kernel asks again (`--keep-neighbours` measures that). ') +
       `Beside them, ${String(run.instances)} bare launches of the same guest: a qcow2 overlay on the very image file kcloud clones, a NoCloud seed, a tap in the same br-int bound to a NetworkInterface's port, and QEMU started by hand with the agent's own command line less \`-S\` and \`-daemonize\` (below), timed from the overlay's creation to the first echo reply, pinged the same way. ` +
       `Both sides boot ${String(run.wave)} VM${run.wave === 1 ? '' : 's'} at a time: a wave of kcloud instances (applied together, each deleted and gone before the next wave), then a wave of bare launches (killed by PID, tap and files removed), the side that goes first alternating from wave to wave so that the machine's other work hits both. ` +
       `Percentiles are nearest-rank, so each is a run that happened${k.length < 20 ? ` (with ${String(k.length)} runs the p95 is the slowest)` : ''}. Nothing of the VMs is left after the run (the bench checks: no QEMU, run directory, seed or tap).`,
@@ -210,13 +214,13 @@ export function renderSection(results: EcsBenchResults): string {
         ['each run, by wave (apply or overlay → first reply)', runsCell(waves)],
       ],
     ),
-    `**Where kcloud's extra time goes.** Before QEMU runs, kcloud takes ${seconds(percentile(beforeQemu, 50))} at p50 (schedule, clone the boot volume, attach it on the host, make the NIC and its port, write the seed, plug the tap, start QEMU paused, set the VNC password, continue), where the hand launch takes ${seconds(
+    `**Where the time goes, at p50.** Before QEMU runs, kcloud takes ${seconds(percentile(beforeQemu, 50))} (schedule, clone the boot volume, attach it on the host, make the NIC and its OVN port, write the seed, plug the tap, start QEMU paused, set the VNC password, let it run); the hand launch takes ${seconds(
       percentile(
         bare.map((s) => s.preparedMs),
         50,
       ),
     )} to make its overlay, seed and tap. ` +
-      `From QEMU running to the first reply, the guest takes ${seconds(percentile(guest, 50))} under kcloud and ${seconds(percentile(bareGuest, 50))} bare at p50: the same guest and command line, so a difference there is the machine's, not kcloud's work for the VM (see the host load: TCG guests want a whole core each, the machine has ${run.cores}, and the control plane, OVN, other work on the machine and, on kcloud's side, the manager and agent finishing the instance's status, share them).`,
+      `From QEMU to the guest's DHCP lease (its boot; the same guest and command line on both sides) ${seconds(percentile(kcloudLease, 50))} under kcloud, ${seconds(percentile(bareLease, 50))} bare; from the lease to the first reply (the network path to a guest that has its address) ${seconds(percentile(kcloudAfterLease, 50))} under kcloud, ${seconds(percentile(bareAfterLease, 50))} bare.`,
     'The bare QEMU command line (the agent runs the same with `-S` and `-daemonize`):',
     ['```sh', commandLines(results.bareCommand), '```'].join('\n'),
   ].join('\n\n');
