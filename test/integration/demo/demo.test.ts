@@ -76,6 +76,27 @@ describe('make demo', () => {
       const log = await readFile(path.join(qemu?.dir ?? '', 'console.log'), 'utf8');
       expect(log).toContain(`kcloud-guest: ready hostname=${hostname} ip=${i.ip}`);
     }
+    // The serial console takes a login (the samples' password) and runs a command; VNC
+    // answers in the data plane's namespace and asks for a password.
+    const cli = (args: string[], input: string) =>
+      exec(
+        'sh',
+        ['-c', `printf '${input}' | "$0" hack/demo/cli.ts "$@"`, process.execPath, ...args],
+        {
+          cwd: repoRoot,
+          env: { ...process.env, KUBECONFIG: places.cluster.kubeconfig },
+          timeout: 120_000,
+        },
+      );
+    const shell = await cli(
+      ['console', 'default/demo-vm-1'],
+      '\\nroot\\nkcloud\\ncat /etc/motd\\nexit\\n',
+    );
+    expect(shell.stdout).toContain('root@vm-1:~#');
+    expect(shell.stdout).toContain('hello from kcloud');
+    const vnc = await cli(['vnc', 'default/demo-vm-1'], '');
+    expect(vnc.stdout).toContain('answers RFB 003.008, security: VNC password');
+
     // make status lists them with their QEMU and address.
     const [group] = await instancesGroups(places.cluster.kubeconfig, true);
     expect(group?.rows.map((row) => [row.name, row.state, row.address]).sort()).toEqual(
