@@ -82,6 +82,14 @@ const consolePaths = (vm: VmProcess) => {
 /** A terminal control sequence (CSI): ESC [ parameters letter. */
 const terminalEscape = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, 'g');
 
+/**
+ * Whether a console's output ends at a prompt (`login:`, `Password:`, a shell's `#` or `$`),
+ * terminal escapes aside: busybox's shell asks where the cursor is after its prompt.
+ */
+export function atPrompt(output: string): boolean {
+  return /[:#$>]$/.test(output.replace(terminalEscape, '').trimEnd());
+}
+
 /** Ctrl-], as telnet and virsh console take it, leaves an interactive console. */
 const escapeByte = 0x1d;
 
@@ -127,9 +135,7 @@ async function attach(socketPath: string, out: NodeJS.WriteStream): Promise<void
     const until = Date.now() + 15_000;
     while (Date.now() < until) {
       const quiet = Date.now() - lastOutput > 300;
-      // Without terminal escapes: busybox's shell asks where the cursor is after its prompt.
-      const words = said.slice(from).replace(terminalEscape, '');
-      if (quiet && /[:#$>]$/.test(words.trimEnd())) return;
+      if (quiet && atPrompt(said.slice(from))) return;
       await sleep(50);
     }
   };

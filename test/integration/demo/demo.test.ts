@@ -1,7 +1,8 @@
 // make demo, whole, as on a fresh machine: a control plane, OVN with its data plane, the
 // manager and the agent of its own under one folder, every sample Ready, and the two ECS
 // instances Running with their IPs, answering ping and HTTP from a namespace in the demo VPC
-// and printing their ready line on the serial console; then make down stops every VM and OVN.
+// and printing their ready line on the serial console; then make down stops every VM and OVN,
+// and the next make demo has the agent start them again.
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -111,4 +112,18 @@ describe('make demo', () => {
     const ovn = await ovnStatus(places.ovn);
     expect(ovn.state?.processes).toEqual([]);
   }, 300_000);
+
+  it('make demo again: the agent starts the same instances again, and they answer', async () => {
+    said.length = 0;
+    const again = await runDemo(places, {
+      dataPlane: '1',
+      flags: {},
+      log: (line) => said.push(line),
+    });
+    expect(again.instances.map((i) => i.uid).sort()).toEqual(instances.map((i) => i.uid).sort());
+    for (const i of again.instances) {
+      expect(await findQemu(i.uid)).toBeDefined();
+      expect(said).toContain(`default/${i.name} (${i.ip}) answers ping`);
+    }
+  }, 600_000);
 });
