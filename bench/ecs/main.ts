@@ -6,7 +6,8 @@
 //
 // usage: node bench/ecs/main.ts [--instances=10] [--wave=2] [--out=docs/benchmarks.md] [--keep]
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -52,6 +53,11 @@ async function main(argv: string[]): Promise<void> {
   // Short: the VMs' unix sockets live under it, and a socket path has at most 107 bytes.
   const work = await mkdtemp(path.join(os.tmpdir(), 'kb-ecs-'));
   const bareDir = path.join(work, 'bare');
+  // Also when a signal ends the run: the control plane's handler exits the process.
+  const removeWork = () => {
+    if (!opts.keep) rmSync(work, { recursive: true, force: true });
+  };
+  process.on('exit', removeWork);
 
   const measured = await withControlPlane(
     { name: 'ecs', keep: opts.keep, log: print },
@@ -80,7 +86,8 @@ async function main(argv: string[]): Promise<void> {
             };
             process.prependListener('SIGINT', onSignal);
             process.prependListener('SIGTERM', onSignal);
-            process.on('exit', onSignal);
+            // Before the work folder goes: the pid files are in it.
+            process.prependListener('exit', onSignal);
             const stopWatches = new AbortController();
             try {
               const milestones = new Milestones({ api, namespace, clock, log });
@@ -192,7 +199,8 @@ async function main(argv: string[]): Promise<void> {
       }
     },
   );
-  if (!opts.keep) await rm(work, { recursive: true, force: true });
+  removeWork();
+  process.off('exit', removeWork);
   await publishSection(
     opts.out,
     sectionHeading,
