@@ -19,14 +19,13 @@ import { withControlPlane } from '../lib/control-plane.ts';
 import { machineLine } from '../lib/machine.ts';
 import { publishSection, runBench } from '../lib/run.ts';
 import { withOvn } from '../vpc/ovn-run.ts';
-import { bootBare, type BareSample } from './bare-run.ts';
-import { bootInstance, deleteInstances, type KcloudSample } from './kcloud-run.ts';
 import { killVms, killVmsNow, leftovers } from './leftovers.ts';
 import { Milestones } from './milestones.ts';
 import { addNetworkSteps, readOvnEvents } from './ovn-events.ts';
 import { SideLoad } from './side-load.ts';
-import { parseOptions, waves } from './options.ts';
-import { renderSection, sectionHeading, type Wave } from './report.ts';
+import { parseOptions } from './options.ts';
+import { renderSection, sectionHeading } from './report.ts';
+import { runWaves } from './waves.ts';
 import { namespace, startEcsWorld } from './world.ts';
 
 const exec = promisify(execFile);
@@ -123,48 +122,16 @@ async function main(argv: string[]): Promise<void> {
                   ['kcloud-agent', world.agent.child.pid ?? -1],
                   ['bench', process.pid],
                 ]);
-              const meters = { kcloud: new SideLoad(pids), bare: new SideLoad(pids) };
-              const results: Wave[] = [];
-              const plan = waves(opts.instances, opts.wave);
-              for (const [w, members] of plan.entries()) {
-                const first = w % 2 === 0 ? 'kcloud' : 'bare';
-                const wave: Wave = {
-                  first,
-                  kcloud: [],
-                  bare: [],
-                  loadAverage: os.loadavg()[0] ?? 0,
-                };
-                const kcloudSide = async () => {
-                  const names = members.map((i) => `vm-${String(i + 1)}`);
-                  try {
-                    wave.kcloud = await meters.kcloud.over(() =>
-                      Promise.all(names.map((n) => bootInstance(kcloudEnv, n))),
-                    );
-                  } finally {
-                    await deleteInstances(kcloudEnv, names);
-                  }
-                };
-                const bareSide = async () => {
-                  wave.bare = await meters.bare.over(() =>
-                    Promise.all(
-                      members.map((i) =>
-                        bootBare(bareEnv, `bare-${String(i + 1)}`, world.bareNic(i)),
-                      ),
-                    ),
-                  );
-                };
-                for (const side of first === 'kcloud'
-                  ? [kcloudSide, bareSide]
-                  : [bareSide, kcloudSide]) {
-                  await side();
-                }
-                const show = (s: KcloudSample | BareSample) =>
-                  `${s.name} ${(s.totalMs / 1000).toFixed(2)} s`;
-                print(
-                  `wave ${String(w + 1)}/${String(plan.length)} (${first} first): ${[...wave.kcloud, ...wave.bare].map(show).join(', ')}`,
-                );
-                results.push(wave);
-              }
+              const load = { kcloud: new SideLoad(pids), bare: new SideLoad(pids) };
+              const results = await runWaves({
+                instances: opts.instances,
+                wave: opts.wave,
+                kcloud: kcloudEnv,
+                bare: bareEnv,
+                bareNic: (i) => world.bareNic(i),
+                load,
+                print,
+              });
               addNetworkSteps(
                 results.flatMap((w) => [...w.kcloud, ...w.bare]),
                 await readOvnEvents(path.join(ovn.logDir, 'ovn-controller.log')),
@@ -180,7 +147,7 @@ async function main(argv: string[]): Promise<void> {
                 kernelVersion: world.kernelVersion,
                 accel: world.accel,
                 waves: results,
-                load: { kcloud: meters.kcloud.figures(), bare: meters.bare.figures() },
+                load: { kcloud: load.kcloud.figures(), bare: load.bare.figures() },
                 bareCommand,
               };
             } finally {
