@@ -179,7 +179,7 @@ export async function startEcsWorld(env: WorldEnv): Promise<EcsWorld> {
       },
       { clock, timeoutMs: 180_000, what: `host ${hostName} Ready`, intervalMs: 500 },
     );
-    print(`host ${hostName} Ready (logs in ${env.workDir})`);
+    print(`host ${hostName} Ready (manager and agent logs in ${env.workDir}, kept with --keep)`);
 
     const objects = [
       doc(
