@@ -3,6 +3,7 @@
 // and `make status` print, and stopping their VMs when the demo goes down (QEMU outlives the
 // agent by design: a VM left running would hold the data plane's namespace and memory).
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -10,6 +11,7 @@ import { kubectl } from '../cluster/index.ts';
 import { addGuest, guestCommand, type NicObject } from '../ovn/guests.ts';
 import { dataPlaneNetns, type OvnLayout } from '../ovn/index.ts';
 import { VmRunner } from '../../operators/ecs/backend/qemu/index.ts';
+import { findQemu } from './console.ts';
 
 const exec = promisify(execFile);
 
@@ -87,10 +89,23 @@ async function pingFrom(layout: OvnLayout, ip: string): Promise<boolean> {
 }
 
 /**
+ * Whether the guest of an instance has said on its serial console that it is ready with this
+ * address: DHCP, hostname and seed applied, its HTTP responder listening (hack/guest).
+ */
+export async function guestReady(i: InstanceRow): Promise<boolean> {
+  const qemu = await findQemu(i.uid);
+  if (!qemu || i.ip === '') return false;
+  const log = await readFile(path.join(qemu.dir, 'console.log'), 'utf8').catch(() => '');
+  return log
+    .split('\n')
+    .some((l) => l.startsWith('kcloud-guest: ready ') && l.includes(` ip=${i.ip}`));
+}
+
+/**
  * Plugs a namespace in as the probe NetworkInterface (kept for the user, as `hack/ovn.sh guest
- * add` would) and pings each instance from it until it answers: the guest has booted, taken
- * its address by DHCP and its SecurityGroup admits ICMP from the VPC. Returns the seconds each
- * took to answer.
+ * add` would) and pings each instance from it until it answers and its guest says it is ready:
+ * it has booted, taken its address by DHCP, its SecurityGroup admits ICMP from the VPC, and
+ * its HTTP responder listens. Returns the seconds each took.
  */
 export async function waitAnswering(
   kubeconfig: string,
@@ -107,9 +122,9 @@ export async function waitAnswering(
   for (;;) {
     for (const i of instances) {
       if (answered.has(i.name) || i.ip === '') continue;
-      if (await pingFrom(layout, i.ip)) {
+      if ((await pingFrom(layout, i.ip)) && (await guestReady(i))) {
         answered.set(i.name, (Date.now() - began) / 1000);
-        log(`${i.namespace}/${i.name} (${i.ip}) answers ping`);
+        log(`${i.namespace}/${i.name} (${i.ip}) answers ping; its guest says it is ready`);
       }
     }
     if (answered.size === instances.length) return answered;

@@ -66,7 +66,9 @@ describe('make demo', () => {
       expect(i).toMatchObject({ phase: 'Running', ready: true, host: 'local-host-1' });
       expect(i.ip).toMatch(/^10\.10\.1\.\d+$/);
       // The demo's own wait pinged it from the VPC: so does a user.
-      expect(said).toContain(`default/${i.name} (${i.ip}) answers ping`);
+      expect(said).toContain(
+        `default/${i.name} (${i.ip}) answers ping; its guest says it is ready`,
+      );
       await fromVpc(['ping', '-c', '1', '-W', '2', i.ip]);
       const page = await fromVpc(['curl', '-sS', '--max-time', '10', `http://${i.ip}/`]);
       const hostname = i.name.replace('demo-', '');
@@ -123,7 +125,9 @@ describe('make demo', () => {
     expect(again.instances.map((i) => i.uid).sort()).toEqual(instances.map((i) => i.uid).sort());
     for (const i of again.instances) {
       expect(await findQemu(i.uid)).toBeDefined();
-      expect(said).toContain(`default/${i.name} (${i.ip}) answers ping`);
+      expect(said).toContain(
+        `default/${i.name} (${i.ip}) answers ping; its guest says it is ready`,
+      );
     }
   }, 600_000);
 });

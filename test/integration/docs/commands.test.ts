@@ -13,6 +13,8 @@ import { down, instanceVars, ovnLayout, up, type OvnLayout } from '../../../hack
 import { statusCode, tempDir, useTestCluster, waitFor } from '../../harness/index.ts';
 import { demoHost } from '../../../hack/demo/agent-access.ts';
 import { prepareDemoHostRoot } from '../../../hack/demo/host-root.ts';
+import { guestReady, listInstances, stopVms, vmFlags } from '../../../hack/demo/instances.ts';
+import { addDeploymentSetController, addInstanceController } from '../../../operators/ecs/index.ts';
 import { startEvsWorld, type EvsWorld } from '../evs/evs-fixture.ts';
 import { useVpcDataPlane } from '../vpc/dataplane-fixture.ts';
 import {
@@ -42,6 +44,22 @@ import {
 } from './shell-script.ts';
 
 const cluster = useTestCluster('docs');
+// The ECS samples' instances go first, while the agent that stops their VMs runs and their taps'
+// data plane is up (afterAll hooks run in the order they are declared: this one before the
+// data plane's).
+afterAll(async () => {
+  if (!evs) return;
+  const r = await cluster.kubectl([
+    'delete',
+    'instances.ecs.kcloud.io',
+    '--all',
+    '-n',
+    // The test's namespace is being deleted by now: its name was kept.
+    testNamespace,
+    '--timeout=180s',
+  ]);
+  if (r.code !== 0) throw new Error(`deleting the instances: ${r.stderr}`);
+}, 300_000);
 // The samples' OVN runs its data plane: the docs plug guests into it (hack/ovn.sh guest).
 const ovn = useVpcDataPlane(cluster);
 
@@ -51,6 +69,7 @@ let sandboxCleanup: () => Promise<void>;
 let daemonOvn: OvnLayout | undefined;
 let evs: EvsWorld | undefined;
 const daemonNamespace = () => `${cluster.namespace}-run`;
+let testNamespace = '';
 const createdNamespaces: string[] = [];
 
 interface KcloudObject {
@@ -145,7 +164,16 @@ beforeAll(async () => {
   const all = [...(await samples()).flatMap(objectsOf), ...docObjects];
   // EVS: the manager's placement and the demo's host, whose agent makes the volumes the
   // samples and the docs show (the samples import a file from that host).
-  evs = await startEvsWorld(cluster, 1, { hosts: [demoHost], prepareRoot: prepareDemoHostRoot });
+  // ECS: the samples' instances boot as VMs on that host, their taps in the samples' data plane.
+  evs = await startEvsWorld(cluster, 1, {
+    hosts: [demoHost],
+    prepareRoot: prepareDemoHostRoot,
+    controllers: (mgr) => {
+      addInstanceController(mgr, { policy: 'Spread' });
+      addDeploymentSetController(mgr);
+    },
+    agentArgs: await vmFlags(ovn.layout()),
+  });
   for (const o of all) {
     const r = await cluster.kubectl(
       ['apply', '--server-side', '-n', o.metadata.namespace ?? cluster.namespace, '-f', '-'],
@@ -154,7 +182,18 @@ beforeAll(async () => {
     if (r.code !== 0) throw new Error(`applying ${o.kind} ${o.metadata.name}: ${r.stderr}`);
   }
   for (const o of all) await waitReconciled(o);
-}, 300_000);
+  // The instances' guests up and listening, as `make demo` leaves them (it waits for that).
+  testNamespace = cluster.namespace;
+  await waitFor(
+    async () => {
+      const mine = ((await listInstances(cluster.kubeconfigPath)) ?? []).filter(
+        (i) => i.namespace === testNamespace,
+      );
+      return mine.length > 0 && (await Promise.all(mine.map(guestReady))).every(Boolean);
+    },
+    { what: 'the ECS samples’ guests to say they are ready', timeoutMs: 300_000 },
+  );
+}, 600_000);
 
 afterAll(async () => {
   if (evs) {
@@ -169,6 +208,8 @@ afterAll(async () => {
       await evs.deleteAll(clusterScoped);
     } finally {
       await evs.stop();
+      // A VM whose instance could not be deleted: QEMU outlives its agent.
+      await stopVms(path.join(evs.roots[demoHost] ?? '', 'state'), () => undefined);
     }
   }
   if (daemonOvn) {
