@@ -19,6 +19,9 @@
 #   OVN_CHASSIS                this host's chassis name (the node name)
 #   OVN_ENCAP_IP               the address other chassis reach this one on (Geneve)
 #   OVS_DATAPATH               system (the kernel module) or netdev (userspace)
+#   OVS_NETNS_LINK             vswitchd: a symbolic link made here to /proc/<its pid>/ns/net,
+#                              so that the agent makes VMs' taps where br-int is (the pod runs
+#                              in the host's PID namespace, so the agent reads the same pid)
 set -eu
 
 : "${OVN_RUNDIR:=/var/run/ovn}"
@@ -116,6 +119,10 @@ case "${1:-}" in
       *) die "OVS_DATAPATH must be system or netdev, not $OVS_DATAPATH" ;;
     esac
     ovs-vsctl --db="unix:$OVS_RUNDIR/db.sock" --no-wait init
+    if [ -n "${OVS_NETNS_LINK:-}" ]; then
+      # exec keeps this shell's pid: the link names ovs-vswitchd's namespace.
+      ln -sfn "/proc/$$/ns/net" "$OVS_NETNS_LINK"
+    fi
     # shellcheck disable=SC2086
     exec ovs-vswitchd "unix:$OVS_RUNDIR/db.sock" $datapath_opts \
       --pidfile="$OVS_RUNDIR/ovs-vswitchd.pid" \
