@@ -5,11 +5,12 @@
 // pods, RBAC or OVN state (the CRDs stay, as Helm keeps them). OVN's databases speak only TLS
 // with client certificates from the chart's CA, and a NetworkPolicy (enforced on the node by
 // kube-router) keeps every other pod from reaching them at all. The chart's agent, with the host
-// tools its image carries, probes the hypervisor and makes EVS volumes in a pool on the node.
+// tools its image carries, probes the hypervisor, makes EVS volumes in a pool on the node, and
+// boots an Instance with its image's QEMU that answers ping and outlives the agent pod.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -23,7 +24,9 @@ import { cgroupPids } from '../../hack/node/host.ts';
 import { cgroupRoot } from '../../hack/node/layout.ts';
 import { shimPids } from '../../hack/node/runtime.ts';
 import { chartRules } from '../../hack/generate/rbac.ts';
-import { addHostLifecycleController } from '../../operators/ecs/index.ts';
+import { guestDir, readDemoGuest } from '../../hack/guest/index.ts';
+import { addHostLifecycleController, addInstanceController } from '../../operators/ecs/index.ts';
+import { findVmProcess, runPaths } from '../../operators/ecs/backend/qemu/index.ts';
 import { addEvsControllers } from '../../operators/evs/index.ts';
 import { canIList, minus, permissionsOf } from '../harness/can-i.ts';
 import { startManager, waitFor } from '../harness/index.ts';
@@ -35,6 +38,7 @@ import {
   releaseNodeTestCluster,
   type NodeTestCluster,
 } from './node-fixture.ts';
+import { plugProbe, type Probe } from './probe-netns.ts';
 
 const suffix = randomBytes(3).toString('hex');
 /** The release's namespace; the manager watches only `tenant`, as the control plane is shared. */
@@ -53,7 +57,9 @@ let layout: NodeLayout;
 let images: BuiltImage[] = [];
 let valuesFile: string;
 /** The host folders the chart was given (under the node's run folder). */
-let hostPaths: { storagePools: string; imageImport: string };
+let hostPaths: { storagePools: string; imageImport: string; agentState: string; ovsRun: string };
+/** Below each cgroup hierarchy: the node's own subtree, which its `down` empties. */
+const vmCgroup = `${cgroupRoot}/kcloud-vms`;
 let locked = false;
 let installed = false;
 
@@ -308,6 +314,33 @@ async function serviceAddr(db: 'nb' | 'sb'): Promise<string> {
   return `${svc.spec.clusterIP}:${String(svc.spec.ports[0]?.port)}`;
 }
 
+/** The ECS module's folder in the agent's state on the node. */
+const ecsState = () => path.join(hostPaths.agentState, 'ecs');
+
+/**
+ * A VM's run directory on the node, as this machine sees it: longer than a unix socket's path
+ * may be, which runPaths refuses for a state folder, so its names are taken relative to it.
+ */
+function vmRun(uid: string): { dir: string; pidFile: string } {
+  const p = runPaths('.', uid);
+  return { dir: path.join(ecsState(), p.dir), pidFile: path.join(ecsState(), p.pidFile) };
+}
+
+/** The running QEMU of the VM `uid` on the node, by its pid file. */
+const vmPid = (uid: string) => findVmProcess(vmRun(uid).pidFile, uid);
+
+/** The VMs with a run directory on the node, and the pid of each one's QEMU while it runs. */
+async function nodeVms(): Promise<{ uid: string; pid: number | undefined }[]> {
+  const dir = path.join(ecsState(), 'vms');
+  if (!existsSync(dir)) return [];
+  return Promise.all(
+    (await readdir(dir)).map(async (uid) => ({
+      uid,
+      pid: await vmPid(uid),
+    })),
+  );
+}
+
 function builtTag(): string {
   const tags = new Set(images.map((i) => i.ref.slice(i.ref.lastIndexOf(':') + 1)));
   if (tags.size !== 1) throw new Error(`images built with tags ${[...tags].join(', ')}`);
@@ -344,6 +377,8 @@ beforeAll(async () => {
     watchNamespace: tenant,
   });
   hostPaths = values.hostPaths as typeof hostPaths;
+  // VMs in the node's cgroup subtree: a VM a failed run left is stopped with the node.
+  values.agent = { ...(values.agent as object), vms: { cgroup: vmCgroup, stopTimeout: '30s' } };
   await writeFile(valuesFile, stringify(values));
   t = Date.now();
   installed = true;
@@ -367,6 +402,10 @@ beforeAll(async () => {
 }, 45 * 60_000);
 
 afterAll(async () => {
+  // A VM a failed test left behind is killed by its pid: its QEMU outlives the agent.
+  if (locked) {
+    for (const vm of await nodeVms()) if (vm.pid !== undefined) process.kill(vm.pid, 'SIGKILL');
+  }
   if (testCluster) {
     if (installed) {
       await helm(cluster.kubeconfig, ['uninstall', release, '--namespace', system, '--wait']);
@@ -823,6 +862,213 @@ describe('kcloud installed with Helm on a real node', () => {
     }
   });
 
+  it('boots an Instance with the agent image’s QEMU that answers ping, outlives the agent pod and leaves nothing when deleted', async () => {
+    const node = 'kcloud-node';
+    // Cluster-scoped names of this run's own: the control plane is shared.
+    const name = `chart-ecs-${suffix}`;
+    const poolDir = path.join(hostPaths.storagePools, name);
+    const imageFile = path.join(hostPaths.imageImport, `${name}.qcow2`);
+    await mkdir(poolDir, { recursive: true, mode: 0o700 });
+    await mkdir(hostPaths.imageImport, { recursive: true });
+    await copyFile((await readDemoGuest(guestDir())).image, imageFile);
+    // The chart's manager runs only the vpc operator: EVS, the Hosts' lifecycle and the ECS
+    // scheduler run here; the VM is the agent pod's.
+    const manager = await startManager(
+      (mgr) => {
+        addHostLifecycleController(mgr, { hostsNamespace: 'kcloud-hosts', gracePeriodMs: 5_000 });
+        addEvsControllers(mgr);
+        addInstanceController(mgr, { policy: 'Spread' });
+      },
+      { namespace: tenant, kubeconfigPath: cluster.kubeconfig },
+    );
+    const apply = (kind: string, apiVersion: string, metadata: object, spec: object) =>
+      k(['apply', '-f', '-'], JSON.stringify({ apiVersion, kind, metadata, spec }));
+    const evs = 'evs.kcloud.io/v1alpha1';
+    const ecs = 'ecs.kcloud.io/v1alpha1';
+    const vpc = 'vpc.kcloud.io/v1alpha1';
+    const inTenant = (n: string) => ({ name: n, namespace: tenant });
+    interface InstanceView {
+      metadata: { uid: string };
+      status?: {
+        phase?: string;
+        bootTime?: string;
+        interfaces?: { ipAddresses?: string[] }[];
+        conditions?: Condition[];
+      };
+    }
+    const instance = () =>
+      getJson<InstanceView>(['get', 'instances.ecs.kcloud.io', 'vm-1', '-n', tenant]);
+    const running = () =>
+      waitFor(
+        async () => {
+          const i = await instance();
+          const ready = i.status?.conditions?.find((c) => c.type === 'Ready');
+          return ready?.status === 'True' && i.status?.phase === 'Running' ? i : undefined;
+        },
+        {
+          what: 'Instance vm-1 Ready and Running',
+          timeoutMs: 300_000,
+          describe: async () =>
+            [
+              await k(['get', 'instances.ecs.kcloud.io', 'vm-1', '-n', tenant, '-o', 'yaml']),
+              await k(['logs', '-n', system, `daemonset/${release}-agent`, '--tail=30']),
+            ].join('\n'),
+        },
+      );
+    const agentPod = async () =>
+      (await pods()).find((p) => component(p) === 'agent')?.metadata.name;
+    let probe: Probe | undefined;
+    let uid = '';
+    try {
+      await apply(
+        'StoragePool',
+        evs,
+        { name },
+        { type: 'File', file: { path: poolDir, scope: 'Local' } },
+      );
+      await apply('VolumeType', evs, { name }, { storagePoolRef: { name } });
+      await apply('Flavor', ecs, { name }, { vcpu: 1, memory: '256Mi' });
+      await apply('Image', ecs, inTenant('demo'), {
+        source: { hostFile: { host: node, path: imageFile } },
+        storagePoolRef: { name },
+      });
+      await apply('VPC', vpc, inTenant('vm-net'), { cidrBlocks: ['10.30.0.0/16'] });
+      await apply('Subnet', vpc, inTenant('vm-web'), {
+        vpcRef: { name: 'vm-net' },
+        cidrBlock: '10.30.1.0/24',
+      });
+      await apply('SecurityGroup', vpc, inTenant('vm-web'), {
+        vpcRef: { name: 'vm-net' },
+        rules: [
+          { name: 'icmp', direction: 'Ingress', protocol: 'ICMP', remoteCIDR: '10.30.0.0/16' },
+        ],
+      });
+      await apply('NetworkInterface', vpc, inTenant('vm-probe'), { subnetRef: { name: 'vm-web' } });
+      const port = await nicPort('vm-probe');
+      const s = port.status as Record<string, string | number>;
+      // The ovn-host pod's namespace, where its ovs-vswitchd has br-int (its published link).
+      const dataPlane = readlinkSync(path.join(hostPaths.ovsRun, 'vswitchd.netns'));
+      probe = await plugProbe({
+        dataPlane,
+        vsctl: (args) =>
+          k([
+            'exec',
+            '-n',
+            system,
+            `daemonset/${release}-ovn-host`,
+            '-c',
+            'vswitchd',
+            '--',
+            'ovs-vsctl',
+            '--db=unix:/var/run/openvswitch/db.sock',
+            ...args,
+          ]),
+        name: 'vmprobe',
+        ifaceId: String(s.portName),
+        mac: String(s.macAddress),
+        address: `${String(s.ipAddress)}/${String(s.prefixLength)}`,
+        gateway: String(s.gatewayIP),
+      });
+      const p = probe;
+
+      const t = Date.now();
+      await apply('Instance', ecs, inTenant('vm-1'), {
+        flavorRef: { name },
+        imageRef: { name: 'demo' },
+        bootVolume: { volumeTypeRef: { name } },
+        networkInterfaces: [
+          {
+            name: 'eth0',
+            primary: true,
+            subnetRef: { name: 'vm-web' },
+            securityGroupRefs: [{ name: 'vm-web' }],
+          },
+        ],
+      });
+      const booted = await running();
+      uid = booted.metadata.uid;
+      const ip = booted.status?.interfaces?.[0]?.ipAddresses?.[0] ?? '';
+      expect(ip).toMatch(/^10\.30\.1\.\d+$/);
+      const answers = (timeoutMs: number) =>
+        waitFor(async () => (await p.ping(ip)) || undefined, {
+          what: `${ip} to answer ping`,
+          timeoutMs,
+          intervalMs: 1_000,
+        });
+      await answers(240_000);
+      console.log(
+        `Instance applied → Running and answering ping in ${((Date.now() - t) / 1000).toFixed(1)} s`,
+      );
+
+      // QEMU runs in the host's PID namespace, in a cgroup of its own outside the agent pod's.
+      const pid = await vmPid(uid);
+      if (pid === undefined) throw new Error(`no QEMU of ${uid} on the node`);
+      const cgroups = readFileSync(`/proc/${String(pid)}/cgroup`, 'utf8');
+      expect(cgroups).toMatch(new RegExp(`:memory:/${vmCgroup}/${uid}$`, 'm'));
+      expect(cgroups).not.toContain('kubepods');
+
+      // The agent pod goes; its successor adopts the VM, which never stopped.
+      const old = await agentPod();
+      const t2 = Date.now();
+      await k(['delete', 'pod', old ?? '?', '-n', system]);
+      expect(await vmPid(uid)).toBe(pid);
+      await answers(30_000);
+      await allReady({ manager: 2, agent: 1, 'ovn-central': 1, 'ovn-host': 1 });
+      const successor = await agentPod();
+      expect(successor).not.toBe(old);
+      console.log(
+        `agent pod deleted → its successor Ready in ${((Date.now() - t2) / 1000).toFixed(1)} s`,
+      );
+      const adopted = await running();
+      expect(adopted.status?.bootTime).toBe(booted.status?.bootTime);
+      expect(await vmPid(uid)).toBe(pid);
+      await answers(30_000);
+
+      // Deleted: the new agent stops the VM it adopted; nothing of it is left on the node.
+      await k(['delete', 'instances.ecs.kcloud.io', 'vm-1', '-n', tenant, '--timeout=180s']);
+      expect(await vmPid(uid)).toBeUndefined();
+      expect(existsSync(vmRun(uid).dir)).toBe(false);
+      expect(await p.ping(ip)).toBe(false);
+      expect(cgroupPids(vmCgroup)).toEqual([]);
+    } finally {
+      // The instance first: a QEMU killed while it exists is started again.
+      await kubectl(cluster.kubeconfig, [
+        'delete',
+        '--ignore-not-found',
+        '-n',
+        tenant,
+        'instances.ecs.kcloud.io/vm-1',
+        'networkinterfaces.vpc.kcloud.io/vm-probe',
+        'images.ecs.kcloud.io/demo',
+        '--timeout=180s',
+      ]);
+      const left = uid === '' ? undefined : await vmPid(uid);
+      if (left !== undefined) process.kill(left, 'SIGKILL');
+      await probe?.close().catch((err: unknown) => {
+        console.log(`closing the probe namespace: ${String(err)}`);
+      });
+      await kubectl(cluster.kubeconfig, [
+        'delete',
+        '--ignore-not-found',
+        '-n',
+        tenant,
+        'securitygroups.vpc.kcloud.io/vm-web',
+        'subnets.vpc.kcloud.io/vm-web',
+        'vpcs.vpc.kcloud.io/vm-net',
+        '--timeout=120s',
+      ]);
+      await kubectl(cluster.kubeconfig, [
+        'delete',
+        '--ignore-not-found',
+        `volumetypes.evs.kcloud.io/${name}`,
+        `storagepools.evs.kcloud.io/${name}`,
+        `flavors.ecs.kcloud.io/${name}`,
+        '--timeout=120s',
+      ]);
+      await manager.stop();
+    }
+  }, 900_000);
+
   it('fails over to the standby when the leader pod is deleted, and keeps reconciling', async () => {
     const leader = await leaseHolder();
     const managers = (await pods()).filter((p) => component(p) === 'manager');
@@ -1011,6 +1257,10 @@ describe('kcloud installed with Helm on a real node', () => {
     expect(
       cgroupPids(cgroupRoot).map((pid) => readFileSync(`/proc/${String(pid)}/comm`, 'utf8').trim()),
     ).toEqual([]);
+    // No VM either: they live outside the pods' cgroups, and the agents stopped them when their
+    // Instances were deleted (no QEMU, no run directory left).
+    expect(cgroupPids(vmCgroup)).toEqual([]);
+    expect(await nodeVms()).toEqual([]);
     const crds = await k(['get', 'crd', '-o', 'name']);
     for (const kind of ['vpcs', 'subnets', 'networkinterfaces']) {
       expect(crds).toContain(`customresourcedefinition.apiextensions.k8s.io/${kind}.vpc.kcloud.io`);
