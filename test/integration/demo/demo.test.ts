@@ -117,11 +117,13 @@ describe('make demo', () => {
 
   it('make demo again: the agent starts the same instances again, and they answer', async () => {
     said.length = 0;
+    const began = Date.now();
     const again = await runDemo(places, {
       dataPlane: '1',
       flags: {},
       log: (line) => said.push(line),
     });
+    console.log(`make demo after make down took ${((Date.now() - began) / 1000).toFixed(1)} s`);
     expect(again.instances.map((i) => i.uid).sort()).toEqual(instances.map((i) => i.uid).sort());
     for (const i of again.instances) {
       expect(await findQemu(i.uid)).toBeDefined();
