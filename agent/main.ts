@@ -103,6 +103,7 @@ async function main(): Promise<number> {
       informer: (ref, opts = {}) => mgr.informer(ref, { ...opts, labelSelector }),
       fieldManager: `kcloud-agent-${m.name}`,
       stateDir: path.join(config.stateDir, m.name),
+      hostsNamespace: config.hostsNamespace,
     };
     m.register(ctx, settings);
   }

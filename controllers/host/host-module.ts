@@ -28,6 +28,11 @@ export interface HostModuleContext {
   fieldManager: string;
   /** The module's folder in the agent's state dir (`<state-dir>/<module>`): survives restarts. */
   stateDir: string;
+  /**
+   * The namespace of the hosts' Leases, and of the Secrets the manager hands agents (the only
+   * Secrets an agent may read).
+   */
+  hostsNamespace: string;
 }
 
 export interface HostModule<Config = unknown> {

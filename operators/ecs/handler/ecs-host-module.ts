@@ -3,9 +3,11 @@
 // (condition Provisioned, boot time, console). The VM is this module's (its finalizer): an
 // Instance goes only once its VM is stopped and nothing of it is left on the host.
 import { realClock } from '../../../controllers/clock/index.ts';
-import type { ManagedStatus } from '../../../controllers/external/index.ts';
+import type { ExternalClient, ManagedStatus } from '../../../controllers/external/index.ts';
+import type { Informer } from '../../../controllers/informer/index.ts';
 import {
   boundKind,
+  hostLabel,
   type HostModule,
   type HostModuleContext,
 } from '../../../controllers/host/index.ts';
@@ -31,15 +33,23 @@ import {
   type VolumeObject,
 } from '../../evs/api/index.ts';
 import {
+  executedCondition,
   Host,
   Instance,
+  InstanceOperation,
   provisionedCondition,
+  resetPasswordSecretKey,
+  resetPasswordSecretName,
   vmFinalizer,
+  type InstanceOperationObject,
+  type InstanceOperationStatus,
   type HostObject,
   type InstanceObject,
   type InstanceStatus,
 } from '../api/index.ts';
-import { VmRunner, type Vm } from '../backend/qemu/index.ts';
+import { GuestAgentClient } from '../backend/guest-agent/index.ts';
+import { runPaths, VmRunner, type Vm } from '../backend/qemu/index.ts';
+import { instanceOperationRun, operationRecord, type OperationRecord } from './operation-run.ts';
 import { instanceLabel } from '../controller/instance/children.ts';
 import { configureEcsAgent, ecsAgentFlags, type EcsAgentConfig } from './flags.ts';
 import { simulatedVmClient } from './simulated-vms.ts';
@@ -67,6 +77,16 @@ export const ecsAgentRbac: PolicyRule[] = [
     verbs: ['get', 'list', 'watch', 'patch'],
   },
   { apiGroups: [Instance.group], resources: [`${Instance.plural}/status`], verbs: ['patch'] },
+  {
+    apiGroups: [InstanceOperation.group],
+    resources: [InstanceOperation.plural],
+    verbs: ['get', 'list', 'watch', 'patch'],
+  },
+  {
+    apiGroups: [InstanceOperation.group],
+    resources: [`${InstanceOperation.plural}/status`],
+    verbs: ['patch'],
+  },
   // Its finalizer on an attachment while QEMU has the volume open (finalizers only, by the
   // admission policy); a Volume's size, to grow its disk live.
   {
@@ -302,6 +322,8 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
     controller.queue.add(k);
   };
 
+  addOperationAgent(ctx, instances, (uid) => host.handle(uid));
+
   // VMs of instances that are gone from the API while the agent was away: kept running is a
   // leak nobody sees. Found by their run directories, stopped and removed.
   if (!ctx.simulated) {
@@ -328,13 +350,109 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
   }
 }
 
+interface SecretObject extends KubeObject {
+  data?: Record<string, string>;
+}
+
+const secretResource: ResourceRef = {
+  group: '',
+  version: 'v1',
+  plural: 'secrets',
+  namespaced: true,
+  kind: 'Secret',
+};
+
+/** InstanceOperations bound to this host: each action run once on its instance's VM. */
+function addOperationAgent(
+  ctx: HostModuleContext,
+  instances: Informer<InstanceObject>,
+  vm: (uid: string) => Promise<Vm | undefined>,
+): void {
+  const { mgr } = ctx;
+  const secrets = mgr.client<SecretObject>(secretResource);
+  const stateDir = ctx.stateDir;
+  addManagedController<
+    InstanceOperationObject,
+    InstanceOperationStatus & ManagedStatus,
+    OperationRecord
+  >(mgr, {
+    name: 'ecs-operation-agent',
+    resource: InstanceOperation.resource,
+    informer: ctx.informer<InstanceOperationObject>(InstanceOperation.resource),
+    reconciler: {
+      finalizer: vmFinalizer,
+      external: () =>
+        ctx.simulated
+          ? simulatedOperationRun()
+          : instanceOperationRun({
+              instance: (ns, name) => instances.cache.get(`${ns}/${name}`),
+              vm,
+              guestAgent: async (uid) => {
+                const qga = await GuestAgentClient.connect(runPaths(stateDir, uid).qga, {
+                  timeoutMs: 10_000,
+                });
+                try {
+                  await qga.ping();
+                } catch (err) {
+                  qga.close();
+                  throw err;
+                }
+                return qga;
+              },
+              password: async (opUid, signal) => {
+                const s = await secrets
+                  .get(ctx.hostsNamespace, resetPasswordSecretName(opUid), signal)
+                  .catch((err: unknown) => {
+                    if (isNotFound(err)) return undefined;
+                    throw err;
+                  });
+                // A copy for another host's operation is none of this one's.
+                const bound = s?.metadata.labels?.[hostLabel];
+                const value = s?.data?.[resetPasswordSecretKey];
+                if (bound === undefined || !ctx.hosts.includes(bound) || value === undefined) {
+                  return undefined;
+                }
+                return Buffer.from(value, 'base64').toString('utf8');
+              },
+              now: () => realClock.now(),
+            }),
+      status: (o, observation) => observation.observed ?? operationRecord(o),
+      statusFields: ['startTime', 'completionTime'],
+      role: { kind: 'contributor', condition: executedCondition },
+    },
+  });
+}
+
+/** Simulated hosts run nothing: an operation ends at once. */
+function simulatedOperationRun(): ExternalClient<InstanceOperationObject, OperationRecord> {
+  const stamp = () => new Date(realClock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+  return {
+    observe: (o) =>
+      Promise.resolve(
+        o.metadata.deletionTimestamp
+          ? { exists: false, upToDate: false }
+          : {
+              exists: o.status?.completionTime !== undefined,
+              upToDate: o.status?.completionTime !== undefined,
+              observed: operationRecord(o),
+            },
+      ),
+    create: (o) => {
+      o.status = { ...o.status, startTime: stamp(), completionTime: stamp() };
+      return Promise.resolve();
+    },
+    update: () => Promise.resolve(),
+    delete: () => Promise.resolve(),
+  };
+}
+
 /** The ECS module as kcloud-agent runs it. */
 export const ecsHostModule: HostModule<EcsAgentConfig> = {
   name: 'ecs',
   flags: ecsAgentFlags,
   configure: configureEcsAgent,
   rbac: ecsAgentRbac,
-  hostBound: boundKind(Instance),
+  hostBound: [...boundKind(Instance), ...boundKind(InstanceOperation)],
   register: (ctx, config) => {
     registerEcsAgent(ctx, config);
   },

@@ -5,7 +5,9 @@
 // when its QEMU dies, keeps running while the agent is away (and is adopted again), stops and
 // starts with powerState, and leaves nothing behind when deleted.
 import { copyFile, mkdir, mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { repoRoot } from '../../../hack/cluster/index.ts';
@@ -21,7 +23,10 @@ import {
   type Guest,
   type OvnLayout,
 } from '../../../hack/ovn/index.ts';
-import { addInstanceController } from '../../../operators/ecs/index.ts';
+import {
+  addInstanceController,
+  addInstanceOperationController,
+} from '../../../operators/ecs/index.ts';
 import { findVmProcess, runPaths } from '../../../operators/ecs/backend/qemu/index.ts';
 import { GuestAgentClient } from '../../../operators/ecs/backend/guest-agent/index.ts';
 import { addVpcOperator } from '../../../operators/vpc/index.ts';
@@ -31,6 +36,7 @@ import { doc, ecsApi, evsApi, startEvsWorld, type EvsWorld } from '../evs/evs-fi
 import { ping } from '../vpc/dataplane-fixture.ts';
 
 const cluster = useTestCluster('ecs-vm');
+const execFileAsync = promisify(execFile);
 const vpcApi = 'vpc.kcloud.io/v1alpha1';
 let layout: OvnLayout;
 let world: EvsWorld;
@@ -83,6 +89,25 @@ async function readyIn(name: string, phase: string, timeoutMs = 240_000): Promis
   );
 }
 
+/** Runs a command in the guest through its agent; its standard output. */
+async function guestRun(uid: string, argv: string[]): Promise<string> {
+  const qga = await GuestAgentClient.connect(runPaths(stateDir(), uid).qga, { timeoutMs: 10_000 });
+  try {
+    const [file = '', ...args] = argv;
+    const r = await qga.exec(file, args);
+    if (r.exitCode !== 0) throw new Error(`${argv.join(' ')} in the guest: ${r.stderr}`);
+    return r.stdout.trim();
+  } finally {
+    qga.close();
+  }
+}
+
+/** crypt(3) SHA-512 of a password with a salt, as /etc/shadow holds it. */
+async function cryptSha512(password: string, salt: string): Promise<string> {
+  const { stdout } = await execFileAsync('openssl', ['passwd', '-6', '-salt', salt, password]);
+  return stdout.trim();
+}
+
 /** The guest's virtio disks by serial, with their size in sectors, through its guest agent. */
 async function guestDisks(uid: string): Promise<Map<string, number>> {
   const qga = await GuestAgentClient.connect(runPaths(stateDir(), uid).qga, { timeoutMs: 10_000 });
@@ -124,6 +149,7 @@ beforeAll(async () => {
   world = await startEvsWorld(cluster, 1, {
     controllers: (mgr) => {
       addInstanceController(mgr, { policy: 'Spread' });
+      addInstanceOperationController(mgr, { hostsNamespace: `${ns}-hosts` });
       addVpcOperator(mgr, { nbEndpoints: [conn.nb.unix] });
     },
     agentArgs: [
@@ -383,6 +409,89 @@ describe('an Instance on a host', () => {
     // All of it live: the VM never restarted.
     expect((await instance('vm-1')).status?.bootTime).toBe(bootTime);
     await answers(ip, 30_000);
+  }, 600_000);
+
+  it('runs InstanceOperations: a password set through the guest agent, a forced reset, a forced stop', async () => {
+    const opRef = (name: string) => ({ apiVersion: ecsApi, kind: 'InstanceOperation', name });
+    const uptime = async () =>
+      Number((await guestRun(uid, ['/bin/cat', '/proc/uptime'])).split(' ')[0]);
+    // reset-password: the guest's shadow entry is the new password's hash afterwards.
+    await cluster.kubectl([
+      'create',
+      'secret',
+      'generic',
+      'root-pw',
+      '-n',
+      ns,
+      '--from-literal=password=Sesame-42',
+    ]);
+    await cluster.apply(
+      doc(ecsApi, 'InstanceOperation', 'pw', {
+        instanceRef: { name: 'vm-1' },
+        action: 'reset-password',
+        resetPassword: { username: 'root', passwordSecretRef: { name: 'root-pw' } },
+      }),
+    );
+    const pw = await cluster.waitForCondition(opRef('pw'), 'Ready', 'True', 120_000);
+    expect(pw.status?.phase).toBe('Succeeded');
+    const shadow =
+      (await guestRun(uid, ['/bin/grep', '^root:', '/etc/shadow'])).split(':')[1] ?? '';
+    const salt = shadow.split('$')[2] ?? '';
+    expect(shadow).toBe(await cryptSha512('Sesame-42', salt));
+
+    // force-reboot: the guest starts over in the same QEMU, and the instance stays Running.
+    const pid = await qemuPid(uid);
+    const before = await uptime();
+    await cluster.apply(
+      doc(ecsApi, 'InstanceOperation', 'reset', {
+        instanceRef: { name: 'vm-1' },
+        action: 'force-reboot',
+      }),
+    );
+    await cluster.waitForCondition(opRef('reset'), 'Ready', 'True', 120_000);
+    let last = '';
+    await waitFor(
+      async () => {
+        const now = await uptime().catch((err: unknown) => {
+          last = String(err);
+          return Infinity;
+        });
+        if (now !== Infinity) last = `uptime ${String(now)} s (before: ${String(before)} s)`;
+        return now < before;
+      },
+      { timeoutMs: 120_000, what: 'the guest to have booted again', describe: () => last },
+    );
+    expect(await qemuPid(uid)).toBe(pid);
+    await answers(ip);
+
+    // force-stop: QEMU goes; runStrategy Always starts it again.
+    await cluster.apply(
+      doc(ecsApi, 'InstanceOperation', 'cut', {
+        instanceRef: { name: 'vm-1' },
+        action: 'force-stop',
+      }),
+    );
+    await cluster.waitForCondition(opRef('cut'), 'Ready', 'True', 120_000);
+    await waitFor(
+      async () => {
+        const p = await qemuPid(uid);
+        return p !== undefined && p !== pid;
+      },
+      { timeoutMs: 120_000, what: 'a new QEMU after the forced stop' },
+    );
+    await readyIn('vm-1', 'Running');
+    await answers(ip);
+    // Applied again: nothing runs twice.
+    const done = await cluster.read(opRef('cut'));
+    await cluster.apply(
+      doc(ecsApi, 'InstanceOperation', 'cut', {
+        instanceRef: { name: 'vm-1' },
+        action: 'force-stop',
+      }),
+    );
+    expect((await cluster.read(opRef('cut'))).metadata?.resourceVersion).toBe(
+      done.metadata?.resourceVersion,
+    );
   }, 600_000);
 
   it('stops and starts again with powerState', async () => {

@@ -138,6 +138,21 @@ export class GuestAgentClient {
     await this.execute('guest-ping');
   }
 
+  /**
+   * Asks the guest to power off, halt or reboot. QGA answers guest-shutdown only when it
+   * refuses: it is asked to answer a ping first (so a missing agent is an error, not a
+   * success), and then no answer within `settleMs` is the guest going down as asked.
+   */
+  async shutdown(mode: 'powerdown' | 'halt' | 'reboot', settleMs = 3_000): Promise<void> {
+    await this.ping();
+    try {
+      await this.execute('guest-shutdown', { mode }, { timeoutMs: settleMs });
+    } catch (err) {
+      if (err instanceof GuestAgentError && err.reason === 'GuestAgentUnavailable') return;
+      throw err;
+    }
+  }
+
   async hostName(): Promise<string> {
     const r = await this.execute<{ 'host-name'?: string }>('guest-get-host-name');
     return String(r['host-name']);
