@@ -1000,12 +1000,9 @@ describe('kcloud installed with Helm on a real node', () => {
         `Instance applied → Running and answering ping in ${((Date.now() - t) / 1000).toFixed(1)} s`,
       );
 
-      // QEMU runs in the host's PID namespace, in a cgroup of its own outside the agent pod's.
+      // QEMU runs in the host's PID namespace: the test sees its pid file's pid.
       const pid = await vmPid(uid);
       if (pid === undefined) throw new Error(`no QEMU of ${uid} on the node`);
-      const cgroups = readFileSync(`/proc/${String(pid)}/cgroup`, 'utf8');
-      expect(cgroups).toMatch(new RegExp(`:memory:/${vmCgroup}/${uid}$`, 'm'));
-      expect(cgroups).not.toContain('kubepods');
 
       // The agent pod goes; its successor adopts the VM, which never stopped.
       const old = await agentPod();
@@ -1023,6 +1020,12 @@ describe('kcloud installed with Helm on a real node', () => {
       expect(adopted.status?.bootTime).toBe(booted.status?.bootTime);
       expect(await vmPid(uid)).toBe(pid);
       await answers(30_000);
+
+      // It lives in a cgroup of its own, outside every pod's, which the kubelet and the runtime
+      // empty when the pod stops.
+      const cgroups = readFileSync(`/proc/${String(pid)}/cgroup`, 'utf8');
+      expect(cgroups).toMatch(new RegExp(`:memory:/${vmCgroup}/${uid}$`, 'm'));
+      expect(cgroups).not.toContain('kubepods');
 
       // Deleted: the new agent stops the VM it adopted; nothing of it is left on the node.
       await k(['delete', 'instances.ecs.kcloud.io', 'vm-1', '-n', tenant, '--timeout=180s']);
