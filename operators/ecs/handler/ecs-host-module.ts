@@ -2,12 +2,15 @@
 // as QEMU VMs, with the disks EVS attached and the NICs VPC made, and reports what it sees
 // (condition Provisioned, boot time, console). The VM is this module's (its finalizer): an
 // Instance goes only once its VM is stopped and nothing of it is left on the host.
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { realClock } from '../../../controllers/clock/index.ts';
 import type { ExternalClient, ManagedStatus } from '../../../controllers/external/index.ts';
 import type { Informer } from '../../../controllers/informer/index.ts';
 import {
   boundKind,
   hostLabel,
+  writeFileAtomic,
   type HostModule,
   type HostModuleContext,
 } from '../../../controllers/host/index.ts';
@@ -49,7 +52,13 @@ import {
 } from '../api/index.ts';
 import { GuestAgentClient } from '../backend/guest-agent/index.ts';
 import { runPaths, VmRunner, type Vm } from '../backend/qemu/index.ts';
-import { instanceOperationRun, operationRecord, type OperationRecord } from './operation-run.ts';
+import {
+  instanceOperationRun,
+  operationRecord,
+  type OperationHost,
+  type OperationRecord,
+  type RunRecord,
+} from './operation-run.ts';
 import { instanceLabel } from '../controller/instance/children.ts';
 import { configureEcsAgent, ecsAgentFlags, type EcsAgentConfig } from './flags.ts';
 import { simulatedVmClient } from './simulated-vms.ts';
@@ -414,6 +423,7 @@ function addOperationAgent(
                 }
                 return Buffer.from(value, 'base64').toString('utf8');
               },
+              records: opRecords(path.join(stateDir, 'operations')),
               now: () => realClock.now(),
             }),
       status: (o, observation) => observation.observed ?? operationRecord(o),
@@ -421,6 +431,23 @@ function addOperationAgent(
       role: { kind: 'contributor', condition: executedCondition },
     },
   });
+}
+
+/** The agent's records of the operations it started: a JSON file each, by operation uid. */
+function opRecords(dir: string): OperationHost['records'] {
+  const file = (uid: string) => path.join(dir, `${uid}.json`);
+  return {
+    async read(uid) {
+      try {
+        return JSON.parse(await readFile(file(uid), 'utf8')) as RunRecord;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw err;
+      }
+    },
+    write: (uid, r) => writeFileAtomic(file(uid), JSON.stringify(r) + '\n'),
+    remove: (uid) => rm(file(uid), { force: true }),
+  };
 }
 
 /** Simulated hosts run nothing: an operation ends at once. */

@@ -1,6 +1,8 @@
-// The agent's side of an InstanceOperation: run its action once on the VM. The record is the
-// operation's status: one with a completionTime has run, in success or failure, and never runs
-// again. A failure for good says why with one of the API's failure reasons.
+// The agent's side of an InstanceOperation: run its action once on the VM. The agent keeps its
+// own record of each operation it started, on disk, written before the action: the cache it
+// reconciles from may not show the status it wrote a moment ago, and a reboot must not run
+// twice for it, nor a failure be read as not run yet. An action cut short by an agent restart
+// is not run again but ends as failed. The record goes when the operation is deleted.
 import {
   ReconcileError,
   type ExternalClient,
@@ -21,6 +23,11 @@ export interface OperationRecord {
   completionTime?: string;
 }
 
+/** What the agent keeps of an operation it started. */
+export interface RunRecord extends OperationRecord {
+  failure?: { reason: string; message: string };
+}
+
 type FailureReason = (typeof operationFailureReasons)[number];
 
 export interface OperationHost {
@@ -32,6 +39,12 @@ export interface OperationHost {
   guestAgent(uid: string): Promise<GuestAgentClient>;
   /** The password the manager copied for this operation (hosts namespace), or undefined. */
   password(operationUid: string, signal: AbortSignal): Promise<string | undefined>;
+  /** The agent's own records of the operations it started, by operation uid (on disk). */
+  records: {
+    read(uid: string): Promise<RunRecord | undefined>;
+    write(uid: string, r: RunRecord): Promise<void>;
+    remove(uid: string): Promise<void>;
+  };
   now(): number;
 }
 
@@ -137,17 +150,35 @@ async function guest(host: OperationHost, uid: string): Promise<GuestAgentClient
 export function instanceOperationRun(
   host: OperationHost,
 ): ExternalClient<InstanceOperationObject, OperationRecord> {
+  const uidOf = (o: InstanceOperationObject) => o.metadata.uid ?? '';
   return {
-    observe(obj): Promise<Observation<OperationRecord>> {
-      // An operation leaves nothing on the host: once deleted, there is nothing to remove.
-      if (obj.metadata.deletionTimestamp)
-        return Promise.resolve({ exists: false, upToDate: false });
+    async observe(obj): Promise<Observation<OperationRecord>> {
+      const mine = await host.records.read(uidOf(obj));
+      // Deleted: the agent's record is all there is to remove.
+      if (obj.metadata.deletionTimestamp) return { exists: mine !== undefined, upToDate: false };
+      if (mine?.completionTime === undefined && mine?.startTime !== undefined) {
+        // Started and never ended here: the agent stopped during the action.
+        const ended = {
+          ...mine,
+          completionTime: stamp(host.now()),
+          failure: {
+            reason: 'ActionFailed',
+            message: 'the agent stopped while the action ran; it is not run again',
+          },
+        };
+        await host.records.write(uidOf(obj), ended);
+        return settled(obj, ended);
+      }
+      if (mine) return settled(obj, mine);
+      // Ended before this agent kept records, or by another host's agent.
       const record = operationRecord(obj);
-      const done = record.completionTime !== undefined;
-      if (!done && obj.status?.instanceUID === undefined) {
+      if (record.completionTime !== undefined) {
+        return { exists: true, upToDate: true, observed: record };
+      }
+      if (obj.status?.instanceUID === undefined) {
         // The binding label comes in one write, the instance's uid in the next: the
         // operation is for that very instance, so it waits for it.
-        return Promise.resolve({
+        return {
           exists: false,
           upToDate: false,
           inProgress: {
@@ -155,23 +186,51 @@ export function instanceOperationRun(
             message: 'the manager has not recorded which instance this operation is for yet',
             requeueAfterMs: 1_000,
           },
-        });
+        };
       }
-      return Promise.resolve({ exists: done, upToDate: done, observed: record });
+      return { exists: false, upToDate: false };
     },
     async create(obj, signal) {
-      const startTime = stamp(host.now());
+      const uid = uidOf(obj);
+      const started: RunRecord = { startTime: stamp(host.now()) };
+      await host.records.write(uid, started);
       try {
         await run(obj, host, signal);
       } catch (err) {
-        if (!(err instanceof ActionFailure)) throw err;
-        // Ended: the record says when, the reason why; the reconcile writes both.
-        obj.status = { ...obj.status, startTime, completionTime: stamp(host.now()) };
-        throw new ReconcileError(err.reason, err.message, { retry: false });
+        if (!(err instanceof ActionFailure)) {
+          // Not run (a wait, an API error): the next reconcile tries again from the start.
+          await host.records.remove(uid);
+          throw err;
+        }
+        await host.records.write(uid, {
+          ...started,
+          completionTime: stamp(host.now()),
+          failure: { reason: err.reason, message: err.message },
+        });
+        return;
       }
-      obj.status = { ...obj.status, startTime, completionTime: stamp(host.now()) };
+      await host.records.write(uid, { ...started, completionTime: stamp(host.now()) });
     },
     async update() {},
-    async delete() {},
+    async delete(obj) {
+      await host.records.remove(uidOf(obj));
+    },
   };
+}
+
+/**
+ * An operation that ended here: its record, and a failure for good as the reason it ended
+ * with. The record is put in the object too, so that the status written with the failure
+ * keeps it (a failure writes the fields as the object holds them).
+ */
+function settled(obj: InstanceOperationObject, r: RunRecord): Observation<OperationRecord> {
+  const record: OperationRecord = {
+    ...(r.startTime !== undefined ? { startTime: r.startTime } : {}),
+    ...(r.completionTime !== undefined ? { completionTime: r.completionTime } : {}),
+  };
+  if (r.failure) {
+    obj.status = { ...obj.status, ...record };
+    throw new ReconcileError(r.failure.reason, r.failure.message, { retry: false });
+  }
+  return { exists: true, upToDate: true, observed: record };
 }

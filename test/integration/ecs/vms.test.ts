@@ -508,6 +508,35 @@ describe('an Instance on a host', () => {
     await readyIn('vm-1', 'Stopped');
     expect(await qemuPid(uid)).toBeUndefined();
     expect(await ping(probe, ip)).toBe(false);
+    // An operation on a stopped VM fails for good, saying why, and stays failed.
+    await cluster.apply(
+      doc(ecsApi, 'InstanceOperation', 'late', {
+        instanceRef: { name: 'vm-1' },
+        action: 'force-reboot',
+      }),
+    );
+    const late = await cluster.waitForCondition(
+      { apiVersion: ecsApi, kind: 'InstanceOperation', name: 'late' },
+      'Ready',
+      'False',
+      120_000,
+      'InstanceNotRunning',
+    );
+    await waitFor(
+      async () => {
+        const o = await cluster.read({
+          apiVersion: ecsApi,
+          kind: 'InstanceOperation',
+          name: 'late',
+        });
+        return o.status?.phase === 'Failed' && o.status.completionTime !== undefined;
+      },
+      {
+        timeoutMs: 30_000,
+        what: 'operation late Failed with its completionTime',
+        describe: () => JSON.stringify(late.status),
+      },
+    );
     await cluster.kubectl([
       'patch',
       'instance',
