@@ -183,6 +183,7 @@ describe('the images built here', () => {
       ['ceph', /^ceph version 16\./],
       ['prlimit', /^prlimit from util-linux/],
       ['setpriv', /^setpriv from util-linux/],
+      ['nsenter', /^nsenter from util-linux/],
       ['mformat', /^mformat \(GNU mtools\)/],
       ['mcopy', /^mcopy \(GNU mtools\)/],
       ['ip', /ip utility, iproute2-/],
@@ -323,6 +324,39 @@ describe('the images built here', () => {
       expect(res.code).toBe(1);
       expect(res.out).toContain("Unknown option '--no-such-flag'");
     }
+  });
+
+  it('run the VM launcher with the agent image’s Node.js: its command in the cgroup it names', async () => {
+    const agent = unpacked.get('kcloud-agent');
+    if (!agent) throw new Error('kcloud-agent was not unpacked');
+    // A cgroup v2 root as the launcher sees one: a folder with cgroup.procs (a real one is the
+    // host's /sys/fs/cgroup, which the chart mounts).
+    const uid = '0b5d9a8e-1c2f-4a7b-9e3d-2f1a6c8b7e40';
+    await mkdir(path.join(agent.rootfs, 'tmp', 'cg'), { recursive: true });
+    await writeFile(path.join(agent.rootfs, 'tmp', 'cg', 'cgroup.procs'), '');
+    const launch = (cmd: string[]) =>
+      inImage('kcloud-agent', [
+        '/usr/local/bin/node',
+        '/usr/local/lib/kcloud/vm-launch.ts',
+        ...cmd,
+      ]);
+    const res = await launch([
+      '/tmp/cg',
+      `kcloud.vms/${uid}`,
+      '--',
+      '/usr/local/bin/node',
+      '-e',
+      'process.exitCode = 3',
+    ]);
+    // The command's own exit status, from inside the cgroup the launcher moved into.
+    expect(res).toEqual({ code: 3, out: '' });
+    const procs = await readFile(
+      path.join(agent.rootfs, 'tmp', 'cg', 'kcloud.vms', uid, 'cgroup.procs'),
+      'utf8',
+    );
+    expect(procs).toMatch(/^\d+$/);
+    const usage = await launch(['/tmp/cg']);
+    expect(usage).toEqual({ code: 125, out: expect.stringContaining('usage: vm-launch.ts') });
   });
 
   it("run OVN's and Open vSwitch's daemons and tools in the OVN image", async () => {
