@@ -98,7 +98,10 @@ export const ecsOperator: Operator<EcsOperatorConfig> = {
       hostsNamespace: config.hostsNamespace,
       gracePeriodMs: config.hostGracePeriodMs,
     });
-    addInstanceController(mgr, { policy: config.schedulingPolicy });
+    addInstanceController(mgr, {
+      policy: config.schedulingPolicy,
+      hostsNamespace: config.hostsNamespace,
+    });
     addInstanceOperationController(mgr, { hostsNamespace: config.hostsNamespace });
     addDeploymentSetController(mgr);
   },

@@ -877,7 +877,7 @@ describe('kcloud installed with Helm on a real node', () => {
       (mgr) => {
         addHostLifecycleController(mgr, { hostsNamespace: 'kcloud-hosts', gracePeriodMs: 5_000 });
         addEvsControllers(mgr);
-        addInstanceController(mgr, { policy: 'Spread' });
+        addInstanceController(mgr, { policy: 'Spread', hostsNamespace: 'kcloud-hosts' });
       },
       { namespace: tenant, kubeconfigPath: cluster.kubeconfig },
     );

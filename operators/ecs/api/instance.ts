@@ -47,6 +47,20 @@ export const maxDataVolumes = 15;
 export const maxNetworkInterfaces = 16;
 export const maxUserDataBytes = 32768;
 
+/**
+ * The VNC password: the manager makes this Secret (key `password`) in the instance's namespace,
+ * owned by the instance; a user may change its password.
+ */
+export const vncPasswordSecretName = (instanceName: string) => `${instanceName}-vnc`;
+export const vncPasswordSecretKey = 'password';
+/**
+ * Agents read no tenant Secret: the manager copies the password into the hosts namespace, into
+ * the Secret of this name labelled with the instance's host, and deletes it with the instance.
+ */
+export const vncPasswordCopyName = (instanceUid: string) => `ecs-vnc-${instanceUid}`;
+/** QEMU's VNC authentication uses at most 8 characters; printable ASCII only. */
+export const vncPasswordPattern = /^[\x20-\x7e]{1,8}$/;
+
 const dnsLabel = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 
 const NetworkInterfaceAttachment = Type.Object(
@@ -405,14 +419,14 @@ export const Instance = defineKind({
                   'Where the VNC console listens on its host, as address:port (loopback: reach it through the host).',
               }),
             ),
-            passwordSecretRef: Type.Optional(
-              LocalObjectReference(
-                'Secret',
-                'The Secret (in this namespace) holding the VNC password under the key password.',
-              ),
-            ),
           },
-          { description: 'How to reach the graphical console.' },
+          { description: 'How to reach the graphical console (the host agent writes it).' },
+        ),
+      ),
+      vncPasswordSecretRef: Type.Optional(
+        LocalObjectReference(
+          'Secret',
+          'The Secret (in this namespace, made with the instance and deleted with it) holding the VNC password under the key password: up to 8 printable ASCII characters. A changed password is applied to the running VM.',
         ),
       ),
       bootTime: Type.Optional(

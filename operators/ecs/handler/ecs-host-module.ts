@@ -9,7 +9,6 @@ import type { ExternalClient, ManagedStatus } from '../../../controllers/externa
 import type { Informer } from '../../../controllers/informer/index.ts';
 import {
   boundKind,
-  hostLabel,
   writeFileAtomic,
   type HostModule,
   type HostModuleContext,
@@ -44,6 +43,8 @@ import {
   resetPasswordSecretKey,
   resetPasswordSecretName,
   vmFinalizer,
+  vncPasswordCopyName,
+  vncPasswordSecretKey,
   type InstanceOperationObject,
   type InstanceOperationStatus,
   type HostObject,
@@ -52,6 +53,7 @@ import {
 } from '../api/index.ts';
 import { GuestAgentClient } from '../backend/guest-agent/index.ts';
 import { runPaths, VmRunner, type Vm } from '../backend/qemu/index.ts';
+import { hostCopyReader } from './host-copy.ts';
 import {
   instanceOperationRun,
   operationRecord,
@@ -124,6 +126,7 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
   const attachments = ctx.informer<VolumeAttachmentObject>(VolumeAttachment.resource);
   const hosts = ctx.informer<HostObject>(Host.resource);
   const nics_ = mgr.client<NicObject>(networkInterfaceResource);
+  const readCopy = hostCopyReader(ctx);
 
   const runner = new VmRunner({
     stateDir: ctx.stateDir,
@@ -272,6 +275,8 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
         });
       }
     },
+    vncPassword: (i, signal) =>
+      readCopy(vncPasswordCopyName(i.metadata.uid ?? ''), vncPasswordSecretKey, signal),
     now: () => realClock.now(),
   };
 
@@ -359,18 +364,6 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
   }
 }
 
-interface SecretObject extends KubeObject {
-  data?: Record<string, string>;
-}
-
-const secretResource: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'secrets',
-  namespaced: true,
-  kind: 'Secret',
-};
-
 /** InstanceOperations bound to this host: each action run once on its instance's VM. */
 function addOperationAgent(
   ctx: HostModuleContext,
@@ -378,7 +371,7 @@ function addOperationAgent(
   vm: (uid: string) => Promise<Vm | undefined>,
 ): void {
   const { mgr } = ctx;
-  const secrets = mgr.client<SecretObject>(secretResource);
+  const readCopy = hostCopyReader(ctx);
   const stateDir = ctx.stateDir;
   addManagedController<
     InstanceOperationObject,
@@ -408,21 +401,8 @@ function addOperationAgent(
                 }
                 return qga;
               },
-              password: async (opUid, signal) => {
-                const s = await secrets
-                  .get(ctx.hostsNamespace, resetPasswordSecretName(opUid), signal)
-                  .catch((err: unknown) => {
-                    if (isNotFound(err)) return undefined;
-                    throw err;
-                  });
-                // A copy for another host's operation is none of this one's.
-                const bound = s?.metadata.labels?.[hostLabel];
-                const value = s?.data?.[resetPasswordSecretKey];
-                if (bound === undefined || !ctx.hosts.includes(bound) || value === undefined) {
-                  return undefined;
-                }
-                return Buffer.from(value, 'base64').toString('utf8');
-              },
+              password: (opUid, signal) =>
+                readCopy(resetPasswordSecretName(opUid), resetPasswordSecretKey, signal),
               records: opRecords(path.join(stateDir, 'operations')),
               now: () => realClock.now(),
             }),

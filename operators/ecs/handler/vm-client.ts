@@ -4,7 +4,9 @@
 // update do that. A disk's VolumeAttachment carries this module's finalizer while QEMU has the
 // volume open, so the volume is not handed to anyone else before it is closed here. Deleting
 // stops the guest (ACPI, then by force), unplugs its taps and removes its run directory and
-// seed: nothing of it is left.
+// seed: nothing of it is left. The VNC password (the manager's copy for this host) is set at
+// start and again on a running VM whose password changed.
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -13,7 +15,7 @@ import {
   type Observation,
 } from '../../../controllers/external/index.ts';
 import { writeFileAtomic } from '../../../controllers/host/index.ts';
-import type { InstanceObject } from '../api/index.ts';
+import { vncPasswordSecretName, type InstanceObject } from '../api/index.ts';
 import type { Accelerator, Vm, VmRunner, VmState } from '../backend/qemu/index.ts';
 import { devicePlan, isEmpty, type DevicePlan, type WantedDisk } from './device-plan.ts';
 import { writeSeed } from '../backend/seed/index.ts';
@@ -45,7 +47,11 @@ interface VmRecord {
   taps?: string[];
   /** The tap of each NIC QEMU has (by QEMU id), for unplugging one. */
   nicTaps?: Record<string, string>;
+  /** A digest of the VNC password QEMU has: a changed password is set again. */
+  vncPasswordDigest?: string;
 }
+
+const digest = (password: string) => createHash('sha256').update(password).digest('hex');
 
 /** What the instance's disks and NICs are on this host now, as EVS and VPC report them. */
 export interface Collected {
@@ -117,11 +123,19 @@ export interface VmHost {
   releasable(instance: InstanceObject, open: Set<string>): string[];
   /** Takes this module's finalizer off the attachments of these volumes. */
   release(instance: InstanceObject, volumes: string[], signal: AbortSignal): Promise<void>;
+  /** The instance's VNC password as the manager copied it for this host; undefined: not yet. */
+  vncPassword(instance: InstanceObject, signal: AbortSignal): Promise<string | undefined>;
   now(): number;
 }
 
 type Action =
-  | { do: 'start'; paused: boolean; inputs: Extract<Gathered, { ready: true }> }
+  | {
+      do: 'start';
+      paused: boolean;
+      inputs: Extract<Gathered, { ready: true }>;
+      vncPassword: string;
+    }
+  | { do: 'vnc'; password: string }
   | { do: 'resume' }
   | { do: 'pause' }
   | { do: 'stop' }
@@ -271,12 +285,13 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
       nics: inputs.nics,
       seedPath: seed,
     });
-    const vm = await host.runner.start(def, { paused: a.paused });
+    const vm = await host.runner.start(def, { paused: a.paused, vncPassword: a.vncPassword });
     host.started(uid, vm);
     await writeRecord(host.stateDir, uid, {
       taps,
       nicTaps,
       bootTime: new Date(host.now()).toISOString(),
+      vncPasswordDigest: digest(a.vncPassword),
     });
   }
 
@@ -337,6 +352,13 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
         if (vm) await devices(i, vm, a, signal);
         else await host.release(i, a.release, signal);
         return;
+      case 'vnc': {
+        if (!vm) return;
+        await vm.setVncPassword(a.password);
+        const rec = await readRecord(host.stateDir, uid);
+        await writeRecord(host.stateDir, uid, { ...rec, vncPasswordDigest: digest(a.password) });
+        return;
+      }
       case 'resume':
         await vm?.resume();
         return;
@@ -369,7 +391,7 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
       const want: PowerState = desiredPower(i);
       const down = state === 'absent' || state === 'exited' || state === 'shutdown';
 
-      let action: Exclude<Action['do'], 'devices'> | undefined;
+      let action: Exclude<Action['do'], 'devices' | 'vnc'> | undefined;
       if (want === 'Stopped') {
         if (!down || state === 'shutdown') action = 'stop';
       } else if (down) {
@@ -391,7 +413,19 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
             inProgress: { reason: inputs.reason, message: inputs.message, requeueAfterMs: 2_000 },
           };
         }
-        plan = { do: 'start', paused: want === 'Paused', inputs };
+        const vncPassword = await host.vncPassword(i, signal);
+        if (vncPassword === undefined) {
+          return {
+            exists: state !== 'absent',
+            upToDate: false,
+            inProgress: {
+              reason: 'WaitingForVncPassword',
+              message: `the manager has not copied the VNC password for this host yet (Secret ${vncPasswordSecretName(i.metadata.name ?? '')})`,
+              requeueAfterMs: 2_000,
+            },
+          };
+        }
+        plan = { do: 'start', paused: want === 'Paused', inputs, vncPassword };
       } else if (action !== undefined) {
         plan = { do: action };
       } else if (vm && (state === 'running' || state === 'paused')) {
@@ -417,6 +451,13 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
         for (const d of p.attachDisks) open.add(d.volume);
         const release = host.releasable(i, open);
         if (!isEmpty(p) || release.length > 0) plan = { do: 'devices', plan: p, release };
+        else {
+          // A password changed by its owner (or a VM adopted from before passwords were set).
+          const password = await host.vncPassword(i, signal);
+          if (password !== undefined && digest(password) !== rec.vncPasswordDigest) {
+            plan = { do: 'vnc', password };
+          }
+        }
       } else if (down) {
         // Not running (stopped, or not started yet): QEMU has nothing open.
         const release = host.releasable(i, new Set());

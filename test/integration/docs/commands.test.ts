@@ -169,7 +169,10 @@ beforeAll(async () => {
     hosts: [demoHost],
     prepareRoot: prepareDemoHostRoot,
     controllers: (mgr) => {
-      addInstanceController(mgr, { policy: 'Spread' });
+      addInstanceController(mgr, {
+        policy: 'Spread',
+        hostsNamespace: `${cluster.namespace}-hosts`,
+      });
       addDeploymentSetController(mgr);
     },
     agentArgs: await vmFlags(ovn.layout()),

@@ -57,7 +57,10 @@ beforeAll(async () => {
   await requireTools(['qemu-img']);
   world = await startEvsWorld(cluster, 1, {
     controllers: (mgr) => {
-      addInstanceController(mgr, { policy: 'Spread' });
+      addInstanceController(mgr, {
+        policy: 'Spread',
+        hostsNamespace: `${cluster.namespace}-hosts`,
+      });
     },
     // An instance without NICs boots here (QEMU, whose disk holds no guest: it ignores the
     // ACPI power button), so deletion stops it by force soon.

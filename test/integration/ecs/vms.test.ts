@@ -148,7 +148,7 @@ beforeAll(async () => {
   const conn = await connection(layout);
   world = await startEvsWorld(cluster, 1, {
     controllers: (mgr) => {
-      addInstanceController(mgr, { policy: 'Spread' });
+      addInstanceController(mgr, { policy: 'Spread', hostsNamespace: `${ns}-hosts` });
       addInstanceOperationController(mgr, { hostsNamespace: `${ns}-hosts` });
       addVpcOperator(mgr, { nbEndpoints: [conn.nb.unix] });
     },

@@ -15,7 +15,12 @@ import {
   type KubeObject,
   type ObjectClient,
 } from '../../../../controllers/kube/index.ts';
-import type { InstanceObject } from '../../api/index.ts';
+import {
+  vncPasswordCopyName,
+  vncPasswordSecretName,
+  type InstanceObject,
+} from '../../api/index.ts';
+import { deleteHostCopy, putHostCopy, type SecretObject } from '../host-secret-copy.ts';
 import {
   decideAndAssume,
   type PlacementLedger,
@@ -30,6 +35,7 @@ import {
   volumeAttachments,
   type Child,
 } from './children.ts';
+import { planVncPassword, type VncPasswordPlan } from './vnc-password.ts';
 
 export interface InterfaceStatus {
   name: string;
@@ -44,6 +50,8 @@ export interface InstancePlacement {
   allocated: Resources;
   bootVolume: string;
   interfaces: InterfaceStatus[];
+  /** The Secret in the instance's namespace holding its VNC password. */
+  vncPasswordSecret: string;
 }
 
 /** What the client reads: the caches, by kind and key. */
@@ -70,6 +78,9 @@ export interface InstanceClientOptions {
   /** The instance itself, for the binding write. */
   instances: ObjectClient<InstanceObject>;
   children: Record<ChildKind, ObjectClient<KubeObject>>;
+  secrets: ObjectClient<SecretObject>;
+  /** Where the copies of VNC passwords go: the namespace whose Secrets agents may read. */
+  hostsNamespace: string;
   /** The finalizers the binding write adds (the manager's and the host agent's). */
   finalizers: readonly string[];
   fieldManager: string;
@@ -106,7 +117,14 @@ export function instanceClient(
   // What this reconcile wrote: its second look counts them, before the caches show them.
   const written = new Set<string>();
   const deleted = new Set<string>();
-  let plan: { children: Child[]; bind?: { host: string; allocated: Resources } } | undefined;
+  let plan:
+    | {
+        children: Child[];
+        bind?: { host: string; allocated: Resources };
+        vnc?: Exclude<VncPasswordPlan, { wait: unknown }>;
+      }
+    | undefined;
+  let copyRemoved = false;
 
   const keyOf = (c: Child) => `${c.kind}/${c.metadata.namespace ?? ''}/${c.metadata.name ?? ''}`;
   const present = (instance: InstanceObject, c: Child): boolean => {
@@ -143,9 +161,11 @@ export function instanceClient(
   };
 
   return {
-    observe(instance): Promise<Observation<InstancePlacement>> {
-      return Promise.resolve().then(() => {
-        if (instance.metadata.deletionTimestamp) return { exists: false, upToDate: false };
+    async observe(instance, signal): Promise<Observation<InstancePlacement>> {
+      {
+        // Deleted: the VNC password's copy in the hosts namespace goes before the finalizer
+        // (the tenant's Secret is the garbage collector's).
+        if (instance.metadata.deletionTimestamp) return { exists: !copyRemoved, upToDate: false };
         const ns = instance.metadata.namespace ?? '';
         const ref = instance.spec.imageRef;
         const image = world.image(ref.namespace ?? ns, ref.name);
@@ -176,7 +196,22 @@ export function instanceClient(
         }
         const { bind: host, allocated } = decision;
         const all = [...children, ...volumeAttachments(instance, host)];
-        plan = { children: all, bind: { host, allocated } };
+        // The VNC password is with the host before the binding hands it the instance.
+        const vnc = await planVncPassword(
+          opts.secrets,
+          instance,
+          host,
+          opts.hostsNamespace,
+          signal,
+        );
+        if ('wait' in vnc) {
+          plan = { children };
+          return children.some((c) => !present(instance, c))
+            ? { exists: false, upToDate: false }
+            : wait(vnc.wait.reason, vnc.wait.message);
+        }
+        plan = { children: all, bind: { host, allocated }, vnc };
+        const vncDone = vnc.create === undefined && vnc.copy === undefined;
         const bound = instance.metadata.labels?.[hostLabel];
         const finalized = opts.finalizers.every((f) => instance.metadata.finalizers?.includes(f));
         const complete = all.every((c) => present(instance, c));
@@ -192,21 +227,30 @@ export function instanceClient(
           );
         return {
           exists: bound !== undefined,
-          upToDate: bound === host && finalized && complete && !extra,
+          upToDate: bound === host && finalized && complete && !extra && vncDone,
           observed: {
             host,
             allocated,
             bootVolume: boot.metadata.name ?? '',
             interfaces: interfacesOf(instance, world),
+            vncPasswordSecret: vncPasswordSecretName(instance.metadata.name ?? ''),
           },
         };
-      });
+      }
     },
     create: (instance, signal) => write(instance, signal),
     update: (instance, _observation, signal) => write(instance, signal),
-    async delete() {
+    async delete(instance, signal) {
       // The children are the garbage collector's once the instance is gone; the agent's
-      // finalizer keeps the instance until its VM is stopped.
+      // finalizer keeps the instance until its VM is stopped. The VNC password's copy is in
+      // another namespace, out of the collector's reach.
+      await deleteHostCopy(
+        opts.secrets,
+        opts.hostsNamespace,
+        vncPasswordCopyName(instance.metadata.uid ?? ''),
+        signal,
+      );
+      copyRemoved = true;
     },
   };
 
@@ -229,6 +273,19 @@ export function instanceClient(
     // then the binding, then the attachments, which name the host the binding chose.
     await apply(p.children.filter((c) => c.kind !== 'VolumeAttachment'));
     if (!p.bind) return;
+    if (p.vnc?.create) {
+      try {
+        await opts.secrets.create(p.vnc.create, signal);
+      } catch (err) {
+        // Made meanwhile (by a user, or by this before a failed write): the next look reads it.
+        if (!isApiError(err, 409)) throw err;
+        throw new ReconcileError(
+          'VncPasswordSecretChanged',
+          `Secret ${p.vnc.create.metadata.name ?? ''} appeared meanwhile: reading it again`,
+        );
+      }
+    }
+    if (p.vnc?.copy) await putHostCopy(opts.secrets, p.vnc.copy, signal);
     const uid = instance.metadata.uid ?? '';
     const { host } = p.bind;
     const current = instance.metadata.finalizers ?? [];

@@ -42,6 +42,7 @@ import {
   type ComputeHost,
   type ScoringPolicy,
 } from '../../scheduler/index.ts';
+import { secretResource, type SecretObject } from '../host-secret-copy.ts';
 import { instanceLabel } from './children.ts';
 import {
   instanceClient,
@@ -49,7 +50,6 @@ import {
   type InstancePlacement,
   type InstanceWorld,
 } from './instance-client.ts';
-
 
 export const instanceControllerName = 'ecs-instance-scheduler';
 
@@ -63,11 +63,22 @@ const networkInterfaceResource: ResourceRef = {
 
 export interface InstanceControllerOptions {
   policy: ScoringPolicy;
+  /** Where the copies of VNC passwords go: the namespace whose Secrets agents may read. */
+  hostsNamespace: string;
   workers?: number;
 }
 
-type ManagerPart = Pick<InstanceStatus, 'host' | 'allocated' | 'bootVolume' | 'interfaces'>;
-const managerFields = ['host', 'allocated', 'bootVolume', 'interfaces'] as const;
+type ManagerPart = Pick<
+  InstanceStatus,
+  'host' | 'allocated' | 'bootVolume' | 'interfaces' | 'vncPasswordSecretRef'
+>;
+const managerFields = [
+  'host',
+  'allocated',
+  'bootVolume',
+  'interfaces',
+  'vncPasswordSecretRef',
+] as const;
 
 /** The phase from the summary: Pending until placed, Starting until the agent says so. */
 export function instancePhase(instance: InstanceObject, s: PhaseSummary): string {
@@ -187,6 +198,8 @@ export function addInstanceController(mgr: Manager, opts: InstanceControllerOpti
             NetworkInterface: mgr.client<KubeObject>(networkInterfaceResource),
             VolumeAttachment: mgr.client<KubeObject>(VolumeAttachment.resource),
           },
+          secrets: mgr.client<SecretObject>(secretResource),
+          hostsNamespace: opts.hostsNamespace,
           // The host agent's too, in the same write: deletion waits for the VM to be gone.
           finalizers: [ecsFinalizer, vmFinalizer],
           fieldManager: instanceControllerName,
@@ -199,6 +212,7 @@ export function addInstanceController(mgr: Manager, opts: InstanceControllerOpti
           allocated: o.allocated,
           bootVolume: o.bootVolume,
           interfaces: o.interfaces,
+          vncPasswordSecretRef: { name: o.vncPasswordSecret },
         };
       },
       statusFields: managerFields,
