@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { kubectl } from '../cluster/index.ts';
 import { runPaths } from '../../operators/ecs/backend/qemu/index.ts';
+import { vncLogin } from './vnc-login.ts';
 
 const exec = promisify(execFile);
 
@@ -20,8 +21,8 @@ export interface VmProcess {
 }
 
 interface InstanceJson {
-  metadata: { uid?: string };
-  status?: { console?: { vncEndpoint?: string; passwordSecretRef?: { name: string } } };
+  metadata: { uid?: string; namespace?: string };
+  status?: { console?: { vncEndpoint?: string }; vncPasswordSecretRef?: { name: string } };
 }
 
 async function readInstance(kubeconfig: string, ref: string): Promise<InstanceJson> {
@@ -199,12 +200,30 @@ export async function consoleMain(kubeconfig: string, argv: string[]): Promise<n
       `VNC of ${ref}: ${endpoint} in the network namespace ${netns} (QEMU's, the data plane's)`,
     );
     console.log(`it answers ${version}, security: ${auth}`);
-    if (instance.status?.console?.passwordSecretRef === undefined) {
-      console.log(
-        'no VNC password is set for it (status.console.passwordSecretRef is empty), so a viewer cannot log in: use the serial console',
-      );
+    const secret = instance.status?.vncPasswordSecretRef?.name;
+    if (secret === undefined) {
+      console.log('its Instance names no VNC password Secret yet (status.vncPasswordSecretRef)');
+      return 1;
     }
-    return 0;
+    const ns = instance.metadata.namespace ?? '';
+    const r = await kubectl(kubeconfig, [
+      'get',
+      'secret',
+      secret,
+      '-n',
+      ns,
+      '-o',
+      'jsonpath={.data.password}',
+    ]);
+    if (r.code !== 0) throw new Error(`reading Secret ${ns}/${secret}: ${r.stderr.trim()}`);
+    const password = Buffer.from(r.stdout.trim(), 'base64').toString('latin1');
+    const login = await vncLogin(netns, endpoint, password);
+    console.log(
+      login.result === 0
+        ? `the password in Secret ${ns}/${secret} (key password) logs in`
+        : `the password in Secret ${ns}/${secret} is refused: ${login.reason}`,
+    );
+    return login.result === 0 ? 0 : 1;
   }
   return usage();
 }
@@ -214,7 +233,7 @@ function usage(): number {
     [
       'usage: node hack/demo/cli.ts console <namespace>/<instance>        the serial console (Ctrl-] leaves)',
       '       node hack/demo/cli.ts console <namespace>/<instance> --log  what it has printed',
-      '       node hack/demo/cli.ts vnc <namespace>/<instance>            where VNC listens, and what it asks',
+      '       node hack/demo/cli.ts vnc <namespace>/<instance>            where VNC listens, and whether its password logs in',
     ].join('\n'),
   );
   return 2;
