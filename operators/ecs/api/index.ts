@@ -17,6 +17,8 @@ export {
   maxDataVolumes,
   maxNetworkInterfaces,
   maxUserDataBytes,
+  userDataCopyKey,
+  userDataCopyName,
   vncPasswordCopyName,
   vncPasswordPattern,
   vncPasswordSecretKey,

@@ -58,6 +58,9 @@ export const vncPasswordSecretKey = 'password';
  * the Secret of this name labelled with the instance's host, and deletes it with the instance.
  */
 export const vncPasswordCopyName = (instanceUid: string) => `ecs-vnc-${instanceUid}`;
+/** User-data from a Secret: the manager's copy in the hosts namespace, for the seed. */
+export const userDataCopyName = (instanceUid: string) => `ecs-userdata-${instanceUid}`;
+export const userDataCopyKey = 'userData';
 /** QEMU's VNC authentication uses at most 8 characters; printable ASCII only. */
 export const vncPasswordPattern = /^[\x20-\x7e]{1,8}$/;
 

@@ -84,6 +84,21 @@ export function hostSecretCopy(c: HostCopy): SecretObject {
   };
 }
 
+/** A copy as it is; undefined when there is none. */
+export async function getHostCopy(
+  secrets: ObjectClient<SecretObject>,
+  namespace: string,
+  name: string,
+  signal: AbortSignal,
+): Promise<SecretObject | undefined> {
+  try {
+    return await secrets.get(namespace, name, signal);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
 /** Whether a copy read back is the one for `host` holding `data`. */
 export function copyHolds(
   copy: SecretObject | undefined,

@@ -43,6 +43,8 @@ import {
   resetPasswordSecretKey,
   resetPasswordSecretName,
   vmFinalizer,
+  userDataCopyKey,
+  userDataCopyName,
   vncPasswordCopyName,
   vncPasswordSecretKey,
   type InstanceOperationObject,
@@ -277,6 +279,8 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
     },
     vncPassword: (i, signal) =>
       readCopy(vncPasswordCopyName(i.metadata.uid ?? ''), vncPasswordSecretKey, signal),
+    userData: (i, signal) =>
+      readCopy(userDataCopyName(i.metadata.uid ?? ''), userDataCopyKey, signal),
     now: () => realClock.now(),
   };
 

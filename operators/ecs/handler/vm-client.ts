@@ -125,6 +125,8 @@ export interface VmHost {
   release(instance: InstanceObject, volumes: string[], signal: AbortSignal): Promise<void>;
   /** The instance's VNC password as the manager copied it for this host; undefined: not yet. */
   vncPassword(instance: InstanceObject, signal: AbortSignal): Promise<string | undefined>;
+  /** User-data from spec.userDataSecretRef as the manager copied it for this host. */
+  userData(instance: InstanceObject, signal: AbortSignal): Promise<string | undefined>;
   now(): number;
 }
 
@@ -134,6 +136,7 @@ type Action =
       paused: boolean;
       inputs: Extract<Gathered, { ready: true }>;
       vncPassword: string;
+      userData: string | undefined;
     }
   | { do: 'vnc'; password: string }
   | { do: 'resume' }
@@ -267,7 +270,7 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
       instanceId: uid,
       hostname: i.spec.hostname ?? i.metadata.name ?? '',
       sshAuthorizedKeys: i.spec.sshAuthorizedKeys ?? [],
-      userData: i.spec.userData,
+      userData: a.userData,
     });
     for (const { n, def } of nics) {
       await host.taps.plug({ tap: def.tap, ifaceId: n.portName, mac: n.mac, vm: uid });
@@ -425,7 +428,22 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
             },
           };
         }
-        plan = { do: 'start', paused: want === 'Paused', inputs, vncPassword };
+        let userData = i.spec.userData;
+        if (i.spec.userDataSecretRef) {
+          userData = await host.userData(i, signal);
+          if (userData === undefined) {
+            return {
+              exists: state !== 'absent',
+              upToDate: false,
+              inProgress: {
+                reason: 'WaitingForUserData',
+                message: `the manager has not copied the user-data of Secret ${i.spec.userDataSecretRef.name} for this host yet`,
+                requeueAfterMs: 2_000,
+              },
+            };
+          }
+        }
+        plan = { do: 'start', paused: want === 'Paused', inputs, vncPassword, userData };
       } else if (action !== undefined) {
         plan = { do: action };
       } else if (vm && (state === 'running' || state === 'paused')) {

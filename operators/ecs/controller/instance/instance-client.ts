@@ -16,6 +16,7 @@ import {
   type ObjectClient,
 } from '../../../../controllers/kube/index.ts';
 import {
+  userDataCopyName,
   vncPasswordCopyName,
   vncPasswordSecretName,
   type InstanceObject,
@@ -35,6 +36,7 @@ import {
   volumeAttachments,
   type Child,
 } from './children.ts';
+import { planUserData } from './user-data-copy.ts';
 import { planVncPassword, type VncPasswordPlan } from './vnc-password.ts';
 
 export interface InterfaceStatus {
@@ -122,6 +124,7 @@ export function instanceClient(
         children: Child[];
         bind?: { host: string; allocated: Resources };
         vnc?: Exclude<VncPasswordPlan, { wait: unknown }>;
+        userData?: SecretObject;
       }
     | undefined;
   let copyRemoved = false;
@@ -204,14 +207,25 @@ export function instanceClient(
           opts.hostsNamespace,
           signal,
         );
-        if ('wait' in vnc) {
+        const userData =
+          'wait' in vnc
+            ? {}
+            : await planUserData(opts.secrets, instance, host, opts.hostsNamespace, signal);
+        if ('wait' in vnc || 'wait' in userData) {
+          const why = 'wait' in vnc ? vnc.wait : 'wait' in userData ? userData.wait : undefined;
           plan = { children };
           return children.some((c) => !present(instance, c))
             ? { exists: false, upToDate: false }
-            : wait(vnc.wait.reason, vnc.wait.message);
+            : wait(why?.reason ?? '', why?.message ?? '');
         }
-        plan = { children: all, bind: { host, allocated }, vnc };
-        const vncDone = vnc.create === undefined && vnc.copy === undefined;
+        plan = {
+          children: all,
+          bind: { host, allocated },
+          vnc,
+          ...(userData.copy ? { userData: userData.copy } : {}),
+        };
+        const copiesDone =
+          vnc.create === undefined && vnc.copy === undefined && userData.copy === undefined;
         const bound = instance.metadata.labels?.[hostLabel];
         const finalized = opts.finalizers.every((f) => instance.metadata.finalizers?.includes(f));
         const complete = all.every((c) => present(instance, c));
@@ -227,7 +241,7 @@ export function instanceClient(
           );
         return {
           exists: bound !== undefined,
-          upToDate: bound === host && finalized && complete && !extra && vncDone,
+          upToDate: bound === host && finalized && complete && !extra && copiesDone,
           observed: {
             host,
             allocated,
@@ -244,12 +258,10 @@ export function instanceClient(
       // The children are the garbage collector's once the instance is gone; the agent's
       // finalizer keeps the instance until its VM is stopped. The VNC password's copy is in
       // another namespace, out of the collector's reach.
-      await deleteHostCopy(
-        opts.secrets,
-        opts.hostsNamespace,
-        vncPasswordCopyName(instance.metadata.uid ?? ''),
-        signal,
-      );
+      const uid = instance.metadata.uid ?? '';
+      for (const name of [vncPasswordCopyName(uid), userDataCopyName(uid)]) {
+        await deleteHostCopy(opts.secrets, opts.hostsNamespace, name, signal);
+      }
       copyRemoved = true;
     },
   };
@@ -286,6 +298,7 @@ export function instanceClient(
       }
     }
     if (p.vnc?.copy) await putHostCopy(opts.secrets, p.vnc.copy, signal);
+    if (p.userData) await putHostCopy(opts.secrets, p.userData, signal);
     const uid = instance.metadata.uid ?? '';
     const { host } = p.bind;
     const current = instance.metadata.finalizers ?? [];

@@ -4,7 +4,7 @@
 // into the hosts namespace for that host (host-secret-copy.ts) before it binds the instance,
 // and copies it again when a user changes it; the agent sets it on the VM.
 import { randomInt } from 'node:crypto';
-import { isNotFound, type ObjectClient } from '../../../../controllers/kube/index.ts';
+import type { ObjectClient } from '../../../../controllers/kube/index.ts';
 import {
   Instance,
   vncPasswordCopyName,
@@ -15,6 +15,7 @@ import {
 } from '../../api/index.ts';
 import {
   copyHolds,
+  getHostCopy,
   hostSecretCopy,
   readSecretKey,
   type SecretObject,
@@ -128,10 +129,7 @@ export async function planVncPassword(
     return { wait: read.wait };
   }
   const copyName = vncPasswordCopyName(instance.metadata.uid ?? '');
-  const copy = await secrets.get(hostsNamespace, copyName, signal).catch((err: unknown) => {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  });
+  const copy = await getHostCopy(secrets, hostsNamespace, copyName, signal);
   const fresh = copyHolds(copy, host, vncPasswordSecretKey, data);
   return {
     ...(create ? { create } : {}),
