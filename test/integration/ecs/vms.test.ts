@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { repoRoot } from '../../../hack/cluster/index.ts';
+import { vncLogin } from '../../../hack/demo/vnc-login.ts';
 import { guestDir, readDemoGuest } from '../../../hack/guest/index.ts';
 import {
   connection,
@@ -61,6 +62,8 @@ interface InstanceView {
     bootTime?: string;
     interfaces?: { ipAddresses?: string[] }[];
     conditions?: { type: string; status: string; reason?: string }[];
+    console?: { vncEndpoint?: string };
+    vncPasswordSecretRef?: { name: string };
   };
 }
 
@@ -128,6 +131,27 @@ async function guestDisks(uid: string): Promise<Map<string, number>> {
   } finally {
     qga.close();
   }
+}
+
+/** The VNC password in the instance's Secret, as its owner reads it. */
+async function vncPassword(secret: string): Promise<string> {
+  const r = await cluster.kubectl([
+    'get',
+    'secret',
+    secret,
+    '-n',
+    cluster.namespace,
+    '-o',
+    'jsonpath={.data.password}',
+  ]);
+  return Buffer.from(r.stdout.trim(), 'base64').toString('latin1');
+}
+
+/** Logs in to the VM's VNC in the VMs' network namespace (its loopback up, as a viewer needs). */
+async function vnc(endpoint: string, password: string) {
+  const netns = await dataPlaneNetns(layout);
+  await execFileAsync('nsenter', [`--net=${netns}`, '--', 'ip', 'link', 'set', 'lo', 'up']);
+  return vncLogin(netns, endpoint, password);
 }
 
 const answers = (ip: string, timeoutMs = 180_000, from?: Guest) =>
@@ -295,6 +319,43 @@ describe('an Instance on a host', () => {
     ]);
     expect(taps.stdout.trim()).toMatch(/^kt[0-9a-f]{12}$/);
   }, 420_000);
+
+  it('asks a VNC viewer for the password in its Secret, and a changed one works at once', async () => {
+    const running = await instance('vm-1');
+    const secret = running.status?.vncPasswordSecretRef?.name ?? '';
+    expect(secret).toBe('vm-1-vnc');
+    const endpoint = running.status?.console?.vncEndpoint ?? '';
+    expect(endpoint).toMatch(/^127\.0\.0\.1:\d+$/);
+    const password = await vncPassword(secret);
+    expect(password).toMatch(/^[\x21-\x7e]{8}$/);
+    expect(await vnc(endpoint, password)).toEqual({ result: 0, reason: '' });
+    expect((await vnc(endpoint, 'wrong')).result).not.toBe(0);
+    // Its owner sets another; a change of the instance has the manager read the Secret again.
+    await cluster.kubectl([
+      'patch',
+      'secret',
+      secret,
+      '-n',
+      cluster.namespace,
+      '-p',
+      JSON.stringify({ stringData: { password: 'n3w-Pw!' } }),
+    ]);
+    await cluster.kubectl([
+      'annotate',
+      'instance',
+      'vm-1',
+      '-n',
+      cluster.namespace,
+      '--overwrite',
+      `ecs.kcloud.io/vnc-password-changed=${String(Date.now())}`,
+    ]);
+    await waitFor(async () => (await vnc(endpoint, 'n3w-Pw!')).result === 0, {
+      timeoutMs: 60_000,
+      intervalMs: 1_000,
+      what: 'VNC to take the new password',
+    });
+    expect((await vnc(endpoint, password)).result).not.toBe(0);
+  }, 180_000);
 
   it('is started again when its QEMU dies (runStrategy Always)', async () => {
     const before = await instance('vm-1');
@@ -575,5 +636,8 @@ describe('an Instance on a host', () => {
     ]);
     expect(taps.stdout.trim()).toBe('');
     expect(await ping(probe, ip)).toBe(false);
+    // The VNC password's copy in the hosts namespace went with it.
+    const copies = await cluster.kubectl(['get', 'secrets', '-n', `${ns}-hosts`, '-o', 'name']);
+    expect(copies.stdout).not.toContain(`ecs-vnc-${uid}`);
   }, 300_000);
 });
