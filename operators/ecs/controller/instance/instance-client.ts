@@ -128,6 +128,8 @@ export function instanceClient(
       }
     | undefined;
   let copyRemoved = false;
+  // The copies this reconcile wrote for a host: its second look need not read them back.
+  let copiedFor: string | undefined;
 
   const keyOf = (c: Child) => `${c.kind}/${c.metadata.namespace ?? ''}/${c.metadata.name ?? ''}`;
   const present = (instance: InstanceObject, c: Child): boolean => {
@@ -200,15 +202,12 @@ export function instanceClient(
         const { bind: host, allocated } = decision;
         const all = [...children, ...volumeAttachments(instance, host)];
         // The VNC password is with the host before the binding hands it the instance.
-        const vnc = await planVncPassword(
-          opts.secrets,
-          instance,
-          host,
-          opts.hostsNamespace,
-          signal,
-        );
+        const copied = copiedFor === host;
+        const vnc = copied
+          ? {}
+          : await planVncPassword(opts.secrets, instance, host, opts.hostsNamespace, signal);
         const userData =
-          'wait' in vnc
+          copied || 'wait' in vnc
             ? {}
             : await planUserData(opts.secrets, instance, host, opts.hostsNamespace, signal);
         if ('wait' in vnc || 'wait' in userData) {
@@ -299,6 +298,7 @@ export function instanceClient(
     }
     if (p.vnc?.copy) await putHostCopy(opts.secrets, p.vnc.copy, signal);
     if (p.userData) await putHostCopy(opts.secrets, p.userData, signal);
+    copiedFor = p.bind.host;
     const uid = instance.metadata.uid ?? '';
     const { host } = p.bind;
     const current = instance.metadata.finalizers ?? [];
