@@ -289,9 +289,30 @@ describe('an Instance on a host', () => {
   let ip = '';
 
   it('boots the guest, which takes its address by DHCP and answers ping in its Subnet', async () => {
+    // Its user-data from a Secret made after it: the instance waits for it, saying so.
     await cluster.apply(
-      doc(ecsApi, 'Instance', 'vm-1', { ...vmSpec, flavorRef: { name: flavor() } }),
+      doc(ecsApi, 'Instance', 'vm-1', {
+        ...vmSpec,
+        flavorRef: { name: flavor() },
+        userDataSecretRef: { name: 'vm-1-user-data' },
+      }),
     );
+    await waitFor(
+      async () =>
+        (await instance('vm-1')).status?.conditions?.some(
+          (c) => c.type === 'Scheduled' && c.reason === 'UserDataSecretNotFound',
+        ),
+      { timeoutMs: 60_000, what: 'Scheduled=False UserDataSecretNotFound' },
+    );
+    await cluster.kubectl([
+      'create',
+      'secret',
+      'generic',
+      'vm-1-user-data',
+      '-n',
+      cluster.namespace,
+      '--from-literal=userData=#cloud-config\nruncmd:\n  - echo from-a-secret > /run/user-data-ran\n',
+    ]);
     const running = await readyIn('vm-1', 'Running');
     uid = running.metadata?.uid ?? '';
     ip = running.status?.interfaces?.[0]?.ipAddresses?.[0] ?? '';
@@ -318,6 +339,8 @@ describe('an Instance on a host', () => {
       `external_ids:kcloud-vm=${uid}`,
     ]);
     expect(taps.stdout.trim()).toMatch(/^kt[0-9a-f]{12}$/);
+    // The Secret's user-data was in its seed: the guest ran its runcmd.
+    expect(await guestRun(uid, ['/bin/cat', '/run/user-data-ran'])).toBe('from-a-secret');
   }, 420_000);
 
   it('asks a VNC viewer for the password in its Secret, and a changed one works at once', async () => {
