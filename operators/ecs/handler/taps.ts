@@ -126,6 +126,17 @@ export class Taps {
     }
   }
 
+  /**
+   * Brings loopback up where QEMU runs: its VNC server listens on 127.0.0.1, and a network
+   * namespace made for Open vSwitch alone may have left `lo` down.
+   */
+  async loopbackUp(): Promise<void> {
+    if (!this.opts.netns) return;
+    const r = await this.ip(['link', 'set', 'dev', 'lo', 'up']);
+    if (!r.ok)
+      throw new ReconcileError('TapFailed', `bringing lo up in ${this.opts.netns}: ${r.stderr}`);
+  }
+
   /** Unplugs and deletes the tap; nothing there is no error. */
   async remove(tap: string): Promise<void> {
     await this.vsctl(['--if-exists', 'del-port', this.opts.bridge, tap]);

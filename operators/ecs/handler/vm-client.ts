@@ -272,6 +272,7 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
       sshAuthorizedKeys: i.spec.sshAuthorizedKeys ?? [],
       userData: a.userData,
     });
+    await host.taps.loopbackUp();
     for (const { n, def } of nics) {
       await host.taps.plug({ tap: def.tap, ifaceId: n.portName, mac: n.mac, vm: uid });
     }
