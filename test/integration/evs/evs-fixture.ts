@@ -77,6 +77,8 @@ export interface EvsWorldOptions {
   controllers?: (mgr: Manager) => void;
   /** More flags for every agent (another module's). */
   agentArgs?: string[];
+  /** And for one host's agent only (its own Open vSwitch, say). */
+  agentArgsFor?: (host: string) => string[];
 }
 
 export async function startEvsWorld(
@@ -133,6 +135,7 @@ export async function startEvsWorld(
         '--pool-report-interval=2s',
         '--orphan-sweep-interval=2s',
         ...(opts.agentArgs ?? []),
+        ...(opts.agentArgsFor?.(host) ?? []),
       ],
       work,
     );

@@ -1,0 +1,281 @@
+// Two hosts on one machine, each an agent with its own chassis (ovs-vswitchd and
+// ovn-controller in a network namespace of its own) joined by Geneve tunnels: an instance on
+// each host, both booted from one image in a Shared pool, take their addresses by DHCP and
+// talk to each other across the overlay; a namespace on the first chassis reaches both.
+import { copyFile, mkdir, mkdtemp, readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { repoRoot } from '../../../hack/cluster/index.ts';
+import { guestDir, readDemoGuest } from '../../../hack/guest/index.ts';
+import {
+  connection,
+  dataPlaneNetns,
+  down,
+  ovnLayout,
+  sbctl,
+  startGuest,
+  up,
+  upChassis,
+  vsctl,
+  type Chassis,
+  type Guest,
+  type OvnLayout,
+} from '../../../hack/ovn/index.ts';
+import { GuestAgentClient } from '../../../operators/ecs/backend/guest-agent/index.ts';
+import { findVmProcess, runPaths } from '../../../operators/ecs/backend/qemu/index.ts';
+import { addInstanceController } from '../../../operators/ecs/index.ts';
+import { addVpcOperator } from '../../../operators/vpc/index.ts';
+import { useTestCluster, waitFor } from '../../harness/index.ts';
+import { requireTools, sha256 } from '../evs/backend/pool-fixtures.ts';
+import { doc, ecsApi, evsApi, startEvsWorld, type EvsWorld } from '../evs/evs-fixture.ts';
+import { ping } from '../vpc/dataplane-fixture.ts';
+
+const cluster = useTestCluster('ecs-2h');
+const vpcApi = 'vpc.kcloud.io/v1alpha1';
+let layout: OvnLayout;
+let second: Chassis;
+let world: EvsWorld;
+let probe: Guest;
+let ns = '';
+const hosts = () => world.hosts;
+const stateDir = (host: string) => path.join(world.roots[host] ?? '', 'state', 'ecs');
+
+interface InstanceView {
+  metadata?: { uid?: string };
+  status?: {
+    phase?: string;
+    host?: string;
+    interfaces?: { ipAddresses?: string[] }[];
+    conditions?: { type: string; status: string }[];
+  };
+}
+
+const readInstance = async (name: string) =>
+  (await cluster.read({ apiVersion: ecsApi, kind: 'Instance', name })) as unknown as InstanceView;
+
+async function running(name: string): Promise<InstanceView> {
+  let last: InstanceView | undefined;
+  return waitFor(
+    async () => {
+      last = await readInstance(name);
+      const ready = last.status?.conditions?.find((c) => c.type === 'Ready');
+      return ready?.status === 'True' && last.status?.phase === 'Running' ? last : undefined;
+    },
+    {
+      timeoutMs: 240_000,
+      what: `Instance ${name} Ready and Running`,
+      describe: () => JSON.stringify(last?.status),
+    },
+  );
+}
+
+/** Runs a command in the guest through its agent; whether it exited 0. */
+async function guestRun(host: string, uid: string, argv: string[]): Promise<boolean> {
+  const qga = await GuestAgentClient.connect(runPaths(stateDir(host), uid).qga, {
+    timeoutMs: 10_000,
+  });
+  try {
+    const [file = '', ...args] = argv;
+    return (await qga.exec(file, args, { timeoutMs: 20_000 })).exitCode === 0;
+  } finally {
+    qga.close();
+  }
+}
+
+beforeAll(async () => {
+  ns = cluster.namespace;
+  await requireTools(['qemu-system-x86_64', 'qemu-img', 'mformat', 'mcopy', 'nsenter', 'ip']);
+  const guest = await readDemoGuest(guestDir());
+  const base = path.join(repoRoot, '.local', 'test-runs');
+  await mkdir(base, { recursive: true });
+  layout = ovnLayout(await mkdtemp(path.join(base, 'ovn-2h-')));
+  await up(layout, { dataPlane: true, chassis: 'kcloud-2h-a' });
+  second = await upChassis(layout, { name: 'kcloud-2h-b' });
+  const conn = await connection(layout);
+  const first = await dataPlaneNetns(layout);
+  const h1 = `${ns}-h1`;
+  const h2 = `${ns}-h2`;
+  world = await startEvsWorld(cluster, 2, {
+    controllers: (mgr) => {
+      addInstanceController(mgr, {
+        policy: 'Spread',
+        hostsNamespace: `${cluster.namespace}-hosts`,
+      });
+      addVpcOperator(mgr, { nbEndpoints: [conn.nb.unix] });
+    },
+    agentArgs: ['--vm-stop-timeout=10s'],
+    agentArgsFor: (host) =>
+      host === h1
+        ? [`--vm-netns=${first}`, `--ovs-db=unix:${layout.vswitch.socket}`]
+        : host === h2
+          ? [`--vm-netns=${second.netns}`, `--ovs-db=unix:${second.layout.vswitch.socket}`]
+          : [],
+  });
+  await mkdir(path.join(world.work, 'shared-fs', 'pool'), { recursive: true });
+  await copyFile(guest.image, path.join(world.roots[h1] ?? '', 'import', 'demo.qcow2'));
+  await cluster.apply(
+    [
+      doc(evsApi, 'StoragePool', `${ns}-shared`, {
+        type: 'File',
+        file: { path: '/shared/pool', scope: 'Shared' },
+      }),
+      doc(evsApi, 'VolumeType', `${ns}-shared`, {
+        storagePoolRef: { name: `${ns}-shared` },
+        default: true,
+      }),
+      doc(ecsApi, 'Flavor', `${ns}-tiny`, { vcpu: 1, memory: '256Mi' }),
+      doc(ecsApi, 'Image', 'demo', {
+        source: {
+          hostFile: { host: h1, path: '/import/demo.qcow2', sha256: await sha256(guest.image) },
+        },
+        storagePoolRef: { name: `${ns}-shared` },
+      }),
+      doc(vpcApi, 'VPC', 'net', { cidrBlocks: ['10.30.0.0/16'] }),
+      doc(vpcApi, 'Subnet', 'web', { vpcRef: { name: 'net' }, cidrBlock: '10.30.1.0/24' }),
+      doc(vpcApi, 'SecurityGroup', 'web', {
+        vpcRef: { name: 'net' },
+        rules: [
+          { name: 'icmp', direction: 'Ingress', protocol: 'ICMP', remoteCIDR: '10.30.0.0/16' },
+        ],
+      }),
+      doc(vpcApi, 'NetworkInterface', 'probe', { subnetRef: { name: 'web' } }),
+    ].join('---\n'),
+  );
+  await cluster.waitForCondition(
+    { apiVersion: ecsApi, kind: 'Image', name: 'demo' },
+    'Ready',
+    'True',
+    120_000,
+  );
+  const nic = await cluster.waitForCondition(
+    { apiVersion: vpcApi, kind: 'NetworkInterface', name: 'probe' },
+    'Ready',
+  );
+  const s = nic.status as Record<string, string | number>;
+  probe = await startGuest(layout, {
+    name: 'probe2h',
+    ifaceId: String(s.portName),
+    mac: String(s.macAddress),
+    address: `${String(s.ipAddress)}/${String(s.prefixLength)}`,
+    gateway: String(s.gatewayIP),
+  });
+}, 600_000);
+
+afterAll(async () => {
+  const problems: unknown[] = [];
+  const attempt = async (step: () => Promise<unknown>) => {
+    try {
+      await step();
+    } catch (err) {
+      problems.push(err);
+    }
+  };
+  // VMs a failed test left behind are killed by their pid (QEMU outlives the agents).
+  await attempt(async () => {
+    for (const host of world.hosts) {
+      const vms = path.join(stateDir(host), 'vms');
+      if (!existsSync(vms)) continue;
+      for (const uid of await readdir(vms)) {
+        const pid = await findVmProcess(runPaths(stateDir(host), uid).pidFile, uid);
+        if (pid !== undefined) process.kill(pid, 'SIGKILL');
+      }
+    }
+  });
+  await attempt(() => probe.close());
+  await attempt(() =>
+    cluster.kubectl(['delete', 'instances.ecs.kcloud.io', '--all', '-n', ns, '--timeout=120s']),
+  );
+  await attempt(() =>
+    world.deleteAll([
+      `volumetypes.evs.kcloud.io/${ns}-shared`,
+      `storagepools.evs.kcloud.io/${ns}-shared`,
+      `flavors.ecs.kcloud.io/${ns}-tiny`,
+    ]),
+  );
+  await attempt(() => world.stop());
+  await attempt(() => down(layout, { purge: true }));
+  if (problems.length > 0) throw new AggregateError(problems, 'tearing the two-host test down');
+}, 300_000);
+
+describe('instances on two hosts', () => {
+  it('run one on each host and talk across the Geneve overlay', async () => {
+    for (const [i, host] of hosts().entries()) {
+      await cluster.apply(
+        doc(ecsApi, 'Instance', `vm-${String(i + 1)}`, {
+          flavorRef: { name: `${ns}-tiny` },
+          imageRef: { name: 'demo' },
+          networkInterfaces: [
+            {
+              name: 'eth0',
+              primary: true,
+              subnetRef: { name: 'web' },
+              securityGroupRefs: [{ name: 'web' }],
+            },
+          ],
+          placement: { hostSelector: { 'ecs.kcloud.io/host': host } },
+        }),
+      );
+    }
+    const [a, b] = [await running('vm-1'), await running('vm-2')];
+    const [h1 = '', h2 = ''] = hosts();
+    expect([a.status?.host, b.status?.host]).toEqual([h1, h2]);
+    const ipA = a.status?.interfaces?.[0]?.ipAddresses?.[0] ?? '';
+    const ipB = b.status?.interfaces?.[0]?.ipAddresses?.[0] ?? '';
+    // Each VM's port is bound to its own host's chassis.
+    const chassisOf = async (instance: string) => {
+      const nic = await cluster.read({
+        apiVersion: vpcApi,
+        kind: 'NetworkInterface',
+        name: `${instance}-eth0`,
+      });
+      const port = String((nic.status as Record<string, unknown>).portName);
+      const r = await sbctl(layout, [
+        '--bare',
+        '--columns=chassis',
+        'find',
+        'Port_Binding',
+        `logical_port=${port}`,
+      ]);
+      const uuid = r.stdout.trim();
+      return (await sbctl(layout, ['get', 'Chassis', uuid, 'name'])).stdout.trim();
+    };
+    expect(await chassisOf('vm-1')).toBe('kcloud-2h-a');
+    expect(await chassisOf('vm-2')).toBe('kcloud-2h-b');
+    for (const ip of [ipA, ipB]) {
+      await waitFor(() => ping(probe, ip), {
+        timeoutMs: 180_000,
+        intervalMs: 1_000,
+        what: `${ip} to answer the probe`,
+      });
+    }
+    // Guest to guest, across hosts: each pings the other from inside.
+    await waitFor(
+      () => guestRun(h1, a.metadata?.uid ?? '', ['/bin/sh', '-c', `ping -c 1 -W 2 ${ipB}`]),
+      {
+        timeoutMs: 60_000,
+        what: `vm-1 (on ${h1}) to reach vm-2 at ${ipB}`,
+      },
+    );
+    await waitFor(
+      () => guestRun(h2, b.metadata?.uid ?? '', ['/bin/sh', '-c', `ping -c 1 -W 2 ${ipA}`]),
+      {
+        timeoutMs: 60_000,
+        what: `vm-2 (on ${h2}) to reach vm-1 at ${ipA}`,
+      },
+    );
+    // The second VM's tap is in the second chassis' br-int, not the first's.
+    const tapsOn = async (l: OvnLayout) =>
+      (
+        await vsctl(l, [
+          '--bare',
+          '--columns=name',
+          'find',
+          'Interface',
+          `external_ids:kcloud-vm=${b.metadata?.uid ?? ''}`,
+        ])
+      ).stdout.trim();
+    expect(await tapsOn(second.layout)).toMatch(/^kt[0-9a-f]{12}$/);
+    expect(await tapsOn(layout)).toBe('');
+  }, 600_000);
+});
