@@ -60,7 +60,7 @@ interface InstanceView {
   status?: {
     phase?: string;
     bootTime?: string;
-    interfaces?: { ipAddresses?: string[] }[];
+    interfaces?: { ipAddresses?: string[]; macAddress?: string }[];
     conditions?: { type: string; status: string; reason?: string }[];
     console?: { vncEndpoint?: string };
     vncPasswordSecretRef?: { name: string };
@@ -230,6 +230,9 @@ beforeAll(async () => {
     });
   };
   probe = await plug('probe');
+  // Neighbour entries from gratuitous ARP too (the guest announces its address).
+  const accept = await probe.exec(['sh', '-c', 'echo 1 > /proc/sys/net/ipv4/conf/all/arp_accept']);
+  if (accept.code !== 0) throw new Error(`arp_accept in the probe: ${accept.stderr}`);
   // In the second Subnet, for the instance's second NIC (a reply leaves by the NIC of the
   // Subnet it goes to: from another Subnet it would leave by the primary one and be dropped
   // as spoofed by OVN's port security).
@@ -319,17 +322,22 @@ describe('an Instance on a host', () => {
     expect(ip).toMatch(/^10\.20\.1\.\d+$/);
     expect(running.status?.bootTime).toBeDefined();
     expect(await qemuPid(uid)).toBeDefined();
-    await answers(ip);
     // The guest says on its console what it got: the seed's hostname and the NIC's address.
     const consoleLog = runPaths(stateDir(), uid).consoleLog;
     await waitFor(
       async () =>
         (await readFile(consoleLog, 'utf8')).includes(`kcloud-guest: ready hostname=vm-1 ip=${ip}`),
       {
-        timeoutMs: 60_000,
+        timeoutMs: 120_000,
         what: 'the guest’s ready line on its console',
       },
     );
+    // It announced its address (gratuitous ARP): the probe knows its MAC before sending to it,
+    // so a neighbour that cached the address of an instance that had it before is set right.
+    const mac = running.status?.interfaces?.[0]?.macAddress ?? '';
+    const neigh = await probe.exec(['ip', 'neigh', 'show', ip]);
+    expect(neigh.stdout).toContain(`lladdr ${mac}`);
+    await answers(ip);
     // The tap is in br-int as the NIC's logical port.
     const taps = await vsctl(layout, [
       '--bare',
