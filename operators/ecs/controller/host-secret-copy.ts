@@ -114,13 +114,13 @@ export async function putHostCopy(
   secrets: ObjectClient<SecretObject>,
   copy: SecretObject,
   signal: AbortSignal,
-): Promise<void> {
+): Promise<SecretObject> {
   try {
-    await secrets.create(copy, signal);
+    return await secrets.create(copy, signal);
   } catch (err) {
     if (!isApiError(err, 409)) throw err;
     await deleteHostCopy(secrets, copy.metadata.namespace ?? '', copy.metadata.name ?? '', signal);
-    await secrets.create(copy, signal);
+    return await secrets.create(copy, signal);
   }
 }
 

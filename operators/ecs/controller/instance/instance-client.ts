@@ -37,7 +37,11 @@ import {
   type Child,
 } from './children.ts';
 import { planUserData } from './user-data-copy.ts';
-import { planVncPassword, type VncPasswordPlan } from './vnc-password.ts';
+import {
+  planVncPassword,
+  vncPasswordCopyAnnotation,
+  type VncPasswordPlan,
+} from './vnc-password.ts';
 
 export interface InterfaceStatus {
   name: string;
@@ -296,14 +300,20 @@ export function instanceClient(
         );
       }
     }
-    if (p.vnc?.copy) await putHostCopy(opts.secrets, p.vnc.copy, signal);
-    if (p.userData) await putHostCopy(opts.secrets, p.userData, signal);
-    copiedFor = p.bind.host;
-    const uid = instance.metadata.uid ?? '';
     const { host } = p.bind;
+    const vncCopy = p.vnc?.copy ? await putHostCopy(opts.secrets, p.vnc.copy, signal) : undefined;
+    if (p.userData) await putHostCopy(opts.secrets, p.userData, signal);
+    copiedFor = host;
+    // A new password for a VM already on its host: a change of the instance's metadata has its
+    // agent look (it reads the copy, which it cannot watch) and set it at once.
+    const stamp =
+      vncCopy && instance.metadata.labels?.[hostLabel] === host
+        ? { [vncPasswordCopyAnnotation]: vncCopy.metadata.uid ?? '' }
+        : undefined;
+    const uid = instance.metadata.uid ?? '';
     const current = instance.metadata.finalizers ?? [];
     const missing = opts.finalizers.filter((f) => !current.includes(f));
-    if (instance.metadata.labels?.[hostLabel] !== host || missing.length > 0) {
+    if (instance.metadata.labels?.[hostLabel] !== host || missing.length > 0 || stamp) {
       try {
         await opts.instances.patch(
           ns,
@@ -312,6 +322,7 @@ export function instanceClient(
           {
             metadata: {
               labels: { [hostLabel]: host },
+              ...(stamp ? { annotations: stamp } : {}),
               ...(missing.length > 0
                 ? {
                     finalizers: [...current, ...missing],

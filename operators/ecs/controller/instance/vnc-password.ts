@@ -22,6 +22,12 @@ import {
 } from '../host-secret-copy.ts';
 import { instanceLabel } from './children.ts';
 
+/**
+ * On an Instance: the uid of its password's latest copy, written when the copy is replaced, so
+ * that the host's agent (which can only `get` the copy) looks again at once.
+ */
+export const vncPasswordCopyAnnotation = 'ecs.kcloud.io/vnc-password-copy';
+
 /** Printable ASCII but the space, which a viewer's password box may trim. */
 const alphabet = String.fromCharCode(
   ...Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => 0x21 + i),
