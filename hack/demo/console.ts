@@ -170,6 +170,9 @@ async function rfbHello(netns: string, endpoint: string): Promise<string> {
   return r.stdout.trim();
 }
 
+/** How long a refused password is tried again (it may have just changed). */
+const vncRetryMs = 15_000;
+
 const rfbSecurity: Record<string, string> = { '1': 'none', '2': 'VNC password' };
 
 export async function consoleMain(kubeconfig: string, argv: string[]): Promise<number> {
@@ -206,18 +209,26 @@ export async function consoleMain(kubeconfig: string, argv: string[]): Promise<n
       return 1;
     }
     const ns = instance.metadata.namespace ?? '';
-    const r = await kubectl(kubeconfig, [
-      'get',
-      'secret',
-      secret,
-      '-n',
-      ns,
-      '-o',
-      'jsonpath={.data.password}',
-    ]);
-    if (r.code !== 0) throw new Error(`reading Secret ${ns}/${secret}: ${r.stderr.trim()}`);
-    const password = Buffer.from(r.stdout.trim(), 'base64').toString('latin1');
-    const login = await vncLogin(netns, endpoint, password);
+    const readPassword = async () => {
+      const r = await kubectl(kubeconfig, [
+        'get',
+        'secret',
+        secret,
+        '-n',
+        ns,
+        '-o',
+        'jsonpath={.data.password}',
+      ]);
+      if (r.code !== 0) throw new Error(`reading Secret ${ns}/${secret}: ${r.stderr.trim()}`);
+      return Buffer.from(r.stdout.trim(), 'base64').toString('latin1');
+    };
+    // A password just changed takes the manager and the host's agent a moment to reach QEMU.
+    const until = Date.now() + vncRetryMs;
+    let login = await vncLogin(netns, endpoint, await readPassword());
+    while (login.result !== 0 && Date.now() < until) {
+      await sleep(1_000);
+      login = await vncLogin(netns, endpoint, await readPassword());
+    }
     console.log(
       login.result === 0
         ? `the password in Secret ${ns}/${secret} (key password) logs in`
