@@ -222,6 +222,7 @@ export function renderSection(results: EcsBenchResults): string {
     )} to make its overlay, seed and tap. ` +
       `From QEMU to the guest's DHCP lease (its boot; the same guest and command line on both sides) ${seconds(percentile(kcloudLease, 50))} under kcloud, ${seconds(percentile(bareLease, 50))} bare; from the lease to the first reply (the network path to a guest that has its address) ${seconds(percentile(kcloudAfterLease, 50))} under kcloud, ${seconds(percentile(bareAfterLease, 50))} bare.`,
     'The bare QEMU command line, `$RUN` standing for its directory (the agent runs the same with `-S` and `-daemonize`):',
-    ['```sh', commandLines(results.bareCommand), '```'].join('\n'),
+    // A record of what ran ($RUN is the bench's own folder), not a command to copy: text.
+    ['```text', commandLines(results.bareCommand), '```'].join('\n'),
   ].join('\n\n');
 }
