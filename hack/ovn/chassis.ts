@@ -13,7 +13,14 @@ import type { OvnLayout } from './layout.ts';
 import { configureChassis } from './openvswitch.ts';
 import { launch, type RunOptions } from './ovn.ts';
 import { isReady, type ProbeContext } from './probes.ts';
-import { dataPlaneNetns, requireState, writeState, readState, type OvnState } from './state.ts';
+import {
+  dataPlaneNetns,
+  requireState,
+  rollBack,
+  writeState,
+  readState,
+  type OvnState,
+} from './state.ts';
 import {
   chooseAddress,
   hubAddress,
@@ -108,13 +115,7 @@ export async function upChassis(ovn: OvnLayout, opts: ChassisOptions): Promise<C
     await seedNeighbours({ ...hub, address: hubRecord.address }, { ...member, address });
     await waitUnderlayRoutes([ovn, layout], clock);
   } catch (err) {
-    // Leave nothing half-started behind; what ran before this call keeps running.
-    for (const proc of [...startedNow].reverse()) await stopProcess(proc);
-    const pids = new Set(startedNow.map((p) => p.pid));
-    await writeState(layout, {
-      ...state,
-      processes: state.processes.filter((p) => !pids.has(p.pid)),
-    });
+    await rollBack(layout, state, startedNow);
     throw err;
   }
   if (startedNow.some((p) => p.name === 'ovs-vswitchd')) {

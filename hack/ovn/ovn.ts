@@ -28,7 +28,14 @@ import { removeAllGuests, replugGuests } from './guests.ts';
 import { ensureDatabase } from './ovsdb.ts';
 import { choosePorts } from './ports.ts';
 import { isReady, type ProbeContext } from './probes.ts';
-import { readState, requireState, stopRecorded, writeState, type OvnState } from './state.ts';
+import {
+  readState,
+  requireState,
+  rollBack,
+  stopRecorded,
+  writeState,
+  type OvnState,
+} from './state.ts';
 import { systemTool, type OvnTool } from './tools.ts';
 
 /** How a client reaches one database, in OVSDB's own connection syntax. */
@@ -280,13 +287,7 @@ export async function up(layout: OvnLayout, options: UpOptions = {}): Promise<Ov
       log(`${name} ready in ${seconds} s (pid ${String(proc.pid)})`);
     }
   } catch (err) {
-    // Leave nothing half-started behind; what ran before this call keeps running.
-    for (const proc of [...startedNow].reverse()) await stopProcess(proc);
-    const pids = new Set(startedNow.map((p) => p.pid));
-    await writeState(layout, {
-      ...state,
-      processes: state.processes.filter((p) => !pids.has(p.pid)),
-    });
+    await rollBack(layout, state, startedNow);
     throw err;
   }
   if (startedNow.some((p) => p.name === 'ovs-vswitchd')) {

@@ -36,6 +36,23 @@ export async function stopRecorded(state: OvnState): Promise<void> {
 }
 
 /**
+ * Undoes a start that failed half-way: the processes this call started are stopped, newest
+ * first, and dropped from the record; what ran before keeps running.
+ */
+export async function rollBack(
+  layout: OvnLayout,
+  state: OvnState,
+  startedNow: readonly RecordedProcess[],
+): Promise<void> {
+  for (const proc of [...startedNow].reverse()) await stopProcess(proc);
+  const pids = new Set(startedNow.map((p) => p.pid));
+  await writeState(layout, {
+    ...state,
+    processes: state.processes.filter((p) => !pids.has(p.pid)),
+  });
+}
+
+/**
  * The network namespace ovs-vswitchd runs in, where its br-int and port devices are:
  * `nsenter --net=<path> ip link` shows them.
  */

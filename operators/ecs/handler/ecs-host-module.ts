@@ -18,7 +18,6 @@ import {
   isNotFound,
   objectKey,
   type KubeObject,
-  type ResourceRef,
 } from '../../../controllers/index.ts';
 import type { PolicyRule } from '../../../controllers/manager/index.ts';
 import { addManagedController, watch } from '../../../controllers/wiring/index.ts';
@@ -70,14 +69,10 @@ import { Taps } from './taps.ts';
 import type { WantedDisk } from './device-plan.ts';
 import { removeVm, vmClient, type Collected, type VmHost, type VmObserved } from './vm-client.ts';
 import type { ReadyNic } from './vm-spec.ts';
+import { NetworkInterface } from '../../vpc/api/index.ts';
 
-const networkInterfaceResource: ResourceRef = {
-  group: 'vpc.kcloud.io',
-  version: 'v1alpha1',
-  plural: 'networkinterfaces',
-  namespaced: true,
-  kind: 'NetworkInterface',
-};
+/** The VPC product's NetworkInterfaces an instance's NICs are. */
+const networkInterfaceResource = NetworkInterface.resource;
 
 interface NicObject extends KubeObject {
   status?: { portName?: string; macAddress?: string };

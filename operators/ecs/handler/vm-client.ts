@@ -7,7 +7,7 @@
 // seed: nothing of it is left. The VNC password (the manager's copy for this host) is set at
 // start and again on a running VM whose password changed.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { access, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import {
   ReconcileError,
@@ -170,7 +170,7 @@ async function writeRecord(stateDir: string, uid: string, r: VmRecord): Promise<
 
 async function exists(p: string): Promise<boolean> {
   try {
-    await readFile(p);
+    await access(p);
     return true;
   } catch {
     return false;

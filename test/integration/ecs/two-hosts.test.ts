@@ -2,8 +2,7 @@
 // ovn-controller in a network namespace of its own) joined by Geneve tunnels: an instance on
 // each host, both booted from one image in a Shared pool, take their addresses by DHCP and
 // talk to each other across the overlay; a namespace on the first chassis reaches both.
-import { copyFile, mkdir, mkdtemp, readdir } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { repoRoot } from '../../../hack/cluster/index.ts';
@@ -22,14 +21,13 @@ import {
   type Guest,
   type OvnLayout,
 } from '../../../hack/ovn/index.ts';
-import { GuestAgentClient } from '../../../operators/ecs/backend/guest-agent/index.ts';
-import { findVmProcess, runPaths } from '../../../operators/ecs/backend/qemu/index.ts';
 import { addInstanceController } from '../../../operators/ecs/index.ts';
 import { addVpcOperator } from '../../../operators/vpc/index.ts';
 import { useTestCluster, waitFor } from '../../harness/index.ts';
 import { requireTools, sha256 } from '../evs/backend/pool-fixtures.ts';
 import { doc, ecsApi, evsApi, startEvsWorld, type EvsWorld } from '../evs/evs-fixture.ts';
 import { ping } from '../vpc/dataplane-fixture.ts';
+import { guestExec, killLeftVms } from './vm-fixture.ts';
 
 const cluster = useTestCluster('ecs-2h');
 const vpcApi = 'vpc.kcloud.io/v1alpha1';
@@ -72,15 +70,7 @@ async function running(name: string): Promise<InstanceView> {
 
 /** Runs a command in the guest through its agent; whether it exited 0. */
 async function guestRun(host: string, uid: string, argv: string[]): Promise<boolean> {
-  const qga = await GuestAgentClient.connect(runPaths(stateDir(host), uid).qga, {
-    timeoutMs: 10_000,
-  });
-  try {
-    const [file = '', ...args] = argv;
-    return (await qga.exec(file, args, { timeoutMs: 20_000 })).exitCode === 0;
-  } finally {
-    qga.close();
-  }
+  return (await guestExec(stateDir(host), uid, argv, 20_000)).exitCode === 0;
 }
 
 beforeAll(async () => {
@@ -172,16 +162,7 @@ afterAll(async () => {
     }
   };
   // VMs a failed test left behind are killed by their pid (QEMU outlives the agents).
-  await attempt(async () => {
-    for (const host of world.hosts) {
-      const vms = path.join(stateDir(host), 'vms');
-      if (!existsSync(vms)) continue;
-      for (const uid of await readdir(vms)) {
-        const pid = await findVmProcess(runPaths(stateDir(host), uid).pidFile, uid);
-        if (pid !== undefined) process.kill(pid, 'SIGKILL');
-      }
-    }
-  });
+  await attempt(() => killLeftVms(world.hosts.map(stateDir)));
   await attempt(() => probe.close());
   await attempt(() =>
     cluster.kubectl(['delete', 'instances.ecs.kcloud.io', '--all', '-n', ns, '--timeout=120s']),

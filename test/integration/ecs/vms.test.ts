@@ -4,7 +4,7 @@
 // address by OVN's DHCP and answers ping from a namespace in the same Subnet; it is restarted
 // when its QEMU dies, keeps running while the agent is away (and is adopted again), stops and
 // starts with powerState, and leaves nothing behind when deleted.
-import { copyFile, mkdir, mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
@@ -29,12 +29,12 @@ import {
   addInstanceOperationController,
 } from '../../../operators/ecs/index.ts';
 import { findVmProcess, runPaths } from '../../../operators/ecs/backend/qemu/index.ts';
-import { GuestAgentClient } from '../../../operators/ecs/backend/guest-agent/index.ts';
 import { addVpcOperator } from '../../../operators/vpc/index.ts';
 import { useTestCluster, waitFor } from '../../harness/index.ts';
 import { requireTools, sha256 } from '../evs/backend/pool-fixtures.ts';
 import { doc, ecsApi, evsApi, startEvsWorld, type EvsWorld } from '../evs/evs-fixture.ts';
 import { ping } from '../vpc/dataplane-fixture.ts';
+import { guestExec, killLeftVms } from './vm-fixture.ts';
 
 const cluster = useTestCluster('ecs-vm');
 const execFileAsync = promisify(execFile);
@@ -94,15 +94,9 @@ async function readyIn(name: string, phase: string, timeoutMs = 240_000): Promis
 
 /** Runs a command in the guest through its agent; its standard output. */
 async function guestRun(uid: string, argv: string[]): Promise<string> {
-  const qga = await GuestAgentClient.connect(runPaths(stateDir(), uid).qga, { timeoutMs: 10_000 });
-  try {
-    const [file = '', ...args] = argv;
-    const r = await qga.exec(file, args);
-    if (r.exitCode !== 0) throw new Error(`${argv.join(' ')} in the guest: ${r.stderr}`);
-    return r.stdout.trim();
-  } finally {
-    qga.close();
-  }
+  const r = await guestExec(stateDir(), uid, argv);
+  if (r.exitCode !== 0) throw new Error(`${argv.join(' ')} in the guest: ${r.stderr}`);
+  return r.stdout.trim();
 }
 
 /** crypt(3) SHA-512 of a password with a salt, as /etc/shadow holds it. */
@@ -113,24 +107,20 @@ async function cryptSha512(password: string, salt: string): Promise<string> {
 
 /** The guest's virtio disks by serial, with their size in sectors, through its guest agent. */
 async function guestDisks(uid: string): Promise<Map<string, number>> {
-  const qga = await GuestAgentClient.connect(runPaths(stateDir(), uid).qga, { timeoutMs: 10_000 });
-  try {
-    const r = await qga.exec('/bin/sh', [
-      '-c',
-      'for d in /sys/block/vd*; do echo "$(cat $d/serial) $(cat $d/size)"; done',
-    ]);
-    return new Map(
-      r.stdout
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => {
-          const [serial = '', size = '0'] = l.split(' ');
-          return [serial, Number(size)] as const;
-        }),
-    );
-  } finally {
-    qga.close();
-  }
+  const r = await guestExec(stateDir(), uid, [
+    '/bin/sh',
+    '-c',
+    'for d in /sys/block/vd*; do echo "$(cat $d/serial) $(cat $d/size)"; done',
+  ]);
+  return new Map(
+    r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const [serial = '', size = '0'] = l.split(' ');
+        return [serial, Number(size)] as const;
+      }),
+  );
 }
 
 /** The VNC password in the instance's Secret, as its owner reads it. */
@@ -249,14 +239,7 @@ afterAll(async () => {
     }
   };
   // A VM a failed test left behind is killed by its pid (its QEMU outlives the agent).
-  await attempt(async () => {
-    const vms = path.join(stateDir(), 'vms');
-    if (!existsSync(vms)) return;
-    for (const uid of await readdir(vms)) {
-      const pid = await qemuPid(uid);
-      if (pid !== undefined) process.kill(pid, 'SIGKILL');
-    }
-  });
+  await attempt(() => killLeftVms([stateDir()]));
   await attempt(() => probe.close());
   await attempt(() => probe2.close());
   await attempt(() =>

@@ -8,11 +8,7 @@ import {
   type PhaseSummary,
 } from '../../../../controllers/external/index.ts';
 import type { Informer } from '../../../../controllers/informer/index.ts';
-import {
-  objectKey,
-  type KubeObject,
-  type ResourceRef,
-} from '../../../../controllers/kube/index.ts';
+import { objectKey, type KubeObject } from '../../../../controllers/kube/index.ts';
 import type { Manager } from '../../../../controllers/manager/index.ts';
 import { specOrReadinessChanged } from '../../../../controllers/reconcile/index.ts';
 import { addManagedController, watch } from '../../../../controllers/wiring/index.ts';
@@ -50,16 +46,12 @@ import {
   type InstancePlacement,
   type InstanceWorld,
 } from './instance-client.ts';
+import { NetworkInterface } from '../../../vpc/api/index.ts';
 
 export const instanceControllerName = 'ecs-instance-scheduler';
 
-const networkInterfaceResource: ResourceRef = {
-  group: 'vpc.kcloud.io',
-  version: 'v1alpha1',
-  plural: 'networkinterfaces',
-  namespaced: true,
-  kind: 'NetworkInterface',
-};
+/** The VPC product's NetworkInterfaces an instance's NICs are. */
+const networkInterfaceResource = NetworkInterface.resource;
 
 export interface InstanceControllerOptions {
   policy: ScoringPolicy;
