@@ -18,3 +18,4 @@ export * from './events/index.ts';
 export * from './leader/index.ts';
 export * from './manager/index.ts';
 export * from './orphans/index.ts';
+export * from './concurrency/index.ts';

@@ -10,6 +10,7 @@ import {
   removeFinalizer,
   StatusConflictError,
   type Condition,
+  type ConditionUpdate,
   type Outcome,
   type Reconcile,
   type ReconcileContext,
@@ -98,6 +99,15 @@ export interface ManagedReconcilerOptions<T extends ManagedObject<S>, S extends 
    * another writer shares the status; a single writer without it owns every field.
    */
   statusFields?: readonly Exclude<keyof S, keyof ManagedStatus>[];
+  /**
+   * Conditions this writer reports beside its own outcome (an agent's GuestAgentConnected):
+   * computed from each fresh observation, kept as they were when nothing new was observed.
+   * `of` returns one update per type it knows of; the writer owns every type in `types`.
+   */
+  observedConditions?: {
+    types: readonly string[];
+    of: (obj: T, observation: Observation<O>) => ConditionUpdate[];
+  };
 }
 
 const readyMessage = 'the backend resource matches the spec';
@@ -159,6 +169,12 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
     return Object.fromEntries(Object.entries(all).filter(([k]) => productFields.includes(k)));
   };
 
+  /** The writer's other conditions from a fresh observation (none observed: kept as they are). */
+  const observedConditions = (obj: T, observation: Observation<O>) =>
+    opts.observedConditions && observation.observed !== undefined
+      ? { conditions: opts.observedConditions.of(obj, observation) }
+      : {};
+
   /** The product fields as last written, for outcomes that observed nothing new. */
   const kept = (obj: T): Record<string, unknown> => own(stripManaged(obj.status));
 
@@ -180,6 +196,7 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
       derived ? { ...conclusion, product: { ...conclusion.product, ...own(derived) } } : conclusion,
       productFields,
       new Date(clock.now()),
+      opts.observedConditions?.types,
     );
     try {
       await applyStatus<S, T>(
@@ -418,6 +435,7 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
           phase: 'Provisioning',
           product: own(opts.status(obj, normal.observation)),
           deleting: false,
+          ...observedConditions(obj, normal.observation),
         };
       } else {
         conclusion = {
@@ -425,6 +443,7 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
           phase: 'Ready',
           product: own(opts.status(obj, normal.observation)),
           deleting: false,
+          ...observedConditions(obj, normal.observation),
         };
       }
     } catch (err) {

@@ -256,6 +256,48 @@ describe('two writers of one status', () => {
       'note-agent: a contributor shares the status with another writer and must name its statusFields',
     );
   });
+
+  it('writes a contributor’s observed conditions with its own, and keeps them when it observed nothing', async () => {
+    const s = setup();
+    const run = s.writer({
+      controllerName: agent,
+      role: { kind: 'contributor', condition: 'Provisioned' },
+      statusFields: ['path', 'size'],
+      observedConditions: {
+        types: ['Big'],
+        of: (_n, o) => [
+          {
+            type: 'Big',
+            status: (o.observed?.size ?? 0) > 3 ? 'True' : 'False',
+            reason: 'Measured',
+            message: `${String(o.observed?.size)} bytes`,
+          },
+        ],
+      },
+    });
+    s.api.seed(s.client, {
+      apiVersion: 'example.kcloud.io/v1alpha1',
+      kind: 'Note',
+      metadata: { namespace: 'ns', name: 'a', generation: 2 },
+      spec: { text: 'hello' },
+    });
+    s.syncCache();
+    await run();
+    s.syncCache();
+    const big = () => s.stored().status?.conditions?.find((c) => c.type === 'Big');
+    expect(big()).toMatchObject({
+      status: 'True',
+      reason: 'Measured',
+      message: '5 bytes',
+      observedGeneration: 2,
+    });
+    // Unreachable: nothing observed, the condition stays as it was.
+    s.backend.unreachable = { reason: 'HostLost', message: 'gone', requeueAfterMs: 1000 };
+    await run();
+    s.syncCache();
+    expect(big()).toMatchObject({ status: 'True', message: '5 bytes' });
+    expect(s.stored().status?.conditions?.map((c) => c.type)).toEqual(['Big', 'Provisioned']);
+  });
 });
 
 describe('contributionsChanged', () => {

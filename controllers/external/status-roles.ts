@@ -78,6 +78,8 @@ export interface Conclusion {
   /** The product's own status fields, as this writer knows them. */
   product: Record<string, unknown>;
   deleting: boolean;
+  /** The writer's other conditions as just observed; absent: they stay as they are. */
+  conditions?: ConditionUpdate[];
 }
 
 export interface ManagedStatusFields {
@@ -134,11 +136,20 @@ export function roleStatus<
   conclusion: Conclusion,
   productFields: readonly string[] | undefined,
   now: Date,
+  observedTypes: readonly string[] = [],
 ): { status: Record<string, unknown>; owned: StatusOwnership } {
   const generation = obj.metadata.generation;
   const previous = obj.status;
-  const types = ownedConditionTypes(role);
-  const mine = previous?.conditions?.filter((c) => types.includes(c.type));
+  const types = [...ownedConditionTypes(role), ...observedTypes];
+  let mine = previous?.conditions?.filter((c) => types.includes(c.type));
+  for (const c of conclusion.conditions ?? []) {
+    if (!observedTypes.includes(c.type)) continue;
+    mine = setCondition(
+      mine,
+      generation === undefined ? c : { ...c, observedGeneration: generation },
+      now,
+    );
+  }
   const { outcome } = conclusion;
   const fields = (extra: string[]) => (productFields ? [...productFields, ...extra] : undefined);
   switch (role.kind) {

@@ -52,8 +52,8 @@ import {
   type InstanceObject,
   type InstanceStatus,
 } from '../api/index.ts';
-import { GuestAgentClient } from '../backend/guest-agent/index.ts';
-import { runPaths, VmRunner, type Vm } from '../backend/qemu/index.ts';
+import { VmRunner, type Vm } from '../backend/qemu/index.ts';
+import { GuestAgents } from './guest-agents.ts';
 import { hostCopyReader } from './host-copy.ts';
 import {
   instanceOperationRun,
@@ -133,6 +133,7 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
       ...(config.vmNetns ? ['nsenter', `--net=${config.vmNetns}`, '--'] : []),
     ],
   });
+  const guestAgents = new GuestAgents(ctx.stateDir);
   const taps = new Taps({ netns: config.vmNetns, ovsDb: config.ovsDb, bridge: config.ovsBridge });
 
   // One handle per VM for as long as it lives here: one QMP connection, whose events and
@@ -335,7 +336,7 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
     controller.queue.add(k);
   };
 
-  addOperationAgent(ctx, instances, (uid) => host.handle(uid));
+  addOperationAgent(ctx, instances, (uid) => host.handle(uid), guestAgents);
 
   // VMs of instances that are gone from the API while the agent was away: kept running is a
   // leak nobody sees. Found by their run directories, stopped and removed.
@@ -368,6 +369,7 @@ function addOperationAgent(
   ctx: HostModuleContext,
   instances: Informer<InstanceObject>,
   vm: (uid: string) => Promise<Vm | undefined>,
+  guestAgents: GuestAgents,
 ): void {
   const { mgr } = ctx;
   const readCopy = hostCopyReader(ctx);
@@ -388,18 +390,7 @@ function addOperationAgent(
           : instanceOperationRun({
               instance: (ns, name) => instances.cache.get(`${ns}/${name}`),
               vm,
-              guestAgent: async (uid) => {
-                const qga = await GuestAgentClient.connect(runPaths(stateDir, uid).qga, {
-                  timeoutMs: 10_000,
-                });
-                try {
-                  await qga.ping();
-                } catch (err) {
-                  qga.close();
-                  throw err;
-                }
-                return qga;
-              },
+              withGuestAgent: (uid, fn) => guestAgents.use(uid, { timeoutMs: 10_000 }, fn),
               password: (opUid, signal) =>
                 readCopy(resetPasswordSecretName(opUid), resetPasswordSecretKey, signal),
               records: opRecords(path.join(stateDir, 'operations')),

@@ -31,7 +31,7 @@ function host(opts: {
         ? undefined
         : ({ metadata: { name: 'vm', namespace: 'ns', uid } } as InstanceObject),
     vm: () => Promise.resolve(vm),
-    guestAgent: () => Promise.reject(new Error('no agent')),
+    withGuestAgent: () => Promise.reject(new Error('no agent')),
     password: () => Promise.resolve(undefined),
     records: {
       read: (k) => Promise.resolve(records.get(k)),

@@ -35,8 +35,11 @@ export interface OperationHost {
   instance(namespace: string, name: string): InstanceObject | undefined;
   /** The VM's handle; undefined when it has none here. */
   vm(uid: string): Promise<Vm | undefined>;
-  /** A connection to the VM's guest agent, or an error saying it does not answer. */
-  guestAgent(uid: string): Promise<GuestAgentClient>;
+  /**
+   * Runs `fn` with the VM's guest agent, alone on its channel; rejects when the agent does not
+   * answer (before `fn` runs).
+   */
+  withGuestAgent<T>(uid: string, fn: (qga: GuestAgentClient) => Promise<T>): Promise<T>;
   /** The password the manager copied for this operation (hosts namespace), or undefined. */
   password(operationUid: string, signal: AbortSignal): Promise<string | undefined>;
   /** The agent's own records of the operations it started, by operation uid (on disk). */
@@ -100,12 +103,9 @@ async function run(op: InstanceOperationObject, host: OperationHost, signal: Abo
       return;
     case 'reboot': {
       // A clean reboot is the guest's to do: asked through its agent.
-      const qga = await guest(host, uid);
-      try {
-        await act('asking the guest to reboot', () => qga.shutdown('reboot'));
-      } finally {
-        qga.close();
-      }
+      await guest(host, uid, (qga) =>
+        act('asking the guest to reboot', () => qga.shutdown('reboot')),
+      );
       return;
     }
     case 'reset-password': {
@@ -118,14 +118,11 @@ async function run(op: InstanceOperationObject, host: OperationHost, signal: Abo
           `the password copy ${resetPasswordSecretName(op.metadata.uid ?? '')} (key ${resetPasswordSecretKey}) is not in the hosts namespace yet`,
         );
       }
-      const qga = await guest(host, uid);
-      try {
-        await act(`setting the password of ${rp.username}`, () =>
+      await guest(host, uid, (qga) =>
+        act(`setting the password of ${rp.username}`, () =>
           qga.setUserPassword(rp.username, password),
-        );
-      } finally {
-        qga.close();
-      }
+        ),
+      );
       return;
     }
     case 'rebuild':
@@ -136,10 +133,20 @@ async function run(op: InstanceOperationObject, host: OperationHost, signal: Abo
   }
 }
 
-async function guest(host: OperationHost, uid: string): Promise<GuestAgentClient> {
+/** Runs `fn` with the guest agent; one that does not answer fails the action, saying so. */
+async function guest(
+  host: OperationHost,
+  uid: string,
+  fn: (qga: GuestAgentClient) => Promise<void>,
+): Promise<void> {
+  let connected = false;
   try {
-    return await host.guestAgent(uid);
+    await host.withGuestAgent(uid, (qga) => {
+      connected = true;
+      return fn(qga);
+    });
   } catch (err) {
+    if (connected) throw err;
     throw new ActionFailure(
       'GuestAgentNotConnected',
       `the guest agent does not answer (is qemu-guest-agent running in the guest?): ${errorText(err)}`,

@@ -1,6 +1,6 @@
 import { link } from 'node:fs/promises';
 import { run, toStorageError, type CommandError } from '../exec.ts';
-import { KeyedLock } from '../keyed-lock.ts';
+import { KeyedLock } from '../../../../controllers/concurrency/index.ts';
 import { infoArgs, parseQemuImgInfo, type QemuImageInfo } from '../qemu-img.ts';
 import type { StorageErrorReason } from '../errors.ts';
 import { limitedCommand, type ResourceLimits } from '../untrusted-image.ts';

@@ -2,7 +2,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StorageError } from '../errors.ts';
 import { CommandError, run, toStorageError } from '../exec.ts';
-import { KeyedLock } from '../keyed-lock.ts';
+import { KeyedLock } from '../../../../controllers/concurrency/index.ts';
 import {
   classifyRbd,
   imageSpec,
