@@ -58,3 +58,12 @@ export const evsKinds = [
   VolumeOperation,
   VolumeAttachment,
 ] as const;
+export {
+  crashConsistentReason,
+  filesystemsFrozenReason,
+  openAttachments,
+  snapshotTag,
+  takenLiveCondition,
+  takingThroughInstanceReason,
+  volumeOpenFinalizer,
+} from './live-snapshots.ts';

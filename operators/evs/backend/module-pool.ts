@@ -59,6 +59,8 @@ export interface PoolModules<C> {
     ): Promise<SnapshotInfo | undefined>;
     listSnapshots(ctx: C, volume: OwnerRef, signal?: AbortSignal): Promise<SnapshotInfo[]>;
     deleteSnapshot(ctx: C, snapshot: SnapshotRef, signal?: AbortSignal): Promise<void>;
+    recordSnapshot(ctx: C, snapshot: SnapshotRef, signal?: AbortSignal): Promise<void>;
+    snapshotRecorded(ctx: C, snapshot: SnapshotRef, signal?: AbortSignal): Promise<boolean>;
     revertVolume(ctx: C, snapshot: SnapshotRef, signal?: AbortSignal): Promise<VolumeInfo>;
   };
   images: {
@@ -132,6 +134,14 @@ export abstract class ModulePool<C> implements StorageBackend {
 
   deleteSnapshot(snapshot: SnapshotRef, signal?: AbortSignal): Promise<void> {
     return this.m.snapshots.deleteSnapshot(this.ctx, snapshot, signal);
+  }
+
+  recordSnapshot(snapshot: SnapshotRef, signal?: AbortSignal): Promise<void> {
+    return this.m.snapshots.recordSnapshot(this.ctx, snapshot, signal);
+  }
+
+  snapshotRecorded(snapshot: SnapshotRef, signal?: AbortSignal): Promise<boolean> {
+    return this.m.snapshots.snapshotRecorded(this.ctx, snapshot, signal);
   }
 
   revertVolume(snapshot: SnapshotRef, signal?: AbortSignal): Promise<VolumeInfo> {

@@ -11,10 +11,11 @@
  * - Failures throw `StorageError` (a `ReconcileError`) with a CamelCase reason and `retry`.
  * - `signal` aborts a long copy; what was half-built stays a partial, removed by the next
  *   create of the same object or by `cleanupPartials`.
- * - Snapshots are of detached volumes (a running guest's volume is snapshotted through QMP).
- *   A volume a running process (QEMU) holds open is never deleted or reverted under it
- *   (`Busy`); a file pool also refuses to snapshot it, an RBD snapshot of it is
- *   crash-consistent.
+ * - Snapshots are of detached volumes: the QEMU that has a volume open takes and deletes its
+ *   snapshots through QMP, under the same name (`snap-<uid>`), once the pool recorded their
+ *   owner (`recordSnapshot`). A volume a running process (QEMU) holds open is never deleted or
+ *   reverted under it (`Busy`); a file pool also refuses to snapshot it, an RBD snapshot of it
+ *   is crash-consistent.
  */
 
 /** The Kubernetes object a backend object belongs to. Its UID names the backend object. */
@@ -194,6 +195,13 @@ export interface StorageBackend {
   listSnapshots(volume: OwnerRef, signal?: AbortSignal): Promise<SnapshotInfo[]>;
   /** Volumes made from it keep their data. Deleting what does not exist is not an error. */
   deleteSnapshot(snapshot: SnapshotRef, signal?: AbortSignal): Promise<void>;
+  /**
+   * Records the snapshot's owner without taking it: the QEMU that has the volume open takes it
+   * (see above). A snapshot taken so is then what `inspectSnapshot` and `deleteSnapshot` see.
+   */
+  recordSnapshot(snapshot: SnapshotRef, signal?: AbortSignal): Promise<void>;
+  /** Whether the snapshot's owner is recorded (taken or not yet). */
+  snapshotRecorded(snapshot: SnapshotRef, signal?: AbortSignal): Promise<boolean>;
   /** The volume's data (and size) become the snapshot's; its other snapshots stay. */
   revertVolume(snapshot: SnapshotRef, signal?: AbortSignal): Promise<VolumeInfo>;
 

@@ -32,6 +32,7 @@ import {
   VolumeAttachment,
   VolumeOperation,
   VolumeSnapshot,
+  openAttachments,
   type StoragePoolObject,
   type VolumeObject,
   type AttachTargetStatus,
@@ -137,6 +138,7 @@ export function registerEvsAgent(
   const snapshots = ctx.informer<VolumeSnapshotObject>(VolumeSnapshot.resource);
   const volumes = ctx.informer<VolumeObject>(Volume.resource);
   const images = ctx.informer<ImageObject>(Image.resource);
+  const attachments = ctx.informer<VolumeAttachmentObject>(VolumeAttachment.resource);
   addManagedController<VolumeObject, VolumeStatus & ManagedStatus, VolumeInfo>(mgr, {
     name: 'evs-volume-agent',
     resource: Volume.resource,
@@ -162,7 +164,16 @@ export function registerEvsAgent(
       informer: snapshots,
       reconciler: {
         finalizer: evsDataFinalizer,
-        external: (s) => snapshotData(s, pb),
+        external: (s) =>
+          snapshotData(
+            s,
+            pb,
+            (o) =>
+              openAttachments(
+                attachments.cache.inNamespace(o.metadata.namespace ?? ''),
+                o.spec.volumeRef.name,
+              ).length > 0,
+          ),
         status: (_s, observation) => snapshotDataStatus(observation.observed),
         statusFields: ['readyToUse', 'sizeBytes', 'creationTime'],
         role: contributor(provisionedCondition),
@@ -215,7 +226,7 @@ export function registerEvsAgent(
   >(mgr, {
     name: 'evs-attachment-agent',
     resource: VolumeAttachment.resource,
-    informer: ctx.informer<VolumeAttachmentObject>(VolumeAttachment.resource),
+    informer: attachments,
     reconciler: {
       finalizer: evsDataFinalizer,
       external: () => attachmentTarget({ pools: pb, sources }),

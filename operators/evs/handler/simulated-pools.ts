@@ -133,6 +133,14 @@ export class SimulatedPool implements StorageBackend {
     return Promise.resolve();
   }
 
+  recordSnapshot(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  snapshotRecorded(snapshot: SnapshotRef): Promise<boolean> {
+    return Promise.resolve(this.snapshots.has(snapshot.uid));
+  }
+
   revertVolume(snapshot: SnapshotRef): Promise<VolumeInfo> {
     const volume = this.volumes.get(snapshot.volumeUid);
     if (!volume)

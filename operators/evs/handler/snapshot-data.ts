@@ -1,7 +1,9 @@
 // The agent's side of a VolumeSnapshot: the snapshot in the pool, taken once, never changed,
-// removed on deletion without touching volumes made from it.
-import type { ExternalClient } from '../../../controllers/external/index.ts';
-import type { VolumeSnapshotObject } from '../api/index.ts';
+// removed on deletion without touching volumes made from it. A snapshot of a volume a
+// hypervisor has open is taken and deleted by that hypervisor (api/live-snapshots.ts): here
+// its owner is recorded, and the agent waits for the snapshot to show or to go.
+import type { ExternalClient, Observation } from '../../../controllers/external/index.ts';
+import { takingThroughInstanceReason, type VolumeSnapshotObject } from '../api/index.ts';
 import type { SnapshotInfo, SnapshotRef } from '../backend/index.ts';
 import { ownerRef } from './owners.ts';
 import { notPlaced, notPlacedYet, placedPool, type PoolBackends } from './pool-backends.ts';
@@ -25,9 +27,14 @@ export function snapshotDataStatus(info: SnapshotInfo | undefined): {
   };
 }
 
+/** How often a snapshot that the volume's hypervisor takes or deletes is looked at. */
+export const throughInstancePollMs = 2_000;
+
 export function snapshotData(
   snap: VolumeSnapshotObject,
   pools: PoolBackends,
+  /** Whether a hypervisor has the snapshot's volume open now (it holds an attachment). */
+  volumeOpen: (snap: VolumeSnapshotObject) => boolean,
 ): ExternalClient<VolumeSnapshotObject, SnapshotInfo> {
   const backend = async (signal: AbortSignal) => {
     const pool = placedPool(snap);
@@ -40,22 +47,44 @@ export function snapshotData(
     return r;
   };
   return {
-    async observe(obj, signal) {
+    async observe(obj, signal): Promise<Observation<SnapshotInfo>> {
       if (placedPool(obj) === undefined || !snapshotRef(obj)) return notPlaced(obj);
-      const info = await (await backend(signal)).inspectSnapshot(ref(), signal);
+      const b = await backend(signal);
+      const info = await b.inspectSnapshot(ref(), signal);
       // A snapshot is what it was when taken: once there, it is up to date.
-      return info
-        ? { exists: true, upToDate: true, observed: info }
-        : { exists: false, upToDate: false };
+      if (info) return { exists: true, upToDate: true, observed: info };
+      // Its owner recorded but no snapshot: one the hypervisor has not taken yet, or has deleted
+      // already. Deleting removes that record too.
+      const recorded = await b.snapshotRecorded(ref(), signal);
+      if (obj.metadata.deletionTimestamp) return { exists: recorded, upToDate: false };
+      if (recorded && volumeOpen(obj)) {
+        return {
+          exists: false,
+          upToDate: false,
+          inProgress: {
+            reason: takingThroughInstanceReason,
+            message: `Volume ${obj.spec.volumeRef.name} is open in a running instance: its host takes the snapshot through it`,
+            requeueAfterMs: throughInstancePollMs,
+          },
+        };
+      }
+      return { exists: false, upToDate: false };
     },
-    async create(_obj, signal) {
-      await (await backend(signal)).createSnapshot(ref(), signal);
+    async create(obj, signal) {
+      const b = await backend(signal);
+      // The hypervisor takes it once its owner is recorded; qemu-img would find it locked.
+      if (volumeOpen(obj)) await b.recordSnapshot(ref(), signal);
+      else await b.createSnapshot(ref(), signal);
     },
     async update() {
       // Nothing about a snapshot can change after it is taken.
     },
-    async delete(_obj, signal) {
-      await (await backend(signal)).deleteSnapshot(ref(), signal);
+    async delete(obj, signal) {
+      const b = await backend(signal);
+      // The hypervisor deletes the snapshot of a volume it has open; its owner record goes once
+      // the snapshot is gone (the reconciler observes again until then).
+      if (volumeOpen(obj) && (await b.inspectSnapshot(ref(), signal))) return;
+      await b.deleteSnapshot(ref(), signal);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { snapshotTag } from '../../api/index.ts';
 import { StorageError } from '../errors.ts';
 import { checkUid, newAttempt } from '../naming.ts';
 import { snapshotArgs } from '../qemu-img.ts';
@@ -14,7 +15,7 @@ import { inspectVolume } from './file-volumes.ts';
  * file-volumes.ts), so deleting a snapshot never touches another volume's data.
  */
 
-const tagOf = (uid: string) => `snap-${checkUid(uid)}`;
+const tagOf = (uid: string) => snapshotTag(checkUid(uid));
 
 async function tags(ctx: FileContext, volumeUid: string, signal?: AbortSignal, forceShare = true) {
   const file = dataFile('Volume', checkUid(volumeUid));
@@ -46,6 +47,23 @@ export function inspectSnapshot(ctx: FileContext, snap: SnapshotRef, signal?: Ab
   return inspect(ctx, snap, signal);
 }
 
+/** The sidecar that owns tag `snap-<uid>`, written before the tag exists (else a stray). */
+async function writeOwner(ctx: FileContext, snap: SnapshotRef, signal?: AbortSignal) {
+  const attempt = newAttempt();
+  const { virtualSizeBytes } = await ctx.info(dataFile('Volume', snap.volumeUid), signal);
+  await ctx.pool.writeSidecar(
+    sidecarFile('VolumeSnapshot', snap.uid),
+    {
+      kind: 'VolumeSnapshot',
+      owner: { namespace: snap.namespace, name: snap.name, uid: snap.uid },
+      volumeUid: snap.volumeUid,
+      sizeBytes: virtualSizeBytes,
+      createdAt: attempt.startedAt.toISOString(),
+    },
+    attempt,
+  );
+}
+
 export async function createSnapshot(
   ctx: FileContext,
   snap: SnapshotRef,
@@ -60,20 +78,8 @@ export async function createSnapshot(
     const tag = tagOf(snap.uid);
     const sidecarName = sidecarFile('VolumeSnapshot', snap.uid);
     if (!existing.some((t) => t.name === tag) || !(await ctx.pool.readSidecar(sidecarName))) {
-      const attempt = newAttempt();
-      const { virtualSizeBytes } = await ctx.info(file, signal);
       // The sidecar first: a snapshot tag without one could not be told apart from a stray.
-      await ctx.pool.writeSidecar(
-        sidecarName,
-        {
-          kind: 'VolumeSnapshot',
-          owner: { namespace: snap.namespace, name: snap.name, uid: snap.uid },
-          volumeUid: snap.volumeUid,
-          sizeBytes: virtualSizeBytes,
-          createdAt: attempt.startedAt.toISOString(),
-        },
-        attempt,
-      );
+      await writeOwner(ctx, snap, signal);
       if (!existing.some((t) => t.name === tag)) {
         await ctx.qemuImg(
           snapshotArgs('create', tag, ctx.pool.path(file)),
@@ -86,6 +92,32 @@ export async function createSnapshot(
     if (!info) throw notFound('snapshot', snap, ctx.pool.dir);
     return info;
   });
+}
+
+export async function recordSnapshot(
+  ctx: FileContext,
+  snap: SnapshotRef,
+  signal?: AbortSignal,
+): Promise<void> {
+  await ctx.locks.run(volumeKey(checkUid(snap.volumeUid)), async () => {
+    // With --force-share: the QEMU that has the volume open takes the tag, not qemu-img.
+    if (!(await tags(ctx, snap.volumeUid, signal))) {
+      throw notFound('volume of snapshot', { ...snap, uid: snap.volumeUid }, ctx.pool.dir);
+    }
+    if (!(await ctx.pool.readSidecar(sidecarFile('VolumeSnapshot', snap.uid)))) {
+      await writeOwner(ctx, snap, signal);
+    }
+  });
+}
+
+export async function snapshotRecorded(
+  ctx: FileContext,
+  snap: SnapshotRef,
+  _signal?: AbortSignal,
+): Promise<boolean> {
+  return (
+    (await ctx.pool.readSidecar(sidecarFile('VolumeSnapshot', checkUid(snap.uid)))) !== undefined
+  );
 }
 
 export async function listSnapshots(
@@ -117,7 +149,10 @@ export async function deleteSnapshot(
 ): Promise<void> {
   await ctx.locks.run(volumeKey(checkUid(snap.volumeUid)), async () => {
     const tag = tagOf(snap.uid);
-    if ((await tags(ctx, snap.volumeUid, signal, false))?.some((t) => t.name === tag)) {
+    // Read with --force-share, so that a sidecar whose tag the volume's QEMU already removed
+    // goes while QEMU still has the volume open; deleting a tag itself still needs the lock
+    // (Busy while QEMU has the volume: QEMU deletes it then).
+    if ((await tags(ctx, snap.volumeUid, signal))?.some((t) => t.name === tag)) {
       await ctx.qemuImg(
         snapshotArgs('delete', tag, ctx.pool.path(dataFile('Volume', snap.volumeUid))),
         'deleting the snapshot',

@@ -47,6 +47,20 @@ export async function inspectSnapshot(
   return toInfo(found.volume, found.snapshot, owner, ref.volumeUid);
 }
 
+async function writeOwner(ctx: RbdContext, ref: SnapshotRef, signal?: AbortSignal) {
+  await ctx.setMeta(
+    names(ref).volume,
+    snapKey(ref.uid),
+    JSON.stringify({
+      namespace: ref.namespace,
+      name: ref.name,
+      uid: ref.uid,
+      createdAt: new Date().toISOString(),
+    }),
+    signal,
+  );
+}
+
 export async function createSnapshot(
   ctx: RbdContext,
   ref: SnapshotRef,
@@ -62,17 +76,7 @@ export async function createSnapshot(
     }
     if (!(await ctx.snapshots(n.volume, signal)).some((s) => s.name === n.snap)) {
       // The owner first: a snapshot without one could not be told apart from a stray.
-      await ctx.setMeta(
-        n.volume,
-        snapKey(ref.uid),
-        JSON.stringify({
-          namespace: ref.namespace,
-          name: ref.name,
-          uid: ref.uid,
-          createdAt: new Date().toISOString(),
-        }),
-        signal,
-      );
+      await writeOwner(ctx, ref, signal);
       await ctx.rbd(['snap', 'create', ctx.spec(n.volume, n.snap)], 'taking the snapshot', signal);
     }
     const info = await inspectSnapshot(ctx, ref, signal);
@@ -80,6 +84,33 @@ export async function createSnapshot(
       throw new StorageError('NotFound', `snapshot ${ref.name} vanished after it was taken`);
     return info;
   });
+}
+
+export async function recordSnapshot(
+  ctx: RbdContext,
+  ref: SnapshotRef,
+  signal?: AbortSignal,
+): Promise<void> {
+  const n = names(ref);
+  await ctx.locks.run(volumeKey(ref.volumeUid), async () => {
+    if (!(await ctx.info(n.volume, signal))) {
+      throw new StorageError(
+        'NotFound',
+        `the volume of snapshot ${ref.namespace}/${ref.name} (${ref.volumeUid}) is not in RBD pool ${ctx.conn.pool}`,
+      );
+    }
+    if (!(await snapshotRecorded(ctx, ref, signal))) await writeOwner(ctx, ref, signal);
+  });
+}
+
+export async function snapshotRecorded(
+  ctx: RbdContext,
+  ref: SnapshotRef,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const n = names(ref);
+  if (!(await ctx.info(n.volume, signal))) return false;
+  return readOwner(await ctx.meta(n.volume, signal), snapKey(ref.uid)) !== undefined;
 }
 
 export async function listSnapshots(

@@ -1,4 +1,6 @@
-// A VolumeSnapshot is taken where its Volume's data is handled: on the Volume's host.
+// A VolumeSnapshot is taken where its Volume's data is handled: on the host of the instance
+// the Volume is attached to (whose hypervisor takes it while it has the volume open, see
+// api/live-snapshots.ts), else on the Volume's host.
 import { hostLabel } from '../../../../controllers/host/index.ts';
 import type { VolumeObject, VolumeSnapshotObject } from '../../api/index.ts';
 import { missing, refuse, wait, type Decision, isReady } from './decision.ts';
@@ -35,12 +37,9 @@ export function placeSnapshot(
       return refuse('VolumeDeleting', `Volume ${name} is being deleted`);
     }
     if (!isReady(vol)) return wait('WaitingForVolume', `Volume ${name} is not Available yet`);
-    if ((vol.status?.attachments ?? []).length > 0) {
-      return wait(
-        'VolumeInUse',
-        `Volume ${name} is attached: a snapshot of an attached volume is taken through its running instance, which this release does not do yet; detach it to snapshot it`,
-      );
-    }
   }
-  return { bind: host, status: { storagePool: pool, volumeUID: uid } };
+  // An attachment's host reaches the pool (EVS placed the attachment there); in a Local pool it
+  // is the Volume's host anyway.
+  const user = vol.status?.attachments?.[0]?.host;
+  return { bind: user ?? host, status: { storagePool: pool, volumeUID: uid } };
 }
