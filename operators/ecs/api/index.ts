@@ -25,6 +25,8 @@ export {
   vncPasswordSecretName,
   scheduledCondition,
   provisionedCondition,
+  guestAgentConnectedCondition,
+  restartRequiredCondition,
   ecsFinalizer,
   vmFinalizer,
   type InstanceObject,

@@ -38,6 +38,10 @@ export const instancePhases = [
 export const scheduledCondition = 'Scheduled';
 /** The host agent's condition: the VM is as the spec says (running, stopped or paused). */
 export const provisionedCondition = 'Provisioned';
+/** The host agent's: the guest agent in the VM answers (the platform can reach into the guest). */
+export const guestAgentConnectedCondition = 'GuestAgentConnected';
+/** The host agent's: the VM runs with another size than allocated; its next start applies it. */
+export const restartRequiredCondition = 'RestartRequired';
 /** The manager's finalizer on an Instance, written with its binding to a host. */
 export const ecsFinalizer = 'ecs.kcloud.io/cleanup';
 /** The host agent's finalizer, written with the binding too: the VM is stopped and gone first. */

@@ -39,6 +39,8 @@ import {
   Instance,
   InstanceOperation,
   provisionedCondition,
+  guestAgentConnectedCondition,
+  restartRequiredCondition,
   resetPasswordSecretKey,
   resetPasswordSecretName,
   vmFinalizer,
@@ -54,6 +56,7 @@ import {
 } from '../api/index.ts';
 import { VmRunner, type Vm } from '../backend/qemu/index.ts';
 import { GuestAgents } from './guest-agents.ts';
+import { vmConditions } from './vm-conditions.ts';
 import { hostCopyReader } from './host-copy.ts';
 import {
   instanceOperationRun,
@@ -115,7 +118,20 @@ type AgentPart = Pick<InstanceStatus, 'bootTime' | 'console'>;
 const agentFields = ['bootTime', 'console'] as const;
 
 /** The QMP events after which the VM is looked at again. */
-const stateEvents = new Set(['SHUTDOWN', 'STOP', 'RESUME', 'RESET', 'GUEST_PANICKED']);
+/**
+ * QMP events after which the agent looks at the VM again: its run state; the guest opening or
+ * closing a virtio-serial port (its guest agent starting or stopping); the guest's answer to an
+ * ACPI hot-plug (a plugged vCPU it can now bring online).
+ */
+const stateEvents = new Set([
+  'SHUTDOWN',
+  'STOP',
+  'RESUME',
+  'RESET',
+  'GUEST_PANICKED',
+  'VSERPORT_CHANGE',
+  'ACPI_DEVICE_OST',
+]);
 
 export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig): void {
   const { mgr } = ctx;
@@ -277,6 +293,9 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
       readCopy(vncPasswordCopyName(i.metadata.uid ?? ''), vncPasswordSecretKey, signal),
     userData: (i, signal) =>
       readCopy(userDataCopyName(i.metadata.uid ?? ''), userDataCopyKey, signal),
+    // Short: a guest whose agent does not answer is asked on every look at its VM.
+    withGuestAgent: (uid, fn) => guestAgents.use(uid, { timeoutMs: 3_000 }, fn),
+    maxVcpus: config.maxVcpus,
     now: () => realClock.now(),
   };
 
@@ -314,6 +333,10 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
       },
       statusFields: agentFields,
       role: { kind: 'contributor', condition: provisionedCondition },
+      observedConditions: {
+        types: [guestAgentConnectedCondition, restartRequiredCondition],
+        of: (_i, observation) => vmConditions(observation.observed),
+      },
       // A VM that stopped on its own is seen by its QMP events; this catches what they miss.
       pollIntervalMs: 30_000,
     },

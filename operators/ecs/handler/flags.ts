@@ -38,6 +38,12 @@ export const ecsAgentFlags = {
     description:
       'how long a guest has to power off after the ACPI request before it is stopped by force',
   },
+  'vm-max-vcpus': {
+    type: 'string',
+    default: '8',
+    description:
+      'how many vCPUs a VM can grow to while it runs (CPU hot-plug after a resize); beyond, a resize waits for its next start',
+  },
 } satisfies FlagSpecs;
 
 export interface EcsAgentConfig {
@@ -48,6 +54,8 @@ export interface EcsAgentConfig {
   /** Words QEMU is started through; `{uid}` is replaced by the instance's UID. */
   vmLauncher: string[];
   stopTimeoutMs: number;
+  /** vCPUs a VM can be given while it runs (QEMU's maxcpus), at least its own. */
+  maxVcpus: number;
 }
 
 export function configureEcsAgent(values: FlagValues): EcsAgentConfig {
@@ -59,8 +67,13 @@ export function configureEcsAgent(values: FlagValues): EcsAgentConfig {
   if (!/^[A-Za-z0-9_.-]{1,15}$/.test(ovsBridge)) {
     throw new Error(`--ovs-bridge: ${ovsBridge} is not a bridge name`);
   }
+  const maxVcpus = Number(stringFlag(values, 'vm-max-vcpus'));
+  if (!Number.isInteger(maxVcpus) || maxVcpus < 1 || maxVcpus > 255) {
+    throw new Error(`--vm-max-vcpus: ${stringFlag(values, 'vm-max-vcpus')} is not 1-255`);
+  }
   return {
     qemu: stringFlag(values, 'qemu'),
+    maxVcpus,
     ovsDb: stringFlag(values, 'ovs-db'),
     ovsBridge,
     vmNetns,

@@ -16,6 +16,7 @@ import {
 } from '../../../controllers/external/index.ts';
 import { writeFileAtomic } from '../../../controllers/host/index.ts';
 import { vncPasswordSecretName, type InstanceObject } from '../api/index.ts';
+import type { GuestAgentClient } from '../backend/guest-agent/index.ts';
 import type { Accelerator, Vm, VmRunner, VmState } from '../backend/qemu/index.ts';
 import { devicePlan, isEmpty, type DevicePlan, type WantedDisk } from './device-plan.ts';
 import { writeSeed } from '../backend/seed/index.ts';
@@ -31,11 +32,20 @@ import {
   type ReadyNic,
 } from './vm-spec.ts';
 
+/** Whether the guest agent answered, and the guest's CPUs it reported. */
+export type GuestReport =
+  | { connected: true; onlineVcpus: number; offlineVcpus: number[] }
+  | { connected: false; message: string };
+
 /** What the agent reports of a VM. */
 export interface VmObserved {
   state: VmState | 'absent';
   bootTime?: string;
   vncEndpoint?: string;
+  /** What the running VM has (vCPUs, memory), beside what the scheduler allocated it. */
+  size?: { vcpus: number; memoryMiB: number; wantedVcpus: number; wantedMemoryMiB: number };
+  /** Asked of a running guest only. */
+  guest?: GuestReport;
 }
 
 /** What the module keeps of a VM beside QEMU's run directory, across agent restarts. */
@@ -127,6 +137,10 @@ export interface VmHost {
   vncPassword(instance: InstanceObject, signal: AbortSignal): Promise<string | undefined>;
   /** User-data from spec.userDataSecretRef as the manager copied it for this host. */
   userData(instance: InstanceObject, signal: AbortSignal): Promise<string | undefined>;
+  /** Runs `fn` with the VM's guest agent, alone on its channel; rejects when it does not answer. */
+  withGuestAgent<T>(uid: string, fn: (qga: GuestAgentClient) => Promise<T>): Promise<T>;
+  /** vCPUs a VM can grow to while it runs (QEMU's maxcpus), at least its own. */
+  maxVcpus: number;
   now(): number;
 }
 
@@ -139,6 +153,8 @@ type Action =
       userData: string | undefined;
     }
   | { do: 'vnc'; password: string }
+  | { do: 'vcpus'; count: number }
+  | { do: 'online'; ids: number[] }
   | { do: 'resume' }
   | { do: 'pause' }
   | { do: 'stop' }
@@ -247,6 +263,22 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
     return o;
   }
 
+  /** Asks the guest agent what it sees; one that does not answer is reported, not an error. */
+  async function guestReport(uid: string): Promise<GuestReport> {
+    try {
+      return await host.withGuestAgent(uid, async (qga) => {
+        const cpus = await qga.vcpus();
+        return {
+          connected: true,
+          onlineVcpus: cpus.filter((c) => c.online).length,
+          offlineVcpus: cpus.filter((c) => !c.online).map((c) => c.id),
+        };
+      });
+    } catch (err) {
+      return { connected: false, message: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
   async function start(
     i: InstanceObject,
     a: Extract<Action, { do: 'start' }>,
@@ -288,6 +320,7 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
       disks: inputs.disks,
       nics: inputs.nics,
       seedPath: seed,
+      maxVcpus: host.maxVcpus,
     });
     const vm = await host.runner.start(def, { paused: a.paused, vncPassword: a.vncPassword });
     host.started(uid, vm);
@@ -363,6 +396,13 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
         await writeRecord(host.stateDir, uid, { ...rec, vncPasswordDigest: digest(a.password) });
         return;
       }
+      case 'vcpus':
+        await vm?.plugVcpus(a.count);
+        return;
+      case 'online':
+        // Hot-plugged vCPUs arrive offline in most guests: the guest agent brings them up.
+        await host.withGuestAgent(uid, (qga) => qga.onlineVcpus(a.ids));
+        return;
       case 'resume':
         await vm?.resume();
         return;
@@ -393,9 +433,10 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
       const state: VmObserved['state'] = vm ? (await vm.status()).state : 'absent';
       const rec = await readRecord(host.stateDir, uid);
       const want: PowerState = desiredPower(i);
+      const extra: Pick<VmObserved, 'size' | 'guest'> = {};
       const down = state === 'absent' || state === 'exited' || state === 'shutdown';
 
-      let action: Exclude<Action['do'], 'devices' | 'vnc'> | undefined;
+      let action: Exclude<Action['do'], 'devices' | 'vnc' | 'vcpus' | 'online'> | undefined;
       if (want === 'Stopped') {
         if (!down || state === 'shutdown') action = 'stop';
       } else if (down) {
@@ -477,6 +518,28 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
             plan = { do: 'vnc', password };
           }
         }
+        const size = await vm.size();
+        const allocated = i.status?.allocated;
+        if (allocated) {
+          extra.size = {
+            vcpus: size.vcpus,
+            memoryMiB: size.memoryMiB,
+            wantedVcpus: allocated.vcpu,
+            wantedMemoryMiB: Math.floor(allocated.memoryBytes / 2 ** 20),
+          };
+          // A resize to more vCPUs than it has: plugged live when its maxcpus leaves room.
+          if (!plan && allocated.vcpu > size.vcpus && allocated.vcpu <= size.maxVcpus) {
+            plan = { do: 'vcpus', count: allocated.vcpu };
+          }
+        }
+        if (state === 'running') {
+          extra.guest = await guestReport(uid);
+          const g = extra.guest;
+          const wanted = allocated?.vcpu ?? 0;
+          if (!plan && g.connected && g.onlineVcpus < wanted && g.offlineVcpus.length > 0) {
+            plan = { do: 'online', ids: g.offlineVcpus.slice(0, wanted - g.onlineVcpus) };
+          }
+        }
       } else if (down) {
         // Not running (stopped, or not started yet): QEMU has nothing open.
         const release = host.releasable(i, new Set());
@@ -486,7 +549,7 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
         // Never started and not to be: nothing to make.
         exists: state !== 'absent' || want === 'Stopped',
         upToDate: plan === undefined,
-        observed: await observed(vm, state, rec),
+        observed: { ...(await observed(vm, state, rec)), ...extra },
       };
     },
     async create(i, signal) {

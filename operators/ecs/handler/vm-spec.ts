@@ -79,6 +79,8 @@ export interface VmInputs {
   /** The primary interface first. */
   nics: ReadyNic[];
   seedPath: string;
+  /** vCPUs it may grow to while it runs; its own count when fewer. */
+  maxVcpus?: number;
 }
 
 export function vmDefinition(inputs: VmInputs): VmDefinition {
@@ -95,6 +97,7 @@ export function vmDefinition(inputs: VmInputs): VmDefinition {
     uuid: uid,
     name: `${instance.metadata.namespace ?? ''}_${instance.metadata.name ?? ''}`,
     vcpus: allocated.vcpu,
+    maxVcpus: Math.max(allocated.vcpu, inputs.maxVcpus ?? allocated.vcpu),
     memoryMiB: Math.floor(allocated.memoryBytes / MiB),
     accel: inputs.accel,
     disks: inputs.disks.map((d, i) => diskDefinition(d, i === 0)),

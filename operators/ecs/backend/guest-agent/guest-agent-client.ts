@@ -158,6 +158,23 @@ export class GuestAgentClient {
     return String(r['host-name']);
   }
 
+  /** The guest's logical CPUs and whether each is online. */
+  async vcpus(): Promise<{ id: number; online: boolean }[]> {
+    const list = await this.execute<unknown>('guest-get-vcpus');
+    return (Array.isArray(list) ? list.filter(isRecord) : []).map((c) => ({
+      id: Number(c['logical-id']),
+      online: c.online === true,
+    }));
+  }
+
+  /** Brings these logical CPUs online (hot-plugged ones start offline in most guests). */
+  async onlineVcpus(ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.execute('guest-set-vcpus', {
+      vcpus: ids.map((id) => ({ 'logical-id': id, online: true })),
+    });
+  }
+
   /** Sets a guest user's password; the password travels base64-encoded, never logged. */
   async setUserPassword(username: string, password: string): Promise<void> {
     await this.execute('guest-set-user-password', {

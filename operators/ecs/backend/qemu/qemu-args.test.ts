@@ -58,6 +58,14 @@ describe('qemuArgs', () => {
     }
   });
 
+  it('leaves sockets for vCPUs plugged later, one vCPU each', () => {
+    expect(one(qemuArgs({ ...def(), maxVcpus: 8 }, paths), '-smp')).toBe(
+      'cpus=2,maxcpus=8,sockets=8,cores=1,threads=1',
+    );
+    expect(one(qemuArgs({ ...def(), maxVcpus: 2 }, paths), '-smp')).toBe('2');
+    expect(() => qemuArgs({ ...def(), maxVcpus: 1 }, paths)).toThrow(/maxVcpus/);
+  });
+
   it('uses TCG with a 128 MiB translation cache, or KVM with the host CPU', () => {
     const tcg = qemuArgs(def(), paths);
     expect(one(tcg, '-accel')).toBe('tcg,tb-size=128');

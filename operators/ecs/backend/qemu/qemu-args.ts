@@ -48,7 +48,10 @@ export function qemuArgs(def: VmDefinition, paths: RunPaths): string[] {
         // most): ~400 MB less per VM, no slower for a guest that mostly waits.
         ['-accel', 'tcg,tb-size=128']),
     '-smp',
-    String(def.vcpus),
+    // One vCPU per socket: each one the guest may gain later is a socket QEMU can plug.
+    def.maxVcpus !== undefined && def.maxVcpus > def.vcpus
+      ? `cpus=${String(def.vcpus)},maxcpus=${String(def.maxVcpus)},sockets=${String(def.maxVcpus)},cores=1,threads=1`
+      : String(def.vcpus),
     '-m',
     String(def.memoryMiB),
     // Started paused: the runner sets the VNC password before the guest runs a single

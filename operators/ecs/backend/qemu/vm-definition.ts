@@ -75,6 +75,8 @@ export interface VmDefinition {
   /** `<namespace>_<name>`: QEMU's `-name`, shown by ps and in QEMU's messages. */
   name: string;
   vcpus: number;
+  /** vCPUs the VM can grow to while it runs (CPU hot-plug); `vcpus` unless told. */
+  maxVcpus?: number;
   memoryMiB: number;
   accel: Accelerator;
   disks: DiskDefinition[];
@@ -247,6 +249,7 @@ export function checkDefinition(def: VmDefinition): void {
     bad(`name ${JSON.stringify(def.name)} must be 1-320 letters, digits, '_', '.' or '-'`);
   }
   checkCount('vcpus', def.vcpus, 1, 255);
+  if (def.maxVcpus !== undefined) checkCount('maxVcpus', def.maxVcpus, def.vcpus, 255);
   checkCount('memoryMiB', def.memoryMiB, 16, 4 * 1024 * 1024);
   const accel: string = def.accel;
   if (accel !== 'kvm' && accel !== 'tcg') bad('accel must be kvm or tcg');

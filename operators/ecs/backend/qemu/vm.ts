@@ -4,6 +4,7 @@
 import { VmError } from './errors.ts';
 import * as hotplug from './hotplug.ts';
 import { deleteDiskSnapshot, snapshotDisk } from './snapshots.ts';
+import { plugVcpus, vmSize, type VmSize } from './vcpus.ts';
 import { QmpClient, type QmpEvent } from './qmp-client.ts';
 import { isVmProcess, killVmProcess, waitGone } from './qemu-process.ts';
 import type { RunPaths } from './run-dir.ts';
@@ -311,6 +312,16 @@ export class Vm {
   /** A snapshot of an attached disk while the guest runs (see snapshots.ts). */
   async snapshotDisk(id: string, name: string): Promise<void> {
     await snapshotDisk(await this.monitor(), id, name);
+  }
+
+  /** The vCPUs and memory the VM has now, and how many vCPUs it could have live. */
+  async size(): Promise<VmSize> {
+    return vmSize(await this.monitor());
+  }
+
+  /** Plugs vCPUs up to `count` (see vcpus.ts); resolves with how many it plugged. */
+  async plugVcpus(count: number): Promise<number> {
+    return plugVcpus(await this.monitor(), count);
   }
 
   async deleteDiskSnapshot(id: string, name: string): Promise<void> {
