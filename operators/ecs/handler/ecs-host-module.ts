@@ -30,8 +30,11 @@ import {
   quantityBytes,
   Volume,
   VolumeAttachment,
+  VolumeSnapshot,
+  volumeOpenFinalizer,
   type VolumeAttachmentObject,
   type VolumeObject,
+  type VolumeSnapshotObject,
 } from '../../evs/api/index.ts';
 import {
   executedCondition,
@@ -56,6 +59,7 @@ import {
 } from '../api/index.ts';
 import { VmRunner, type Vm } from '../backend/qemu/index.ts';
 import { GuestAgents } from './guest-agents.ts';
+import { addLiveSnapshots } from './live-snapshots.ts';
 import { vmConditions } from './vm-conditions.ts';
 import { hostCopyReader } from './host-copy.ts';
 import {
@@ -98,14 +102,25 @@ export const ecsAgentRbac: PolicyRule[] = [
     resources: [`${InstanceOperation.plural}/status`],
     verbs: ['patch'],
   },
-  // Its finalizer on an attachment while QEMU has the volume open (finalizers only, by the
-  // admission policy); a Volume's size, to grow its disk live.
+  // EVS's volumeOpenFinalizer on an attachment while QEMU has the volume open (finalizers only,
+  // by the admission policy); a Volume's size, to grow its disk live.
   {
     apiGroups: [VolumeAttachment.group],
     resources: [VolumeAttachment.plural],
     verbs: ['get', 'list', 'watch', 'patch'],
   },
   { apiGroups: [Volume.group], resources: [Volume.plural], verbs: ['get', 'list', 'watch'] },
+  // Snapshots of volumes its VMs have open, taken through the VM; its TakenLive condition.
+  {
+    apiGroups: [VolumeSnapshot.group],
+    resources: [VolumeSnapshot.plural],
+    verbs: ['get', 'list', 'watch'],
+  },
+  {
+    apiGroups: [VolumeSnapshot.group],
+    resources: [`${VolumeSnapshot.plural}/status`],
+    verbs: ['patch'],
+  },
   // An instance's NICs are read one by one, live: no host caches every NIC of the cloud.
   {
     apiGroups: [networkInterfaceResource.group],
@@ -273,20 +288,22 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
     async hold(i, names, signal) {
       for (const a of forVolumes(i, names)) {
         if (a.metadata.deletionTimestamp === undefined) {
-          await addFinalizer(attachmentClient, a, vmFinalizer, signal);
+          await addFinalizer(attachmentClient, a, volumeOpenFinalizer, signal);
         }
       }
     },
     releasable(i, open) {
       return attachmentsOf(i)
-        .filter((a) => hasFinalizer(a, vmFinalizer) && !open.has(a.spec.volumeRef.name))
+        .filter((a) => hasFinalizer(a, volumeOpenFinalizer) && !open.has(a.spec.volumeRef.name))
         .map((a) => a.spec.volumeRef.name);
     },
     async release(i, names, signal) {
       for (const a of forVolumes(i, names)) {
-        await removeFinalizer(attachmentClient, a, vmFinalizer, signal).catch((err: unknown) => {
-          if (!isNotFound(err)) throw err;
-        });
+        await removeFinalizer(attachmentClient, a, volumeOpenFinalizer, signal).catch(
+          (err: unknown) => {
+            if (!isNotFound(err)) throw err;
+          },
+        );
       }
     },
     vncPassword: (i, signal) =>
@@ -360,6 +377,20 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
   };
 
   addOperationAgent(ctx, instances, (uid) => host.handle(uid), guestAgents);
+
+  if (!ctx.simulated) {
+    addLiveSnapshots({
+      mgr,
+      snapshots: ctx.informer<VolumeSnapshotObject>(VolumeSnapshot.resource),
+      attachments,
+      instances,
+      vm: (uid) => host.handle(uid),
+      // A guest that cannot freeze in this time gets a crash-consistent snapshot instead.
+      withGuestAgent: (uid, fn) => guestAgents.use(uid, { timeoutMs: 10_000 }, fn),
+      fieldManager: ctx.fieldManager,
+      clock: realClock,
+    });
+  }
 
   // VMs of instances that are gone from the API while the agent was away: kept running is a
   // leak nobody sees. Found by their run directories, stopped and removed.
