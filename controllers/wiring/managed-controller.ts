@@ -31,6 +31,12 @@ export interface ManagedControllerOptions<T extends ManagedObject<S>, S extends 
     'controllerName' | 'client' | 'cache' | 'recorder' | 'registry'
   >;
   watches?: Watch[];
+  /**
+   * Other updates of the object itself that wake this controller, beside spec and metadata
+   * changes: the other writer's status fields it acts on (an agent on the size the manager
+   * allocated).
+   */
+  wakeOnUpdate?: (oldObj: T, newObj: T) => boolean;
   /** Resolves once the backend can answer (a database replica synced): no reconcile runs before. */
   ready?: Promise<void>;
   /** Gives the backend errors it recognises a reason a human can act on (explainErrors). */
@@ -64,10 +70,13 @@ export function addManagedController<T extends ManagedObject<S>, S extends Manag
         return managed(req, ctx);
       }
     : managed;
-  // A summarizer sums up other writers' conditions: their status-only writes must wake it.
+  // A summarizer sums up other writers' conditions: their status-only writes must wake it;
+  // so must the status fields a writer acts on.
   const role = reconciler.role;
+  const summed = role?.kind === 'summarizer' ? contributionsChanged(role.contributors) : undefined;
+  const wake = opts.wakeOnUpdate;
   const contributed =
-    role?.kind === 'summarizer' ? contributionsChanged(role.contributors) : undefined;
+    summed && wake ? (o: T, n: T) => summed(o, n) || wake(o, n) : (summed ?? wake);
   const controller = new Controller<T>({
     name,
     informer,

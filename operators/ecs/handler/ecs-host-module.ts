@@ -357,6 +357,10 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
       // A VM that stopped on its own is seen by its QMP events; this catches what they miss.
       pollIntervalMs: 30_000,
     },
+    // A resize: the manager's new allocation is what the VM is to have.
+    wakeOnUpdate: (o, n) =>
+      o.status?.allocated?.vcpu !== n.status?.allocated?.vcpu ||
+      o.status?.allocated?.memoryBytes !== n.status?.allocated?.memoryBytes,
     watches: [
       // A Volume grown while attached: the instance using it grows its disk (block_resize).
       watch(

@@ -4,7 +4,12 @@
 import type { Resources } from './resources.ts';
 
 export type ScheduleDecision =
-  | { bind: string; allocated: Resources }
+  | {
+      bind: string;
+      allocated: Resources;
+      /** A resize its host has no room for yet: it keeps what it holds until room frees. */
+      resizeWaits?: { reason: string; message: string };
+    }
   /** Something else must happen first and may: the controller looks again on a change. */
   | { wait: { reason: string; message: string } }
   /** A contradiction in the Instance's own references: it waits for an edit of the Instance. */

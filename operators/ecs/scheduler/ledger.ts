@@ -58,12 +58,18 @@ export interface Placements {
   inDeploymentSet(namespace: string, name: string): Iterable<PlacedInstance>;
   /** Where the ledger has an instance, if anywhere. */
   hostOf(uid: string): string | undefined;
+  /** What the ledger counts an instance as holding, if it has it. */
+  resourcesOf(uid: string): Resources | undefined;
 }
 
 const none: HostUse = { vcpu: 0, memoryBytes: 0, instances: 0 };
 const empty: ReadonlyMap<string, PlacedInstance> = new Map();
 const labelKey = (namespace: string, key: string, value: string) =>
   `${namespace}\0${key}\0${value}`;
+
+function sameResources(a: Resources, b: Resources): boolean {
+  return a.vcpu === b.vcpu && a.memoryBytes === b.memoryBytes;
+}
 
 /** Groups entries by a key, keeping each group's members by uid. */
 class Index {
@@ -110,6 +116,17 @@ export class PlacementLedger implements Placements {
       return;
     }
     const allocated = instance.status?.allocated;
+    // A resize decided here (on the same host) whose status write the cache does not show
+    // yet: the new size stays counted until the cache shows it, so no decision meanwhile
+    // counts the host's room twice.
+    if (
+      entry?.assumed &&
+      entry.placed.host === host &&
+      allocated !== undefined &&
+      !sameResources(allocated, entry.placed.resources)
+    ) {
+      return;
+    }
     const resources =
       allocated !== undefined
         ? { vcpu: allocated.vcpu, memoryBytes: allocated.memoryBytes }
@@ -151,6 +168,10 @@ export class PlacementLedger implements Placements {
 
   hostOf(uid: string): string | undefined {
     return this.entries.get(uid)?.placed.host;
+  }
+
+  resourcesOf(uid: string): Resources | undefined {
+    return this.entries.get(uid)?.placed.resources;
   }
 
   inNamespace(namespace: string): Iterable<PlacedInstance> {

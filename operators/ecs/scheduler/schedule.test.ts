@@ -115,6 +115,58 @@ describe('schedule: capacity', () => {
   });
 });
 
+describe('schedule: resize', () => {
+  const hosts = [host('a', { vcpu: 4, memoryGiB: 8 }), host('b')];
+
+  it('gives a bound instance its new size when its host has room, counted at once', () => {
+    const other = bound(instance('other'), 'a');
+    const x = bound(instance('x', { flavorRef: { name: 'small' } }), 'a');
+    const ledger = ledgerOf(other, x);
+    // 1 + 1 held; 3 vCPUs and 6 GiB (4 less 1) are x's to grow to.
+    const grown = { ...x, spec: { ...x.spec, resources: { vcpu: 3, memory: '6Gi' } } };
+    delete grown.spec.flavorRef;
+    expect(decideAndAssume(ledger, input(grown, { hosts, placements: ledger }))).toEqual({
+      bind: 'a',
+      allocated: { vcpu: 3, memoryBytes: 6 * GiB },
+    });
+    expect(ledger.used('a')).toEqual({ vcpu: 4, memoryBytes: 8 * GiB, instances: 2 });
+    // The cache's next event still shows the old size (another writer's status): the new
+    // size stays counted until the cache shows it.
+    ledger.observe(x, resolveNothing);
+    expect(ledger.used('a').vcpu).toBe(4);
+    ledger.observe(bound(grown, 'a', 3, 6), resolveNothing);
+    expect(ledger.isAssumed('uid-x')).toBe(false);
+    expect(ledger.used('a').vcpu).toBe(4);
+  });
+
+  it('keeps the old size and says what is short when the host has no room; never moves it', () => {
+    const other = bound(instance('other'), 'a', 2, 4);
+    const x = bound(instance('x', { flavorRef: { name: 'large' } }), 'a');
+    const ledger = ledgerOf(other, x);
+    const d = decideAndAssume(ledger, input(x, { hosts, placements: ledger }));
+    expect(d).toEqual({
+      bind: 'a',
+      allocated: { vcpu: 1, memoryBytes: 2 * GiB },
+      resizeWaits: {
+        reason: 'ResizeWaitsForCapacity',
+        message:
+          'the new size (4 vCPUs, 8Gi) does not fit: 2 vCPUs and 4Gi of memory short on Host a; the instance keeps 1 vCPU and 2Gi until room frees there (it is not moved to another host)',
+      },
+    });
+    expect(ledger.used('a')).toEqual({ vcpu: 3, memoryBytes: 6 * GiB, instances: 2 });
+  });
+
+  it('always fits a smaller size', () => {
+    const full = bound(instance('x', { flavorRef: { name: 'small' } }), 'a', 4, 8);
+    const ledger = ledgerOf(full);
+    expect(decideAndAssume(ledger, input(full, { hosts, placements: ledger }))).toEqual({
+      bind: 'a',
+      allocated: { vcpu: 1, memoryBytes: 2 * GiB },
+    });
+    expect(ledger.used('a')).toEqual({ vcpu: 1, memoryBytes: 2 * GiB, instances: 1 });
+  });
+});
+
 describe('schedule: many hosts', () => {
   it('scores a share of the fitting hosts, shrinking as the cluster grows', () => {
     expect([10, 100, 101, 1000, 5000, 20000].map(enoughFits)).toEqual([

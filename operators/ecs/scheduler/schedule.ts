@@ -46,8 +46,12 @@ export function schedule(input: ScheduleInput): ScheduleDecision {
   const requested = requestedResources(instance, (name) => input.flavor(name));
   const current = instance.metadata.labels?.[hostLabel] ?? input.placements.hostOf(uid);
   if (current !== undefined) {
-    // Bound already (or decided here, the write not yet seen): it stays, holding what it holds.
+    // Bound already (or decided here, the write not yet seen): it stays, holding what it holds
+    // — or what a resize asks, when its host has room for it.
     const held = instance.status?.allocated;
+    if (held && !('missingFlavor' in requested)) {
+      return resize(input, current, held, requested);
+    }
     const allocated = held ?? ('missingFlavor' in requested ? undefined : requested);
     if (allocated) return { bind: current, allocated };
   }
@@ -113,6 +117,50 @@ export function schedule(input: ScheduleInput): ScheduleDecision {
   return { bind: best.name, allocated: requested };
 }
 
+const vcpus = (n: number) => `${String(n)} vCPU${n === 1 ? '' : 's'}`;
+
+/**
+ * A bound instance whose Flavor or resources changed: it gets the new size when its host has
+ * room for the difference (less always fits), else keeps what it holds and waits, saying so.
+ * It is not moved: a larger size on another host would need a live migration.
+ */
+function resize(
+  input: ScheduleInput,
+  current: string,
+  held: Resources,
+  requested: Resources,
+): ScheduleDecision {
+  const same = held.vcpu === requested.vcpu && held.memoryBytes === requested.memoryBytes;
+  if (same) return { bind: current, allocated: held };
+  const uid = input.instance.metadata.uid ?? '';
+  const host = (input.hostIndex?.get(current) ?? input.hosts.find((h) => h.name === current))
+    ?.allocatable;
+  const used = input.placements.used(current);
+  const mine = input.placements.resourcesOf(uid) ?? held;
+  const vcpu = used.vcpu - mine.vcpu + requested.vcpu;
+  const memoryBytes = used.memoryBytes - mine.memoryBytes + requested.memoryBytes;
+  const shrinks = requested.vcpu <= held.vcpu && requested.memoryBytes <= held.memoryBytes;
+  if (shrinks || (host && vcpu <= host.vcpu && memoryBytes <= host.memoryBytes)) {
+    return { bind: current, allocated: requested };
+  }
+  const short = !host
+    ? `Host ${current} reports no capacity`
+    : [
+        ...(vcpu > host.vcpu ? [vcpus(vcpu - host.vcpu)] : []),
+        ...(memoryBytes > host.memoryBytes
+          ? [formatMemory(memoryBytes - host.memoryBytes) + ' of memory']
+          : []),
+      ].join(' and ') + ` short on Host ${current}`;
+  return {
+    bind: current,
+    allocated: held,
+    resizeWaits: {
+      reason: 'ResizeWaitsForCapacity',
+      message: `the new size (${vcpus(requested.vcpu)}, ${formatMemory(requested.memoryBytes)}) does not fit: ${short}; the instance keeps ${vcpus(held.vcpu)} and ${formatMemory(held.memoryBytes)} until room frees there (it is not moved to another host)`,
+    },
+  };
+}
+
 /**
  * How many hosts that fit are enough to choose from: all of them up to 100 hosts; beyond, a
  * share that shrinks as the cluster grows (kube-scheduler's adaptive rule: 50 % less 1 % per
@@ -136,7 +184,14 @@ export function decideAndAssume(
 ): ScheduleDecision {
   const decision = schedule({ ...input, placements: ledger });
   const uid = input.instance.metadata.uid ?? '';
-  if ('bind' in decision && ledger.hostOf(uid) === undefined) {
+  if (!('bind' in decision)) return decision;
+  const counted = ledger.resourcesOf(uid);
+  if (
+    ledger.hostOf(uid) === undefined ||
+    counted?.vcpu !== decision.allocated.vcpu ||
+    counted.memoryBytes !== decision.allocated.memoryBytes
+  ) {
+    // A new binding, or a resize: counted at once, before its write.
     ledger.assume(placedInstance(input.instance, decision.bind, decision.allocated));
   }
   return decision;

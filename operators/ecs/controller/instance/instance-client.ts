@@ -94,6 +94,8 @@ export interface InstanceClientOptions {
 
 /** Waits (a missing image, a host not there yet) end the reconcile without an error. */
 const waitRequeueMs = 5_000;
+/** A resize that waits for room on its host looks again this often. */
+const resizeRequeueMs = 15_000;
 
 function mine(instance: InstanceObject, obj: KubeObject): boolean {
   return obj.metadata.annotations?.[instanceUidAnnotation] === instance.metadata.uid;
@@ -242,9 +244,17 @@ export function instanceClient(
               !deleted.has(a.metadata.name ?? '') &&
               !wanted.has(a.metadata.name ?? ''),
           );
+        const upToDate = bound === host && finalized && complete && !extra && copiesDone;
+        // A resize waiting for room on the host: everything else is done, so it is what
+        // Ready waits for; looked at again as instances leave the host.
+        const resizing =
+          upToDate && decision.resizeWaits
+            ? { inProgress: { ...decision.resizeWaits, requeueAfterMs: resizeRequeueMs } }
+            : {};
         return {
           exists: bound !== undefined,
-          upToDate: bound === host && finalized && complete && !extra && copiesDone,
+          upToDate,
+          ...resizing,
           observed: {
             host,
             allocated,

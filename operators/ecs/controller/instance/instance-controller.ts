@@ -72,19 +72,22 @@ const managerFields = [
   'vncPasswordSecretRef',
 ] as const;
 
+const desiredPhase = (i: InstanceObject) =>
+  i.spec.powerState ?? (i.spec.runStrategy === 'Halted' ? 'Stopped' : 'Running');
+
 /** The phase from the summary: Pending until placed, Starting until the agent says so. */
 export function instancePhase(instance: InstanceObject, s: PhaseSummary): string {
   if (s.deleting) return 'Deleting';
   switch (s.outcome.state) {
     case 'Ready':
-      return (
-        instance.spec.powerState ?? (instance.spec.runStrategy === 'Halted' ? 'Stopped' : 'Running')
-      );
+      return desiredPhase(instance);
     case 'Stalled':
       return 'Failed';
     case 'Unknown':
       return 'Unknown';
     case 'Reconciling':
+      // A resize waiting for room leaves the VM as it runs.
+      if (s.outcome.reason === 'ResizeWaitsForCapacity') return desiredPhase(instance);
       return s.decidedBy === scheduledCondition ? 'Pending' : 'Starting';
   }
 }
