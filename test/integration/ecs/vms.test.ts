@@ -569,6 +569,74 @@ describe('an Instance on a host', () => {
     );
   }, 600_000);
 
+  it('resizes: more vCPUs plugged live and brought online, more memory at the next start, a size the host lacks waits', async () => {
+    // The demo guest runs qemu-ga: the agent reports it connected.
+    await waitFor(
+      async () =>
+        (await instance('vm-1')).status?.conditions?.some(
+          (c) => c.type === 'GuestAgentConnected' && c.status === 'True',
+        ),
+      { timeoutMs: 120_000, what: 'GuestAgentConnected=True' },
+    );
+    const resize = (resources: Record<string, unknown>) =>
+      cluster.kubectl([
+        'patch',
+        'instance',
+        'vm-1',
+        '-n',
+        cluster.namespace,
+        '--type=merge',
+        '-p',
+        JSON.stringify({ spec: { flavorRef: null, resources } }),
+      ]);
+    const allocated = async () =>
+      ((await cluster.read(ref('Instance', 'vm-1'))).status as { allocated?: unknown }).allocated;
+    const condition = async (type: string) =>
+      (await instance('vm-1')).status?.conditions?.find((c) => c.type === type);
+
+    await resize({ vcpu: 2, memory: '320Mi' });
+    await waitFor(
+      async () => {
+        const a = (await allocated()) as { vcpu?: number; memoryBytes?: number } | undefined;
+        return a?.vcpu === 2 && a.memoryBytes === 320 * 2 ** 20;
+      },
+      { timeoutMs: 60_000, what: 'status.allocated 2 vCPUs and 320Mi' },
+    );
+    // The second vCPU was plugged into the running QEMU and the guest brought it online.
+    await waitFor(
+      async () => (await guestRun(uid, ['/bin/cat', '/sys/devices/system/cpu/online'])) === '0-1',
+      { timeoutMs: 120_000, what: 'the guest’s CPUs 0-1 online' },
+    );
+    // Memory is not plugged: the VM says it needs a restart, and runs on meanwhile.
+    await waitFor(
+      async () => {
+        const c = await condition('RestartRequired');
+        return c?.status === 'True' && c.reason === 'ResizePending' ? c : undefined;
+      },
+      { timeoutMs: 60_000, what: 'RestartRequired=True ResizePending' },
+    );
+    expect((await condition('RestartRequired')) as { message?: string }).toMatchObject({
+      message:
+        'the VM runs with 2 vCPUs and 256 MiB; 2 vCPUs and 320 MiB (status.allocated) take effect at its next start: set powerState Stopped, then Running',
+    });
+    await readyIn('vm-1', 'Running');
+
+    // More than the host has: it keeps its size, Ready says why, and it is not moved.
+    await resize({ vcpu: 2, memory: '4000Gi' });
+    const waiting = await waitFor(
+      async () => {
+        const c = await condition('Ready');
+        return c?.status === 'False' && c.reason === 'ResizeWaitsForCapacity' ? c : undefined;
+      },
+      { timeoutMs: 60_000, what: 'Ready=False ResizeWaitsForCapacity' },
+    );
+    expect((waiting as { message?: string }).message).toContain('of memory short on Host');
+    expect((await instance('vm-1')).status?.phase).toBe('Running');
+    expect(await allocated()).toEqual({ vcpu: 2, memoryBytes: 320 * 2 ** 20 });
+    await resize({ vcpu: 2, memory: '320Mi' });
+    await readyIn('vm-1', 'Running');
+  }, 420_000);
+
   it('stops and starts again with powerState', async () => {
     await cluster.kubectl([
       'patch',
@@ -624,6 +692,20 @@ describe('an Instance on a host', () => {
     ]);
     await readyIn('vm-1', 'Running');
     await answers(ip);
+    // Started again with the size it was resized to: no restart is required any more.
+    const memKiB = Number(
+      /MemTotal:\s+(\d+)/.exec(await guestRun(uid, ['/bin/cat', '/proc/meminfo']))?.[1],
+    );
+    expect(memKiB).toBeGreaterThan(256 * 1024);
+    expect(memKiB).toBeLessThanOrEqual(320 * 1024);
+    expect(await guestRun(uid, ['/bin/cat', '/sys/devices/system/cpu/present'])).toBe('0-1');
+    await waitFor(
+      async () =>
+        (await instance('vm-1')).status?.conditions?.some(
+          (c) => c.type === 'RestartRequired' && c.status === 'False' && c.reason === 'SizeApplied',
+        ),
+      { timeoutMs: 60_000, what: 'RestartRequired=False SizeApplied' },
+    );
   }, 420_000);
 
   it('leaves no process, tap, run directory or seed when deleted', async () => {
