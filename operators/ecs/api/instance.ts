@@ -373,7 +373,7 @@ export const Instance = defineKind({
       observedGeneration: Type.Optional(ObservedGeneration()),
       conditions: Type.Optional(
         Conditions(
-          'Conditions, one per type, each written by its owner: Scheduled by the manager; Provisioned, Running, GuestAgentConnected and RestartRequired by the agent on the host; Ready (the VM runs as the spec says) by the manager from the others.',
+          'Conditions, one per type, each written by its owner: Scheduled by the manager; Provisioned, GuestAgentConnected and RestartRequired by the agent on the host; Ready (the VM runs as the spec says) by the manager from Scheduled and Provisioned.',
         ),
       ),
       host: Type.Optional(Type.String({ description: 'The Host the instance is scheduled on.' })),
@@ -385,7 +385,7 @@ export const Instance = defineKind({
           },
           {
             description:
-              'What the instance holds on its host, fixed when it was scheduled (from its Flavor or resources): the host’s accounting counts this.',
+              'What the instance holds on its host (from its Flavor or resources), set when it was scheduled and by a resize that fits its host: the host’s accounting counts this, and the VM starts with it.',
           },
         ),
       ),
