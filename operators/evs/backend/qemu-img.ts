@@ -118,6 +118,11 @@ export interface ConvertArgs {
   sourceFormat: string;
   /** An internal snapshot of the source to read instead of its current data. */
   sourceSnapshot?: string;
+  /**
+   * Read a source another process (a running VM's QEMU) has open: only for an internal
+   * snapshot of it, whose clusters do not change while the snapshot exists.
+   */
+  forceShare?: boolean;
   target: string;
   targetFormat: DiskFormat;
   /** Write only what differs from this base, and make it the target's backing file. */
@@ -131,6 +136,7 @@ export function convertArgs(opts: ConvertArgs): string[] {
     '-f',
     opts.sourceFormat,
     ...(opts.sourceSnapshot ? ['-l', `snapshot.name=${opts.sourceSnapshot}`] : []),
+    ...(opts.forceShare ? ['-U'] : []),
     '-O',
     opts.targetFormat,
     ...(opts.backing ? ['-B', opts.backing.file, '-F', opts.backing.format] : []),

@@ -1,6 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
+import { snapshotTag } from '../../api/index.ts';
 import { StorageError } from '../errors.ts';
 import { toStorageError } from '../exec.ts';
 import { checkUid, newAttempt, partialName } from '../naming.ts';
@@ -150,7 +151,7 @@ async function plan(
     });
   }
   const snap = source.snapshot;
-  const tag = `snap-${checkUid(snap.uid)}`;
+  const tag = snapshotTag(checkUid(snap.uid));
   const what = `snapshot ${snap.namespace}/${snap.name}`;
   if (!(await ctx.info(srcFile)).snapshots.some((t) => t.name === tag)) {
     throw new StorageError(
@@ -167,6 +168,33 @@ async function plan(
     // snapshot's data and size exactly (qemu-img convert -l reads a snapshot at the volume's
     // current size, which loses data when the volume was reverted to a smaller snapshot).
     build: async (target, signal) => {
+      if (await openElsewhere(ctx, srcFile, signal)) {
+        // A running VM writes the file: a byte copy would be torn. The snapshot's own clusters
+        // stay as they are while it exists, so it is read in place, at the volume's size.
+        if (src.virtualSizeBytes !== snapSize) {
+          throw new StorageError(
+            'Busy',
+            `${what} is of another size than its volume now, which a running instance has open: stop the instance to make a volume from it`,
+          );
+        }
+        await ctx.qemuImg(
+          convertArgs({
+            source: ctx.pool.path(srcFile),
+            sourceFormat: 'qcow2',
+            sourceSnapshot: tag,
+            forceShare: true,
+            target,
+            targetFormat: 'qcow2',
+            ...(parentImageUid
+              ? { backing: { file: dataFile('Image', parentImageUid), format: 'qcow2' } }
+              : {}),
+          }),
+          `reading ${what} of a volume in use`,
+          signal,
+        );
+        await grow(target, snapSize, signal);
+        return;
+      }
       await ctx.locks.run(volumeKey(from.uid), () =>
         copyFile(ctx.pool.path(srcFile), target, signal),
       );
@@ -184,6 +212,17 @@ async function plan(
       await grow(target, copied.virtualSizeBytes, signal);
     },
   });
+}
+
+/** Whether another process (a running VM's QEMU) holds the file's write lock. */
+async function openElsewhere(ctx: FileContext, file: string, signal?: AbortSignal) {
+  try {
+    await ctx.info(file, signal, false);
+    return false;
+  } catch (err) {
+    if (err instanceof StorageError && err.reason === 'Busy') return true;
+    throw err;
+  }
 }
 
 /** A plain byte copy that an abort stops. */
