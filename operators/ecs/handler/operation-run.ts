@@ -139,14 +139,14 @@ async function guest(
   uid: string,
   fn: (qga: GuestAgentClient) => Promise<void>,
 ): Promise<void> {
-  let connected = false;
+  const reached = { guest: false };
   try {
     await host.withGuestAgent(uid, (qga) => {
-      connected = true;
+      reached.guest = true;
       return fn(qga);
     });
   } catch (err) {
-    if (connected) throw err;
+    if (reached.guest) throw err;
     throw new ActionFailure(
       'GuestAgentNotConnected',
       `the guest agent does not answer (is qemu-guest-agent running in the guest?): ${errorText(err)}`,

@@ -39,15 +39,17 @@ export function vmConditions(o: VmObserved | undefined): ConditionUpdate[] {
             message: `the guest agent does not answer (is qemu-guest-agent running in the guest?)${o.guest ? `: ${o.guest.message}` : ''}`,
           };
   const s = o.size;
-  const differs =
-    running && s !== undefined && (s.vcpus !== s.wantedVcpus || s.memoryMiB !== s.wantedMemoryMiB);
+  const pending =
+    running && s !== undefined && (s.vcpus !== s.wantedVcpus || s.memoryMiB !== s.wantedMemoryMiB)
+      ? s
+      : undefined;
   const restart: ConditionUpdate =
-    differs && s
+    pending !== undefined
       ? {
           type: restartRequiredCondition,
           status: 'True',
           reason: 'ResizePending',
-          message: `the VM runs with ${sizeText(s.vcpus, s.memoryMiB)}; ${sizeText(s.wantedVcpus, s.wantedMemoryMiB)} (status.allocated) take effect at its next start: set powerState Stopped, then Running`,
+          message: `the VM runs with ${sizeText(pending.vcpus, pending.memoryMiB)}; ${sizeText(pending.wantedVcpus, pending.wantedMemoryMiB)} (status.allocated) take effect at its next start: set powerState Stopped, then Running`,
         }
       : {
           type: restartRequiredCondition,

@@ -160,7 +160,7 @@ export class GuestAgentClient {
 
   /** The guest's logical CPUs and whether each is online. */
   async vcpus(): Promise<{ id: number; online: boolean }[]> {
-    const list = await this.execute<unknown>('guest-get-vcpus');
+    const list = await this.execute('guest-get-vcpus');
     return (Array.isArray(list) ? list.filter(isRecord) : []).map((c) => ({
       id: Number(c['logical-id']),
       online: c.online === true,

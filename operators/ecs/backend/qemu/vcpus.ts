@@ -36,7 +36,7 @@ export async function vmSize(qmp: QmpClient): Promise<VmSize> {
   const mem = await qmp.execute<{ 'base-memory'?: number; 'plugged-memory'?: number }>(
     'query-memory-size-summary',
   );
-  const bytes = Number(mem['base-memory'] ?? 0) + Number(mem['plugged-memory'] ?? 0);
+  const bytes = (mem['base-memory'] ?? 0) + (mem['plugged-memory'] ?? 0);
   return {
     vcpus: all.filter((s) => s.plugged).length,
     maxVcpus: all.length,
@@ -71,7 +71,8 @@ export async function plugVcpus(qmp: QmpClient, count: number): Promise<number> 
   const free = all.filter((s) => !s.plugged).sort(compare);
   let plugged = 0;
   for (const s of free.slice(0, Math.max(0, count - present))) {
-    const socket = String(s.props['socket-id'] ?? plugged);
+    const id = s.props['socket-id'];
+    const socket = typeof id === 'number' ? String(id) : `x${String(plugged)}`;
     await qmp.execute('device_add', { driver: s.type, id: `vcpu-${socket}`, ...s.props });
     plugged++;
   }
