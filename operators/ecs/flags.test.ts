@@ -7,20 +7,31 @@ import { configureEcs } from './flags.ts';
 describe('the ECS operator’s flags', () => {
   const groups = flagGroups(operators);
 
-  it('default to the hosts namespace, a 40 s grace period and spreading, beside every other flag', () => {
+  it('default to the hosts namespace, a 40 s grace period, a 5 min evacuation grace and spreading, beside every other flag', () => {
     expect(configureEcs(parseFlags([], groups))).toEqual({
       hostsNamespace: 'kcloud-hosts',
       hostGracePeriodMs: 40_000,
+      evacuationGraceMs: 300_000,
       schedulingPolicy: 'Spread',
     });
     expect(
       configureEcs(
         parseFlags(
-          ['--hosts-namespace=hosts-a', '--host-grace-period=2s', '--scheduling-policy=Pack'],
+          [
+            '--hosts-namespace=hosts-a',
+            '--host-grace-period=2s',
+            '--evacuation-grace=30s',
+            '--scheduling-policy=Pack',
+          ],
           groups,
         ),
       ),
-    ).toEqual({ hostsNamespace: 'hosts-a', hostGracePeriodMs: 2_000, schedulingPolicy: 'Pack' });
+    ).toEqual({
+      hostsNamespace: 'hosts-a',
+      hostGracePeriodMs: 2_000,
+      evacuationGraceMs: 30_000,
+      schedulingPolicy: 'Pack',
+    });
     expect(() => configureEcs(parseFlags(['--scheduling-policy=pack'], groups))).toThrow(
       '--scheduling-policy takes Spread or Pack, not "pack"',
     );

@@ -15,6 +15,12 @@ export const ecsFlags = {
     description:
       'how long past its Lease’s duration a host’s heartbeat may be late before the host turns Ready=Unknown',
   },
+  'evacuation-grace': {
+    type: 'string',
+    default: '5m',
+    description:
+      'how long a host stays lost (its heartbeat later than the Lease’s duration and the host grace period) before it is fenced and its instances with volumes in shared pools move to other hosts',
+  },
   'scheduling-policy': {
     type: 'string',
     default: 'Spread',
@@ -26,6 +32,7 @@ export const ecsFlags = {
 export interface EcsOperatorConfig {
   hostsNamespace: string;
   hostGracePeriodMs: number;
+  evacuationGraceMs: number;
   schedulingPolicy: 'Spread' | 'Pack';
 }
 
@@ -41,6 +48,7 @@ export function configureEcs(values: FlagValues): EcsOperatorConfig {
   return {
     hostsNamespace,
     schedulingPolicy: policy,
+    evacuationGraceMs: parseDuration('--evacuation-grace', stringFlag(values, 'evacuation-grace')),
     hostGracePeriodMs: parseDuration(
       '--host-grace-period',
       stringFlag(values, 'host-grace-period'),

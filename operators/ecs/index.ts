@@ -9,6 +9,7 @@ import {
 import { StoragePool, Volume, VolumeAttachment } from '../evs/api/index.ts';
 import { DeploymentSet, Flavor, Host, Image, Instance, InstanceOperation } from './api/index.ts';
 import { addHostLifecycleController } from './controller/host-lifecycle.ts';
+import { addEvacuationController } from './controller/evacuation/index.ts';
 import { addDeploymentSetController } from './controller/deployment-set/index.ts';
 import { addInstanceController } from './controller/instance/instance-controller.ts';
 import { addInstanceOperationController } from './controller/operation/index.ts';
@@ -36,6 +37,11 @@ export {
   deploymentSetControllerName,
   setSpread,
 } from './controller/deployment-set/index.ts';
+export {
+  addEvacuationController,
+  evacuationControllerName,
+  type EvacuationOptions,
+} from './controller/evacuation/index.ts';
 export {
   addInstanceOperationController,
   operationControllerName,
@@ -97,6 +103,11 @@ export const ecsOperator: Operator<EcsOperatorConfig> = {
     addHostLifecycleController(mgr, {
       hostsNamespace: config.hostsNamespace,
       gracePeriodMs: config.hostGracePeriodMs,
+    });
+    addEvacuationController(mgr, {
+      hostsNamespace: config.hostsNamespace,
+      heartbeatGraceMs: config.hostGracePeriodMs,
+      evacuationGraceMs: config.evacuationGraceMs,
     });
     addInstanceController(mgr, {
       policy: config.schedulingPolicy,

@@ -18,6 +18,11 @@ import {
 
 /** The agent's condition: whether it can do its work on the host. */
 export const agentReadyCondition = 'AgentReady';
+/**
+ * The manager's condition: the host was lost long enough that its instances were moved; its
+ * agent, when back, runs none of them. False again once its heartbeat is back.
+ */
+export const fencedCondition = 'Fenced';
 /** The manager's condition: whether new work may be placed on the host. */
 export const schedulableCondition = 'Schedulable';
 

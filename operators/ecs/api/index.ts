@@ -1,5 +1,6 @@
 export {
   agentReadyCondition,
+  fencedCondition,
   Host,
   hostLabel,
   schedulableCondition,
@@ -27,6 +28,8 @@ export {
   provisionedCondition,
   guestAgentConnectedCondition,
   restartRequiredCondition,
+  vmAgentFieldManager,
+  vmAgentStatusFields,
   ecsFinalizer,
   vmFinalizer,
   type InstanceObject,

@@ -42,6 +42,14 @@ export const provisionedCondition = 'Provisioned';
 export const guestAgentConnectedCondition = 'GuestAgentConnected';
 /** The host agent's: the VM runs with another size than allocated; its next start applies it. */
 export const restartRequiredCondition = 'RestartRequired';
+/**
+ * The field manager of the host agent's part of an Instance's status (the same on every host:
+ * the instance's current host writes it). The manager writes that part in its name only for a
+ * fenced host, whose agent cannot.
+ */
+export const vmAgentFieldManager = 'ecs-vm-agent';
+/** The agent's status fields beside its conditions. */
+export const vmAgentStatusFields = ['bootTime', 'console'] as const;
 /** The manager's finalizer on an Instance, written with its binding to a host. */
 export const ecsFinalizer = 'ecs.kcloud.io/cleanup';
 /** The host agent's finalizer, written with the binding too: the VM is stopped and gone first. */
@@ -438,6 +446,25 @@ export const Instance = defineKind({
       ),
       bootTime: Type.Optional(
         Type.String({ description: 'When the VM last started.', format: 'date-time' }),
+      ),
+      lastEvacuation: Type.Optional(
+        Type.Object(
+          {
+            fromHost: Type.String({ description: 'The host that was lost.' }),
+            hostLostAt: Type.String({
+              description: 'When its heartbeat was due and did not come.',
+              format: 'date-time',
+            }),
+            time: Type.String({
+              description: 'When the instance was moved off it (the host fenced first).',
+              format: 'date-time',
+            }),
+          },
+          {
+            description:
+              'The last time the instance was moved off a lost host (written by the manager; events say the same).',
+          },
+        ),
       ),
     },
     { description: 'InstanceStatus is what the manager and the host agent observed.' },

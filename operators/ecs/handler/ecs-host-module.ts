@@ -44,6 +44,8 @@ import {
   provisionedCondition,
   guestAgentConnectedCondition,
   restartRequiredCondition,
+  vmAgentFieldManager,
+  vmAgentStatusFields,
   resetPasswordSecretKey,
   resetPasswordSecretName,
   vmFinalizer,
@@ -130,7 +132,7 @@ export const ecsAgentRbac: PolicyRule[] = [
 ];
 
 type AgentPart = Pick<InstanceStatus, 'bootTime' | 'console'>;
-const agentFields = ['bootTime', 'console'] as const;
+const agentFields = vmAgentStatusFields;
 
 /** The QMP events after which the VM is looked at again. */
 /**
@@ -316,6 +318,8 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
     now: () => realClock.now(),
   };
 
+  /** VMs being killed because their instance left this host (one removal each). */
+  const moving = new Set<string>();
   const remember = (i: InstanceObject) => {
     keys.set(i.metadata.uid ?? '', objectKey(i));
   };
@@ -325,7 +329,28 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
       remember(i);
     },
     onDelete: (i) => {
-      keys.delete(i.metadata.uid ?? '');
+      const uid = i.metadata.uid ?? '';
+      keys.delete(uid);
+      // Gone from this host's view with its VM still here: not a deletion (that stops the VM
+      // before the finalizer goes) but a move — the manager evacuated it while this host was
+      // lost. It runs elsewhere now: killed at once, its volumes left alone.
+      if (ctx.simulated || moving.has(uid)) return;
+      moving.add(uid);
+      void (async () => {
+        if (!(await runner.list()).includes(uid)) return;
+        mgr.log.warn('killing the VM of an instance moved off this host', {
+          uid,
+          instance: objectKey(i),
+        });
+        await removeVm(host, uid, undefined, undefined, true);
+      })()
+        .catch((err: unknown) => {
+          mgr.log.error('removing the VM of a moved instance failed', {
+            uid,
+            error: errorMessage(err),
+          });
+        })
+        .finally(() => moving.delete(uid));
     },
   });
 
@@ -334,7 +359,7 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
     ManagedStatus & AgentPart,
     VmObserved
   >(mgr, {
-    name: 'ecs-vm-agent',
+    name: vmAgentFieldManager,
     resource: Instance.resource,
     informer: instances,
     reconciler: {
@@ -396,8 +421,9 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
     });
   }
 
-  // VMs of instances that are gone from the API while the agent was away: kept running is a
-  // leak nobody sees. Found by their run directories, stopped and removed.
+  // VMs of instances that are gone from the API, or were moved to another host, while the
+  // agent was away: kept running is a leak nobody sees, or two VMs on one disk. Found by
+  // their run directories, killed and removed.
   if (!ctx.simulated) {
     mgr.addRunnable({
       name: 'ecs-vm-orphans',
@@ -408,8 +434,10 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
         for (const uid of await runner.list()) {
           if (known.has(uid)) continue;
           try {
-            mgr.log.warn('stopping the VM of an instance that no longer exists', { uid });
-            await removeVm(host, uid);
+            // Killed, not shut down: an instance bound elsewhere (moved while this host was
+            // lost) may already run there, on the same volumes.
+            mgr.log.warn('killing the VM of an instance no longer bound to this host', { uid });
+            await removeVm(host, uid, undefined, undefined, true);
           } catch (err) {
             mgr.log.error('removing the VM of a gone instance failed', {
               uid,

@@ -224,10 +224,13 @@ export async function removeVm(
   uid: string,
   instance?: InstanceObject,
   signal?: AbortSignal,
+  /** Killed at once, no ACPI: the instance runs elsewhere now, its guest must not write on. */
+  force = false,
 ): Promise<void> {
   const vm = await host.handle(uid);
   if (vm) {
-    await vm.stop({ timeoutMs: host.stopTimeoutMs });
+    if (force) await vm.kill();
+    else await vm.stop({ timeoutMs: host.stopTimeoutMs });
     vm.disconnect();
     host.started(uid, undefined);
     await host.runner.remove(uid);

@@ -21,7 +21,9 @@ import {
   type Guest,
   type OvnLayout,
 } from '../../../hack/ovn/index.ts';
-import { addInstanceController } from '../../../operators/ecs/index.ts';
+import { existsSync } from 'node:fs';
+import { findVmProcess, runPaths } from '../../../operators/ecs/backend/qemu/index.ts';
+import { addEvacuationController, addInstanceController } from '../../../operators/ecs/index.ts';
 import { addVpcOperator } from '../../../operators/vpc/index.ts';
 import { useTestCluster, waitFor } from '../../harness/index.ts';
 import { requireTools, sha256 } from '../evs/backend/pool-fixtures.ts';
@@ -44,6 +46,7 @@ interface InstanceView {
   status?: {
     phase?: string;
     host?: string;
+    lastEvacuation?: { fromHost?: string; hostLostAt?: string; time?: string };
     interfaces?: { ipAddresses?: string[] }[];
     conditions?: { type: string; status: string }[];
   };
@@ -91,6 +94,12 @@ beforeAll(async () => {
       addInstanceController(mgr, {
         policy: 'Spread',
         hostsNamespace: `${cluster.namespace}-hosts`,
+      });
+      // As the fixture's host lifecycle: lost 2 s after the Lease (4 s) runs out; fenced 3 s on.
+      addEvacuationController(mgr, {
+        hostsNamespace: `${cluster.namespace}-hosts`,
+        heartbeatGraceMs: 2_000,
+        evacuationGraceMs: 3_000,
       });
       addVpcOperator(mgr, { nbEndpoints: [conn.nb.unix] });
     },
@@ -258,5 +267,125 @@ describe('instances on two hosts', () => {
       ).stdout.trim();
     expect(await tapsOn(second.layout)).toMatch(/^kt[0-9a-f]{12}$/);
     expect(await tapsOn(layout)).toBe('');
+  }, 600_000);
+
+  it('moves the instance of a lost host to the other one, with its disk and address; the host, back, kills the VM it kept', async () => {
+    const [h1 = '', h2 = ''] = hosts();
+    // vm-2 was pinned to the second host; vm-3 may run anywhere, and Spread puts it there.
+    await cluster.kubectl(['delete', 'instance', 'vm-2', '-n', ns, '--timeout=120s']);
+    await cluster.apply(
+      doc(ecsApi, 'Instance', 'vm-3', {
+        flavorRef: { name: `${ns}-tiny` },
+        imageRef: { name: 'demo' },
+        networkInterfaces: [
+          {
+            name: 'eth0',
+            primary: true,
+            subnetRef: { name: 'web' },
+            securityGroupRefs: [{ name: 'web' }],
+          },
+        ],
+      }),
+    );
+    const before = await running('vm-3');
+    expect(before.status?.host).toBe(h2);
+    const uid = before.metadata?.uid ?? '';
+    const ip = before.status?.interfaces?.[0]?.ipAddresses?.[0] ?? '';
+    // A mark near the end of its boot disk, flushed to the volume (fsync: QEMU writes a new
+    // cluster's mapping on a flush; without one a killed QEMU loses the write, as a disk would).
+    const sectors = Number(
+      (await guestExec(stateDir(h2), uid, ['/bin/cat', '/sys/block/vda/size'])).stdout.trim(),
+    );
+    const at = String(sectors - 8);
+    const wrote = await guestExec(stateDir(h2), uid, [
+      '/bin/sh',
+      '-c',
+      `printf kcloud-mark | dd of=/dev/vda bs=512 seek=${at} conv=notrunc,fsync 2>&1`,
+    ]);
+    expect(wrote.exitCode).toBe(0);
+    const oldPid = await findVmProcess(runPaths(stateDir(h2), uid).pidFile, uid);
+    expect(oldPid).toBeDefined();
+
+    // The second host is cut off: its agent stops answering (SIGSTOP), its VM runs on.
+    const agent2 = world.agents[h2];
+    const agentPid = agent2?.child.pid;
+    if (agentPid === undefined) throw new Error(`no agent process for ${h2}`);
+    process.kill(agentPid, 'SIGSTOP');
+    let resumed = false;
+    try {
+      await waitFor(
+        async () =>
+          (
+            await cluster.read({ apiVersion: ecsApi, kind: 'Host', name: h2 })
+          ).status?.conditions?.some((c) => c.type === 'Fenced' && c.status === 'True'),
+        { timeoutMs: 60_000, what: `Host ${h2} Fenced=True` },
+      );
+      // Moved: bound to the first host, the move recorded; it cannot start there while the
+      // old VM holds its disk (QEMU's image lock), so nothing runs twice.
+      const moved = await waitFor(
+        async () => {
+          const i = await readInstance('vm-3');
+          return i.status?.host === h1 ? i : undefined;
+        },
+        { timeoutMs: 60_000, what: `vm-3 bound to ${h1}` },
+      );
+      expect(moved.status?.lastEvacuation?.fromHost).toBe(h2);
+      expect(moved.status?.lastEvacuation?.time).toBeDefined();
+      // The move is an event on the instance (the recorder writes events in the background).
+      await waitFor(
+        async () =>
+          (
+            await cluster.kubectl([
+              'get',
+              'events',
+              '-n',
+              ns,
+              '--field-selector',
+              'reason=Evacuated',
+              '-o',
+              'jsonpath={.items[*].involvedObject.name}',
+            ])
+          ).stdout
+            .split(' ')
+            .includes('vm-3'),
+        { timeoutMs: 30_000, what: 'an Evacuated event on vm-3' },
+      );
+      expect(await findVmProcess(runPaths(stateDir(h2), uid).pidFile, uid)).toBe(oldPid);
+
+      // Back: the agent sees the instance gone from its host and kills the VM it kept.
+      process.kill(agentPid, 'SIGCONT');
+      resumed = true;
+      await waitFor(
+        async () =>
+          (await findVmProcess(runPaths(stateDir(h2), uid).pidFile, uid)) === undefined &&
+          !existsSync(runPaths(stateDir(h2), uid).dir),
+        { timeoutMs: 60_000, what: `the old VM of vm-3 on ${h2} killed and removed` },
+      );
+    } finally {
+      if (!resumed) process.kill(agentPid, 'SIGCONT');
+    }
+    const after = await running('vm-3');
+    expect(after.status?.host).toBe(h1);
+    expect(after.status?.interfaces?.[0]?.ipAddresses?.[0]).toBe(ip);
+    await waitFor(() => ping(probe, ip), {
+      timeoutMs: 180_000,
+      intervalMs: 1_000,
+      what: `${ip} to answer from ${h1}`,
+    });
+    // The same volume: the mark is there.
+    const read = await guestExec(stateDir(h1), uid, [
+      '/bin/sh',
+      '-c',
+      `dd if=/dev/vda bs=512 skip=${at} count=1 2>/dev/null | head -c 11`,
+    ]);
+    expect(read.stdout).toBe('kcloud-mark');
+    await waitFor(
+      async () =>
+        (
+          (await cluster.read({ apiVersion: ecsApi, kind: 'Host', name: h2 })).status
+            ?.conditions as { type: string; status: string; reason: string }[] | undefined
+        )?.some((c) => c.type === 'Fenced' && c.status === 'False' && c.reason === 'HeartbeatBack'),
+      { timeoutMs: 60_000, what: `Host ${h2} Fenced=False HeartbeatBack` },
+    );
   }, 600_000);
 });
