@@ -3,7 +3,8 @@
 // volumes in a real file pool. The guest's data disk holds a marker when the snapshot is taken
 // and something else after; a Volume made from the snapshot, plugged into the same running VM,
 // holds the marker. Deleting the snapshot while the VM runs leaves neither the qcow2 snapshot
-// nor its owner file. With the guest agent gone, the snapshot is crash-consistent and says so.
+// nor its owner file. With the guest agent gone, the snapshot is crash-consistent and says so;
+// once the instance is stopped, EVS takes and deletes snapshots in the pool itself.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
@@ -277,5 +278,43 @@ describe('a VolumeSnapshot of a volume a running instance has open', () => {
       reason: 'CrashConsistent',
     });
     expect(await tags(dataUid)).toContain(`snap-${snap.metadata?.uid ?? ''}`);
+  }, 300_000);
+
+  it('of a stopped instance’s volume is taken and deleted in the pool, as of a detached one', async () => {
+    const live2 = (await read('VolumeSnapshot', 'live-2')).metadata?.uid ?? '';
+    await cluster.kubectl([
+      'patch',
+      'instance',
+      'vm',
+      '-n',
+      ns,
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { powerState: 'Stopped' } }),
+    ]);
+    // QEMU closed the volume: the attachment stays, without the hypervisor's finalizer.
+    await waitFor(
+      async () =>
+        !(await read('VolumeAttachment', 'vm-data')).metadata?.finalizers?.includes(
+          'ecs.kcloud.io/vm',
+        ),
+      { timeoutMs: 120_000, what: 'the stopped VM to close volume data' },
+    );
+    await cluster.apply(doc(evsApi, 'VolumeSnapshot', 'cold', { volumeRef: { name: 'data' } }));
+    const snap = await readyToUse('cold');
+    expect(condition(snap, 'TakenLive')).toBeUndefined();
+    expect(await tags(dataUid)).toContain(`snap-${snap.metadata?.uid ?? ''}`);
+    // The snapshot the VM took goes from the pool now that nothing has the volume open.
+    await cluster.kubectl([
+      'delete',
+      'volumesnapshot',
+      'live-2',
+      '-n',
+      ns,
+      '--wait=true',
+      '--timeout=120s',
+    ]);
+    expect(await tags(dataUid)).not.toContain(`snap-${live2}`);
+    expect(existsSync(path.join(poolDir(), `snap-${live2}.json`))).toBe(false);
   }, 300_000);
 });
