@@ -4,7 +4,8 @@
 // and something else after; a Volume made from the snapshot, plugged into the same running VM,
 // holds the marker. Deleting the snapshot while the VM runs leaves neither the qcow2 snapshot
 // nor its owner file. With the guest agent gone, the snapshot is crash-consistent and says so;
-// once the instance is stopped, EVS takes and deletes snapshots in the pool itself.
+// once the instance is stopped, EVS takes and deletes snapshots in the pool itself. A volume of
+// an RBD pool (the run's real Ceph) is snapshotted the same way, by QEMU's rbd driver.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
@@ -13,12 +14,17 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { guestDir, readDemoGuest } from '../../../hack/guest/index.ts';
 import { addInstanceController } from '../../../operators/ecs/index.ts';
+import { RbdPool } from '../../../operators/evs/backend/index.ts';
+import { CephFixture } from '../../harness/ceph.ts';
 import { useTestCluster, waitFor } from '../../harness/index.ts';
 import { requireTools, sha256 } from '../evs/backend/pool-fixtures.ts';
 import { doc, ecsApi, evsApi, startEvsWorld, type EvsWorld } from '../evs/evs-fixture.ts';
 import { guestExec, killLeftVms } from './vm-fixture.ts';
 
 const cluster = useTestCluster('ecs-ls');
+const ceph = new CephFixture('ecsls');
+/** The test's own view of the RBD pool, to look at what is in it. */
+let rbdView: RbdPool;
 const execFileAsync = promisify(execFile);
 let world: EvsWorld;
 let host = '';
@@ -27,6 +33,7 @@ let vmUid = '';
 const flavor = () => `${ns}-tiny`;
 const pool = () => `${ns}-local`;
 const volumeType = () => `${ns}-normal`;
+const rbdPool = () => `${ns}-rbd`;
 
 interface Condition {
   type: string;
@@ -54,6 +61,13 @@ const condition = (v: View, type: string) => v.status?.conditions?.find((c) => c
 const stateDir = () => path.join(world.roots[host] ?? '', 'state', 'ecs');
 const poolDir = () => path.join(world.roots[host] ?? '', 'pools', 'local');
 const volumeFile = (uid: string) => path.join(poolDir(), `vol-${uid}.qcow2`);
+
+/** An object as the pool's owner records name it. */
+const owner = (o: { metadata?: { namespace?: string; name?: string; uid?: string } }) => ({
+  namespace: o.metadata?.namespace ?? '',
+  name: o.metadata?.name ?? '',
+  uid: o.metadata?.uid ?? '',
+});
 
 /** The internal snapshots of a volume's file, read beside the QEMU that has it open. */
 async function tags(volumeUid: string): Promise<string[]> {
@@ -138,6 +152,32 @@ beforeAll(async () => {
       }),
     ].join('---\n'),
   );
+  // An RBD pool of the run's Ceph beside the file pool: the agent reads its key from a Secret.
+  const cephPool = await ceph.pool();
+  const user = await ceph.user(cephPool);
+  const v1 = /v1:([0-9.]+:[0-9]+)/.exec((await ceph.info()).monHost)?.[1];
+  if (!v1) throw new Error('the Ceph monitor has no v1 address');
+  await cluster.apply(
+    `apiVersion: v1\nkind: Secret\nmetadata: {name: ${ns}-ceph, namespace: ${world.hostsNs}}\n` +
+      `data: {key: ${Buffer.from(user.key).toString('base64')}}\n`,
+  );
+  const rbd = {
+    monitors: [v1],
+    pool: cephPool,
+    user: user.id,
+    secretRef: { name: `${ns}-ceph`, namespace: world.hostsNs },
+  };
+  await cluster.apply(doc(evsApi, 'StoragePool', rbdPool(), { type: 'RBD', rbd }));
+  await cluster.apply(
+    doc(evsApi, 'VolumeType', rbdPool(), { storagePoolRef: { name: rbdPool() } }),
+  );
+  rbdView = new RbdPool({
+    pool: cephPool,
+    user: user.id,
+    monitors: [v1],
+    keyring: user.keyringPath,
+    runDir: path.join(world.work, 'rbd-view'),
+  });
   let last: View | undefined;
   const running = await waitFor(
     async () => {
@@ -188,10 +228,13 @@ afterAll(async () => {
     world.deleteAll([
       `volumetypes.evs.kcloud.io/${volumeType()}`,
       `storagepools.evs.kcloud.io/${pool()}`,
+      `volumetypes.evs.kcloud.io/${rbdPool()}`,
+      `storagepools.evs.kcloud.io/${rbdPool()}`,
       `flavors.ecs.kcloud.io/${flavor()}`,
     ]),
   );
   await attempt(() => world.stop());
+  await attempt(() => ceph.cleanup());
   if (problems.length > 0) throw new AggregateError(problems, 'tearing the test down');
 }, 300_000);
 
@@ -262,6 +305,58 @@ describe('a VolumeSnapshot of a volume a running instance has open', () => {
     expect(existsSync(path.join(poolDir(), `snap-${snapUid}.json`))).toBe(false);
     // The VM still has the volume open, and runs on.
     expect(await head('data', 15)).toBe('after-snapshot!');
+  }, 300_000);
+
+  it('of a volume in an RBD pool is taken and deleted by QEMU’s rbd driver', async () => {
+    await cluster.apply(
+      doc(evsApi, 'Volume', 'rdata', { size: '1Gi', volumeTypeRef: { name: rbdPool() } }),
+    );
+    await cluster.waitForCondition({ apiVersion: evsApi, kind: 'Volume', name: 'rdata' }, 'Ready');
+    await cluster.kubectl([
+      'patch',
+      'instance',
+      'vm',
+      '-n',
+      ns,
+      '--type=merge',
+      '-p',
+      JSON.stringify({
+        spec: { dataVolumes: [{ name: 'data' }, { name: 'restored' }, { name: 'rdata' }] },
+      }),
+    ]);
+    await waitFor(async () => (await sh(`echo ${device('rdata')}`)) !== '', {
+      timeoutMs: 120_000,
+      what: 'the guest to see the RBD disk',
+    });
+    await write('rdata', 'rbd-marker');
+    await cluster.apply(doc(evsApi, 'VolumeSnapshot', 'rlive', { volumeRef: { name: 'rdata' } }));
+    const snap = await readyToUse('rlive');
+    expect(condition(snap, 'TakenLive')).toMatchObject({
+      status: 'True',
+      reason: 'FilesystemsFrozen',
+    });
+    const volume = owner(await cluster.read({ apiVersion: evsApi, kind: 'Volume', name: 'rdata' }));
+    const ref = {
+      ...owner(await cluster.read({ apiVersion: evsApi, kind: 'VolumeSnapshot', name: 'rlive' })),
+      volumeUid: volume.uid,
+    };
+    // An RBD snapshot of the volume's image, owned in the image's metadata.
+    expect((await rbdView.listSnapshots(volume)).map((x) => x.owner.uid)).toEqual([ref.uid]);
+    expect(await rbdView.inspectSnapshot(ref)).toMatchObject({
+      id: expect.stringContaining(`@snap-${ref.uid}`),
+    });
+    await cluster.kubectl([
+      'delete',
+      'volumesnapshot',
+      'rlive',
+      '-n',
+      ns,
+      '--wait=true',
+      '--timeout=120s',
+    ]);
+    expect(await rbdView.inspectSnapshot(ref)).toBeUndefined();
+    expect(await rbdView.snapshotRecorded(ref)).toBe(false);
+    expect(await head('rdata', 10)).toBe('rbd-marker');
   }, 300_000);
 
   it('is crash-consistent, and says so, when the guest agent does not answer', async () => {
