@@ -28,7 +28,9 @@ const snapshot = (
   spec: { volumeRef: { name: 'data' }, ...spec },
   ...(status ? { status } : {}),
 });
-const vm = { metadata: { name: 'vm', namespace: 'ns', uid: 'uid-vm' } } as InstanceObject;
+const instance = { metadata: { name: 'vm', namespace: 'ns', uid: 'uid-vm' } } as InstanceObject;
+/** Open in a file pool's volume: its snapshots are deleted through QEMU. */
+const vm = { instance, deletesSnapshots: true };
 const target = { instanceUid: 'uid-vm', diskId: diskId('data'), tag: 'snap-uid-s1' };
 
 describe('liveSnapshotStep', () => {
@@ -66,13 +68,17 @@ describe('liveSnapshotStep', () => {
     expect(liveSnapshotStep(snapshot({ conditions: [waiting] }), vm)).toEqual({ do: 'nothing' });
   });
 
-  it('deletes a deleted snapshot through the VM, unless it is to be kept', () => {
+  it('deletes a deleted snapshot through the VM where EVS cannot, unless it is to be kept', () => {
     const deleting = { deletionTimestamp: '2026-01-01T00:00:00Z' };
     const taken = { volumeUID: 'v', readyToUse: true };
     expect(liveSnapshotStep(snapshot(taken, deleting), vm)).toEqual({ do: 'delete', ...target });
     expect(liveSnapshotStep(snapshot(taken, deleting, { deletionPolicy: 'Retain' }), vm)).toEqual({
       do: 'nothing',
     });
+    // EVS deletes an RBD snapshot itself, open or not.
+    expect(
+      liveSnapshotStep(snapshot(taken, deleting), { instance, deletesSnapshots: false }),
+    ).toEqual({ do: 'nothing' });
   });
 });
 

@@ -3,8 +3,8 @@
 // TakingThroughInstance), the guest's filesystems are frozen through its guest agent, QEMU takes
 // the snapshot of the disk, the filesystems are thawed, and condition TakenLive says whether
 // the snapshot is consistent (FilesystemsFrozen) or only crash-consistent (the guest agent did
-// not answer). A deleted snapshot of a volume still open is deleted through QEMU too: qemu-img
-// cannot change an image QEMU holds.
+// not answer). A deleted snapshot of a file pool's volume still open is deleted through QEMU
+// too: qemu-img cannot change an image QEMU holds (EVS deletes an RBD pool's itself).
 import type { Clock } from '../../../controllers/clock/index.ts';
 import type { Informer } from '../../../controllers/informer/index.ts';
 import { objectKey, type ObjectClient } from '../../../controllers/kube/index.ts';
@@ -21,6 +21,7 @@ import {
   crashConsistentReason,
   filesystemsFrozenReason,
   openAttachments,
+  openVolume,
   snapshotTag,
   takenLiveCondition,
   takingThroughInstanceReason,
@@ -48,21 +49,29 @@ export interface FreezingGuest {
 export type LiveSnapshotStep =
   { do: 'nothing' } | { do: 'take' | 'delete'; instanceUid: string; diskId: string; tag: string };
 
+/** Where a snapshot's volume is open on this host. */
+export interface OpenIn {
+  instance: InstanceObject;
+  /** The volume's snapshots are deleted through QEMU (a file pool's), not by EVS. */
+  deletesSnapshots: boolean;
+}
+
 /**
- * The step for a snapshot whose volume is open in `instance` on this host (undefined: in none
+ * The step for a snapshot whose volume is open in an instance on this host (undefined: in none
  * here). Taken only once EVS recorded its owner, and only once; deleted while the volume is open
- * unless it is to be kept (deletionPolicy Retain).
+ * where EVS cannot, unless it is to be kept (deletionPolicy Retain).
  */
 export function liveSnapshotStep(
   snap: VolumeSnapshotObject,
-  instance: InstanceObject | undefined,
+  open: OpenIn | undefined,
 ): LiveSnapshotStep {
   const uid = snap.metadata.uid;
-  const instanceUid = instance?.metadata.uid;
+  const instanceUid = open?.instance.metadata.uid;
   if (!uid || !instanceUid || snap.status?.volumeUID === undefined) return { do: 'nothing' };
   const target = { instanceUid, diskId: diskId(snap.spec.volumeRef.name), tag: snapshotTag(uid) };
   if (snap.metadata.deletionTimestamp) {
-    return snap.spec.deletionPolicy === 'Retain' ? { do: 'nothing' } : { do: 'delete', ...target };
+    const deletes = open.deletesSnapshots && snap.spec.deletionPolicy !== 'Retain';
+    return deletes ? { do: 'delete', ...target } : { do: 'nothing' };
   }
   const conditions = snap.status.conditions;
   if (snap.status.readyToUse === true) return { do: 'nothing' };
@@ -132,9 +141,15 @@ export function addLiveSnapshots(opts: LiveSnapshotOptions): Controller<VolumeSn
   const { mgr, snapshots, attachments, instances } = opts;
   const client: ObjectClient<VolumeSnapshotObject> = mgr.client(VolumeSnapshot.resource);
   /** The instance on this host that has the volume open. */
-  const openIn = (ns: string, volume: string) => {
-    const [a] = openAttachments(attachments.cache.inNamespace(ns), volume);
-    return a ? instances.cache.get(`${ns}/${a.spec.instanceRef.name}`) : undefined;
+  const openIn = (ns: string, volume: string): OpenIn | undefined => {
+    const here = attachments.cache.inNamespace(ns);
+    const [a] = openAttachments(here, volume);
+    const instance = a ? instances.cache.get(`${ns}/${a.spec.instanceRef.name}`) : undefined;
+    if (!instance) return undefined;
+    return {
+      instance,
+      deletesSnapshots: openVolume(here, volume)?.consumerDeletesSnapshots === true,
+    };
   };
 
   const reconcile: Reconcile = async (req, ctx) => {

@@ -62,8 +62,10 @@ export {
   crashConsistentReason,
   filesystemsFrozenReason,
   openAttachments,
+  openVolume,
   snapshotTag,
   takenLiveCondition,
   takingThroughInstanceReason,
   volumeOpenFinalizer,
+  type OpenVolume,
 } from './live-snapshots.ts';

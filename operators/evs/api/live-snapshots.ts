@@ -7,8 +7,10 @@
 // 2. For a VolumeSnapshot of such a volume, EVS's agent records the snapshot's owner in the pool
 //    and writes `Provisioned=False` with reason `TakingThroughInstance`: from then on the
 //    consumer may take it, named `snapshotTag(uid)`, and says how (condition `TakenLive`).
-// 3. A deleted snapshot of an open volume is removed by the consumer too; EVS then removes its
-//    owner record. A tag is never without its owner record.
+// 3. A deleted snapshot of a volume open in a file pool is removed by the consumer too (qemu-img
+//    cannot change an image QEMU holds); EVS then removes its owner record. In an RBD pool EVS
+//    removes it itself, flattening volumes cloned from it first. A snapshot is never without its
+//    owner record.
 import type { VolumeAttachmentObject } from './volume-attachment.ts';
 
 /**
@@ -34,6 +36,22 @@ export const crashConsistentReason = 'CrashConsistent';
  */
 export function snapshotTag(snapshotUid: string): string {
   return `snap-${snapshotUid}`;
+}
+
+/** A volume a consumer has open, and who deletes its snapshots meanwhile. */
+export interface OpenVolume {
+  /** The consumer does (a file pool's volume); else EVS, as for a closed volume. */
+  consumerDeletesSnapshots: boolean;
+}
+
+/** Whether, and how, a consumer has the volume open; undefined when none has. */
+export function openVolume(
+  attachments: readonly VolumeAttachmentObject[],
+  volumeName: string,
+): OpenVolume | undefined {
+  const open = openAttachments(attachments, volumeName);
+  if (open.length === 0) return undefined;
+  return { consumerDeletesSnapshots: open.some((a) => a.status?.target?.file !== undefined) };
 }
 
 /** The attachments of a volume whose hypervisor has it open (a consumer holds it). */

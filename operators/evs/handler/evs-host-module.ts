@@ -32,7 +32,7 @@ import {
   VolumeAttachment,
   VolumeOperation,
   VolumeSnapshot,
-  openAttachments,
+  openVolume,
   type StoragePoolObject,
   type VolumeObject,
   type AttachTargetStatus,
@@ -165,14 +165,11 @@ export function registerEvsAgent(
       reconciler: {
         finalizer: evsDataFinalizer,
         external: (s) =>
-          snapshotData(
-            s,
-            pb,
-            (o) =>
-              openAttachments(
-                attachments.cache.inNamespace(o.metadata.namespace ?? ''),
-                o.spec.volumeRef.name,
-              ).length > 0,
+          snapshotData(s, pb, (o) =>
+            openVolume(
+              attachments.cache.inNamespace(o.metadata.namespace ?? ''),
+              o.spec.volumeRef.name,
+            ),
           ),
         status: (_s, observation) => snapshotDataStatus(observation.observed),
         statusFields: ['readyToUse', 'sizeBytes', 'creationTime'],

@@ -57,12 +57,14 @@ const snapshot = (deleting = false): VolumeSnapshotObject => ({
   status: { storagePool: 'p', volumeUID: 'uid-vol' },
 });
 const signal = new AbortController().signal;
+/** Open in a file pool: the hypervisor deletes its snapshots. */
+const file = { consumerDeletesSnapshots: true };
 
 describe('the EVS agent’s snapshot of a volume a running instance has open', () => {
   it('records the owner, takes nothing, and waits for the instance’s host to take it', async () => {
     const pool = recordingPool();
     const snap = snapshot();
-    const client = snapshotData(snap, pool.pools, () => true);
+    const client = snapshotData(snap, pool.pools, () => file);
     expect(await client.observe(snap, signal)).toEqual({ exists: false, upToDate: false });
     await client.create(snap, signal);
     expect(pool.calls).toEqual(['record uid-s1']);
@@ -80,7 +82,7 @@ describe('the EVS agent’s snapshot of a volume a running instance has open', (
     const pool = recordingPool();
     const snap = snapshot();
     let open = true;
-    const client = snapshotData(snap, pool.pools, () => open);
+    const client = snapshotData(snap, pool.pools, () => (open ? file : undefined));
     await client.create(snap, signal);
     open = false;
     expect(await client.observe(snap, signal)).toEqual({ exists: false, upToDate: false });
@@ -91,7 +93,7 @@ describe('the EVS agent’s snapshot of a volume a running instance has open', (
   it('takes a snapshot of a closed volume in the pool, as before', async () => {
     const pool = recordingPool();
     const snap = snapshot();
-    const client = snapshotData(snap, pool.pools, () => false);
+    const client = snapshotData(snap, pool.pools, () => undefined);
     await client.create(snap, signal);
     expect(pool.calls).toEqual(['create uid-s1']);
   });
@@ -101,7 +103,7 @@ describe('the EVS agent’s snapshot of a volume a running instance has open', (
     pool.recorded.add('uid-s1');
     pool.take({ uid: 'uid-s1' });
     const snap = snapshot(true);
-    const client = snapshotData(snap, pool.pools, () => true);
+    const client = snapshotData(snap, pool.pools, () => file);
     expect(await client.observe(snap, signal)).toMatchObject({ exists: true });
     await client.delete(snap, signal);
     expect(pool.calls).toEqual([]);
@@ -111,5 +113,15 @@ describe('the EVS agent’s snapshot of a volume a running instance has open', (
     await client.delete(snap, signal);
     expect(pool.calls).toEqual(['delete uid-s1']);
     expect(await client.observe(snap, signal)).toMatchObject({ exists: false });
+  });
+
+  it('deletes the snapshot of an open RBD volume itself', async () => {
+    const pool = recordingPool();
+    pool.recorded.add('uid-s1');
+    pool.take({ uid: 'uid-s1' });
+    const snap = snapshot(true);
+    const client = snapshotData(snap, pool.pools, () => ({ consumerDeletesSnapshots: false }));
+    await client.delete(snap, signal);
+    expect(pool.calls).toEqual(['delete uid-s1']);
   });
 });

@@ -3,7 +3,11 @@
 // hypervisor has open is taken and deleted by that hypervisor (api/live-snapshots.ts): here
 // its owner is recorded, and the agent waits for the snapshot to show or to go.
 import type { ExternalClient, Observation } from '../../../controllers/external/index.ts';
-import { takingThroughInstanceReason, type VolumeSnapshotObject } from '../api/index.ts';
+import {
+  takingThroughInstanceReason,
+  type OpenVolume,
+  type VolumeSnapshotObject,
+} from '../api/index.ts';
 import type { SnapshotInfo, SnapshotRef } from '../backend/index.ts';
 import { ownerRef } from './owners.ts';
 import { notPlaced, notPlacedYet, placedPool, type PoolBackends } from './pool-backends.ts';
@@ -34,7 +38,7 @@ export function snapshotData(
   snap: VolumeSnapshotObject,
   pools: PoolBackends,
   /** Whether a hypervisor has the snapshot's volume open now (it holds an attachment). */
-  volumeOpen: (snap: VolumeSnapshotObject) => boolean,
+  openVolume: (snap: VolumeSnapshotObject) => OpenVolume | undefined,
 ): ExternalClient<VolumeSnapshotObject, SnapshotInfo> {
   const backend = async (signal: AbortSignal) => {
     const pool = placedPool(snap);
@@ -57,7 +61,7 @@ export function snapshotData(
       // already. Deleting removes that record too.
       const recorded = await b.snapshotRecorded(ref(), signal);
       if (obj.metadata.deletionTimestamp) return { exists: recorded, upToDate: false };
-      if (recorded && volumeOpen(obj)) {
+      if (recorded && openVolume(obj)) {
         return {
           exists: false,
           upToDate: false,
@@ -73,7 +77,7 @@ export function snapshotData(
     async create(obj, signal) {
       const b = await backend(signal);
       // The hypervisor takes it once its owner is recorded; qemu-img would find it locked.
-      if (volumeOpen(obj)) await b.recordSnapshot(ref(), signal);
+      if (openVolume(obj)) await b.recordSnapshot(ref(), signal);
       else await b.createSnapshot(ref(), signal);
     },
     async update() {
@@ -81,9 +85,11 @@ export function snapshotData(
     },
     async delete(obj, signal) {
       const b = await backend(signal);
-      // The hypervisor deletes the snapshot of a volume it has open; its owner record goes once
-      // the snapshot is gone (the reconciler observes again until then).
-      if (volumeOpen(obj) && (await b.inspectSnapshot(ref(), signal))) return;
+      // The hypervisor deletes the snapshot of a file pool's volume it has open; its owner record
+      // goes once the snapshot is gone (the reconciler observes again until then).
+      if (openVolume(obj)?.consumerDeletesSnapshots && (await b.inspectSnapshot(ref(), signal))) {
+        return;
+      }
       await b.deleteSnapshot(ref(), signal);
     },
   };

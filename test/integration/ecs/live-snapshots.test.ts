@@ -5,7 +5,8 @@
 // holds the marker. Deleting the snapshot while the VM runs leaves neither the qcow2 snapshot
 // nor its owner file. With the guest agent gone, the snapshot is crash-consistent and says so;
 // once the instance is stopped, EVS takes and deletes snapshots in the pool itself. A volume of
-// an RBD pool (the run's real Ceph) is snapshotted the same way, by QEMU's rbd driver.
+// an RBD pool (the run's real Ceph) is snapshotted the same way, by QEMU's rbd driver, and its
+// snapshot deleted by EVS, which flattens the volumes cloned from it first.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
@@ -307,7 +308,7 @@ describe('a VolumeSnapshot of a volume a running instance has open', () => {
     expect(await head('data', 15)).toBe('after-snapshot!');
   }, 300_000);
 
-  it('of a volume in an RBD pool is taken and deleted by QEMU’s rbd driver', async () => {
+  it('of a volume in an RBD pool is taken by QEMU’s rbd driver and deleted by EVS', async () => {
     await cluster.apply(
       doc(evsApi, 'Volume', 'rdata', { size: '1Gi', volumeTypeRef: { name: rbdPool() } }),
     );
@@ -345,6 +346,16 @@ describe('a VolumeSnapshot of a volume a running instance has open', () => {
     expect(await rbdView.inspectSnapshot(ref)).toMatchObject({
       id: expect.stringContaining(`@snap-${ref.uid}`),
     });
+    // A volume cloned from it (an RBD layered clone) keeps its data when it goes: EVS deletes
+    // an RBD snapshot itself, flattening its clones first, even while QEMU has the volume open.
+    await cluster.apply(
+      doc(evsApi, 'Volume', 'rclone', {
+        size: '1Gi',
+        volumeTypeRef: { name: rbdPool() },
+        source: { snapshot: { name: 'rlive' } },
+      }),
+    );
+    await cluster.waitForCondition({ apiVersion: evsApi, kind: 'Volume', name: 'rclone' }, 'Ready');
     await cluster.kubectl([
       'delete',
       'volumesnapshot',
@@ -356,6 +367,8 @@ describe('a VolumeSnapshot of a volume a running instance has open', () => {
     ]);
     expect(await rbdView.inspectSnapshot(ref)).toBeUndefined();
     expect(await rbdView.snapshotRecorded(ref)).toBe(false);
+    const clone = owner(await cluster.read({ apiVersion: evsApi, kind: 'Volume', name: 'rclone' }));
+    expect((await rbdView.inspectVolume(clone))?.parent).toBeUndefined();
     expect(await head('rdata', 10)).toBe('rbd-marker');
   }, 300_000);
 
