@@ -83,8 +83,12 @@ describe('liveSnapshotStep', () => {
 });
 
 /** A VM and a guest agent that record what is done to them, in order. */
-function recording(agent: 'answers' | 'silent' | 'cannot-freeze', snapshotFails = false) {
+function recording(
+  agent: 'answers' | 'silent' | 'cannot-freeze' | 'left-frozen',
+  snapshotFails = false,
+) {
   const calls: string[] = [];
+  let frozen = agent === 'left-frozen';
   const fakeVm: SnapshotVm = {
     disks: () => Promise.resolve([{ id: target.diskId }]),
     snapshotDisk: (id, name) => {
@@ -99,13 +103,17 @@ function recording(agent: 'answers' | 'silent' | 'cannot-freeze', snapshotFails 
   const guest: FreezingGuest = {
     freezeFilesystems: () => {
       if (agent === 'cannot-freeze') return Promise.reject(new Error('fsfreeze is disabled'));
+      if (frozen) return Promise.reject(new Error('the agent is in frozen state'));
       calls.push('freeze');
+      frozen = true;
       return Promise.resolve(2);
     },
     thawFilesystems: () => {
       calls.push('thaw');
+      frozen = false;
       return Promise.resolve(2);
     },
+    filesystemsFrozen: () => Promise.resolve(frozen),
   };
   const withGuest = <T>(fn: (qga: FreezingGuest) => Promise<T>): Promise<T> =>
     agent === 'silent'
@@ -130,6 +138,14 @@ describe('takeLive', () => {
       expect(taken.reason).toBe('CrashConsistent');
       expect(r.calls).toEqual([`snapshot ${target.diskId} snap-uid-s1`]);
     }
+  });
+
+  it('thaws a guest a failed thaw left frozen before freezing it again', async () => {
+    const r = recording('left-frozen');
+    expect(await takeLive(r.fakeVm, r.withGuest, target)).toMatchObject({
+      reason: 'FilesystemsFrozen',
+    });
+    expect(r.calls).toEqual(['thaw', 'freeze', `snapshot ${target.diskId} snap-uid-s1`, 'thaw']);
   });
 
   it('thaws the guest when the snapshot fails, and reports the failure', async () => {

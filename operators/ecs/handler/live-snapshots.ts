@@ -43,6 +43,7 @@ export interface SnapshotVm {
 export interface FreezingGuest {
   freezeFilesystems(): Promise<number>;
   thawFilesystems(): Promise<number>;
+  filesystemsFrozen(): Promise<boolean>;
 }
 
 /** What to do for one VolumeSnapshot on this host. */
@@ -90,7 +91,9 @@ export interface TakenLive {
 
 /**
  * Takes the snapshot with the guest's filesystems frozen; without, when the guest agent does
- * not answer (or cannot freeze). The filesystems are thawed whatever happens once frozen.
+ * not answer (or cannot freeze). The filesystems are thawed whatever happens once frozen, and
+ * a guest a failed thaw left frozen is thawed before it is frozen again (a frozen guest agent
+ * refuses to freeze, which would read as not answering).
  */
 export async function takeLive(
   vm: SnapshotVm,
@@ -100,6 +103,7 @@ export async function takeLive(
   let frozen: number | undefined;
   try {
     await withGuest(async (qga) => {
+      if (await qga.filesystemsFrozen()) await qga.thawFilesystems();
       frozen = await qga.freezeFilesystems();
       try {
         await vm.snapshotDisk(step.diskId, step.tag);
