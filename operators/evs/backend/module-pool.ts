@@ -82,6 +82,7 @@ export abstract class ModulePool<C> implements StorageBackend {
   }
 
   abstract attachTarget(volume: OwnerRef): AttachTarget;
+  abstract fenceClients(volume: OwnerRef, signal?: AbortSignal): Promise<string[]>;
   abstract blockdev(volume: OwnerRef): BlockdevOptions;
 
   capacity(signal?: AbortSignal): Promise<PoolCapacity> {

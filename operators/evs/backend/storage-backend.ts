@@ -214,4 +214,11 @@ export interface StorageBackend {
   blockdev(volume: OwnerRef): BlockdevOptions;
   /** The same, as a VolumeAttachment reports it (pure: no I/O). */
   attachTarget(volume: OwnerRef): AttachTarget;
+  /**
+   * Cuts off every client that has the volume open, for good (a hypervisor on a fenced host
+   * that may still be running): what they write from then on is refused by the storage.
+   * Resolves with the clients cut off. Pools whose clients cannot be told apart by the
+   * storage (file pools, where QEMU's own image lock refuses a second writer) cut off none.
+   */
+  fenceClients(volume: OwnerRef, signal?: AbortSignal): Promise<string[]>;
 }

@@ -11,6 +11,8 @@ import { sourceMissing, type SourceReader } from './sources.ts';
 export interface AttachmentTargetOptions {
   pools: PoolBackends;
   sources: SourceReader;
+  /** Told of clients cut off from a volume before its new attachment (see below). */
+  fenced?: (attachment: VolumeAttachmentObject, clients: string[]) => void;
 }
 
 export function attachmentTarget(
@@ -36,6 +38,16 @@ export function attachmentTarget(
           'VolumeDataMissing',
           `the data of Volume ${name} is not in the StoragePool ${pool} as this host sees it`,
         );
+      }
+      // A volume that is not multiAttach has one attachment at a time, and its hypervisor
+      // closes it before that attachment goes. A client that still has it open when a new
+      // attachment is made is one that could not close it: a hypervisor on a host that was
+      // lost and fenced (its instance moved here). It is cut off before this host opens the
+      // volume, so two guests never write it at once.
+      const multiAttach = (vol as { spec?: { multiAttach?: boolean } }).spec?.multiAttach === true;
+      if (obj.status?.target === undefined && !multiAttach) {
+        const cut = await backend.fenceClients(owner, signal);
+        if (cut.length > 0) opts.fenced?.(obj, cut);
       }
       return { exists: true, upToDate: true, observed: backend.attachTarget(owner) };
     },

@@ -6,6 +6,7 @@ import { realClock } from '../../../controllers/clock/index.ts';
 import type { Informer } from '../../../controllers/informer/index.ts';
 import type { ManagedStatus } from '../../../controllers/external/index.ts';
 import {
+  objectKey,
   errorMessage,
   isNotFound,
   type KubeObject,
@@ -216,6 +217,7 @@ export function registerEvsAgent(
     },
   });
 
+  const fencedRecorder = mgr.recorder('evs-attachment-agent');
   addManagedController<
     VolumeAttachmentObject,
     VolumeAttachmentStatus & ManagedStatus,
@@ -226,7 +228,30 @@ export function registerEvsAgent(
     informer: attachments,
     reconciler: {
       finalizer: evsDataFinalizer,
-      external: () => attachmentTarget({ pools: pb, sources }),
+      external: () =>
+        attachmentTarget({
+          pools: pb,
+          sources,
+          fenced: (a, clients) => {
+            mgr.log.warn('cut off clients still holding a volume before attaching it here', {
+              attachment: objectKey(a),
+              volume: a.spec.volumeRef.name,
+              clients,
+            });
+            fencedRecorder.event(
+              {
+                ...a,
+                apiVersion: VolumeAttachment.apiVersion,
+                kind: VolumeAttachment.kind,
+                metadata: { ...a.metadata, name: a.metadata.name ?? '' },
+              },
+              'Warning',
+              'ClientsFenced',
+              'Attach',
+              `Volume ${a.spec.volumeRef.name} was still open by ${clients.join(', ')} (a hypervisor on a lost host): cut off by the storage before attaching it here`,
+            );
+          },
+        }),
       status: (_a, observation) => (observation.observed ? { target: observation.observed } : {}),
       statusFields: ['target'],
       role: contributor(attachedCondition),

@@ -173,6 +173,11 @@ export class SimulatedPool implements StorageBackend {
     return { file: { path: `/simulated/vol-${volume.uid}.qcow2`, format: 'qcow2' } };
   }
 
+  /** Nothing opens a simulated volume. */
+  fenceClients(): Promise<string[]> {
+    return Promise.resolve([]);
+  }
+
   blockdev(volume: OwnerRef): BlockdevOptions {
     return { driver: 'null-co', size: this.volumes.get(volume.uid)?.virtualSizeBytes ?? 0 };
   }

@@ -3,7 +3,9 @@
 // (converted to raw), clones a boot volume from it as a layered clone, snapshots it, makes a
 // volume from the snapshot, grows and deletes; the data is checked with qemu-io through QEMU's
 // rbd driver.
+import { execFile, spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Image, type ImageObject } from '../../../operators/ecs/index.ts';
@@ -18,6 +20,7 @@ import {
   type VolumeObject,
   type VolumeSnapshotObject,
 } from '../../../operators/evs/index.ts';
+import { ceph as cephTool } from '../../../hack/ceph/index.ts';
 import { CephFixture } from '../../harness/ceph.ts';
 import { useTestCluster, waitFor } from '../../harness/index.ts';
 import {
@@ -43,6 +46,8 @@ import {
 } from './evs-fixture.ts';
 
 const cluster = useTestCluster('evs-rbd');
+const run = promisify(execFile);
+const rbdCli = async (args: string[]) => (await run('rbd', args)).stdout;
 const ceph = new CephFixture('evsrbd');
 const GiB = 1024 ** 3;
 let world: EvsWorld;
@@ -53,6 +58,7 @@ let typeName = '';
 let cephPool = '';
 let backend: RbdPool;
 let cephKey = '';
+let userId = '';
 
 const volumes = () => clientFor<VolumeObject>(world, Volume.resource);
 const getVolume = (name: string) => () => volumes().get(cluster.namespace, name);
@@ -66,6 +72,7 @@ beforeAll(async () => {
   cephPool = await ceph.pool();
   const user = await ceph.user(cephPool);
   cephKey = user.key;
+  userId = user.id;
   const info = await ceph.info();
   // `[v2:127.0.0.1:P2,v1:127.0.0.1:P1]`: the msgr v1 address, as host:port.
   const v1 = /v1:([0-9.]+:[0-9]+)/.exec(info.monHost)?.[1];
@@ -204,6 +211,84 @@ describe('an RBD pool', () => {
     ]);
     expect(r.code).toBe(0);
     await expectPattern(backend, ownerOf(restored), 0x5a, 4 * MiB);
+  });
+
+  it('cuts off a client still holding a volume before attaching it anew (a hypervisor of a fenced host)', async () => {
+    const restored = await getVolume('from-snap')();
+    const image = `${cephPool}/vol-${restored.metadata.uid ?? ''}`;
+    // A client that kept the image open: what a QEMU on a lost host looks like to Ceph.
+    const holder = spawn('rbd', ['--conf', backend.conf, '--id', userId, 'watch', image], {
+      // It waits for a line on its input: kept open, it holds the image until killed.
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let said = '';
+    holder.stdout.on('data', (d: Buffer) => (said += d.toString()));
+    holder.stderr.on('data', (d: Buffer) => (said += d.toString()));
+    try {
+      const watchers = async () =>
+        (
+          JSON.parse(
+            await rbdCli([
+              '--conf',
+              backend.conf,
+              '--id',
+              userId,
+              'status',
+              image,
+              '--format',
+              'json',
+            ]),
+          ) as { watchers?: { address: string }[] }
+        ).watchers ?? [];
+      const [held] = await waitFor(
+        async () => {
+          const w = await watchers();
+          return w.length > 0 ? w : undefined;
+        },
+        { timeoutMs: 30_000, what: `a watcher on ${image}`, describe: () => `rbd watch: ${said}` },
+      );
+      await cluster.apply(
+        doc(evsApi, 'VolumeAttachment', 'from-snap-moved', {
+          volumeRef: { name: 'from-snap' },
+          instanceRef: { name: 'vm' },
+          host: world.hosts[0],
+        }),
+      );
+      const attachments = clientFor<VolumeAttachmentObject>(world, VolumeAttachment.resource);
+      await waitReady(() => attachments.get(cluster.namespace, 'from-snap-moved'), 'True');
+      // Cut off before the attachment was reported: Ceph lists the client as blocklisted.
+      const listed = await cephTool(ceph.admin, ['osd', 'blocklist', 'ls']);
+      expect(held?.address).toMatch(/^[0-9.]+:[0-9]+\/[0-9]+$/);
+      expect(listed).toContain(held?.address ?? '-');
+      await waitFor(
+        async () =>
+          (
+            await cluster.kubectl([
+              'get',
+              'events',
+              '-n',
+              cluster.namespace,
+              '--field-selector',
+              'reason=ClientsFenced',
+              '-o',
+              'jsonpath={.items[*].involvedObject.name}',
+            ])
+          ).stdout
+            .split(' ')
+            .includes('from-snap-moved'),
+        { timeoutMs: 30_000, what: 'a ClientsFenced event on the attachment' },
+      );
+    } finally {
+      holder.kill('SIGKILL');
+    }
+    const r = await cluster.kubectl([
+      'delete',
+      '-n',
+      cluster.namespace,
+      'volumeattachments.evs.kcloud.io',
+      'from-snap-moved',
+    ]);
+    expect(r.code).toBe(0);
   });
 
   it('deletes a volume’s RBD image with the Volume, keeping volumes made from its snapshot', async () => {

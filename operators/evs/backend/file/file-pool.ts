@@ -39,6 +39,14 @@ export class FilePool extends ModulePool<FileContext> {
     };
   }
 
+  /**
+   * A file has no clients the pool can tell apart or cut off; QEMU's lock on the image refuses
+   * a second writer while a first one (on any host of a shared file system with locks) has it.
+   */
+  fenceClients(): Promise<string[]> {
+    return Promise.resolve([]);
+  }
+
   blockdev(volume: OwnerRef): BlockdevOptions {
     // The backing chain (the image) is opened by QEMU from the file's own header.
     return {

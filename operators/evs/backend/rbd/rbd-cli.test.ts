@@ -6,6 +6,7 @@ import {
   parseChildren,
   parseImageInfo,
   parseImageList,
+  parseWatchers,
   parseMeta,
   parsePoolCapacity,
   parseSnapshots,
@@ -55,6 +56,12 @@ describe('rbd JSON', () => {
 
   it('reads lists, children, image-meta and du', () => {
     expect(parseImageList('["vol-1","img-2"]')).toEqual(['vol-1', 'img-2']);
+    expect(
+      parseWatchers(
+        '{"watchers":[{"address":"127.0.0.1:0/3532745721","client":4123,"cookie":1},{"client":5}]}',
+      ),
+    ).toEqual(['127.0.0.1:0/3532745721']);
+    expect(parseWatchers('{"watchers":[]}')).toEqual([]);
     expect(parseChildren('[{"pool":"evs","pool_namespace":"","image":"vol-3"}]')).toEqual([
       { pool: 'evs', image: 'vol-3' },
     ]);

@@ -50,6 +50,13 @@ const record = (v: unknown): Record<string, unknown> =>
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
 
+/** `rbd status --format json`: the watchers' addresses (`ip:port/nonce`). */
+export function parseWatchers(json: string): string[] {
+  const status = record(parse(json, 'status'));
+  const watchers = Array.isArray(status.watchers) ? status.watchers : [];
+  return watchers.map((w) => str(record(w).address)).filter((a): a is string => a !== undefined);
+}
+
 export function parseImageList(json: string): string[] {
   const list = parse(json, 'ls');
   return Array.isArray(list) ? list.filter((n): n is string => typeof n === 'string') : [];

@@ -10,6 +10,7 @@ import {
   parseImageInfo,
   parseMeta,
   parseSnapshots,
+  parseWatchers,
   rbdArgs,
   rbdMessage,
   type RbdConnection,
@@ -214,14 +215,18 @@ export class RbdContext {
 
   /** Clients that have the image open (a running QEMU). */
   async watchers(image: string, signal?: AbortSignal): Promise<number> {
-    const status = JSON.parse(
+    return (await this.watcherAddresses(image, signal)).length;
+  }
+
+  /** The addresses (`ip:port/nonce`, one per client instance) of the image's watchers. */
+  async watcherAddresses(image: string, signal?: AbortSignal): Promise<string[]> {
+    return parseWatchers(
       await this.rbd(
         ['status', this.spec(image), '--format', 'json'],
         `reading ${image}'s users`,
         signal,
       ),
-    ) as { watchers?: unknown[] };
-    return status.watchers?.length ?? 0;
+    );
   }
 
   async refuseIfOpen(image: string, what: string, signal?: AbortSignal): Promise<void> {

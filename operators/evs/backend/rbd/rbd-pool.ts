@@ -30,6 +30,20 @@ export class RbdPool extends ModulePool<RbdContext> {
     return { rbd: { pool, image: objectName('Volume', checkUid(volume.uid)), user, conf } };
   }
 
+  /** Blocklists every client watching the image: Ceph refuses their writes from then on. */
+  async fenceClients(volume: OwnerRef, signal?: AbortSignal): Promise<string[]> {
+    const image = objectName('Volume', checkUid(volume.uid));
+    const addresses = await this.ctx.watcherAddresses(image, signal);
+    for (const address of addresses) {
+      await this.ctx.ceph(
+        ['osd', 'blocklist', 'add', address],
+        `cutting off ${address}, a client of ${image}`,
+        signal,
+      );
+    }
+    return addresses;
+  }
+
   blockdev(volume: OwnerRef): BlockdevOptions {
     return rbdBlockdev(this.ctx.conn, objectName('Volume', checkUid(volume.uid)));
   }
