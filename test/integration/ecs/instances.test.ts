@@ -246,6 +246,39 @@ describe('an Instance in kcloud-manager', () => {
     await cluster.kubectl(['delete', '-n', cluster.namespace, 'instances.ecs.kcloud.io', 'huge']);
   });
 
+  it('says why when its boot volume cannot be made, naming the volume and its reason', async () => {
+    // A VolumeType of another pool than the image's: a clone cannot cross pools.
+    await mkdir(path.join(world.work, 'shared-fs', 'other'), { recursive: true });
+    await cluster.apply(
+      [
+        doc(evsApi, 'StoragePool', `${pool}-other`, {
+          type: 'File',
+          file: { path: '/shared/other', scope: 'Shared' },
+        }),
+        doc(evsApi, 'VolumeType', `${volumeType}-other`, {
+          storagePoolRef: { name: `${pool}-other` },
+        }),
+        doc(ecsApi, 'Instance', 'elsewhere', {
+          flavorRef: { name: flavor },
+          imageRef: { name: 'img' },
+          bootVolume: { volumeTypeRef: { name: `${volumeType}-other` } },
+        }),
+      ].join('---\n'),
+    );
+    const refused = await waitReady(getInstance('elsewhere'), 'False', 'VolumeFailed');
+    expect(condition(refused, 'Scheduled')?.message).toMatch(
+      /^Volume elsewhere-boot cannot be made: SourceInOtherPool: /,
+    );
+    for (const what of [
+      ['-n', cluster.namespace, 'instances.ecs.kcloud.io/elsewhere'],
+      ['-n', cluster.namespace, 'volumes.evs.kcloud.io/elsewhere-boot'],
+      [`volumetypes.evs.kcloud.io/${volumeType}-other`, `storagepools.evs.kcloud.io/${pool}-other`],
+    ]) {
+      const r = await cluster.kubectl(['delete', '--ignore-not-found', '--timeout=120s', ...what]);
+      expect(r.code).toBe(0);
+    }
+  });
+
   it('does not take over a Volume of the same name made for something else', async () => {
     await cluster.apply(doc(evsApi, 'Volume', 'taken-boot', { size: '1Gi' }));
     await waitReady(getVolume('taken-boot'), 'True');

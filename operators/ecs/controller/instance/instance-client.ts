@@ -11,6 +11,12 @@ import {
 } from '../../../../controllers/external/index.ts';
 import { hostLabel } from '../../../../controllers/host/index.ts';
 import {
+  getCondition,
+  ReadyCondition,
+  StalledCondition,
+  type Condition,
+} from '../../../../controllers/reconcile/index.ts';
+import {
   isApiError,
   type KubeObject,
   type ObjectClient,
@@ -118,6 +124,28 @@ function interfacesOf(instance: InstanceObject, world: InstanceWorld): Interface
   });
 }
 
+/** The first of the instance's parts whose Stalled condition is True, and why. */
+function stalledChild(
+  instance: InstanceObject,
+  children: readonly Child[],
+  world: InstanceWorld,
+): { reason: string; message: string } | undefined {
+  const ns = instance.metadata.namespace ?? '';
+  for (const c of children) {
+    const name = c.metadata.name ?? '';
+    const found = world.child(c.kind as ChildKind, ns, name);
+    if (!found || !mine(instance, found)) continue;
+    const conditions = (found as { status?: { conditions?: Condition[] } }).status?.conditions;
+    if (getCondition(conditions, StalledCondition)?.status !== 'True') continue;
+    const ready = getCondition(conditions, ReadyCondition);
+    return {
+      reason: `${c.kind}Failed`,
+      message: `${c.kind} ${name} cannot be made: ${ready?.reason ?? 'Stalled'}: ${ready?.message ?? ''}`,
+    };
+  }
+  return undefined;
+}
+
 export function instanceClient(
   opts: InstanceClientOptions,
 ): ExternalClient<InstanceObject, InstancePlacement> {
@@ -196,6 +224,10 @@ export function instanceClient(
           );
         }
         const children = [boot, ...networkInterfaces(instance)];
+        // A part that stopped for good (its Volume refuses the image's pool, say) is what the
+        // instance waits on: said here, not hidden behind a wait for its attachment.
+        const stuck = stalledChild(instance, children, world);
+        if (stuck) return wait(stuck.reason, stuck.message);
         const decision = decide(instance);
         if ('wait' in decision) {
           plan = { children };
