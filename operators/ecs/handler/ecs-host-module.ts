@@ -206,11 +206,14 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
       throw err;
     }
   };
-  /** The Volume's size as asked: from this host's cache, else read (a pool another host serves). */
-  const volumeSize = async (ns: string, name: string, signal: AbortSignal) => {
+  /**
+   * The Volume's size as asked, and its I/O limits: from this host's cache, else read (a pool
+   * another host serves).
+   */
+  const volumeOf = async (ns: string, name: string, signal: AbortSignal) => {
     const v =
       volumes.cache.get(key(ns, name)) ?? (await getLive(() => volumeClient.get(ns, name, signal)));
-    return v ? quantityBytes(v.spec.size) : undefined;
+    return v ? { sizeBytes: quantityBytes(v.spec.size), qos: v.status?.qos } : undefined;
   };
   const attachmentsOf = (i: InstanceObject) =>
     attachments.cache
@@ -231,9 +234,17 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
     for (const volume of wanted) {
       const a = mine.find((x) => x.spec.volumeRef.name === volume);
       const target = a?.status?.target;
-      const sizeBytes = target ? await volumeSize(ns, volume, signal) : undefined;
-      if (!a || !target || sizeBytes === undefined) waitingDisks.push(volume);
-      else disks.push({ volume, target, readOnly: a.spec.readOnly ?? false, sizeBytes });
+      const vol = target ? await volumeOf(ns, volume, signal) : undefined;
+      if (!a || !target || vol === undefined) waitingDisks.push(volume);
+      else {
+        disks.push({
+          volume,
+          target,
+          readOnly: a.spec.readOnly ?? false,
+          sizeBytes: vol.sizeBytes,
+          ...(vol.qos ? { qos: vol.qos } : {}),
+        });
+      }
     }
     const nics: ReadyNic[] = [];
     const pendingNics: string[] = [];

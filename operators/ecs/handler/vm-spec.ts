@@ -9,6 +9,7 @@ import {
   diskSourceFromTarget,
   type Accelerator,
   type DiskDefinition,
+  type DiskThrottle,
   type NicDefinition,
   type VmDefinition,
 } from '../backend/qemu/index.ts';
@@ -28,6 +29,17 @@ export interface ReadyDisk {
   volume: string;
   target: AttachTargetStatus;
   readOnly: boolean;
+  /** The Volume's I/O limits (status.qos, from its VolumeType): QEMU enforces them. */
+  qos?: { iops?: number; bytesPerSecond?: number };
+}
+
+/** QEMU's limits for a volume's QoS: totals, each way together. */
+export function diskThrottle(qos: ReadyDisk['qos']): DiskThrottle | undefined {
+  if (qos?.iops === undefined && qos?.bytesPerSecond === undefined) return undefined;
+  return {
+    ...(qos.iops !== undefined ? { iopsTotal: qos.iops } : {}),
+    ...(qos.bytesPerSecond !== undefined ? { bpsTotal: qos.bytesPerSecond } : {}),
+  };
 }
 
 /** A NIC as VPC made it. */
@@ -58,10 +70,12 @@ export function diskSerial(volume: string): string {
 }
 
 export function diskDefinition(d: ReadyDisk, boot: boolean): DiskDefinition {
+  const throttle = diskThrottle(d.qos);
   return {
     id: diskId(d.volume),
     source: diskSourceFromTarget(d.target),
     serial: diskSerial(d.volume),
+    ...(throttle ? { throttle } : {}),
     ...(boot ? { bootIndex: 0 } : {}),
     ...(d.readOnly ? { readOnly: true } : {}),
   };

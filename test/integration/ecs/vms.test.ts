@@ -29,6 +29,7 @@ import {
   addInstanceOperationController,
 } from '../../../operators/ecs/index.ts';
 import { findVmProcess, runPaths } from '../../../operators/ecs/backend/qemu/index.ts';
+import { diskId } from '../../../operators/ecs/handler/index.ts';
 import { addVpcOperator } from '../../../operators/vpc/index.ts';
 import { useTestCluster, waitFor } from '../../harness/index.ts';
 import { requireTools, sha256 } from '../evs/backend/pool-fixtures.ts';
@@ -180,7 +181,12 @@ beforeAll(async () => {
         type: 'File',
         file: { path: '/pools/local', scope: 'Local' },
       }),
-      doc(evsApi, 'VolumeType', volumeType(), { storagePoolRef: { name: pool() }, default: true }),
+      // Limits high enough not to slow the guest, and checked in QEMU's own configuration.
+      doc(evsApi, 'VolumeType', volumeType(), {
+        storagePoolRef: { name: pool() },
+        default: true,
+        qos: { iops: { base: 4000 }, bytesPerSecond: { base: 200_000_000 } },
+      }),
       doc(ecsApi, 'Flavor', flavor(), { vcpu: 1, memory: '256Mi' }),
       doc(ecsApi, 'Image', 'demo', {
         source: {
@@ -304,7 +310,17 @@ describe('an Instance on a host', () => {
     ip = running.status?.interfaces?.[0]?.ipAddresses?.[0] ?? '';
     expect(ip).toMatch(/^10\.20\.1\.\d+$/);
     expect(running.status?.bootTime).toBeDefined();
-    expect(await qemuPid(uid)).toBeDefined();
+    const pid = await qemuPid(uid);
+    expect(pid).toBeDefined();
+    // The boot volume's I/O limits (its VolumeType's QoS) are QEMU's throttle on its disk.
+    const groups = (await readFile(`/proc/${String(pid)}/cmdline`, 'utf8'))
+      .split('\0')
+      .filter((a) => a.includes('"throttle-group"'))
+      .map((a) => JSON.parse(a) as { id: string; limits: Record<string, number> });
+    expect(groups.find((g) => g.id === `tg-${diskId('vm-1-boot')}`)?.limits).toEqual({
+      'iops-total': 4000,
+      'bps-total': 200_000_000,
+    });
     // The guest says on its console what it got: the seed's hostname and the NIC's address.
     const consoleLog = runPaths(stateDir(), uid).consoleLog;
     await waitFor(
