@@ -32,7 +32,7 @@ export const Flavor = defineKind({
         cpuQuotaPercent: Type.Optional(
           Type.Integer({
             description:
-              "The share of each vCPU's time the guest may use, in percent (100 is a whole host CPU per vCPU). Omitted: no quota.",
+              "The share of each vCPU's time the guest may use, in percent (100 is a whole host CPU per vCPU). Omitted: no quota. Not enforced by hosts in this release: instances of a Flavor that sets it are refused (FlavorLimitNotEnforced).",
             minimum: 1,
             maximum: 100,
           }),
@@ -40,7 +40,7 @@ export const Flavor = defineKind({
         nicBandwidthMbps: Type.Optional(
           Type.Integer({
             description:
-              'The most each network interface may send and receive, in Mbit/s. Omitted: no limit.',
+              'The most each network interface may send and receive, in Mbit/s. Omitted: no limit. Not enforced by hosts in this release: instances of a Flavor that sets it are refused (FlavorLimitNotEnforced).',
             minimum: 1,
             maximum: 400000,
           }),

@@ -95,11 +95,12 @@ export const flavors: FlavorObject[] = [
   { vcpu: 1, memory: '2Gi', name: 'small' },
   { vcpu: 4, memory: '8Gi', name: 'large' },
   { vcpu: 2, memory: '32Gi', name: 'fat' },
-].map(({ name, vcpu, memory }) => ({
+  { vcpu: 1, memory: '2Gi', name: 'capped', cpuQuotaPercent: 50, nicBandwidthMbps: 100 },
+].map(({ name, ...spec }) => ({
   apiVersion: 'ecs.kcloud.io/v1alpha1',
   kind: 'Flavor',
   metadata: { name },
-  spec: { vcpu, memory },
+  spec,
 }));
 
 export function image(

@@ -44,6 +44,8 @@ export function schedule(input: ScheduleInput): ScheduleDecision {
   const { instance } = input;
   const uid = instance.metadata.uid ?? '';
   const requested = requestedResources(instance, (name) => input.flavor(name));
+  const unenforced = unenforcedLimits(instance, input);
+  if (unenforced) return unenforced;
   const current = instance.metadata.labels?.[hostLabel] ?? input.placements.hostOf(uid);
   if (current !== undefined) {
     // Bound already (or decided here, the write not yet seen): it stays, holding what it holds
@@ -115,6 +117,27 @@ export function schedule(input: ScheduleInput): ScheduleDecision {
   if (fits.length === 0) return noHost(input.hosts.length, [...excluded.values()]);
   const best = choose(fits, requested, instance, input, topo);
   return { bind: best.name, allocated: requested };
+}
+
+/**
+ * A Flavor's CPU quota or NIC bandwidth is not enforced on hosts by this release: an instance
+ * of such a Flavor is refused, saying so, rather than run without the limit it asks for.
+ */
+function unenforcedLimits(
+  instance: InstanceObject,
+  input: ScheduleInput,
+): ScheduleDecision | undefined {
+  const name = instance.spec.flavorRef?.name;
+  const spec = name !== undefined ? input.flavor(name)?.spec : undefined;
+  const fields = [
+    ...(spec?.cpuQuotaPercent !== undefined ? ['cpuQuotaPercent'] : []),
+    ...(spec?.nicBandwidthMbps !== undefined ? ['nicBandwidthMbps'] : []),
+  ];
+  if (fields.length === 0) return undefined;
+  return refuse(
+    'FlavorLimitNotEnforced',
+    `Flavor ${name ?? ''} sets ${fields.join(' and ')}, which hosts do not enforce in this release: choose a Flavor without ${fields.length > 1 ? 'them' : 'it'} (or give resources inline)`,
+  );
 }
 
 const vcpus = (n: number) => `${String(n)} vCPU${n === 1 ? '' : 's'}`;
