@@ -32,7 +32,7 @@ export const Flavor = defineKind({
         cpuQuotaPercent: Type.Optional(
           Type.Integer({
             description:
-              "The share of each vCPU's time the guest may use, in percent (100 is a whole host CPU per vCPU). Omitted: no quota. Not enforced by hosts in this release: instances of a Flavor that sets it are refused (FlavorLimitNotEnforced).",
+              "The share of each vCPU's time the guest may use, in percent (100 is a whole host CPU per vCPU). Omitted: no quota. Enforced by the host's cgroups.",
             minimum: 1,
             maximum: 100,
           }),

@@ -397,6 +397,24 @@ export const Instance = defineKind({
           },
         ),
       ),
+      limits: Type.Optional(
+        Type.Object(
+          {
+            cpuQuotaPercent: Type.Optional(
+              Type.Integer({
+                description:
+                  "The share of each vCPU's time the guest may use, in percent, from its Flavor; enforced by the host's cgroups.",
+                minimum: 1,
+                maximum: 100,
+              }),
+            ),
+          },
+          {
+            description:
+              'Limits the instance runs under, from its Flavor (written by the manager).',
+          },
+        ),
+      ),
       bootVolume: Type.Optional(
         Type.String({ description: 'The Volume made as the boot volume.' }),
       ),

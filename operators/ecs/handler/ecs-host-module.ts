@@ -61,6 +61,7 @@ import {
 } from '../api/index.ts';
 import { VmRunner, type Vm } from '../backend/qemu/index.ts';
 import { GuestAgents } from './guest-agents.ts';
+import { CpuQuotas } from './cpu-quota.ts';
 import { addLiveSnapshots } from './live-snapshots.ts';
 import { vmConditions } from './vm-conditions.ts';
 import { hostCopyReader } from './host-copy.ts';
@@ -326,6 +327,7 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
     // Short: a guest whose agent does not answer is asked on every look at its VM.
     withGuestAgent: (uid, fn) => guestAgents.use(uid, { timeoutMs: 3_000 }, fn),
     maxVcpus: config.maxVcpus,
+    cpuQuota: new CpuQuotas({ cgroupFs: config.cgroupFs, parent: config.cgroupParent }),
     now: () => realClock.now(),
   };
 
@@ -396,7 +398,8 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
     // A resize: the manager's new allocation is what the VM is to have.
     wakeOnUpdate: (o, n) =>
       o.status?.allocated?.vcpu !== n.status?.allocated?.vcpu ||
-      o.status?.allocated?.memoryBytes !== n.status?.allocated?.memoryBytes,
+      o.status?.allocated?.memoryBytes !== n.status?.allocated?.memoryBytes ||
+      o.status?.limits?.cpuQuotaPercent !== n.status?.limits?.cpuQuotaPercent,
     watches: [
       // A Volume grown while attached: the instance using it grows its disk (block_resize).
       watch(

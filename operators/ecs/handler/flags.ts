@@ -38,6 +38,18 @@ export const ecsAgentFlags = {
     description:
       'how long a guest has to power off after the ACPI request before it is stopped by force',
   },
+  'vm-cgroup-fs': {
+    type: 'string',
+    default: '/sys/fs/cgroup',
+    description:
+      'where the cgroup filesystem is mounted: a Flavor’s cpuQuotaPercent is set on each VM’s cgroup there',
+  },
+  'vm-cgroup-parent': {
+    type: 'string',
+    default: 'kcloud-vms',
+    description:
+      'the cgroup, below the CPU hierarchy’s root, under which VMs started in the agent’s own cgroup get one each for their CPU quota',
+  },
   'vm-max-vcpus': {
     type: 'string',
     default: '8',
@@ -56,6 +68,8 @@ export interface EcsAgentConfig {
   stopTimeoutMs: number;
   /** vCPUs a VM can be given while it runs (QEMU's maxcpus), at least its own. */
   maxVcpus: number;
+  cgroupFs: string;
+  cgroupParent: string;
 }
 
 export function configureEcsAgent(values: FlagValues): EcsAgentConfig {
@@ -71,9 +85,15 @@ export function configureEcsAgent(values: FlagValues): EcsAgentConfig {
   if (!Number.isInteger(maxVcpus) || maxVcpus < 1 || maxVcpus > 255) {
     throw new Error(`--vm-max-vcpus: ${stringFlag(values, 'vm-max-vcpus')} is not 1-255`);
   }
+  const cgroupParent = stringFlag(values, 'vm-cgroup-parent');
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/.test(cgroupParent)) {
+    throw new Error(`--vm-cgroup-parent: ${cgroupParent} is not a cgroup path such as kcloud-vms`);
+  }
   return {
     qemu: stringFlag(values, 'qemu'),
     maxVcpus,
+    cgroupFs: stringFlag(values, 'vm-cgroup-fs'),
+    cgroupParent,
     ovsDb: stringFlag(values, 'ovs-db'),
     ovsBridge,
     vmNetns,

@@ -20,6 +20,7 @@ import type { GuestAgentClient } from '../backend/guest-agent/index.ts';
 import type { Accelerator, Vm, VmRunner, VmState } from '../backend/qemu/index.ts';
 import { devicePlan, isEmpty, type DevicePlan, type WantedDisk } from './device-plan.ts';
 import { writeSeed } from '../backend/seed/index.ts';
+import { quotaUs, type CpuQuotas } from './cpu-quota.ts';
 import type { Taps } from './taps.ts';
 import {
   desiredPower,
@@ -59,6 +60,8 @@ interface VmRecord {
   nicTaps?: Record<string, string>;
   /** A digest of the VNC password QEMU has: a changed password is set again. */
   vncPasswordDigest?: string;
+  /** A CPU quota was set on it: one taken off the Flavor is lifted. */
+  cpuQuota?: boolean;
 }
 
 const digest = (password: string) => createHash('sha256').update(password).digest('hex');
@@ -141,6 +144,8 @@ export interface VmHost {
   withGuestAgent<T>(uid: string, fn: (qga: GuestAgentClient) => Promise<T>): Promise<T>;
   /** vCPUs a VM can grow to while it runs (QEMU's maxcpus), at least its own. */
   maxVcpus: number;
+  /** The CPU quotas of VMs (their cgroups). */
+  cpuQuota: Pick<CpuQuotas, 'apply' | 'applied' | 'remove'>;
   now(): number;
 }
 
@@ -154,6 +159,7 @@ type Action =
     }
   | { do: 'vnc'; password: string }
   | { do: 'vcpus'; count: number }
+  | { do: 'quota'; pid: number; vcpus: number; percent: number | undefined }
   | { do: 'online'; ids: number[] }
   | { do: 'resume' }
   | { do: 'pause' }
@@ -235,6 +241,7 @@ export async function removeVm(
     host.started(uid, undefined);
     await host.runner.remove(uid);
   }
+  await host.cpuQuota.remove(uid);
   // Only the taps it had: a host whose VMs had no NIC needs no Open vSwitch at all.
   const rec = await readRecord(host.stateDir, uid);
   for (const tap of rec.taps ?? []) await host.taps.remove(tap);
@@ -325,13 +332,21 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
       seedPath: seed,
       maxVcpus: host.maxVcpus,
     });
-    const vm = await host.runner.start(def, { paused: a.paused, vncPassword: a.vncPassword });
+    const allocated = i.status?.allocated;
+    const percent = i.status?.limits?.cpuQuotaPercent;
+    const vm = await host.runner.start(def, {
+      paused: a.paused,
+      vncPassword: a.vncPassword,
+      // The quota holds from the guest's first instruction.
+      beforeRun: (pid) => host.cpuQuota.apply(uid, pid, allocated?.vcpu ?? def.vcpus, percent),
+    });
     host.started(uid, vm);
     await writeRecord(host.stateDir, uid, {
       taps,
       nicTaps,
       bootTime: new Date(host.now()).toISOString(),
       vncPasswordDigest: digest(a.vncPassword),
+      ...(percent !== undefined ? { cpuQuota: true } : {}),
     });
   }
 
@@ -402,6 +417,12 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
       case 'vcpus':
         await vm?.plugVcpus(a.count);
         return;
+      case 'quota': {
+        await host.cpuQuota.apply(uid, a.pid, a.vcpus, a.percent);
+        const rec = await readRecord(host.stateDir, uid);
+        await writeRecord(host.stateDir, uid, { ...rec, cpuQuota: a.percent !== undefined });
+        return;
+      }
       case 'online':
         // Hot-plugged vCPUs arrive offline in most guests: the guest agent brings them up.
         await host.withGuestAgent(uid, (qga) => qga.onlineVcpus(a.ids));
@@ -439,7 +460,8 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
       const extra: Pick<VmObserved, 'size' | 'guest'> = {};
       const down = state === 'absent' || state === 'exited' || state === 'shutdown';
 
-      let action: Exclude<Action['do'], 'devices' | 'vnc' | 'vcpus' | 'online'> | undefined;
+      let action:
+        Exclude<Action['do'], 'devices' | 'vnc' | 'vcpus' | 'online' | 'quota'> | undefined;
       if (want === 'Stopped') {
         if (!down || state === 'shutdown') action = 'stop';
       } else if (down) {
@@ -533,6 +555,17 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
           // A resize to more vCPUs than it has: plugged live when its maxcpus leaves room.
           if (!plan && allocated.vcpu > size.vcpus && allocated.vcpu <= size.maxVcpus) {
             plan = { do: 'vcpus', count: allocated.vcpu };
+          }
+          // The CPU quota as its Flavor says, for the vCPUs it is allocated.
+          const percent = i.status?.limits?.cpuQuotaPercent;
+          const pid = (await vm.status()).pid;
+          if (!plan && pid !== undefined) {
+            const want = percent === undefined ? undefined : quotaUs(allocated.vcpu, percent);
+            const have =
+              want === undefined && rec.cpuQuota !== true
+                ? undefined
+                : await host.cpuQuota.applied(uid, pid);
+            if (have !== want) plan = { do: 'quota', pid, vcpus: allocated.vcpu, percent };
           }
         }
         if (state === 'running') {

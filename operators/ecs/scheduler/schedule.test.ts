@@ -72,14 +72,14 @@ describe('schedule: capacity', () => {
     });
   });
 
-  it('refuses a Flavor whose CPU quota or NIC bandwidth hosts would not enforce', () => {
+  it('refuses a Flavor whose NIC bandwidth hosts would not enforce', () => {
     const hosts = [host('a')];
     const i = instance('x', { flavorRef: { name: 'capped' } });
     expect(schedule(input(i, { hosts, placements: ledgerOf() }))).toEqual({
       refuse: {
         reason: 'FlavorLimitNotEnforced',
         message:
-          'Flavor capped sets cpuQuotaPercent and nicBandwidthMbps, which hosts do not enforce in this release: choose a Flavor without them (or give resources inline)',
+          'Flavor capped sets nicBandwidthMbps, which hosts do not enforce in this release: choose a Flavor without it (or give resources inline)',
       },
     });
   });

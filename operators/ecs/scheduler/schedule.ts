@@ -120,8 +120,8 @@ export function schedule(input: ScheduleInput): ScheduleDecision {
 }
 
 /**
- * A Flavor's CPU quota or NIC bandwidth is not enforced on hosts by this release: an instance
- * of such a Flavor is refused, saying so, rather than run without the limit it asks for.
+ * A Flavor's NIC bandwidth is not enforced on hosts by this release: an instance of such a
+ * Flavor is refused, saying so, rather than run without the limit it asks for.
  */
 function unenforcedLimits(
   instance: InstanceObject,
@@ -129,14 +129,10 @@ function unenforcedLimits(
 ): ScheduleDecision | undefined {
   const name = instance.spec.flavorRef?.name;
   const spec = name !== undefined ? input.flavor(name)?.spec : undefined;
-  const fields = [
-    ...(spec?.cpuQuotaPercent !== undefined ? ['cpuQuotaPercent'] : []),
-    ...(spec?.nicBandwidthMbps !== undefined ? ['nicBandwidthMbps'] : []),
-  ];
-  if (fields.length === 0) return undefined;
+  if (spec?.nicBandwidthMbps === undefined) return undefined;
   return refuse(
     'FlavorLimitNotEnforced',
-    `Flavor ${name ?? ''} sets ${fields.join(' and ')}, which hosts do not enforce in this release: choose a Flavor without ${fields.length > 1 ? 'them' : 'it'} (or give resources inline)`,
+    `Flavor ${name ?? ''} sets nicBandwidthMbps, which hosts do not enforce in this release: choose a Flavor without it (or give resources inline)`,
   );
 }
 

@@ -71,6 +71,8 @@ interface InstanceView {
 const instance = async (name: string) =>
   (await cluster.read(ref('Instance', name))) as unknown as InstanceView;
 const stateDir = () => path.join(world.roots[host] ?? '', 'state', 'ecs');
+/** The VM's cgroup in the host's cgroup v1 cpu hierarchy (the agent's defaults). */
+const cgroupOf = (uid: string) => path.join('/sys/fs/cgroup/cpu/kcloud-vms', uid);
 const qemuPid = async (uid: string) => {
   const p = runPaths(stateDir(), uid);
   return findVmProcess(p.pidFile, uid);
@@ -256,6 +258,7 @@ afterAll(async () => {
       `volumetypes.evs.kcloud.io/${volumeType()}`,
       `storagepools.evs.kcloud.io/${pool()}`,
       `flavors.ecs.kcloud.io/${flavor()}`,
+      `flavors.ecs.kcloud.io/${ns}-capped`,
     ]),
   );
   await attempt(() => world.stop());
@@ -653,6 +656,43 @@ describe('an Instance on a host', () => {
     await readyIn('vm-1', 'Running');
   }, 420_000);
 
+  it('holds its vCPUs to its Flavor’s CPU quota, in a cgroup of its own', async () => {
+    // The size it has now, with a quota of 20 % per vCPU.
+    await cluster.apply(
+      doc(ecsApi, 'Flavor', `${ns}-capped`, { vcpu: 2, memory: '320Mi', cpuQuotaPercent: 20 }),
+    );
+    await cluster.kubectl([
+      'patch',
+      'instance',
+      'vm-1',
+      '-n',
+      cluster.namespace,
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { resources: null, flavorRef: { name: `${ns}-capped` } } }),
+    ]);
+    const pid = await qemuPid(uid);
+    const quotaUs = path.join(cgroupOf(uid), 'cpu.cfs_quota_us');
+    await waitFor(
+      async () => existsSync(quotaUs) && (await readFile(quotaUs, 'utf8')).trim() === '40000',
+      { timeoutMs: 60_000, what: `${quotaUs} holding 2 × 20 % of 100 ms` },
+    );
+    expect(
+      (await readFile(path.join(cgroupOf(uid), 'cgroup.procs'), 'utf8')).split('\n'),
+    ).toContain(String(pid));
+    // A guest that spins is held back by the kernel: its cgroup was throttled.
+    const throttled = async () =>
+      Number(
+        /nr_throttled (\d+)/.exec(
+          await readFile(path.join(cgroupOf(uid), 'cpu.stat'), 'utf8'),
+        )?.[1],
+      );
+    const before = await throttled();
+    await guestRun(uid, ['/bin/sh', '-c', '(while :; do :; done) & p=$!; sleep 2; kill $p']);
+    expect(await throttled()).toBeGreaterThan(before);
+    await readyIn('vm-1', 'Running');
+  }, 300_000);
+
   it('stops and starts again with powerState', async () => {
     await cluster.kubectl([
       'patch',
@@ -715,6 +755,13 @@ describe('an Instance on a host', () => {
     expect(memKiB).toBeGreaterThan(256 * 1024);
     expect(memKiB).toBeLessThanOrEqual(320 * 1024);
     expect(await guestRun(uid, ['/bin/cat', '/sys/devices/system/cpu/present'])).toBe('0-1');
+    // Started again under its quota, from its first instruction.
+    expect((await readFile(path.join(cgroupOf(uid), 'cpu.cfs_quota_us'), 'utf8')).trim()).toBe(
+      '40000',
+    );
+    expect(
+      (await readFile(path.join(cgroupOf(uid), 'cgroup.procs'), 'utf8')).split('\n'),
+    ).toContain(String(await qemuPid(uid)));
     await waitFor(
       async () =>
         (await instance('vm-1')).status?.conditions?.some(
@@ -739,6 +786,7 @@ describe('an Instance on a host', () => {
     expect(await qemuPid(uid)).toBeUndefined();
     expect(existsSync(runPaths(stateDir(), uid).dir)).toBe(false);
     expect(existsSync(path.join(stateDir(), 'seeds', `${uid}.img`))).toBe(false);
+    expect(existsSync(cgroupOf(uid))).toBe(false);
     const taps = await vsctl(layout, [
       '--bare',
       '--columns=name',

@@ -46,6 +46,8 @@ export interface StartOptions {
   vncPassword?: string;
   /** Leave the guest paused before its first instruction. */
   paused?: boolean;
+  /** Runs with QEMU's pid before the guest's first instruction (a CPU quota set on it). */
+  beforeRun?: (pid: number) => Promise<void>;
 }
 
 export class VmRunner {
@@ -96,6 +98,7 @@ export class VmRunner {
       const vm = new Vm(def, paths, pid, { qmpTimeoutMs: this.qmpTimeoutMs });
       await vm.monitor();
       if (opts.vncPassword !== undefined) await vm.setVncPassword(opts.vncPassword);
+      await opts.beforeRun?.(pid);
       if (opts.paused !== true) await vm.resume();
       return vm;
     } catch (err) {

@@ -60,6 +60,8 @@ export interface InterfaceStatus {
 export interface InstancePlacement {
   host: string;
   allocated: Resources;
+  /** Limits from its Flavor the host enforces. */
+  limits?: { cpuQuotaPercent?: number };
   bootVolume: string;
   interfaces: InterfaceStatus[];
   /** The Secret in the instance's namespace holding its VNC password. */
@@ -122,6 +124,16 @@ function interfacesOf(instance: InstanceObject, world: InstanceWorld): Interface
       ...(eni?.status?.macAddress ? { macAddress: eni.status.macAddress } : {}),
     };
   });
+}
+
+/** The limits of its Flavor the host enforces (none for inline resources). */
+function limitsOf(
+  instance: InstanceObject,
+  world: InstanceWorld,
+): Pick<InstancePlacement, 'limits'> {
+  const name = instance.spec.flavorRef?.name;
+  const quota = name !== undefined ? world.flavor(name)?.spec.cpuQuotaPercent : undefined;
+  return quota !== undefined ? { limits: { cpuQuotaPercent: quota } } : {};
 }
 
 /** The first of the instance's parts whose Stalled condition is True, and why. */
@@ -290,6 +302,7 @@ export function instanceClient(
           observed: {
             host,
             allocated,
+            ...limitsOf(instance, world),
             bootVolume: boot.metadata.name ?? '',
             interfaces: interfacesOf(instance, world),
             vncPasswordSecret: vncPasswordSecretName(instance.metadata.name ?? ''),

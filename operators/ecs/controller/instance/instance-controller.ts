@@ -62,11 +62,12 @@ export interface InstanceControllerOptions {
 
 type ManagerPart = Pick<
   InstanceStatus,
-  'host' | 'allocated' | 'bootVolume' | 'interfaces' | 'vncPasswordSecretRef'
+  'host' | 'allocated' | 'limits' | 'bootVolume' | 'interfaces' | 'vncPasswordSecretRef'
 >;
 const managerFields = [
   'host',
   'allocated',
+  'limits',
   'bootVolume',
   'interfaces',
   'vncPasswordSecretRef',
@@ -205,6 +206,7 @@ export function addInstanceController(mgr: Manager, opts: InstanceControllerOpti
         return {
           host: o.host,
           allocated: o.allocated,
+          ...(o.limits ? { limits: o.limits } : {}),
           bootVolume: o.bootVolume,
           interfaces: o.interfaces,
           vncPasswordSecretRef: { name: o.vncPasswordSecret },
