@@ -95,11 +95,12 @@ beforeAll(async () => {
         policy: 'Spread',
         hostsNamespace: `${cluster.namespace}-hosts`,
       });
-      // As the fixture's host lifecycle: lost 2 s after the Lease (4 s) runs out; fenced 3 s on.
+      // As the fixture's host lifecycle: lost 2 s after the Lease (4 s) runs out; fenced 15 s
+      // on, long enough that a heartbeat late on a busy machine moves nothing.
       addEvacuationController(mgr, {
         hostsNamespace: `${cluster.namespace}-hosts`,
         heartbeatGraceMs: 2_000,
-        evacuationGraceMs: 3_000,
+        evacuationGraceMs: 15_000,
       });
       addVpcOperator(mgr, { nbEndpoints: [conn.nb.unix] });
     },
@@ -364,7 +365,18 @@ describe('instances on two hosts', () => {
     } finally {
       if (!resumed) process.kill(agentPid, 'SIGCONT');
     }
-    const after = await running('vm-3');
+    const after = await running('vm-3').catch(async (err: unknown) => {
+      // Its disks' state, for whoever reads the failure.
+      const dump = await cluster.kubectl([
+        'get',
+        'volumeattachments.evs.kcloud.io,volumes.evs.kcloud.io',
+        '-n',
+        ns,
+        '-o',
+        'yaml',
+      ]);
+      throw new Error(`${String(err)}\nvolumes and attachments:\n${dump.stdout}`);
+    });
     expect(after.status?.host).toBe(h1);
     expect(after.status?.interfaces?.[0]?.ipAddresses?.[0]).toBe(ip);
     await waitFor(() => ping(probe, ip), {

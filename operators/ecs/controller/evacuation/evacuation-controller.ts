@@ -170,8 +170,26 @@ export function addEvacuationController(mgr: Manager, opts: EvacuationOptions): 
     }
     for (const i of decision.evacuate) await evacuate(i, name, lostAt, now, ctx.signal);
     for (const s of decision.stranded) await strand(s, name, now, ctx.signal);
+    // Attachments on the fenced host deleted by others (an instance that moved while its
+    // attachment for this host was being made): its agents cannot let them go either.
+    for (const a of attachments.cache.list()) {
+      if (a.spec.host !== name || !a.metadata.deletionTimestamp) continue;
+      await release(a.metadata.namespace ?? '', a.metadata.name ?? '', ctx.signal);
+    }
     return undefined;
   };
+
+  /** Takes the fenced host's agents' finalizers off an attachment, as it is now. */
+  async function release(ns: string, name: string, signal: AbortSignal): Promise<void> {
+    try {
+      let current = await attachmentClient.get(ns, name, signal);
+      for (const f of [attachmentAgentFinalizer, volumeOpenFinalizer]) {
+        current = await removeFinalizer(attachmentClient, current, f, signal);
+      }
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
 
   /** The agent's part of the status, written in its name: the lost host's agent cannot. */
   async function resetAgentPart(
@@ -213,20 +231,36 @@ export function addEvacuationController(mgr: Manager, opts: EvacuationOptions): 
   ): Promise<void> {
     const ns = i.metadata.namespace ?? '';
     const iname = i.metadata.name ?? '';
-    // Its disks on the lost host: detached here, since nothing there can do it.
-    for (const a of attachments.cache.inNamespace(ns)) {
-      if (a.metadata.labels?.[instanceLabel] !== iname || a.spec.host !== from) continue;
+    // Its disks on the lost host: detached here, since nothing there can do it. Read live, not
+    // from the cache: each write needs the object as it is now, and the instance is unbound
+    // only once none of them is held by the lost host any more.
+    const onLostHost = async () =>
+      (
+        await attachmentClient.list({
+          namespace: ns,
+          labelSelector: `${instanceLabel}=${iname}`,
+          signal,
+        })
+      ).items.filter((a) => a.spec.host === from);
+    for (const a of await onLostHost()) {
       try {
         if (!a.metadata.deletionTimestamp) {
           await attachmentClient.delete(ns, a.metadata.name ?? '', { signal });
         }
-        let current = withKind(a, VolumeAttachment);
-        for (const f of [attachmentAgentFinalizer, volumeOpenFinalizer]) {
-          current = await removeFinalizer(attachmentClient, current, f, signal);
-        }
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
+      await release(ns, a.metadata.name ?? '', signal);
+    }
+    const held = (await onLostHost()).filter((a) =>
+      (a.metadata.finalizers ?? []).some(
+        (f) => f === attachmentAgentFinalizer || f === volumeOpenFinalizer,
+      ),
+    );
+    if (held.length > 0) {
+      throw new Error(
+        `the attachments ${held.map((a) => a.metadata.name ?? '').join(', ')} of instance ${iname} still carry host ${from}'s finalizers: retrying`,
+      );
     }
     await resetAgentPart(
       i,
@@ -299,6 +333,14 @@ export function addEvacuationController(mgr: Manager, opts: EvacuationOptions): 
           leases,
           (lease) => (lease.metadata.name ? [lease.metadata.name] : []),
           leaseUpdateMatters(hosts.cache),
+        ),
+        // An attachment on a fenced host being deleted: its finalizers are taken off.
+        watch<VolumeAttachmentObject>(attachments, (a) =>
+          a.metadata.deletionTimestamp &&
+          getCondition(hosts.cache.get(a.spec.host)?.status?.conditions, fencedCondition)
+            ?.status === 'True'
+            ? [a.spec.host]
+            : [],
         ),
         // An instance bound to a fenced host after the fence (a binding already on its way).
         watch<InstanceObject>(instances, (i) => {

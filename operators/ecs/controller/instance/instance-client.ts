@@ -126,6 +126,14 @@ function interfacesOf(instance: InstanceObject, world: InstanceWorld): Interface
   });
 }
 
+/** A VolumeAttachment found under a child's name that names another host than the child. */
+function staleAttachment(c: Child, found: KubeObject): boolean {
+  if (c.kind !== 'VolumeAttachment') return false;
+  const want = (c as { spec?: { host?: string } }).spec?.host;
+  const have = (found as { spec?: { host?: string } }).spec?.host;
+  return want !== undefined && have !== undefined && want !== have;
+}
+
 /** The limits of its Flavor the host enforces (none for inline resources). */
 function limitsOf(
   instance: InstanceObject,
@@ -193,7 +201,8 @@ export function instanceClient(
         { retry: false },
       );
     }
-    return true;
+    // An attachment made for another host (the instance moved off a lost one): not this one.
+    return !staleAttachment(c, found);
   };
 
   const decide = (instance: InstanceObject) => {
@@ -331,6 +340,16 @@ export function instanceClient(
     const apply = async (children: readonly Child[]) => {
       for (const c of children) {
         if (present(instance, c)) continue;
+        const stale = world.child(c.kind as ChildKind, ns, c.metadata.name ?? '');
+        if (stale && staleAttachment(c, stale)) {
+          // Same name, another host: it goes first (its host's agents, or the fence, let it
+          // go); the attachment for this host is made once it is gone.
+          if (!stale.metadata.deletionTimestamp && !deleted.has(c.metadata.name ?? '')) {
+            await opts.children.VolumeAttachment.delete(ns, c.metadata.name ?? '', { signal });
+            deleted.add(c.metadata.name ?? '');
+          }
+          continue;
+        }
         await opts.children[c.kind as ChildKind].patch(ns, c.metadata.name ?? '', 'apply', c, {
           fieldManager: opts.fieldManager,
           signal,
