@@ -454,7 +454,8 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
         const recorded = await exists(recordPath(host.stateDir, uid));
         return { exists: vm !== undefined || recorded, upToDate: false };
       }
-      const state: VmObserved['state'] = vm ? (await vm.status()).state : 'absent';
+      const status = vm ? await vm.status() : undefined;
+      const state: VmObserved['state'] = status?.state ?? 'absent';
       const rec = await readRecord(host.stateDir, uid);
       const want: PowerState = desiredPower(i);
       const extra: Pick<VmObserved, 'size' | 'guest'> = {};
@@ -558,7 +559,7 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
           }
           // The CPU quota as its Flavor says, for the vCPUs it is allocated.
           const percent = i.status?.limits?.cpuQuotaPercent;
-          const pid = (await vm.status()).pid;
+          const pid = status?.pid;
           if (!plan && pid !== undefined) {
             const want = percent === undefined ? undefined : quotaUs(allocated.vcpu, percent);
             const have =

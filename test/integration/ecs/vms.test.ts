@@ -78,6 +78,21 @@ const qemuPid = async (uid: string) => {
   return findVmProcess(p.pidFile, uid);
 };
 
+/** A merge patch of vm-1's spec, as a user would send it with kubectl. */
+async function patchVm(spec: Record<string, unknown>): Promise<void> {
+  const r = await cluster.kubectl([
+    'patch',
+    'instance',
+    'vm-1',
+    '-n',
+    cluster.namespace,
+    '--type=merge',
+    '-p',
+    JSON.stringify({ spec }),
+  ]);
+  if (r.code !== 0) throw new Error(`patching vm-1: ${r.stderr}`);
+}
+
 /** Waits for the instance to be Ready in the given phase, and returns it. */
 async function readyIn(name: string, phase: string, timeoutMs = 240_000): Promise<InstanceView> {
   let last: InstanceView | undefined;
@@ -597,17 +612,7 @@ describe('an Instance on a host', () => {
         ),
       { timeoutMs: 120_000, what: 'GuestAgentConnected=True' },
     );
-    const resize = (resources: Record<string, unknown>) =>
-      cluster.kubectl([
-        'patch',
-        'instance',
-        'vm-1',
-        '-n',
-        cluster.namespace,
-        '--type=merge',
-        '-p',
-        JSON.stringify({ spec: { flavorRef: null, resources } }),
-      ]);
+    const resize = (resources: Record<string, unknown>) => patchVm({ flavorRef: null, resources });
     const allocated = async () =>
       ((await cluster.read(ref('Instance', 'vm-1'))).status as { allocated?: unknown }).allocated;
     const condition = async (type: string) =>
@@ -661,16 +666,7 @@ describe('an Instance on a host', () => {
     await cluster.apply(
       doc(ecsApi, 'Flavor', `${ns}-capped`, { vcpu: 2, memory: '320Mi', cpuQuotaPercent: 20 }),
     );
-    await cluster.kubectl([
-      'patch',
-      'instance',
-      'vm-1',
-      '-n',
-      cluster.namespace,
-      '--type=merge',
-      '-p',
-      JSON.stringify({ spec: { resources: null, flavorRef: { name: `${ns}-capped` } } }),
-    ]);
+    await patchVm({ resources: null, flavorRef: { name: `${ns}-capped` } });
     const pid = await qemuPid(uid);
     const quotaUs = path.join(cgroupOf(uid), 'cpu.cfs_quota_us');
     await waitFor(
@@ -694,16 +690,7 @@ describe('an Instance on a host', () => {
   }, 300_000);
 
   it('stops and starts again with powerState', async () => {
-    await cluster.kubectl([
-      'patch',
-      'instance',
-      'vm-1',
-      '-n',
-      cluster.namespace,
-      '--type=merge',
-      '-p',
-      '{"spec":{"powerState":"Stopped"}}',
-    ]);
+    await patchVm({ powerState: 'Stopped' });
     await readyIn('vm-1', 'Stopped');
     expect(await qemuPid(uid)).toBeUndefined();
     expect(await ping(probe, ip)).toBe(false);
@@ -736,16 +723,7 @@ describe('an Instance on a host', () => {
         describe: () => JSON.stringify(late.status),
       },
     );
-    await cluster.kubectl([
-      'patch',
-      'instance',
-      'vm-1',
-      '-n',
-      cluster.namespace,
-      '--type=merge',
-      '-p',
-      '{"spec":{"powerState":"Running"}}',
-    ]);
+    await patchVm({ powerState: 'Running' });
     await readyIn('vm-1', 'Running');
     await answers(ip);
     // Started again with the size it was resized to: no restart is required any more.

@@ -61,6 +61,21 @@ async function writeOwner(ctx: RbdContext, ref: SnapshotRef, signal?: AbortSigna
   );
 }
 
+/** The snapshot's volume must be in the pool: NotFound, naming the snapshot, when not. */
+async function requireVolume(
+  ctx: RbdContext,
+  ref: SnapshotRef,
+  volume: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  if (!(await ctx.info(volume, signal))) {
+    throw new StorageError(
+      'NotFound',
+      `the volume of snapshot ${ref.namespace}/${ref.name} (${ref.volumeUid}) is not in RBD pool ${ctx.conn.pool}`,
+    );
+  }
+}
+
 export async function createSnapshot(
   ctx: RbdContext,
   ref: SnapshotRef,
@@ -68,12 +83,7 @@ export async function createSnapshot(
 ): Promise<SnapshotInfo> {
   const n = names(ref);
   return ctx.locks.run(volumeKey(ref.volumeUid), async () => {
-    if (!(await ctx.info(n.volume, signal))) {
-      throw new StorageError(
-        'NotFound',
-        `the volume of snapshot ${ref.namespace}/${ref.name} (${ref.volumeUid}) is not in RBD pool ${ctx.conn.pool}`,
-      );
-    }
+    await requireVolume(ctx, ref, n.volume, signal);
     if (!(await ctx.snapshots(n.volume, signal)).some((s) => s.name === n.snap)) {
       // The owner first: a snapshot without one could not be told apart from a stray.
       await writeOwner(ctx, ref, signal);
@@ -93,12 +103,7 @@ export async function recordSnapshot(
 ): Promise<void> {
   const n = names(ref);
   await ctx.locks.run(volumeKey(ref.volumeUid), async () => {
-    if (!(await ctx.info(n.volume, signal))) {
-      throw new StorageError(
-        'NotFound',
-        `the volume of snapshot ${ref.namespace}/${ref.name} (${ref.volumeUid}) is not in RBD pool ${ctx.conn.pool}`,
-      );
-    }
+    await requireVolume(ctx, ref, n.volume, signal);
     if (!(await snapshotRecorded(ctx, ref, signal))) await writeOwner(ctx, ref, signal);
   });
 }
