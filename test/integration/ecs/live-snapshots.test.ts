@@ -108,11 +108,14 @@ async function readyToUse(name: string): Promise<View> {
   return waitFor(
     async () => {
       last = await read('VolumeSnapshot', name);
-      return last.status?.readyToUse === true ? last : undefined;
+      // readyToUse is the agent's; Ready, which the manager sums up from it, follows.
+      return last.status?.readyToUse === true && condition(last, 'Ready')?.status === 'True'
+        ? last
+        : undefined;
     },
     {
       timeoutMs: 120_000,
-      what: `VolumeSnapshot ${name} readyToUse`,
+      what: `VolumeSnapshot ${name} readyToUse and Ready`,
       describe: () => JSON.stringify(last?.status),
     },
   );
