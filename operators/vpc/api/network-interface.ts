@@ -14,6 +14,10 @@ import {
 } from '../../../controllers/api/index.ts';
 import { IPv4Address, MACAddress } from './network-schema.ts';
 
+/** A rate limit in whole Mbit/s: 1 Mbit/s up to 100 Gbit/s. */
+const BandwidthMbps = (description: string) =>
+  Type.Integer({ description, minimum: 1, maximum: 100_000 });
+
 export const NetworkInterface = defineKind({
   group: 'vpc.kcloud.io',
   version: 'v1alpha1',
@@ -64,6 +68,26 @@ export const NetworkInterface = defineKind({
             "Drop traffic whose source MAC or IP is not the interface's own (anti-spoofing). Default true; turn off only for appliances that route or bridge.",
           default: true,
         }),
+      ),
+      bandwidth: Type.Optional(
+        Type.Object(
+          {
+            egressMbps: Type.Optional(
+              BandwidthMbps(
+                'The most the interface may send (what its owner sends out), in Mbit/s. Omitted: no limit.',
+              ),
+            ),
+            ingressMbps: Type.Optional(
+              BandwidthMbps(
+                'The most the interface may receive (what is sent to its owner), in Mbit/s. Omitted: no limit.',
+              ),
+            ),
+          },
+          {
+            description:
+              'Bandwidth limits of the interface, enforced by OVN QoS meters on its port; packets beyond them are dropped. Can be changed at any time: the new limits apply at once.',
+          },
+        ),
       ),
     },
     { description: 'NetworkInterfaceSpec is the desired state of a NetworkInterface.' },

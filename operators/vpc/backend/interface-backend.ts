@@ -6,9 +6,16 @@ import {
 import type { Cache } from '../../../controllers/informer/index.ts';
 import type { NetworkInterfaceObject, SecurityGroupObject, SubnetObject } from '../api/index.ts';
 import { parseCidr } from '../ipam/index.ts';
-import { derivedMac, desiredInterfacePort, names, ownerKeys } from '../ovn/index.ts';
+import {
+  derivedMac,
+  desiredInterfacePort,
+  desiredInterfaceQoS,
+  names,
+  ownerKeys,
+} from '../ovn/index.ts';
 import {
   changedColumns,
+  switchQoSMatch,
   findDhcpOptions,
   findSwitch,
   findSwitchPort,
@@ -72,6 +79,16 @@ export class InterfaceBackend implements ExternalClient<
     return nic.spec.macAddress ?? derivedMac(nic.metadata.uid ?? '');
   }
 
+  /** Its bandwidth limits as QoS rows on its switch (none without limits). */
+  private qosOf(nic: NetworkInterfaceObject, vpcUid: string) {
+    return desiredInterfaceQoS({
+      owner: ownerOf(nic, 'NetworkInterface'),
+      vpcUid,
+      portName: names.interfacePort(nic.metadata.uid ?? ''),
+      bandwidth: nic.spec.bandwidth,
+    });
+  }
+
   /** The address: the one already held, else a fixed or a free one. Nothing is written. */
   private address(nic: NetworkInterfaceObject, subnet: SubnetObject): string {
     const pool = this.ipam.pool(subnet, gatewayOf(subnet));
@@ -125,7 +142,14 @@ export class InterfaceBackend implements ExternalClient<
       changedColumns(port, desired) === undefined &&
       (sw?.ports.includes(port._uuid) ?? false) &&
       port.dhcpv4_options === dhcp?._uuid &&
-      inBaseline(this.nb, port._uuid);
+      inBaseline(this.nb, port._uuid) &&
+      sw !== undefined &&
+      switchQoSMatch(
+        c,
+        sw.name,
+        nic.metadata.uid ?? '',
+        this.qosOf(nic, port.external_ids[ownerKeys.vpc] ?? ''),
+      );
     return Promise.resolve({ exists: true, upToDate, observed });
   }
 
@@ -153,6 +177,12 @@ export class InterfaceBackend implements ExternalClient<
     );
     // Inbound denied, outbound allowed, until a SecurityGroup opens more.
     await joinBaseline(this.nb, portUuid);
+    // After the port: a meter never names a port that does not exist yet.
+    await this.nb.ensureSwitchQoS(
+      sw.name,
+      nic.metadata.uid ?? '',
+      this.qosOf(nic, sw.external_ids[ownerKeys.vpc] ?? ''),
+    );
   }
 
   async update(nic: NetworkInterfaceObject): Promise<void> {
@@ -162,6 +192,8 @@ export class InterfaceBackend implements ExternalClient<
   async delete(nic: NetworkInterfaceObject): Promise<void> {
     const c = this.nb.ovsdb;
     const portName = names.interfacePort(nic.metadata.uid ?? '');
+    // Its meters before its port: no moment where a row limits a port that is gone.
+    await this.nb.deleteQoSOf(nic.metadata.uid ?? '');
     const port = findSwitchPort(c, portName);
     if (port) {
       const sw = c.replica.table('Logical_Switch').find((s) => s.ports.includes(port._uuid));

@@ -56,4 +56,5 @@ export async function removeRowsOf(nb: NbClient, owner: Owner): Promise<void> {
   }
   await nb.deleteStaticRoutesOf(owner.uid);
   await nb.deleteRouterPoliciesOf(owner.uid);
+  await nb.deleteQoSOf(owner.uid);
 }

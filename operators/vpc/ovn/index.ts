@@ -1,4 +1,12 @@
 export {
+  burstKbit,
+  desiredInterfaceQoS,
+  interfaceQoSPriority,
+  qosDirectionKey,
+  type Bandwidth,
+  type BandwidthInput,
+} from './bandwidth.ts';
+export {
   desiredInterfacePort,
   desiredRouter,
   desiredSubnet,

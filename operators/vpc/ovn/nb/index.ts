@@ -55,6 +55,7 @@ export {
   type ExternalIdsPredicate,
   type OwnedTable,
 } from './owned.ts';
+export { deleteQoSOf, ensureSwitchQoS, switchQoS, switchQoSMatch, type DesiredQoS } from './qos.ts';
 export {
   addPortsToGroup,
   deletePortGroup,

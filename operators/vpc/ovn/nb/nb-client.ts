@@ -28,6 +28,7 @@ import {
   type SwitchPortOptions,
 } from './logical-switch-port.ts';
 import { ownedRows, type ExternalIdsPredicate, type OwnedTable } from './owned.ts';
+import { deleteQoSOf, ensureSwitchQoS, type DesiredQoS } from './qos.ts';
 import { reportRefusals } from './refusals.ts';
 import {
   addPortsToGroup,
@@ -53,6 +54,7 @@ export class NbClient {
     { table: 'ACL' },
     { table: 'Logical_Router_Static_Route' },
     { table: 'Logical_Router_Policy' },
+    { table: 'QoS' },
   ];
 
   readonly ovsdb: OvsdbClient<nb.Tables>;
@@ -159,6 +161,18 @@ export class NbClient {
 
   deleteRouterPoliciesOf(ownerUid: string): Promise<boolean> {
     return deleteRouterPoliciesOf(this.ovsdb, ownerUid);
+  }
+
+  ensureSwitchQoS(
+    switchName: string,
+    ownerUid: string,
+    rows: readonly DesiredQoS[],
+  ): Promise<boolean> {
+    return ensureSwitchQoS(this.ovsdb, switchName, ownerUid, rows);
+  }
+
+  deleteQoSOf(ownerUid: string): Promise<boolean> {
+    return deleteQoSOf(this.ovsdb, ownerUid);
   }
 
   portGroupACLs(pgName: string): ACL[] {

@@ -18,6 +18,7 @@ export const ownedTables: readonly OwnedTable[] = [
   'ACL',
   'Logical_Router_Static_Route',
   'Logical_Router_Policy',
+  'QoS',
 ];
 
 export type ExternalIdsPredicate = (externalIds: Record<string, string>) => boolean;
