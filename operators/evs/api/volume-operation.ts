@@ -1,5 +1,5 @@
 // VolumeOperation: a one-shot action on a Volume that is not desired state (revert to a
-// snapshot), as its own object so that it is auditable, idempotent and can live in Git.
+// snapshot, reimage from an Image), as its own object so that it is auditable, idempotent and can live in Git.
 import Type from 'typebox';
 import {
   Immutable,
@@ -13,6 +13,7 @@ import {
   type StatusOf,
 } from '../../../controllers/api/index.ts';
 import { SameNamespaceRef } from './storage-schema.ts';
+import { ImageReference } from './volume.ts';
 
 export const volumeOperationPhases = ['Pending', 'Running', 'Succeeded', 'Failed'] as const;
 
@@ -24,7 +25,7 @@ export const VolumeOperation = defineKind({
   shortNames: ['evsop'],
   scope: 'Namespaced',
   description:
-    'VolumeOperation runs one action on a Volume once, such as reverting it to a snapshot. It records when it ran and how it ended; applying it again does nothing. Delete it when no longer needed.',
+    'VolumeOperation runs one action on a Volume once: reverting it to a snapshot, or reimaging it from an Image. It records when it ran and how it ended; applying it again does nothing. Delete it when no longer needed.',
   spec: Immutable(
     Type.Object(
       {
@@ -43,12 +44,28 @@ export const VolumeOperation = defineKind({
             },
           ),
         ),
+        reimage: Type.Optional(
+          Type.Object(
+            {
+              imageRef: ImageReference(
+                "The Image (ecs.kcloud.io) the Volume's data become a fresh copy-on-write clone of.",
+              ),
+            },
+            {
+              description:
+                "Replace the Volume's data with a fresh clone of an Image, keeping the Volume (name, uid, size, type, pool). Everything on the Volume is lost. The Volume must not be attached (the operation waits until it is detached), must be at least as large as the Image and must have no VolumeSnapshots.",
+            },
+          ),
+        ),
       },
       {
         description:
           'VolumeOperationSpec is the action; it cannot be changed (create a new operation instead).',
         'x-kubernetes-validations': [
-          { rule: 'has(self.revert)', message: 'name the action: revert' },
+          {
+            rule: '[has(self.revert), has(self.reimage)].filter(x, x).size() == 1',
+            message: 'name the action: exactly one of revert or reimage',
+          },
         ],
       },
     ),
@@ -79,6 +96,12 @@ export const VolumeOperation = defineKind({
       type: 'string',
       jsonPath: '.spec.revert.snapshotRef.name',
       description: 'The snapshot reverted to.',
+    },
+    {
+      name: 'Image',
+      type: 'string',
+      jsonPath: '.spec.reimage.imageRef.name',
+      description: 'The Image reimaged from.',
     },
     phaseColumn(),
     readyColumn(),

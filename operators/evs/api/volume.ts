@@ -30,26 +30,33 @@ export const volumePhases = [
   'Unknown',
 ] as const;
 
-const ImageSource = Type.Object(
-  {
-    name: Type.String({ description: 'Name of the Image.', minLength: 1, maxLength: 253 }),
-    namespace: Type.Optional(
-      Type.String({
-        description: `Where the Image is: omitted for the Volume's own namespace, or ${publicImagesNamespace} for a public image. Images of other namespaces cannot be used.`,
-        maxLength: 63,
-      }),
-    ),
-  },
-  {
-    description: 'An Image (ecs.kcloud.io); the volume is a copy-on-write clone of it.',
-    'x-kubernetes-map-type': 'atomic',
-    'x-kubernetes-validations': [
-      {
-        rule: `!has(self.namespace) || self.namespace == '${publicImagesNamespace}'`,
-        message: `an image source is in the Volume's namespace or in ${publicImagesNamespace} (public images)`,
-      },
-    ],
-  },
+/** A reference to an Image a volume's data are cloned from, in the Volume's namespace or the public one. */
+export function ImageReference(description: string) {
+  return Type.Object(
+    {
+      name: Type.String({ description: 'Name of the Image.', minLength: 1, maxLength: 253 }),
+      namespace: Type.Optional(
+        Type.String({
+          description: `Where the Image is: omitted for the Volume's own namespace, or ${publicImagesNamespace} for a public image. Images of other namespaces cannot be used.`,
+          maxLength: 63,
+        }),
+      ),
+    },
+    {
+      description,
+      'x-kubernetes-map-type': 'atomic',
+      'x-kubernetes-validations': [
+        {
+          rule: `!has(self.namespace) || self.namespace == '${publicImagesNamespace}'`,
+          message: `an image is in the Volume's namespace or in ${publicImagesNamespace} (public images)`,
+        },
+      ],
+    },
+  );
+}
+
+const ImageSource = ImageReference(
+  'An Image (ecs.kcloud.io); the volume is a copy-on-write clone of it.',
 );
 
 export const Volume = defineKind({
@@ -165,6 +172,19 @@ export const Volume = defineKind({
             bytesPerSecond: Type.Optional(Int64({ description: 'Bytes per second.', minimum: 1 })),
           },
           { description: 'The I/O limits of this volume from its VolumeType and size.' },
+        ),
+      ),
+      image: Type.Optional(
+        Type.Object(
+          {
+            name: Type.String({ description: 'Name of the Image.' }),
+            namespace: Type.String({ description: 'Namespace of the Image.' }),
+            uid: Type.String({ description: 'UID of the Image: which one of that name it was.' }),
+          },
+          {
+            description:
+              "The Image the volume's data were last made from: its source image at creation, then the image of its last reimage (a VolumeOperation). Absent for volumes made otherwise.",
+          },
         ),
       ),
       attachments: Type.Optional(
