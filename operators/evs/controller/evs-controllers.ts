@@ -41,6 +41,7 @@ import {
   executedCondition,
   imagePhase,
   operationPhase,
+  operationStalled,
   provisionedCondition,
   scheduledCondition,
   snapshotPhase,
@@ -245,6 +246,7 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
     watches: ReturnType<typeof watch>[],
     /** Fields summed from other objects, written with every outcome (deletion included). */
     derived?: (obj: T) => Partial<S>,
+    stalled: (condition: Condition) => boolean = agentStalled,
   ) =>
     addManagedController<T & { status?: ManagedStatus & S }, ManagedStatus & S, Bound<S>>(mgr, {
       name,
@@ -271,7 +273,7 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
           condition: scheduledCondition,
           contributors: [contributor],
           phase,
-          stalled: agentStalled,
+          stalled,
         },
         deletionBlockedBy,
       },
@@ -427,7 +429,8 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
     'evs-operation-scheduler',
     operations,
     VolumeOperation.resource,
-    (o) => placeOperation(o, { volume: get(volumes), snapshot: get(snapshots) }),
+    (o) =>
+      placeOperation(o, { volume: get(volumes), snapshot: get(snapshots), image: get(images) }),
     [],
     executedCondition,
     operationPhase,
@@ -439,6 +442,15 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
           .filter((o) => o.spec.volumeRef.name === v.metadata.name)
           .map(objectKey),
       ),
+      // A reimage waiting for its image.
+      watch(images, (i) =>
+        operations.cache
+          .list()
+          .filter((o) => o.spec.reimage?.imageRef.name === i.metadata.name)
+          .map(objectKey),
+      ),
     ],
+    undefined,
+    operationStalled,
   );
 }

@@ -32,6 +32,16 @@ export function agentStalled(condition: Condition): boolean {
   return waitsForHuman.has(condition.reason);
 }
 
+/**
+ * Agent reasons that end an operation for good (it is never run later, when the volume grew or
+ * lost its snapshots): the storage backend's refusals of the action itself.
+ */
+export const operationRefusals: ReadonlySet<string> = new Set(['InvalidSize', 'HasSnapshots']);
+
+export function operationStalled(condition: Condition): boolean {
+  return agentStalled(condition) || operationRefusals.has(condition.reason);
+}
+
 export function volumePhase(volume: VolumeObject, s: PhaseSummary): string {
   if (s.deleting) return 'Deleting';
   switch (s.outcome.state) {

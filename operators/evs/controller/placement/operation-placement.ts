@@ -1,11 +1,17 @@
-// A VolumeOperation runs on its Volume's host, once the Volume and the snapshot allow it.
+// A VolumeOperation runs on its Volume's host, once the Volume and the snapshot or image allow
+// it. Whether the image fits the volume and the volume has no snapshots is the agent's to say
+// from the pool itself, once: an operation refused for that has ended, and must not run later
+// because the volume grew or lost its snapshots meanwhile.
 import { hostLabel } from '../../../../controllers/host/index.ts';
+import type { ImageObject } from '../../../ecs/index.ts';
 import type { VolumeObject, VolumeOperationObject, VolumeSnapshotObject } from '../../api/index.ts';
 import { missing, refuse, wait, type Decision } from './decision.ts';
+import { imageSourceState } from './volume-placement.ts';
 
 export interface OperationWorld {
   volume(namespace: string, name: string): VolumeObject | undefined;
   snapshot(namespace: string, name: string): VolumeSnapshotObject | undefined;
+  image(namespace: string, name: string): ImageObject | undefined;
 }
 
 export function placeOperation(
@@ -40,6 +46,21 @@ export function placeOperation(
     }
     if (!snap.status?.readyToUse) {
       return wait('WaitingForVolumeSnapshot', `VolumeSnapshot ${snapName} is not ready to use yet`);
+    }
+  }
+  const reimage = op.spec.reimage;
+  if (reimage) {
+    // The image must be in the Volume's pool, ready, exactly as for a Volume made from it.
+    const image = imageSourceState(ns, reimage.imageRef, (n, name) => world.image(n, name));
+    if (!image.ok) return image.decision;
+    const pool = vol.status?.storagePool;
+    if (pool === undefined) return wait('WaitingForVolume', `Volume ${volName} is not placed yet`);
+    if (image.pool !== pool) {
+      return refuse(
+        'SourceInOtherPool',
+        `${image.what} is in storage pool ${image.pool ?? '?'}, Volume ${volName} in ${pool}: import the image into ${pool} (an Image with storagePoolRef ${pool})`,
+        false,
+      );
     }
   }
   if ((vol.status?.attachments ?? []).length > 0) {

@@ -33,42 +33,53 @@ export interface VolumeWorld {
 }
 
 /** The source's pool, host and size once it can be used, or why not. */
-type SourceState =
+export type SourceState =
   | { ok: true; pool?: string; host?: string; sizeBytes?: number; what: string }
-  | { ok: false; decision: Decision<VolumePlacementStatus> };
+  | { ok: false; decision: Decision<never> };
+
+/**
+ * An Image a volume's data are cloned from (a Volume's source, a reimage): its pool, host and
+ * size once it can be used, or why not. A Volume in `namespace` may use its own namespace's
+ * Images and the public ones.
+ */
+export function imageSourceState(
+  namespace: string,
+  ref: { name: string; namespace?: string },
+  image: (namespace: string, name: string) => ImageObject | undefined,
+): SourceState {
+  const imageNs = ref.namespace ?? namespace;
+  const found = image(imageNs, ref.name);
+  const what = `Image ${imageNs}/${ref.name}`;
+  if (!found) return { ok: false, decision: missing('ImageNotFound', `${what} does not exist`) };
+  if (imageNs !== namespace && imageNs !== publicImagesNamespace) {
+    return {
+      ok: false,
+      decision: refuse(
+        'ImageNotVisible',
+        `${what} is not in this namespace or ${publicImagesNamespace}`,
+        false,
+      ),
+    };
+  }
+  if (!isReady(found) || found.status?.storagePool === undefined) {
+    return { ok: false, decision: wait('WaitingForImage', `${what} is not Available yet`) };
+  }
+  return {
+    ok: true,
+    pool: found.status.storagePool,
+    ...(found.status.host !== undefined ? { host: found.status.host } : {}),
+    ...(found.status.virtualSizeBytes !== undefined
+      ? { sizeBytes: found.status.virtualSizeBytes }
+      : {}),
+    what,
+  };
+}
 
 function sourceState(volume: VolumeObject, world: VolumeWorld): SourceState {
   const ns = volume.metadata.namespace ?? '';
   const source = volume.spec.source;
   if (!source) return { ok: true, what: 'blank' };
-  if (source.image) {
-    const imageNs = source.image.namespace ?? ns;
-    const image = world.image(imageNs, source.image.name);
-    const what = `Image ${imageNs}/${source.image.name}`;
-    if (!image) return { ok: false, decision: missing('ImageNotFound', `${what} does not exist`) };
-    if (imageNs !== ns && imageNs !== publicImagesNamespace) {
-      return {
-        ok: false,
-        decision: refuse(
-          'ImageNotVisible',
-          `${what} is not in this namespace or ${publicImagesNamespace}`,
-          false,
-        ),
-      };
-    }
-    if (!isReady(image) || image.status?.storagePool === undefined) {
-      return { ok: false, decision: wait('WaitingForImage', `${what} is not Available yet`) };
-    }
-    return {
-      ok: true,
-      pool: image.status.storagePool,
-      ...(image.status.host !== undefined ? { host: image.status.host } : {}),
-      ...(image.status.virtualSizeBytes !== undefined
-        ? { sizeBytes: image.status.virtualSizeBytes }
-        : {}),
-      what,
-    };
-  }
+  if (source.image) return imageSourceState(ns, source.image, (n, name) => world.image(n, name));
   if (source.snapshot) {
     const snap = world.snapshot(ns, source.snapshot.name);
     const what = `VolumeSnapshot ${source.snapshot.name}`;
