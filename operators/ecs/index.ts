@@ -6,7 +6,7 @@ import {
   type Operator,
   type PolicyRule,
 } from '../../controllers/manager/index.ts';
-import { StoragePool, Volume, VolumeAttachment } from '../evs/api/index.ts';
+import { StoragePool, Volume, VolumeAttachment, VolumeOperation } from '../evs/api/index.ts';
 import { DeploymentSet, Flavor, Host, Image, Instance, InstanceOperation } from './api/index.ts';
 import { addHostLifecycleController } from './controller/host-lifecycle.ts';
 import { addEvacuationController } from './controller/evacuation/index.ts';
@@ -55,9 +55,10 @@ export {
 /**
  * Hosts' status and the heartbeat Leases; the ECS kinds; reading what instances are made from;
  * making their boot Volumes, NetworkInterfaces and VolumeAttachments (deleting an attachment
- * detaches a disk that left the spec); the status of DeploymentSets; and a reset-password's
- * password: read from the tenant's Secret, copied to the hosts namespace for the host's agent,
- * deleted there when the operation ends.
+ * detaches a disk that left the spec); the VolumeOperation that re-makes a rebuilt instance's
+ * boot volume; the status of DeploymentSets; and a reset-password's password: read from the
+ * tenant's Secret, copied to the hosts namespace for the host's agent, deleted there when the
+ * operation ends.
  */
 export const ecsRbac: PolicyRule[] = [
   { apiGroups: [Host.group], resources: [Host.plural], verbs: ['get', 'list', 'watch'] },
@@ -85,6 +86,11 @@ export const ecsRbac: PolicyRule[] = [
     apiGroups: [VolumeAttachment.group],
     resources: [VolumeAttachment.plural],
     verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+  },
+  {
+    apiGroups: [VolumeOperation.group],
+    resources: [VolumeOperation.plural],
+    verbs: ['get', 'list', 'watch', 'create'],
   },
   {
     apiGroups: ['vpc.kcloud.io'],

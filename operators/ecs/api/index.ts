@@ -41,12 +41,15 @@ export {
   InstanceOperation,
   instanceActions,
   instanceOperationPhases,
+  operationEnded,
   operationFailureReasons,
+  rebuildingReason,
   resetPasswordSecretKey,
   resetPasswordSecretName,
   type InstanceOperationObject,
   type InstanceOperationSpec,
   type InstanceOperationStatus,
+  type RebuildProgress,
 } from './instance-operation.ts';
 export {
   DeploymentSet,

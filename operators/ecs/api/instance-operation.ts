@@ -175,6 +175,44 @@ export const InstanceOperation = defineKind({
           format: 'date-time',
         }),
       ),
+      rebuild: Type.Optional(
+        Type.Object(
+          {
+            volumeOperation: Type.String({
+              description:
+                'The VolumeOperation (evs.kcloud.io, owned by this operation) that re-makes the boot volume.',
+              maxLength: 253,
+            }),
+            volume: Type.String({ description: 'The boot Volume re-made.', maxLength: 253 }),
+            image: Type.Object(
+              {
+                name: Type.String({ description: 'Name of the Image.', maxLength: 253 }),
+                namespace: Type.String({ description: 'Its namespace.', maxLength: 63 }),
+              },
+              { description: 'The Image the boot volume is re-made from.' },
+            ),
+            phase: Type.Optional(
+              Type.String({
+                description: 'The VolumeOperation’s phase: Pending, Running, Succeeded or Failed.',
+                maxLength: 32,
+              }),
+            ),
+            reason: Type.Optional(
+              Type.String({
+                description: 'Why it waits or failed (its Ready condition’s reason).',
+                maxLength: 128,
+              }),
+            ),
+            message: Type.Optional(
+              Type.String({ description: 'What its Ready condition says.', maxLength: 32768 }),
+            ),
+          },
+          {
+            description:
+              'For action rebuild, written by the manager once the agent has stopped the VM: how re-making the boot volume goes. The agent ends the operation when it has ended, and the VM starts again (as its powerState says) from the new disk.',
+          },
+        ),
+      ),
     },
     { description: 'InstanceOperationStatus says whether and how the action ran.' },
   ),
@@ -202,3 +240,16 @@ export const InstanceOperation = defineKind({
 export type InstanceOperationSpec = SpecOf<typeof InstanceOperation>;
 export type InstanceOperationStatus = StatusOf<typeof InstanceOperation>;
 export type InstanceOperationObject = ObjectOf<typeof InstanceOperation>;
+export type RebuildProgress = NonNullable<InstanceOperationStatus['rebuild']>;
+
+/**
+ * The reason the agent gives, on the Instance (Provisioned) and on the operation (Executed),
+ * while a rebuild keeps the VM off and its boot volume is re-made.
+ */
+export const rebuildingReason = 'Rebuilding';
+
+/** The operation has ended, in success or failure: it is never run (or placed) again. */
+export function operationEnded(op: InstanceOperationObject): boolean {
+  const s = op.status;
+  return s?.completionTime !== undefined || s?.phase === 'Succeeded' || s?.phase === 'Failed';
+}

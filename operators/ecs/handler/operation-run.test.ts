@@ -114,4 +114,90 @@ describe('instanceOperationRun', () => {
     await run.delete(deleting, signal);
     expect(records.size).toBe(0);
   });
+
+  describe('a rebuild', () => {
+    const rebuild = (status: InstanceOperationObject['status'] = { instanceUID: uid }) => {
+      const o = op(status);
+      o.spec = { instanceRef: { name: 'vm' }, action: 'rebuild' };
+      return o;
+    };
+    const progress = (phase: string, extra: object = {}) => ({
+      volumeOperation: 'rebuild-op-uid',
+      volume: 'vm-boot',
+      image: { name: 'debian', namespace: 'ns' },
+      phase,
+      ...extra,
+    });
+
+    it('waits for the VM to be off before it starts', async () => {
+      const { h, records } = host({ state: 'running' });
+      const o = await instanceOperationRun(h).observe(rebuild(), signal);
+      expect(o).toMatchObject({ exists: false, inProgress: { reason: 'StoppingVm' } });
+      expect(records.size).toBe(0);
+    });
+
+    it('starts once QEMU is gone, then waits on the manager, also across an agent restart', async () => {
+      const { h, calls } = host({ state: 'exited' });
+      const run = instanceOperationRun(h);
+      expect((await run.observe(rebuild(), signal)).exists).toBe(false);
+      await run.create(rebuild(), signal);
+      const waiting = {
+        exists: true,
+        upToDate: true,
+        observed: { startTime: '2026-12-05T10:00:00Z' },
+        inProgress: { reason: 'Rebuilding' },
+      };
+      expect(await run.observe(rebuild(), signal)).toMatchObject(waiting);
+      // A new agent (same records on disk) does not read a started rebuild as cut short.
+      const after = instanceOperationRun(h);
+      const seen = await after.observe(
+        rebuild({ instanceUID: uid, rebuild: progress('Running', { message: 'cloning' }) }),
+        signal,
+      );
+      expect(seen).toMatchObject(waiting);
+      expect(seen.inProgress?.message).toContain(
+        'VolumeOperation rebuild-op-uid (Running: cloning)',
+      );
+      expect(calls).toEqual([]);
+    });
+
+    it('ends as the VolumeOperation ended: done, or failed with its reason', async () => {
+      const { h } = host({ state: 'exited' });
+      const run = instanceOperationRun(h);
+      await run.create(rebuild(), signal);
+      expect(
+        await run.observe(rebuild({ instanceUID: uid, rebuild: progress('Succeeded') }), signal),
+      ).toMatchObject({
+        exists: true,
+        upToDate: true,
+        observed: { completionTime: '2026-12-05T10:00:00Z' },
+      });
+
+      const other = host({ state: 'exited' });
+      const failing = instanceOperationRun(other.h);
+      await failing.create(rebuild(), signal);
+      const failed = rebuild({
+        instanceUID: uid,
+        rebuild: progress('Failed', { reason: 'HasSnapshots', message: 'delete them first' }),
+      });
+      await expect(failing.observe(failed, signal)).rejects.toMatchObject({
+        reason: 'ActionFailed',
+        retry: false,
+        message: expect.stringContaining('(HasSnapshots): delete them first'),
+      });
+      // Looked at again (a stale copy): the same end, from its record.
+      await expect(failing.observe(rebuild(), signal)).rejects.toMatchObject({
+        reason: 'ActionFailed',
+      });
+    });
+
+    it('fails at once for an instance no longer on this host', async () => {
+      const { h } = host({ instance: false, state: 'exited' });
+      const run = instanceOperationRun(h);
+      await run.create(rebuild(), signal);
+      await expect(run.observe(rebuild(), signal)).rejects.toMatchObject({
+        reason: 'InstanceNotOnHost',
+      });
+    });
+  });
 });

@@ -2,13 +2,15 @@
 // own record of each operation it started, on disk, written before the action: the cache it
 // reconciles from may not show the status it wrote a moment ago, and a reboot must not run
 // twice for it, nor a failure be read as not run yet. An action cut short by an agent restart
-// is not run again but ends as failed. The record goes when the operation is deleted.
+// is not run again but ends as failed (a rebuild, which only waits here, waits on). The record
+// goes when the operation is deleted.
 import {
   ReconcileError,
   type ExternalClient,
   type Observation,
 } from '../../../controllers/external/index.ts';
 import {
+  rebuildingReason,
   resetPasswordSecretKey,
   resetPasswordSecretName,
   type InstanceObject,
@@ -70,17 +72,17 @@ class ActionFailure extends Error {
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+function fail(started: RunRecord, err: ActionFailure, now: number): RunRecord {
+  return {
+    ...started,
+    completionTime: stamp(now),
+    failure: { reason: err.reason, message: err.message },
+  };
+}
+
 async function run(op: InstanceOperationObject, host: OperationHost, signal: AbortSignal) {
-  const ns = op.metadata.namespace ?? '';
   const name = op.spec.instanceRef.name;
-  const instance = host.instance(ns, name);
-  const uid = op.status?.instanceUID;
-  if (!instance || uid === undefined || instance.metadata.uid !== uid) {
-    throw new ActionFailure(
-      'InstanceNotOnHost',
-      `Instance ${name} (uid ${uid ?? 'unknown'}) is not on this host any more`,
-    );
-  }
+  const uid = boundInstance(op, host);
   const vm = await host.vm(uid);
   const state = vm ? (await vm.status()).state : 'exited';
   if (!vm || (state !== 'running' && state !== 'paused')) {
@@ -126,11 +128,66 @@ async function run(op: InstanceOperationObject, host: OperationHost, signal: Abo
       return;
     }
     case 'rebuild':
-      throw new ActionFailure(
-        'ActionFailed',
-        'rebuild is not supported by this release: delete the Instance and create it again (keepBootVolume keeps nothing of the old disk you need, data volumes stay)',
-      );
+      // Not here: see rebuildStep.
+      return;
   }
+}
+
+/** The instance an operation was bound for, if it is still this host's. */
+function boundInstance(op: InstanceOperationObject, host: OperationHost) {
+  const instance = host.instance(op.metadata.namespace ?? '', op.spec.instanceRef.name);
+  const uid = op.status?.instanceUID;
+  if (!instance || uid === undefined || instance.metadata.uid !== uid) {
+    throw new ActionFailure(
+      'InstanceNotOnHost',
+      `Instance ${op.spec.instanceRef.name} (uid ${uid ?? 'unknown'}) is not on this host any more`,
+    );
+  }
+  return uid;
+}
+
+/**
+ * A rebuild here is the VM kept off (the VM's reconcile stops it while the operation has not
+ * ended) until the manager has re-made the boot volume: started once QEMU is gone, ended as
+ * status.rebuild says the volume's VolumeOperation ended. Unlike the other actions it survives
+ * an agent restart: the VM stays off and the wait goes on.
+ */
+async function rebuildStep(
+  op: InstanceOperationObject,
+  host: OperationHost,
+  mine: RunRecord | undefined,
+): Promise<{ wait: { reason: string; message: string } } | { ended: RunRecord } | undefined> {
+  if (!mine) {
+    const uid = op.status?.instanceUID;
+    if (uid === undefined) return undefined;
+    const vm = await host.vm(uid);
+    const state = vm ? (await vm.status()).state : 'exited';
+    // QEMU has the boot volume open until it is gone.
+    if (state !== 'exited') {
+      return { wait: { reason: 'StoppingVm', message: 'the VM is being stopped for the rebuild' } };
+    }
+    return undefined;
+  }
+  const progress = op.status?.rebuild;
+  if (progress?.phase === 'Succeeded') {
+    return { ended: { ...mine, completionTime: stamp(host.now()) } };
+  }
+  if (progress?.phase === 'Failed') {
+    return {
+      ended: {
+        ...mine,
+        completionTime: stamp(host.now()),
+        failure: {
+          reason: 'ActionFailed',
+          message: `the boot volume ${progress.volume} could not be re-made from Image ${progress.image.namespace}/${progress.image.name} (${progress.reason ?? 'Failed'}): ${progress.message ?? 'no message'}; the VM starts again from its old disk`,
+        },
+      },
+    };
+  }
+  const how = progress
+    ? `the boot volume ${progress.volume} is being re-made from Image ${progress.image.namespace}/${progress.image.name} by VolumeOperation ${progress.volumeOperation} (${progress.phase ?? 'Pending'}${progress.message ? `: ${progress.message}` : ''})`
+    : 'the manager is to re-make the boot volume';
+  return { wait: { reason: rebuildingReason, message: `the VM is off; ${how}` } };
 }
 
 /** Runs `fn` with the guest agent; one that does not answer fails the action, saying so. */
@@ -163,6 +220,21 @@ export function instanceOperationRun(
       const mine = await host.records.read(uidOf(obj));
       // Deleted: the agent's record is all there is to remove.
       if (obj.metadata.deletionTimestamp) return { exists: mine !== undefined, upToDate: false };
+      if (obj.spec.action === 'rebuild' && mine?.completionTime === undefined) {
+        const step = await rebuildStep(obj, host, mine);
+        if (step && 'ended' in step) {
+          await host.records.write(uidOf(obj), step.ended);
+          return settled(obj, step.ended);
+        }
+        if (step) {
+          return {
+            exists: mine !== undefined,
+            upToDate: mine !== undefined,
+            ...(mine ? { observed: recordOf(mine) } : {}),
+            inProgress: { ...step.wait, requeueAfterMs: mine ? 3_000 : 2_000 },
+          };
+        }
+      }
       if (mine?.completionTime === undefined && mine?.startTime !== undefined) {
         // Started and never ended here: the agent stopped during the action.
         const ended = {
@@ -200,6 +272,18 @@ export function instanceOperationRun(
     async create(obj, signal) {
       const uid = uidOf(obj);
       const started: RunRecord = { startTime: stamp(host.now()) };
+      if (obj.spec.action === 'rebuild') {
+        // The VM is off: the manager re-makes the boot volume; the wait is rebuildStep's.
+        try {
+          boundInstance(obj, host);
+        } catch (err) {
+          if (!(err instanceof ActionFailure)) throw err;
+          await host.records.write(uid, fail(started, err, host.now()));
+          return;
+        }
+        await host.records.write(uid, started);
+        return;
+      }
       await host.records.write(uid, started);
       try {
         await run(obj, host, signal);
@@ -209,11 +293,7 @@ export function instanceOperationRun(
           await host.records.remove(uid);
           throw err;
         }
-        await host.records.write(uid, {
-          ...started,
-          completionTime: stamp(host.now()),
-          failure: { reason: err.reason, message: err.message },
-        });
+        await host.records.write(uid, fail(started, err, host.now()));
         return;
       }
       await host.records.write(uid, { ...started, completionTime: stamp(host.now()) });
@@ -231,13 +311,15 @@ export function instanceOperationRun(
  * keeps it (a failure writes the fields as the object holds them).
  */
 function settled(obj: InstanceOperationObject, r: RunRecord): Observation<OperationRecord> {
-  const record: OperationRecord = {
-    ...(r.startTime !== undefined ? { startTime: r.startTime } : {}),
-    ...(r.completionTime !== undefined ? { completionTime: r.completionTime } : {}),
-  };
+  const record = recordOf(r);
   if (r.failure) {
     obj.status = { ...obj.status, ...record };
     throw new ReconcileError(r.failure.reason, r.failure.message, { retry: false });
   }
   return { exists: true, upToDate: true, observed: record };
 }
+
+const recordOf = (r: RunRecord): OperationRecord => ({
+  ...(r.startTime !== undefined ? { startTime: r.startTime } : {}),
+  ...(r.completionTime !== undefined ? { completionTime: r.completionTime } : {}),
+});

@@ -11,6 +11,7 @@ import {
   resetPasswordSecretName,
   type InstanceOperationObject,
 } from '../../../operators/ecs/index.ts';
+import { VolumeOperation, type VolumeOperationObject } from '../../../operators/evs/index.ts';
 import { rejection, useTestCluster, waitFor } from '../../harness/index.ts';
 import {
   conditionOf,
@@ -218,6 +219,95 @@ describe('an InstanceOperation in kcloud-manager', () => {
       (o) => o.metadata.labels?.[hostLabel] === h2,
       'rebuild-4 bound',
     );
+  });
+
+  it('re-makes a rebuild’s boot volume through EVS once the agent has stopped the VM', async () => {
+    const volumeOperations = new ObjectClient<VolumeOperationObject>(
+      world.api,
+      VolumeOperation.resource,
+    );
+    await waitUntil(
+      getOp('rebuild-4'),
+      (o) => o.status?.instanceUID !== undefined,
+      'rebuild-4 bound with its instance uid',
+    );
+    // Bound, and the VM not stopped yet: nothing is re-made.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const bound = await getOp('rebuild-4')();
+    const name = `rebuild-${bound.metadata.uid ?? ''}`;
+    expect(bound.status?.rebuild).toBeUndefined();
+    await expect(volumeOperations.get(cluster.namespace, name)).rejects.toMatchObject({
+      status: 404,
+    });
+
+    // The agent says the VM is off (startTime): the manager asks EVS to re-make the boot volume,
+    // with a VolumeOperation the API server accepts as written.
+    await agentReports('rebuild-4', 'False', 'Rebuilding', false);
+    const asked = await waitUntil(
+      getOp('rebuild-4'),
+      (o) => o.status?.rebuild !== undefined,
+      'rebuild-4 with status.rebuild',
+    );
+    expect(asked.status?.rebuild).toEqual({
+      volumeOperation: name,
+      volume: 'vm-4-boot',
+      image: { name: 'debian-13', namespace: cluster.namespace },
+      phase: 'Pending',
+    });
+    expect(asked.status?.phase).toBe('Running');
+    const volOp = await volumeOperations.get(cluster.namespace, name);
+    expect(volOp.spec).toEqual({
+      volumeRef: { name: 'vm-4-boot' },
+      reimage: { imageRef: { name: 'debian-13' } },
+    });
+    expect(volOp.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'InstanceOperation', uid: bound.metadata.uid }),
+    ]);
+
+    // EVS's progress is copied, then its end.
+    const evsSays = async (phase: string, status: 'True' | 'False', why: string) => {
+      await volumeOperations.patch(
+        cluster.namespace,
+        name,
+        'merge',
+        {
+          status: {
+            phase,
+            conditions: [
+              {
+                type: 'Ready',
+                status,
+                reason: why,
+                message: `reported by the test as EVS: ${why}`,
+                lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+              },
+            ],
+          },
+        },
+        { subresource: 'status' },
+      );
+    };
+    await evsSays('Pending', 'False', 'VolumeInUse');
+    const waiting = await waitUntil(
+      getOp('rebuild-4'),
+      (o) => o.status?.rebuild?.reason === 'VolumeInUse',
+      'rebuild-4 showing why EVS waits',
+    );
+    expect(waiting.status?.rebuild?.message).toBe('reported by the test as EVS: VolumeInUse');
+    await evsSays('Succeeded', 'True', 'Available');
+    await waitUntil(
+      getOp('rebuild-4'),
+      (o) => o.status?.rebuild?.phase === 'Succeeded' && o.status.rebuild.reason === undefined,
+      'rebuild-4 seeing the VolumeOperation Succeeded',
+    );
+    // The agent ends it; the progress stays on record.
+    await agentReports('rebuild-4', 'True', 'Executed');
+    const done = await waitUntil(
+      getOp('rebuild-4'),
+      (o) => o.status?.phase === 'Succeeded',
+      'rebuild-4 Succeeded',
+    );
+    expect(done.status?.rebuild?.phase).toBe('Succeeded');
   });
 
   it('copies a reset-password’s password to the hosts namespace for the agent, until it ends', async () => {

@@ -142,4 +142,11 @@ describe('volume attachments', () => {
     ]);
     expect(atts.every((a) => a.metadata.ownerReferences?.[0]?.uid === 'uid-web-1')).toBe(true);
   });
+
+  it('leave the boot volume detached while a rebuild re-makes it', () => {
+    const atts = volumeAttachments(instance({ dataVolumes: [{ name: 'data' }] }), 'host-a', {
+      bootDetached: true,
+    });
+    expect(atts.map((a) => a.metadata.name)).toEqual(['web-1-data']);
+  });
 });

@@ -113,9 +113,17 @@ export function diskVolumes(instance: InstanceObject): string[] {
 export const attachmentName = (instance: InstanceObject, volume: string) =>
   `${instance.metadata.name ?? ''}-${volume}`;
 
-/** A VolumeAttachment for each disk, on the host the Instance is bound to. */
-export function volumeAttachments(instance: InstanceObject, host: string): Child[] {
-  return diskVolumes(instance).map((volume) =>
+/**
+ * A VolumeAttachment for each disk, on the host the Instance is bound to; none for the boot
+ * volume while a rebuild re-makes it (`bootDetached`).
+ */
+export function volumeAttachments(
+  instance: InstanceObject,
+  host: string,
+  opts: { bootDetached?: boolean } = {},
+): Child[] {
+  const volumes = diskVolumes(instance);
+  return (opts.bootDetached ? volumes.slice(1) : volumes).map((volume) =>
     child(
       instance,
       'evs.kcloud.io/v1alpha1',

@@ -77,6 +77,11 @@ export interface InstanceWorld extends Omit<
   child(kind: ChildKind, namespace: string, name: string): KubeObject | undefined;
   /** The VolumeAttachments labelled with this instance. */
   attachmentsOf(instance: InstanceObject): KubeObject[];
+  /**
+   * A rebuild of the instance under way (its VM is off for it): its boot disk is detached
+   * meanwhile, so that EVS can re-make it.
+   */
+  rebuilding(instance: InstanceObject): boolean;
   /** The NetworkInterface an interface is, by name (for its address and MAC). */
   networkInterface(
     namespace: string,
@@ -259,7 +264,10 @@ export function instanceClient(
             : wait(decision.wait.reason, decision.wait.message);
         }
         const { bind: host, allocated } = decision;
-        const all = [...children, ...volumeAttachments(instance, host)];
+        const all = [
+          ...children,
+          ...volumeAttachments(instance, host, { bootDetached: world.rebuilding(instance) }),
+        ];
         // The VNC password is with the host before the binding hands it the instance.
         const copied = copiedFor === host;
         const vnc = copied

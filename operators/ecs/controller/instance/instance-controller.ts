@@ -1,7 +1,8 @@
 // The ECS operator's Instance controller in kcloud-manager: it makes an Instance's boot Volume
 // and NetworkInterfaces, schedules it onto a Host, binds it there (the label the host's agent
 // watches, with the finalizers that keep it until its VM is stopped), attaches its disks with
-// VolumeAttachments, and sums up Ready from its own Scheduled and the agent's Provisioned.
+// VolumeAttachments (the boot disk not while a rebuild re-makes it), and sums up Ready from its
+// own Scheduled and the agent's Provisioned.
 import {
   keptFields,
   type ManagedStatus,
@@ -20,8 +21,10 @@ import {
   Host,
   Image,
   Instance,
+  InstanceOperation,
   ecsFinalizer,
   provisionedCondition,
+  rebuildingReason,
   scheduledCondition,
   vmFinalizer,
   type DeploymentSetObject,
@@ -29,8 +32,10 @@ import {
   type HostObject,
   type ImageObject,
   type InstanceObject,
+  type InstanceOperationObject,
   type InstanceStatus,
 } from '../../api/index.ts';
+import { rebuildUnderway } from '../operation/rebuild.ts';
 import {
   computeHost,
   PlacementLedger,
@@ -89,6 +94,8 @@ export function instancePhase(instance: InstanceObject, s: PhaseSummary): string
     case 'Reconciling':
       // A resize waiting for room leaves the VM as it runs.
       if (s.outcome.reason === 'ResizeWaitsForCapacity') return desiredPhase(instance);
+      // Off while a rebuild re-makes its boot volume.
+      if (s.outcome.reason === rebuildingReason) return 'Stopped';
       return s.decidedBy === scheduledCondition ? 'Pending' : 'Starting';
   }
 }
@@ -105,6 +112,7 @@ export function addInstanceController(mgr: Manager, opts: InstanceControllerOpti
     networkInterfaceResource,
   );
   const attachments = mgr.informer<KubeObject>(VolumeAttachment.resource);
+  const operations = mgr.informer<InstanceOperationObject>(InstanceOperation.resource);
   const key = (namespace: string, name: string) => `${namespace}/${name}`;
 
   // What every host holds: the bound instances the cache shows plus the bindings decided here
@@ -157,6 +165,15 @@ export function addInstanceController(mgr: Manager, opts: InstanceControllerOpti
         .inNamespace(i.metadata.namespace ?? '')
         .filter((a) => a.metadata.labels?.[instanceLabel] === i.metadata.name),
     networkInterface: (ns, name) => nics.cache.get(key(ns, name)),
+    rebuilding: (i) =>
+      operations.cache
+        .inNamespace(i.metadata.namespace ?? '')
+        .some(
+          (op) =>
+            op.spec.instanceRef.name === i.metadata.name &&
+            op.status?.instanceUID === i.metadata.uid &&
+            rebuildUnderway(op),
+        ),
   };
 
   // Instances of a namespace that name something, for the watches below.
@@ -253,6 +270,12 @@ export function addInstanceController(mgr: Manager, opts: InstanceControllerOpti
       ]),
       watch(nics, ofChild),
       watch(attachments, ofChild),
+      // A rebuild starting or ending: the boot disk is detached, then attached again.
+      watch(operations, (op) =>
+        op.spec.action === 'rebuild'
+          ? [key(op.metadata.namespace ?? '', op.spec.instanceRef.name)]
+          : [],
+      ),
       // An instance going frees room: those waiting look again (its last event, the delete,
       // comes after the ledger let go of it). Only deleting ones: every create would be n².
       watch(instances, (i) => (i.metadata.deletionTimestamp ? unbound() : [])),

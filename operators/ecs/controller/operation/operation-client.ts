@@ -1,6 +1,7 @@
 // The manager's side of an InstanceOperation, as the shared reconcile's external client: its
 // "backend" is the binding to the host of its Instance (the label that hands it to that host's
-// agent) and, for reset-password, the copy of the password the agent reads there.
+// agent); for reset-password, the copy of the password the agent reads there; for rebuild, the
+// VolumeOperation that re-makes the boot volume (rebuild-client.ts).
 import {
   ReconcileError,
   type ExternalClient,
@@ -17,6 +18,8 @@ import { isApiError, isNotFound, type ObjectClient } from '../../../../controlle
 import { resetPasswordSecretName, type InstanceOperationObject } from '../../api/index.ts';
 import { operationEnded, type OperationPlacement } from './operation-decision.ts';
 import { passwordCopy, readPassword, type SecretObject } from './password-copy.ts';
+import { withRebuild, type RebuildWorld } from './rebuild-client.ts';
+import type { VolumeOperationObject } from '../../../evs/api/index.ts';
 
 export interface OperationClientOptions {
   operations: ObjectClient<InstanceOperationObject>;
@@ -27,6 +30,8 @@ export interface OperationClientOptions {
   hostReady: (host: string) => boolean;
   /** The manager's finalizer: only a reset-password has something (the copy) to clean up. */
   finalizer: string;
+  /** A rebuild re-makes the boot volume through EVS: the caches and where to write. */
+  rebuild?: { world: RebuildWorld; volumeOperations: ObjectClient<VolumeOperationObject> };
 }
 
 type OperationObservation = Observation<Bound<OperationPlacement>>;
@@ -60,6 +65,9 @@ export function operationClient(
       };
     },
   };
+  if (op.spec.action === 'rebuild' && opts.rebuild) {
+    return withRebuild(binding, opts.rebuild.world, opts.rebuild.volumeOperations);
+  }
   if (!withPassword) return binding;
 
   // What this reconcile learnt or did, for its second look.

@@ -1,13 +1,14 @@
 // The ECS operator's InstanceOperation controller in kcloud-manager: it binds each operation to
 // the host of its Instance (the label that host's agent watches), copies a reset-password's
-// password where that agent can read it, and sums up Ready and the phase from its own Scheduled
-// and the agent's Executed. The Instance's own status shows nothing of its operations.
+// password where that agent can read it, re-makes a rebuild's boot volume through EVS once the
+// agent has stopped the VM, and sums up Ready and the phase from its own Scheduled and the
+// agent's Executed. The Instance's own status shows nothing of its operations.
 import { isConditionTrue } from '../../../../controllers/index.ts';
 import { keptFields, type ManagedStatus } from '../../../../controllers/external/index.ts';
 import { hostLabel, type Bound } from '../../../../controllers/host/index.ts';
 import { objectKey } from '../../../../controllers/kube/index.ts';
 import type { Manager } from '../../../../controllers/manager/index.ts';
-import { specOrReadinessChanged } from '../../../../controllers/reconcile/index.ts';
+import { ownerKeys, specOrReadinessChanged } from '../../../../controllers/reconcile/index.ts';
 import { addManagedController, watch } from '../../../../controllers/wiring/index.ts';
 import {
   ecsFinalizer,
@@ -22,6 +23,12 @@ import {
   type InstanceObject,
   type InstanceOperationObject,
 } from '../../api/index.ts';
+import {
+  Volume,
+  VolumeOperation,
+  type VolumeObject,
+  type VolumeOperationObject,
+} from '../../../evs/api/index.ts';
 import { operationClient } from './operation-client.ts';
 import { decideOperation, type OperationPlacement } from './operation-decision.ts';
 import { operationFailed, operationPhase } from './operation-phase.ts';
@@ -35,7 +42,7 @@ export interface OperationControllerOptions {
   workers?: number;
 }
 
-const fields = ['instanceUID'] as const;
+const fields = ['instanceUID', 'rebuild'] as const;
 
 export function addInstanceOperationController(
   mgr: Manager,
@@ -45,10 +52,14 @@ export function addInstanceOperationController(
   const instances = mgr.informer<InstanceObject>(Instance.resource);
   const images = mgr.informer<ImageObject>(Image.resource);
   const hosts = mgr.informer<HostObject>(Host.resource);
+  const volumes = mgr.informer<VolumeObject>(Volume.resource);
+  const volumeOperations = mgr.informer<VolumeOperationObject>(VolumeOperation.resource);
   const key = (namespace: string, name: string) => `${namespace}/${name}`;
   const world = {
     instance: (ns: string, name: string) => instances.cache.get(key(ns, name)),
     image: (ns: string, name: string) => images.cache.get(key(ns, name)),
+    volume: (ns: string, name: string) => volumes.cache.get(key(ns, name)),
+    volumeOperation: (ns: string, name: string) => volumeOperations.cache.get(key(ns, name)),
   };
   const hostReady = (name: string) =>
     isConditionTrue(hosts.cache.get(name)?.status?.conditions, 'Ready');
@@ -76,6 +87,10 @@ export function addInstanceOperationController(
           decide: (o) => decideOperation(o, world),
           hostReady,
           finalizer: ecsFinalizer,
+          rebuild: {
+            world,
+            volumeOperations: mgr.client<VolumeOperationObject>(VolumeOperation.resource),
+          },
         }),
       status: (op, observation) => observation.observed?.status ?? keptFields(op.status, fields),
       statusFields: fields,
@@ -113,6 +128,10 @@ export function addInstanceOperationController(
                   .name) === img.metadata.name,
           )
           .map(objectKey),
+      ),
+      // A rebuild's VolumeOperation moving on: its progress is copied to the operation.
+      watch(volumeOperations, (v) =>
+        ownerKeys(v, InstanceOperation.kind, InstanceOperation.apiVersion),
       ),
       // Their host turning Ready or not: Scheduled says whether it is reachable.
       watch(

@@ -5,6 +5,7 @@ import type {
   InstanceOperationObject,
   InstanceOperationSpec,
 } from '../../api/index.ts';
+import type { VolumeObject } from '../../../evs/api/index.ts';
 import { decideOperation } from './operation-decision.ts';
 
 const host = 'ecs.kcloud.io/host';
@@ -45,11 +46,17 @@ const operation = (
   ...(o.status ? { status: o.status } : {}),
 });
 
-const world = (inst?: InstanceObject, images: ImageObject[] = []) => ({
+const world = (
+  inst?: InstanceObject,
+  images: ImageObject[] = [],
+  volumes: VolumeObject[] = [],
+) => ({
   instance: (ns: string, name: string) =>
     inst && ns === inst.metadata.namespace && name === inst.metadata.name ? inst : undefined,
   image: (ns: string, name: string) =>
     images.find((i) => i.metadata.namespace === ns && i.metadata.name === name),
+  volume: (ns: string, name: string) =>
+    volumes.find((v) => v.metadata.namespace === ns && v.metadata.name === name),
 });
 
 const scheduledFalse = (reason: string) => ({
@@ -87,6 +94,24 @@ describe('where an InstanceOperation runs', () => {
     const same = operation({ action: 'rebuild' });
     expect(decideOperation(same, world(inst))).toMatchObject({ wait: { reason: 'ImageNotFound' } });
     expect(decideOperation(same, world(inst, [image('debian')]))).toMatchObject({ bind: 'h1' });
+  });
+
+  it('rebuilds without an image from the one the boot volume was last made from', () => {
+    const same = operation({ action: 'rebuild' });
+    const inst = instance({ host: 'h1' });
+    const boot: VolumeObject = {
+      apiVersion: 'evs.kcloud.io/v1alpha1',
+      kind: 'Volume',
+      metadata: { name: 'web-1-boot', namespace: 't1' },
+      spec: { size: '1Gi' },
+      status: { image: { name: 'trixie', namespace: 't1', uid: 'u' } },
+    };
+    expect(decideOperation(same, world(inst, [image('debian')], [boot]))).toMatchObject({
+      wait: { reason: 'ImageNotFound', message: expect.stringContaining('t1/trixie') },
+    });
+    expect(decideOperation(same, world(inst, [image('trixie')], [boot]))).toMatchObject({
+      bind: 'h1',
+    });
   });
 
   it('refuses for good when its instance moved to another host after it was bound', () => {

@@ -9,27 +9,29 @@ import {
   type Decision,
 } from '../../../../controllers/host/index.ts';
 import { getCondition } from '../../../../controllers/reconcile/index.ts';
+import type { VolumeObject } from '../../../evs/api/index.ts';
 import {
   scheduledCondition,
   type ImageObject,
   type InstanceObject,
+  operationEnded,
   type InstanceOperationObject,
+  type RebuildProgress,
 } from '../../api/index.ts';
+import { bootVolumeOf, rebuildImage } from './rebuild.ts';
+
+export { operationEnded };
 
 /** The part of an operation's status the manager writes. */
 export interface OperationPlacement {
   instanceUID?: string;
+  rebuild?: RebuildProgress;
 }
 
 export interface OperationWorld {
   instance(namespace: string, name: string): InstanceObject | undefined;
   image(namespace: string, name: string): ImageObject | undefined;
-}
-
-/** The operation has ended, in success or failure: it is never run (or placed) again. */
-export function operationEnded(op: InstanceOperationObject): boolean {
-  const s = op.status;
-  return s?.completionTime !== undefined || s?.phase === 'Succeeded' || s?.phase === 'Failed';
+  volume(namespace: string, name: string): VolumeObject | undefined;
 }
 
 export function decideOperation(
@@ -95,13 +97,12 @@ export function decideOperation(
       false,
     );
   }
-  if (op.spec.action === 'rebuild') {
-    const ref = op.spec.rebuild?.imageRef ?? instance.spec.imageRef;
-    const imageNs = ref.namespace ?? ns;
-    if (!world.image(imageNs, ref.name)) {
+  if (op.spec.action === 'rebuild' && bound === undefined) {
+    const image = rebuildImage(op, instance, world.volume(ns, bootVolumeOf(instance)));
+    if (!world.image(image.namespace, image.name)) {
       return missing(
         'ImageNotFound',
-        `Image ${imageNs}/${ref.name} to rebuild from does not exist: the operation runs once it does`,
+        `Image ${image.namespace}/${image.name} to rebuild from does not exist: the operation runs once it does`,
       );
     }
   }
