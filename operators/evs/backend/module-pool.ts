@@ -49,6 +49,12 @@ export interface PoolModules<C> {
       opts?: DeleteVolumeOptions,
       signal?: AbortSignal,
     ): Promise<void>;
+    reimageVolume(
+      ctx: C,
+      volume: OwnerRef,
+      image: OwnerRef,
+      signal?: AbortSignal,
+    ): Promise<VolumeInfo>;
   };
   snapshots: {
     createSnapshot(ctx: C, snapshot: SnapshotRef, signal?: AbortSignal): Promise<SnapshotInfo>;
@@ -119,6 +125,10 @@ export abstract class ModulePool<C> implements StorageBackend {
 
   deleteVolume(volume: OwnerRef, opts?: DeleteVolumeOptions, signal?: AbortSignal): Promise<void> {
     return this.m.volumes.deleteVolume(this.ctx, volume, opts, signal);
+  }
+
+  reimageVolume(volume: OwnerRef, image: OwnerRef, signal?: AbortSignal): Promise<VolumeInfo> {
+    return this.m.volumes.reimageVolume(this.ctx, volume, image, signal);
   }
 
   createSnapshot(snapshot: SnapshotRef, signal?: AbortSignal): Promise<SnapshotInfo> {

@@ -34,3 +34,13 @@ export function checkGrow(currentBytes: number, wantedBytes: number, what: strin
     );
   }
 }
+
+/** A volume reimaged from an image keeps its size, which must hold the whole image. */
+export function checkImageFits(volumeBytes: number, imageBytes: number, image: string): void {
+  if (imageBytes > volumeBytes) {
+    throw new StorageError(
+      'InvalidSize',
+      `${image} holds ${String(imageBytes)} bytes, more than the volume's ${String(volumeBytes)}: grow the volume first (spec.size), then reimage it`,
+    );
+  }
+}

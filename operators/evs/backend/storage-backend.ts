@@ -98,6 +98,11 @@ export interface VolumeInfo {
   format: DiskFormat;
   /** The image or snapshot this volume still shares blocks with, if any. */
   parent?: { kind: 'Image' | 'VolumeSnapshot'; uid: string };
+  /**
+   * The Image the volume's data were last made from: cloned from it at creation, or reimaged
+   * from it since. Kept when the image is deleted (the volume no longer shares its blocks).
+   */
+  image?: OwnerRef;
 }
 
 export interface SnapshotInfo {
@@ -204,6 +209,15 @@ export interface StorageBackend {
   snapshotRecorded(snapshot: SnapshotRef, signal?: AbortSignal): Promise<boolean>;
   /** The volume's data (and size) become the snapshot's; its other snapshots stay. */
   revertVolume(snapshot: SnapshotRef, signal?: AbortSignal): Promise<VolumeInfo>;
+  /**
+   * The volume's data become a fresh copy-on-write clone of the image, as a volume created from
+   * it; its owner and size stay (the clone is grown to the volume's size). The new clone is
+   * built aside and replaces the old data at once: a crash or abort at any point leaves the old
+   * data or the new, and calling it again ends with the new. An image larger than the volume is
+   * `InvalidSize`; a volume with snapshots is `HasSnapshots` (they live in its data, which is
+   * replaced); an open volume is `Busy`.
+   */
+  reimageVolume(volume: OwnerRef, image: OwnerRef, signal?: AbortSignal): Promise<VolumeInfo>;
 
   importImage(req: ImportImageRequest, signal?: AbortSignal): Promise<ImageInfo>;
   inspectImage(image: OwnerRef, signal?: AbortSignal): Promise<ImageInfo | undefined>;

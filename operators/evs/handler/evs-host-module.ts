@@ -13,7 +13,7 @@ import {
   type ResourceRef,
 } from '../../../controllers/index.ts';
 import type { PolicyRule } from '../../../controllers/manager/index.ts';
-import { addManagedController } from '../../../controllers/wiring/index.ts';
+import { addManagedController, watch } from '../../../controllers/wiring/index.ts';
 import {
   boundKind,
   type HostModule,
@@ -140,6 +140,7 @@ export function registerEvsAgent(
   const volumes = ctx.informer<VolumeObject>(Volume.resource);
   const images = ctx.informer<ImageObject>(Image.resource);
   const attachments = ctx.informer<VolumeAttachmentObject>(VolumeAttachment.resource);
+  const operations = ctx.informer<VolumeOperationObject>(VolumeOperation.resource);
   addManagedController<VolumeObject, VolumeStatus & ManagedStatus, VolumeInfo>(mgr, {
     name: 'evs-volume-agent',
     resource: Volume.resource,
@@ -151,10 +152,18 @@ export function registerEvsAgent(
       finalizer: evsDataFinalizer,
       external: (v) => volumeData(v, { pools: pb, sources }),
       status: (_v, observation) => volumeDataStatus(observation),
-      statusFields: ['sizeBytes', 'allocatedBytes'],
+      statusFields: ['sizeBytes', 'allocatedBytes', 'image'],
       role: contributor(provisionedCondition),
       deletionPolicy: (v) => v.spec.deletionPolicy ?? 'Delete',
     },
+    // A reimage that ended changed the data (and the image they were made from).
+    watches: [
+      watch(operations, (o) =>
+        o.spec.reimage && o.status?.completionTime !== undefined
+          ? [`${o.metadata.namespace ?? ''}/${o.spec.volumeRef.name}`]
+          : [],
+      ),
+    ],
   });
 
   addManagedController<VolumeSnapshotObject, VolumeSnapshotStatus & ManagedStatus, SnapshotInfo>(
@@ -207,7 +216,7 @@ export function registerEvsAgent(
   >(mgr, {
     name: 'evs-operation-agent',
     resource: VolumeOperation.resource,
-    informer: ctx.informer<VolumeOperationObject>(VolumeOperation.resource),
+    informer: operations,
     reconciler: {
       finalizer: evsDataFinalizer,
       external: (o) => operationRun(o, { pools: pb, sources, now: () => clock.now() }),

@@ -72,7 +72,7 @@ export class SimulatedPool implements StorageBackend {
       allocatedBytes: 0,
       format: 'raw',
       ...(req.source?.kind === 'Image'
-        ? { parent: { kind: 'Image', uid: req.source.image.uid } }
+        ? { parent: { kind: 'Image', uid: req.source.image.uid }, image: req.source.image }
         : {}),
     };
     const existing = this.volumes.get(req.volume.uid);
@@ -146,6 +146,25 @@ export class SimulatedPool implements StorageBackend {
     if (!volume)
       return Promise.reject(new StorageError('NotFound', 'the volume is not in the pool'));
     return Promise.resolve(volume);
+  }
+
+  reimageVolume(volume: OwnerRef, image: OwnerRef): Promise<VolumeInfo> {
+    const info = this.volumes.get(volume.uid);
+    if (!info)
+      return Promise.reject(
+        new StorageError('NotFound', `volume ${volume.name} is not in the pool`),
+      );
+    if ([...this.snapshots.values()].some((s) => s.owner.volumeUid === volume.uid)) {
+      return Promise.reject(new StorageError('HasSnapshots', 'delete its VolumeSnapshots first'));
+    }
+    const reimaged: VolumeInfo = {
+      ...info,
+      allocatedBytes: 0,
+      parent: { kind: 'Image', uid: image.uid },
+      image,
+    };
+    this.volumes.set(volume.uid, reimaged);
+    return Promise.resolve(reimaged);
   }
 
   importImage(req: ImportImageRequest): Promise<ImageInfo> {

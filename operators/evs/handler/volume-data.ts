@@ -5,7 +5,7 @@ import {
   type ExternalClient,
   type Observation,
 } from '../../../controllers/external/index.ts';
-import { quantityBytes, type VolumeObject } from '../api/index.ts';
+import { quantityBytes, type VolumeObject, type VolumeStatus } from '../api/index.ts';
 import type { VolumeInfo, VolumeSource } from '../backend/index.ts';
 import { ownerRef } from './owners.ts';
 import { notPlaced, notPlacedYet, placedPool, type PoolBackends } from './pool-backends.ts';
@@ -17,12 +17,18 @@ export interface VolumeDataOptions {
 }
 
 /** What the agent writes in a Volume's status from the data it found. */
-export function volumeDataStatus(observation: Observation<VolumeInfo>): {
-  sizeBytes?: number;
-  allocatedBytes?: number;
-} {
+export function volumeDataStatus(
+  observation: Observation<VolumeInfo>,
+): Pick<VolumeStatus, 'sizeBytes' | 'allocatedBytes' | 'image'> {
   const info = observation.observed;
-  return info ? { sizeBytes: info.virtualSizeBytes, allocatedBytes: info.allocatedBytes } : {};
+  if (!info) return {};
+  const { image } = info;
+  return {
+    sizeBytes: info.virtualSizeBytes,
+    allocatedBytes: info.allocatedBytes,
+    // The pool's record of what the data were made from (at creation, or by a reimage).
+    ...(image ? { image: { name: image.name, namespace: image.namespace, uid: image.uid } } : {}),
+  };
 }
 
 async function backendSource(

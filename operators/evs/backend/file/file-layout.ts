@@ -40,6 +40,14 @@ export interface Sidecar {
   volumeUid?: string;
   /** A volume's base image (its qcow2 backing file), kept until no volume uses it. */
   parentImageUid?: string;
+  /** A volume's Image: the one it was cloned from at creation, or last reimaged from. */
+  image?: OwnerRef;
+  /**
+   * A volume being reimaged: the image its new data will be a clone of. Counted as used from
+   * before the clone is built; the data file's backing file says whether it has replaced the
+   * old data yet (a crash before the sidecar was settled).
+   */
+  reimage?: OwnerRef;
   /** A snapshot's size when taken; an image's virtual size. */
   sizeBytes?: number;
   /** Images: what the source was, and its sha256. */

@@ -76,7 +76,10 @@ function tagReader(ctx: FileContext, found: Scan, signal?: AbortSignal) {
 export async function imageDependents(ctx: FileContext, imageUid: string): Promise<string[]> {
   const found = await scan(ctx);
   return [...found.sidecars.entries()]
-    .filter(([, s]) => s.kind === 'Volume' && s.parentImageUid === imageUid)
+    .filter(
+      ([, s]) =>
+        s.kind === 'Volume' && (s.parentImageUid === imageUid || s.reimage?.uid === imageUid),
+    )
     .map(([file]) => file);
 }
 

@@ -5,6 +5,7 @@ import { FileContext } from './file-context.ts';
 import { dataFile } from './file-layout.ts';
 import * as images from './file-images.ts';
 import * as objects from './file-objects.ts';
+import { reimageVolume } from './file-reimage.ts';
 import * as snapshots from './file-snapshots.ts';
 import * as volumes from './file-volumes.ts';
 
@@ -23,7 +24,7 @@ export class FilePool extends ModulePool<FileContext> {
   constructor(opts: FilePoolOptions) {
     super(new FileContext(opts.dir, opts.importRoots ?? []), {
       objects,
-      volumes,
+      volumes: { ...volumes, reimageVolume },
       snapshots,
       images,
     });

@@ -56,8 +56,28 @@ export async function inspectVolume(
     allocatedBytes: info.actualSizeBytes,
     format: 'qcow2',
   };
-  if (sidecar?.parentImageUid) result.parent = { kind: 'Image', uid: sidecar.parentImageUid };
+  const origin = sidecar && volumeOrigin(sidecar, info.backingFile);
+  if (origin?.parentImageUid) result.parent = { kind: 'Image', uid: origin.parentImageUid };
+  if (origin?.image) result.image = origin.image;
   return result;
+}
+
+/**
+ * A volume's base image and Image as its data say: a reimage that replaced the data but was
+ * cut off before it settled the sidecar has the new image as the data file's backing file.
+ */
+export function volumeOrigin(
+  sidecar: Sidecar,
+  backingFile: string | undefined,
+): Pick<Sidecar, 'parentImageUid' | 'image'> {
+  const next = sidecar.reimage;
+  if (next && backingFile === dataFile('Image', next.uid)) {
+    return { parentImageUid: next.uid, image: next };
+  }
+  return {
+    ...(sidecar.parentImageUid ? { parentImageUid: sidecar.parentImageUid } : {}),
+    ...(sidecar.image ? { image: sidecar.image } : {}),
+  };
 }
 
 async function mustInspect(ctx: FileContext, volume: OwnerRef, signal?: AbortSignal) {
@@ -72,12 +92,12 @@ async function mustInspect(ctx: FileContext, volume: OwnerRef, signal?: AbortSig
 }
 
 /** How to build one volume's data into a partial file, and what it will share. */
-interface Plan {
+export interface Plan {
   build(target: string, signal?: AbortSignal): Promise<void>;
   parentImageUid?: string;
 }
 
-async function plan(
+export async function plan(
   ctx: FileContext,
   source: VolumeSource | undefined,
   sizeBytes: number,
@@ -256,6 +276,7 @@ export async function createVolume(
       createdAt: attempt.startedAt.toISOString(),
     };
     if (how.parentImageUid) sidecar.parentImageUid = how.parentImageUid;
+    if (req.source?.kind === 'Image') sidecar.image = req.source.image;
     await ctx.pool.writeSidecar(sidecarFile('Volume', uid), sidecar, attempt);
     const final = dataFile('Volume', uid);
     const partial = partialName(final, attempt);
@@ -278,6 +299,7 @@ export async function createVolume(
       format: 'qcow2',
     };
     if (how.parentImageUid) made.parent = { kind: 'Image', uid: how.parentImageUid };
+    if (sidecar.image) made.image = sidecar.image;
     return made;
   });
 }
@@ -310,10 +332,13 @@ export async function deleteVolume(
 ): Promise<void> {
   const uid = checkUid(volume.uid);
   let parentImageUid: string | undefined;
+  let reimageUid: string | undefined;
   await ctx.locks.run(volumeKey(uid), async () => {
     const file = dataFile('Volume', uid);
     const sidecar = await ctx.pool.readSidecar(sidecarFile('Volume', uid));
     parentImageUid = sidecar?.parentImageUid;
+    // A reimage cut off before it settled counts its image as used too.
+    reimageUid = sidecar?.reimage?.uid;
     const snapshotSidecars = (await ctx.pool.entries()).filter(
       (e) => e.kind === 'VolumeSnapshot' && e.role === 'sidecar' && !e.partial,
     );
@@ -350,6 +375,7 @@ export async function deleteVolume(
         for (const m of mine.filter((m) => !m.quarantined)) await ctx.pool.remove(m.file);
         await moveVolumeAside(ctx, uid);
         parentImageUid = undefined;
+        reimageUid = undefined;
         return;
       }
       await ctx.pool.remove(file);
@@ -359,4 +385,5 @@ export async function deleteVolume(
     await ctx.pool.syncDir();
   });
   if (parentImageUid) await collectRetiredImage(ctx, parentImageUid);
+  if (reimageUid && reimageUid !== parentImageUid) await collectRetiredImage(ctx, reimageUid);
 }

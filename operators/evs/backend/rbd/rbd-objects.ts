@@ -19,6 +19,7 @@ import type {
   SnapshotRef,
 } from '../storage-backend.ts';
 import { parseImageList, parsePoolCapacity } from './rbd-cli.ts';
+import { settleReimage, settleReimages } from './rbd-reimage.ts';
 import type { RbdContext } from './rbd-context.ts';
 
 /**
@@ -40,8 +41,37 @@ export interface OwnerRecord {
   uid: string;
 }
 
-export function ownerRecord(kind: OwnerKind, ref: OwnerRef): string {
-  return JSON.stringify({ kind, namespace: ref.namespace, name: ref.name, uid: ref.uid });
+/**
+ * The owner record of an image; a volume's also names the Image its data were last made from
+ * (set with the data, before they are published: the record and the data never disagree).
+ */
+export function ownerRecord(kind: OwnerKind, ref: OwnerRef, image?: OwnerRef): string {
+  return JSON.stringify({
+    kind,
+    namespace: ref.namespace,
+    name: ref.name,
+    uid: ref.uid,
+    ...(image ? { image: { namespace: image.namespace, name: image.name, uid: image.uid } } : {}),
+  });
+}
+
+/** The Image a volume's owner record names, if any. */
+export function readVolumeImage(meta: Record<string, string>): OwnerRef | undefined {
+  const raw = meta[ownerKey];
+  if (!raw) return undefined;
+  try {
+    const image = (JSON.parse(raw) as { image?: Partial<OwnerRef> }).image;
+    if (
+      typeof image?.namespace !== 'string' ||
+      typeof image.name !== 'string' ||
+      typeof image.uid !== 'string'
+    ) {
+      return undefined;
+    }
+    return { namespace: image.namespace, name: image.name, uid: image.uid };
+  } catch {
+    return undefined;
+  }
 }
 
 export function readOwner(meta: Record<string, string>, key = ownerKey): OwnerRef | undefined {
@@ -251,8 +281,13 @@ export async function clearLeftovers(
   attempt: Attempt,
   signal?: AbortSignal,
 ): Promise<void> {
-  await ctx.sweepOnce(() => cleanupPartials(ctx, ctx.startedAt, { locked: true }));
+  await ctx.sweepOnce(async () => {
+    // A reimage a crash cut off half-way may hold a volume's data under another name.
+    await settleReimages(ctx, await imageNames(ctx, signal), signal);
+    return cleanupPartials(ctx, ctx.startedAt, { locked: true });
+  });
   if (ctx.dirty.delete(uid)) {
+    await settleReimage(ctx, uid, signal);
     await cleanupPartials(ctx, attempt.startedAt, {
       uid,
       locked: true,

@@ -5,6 +5,7 @@ import { rbdBlockdev } from './rbd-cli.ts';
 import { RbdContext, type RbdPoolOptions } from './rbd-context.ts';
 import * as images from './rbd-images.ts';
 import * as objects from './rbd-objects.ts';
+import { reimageVolume } from './rbd-reimage.ts';
 import * as snapshots from './rbd-snapshots.ts';
 import * as volumes from './rbd-volumes.ts';
 
@@ -17,7 +18,12 @@ export class RbdPool extends ModulePool<RbdContext> {
   readonly nativeFormat = 'raw';
 
   constructor(opts: RbdPoolOptions) {
-    super(new RbdContext(opts), { objects, volumes, snapshots, images });
+    super(new RbdContext(opts), {
+      objects,
+      volumes: { ...volumes, reimageVolume },
+      snapshots,
+      images,
+    });
   }
 
   /** The generated ceph.conf QEMU and the CLI use (monitors and keyring). */

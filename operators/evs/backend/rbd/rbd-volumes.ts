@@ -17,6 +17,7 @@ import type {
   VolumeSource,
 } from '../storage-backend.ts';
 import { parseUsedBytes } from './rbd-cli.ts';
+import { settleReimage } from './rbd-reimage.ts';
 import type { RbdContext } from './rbd-context.ts';
 import {
   baseSnapshot,
@@ -25,6 +26,7 @@ import {
   ownerKey,
   ownerRecord,
   readOwner,
+  readVolumeImage,
 } from './rbd-objects.ts';
 
 /**
@@ -49,7 +51,9 @@ export async function inspectVolume(
   const name = objectName('Volume', checkUid(volume.uid));
   const info = await ctx.info(name, signal);
   if (!info) return undefined;
-  const owner = readOwner(await ctx.meta(name, signal)) ?? volume;
+  const meta = await ctx.meta(name, signal);
+  const owner = readOwner(meta) ?? volume;
+  const image = readVolumeImage(meta);
   const used = parseUsedBytes(
     await ctx.rbd(['du', ctx.spec(name), '--format', 'json'], `measuring ${name}`, signal),
   );
@@ -68,6 +72,7 @@ export async function inspectVolume(
     const snap = parseObjectName(parent.snapshot);
     if (snap?.kind === 'VolumeSnapshot') result.parent = { kind: 'VolumeSnapshot', uid: snap.uid };
   }
+  if (image) result.image = image;
   return result;
 }
 
@@ -82,7 +87,7 @@ async function mustInspect(
 }
 
 /** Builds a volume's data into the image `target`; returns its size before any growing. */
-async function build(
+export async function build(
   ctx: RbdContext,
   source: VolumeSource | undefined,
   sizeBytes: number,
@@ -181,7 +186,8 @@ export async function createVolume(
           signal,
         );
       }
-      await ctx.setMeta(partial, ownerKey, ownerRecord('Volume', req.volume), signal);
+      const image = req.source?.kind === 'Image' ? req.source.image : undefined;
+      await ctx.setMeta(partial, ownerKey, ownerRecord('Volume', req.volume, image), signal);
       if (!(await ctx.rename(partial, final, signal))) {
         await ctx.removeImage(partial);
         return await mustInspect(ctx, req.volume, signal);
@@ -206,6 +212,7 @@ export async function createVolume(
           ? { kind: 'Image', uid: req.source.image.uid }
           : { kind: 'VolumeSnapshot', uid: req.source.snapshot.uid };
     }
+    if (req.source?.kind === 'Image') made.image = req.source.image;
     return made;
   });
 }
@@ -239,7 +246,11 @@ export async function deleteVolume(
   const uid = checkUid(volume.uid);
   await ctx.locks.run(volumeKey(uid), async () => {
     const name = objectName('Volume', uid);
-    if (!(await ctx.info(name, signal))) return;
+    if (!(await ctx.info(name, signal))) {
+      // Cut off half-way through a reimage, the data are under its names: finished, they are
+      // the volume's again and deleted as such.
+      if (!(await settleReimage(ctx, uid, signal))) return;
+    }
     // Never under a running guest: RBD would refuse the rm, but only after the snapshots went.
     await ctx.refuseIfOpen(name, `deleting volume ${volume.name}`, signal);
     const snaps = await ctx.snapshots(name, signal);

@@ -322,6 +322,118 @@ export function describeBackendBehaviour(get: () => PoolUnderTest): void {
     });
   });
 
+  describe('reimage', () => {
+    /** Image B: image A's data with 0x5c over its ninth MiB, made from a volume. */
+    let imageB: OwnerRef | undefined;
+    async function secondImage(): Promise<OwnerRef> {
+      if (!imageB) {
+        const { pool } = get();
+        const src = owner('golden-b');
+        await pool.createVolume({
+          volume: src,
+          sizeBytes: 64 * MiB,
+          source: { kind: 'Image', image: await image() },
+        });
+        await writePattern(pool, src, 0x5c, 8 * MiB);
+        const ref = owner('image-b');
+        await pool.importImage({ image: ref, source: { kind: 'Volume', volume: src } });
+        await pool.deleteVolume(src);
+        imageB = ref;
+      }
+      return imageB;
+    }
+
+    it('replaces the data with a fresh clone of another image, keeping the volume and its size', async () => {
+      const { pool } = get();
+      const a = await image();
+      const b = await secondImage();
+      const vol = owner('rebuilt');
+      const made = await pool.createVolume({
+        volume: vol,
+        sizeBytes: 128 * MiB,
+        source: { kind: 'Image', image: a },
+      });
+      expect(made.image).toEqual(a);
+      expect((await pool.inspectVolume(vol))?.image).toEqual(a);
+      await writePattern(pool, vol, 0x99, 4 * MiB);
+      const info = await pool.reimageVolume(vol, b);
+      expect(info).toMatchObject({
+        owner: vol,
+        virtualSizeBytes: 128 * MiB,
+        parent: { kind: 'Image', uid: b.uid },
+        image: b,
+      });
+      // Copy-on-write again: the fresh clone holds none of the image's data.
+      expect(info.allocatedBytes).toBeLessThan(MiB);
+      await expectPattern(pool, vol, 0xab);
+      await expectPattern(pool, vol, 0x5c, 8 * MiB);
+      // The mark written before is gone: the data are the image's alone.
+      await expectPattern(pool, vol, 0x00, 4 * MiB);
+      expect(await pool.inspectVolume(vol)).toMatchObject({
+        image: b,
+        virtualSizeBytes: 128 * MiB,
+      });
+      // Again, and back to the first image: each time a fresh clone, nothing else left.
+      await writePattern(pool, vol, 0x99, 4 * MiB);
+      await pool.reimageVolume(vol, b);
+      await expectPattern(pool, vol, 0x00, 4 * MiB);
+      await pool.reimageVolume(vol, a);
+      await expectPattern(pool, vol, 0x00, 8 * MiB);
+      expect((await pool.inspectVolume(vol))?.image).toEqual(a);
+      expect((await pool.listPartials()).filter((p) => p.uid === vol.uid)).toEqual([]);
+      await pool.deleteVolume(vol);
+      expect(await get().namesWith(vol.uid)).toEqual([]);
+    });
+
+    it('refuses an image larger than the volume, a missing image and a volume with snapshots, touching nothing', async () => {
+      const { pool, images, url } = get();
+      const small = owner('small-image');
+      await pool.importImage({ image: small, source: { kind: 'Url', url: url(images.raw) } });
+      const vol = owner('too-small');
+      await pool.createVolume({
+        volume: vol,
+        sizeBytes: 32 * MiB,
+        source: { kind: 'Image', image: small },
+      });
+      await writePattern(pool, vol, 0x99, 4 * MiB);
+      const names = await get().namesWith(vol.uid);
+      expect(await rejectsWith(pool.reimageVolume(vol, await image()), 'InvalidSize')).toMatch(
+        /grow the volume first/,
+      );
+      await rejectsWith(pool.reimageVolume(vol, owner('nothing')), 'NotFound');
+      const snap = snapOf(vol, 'kept');
+      await pool.createSnapshot(snap);
+      expect(await rejectsWith(pool.reimageVolume(vol, small), 'HasSnapshots')).toMatch(
+        /delete its VolumeSnapshots first/,
+      );
+      // Still the same data, image and snapshot; no partial left.
+      await expectPattern(pool, vol, 0x99, 4 * MiB);
+      expect((await pool.inspectVolume(vol))?.image).toEqual(small);
+      expect(await pool.listSnapshots(vol)).toHaveLength(1);
+      await pool.deleteSnapshot(snap);
+      expect(await get().namesWith(vol.uid)).toEqual(names);
+      await pool.deleteVolume(vol);
+      await pool.deleteImage(small);
+    });
+
+    it('lets go of the image the volume was made from, once deleted', async () => {
+      const { pool, images, url } = get();
+      const old = owner('old-image');
+      await pool.importImage({ image: old, source: { kind: 'Url', url: url(images.qcow2) } });
+      const vol = owner('moved-on');
+      await pool.createVolume({
+        volume: vol,
+        sizeBytes: 64 * MiB,
+        source: { kind: 'Image', image: old },
+      });
+      await pool.deleteImage(old);
+      await pool.reimageVolume(vol, await secondImage());
+      await expectPattern(pool, vol, 0x5c, 8 * MiB);
+      expect(await get().namesWith(old.uid)).toEqual([]);
+      await pool.deleteVolume(vol);
+    });
+  });
+
   describe('snapshots', () => {
     it('keeps a chain, reverts to any snapshot keeping the others, and makes volumes from them', async () => {
       const { pool } = get();
