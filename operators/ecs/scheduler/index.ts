@@ -19,6 +19,7 @@ export {
   decideAndAssume,
   enoughFits,
   schedule,
+  type InterfaceView,
   type ScheduleInput,
   type ScoringPolicy,
 } from './schedule.ts';

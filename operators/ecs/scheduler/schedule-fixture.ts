@@ -12,7 +12,7 @@ import {
 } from '../api/index.ts';
 import { computeHost, type ComputeHost } from './hosts.ts';
 import type { Placements } from './ledger.ts';
-import type { ScheduleInput } from './schedule.ts';
+import type { InterfaceView, ScheduleInput } from './schedule.ts';
 
 export const GiB = 1024 ** 3;
 
@@ -192,6 +192,17 @@ export interface WorldOptions {
   sets?: DeploymentSetObject[];
   policy?: 'Spread' | 'Pack';
   bootVolume?: string;
+  nics?: InterfaceView[];
+}
+
+/** A NetworkInterface in the instances' namespace, with these limits. */
+export function nic(name: string, bandwidth?: { egressMbps?: number; ingressMbps?: number }) {
+  return {
+    apiVersion: 'vpc.kcloud.io/v1alpha1',
+    kind: 'NetworkInterface',
+    metadata: { name, namespace: 'ns' },
+    spec: bandwidth ? { bandwidth } : {},
+  } satisfies InterfaceView;
 }
 
 /** A schedule input for `i` over the given world. */
@@ -208,6 +219,8 @@ export function input(i: InstanceObject, w: WorldOptions): ScheduleInput {
     pool: (n) => pools.find((p) => p.metadata.name === n),
     deploymentSet: (ns, n) =>
       (w.sets ?? []).find((s) => s.metadata.namespace === ns && s.metadata.name === n),
+    networkInterface: (ns, n) =>
+      (w.nics ?? []).find((x) => x.metadata.namespace === ns && x.metadata.name === n),
     policy: w.policy ?? 'Spread',
     ...(w.bootVolume !== undefined ? { bootVolume: w.bootVolume } : {}),
   };

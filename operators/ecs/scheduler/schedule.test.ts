@@ -9,6 +9,7 @@ import {
   image,
   input,
   instance,
+  nic,
   volume,
   type WorldOptions,
 } from './schedule-fixture.ts';
@@ -72,15 +73,64 @@ describe('schedule: capacity', () => {
     });
   });
 
-  it('refuses a Flavor whose NIC bandwidth hosts would not enforce', () => {
+  it('schedules a Flavor with NIC bandwidth when the interfaces it names are limited to it', () => {
     const hosts = [host('a')];
-    const i = instance('x', { flavorRef: { name: 'capped' } });
-    expect(schedule(input(i, { hosts, placements: ledgerOf() }))).toEqual({
+    // Interfaces made from a Subnet carry the Flavor's limit themselves.
+    const bySubnet = instance('x', {
+      flavorRef: { name: 'capped' },
+      networkInterfaces: [{ name: 'eth0', subnetRef: { name: 'web' } }],
+    });
+    expect(schedule(input(bySubnet, { hosts, placements: ledgerOf() }))).toMatchObject({
+      bind: 'a',
+    });
+    const named = instance('y', {
+      flavorRef: { name: 'capped' },
+      networkInterfaces: [{ name: 'eth0', networkInterfaceRef: { name: 'mgmt' } }],
+    });
+    const nics = [nic('mgmt', { egressMbps: 100, ingressMbps: 50 })];
+    expect(schedule(input(named, { hosts, placements: ledgerOf(), nics }))).toMatchObject({
+      bind: 'a',
+    });
+  });
+
+  it('refuses a Flavor with NIC bandwidth naming an interface without that limit', () => {
+    const hosts = [host('a')];
+    const named = instance('y', {
+      flavorRef: { name: 'capped' },
+      networkInterfaces: [
+        { name: 'eth0', subnetRef: { name: 'web' } },
+        { name: 'eth1', networkInterfaceRef: { name: 'mgmt' } },
+      ],
+    });
+    const decide = (nics: ReturnType<typeof nic>[]) =>
+      schedule(input(named, { hosts, placements: ledgerOf(), nics }));
+    expect(decide([nic('mgmt')])).toEqual({
       refuse: {
-        reason: 'FlavorLimitNotEnforced',
+        reason: 'NicBandwidthNotLimited',
         message:
-          'Flavor capped sets nicBandwidthMbps, which hosts do not enforce in this release: choose a Flavor without it (or give resources inline)',
+          'NetworkInterface mgmt is not limited to the 100 Mbit/s each way that Flavor capped allows: set its spec.bandwidth egressMbps: 100 and ingressMbps: 100 (or less), or choose a Flavor without nicBandwidthMbps',
       },
+    });
+    expect(decide([nic('mgmt', { egressMbps: 100, ingressMbps: 200 })])).toEqual({
+      refuse: {
+        reason: 'NicBandwidthNotLimited',
+        message:
+          'NetworkInterface mgmt is not limited to the 100 Mbit/s each way that Flavor capped allows: set its spec.bandwidth ingressMbps: 100 (or less), or choose a Flavor without nicBandwidthMbps',
+      },
+    });
+    expect(decide([])).toEqual({
+      wait: {
+        reason: 'NetworkInterfaceNotFound',
+        message:
+          'NetworkInterface mgmt does not exist: create it (its bandwidth must be limited to 100 Mbit/s each way, as Flavor capped asks)',
+      },
+    });
+    // Without a limit in the Flavor, any interface will do.
+    const free = instance('z', {
+      networkInterfaces: [{ name: 'eth0', networkInterfaceRef: { name: 'mgmt' } }],
+    });
+    expect(schedule(input(free, { hosts, placements: ledgerOf(), nics: [] }))).toMatchObject({
+      bind: 'a',
     });
   });
 

@@ -1,8 +1,10 @@
-// The scheduler's decision for one Instance: filter the hosts (Ready, not cordoned, room for its
-// vCPUs and memory, its image's architecture, its host group and selector, its volumes' pools,
-// affinity, anti-affinity, deployment-set spread), then score what is left (spread or pack,
-// preferred terms) and take the best, ties broken by a hash of the instance and the host. Pure:
+// The scheduler's decision for one Instance: check the interfaces it names are limited to its
+// Flavor's NIC bandwidth, filter the hosts (Ready, not cordoned, room for its vCPUs and memory,
+// its image's architecture, its host group and selector, its volumes' pools, affinity,
+// anti-affinity, deployment-set spread), then score what is left (spread or pack, preferred
+// terms) and take the best, ties broken by a hash of the instance and the host. Pure:
 // everything it reads is passed in, so unit tests drive it without an API server.
+import type { KubeObject } from '../../../controllers/kube/index.ts';
 import {
   hostLabel,
   simulatedLabel,
@@ -29,6 +31,8 @@ export interface ScheduleInput extends VolumeWorld {
   placements: Placements;
   flavor(name: string): FlavorObject | undefined;
   deploymentSet(namespace: string, name: string): DeploymentSetObject | undefined;
+  /** A NetworkInterface the instance names, for its bandwidth limits. */
+  networkInterface(namespace: string, name: string): InterfaceView | undefined;
   /** The boot Volume made for the instance, once it exists (its pool then decides). */
   bootVolume?: string;
   policy: ScoringPolicy;
@@ -44,8 +48,8 @@ export function schedule(input: ScheduleInput): ScheduleDecision {
   const { instance } = input;
   const uid = instance.metadata.uid ?? '';
   const requested = requestedResources(instance, (name) => input.flavor(name));
-  const unenforced = unenforcedLimits(instance, input);
-  if (unenforced) return unenforced;
+  const unlimited = unlimitedInterfaces(instance, input);
+  if (unlimited) return unlimited;
   const current = instance.metadata.labels?.[hostLabel] ?? input.placements.hostOf(uid);
   if (current !== undefined) {
     // Bound already (or decided here, the write not yet seen): it stays, holding what it holds
@@ -119,21 +123,48 @@ export function schedule(input: ScheduleInput): ScheduleDecision {
   return { bind: best.name, allocated: requested };
 }
 
+/** A NetworkInterface as the scheduler reads it: its bandwidth limits. */
+export type InterfaceView = KubeObject & {
+  spec?: { bandwidth?: { egressMbps?: number; ingressMbps?: number } };
+};
+
 /**
- * A Flavor's NIC bandwidth is not enforced on hosts by this release: an instance of such a
- * Flavor is refused, saying so, rather than run without the limit it asks for.
+ * A Flavor's NIC bandwidth is enforced on the interfaces themselves (OVN meters on their ports):
+ * the ones the instance makes carry it, the ones it names must already be limited to it each
+ * way. One that is not would let the instance run beyond its Flavor: refused, saying what to
+ * set. One that does not exist yet is waited for.
  */
-function unenforcedLimits(
+function unlimitedInterfaces(
   instance: InstanceObject,
   input: ScheduleInput,
 ): ScheduleDecision | undefined {
   const name = instance.spec.flavorRef?.name;
-  const spec = name !== undefined ? input.flavor(name)?.spec : undefined;
-  if (spec?.nicBandwidthMbps === undefined) return undefined;
-  return refuse(
-    'FlavorLimitNotEnforced',
-    `Flavor ${name ?? ''} sets nicBandwidthMbps, which hosts do not enforce in this release: choose a Flavor without it (or give resources inline)`,
-  );
+  const limit = name !== undefined ? input.flavor(name)?.spec.nicBandwidthMbps : undefined;
+  if (limit === undefined) return undefined;
+  const ns = instance.metadata.namespace ?? '';
+  for (const nic of instance.spec.networkInterfaces ?? []) {
+    const ref = nic.networkInterfaceRef?.name;
+    if (ref === undefined) continue;
+    const eni = input.networkInterface(ns, ref);
+    if (!eni) {
+      return wait(
+        'NetworkInterfaceNotFound',
+        `NetworkInterface ${ref} does not exist: create it (its bandwidth must be limited to ${String(limit)} Mbit/s each way, as Flavor ${name ?? ''} asks)`,
+      );
+    }
+    const bw = eni.spec?.bandwidth;
+    const over = [
+      ...(bw?.egressMbps === undefined || bw.egressMbps > limit ? ['egressMbps'] : []),
+      ...(bw?.ingressMbps === undefined || bw.ingressMbps > limit ? ['ingressMbps'] : []),
+    ];
+    if (over.length > 0) {
+      return refuse(
+        'NicBandwidthNotLimited',
+        `NetworkInterface ${ref} is not limited to the ${String(limit)} Mbit/s each way that Flavor ${name ?? ''} allows: set its spec.bandwidth ${over.map((f) => `${f}: ${String(limit)}`).join(' and ')} (or less), or choose a Flavor without nicBandwidthMbps`,
+      );
+    }
+  }
+  return undefined;
 }
 
 const vcpus = (n: number) => `${String(n)} vCPU${n === 1 ? '' : 's'}`;

@@ -120,6 +120,19 @@ describe('network interfaces', () => {
   });
 });
 
+describe('network interfaces of a Flavor with NIC bandwidth', () => {
+  it('are limited to it each way', () => {
+    const [eth0] = networkInterfaces(
+      instance({ networkInterfaces: [{ name: 'eth0', subnetRef: { name: 'web' } }] }),
+      200,
+    );
+    expect(eth0?.spec).toEqual({
+      subnetRef: { name: 'web' },
+      bandwidth: { egressMbps: 200, ingressMbps: 200 },
+    });
+  });
+});
+
 describe('volume attachments', () => {
   it('attach the boot volume and every data volume, in order, on the instance’s host', () => {
     const atts = volumeAttachments(

@@ -85,8 +85,11 @@ export function bootVolume(instance: InstanceObject, image: ImageObject): Child 
 export const interfaceName = (instance: InstanceObject, ifName: string) =>
   `${instance.metadata.name ?? ''}-${ifName}`;
 
-/** A NetworkInterface for each interface the Instance asks for by Subnet. */
-export function networkInterfaces(instance: InstanceObject): Child[] {
+/**
+ * A NetworkInterface for each interface the Instance asks for by Subnet, limited each way to its
+ * Flavor's nicBandwidthMbps when it sets one (OVN enforces it on the interface's port).
+ */
+export function networkInterfaces(instance: InstanceObject, nicBandwidthMbps?: number): Child[] {
   return (instance.spec.networkInterfaces ?? []).flatMap((nic) => {
     if (!nic.subnetRef) return [];
     return [
@@ -99,6 +102,9 @@ export function networkInterfaces(instance: InstanceObject): Child[] {
           subnetRef: nic.subnetRef,
           ...(nic.securityGroupRefs ? { securityGroupRefs: nic.securityGroupRefs } : {}),
           ...(nic.ipAddress !== undefined ? { ipAddress: nic.ipAddress } : {}),
+          ...(nicBandwidthMbps !== undefined
+            ? { bandwidth: { egressMbps: nicBandwidthMbps, ingressMbps: nicBandwidthMbps } }
+            : {}),
         },
       ),
     ];

@@ -139,6 +139,22 @@ function staleAttachment(c: Child, found: KubeObject): boolean {
   return want !== undefined && have !== undefined && want !== have;
 }
 
+/** Its Flavor's NIC bandwidth, which the interfaces it makes carry (none for inline resources). */
+function nicBandwidthOf(instance: InstanceObject, world: InstanceWorld): number | undefined {
+  const name = instance.spec.flavorRef?.name;
+  return name !== undefined ? world.flavor(name)?.spec.nicBandwidthMbps : undefined;
+}
+
+/**
+ * An interface it made whose limits are not the ones wanted (its Flavor's changed): it is
+ * applied again, so a resize reaches the interface's meters at once.
+ */
+function staleLimits(c: Child, found: KubeObject): boolean {
+  if (c.kind !== 'NetworkInterface') return false;
+  const have = (found as { spec?: { bandwidth?: unknown } }).spec?.bandwidth;
+  return JSON.stringify(have ?? null) !== JSON.stringify(c.spec.bandwidth ?? null);
+}
+
 /** The limits of its Flavor the host enforces (none for inline resources). */
 function limitsOf(
   instance: InstanceObject,
@@ -207,7 +223,7 @@ export function instanceClient(
       );
     }
     // An attachment made for another host (the instance moved off a lost one): not this one.
-    return !staleAttachment(c, found);
+    return !staleAttachment(c, found) && !staleLimits(c, found);
   };
 
   const decide = (instance: InstanceObject) => {
@@ -249,7 +265,7 @@ export function instanceClient(
             `Image ${ref.name} is not imported yet: its size is unknown`,
           );
         }
-        const children = [boot, ...networkInterfaces(instance)];
+        const children = [boot, ...networkInterfaces(instance, nicBandwidthOf(instance, world))];
         // A part that stopped for good (its Volume refuses the image's pool, say) is what the
         // instance waits on: said here, not hidden behind a wait for its attachment.
         const stuck = stalledChild(instance, children, world);
