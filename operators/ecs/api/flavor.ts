@@ -40,9 +40,10 @@ export const Flavor = defineKind({
         nicBandwidthMbps: Type.Optional(
           Type.Integer({
             description:
-              'The most each network interface may send and receive, in Mbit/s. Omitted: no limit. Not enforced by hosts in this release: instances of a Flavor that sets it are refused (FlavorLimitNotEnforced).',
+              "The most each network interface may send and receive, in Mbit/s, enforced by OVN meters on the interfaces' ports. The interfaces an instance makes from a Subnet get it as their bandwidth each way; a NetworkInterface it names must already be limited to it (else NicBandwidthNotLimited). Omitted: no limit.",
             minimum: 1,
-            maximum: 400000,
+            // A NetworkInterface's own limit reaches 100 Gbit/s; the interfaces take this one.
+            maximum: 100000,
           }),
         ),
       },
