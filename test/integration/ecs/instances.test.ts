@@ -293,6 +293,106 @@ describe('an Instance in kcloud-manager', () => {
     await cluster.kubectl(['delete', '-n', cluster.namespace, 'instances.ecs.kcloud.io', 'taken']);
   });
 
+  it('limits the interfaces it makes to its Flavor’s NIC bandwidth, and follows a new Flavor', async () => {
+    const ns = cluster.namespace;
+    const [capped, wider] = [`${ns}-capped`, `${ns}-wider`];
+    for (const [name, mbps] of [
+      [capped, 50],
+      [wider, 80],
+    ] as const) {
+      await cluster.apply(
+        doc(ecsApi, 'Flavor', name, { vcpu: 1, memory: '256Mi', nicBandwidthMbps: mbps }),
+      );
+    }
+    const nics = clientFor<KubeObject & { spec: { bandwidth?: unknown } }>(world, {
+      group: 'vpc.kcloud.io',
+      version: 'v1alpha1',
+      plural: 'networkinterfaces',
+      namespaced: true,
+      kind: 'NetworkInterface',
+    });
+    const limitOf = (name: string) => async () => (await nics.get(ns, name)).spec.bandwidth;
+    const limitIs = (name: string, mbps: number) =>
+      waitFor(
+        async () =>
+          JSON.stringify(await limitOf(name)().catch(() => null)) ===
+          JSON.stringify({ egressMbps: mbps, ingressMbps: mbps }),
+        {
+          timeoutMs: 60_000,
+          what: `${name} limited to ${String(mbps)} Mbit/s each way`,
+          describe: async () => JSON.stringify(await limitOf(name)().catch(String)),
+        },
+      );
+    const spec = (flavorName: string) => ({
+      flavorRef: { name: flavorName },
+      imageRef: { name: 'img' },
+      networkInterfaces: [{ name: 'eth0', primary: true, subnetRef: { name: 'web' } }],
+    });
+    await cluster.apply(doc(ecsApi, 'Instance', 'capped-1', spec(capped)));
+    await waitFor(
+      async () => condition(await getInstance('capped-1')(), 'Scheduled')?.status === 'True',
+      {
+        timeoutMs: 120_000,
+        what: 'capped-1 Scheduled (a Flavor with nicBandwidthMbps is no longer refused)',
+        describe: async () => JSON.stringify((await getInstance('capped-1')()).status, null, 2),
+      },
+    );
+    await limitIs('capped-1-eth0', 50);
+    // A resize to a Flavor of another limit reaches the interface.
+    await cluster.apply(doc(ecsApi, 'Instance', 'capped-1', spec(wider)));
+    await limitIs('capped-1-eth0', 80);
+
+    // An interface it names must be limited already.
+    await cluster.apply(
+      doc('vpc.kcloud.io/v1alpha1', 'NetworkInterface', 'mgmt', { subnetRef: { name: 'web' } }),
+    );
+    await cluster.apply(
+      doc(ecsApi, 'Instance', 'named-1', {
+        flavorRef: { name: capped },
+        imageRef: { name: 'img' },
+        networkInterfaces: [{ name: 'eth0', primary: true, networkInterfaceRef: { name: 'mgmt' } }],
+      }),
+    );
+    const refused = await waitFor(
+      async () => {
+        const s = condition(await getInstance('named-1')(), 'Scheduled');
+        return s?.reason === 'NicBandwidthNotLimited' ? s : undefined;
+      },
+      {
+        timeoutMs: 60_000,
+        what: 'named-1 refused for its unlimited interface',
+        describe: async () => JSON.stringify((await getInstance('named-1')()).status, null, 2),
+      },
+    );
+    expect(refused.status).toBe('False');
+    expect(refused.message).toContain('NetworkInterface mgmt is not limited to the 50 Mbit/s');
+    expect(
+      (await getInstance('named-1')()).metadata.labels?.['ecs.kcloud.io/host'],
+    ).toBeUndefined();
+    // Limited, it is scheduled.
+    await cluster.apply(
+      doc('vpc.kcloud.io/v1alpha1', 'NetworkInterface', 'mgmt', {
+        subnetRef: { name: 'web' },
+        bandwidth: { egressMbps: 50, ingressMbps: 20 },
+      }),
+    );
+    await waitFor(
+      async () => condition(await getInstance('named-1')(), 'Scheduled')?.status === 'True',
+      {
+        timeoutMs: 60_000,
+        what: 'named-1 Scheduled once mgmt is limited',
+        describe: async () => JSON.stringify((await getInstance('named-1')()).status, null, 2),
+      },
+    );
+    for (const name of ['capped-1', 'named-1']) {
+      await cluster.kubectl(['delete', '-n', ns, 'instances.ecs.kcloud.io', name, '--wait=false']);
+    }
+    for (const name of ['capped-1', 'named-1']) {
+      await waitFor(() => gone(getInstance(name)), { timeoutMs: 120_000, what: `${name} gone` });
+    }
+    await cluster.kubectl(['delete', 'flavors.ecs.kcloud.io', capped, wider]);
+  });
+
   it('deletes what was made for it with it, and keeps a boot volume asked to be kept', async () => {
     await cluster.apply(
       doc(ecsApi, 'Instance', 'keeper', {

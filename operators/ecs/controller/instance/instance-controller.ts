@@ -268,7 +268,15 @@ export function addInstanceController(mgr: Manager, opts: InstanceControllerOpti
           (i.spec.dataVolumes ?? []).some((d) => d.name === v.metadata.name),
         ),
       ]),
-      watch(nics, ofChild),
+      // Its own interfaces, and the ones it names: their bandwidth decides whether it may run.
+      watch(nics, (n) => [
+        ...ofChild(n),
+        ...naming(n.metadata.namespace ?? '', (i) =>
+          (i.spec.networkInterfaces ?? []).some(
+            (x) => x.networkInterfaceRef?.name === n.metadata.name,
+          ),
+        ),
+      ]),
       watch(attachments, ofChild),
       // A rebuild starting or ending: the boot disk is detached, then attached again.
       watch(operations, (op) =>
