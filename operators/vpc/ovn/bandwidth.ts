@@ -28,8 +28,8 @@ export const qosDirectionKey = 'kcloud.io/bandwidth';
 export const interfaceQoSPriority = 1000;
 
 /**
- * The meter's burst, in kbit: 0.8 s at the rate (OpenStack Neutron's advice for TCP through
- * OVN's meters), never below 1,000 kbit so that a 64 KiB offloaded frame (about 524 kbit)
+ * The meter's burst, in kbit: 0.8 s at the rate (OpenStack Neutron's advice for TCP under its
+ * bandwidth limits), never below 1,000 kbit so that a 64 KiB offloaded frame (about 524 kbit)
  * fits in a full bucket. A smaller bucket starves TCP: with 0.1 s, bursts a window long were
  * cut whole, the sender waited out retransmission timeouts and TCP got half the rate in the
  * data-plane test, where 0.8 s gives 0.9 to 1x. A full bucket lets at most 0.8 s of traffic
