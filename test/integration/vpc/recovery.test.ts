@@ -169,7 +169,10 @@ describe('the VPC operator recovering', () => {
             securityGroupRefs: [{ name: 'web' }],
           }),
         ),
-        doc('NetworkInterface', 'n-2', { subnetRef: { name: 'b' } }),
+        doc('NetworkInterface', 'n-2', {
+          subnetRef: { name: 'b' },
+          bandwidth: { egressMbps: 10, ingressMbps: 20 },
+        }),
       ].join('---\n'),
     );
     await allReady('NetworkInterface', ['n-0', 'n-1', 'n-2']);
@@ -177,8 +180,9 @@ describe('the VPC operator recovering', () => {
     await allReady('RouteTable', ['rt']);
     baseline = await inventory();
     // router, 2 router ports, 2 switches, 2 router-facing + 3 interface ports, 2 DHCP options,
-    // 1 port group with 2 ACLs (same-group, http), 1 NetworkACL ACL, 1 route.
-    expect(baseline).toHaveLength(17);
+    // 1 port group with 2 ACLs (same-group, http), 1 NetworkACL ACL, 1 route, 2 QoS rows (n-2's
+    // limits).
+    expect(baseline).toHaveLength(19);
   });
 
   it('puts back rows deleted by hand, once each', async () => {
@@ -189,6 +193,7 @@ describe('the VPC operator recovering', () => {
     await nb(['ls-del', String(a.status?.switchName)]);
     await nb(['pg-del', String(web.status?.portGroupName)]);
     await nb(['lsp-del', String(n2.status?.portName)]);
+    await nb(['qos-del', String(b.status?.switchName)]);
     await nb([
       'dhcp-options-del',
       (
@@ -206,7 +211,8 @@ describe('the VPC operator recovering', () => {
   });
 
   it('removes rows whose owner is gone, and only those of its namespace', async () => {
-    // An interface force-deleted (finalizer stripped) while no manager ran leaves its port.
+    // An interface force-deleted (finalizer stripped) while no manager ran leaves its port and
+    // its QoS rows.
     await stopIfRunning(manager, 'SIGTERM');
     const kubectl = (args: string[]) =>
       kubectlOk(cluster.kubeconfigPath, [...args, '-n', cluster.namespace]);
@@ -238,7 +244,9 @@ describe('the VPC operator recovering', () => {
     await nb(ghost('elsewhere', 'ghost-elsewhere'));
     await startKcloudManager();
     await converged(
-      baseline.filter((l) => l !== 'Logical_Switch_Port NetworkInterface/n-2'),
+      baseline.filter(
+        (l) => l !== 'Logical_Switch_Port NetworkInterface/n-2' && l !== 'QoS NetworkInterface/n-2',
+      ),
       'the orphans of this namespace removed',
     );
     expect(await inventory('elsewhere')).toEqual(['Logical_Switch Subnet/ghost']);
