@@ -216,6 +216,14 @@ describe('VPC API validation by the API server', () => {
     ).toContain('set exactly one of nextHopIP, nextHopInterfaceRef and blackhole: true');
   });
 
+  it('keeps bandwidth limits between 1 Mbit/s and 100 Gbit/s', async () => {
+    for (const bandwidth of [{ egressMbps: 0 }, { ingressMbps: 100_001 }, { egressMbps: 1.5 }]) {
+      expect(
+        await refused('NetworkInterface', 'bad', { subnetRef: { name: 's1' }, bandwidth }),
+      ).toMatch(/spec\.bandwidth\.(egressMbps|ingressMbps)/);
+    }
+  });
+
   it('teaches the API through kubectl explain', async () => {
     // kubectl wraps long descriptions: compare with the line breaks folded away.
     const text = async (what: string) =>
