@@ -26,68 +26,74 @@ export async function reimageVolume(
   signal?: AbortSignal,
 ): Promise<VolumeInfo> {
   const uid = checkUid(volume.uid);
-  let replaced: string | undefined;
-  const info = await ctx.locks.run(volumeKey(uid), async () => {
-    const file = dataFile('Volume', uid);
-    const sidecarName = sidecarFile('Volume', uid);
-    if (!(await ctx.pool.exists(file))) {
-      throw new StorageError(
-        'NotFound',
-        `volume ${volume.namespace}/${volume.name} (${uid}) is not in pool ${ctx.pool.dir}`,
-      );
-    }
-    // Without --force-share: a QEMU that has the volume open makes this Busy.
-    const now = await ctx.info(file, signal, false);
-    if (now.snapshots.length > 0) {
-      throw new StorageError(
-        'HasSnapshots',
-        `volume ${volume.namespace}/${volume.name} has ${String(now.snapshots.length)} snapshot(s), which live in the data a reimage replaces: delete its VolumeSnapshots first`,
-      );
-    }
-    const img = await activeImage(ctx, image);
-    checkImageFits(
-      now.virtualSizeBytes,
-      img.virtualSizeBytes,
-      `image ${image.namespace}/${image.name}`,
-    );
-    const attempt = newAttempt();
-    await cleanupPartials(ctx, attempt.startedAt, { uid, locked: true });
-    const before: Sidecar = (await ctx.pool.readSidecar(sidecarName)) ?? {
-      kind: 'Volume',
-      owner: volume,
-      createdAt: attempt.startedAt.toISOString(),
-    };
-    // What the data are now (an earlier reimage may have replaced them without settling).
-    const { reimage: _, ...settledBefore } = {
-      ...before,
-      ...volumeOrigin(before, now.backingFile),
-    };
-    await ctx.pool.writeSidecar(sidecarName, { ...settledBefore, reimage: image }, attempt);
-    const partial = partialName(file, attempt);
-    try {
-      const how = await plan(ctx, { kind: 'Image', image }, now.virtualSizeBytes);
-      await how.build(ctx.pool.path(partial), signal);
-      try {
-        await rename(ctx.pool.path(partial), ctx.pool.path(file));
-      } catch (err) {
-        throw toStorageError(err, `replacing the data of volume ${volume.name}`);
+  /** Images the sidecar counted as used before: those it no longer counts may go after. */
+  const counted = new Set<string>();
+  let last: Sidecar | undefined;
+  try {
+    const info = await ctx.locks.run(volumeKey(uid), async () => {
+      const file = dataFile('Volume', uid);
+      const sidecarName = sidecarFile('Volume', uid);
+      if (!(await ctx.pool.exists(file))) {
+        throw new StorageError(
+          'NotFound',
+          `volume ${volume.namespace}/${volume.name} (${uid}) is not in pool ${ctx.pool.dir}`,
+        );
       }
-      await ctx.pool.syncDir();
-    } catch (err) {
-      // The old data stay: so does the sidecar as it was.
-      await ctx.pool.remove(partial);
-      await ctx.pool.writeSidecar(sidecarName, settledBefore);
-      throw err;
+      // Without --force-share: a QEMU that has the volume open makes this Busy.
+      const now = await ctx.info(file, signal, false);
+      if (now.snapshots.length > 0) {
+        throw new StorageError(
+          'HasSnapshots',
+          `volume ${volume.namespace}/${volume.name} has ${String(now.snapshots.length)} snapshot(s), which live in the data a reimage replaces: delete its VolumeSnapshots first`,
+        );
+      }
+      const img = await activeImage(ctx, image);
+      checkImageFits(
+        now.virtualSizeBytes,
+        img.virtualSizeBytes,
+        `image ${image.namespace}/${image.name}`,
+      );
+      const attempt = newAttempt();
+      await cleanupPartials(ctx, attempt.startedAt, { uid, locked: true });
+      const before: Sidecar = (await ctx.pool.readSidecar(sidecarName)) ?? {
+        kind: 'Volume',
+        owner: volume,
+        createdAt: attempt.startedAt.toISOString(),
+      };
+      for (const u of [before.parentImageUid, before.reimage?.uid]) if (u) counted.add(u);
+      // What the data are now (an earlier reimage may have replaced them without settling).
+      const { reimage: _, ...settled } = { ...before, ...volumeOrigin(before, now.backingFile) };
+      last = before;
+      await ctx.pool.writeSidecar(sidecarName, { ...settled, reimage: image }, attempt);
+      const partial = partialName(file, attempt);
+      try {
+        const how = await plan(ctx, { kind: 'Image', image }, now.virtualSizeBytes);
+        await how.build(ctx.pool.path(partial), signal);
+        try {
+          await rename(ctx.pool.path(partial), ctx.pool.path(file));
+        } catch (err) {
+          throw toStorageError(err, `replacing the data of volume ${volume.name}`);
+        }
+        await ctx.pool.syncDir();
+      } catch (err) {
+        // The old data stay: the sidecar says so again.
+        await ctx.pool.remove(partial);
+        await ctx.pool.writeSidecar(sidecarName, settled);
+        last = settled;
+        throw err;
+      }
+      last = { ...settled, parentImageUid: image.uid, image };
+      await ctx.pool.writeSidecar(sidecarName, last);
+      return inspectVolume(ctx, volume, signal);
+    });
+    if (!info) {
+      throw new StorageError('NotFound', `volume ${volume.name} vanished while it was reimaged`);
     }
-    const { parentImageUid: _old, ...rest } = settledBefore;
-    await ctx.pool.writeSidecar(sidecarName, { ...rest, parentImageUid: image.uid, image });
-    if (settledBefore.parentImageUid !== image.uid) replaced = settledBefore.parentImageUid;
-    return inspectVolume(ctx, volume, signal);
-  });
-  // The old image may have been deleted while this volume kept it.
-  if (replaced) await collectRetiredImage(ctx, replaced);
-  if (!info) {
-    throw new StorageError('NotFound', `volume ${volume.name} vanished while it was reimaged`);
+    return info;
+  } finally {
+    // An image the volume no longer uses may have been deleted while the volume kept it.
+    for (const u of counted) {
+      if (u !== last?.parentImageUid && u !== last?.reimage?.uid) await collectRetiredImage(ctx, u);
+    }
   }
-  return info;
 }

@@ -21,9 +21,9 @@ import { build, inspectVolume } from './rbd-volumes.ts';
  * Only between 3 and 4 is there no `vol-<uid>`, and only then are both `.reimage` and
  * `.replaced` there: that state is finished forwards (4, 5). In any other state what the
  * volume is, is `vol-<uid>` (or nothing, once deleted), and the other names are leftovers to
- * remove. `settleReimage` does that; it runs before the next reimage and delete of the volume,
- * before the next create of it after a failure here (`ctx.dirty`), and for every volume at the
- * first create of a process (a crash), so a volume is never re-made from its source while its
+ * remove. `settleReimage` does that; it runs before the next reimage of the volume, at its
+ * delete when `vol-<uid>` is not there, before its next create after a failure here
+ * (`ctx.dirty`), and for every volume at the first create or reimage of a process (a crash), so a volume is never re-made from its source while its
  * data wait under another name. Those names are no partials and no objects: the sweeps of
  * partials and orphans never touch them.
  */
@@ -64,7 +64,11 @@ export async function settleReimage(
   return hasVolume;
 }
 
-/** Settles every reimage of the pool cut off half-way (a crashed process's). */
+/**
+ * Settles every reimage of the pool cut off half-way: a crashed process's, at the first create
+ * of this one. Without the volumes' locks, as the sweep of partials: every create and reimage
+ * of this process waits for it before it builds anything, and its caller holds one of them.
+ */
 export async function settleReimages(
   ctx: RbdContext,
   names: readonly string[],
@@ -72,9 +76,7 @@ export async function settleReimages(
 ): Promise<void> {
   const all = new Set(names);
   const uids = new Set(names.flatMap((n) => reimageLeftover(n) ?? []));
-  for (const uid of uids) {
-    await ctx.locks.run(volumeKey(uid), () => settleReimage(ctx, uid, signal, all));
-  }
+  for (const uid of uids) await settleReimage(ctx, uid, signal, all);
 }
 
 export async function reimageVolume(
@@ -86,6 +88,8 @@ export async function reimageVolume(
   const uid = checkUid(volume.uid);
   const name = objectName('Volume', uid);
   return ctx.locks.run(volumeKey(uid), async () => {
+    const attempt = newAttempt();
+    await clearLeftovers(ctx, uid, attempt, signal);
     await settleReimage(ctx, uid, signal);
     const info = await ctx.info(name, signal);
     if (!info) {
@@ -113,8 +117,6 @@ export async function reimageVolume(
     }
     checkImageFits(info.sizeBytes, imageSize, `image ${image.namespace}/${image.name}`);
     const owner = readOwner(await ctx.meta(name, signal)) ?? volume;
-    const attempt = newAttempt();
-    await clearLeftovers(ctx, uid, attempt, signal);
     const partial = partialName(name, attempt);
     try {
       const built = await build(ctx, { kind: 'Image', image }, info.sizeBytes, partial, signal);

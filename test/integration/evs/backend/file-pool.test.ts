@@ -2,7 +2,7 @@
 // behaviour (backend-behaviour.ts), then what is particular to a directory of qcow2 files —
 // crash and abort leftovers, relative backing files, retired images, volumes in use.
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { FilePool, type StorageBackend } from '../../../../operators/evs/backend/index.ts';
@@ -13,6 +13,7 @@ import {
   makeImages,
   MiB,
   owner,
+  qemuImg,
   qemuIo,
   requireTools,
   serveDir,
@@ -211,6 +212,105 @@ describe('file pool', () => {
     expect((await names(img.uid)).sort()).toEqual([`img-${img.uid}.json`, `img-${img.uid}.qcow2`]);
   });
 
+  it('counts both images while a reimage is cut off, and reports the one the data are of', async () => {
+    const a = owner('reimage-from');
+    const b = owner('reimage-to');
+    await pool.importImage({ image: a, source: { kind: 'Url', url: server.url(images.qcow2) } });
+    await pool.importImage({ image: b, source: { kind: 'Url', url: server.url(images.raw) } });
+    const vol = owner('cut-off');
+    await pool.createVolume({
+      volume: vol,
+      sizeBytes: 64 * MiB,
+      source: { kind: 'Image', image: a },
+    });
+    await writePattern(pool, vol, 0x99, 4 * MiB);
+    const sidecar = path.join(poolDir, `vol-${vol.uid}.json`);
+    const settled = JSON.parse(await readFile(sidecar, 'utf8')) as object;
+    // Killed while building the clone: the sidecar names image B as coming, half a clone.
+    const crashedAt = new Date(Date.now() - 60_000);
+    const partial = `vol-${vol.uid}.qcow2.partial-${crashedAt.getTime().toString(36)}-abcdef`;
+    await writeFile(sidecar, JSON.stringify({ ...settled, reimage: b }));
+    await copyFile(images.raw, path.join(poolDir, partial));
+    expect(await pool.inspectVolume(vol)).toMatchObject({
+      image: a,
+      parent: { kind: 'Image', uid: a.uid },
+    });
+    await expectPattern(pool, vol, 0x99, 4 * MiB);
+    // Deleting both images retires them: the volume's data and its coming clone use them.
+    await pool.deleteImage(a);
+    await pool.deleteImage(b);
+    expect(await names(a.uid)).toHaveLength(2);
+    expect(await names(b.uid)).toHaveLength(2);
+    // Killed after the new data replaced the old, before the sidecar said so: the data's
+    // backing file tells.
+    await qemuImg([
+      'create',
+      '-f',
+      'qcow2',
+      '-b',
+      `img-${b.uid}.qcow2`,
+      '-F',
+      'qcow2',
+      path.join(poolDir, partial),
+      '64M',
+    ]);
+    await rename(path.join(poolDir, partial), path.join(poolDir, `vol-${vol.uid}.qcow2`));
+    expect(await pool.inspectVolume(vol)).toMatchObject({
+      image: b,
+      parent: { kind: 'Image', uid: b.uid },
+    });
+    await expectPattern(pool, vol, 0x00, 4 * MiB);
+    // Deleting the volume lets both retired images go.
+    await pool.deleteVolume(vol);
+    expect(await names(vol.uid)).toEqual([]);
+    expect(await names(a.uid)).toEqual([]);
+    expect(await names(b.uid)).toEqual([]);
+  });
+
+  it('finishes a reimage cut off after the swap on its next run, letting go of the old image', async () => {
+    const a = owner('settle-from');
+    const b = owner('settle-to');
+    await pool.importImage({ image: a, source: { kind: 'Url', url: server.url(images.qcow2) } });
+    await pool.importImage({ image: b, source: { kind: 'Url', url: server.url(images.qcow2) } });
+    const vol = owner('settled');
+    await pool.createVolume({
+      volume: vol,
+      sizeBytes: 64 * MiB,
+      source: { kind: 'Image', image: a },
+    });
+    const sidecar = path.join(poolDir, `vol-${vol.uid}.json`);
+    const settled = JSON.parse(await readFile(sidecar, 'utf8')) as object;
+    await writeFile(sidecar, JSON.stringify({ ...settled, reimage: b }));
+    const partial = path.join(poolDir, `vol-${vol.uid}.qcow2.partial-0-abcdef`);
+    await qemuImg([
+      'create',
+      '-f',
+      'qcow2',
+      '-b',
+      `img-${b.uid}.qcow2`,
+      '-F',
+      'qcow2',
+      partial,
+      '64M',
+    ]);
+    await rename(partial, path.join(poolDir, `vol-${vol.uid}.qcow2`));
+    await pool.deleteImage(a);
+    // The operation is retried: the same reimage again ends settled, image A is let go.
+    expect(await pool.reimageVolume(vol, b)).toMatchObject({
+      image: b,
+      virtualSizeBytes: 64 * MiB,
+    });
+    expect(await names(a.uid)).toEqual([]);
+    expect(JSON.parse(await readFile(sidecar, 'utf8'))).toMatchObject({
+      parentImageUid: b.uid,
+      image: b,
+    });
+    expect(JSON.parse(await readFile(sidecar, 'utf8'))).not.toHaveProperty('reimage');
+    await pool.deleteVolume(vol);
+    await pool.deleteImage(b);
+    expect(await names(b.uid)).toEqual([]);
+  });
+
   it('never deletes a volume a running process holds open', async () => {
     const vol = owner('attached');
     await pool.createVolume({ volume: vol, sizeBytes: 8 * MiB });
@@ -224,6 +324,7 @@ describe('file pool', () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(await rejectsWith(pool.deleteVolume(vol), 'Busy')).toMatch(/lock/);
       await rejectsWith(pool.createSnapshot({ ...owner('s'), volumeUid: vol.uid }), 'Busy');
+      await rejectsWith(pool.reimageVolume(vol, owner('any-image')), 'Busy');
     } finally {
       holder.stdin.end('quit\n');
       await exited;

@@ -7,7 +7,11 @@ import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { rbd, type CephEnv } from '../../../../hack/ceph/index.ts';
-import { RbdPool, type RbdPoolOptions } from '../../../../operators/evs/backend/index.ts';
+import {
+  RbdPool,
+  type OwnerRef,
+  type RbdPoolOptions,
+} from '../../../../operators/evs/backend/index.ts';
 import { useTestCeph } from '../../../harness/ceph.ts';
 import { tempDir } from '../../../harness/index.ts';
 import { describeBackendBehaviour, rejectsWith, type PoolUnderTest } from './backend-behaviour.ts';
@@ -175,6 +179,85 @@ describe('RBD pool', () => {
     expect(await names(vol.uid)).toEqual([]);
   });
 
+  describe('a reimage cut off at each step', () => {
+    let a: OwnerRef;
+    let b: OwnerRef;
+    const spec = (name: string) => `${poolName}/${name}`;
+    /** A volume of image A with a mark, and what a reimage to B built before it was cut off. */
+    async function cutOff(name: string) {
+      const vol = owner(name);
+      await pool.createVolume({
+        volume: vol,
+        sizeBytes: 64 * MiB,
+        source: { kind: 'Image', image: a },
+      });
+      await writePattern(pool, vol, 0x99, 4 * MiB);
+      const next = `vol-${vol.uid}.reimage`;
+      await rbd(admin, ['clone', spec(`img-${b.uid}@base`), spec(next)]);
+      await rbd(admin, ['resize', '--size', '64', spec(next)]);
+      const record = { kind: 'Volume', ...vol, image: b };
+      await rbd(admin, ['image-meta', 'set', spec(next), 'kcloud.owner', JSON.stringify(record)]);
+      return { vol, next, volume: `vol-${vol.uid}`, replaced: `vol-${vol.uid}.replaced` };
+    }
+
+    beforeAll(async () => {
+      a = owner('cut-a');
+      b = owner('cut-b');
+      await pool.importImage({ image: a, source: { kind: 'Url', url: server.url(images.qcow2) } });
+      await pool.importImage({ image: b, source: { kind: 'Url', url: server.url(images.raw) } });
+    });
+
+    it('between the two renames (no volume): the restarted agent’s create finishes it', async () => {
+      const c = await cutOff('between');
+      await rbd(admin, ['rename', spec(c.volume), spec(c.replaced)]);
+      const restarted = new RbdPool(options);
+      expect(await restarted.inspectVolume(c.vol)).toBeUndefined();
+      // The agent sees no volume and creates it from its source: the new data are taken instead.
+      const made = await restarted.createVolume({
+        volume: c.vol,
+        sizeBytes: 64 * MiB,
+        source: { kind: 'Image', image: a },
+      });
+      expect(made).toMatchObject({ image: b, parent: { kind: 'Image', uid: b.uid } });
+      expect(await names(c.vol.uid)).toEqual([c.volume]);
+      await expectPattern(restarted, c.vol, 0x00, 4 * MiB);
+      await restarted.deleteVolume(c.vol);
+      expect(await names(c.vol.uid)).toEqual([]);
+    });
+
+    it('between the two renames: deleting the volume deletes both', async () => {
+      const c = await cutOff('deleted-between');
+      await rbd(admin, ['rename', spec(c.volume), spec(c.replaced)]);
+      await pool.deleteVolume(c.vol);
+      expect(await names(c.vol.uid)).toEqual([]);
+    });
+
+    it('before the swap: the retried reimage ends with one fresh clone', async () => {
+      const c = await cutOff('before-swap');
+      expect(await pool.inspectVolume(c.vol)).toMatchObject({ image: a });
+      await expectPattern(pool, c.vol, 0x99, 4 * MiB);
+      expect(await pool.reimageVolume(c.vol, b)).toMatchObject({ image: b });
+      expect(await names(c.vol.uid)).toEqual([c.volume]);
+      await expectPattern(pool, c.vol, 0x00, 4 * MiB);
+      await pool.deleteVolume(c.vol);
+    });
+
+    it('after the swap: the old data go at the restarted agent’s first create, never back', async () => {
+      const c = await cutOff('after-swap');
+      await rbd(admin, ['rename', spec(c.volume), spec(c.replaced)]);
+      await rbd(admin, ['rename', spec(c.next), spec(c.volume)]);
+      expect(await pool.inspectVolume(c.vol)).toMatchObject({ image: b });
+      // Deleted before anything settled it: the old data stay aside until the sweep.
+      await pool.deleteVolume(c.vol);
+      expect(await names(c.vol.uid)).toEqual([c.replaced]);
+      const restarted = new RbdPool(options);
+      const other = owner('first-after-restart');
+      await restarted.createVolume({ volume: other, sizeBytes: 8 * MiB });
+      expect(await names(c.vol.uid)).toEqual([]);
+      await restarted.deleteVolume(other);
+    });
+  });
+
   it('converges on one volume after a create aborted in the middle of a copy', async () => {
     const src = owner('big');
     await pool.createVolume({ volume: src, sizeBytes: 128 * MiB });
@@ -227,6 +310,7 @@ describe('RBD pool', () => {
         /open by 1 client/,
       );
       await rejectsWith(pool.revertVolume(snap), 'Busy');
+      await rejectsWith(pool.reimageVolume(vol, owner('any-image')), 'Busy');
     } finally {
       holder.stdin.end('quit\n');
       await exited;
