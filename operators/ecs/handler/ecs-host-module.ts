@@ -327,6 +327,7 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
     // Short: a guest whose agent does not answer is asked on every look at its VM.
     withGuestAgent: (uid, fn) => guestAgents.use(uid, { timeoutMs: 3_000 }, fn),
     maxVcpus: config.maxVcpus,
+    maxMemoryMiB: config.maxMemoryMiB,
     cpuQuota: new CpuQuotas({ cgroupFs: config.cgroupFs, parent: config.cgroupParent }),
     now: () => realClock.now(),
   };

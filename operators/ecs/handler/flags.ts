@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { parseDuration } from '../../../controllers/index.ts';
 import { stringFlag, type FlagSpecs, type FlagValues } from '../../../controllers/manager/index.ts';
+import { maxMemoryMiB } from '../backend/qemu/index.ts';
 
 export const ecsAgentFlags = {
   qemu: {
@@ -56,6 +57,12 @@ export const ecsAgentFlags = {
     description:
       'how many vCPUs a VM can grow to while it runs (CPU hot-plug after a resize); beyond, a resize waits for its next start',
   },
+  'vm-max-memory': {
+    type: 'string',
+    default: '64Gi',
+    description:
+      'how much memory a VM can grow to while it runs (memory hot-plug after a resize, in 128Mi blocks), such as 64Gi; beyond, a resize waits for its next start. 0: none (a Linux guest of less than 2816Mi then keeps the 64Mi it reserves for DMA bounce buffers once memory may be plugged above 4Gi)',
+  },
 } satisfies FlagSpecs;
 
 export interface EcsAgentConfig {
@@ -68,8 +75,20 @@ export interface EcsAgentConfig {
   stopTimeoutMs: number;
   /** vCPUs a VM can be given while it runs (QEMU's maxcpus), at least its own. */
   maxVcpus: number;
+  /** Memory a VM can be given while it runs (QEMU's maxmem), in MiB; 0: none. */
+  maxMemoryMiB: number;
   cgroupFs: string;
   cgroupParent: string;
+}
+
+const units: Record<string, number> = { Mi: 1, Gi: 1024, Ti: 1024 * 1024 };
+
+/** `0`, or whole Mi, Gi or Ti, in MiB (at most what a VM may have); undefined for anything else. */
+export function memoryMiB(text: string): number | undefined {
+  if (text === '0') return 0;
+  const m = /^([1-9][0-9]{0,6})(Mi|Gi|Ti)$/.exec(text);
+  const n = m ? Number(m[1]) * (units[m[2] ?? ''] ?? 0) : NaN;
+  return n > 0 && n <= maxMemoryMiB ? n : undefined;
 }
 
 export function configureEcsAgent(values: FlagValues): EcsAgentConfig {
@@ -85,6 +104,11 @@ export function configureEcsAgent(values: FlagValues): EcsAgentConfig {
   if (!Number.isInteger(maxVcpus) || maxVcpus < 1 || maxVcpus > 255) {
     throw new Error(`--vm-max-vcpus: ${stringFlag(values, 'vm-max-vcpus')} is not 1-255`);
   }
+  const maxMemory = stringFlag(values, 'vm-max-memory');
+  const maxMemoryMiB = memoryMiB(maxMemory);
+  if (maxMemoryMiB === undefined) {
+    throw new Error(`--vm-max-memory: ${maxMemory} is not 0 or a size such as 4096Mi or 64Gi`);
+  }
   const cgroupParent = stringFlag(values, 'vm-cgroup-parent');
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/.test(cgroupParent)) {
     throw new Error(`--vm-cgroup-parent: ${cgroupParent} is not a cgroup path such as kcloud-vms`);
@@ -92,6 +116,7 @@ export function configureEcsAgent(values: FlagValues): EcsAgentConfig {
   return {
     qemu: stringFlag(values, 'qemu'),
     maxVcpus,
+    maxMemoryMiB,
     cgroupFs: stringFlag(values, 'vm-cgroup-fs'),
     cgroupParent,
     ovsDb: stringFlag(values, 'ovs-db'),

@@ -17,10 +17,18 @@ import {
 import { writeFileAtomic } from '../../../controllers/host/index.ts';
 import { vncPasswordSecretName, type InstanceObject } from '../api/index.ts';
 import type { GuestAgentClient } from '../backend/guest-agent/index.ts';
-import type { Accelerator, Vm, VmRunner, VmState } from '../backend/qemu/index.ts';
+import {
+  dimmBlocks,
+  type Accelerator,
+  type Dimm,
+  type Vm,
+  type VmRunner,
+  type VmState,
+} from '../backend/qemu/index.ts';
 import { devicePlan, isEmpty, type DevicePlan, type WantedDisk } from './device-plan.ts';
 import { writeSeed } from '../backend/seed/index.ts';
 import { quotaUs, type CpuQuotas } from './cpu-quota.ts';
+import { resizeStep } from './resize.ts';
 import type { Taps } from './taps.ts';
 import {
   desiredPower,
@@ -33,9 +41,12 @@ import {
   type ReadyNic,
 } from './vm-spec.ts';
 
-/** Whether the guest agent answered, and the guest's CPUs it reported. */
+/**
+ * Whether the guest agent answered, the guest's CPUs it reported, and the memory blocks of the
+ * VM's DIMMs the guest has not onlined (asked only of a VM with DIMMs).
+ */
 export type GuestReport =
-  | { connected: true; onlineVcpus: number; offlineVcpus: number[] }
+  | { connected: true; onlineVcpus: number; offlineVcpus: number[]; offlineMemoryBlocks?: number[] }
   | { connected: false; message: string };
 
 /** What the agent reports of a VM. */
@@ -44,7 +55,14 @@ export interface VmObserved {
   bootTime?: string;
   vncEndpoint?: string;
   /** What the running VM has (vCPUs, memory), beside what the scheduler allocated it. */
-  size?: { vcpus: number; memoryMiB: number; wantedVcpus: number; wantedMemoryMiB: number };
+  size?: {
+    vcpus: number;
+    memoryMiB: number;
+    wantedVcpus: number;
+    wantedMemoryMiB: number;
+    /** Why a difference waits for the next start; empty when it is plugged live. */
+    waits: string[];
+  };
   /** Asked of a running guest only. */
   guest?: GuestReport;
 }
@@ -144,6 +162,8 @@ export interface VmHost {
   withGuestAgent<T>(uid: string, fn: (qga: GuestAgentClient) => Promise<T>): Promise<T>;
   /** vCPUs a VM can grow to while it runs (QEMU's maxcpus), at least its own. */
   maxVcpus: number;
+  /** Memory a VM can grow to while it runs (QEMU's maxmem, MiB); room only when above its own. */
+  maxMemoryMiB: number;
   /** The CPU quotas of VMs (their cgroups). */
   cpuQuota: Pick<CpuQuotas, 'apply' | 'applied' | 'remove'>;
   now(): number;
@@ -159,6 +179,8 @@ type Action =
     }
   | { do: 'vnc'; password: string }
   | { do: 'vcpus'; count: number }
+  | { do: 'memory'; memoryMiB: number }
+  | { do: 'online-memory'; blocks: number[] }
   | { do: 'quota'; pid: number; vcpus: number; percent: number | undefined }
   | { do: 'online'; ids: number[] }
   | { do: 'resume' }
@@ -274,15 +296,23 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
   }
 
   /** Asks the guest agent what it sees; one that does not answer is reported, not an error. */
-  async function guestReport(uid: string): Promise<GuestReport> {
+  async function guestReport(uid: string, dimms: Dimm[]): Promise<GuestReport> {
     try {
       return await host.withGuestAgent(uid, async (qga) => {
         const cpus = await qga.vcpus();
-        return {
+        const report: GuestReport = {
           connected: true,
           onlineVcpus: cpus.filter((c) => c.online).length,
           offlineVcpus: cpus.filter((c) => !c.online).map((c) => c.id),
         };
+        if (dimms.length > 0) {
+          const plugged = new Set(dimmBlocks(dimms, await qga.memoryBlockBytes()));
+          report.offlineMemoryBlocks = (await qga.memoryBlocks())
+            .filter((b) => !b.online && plugged.has(b.index))
+            .map((b) => b.index)
+            .sort((a, b) => a - b);
+        }
+        return report;
       });
     } catch (err) {
       return { connected: false, message: err instanceof Error ? err.message : String(err) };
@@ -331,6 +361,7 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
       nics: inputs.nics,
       seedPath: seed,
       maxVcpus: host.maxVcpus,
+      maxMemoryMiB: host.maxMemoryMiB,
     });
     const allocated = i.status?.allocated;
     const percent = i.status?.limits?.cpuQuotaPercent;
@@ -417,6 +448,13 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
       case 'vcpus':
         await vm?.plugVcpus(a.count);
         return;
+      case 'memory':
+        await vm?.plugMemory(a.memoryMiB);
+        return;
+      case 'online-memory':
+        // Linux leaves hot-added memory offline unless built or told otherwise.
+        await host.withGuestAgent(uid, (qga) => qga.onlineMemoryBlocks(a.blocks));
+        return;
       case 'quota': {
         await host.cpuQuota.apply(uid, a.pid, a.vcpus, a.percent);
         const rec = await readRecord(host.stateDir, uid);
@@ -462,7 +500,11 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
       const down = state === 'absent' || state === 'exited' || state === 'shutdown';
 
       let action:
-        Exclude<Action['do'], 'devices' | 'vnc' | 'vcpus' | 'online' | 'quota'> | undefined;
+        | Exclude<
+            Action['do'],
+            'devices' | 'vnc' | 'vcpus' | 'memory' | 'online' | 'online-memory' | 'quota'
+          >
+        | undefined;
       if (want === 'Stopped') {
         if (!down || state === 'shutdown') action = 'stop';
       } else if (down) {
@@ -547,15 +589,19 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
         const size = await vm.size();
         const allocated = i.status?.allocated;
         if (allocated) {
+          const wantedMemoryMiB = Math.floor(allocated.memoryBytes / 2 ** 20);
+          // A resize: more vCPUs and memory plugged live while the room it started with allows.
+          const step = resizeStep(size, { vcpus: allocated.vcpu, memoryMiB: wantedMemoryMiB });
           extra.size = {
             vcpus: size.vcpus,
             memoryMiB: size.memoryMiB,
             wantedVcpus: allocated.vcpu,
-            wantedMemoryMiB: Math.floor(allocated.memoryBytes / 2 ** 20),
+            wantedMemoryMiB,
+            waits: step.waits,
           };
-          // A resize to more vCPUs than it has: plugged live when its maxcpus leaves room.
-          if (!plan && allocated.vcpu > size.vcpus && allocated.vcpu <= size.maxVcpus) {
-            plan = { do: 'vcpus', count: allocated.vcpu };
+          if (!plan && step.vcpus !== undefined) plan = { do: 'vcpus', count: step.vcpus };
+          if (!plan && step.memoryMiB !== undefined) {
+            plan = { do: 'memory', memoryMiB: step.memoryMiB };
           }
           // The CPU quota as its Flavor says, for the vCPUs it is allocated.
           const percent = i.status?.limits?.cpuQuotaPercent;
@@ -570,11 +616,14 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
           }
         }
         if (state === 'running') {
-          extra.guest = await guestReport(uid);
+          extra.guest = await guestReport(uid, size.dimms);
           const g = extra.guest;
           const wanted = allocated?.vcpu ?? 0;
           if (!plan && g.connected && g.onlineVcpus < wanted && g.offlineVcpus.length > 0) {
             plan = { do: 'online', ids: g.offlineVcpus.slice(0, wanted - g.onlineVcpus) };
+          }
+          if (!plan && g.connected && (g.offlineMemoryBlocks?.length ?? 0) > 0) {
+            plan = { do: 'online-memory', blocks: g.offlineMemoryBlocks ?? [] };
           }
         }
       } else if (down) {

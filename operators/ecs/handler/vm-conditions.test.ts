@@ -1,11 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { vmConditions } from './vm-conditions.ts';
 
-const size = (vcpus: number, memoryMiB: number) => ({
+const size = (vcpus: number, memoryMiB: number, waits = ['memory is not plugged']) => ({
   vcpus,
   memoryMiB,
   wantedVcpus: 2,
   wantedMemoryMiB: 512,
+  waits,
 });
 const read = (o: Parameters<typeof vmConditions>[0]) =>
   vmConditions(o).map((c) => `${c.type}=${c.status} ${c.reason}`);
@@ -25,7 +26,7 @@ describe('vmConditions', () => {
     expect(read({ state: 'absent' })).toContain('GuestAgentConnected=False VmNotRunning');
   });
 
-  it('requires a restart while the running VM has another size than allocated', () => {
+  it('requires a restart while the running VM has another size than allocated that waits, saying why', () => {
     const grown = vmConditions({ state: 'running', size: size(2, 256) });
     expect(grown[1]).toMatchObject({
       type: 'RestartRequired',
@@ -33,7 +34,7 @@ describe('vmConditions', () => {
       reason: 'ResizePending',
     });
     expect(grown[1]?.message).toBe(
-      'the VM runs with 2 vCPUs and 256 MiB; 2 vCPUs and 512 MiB (status.allocated) take effect at its next start: set powerState Stopped, then Running',
+      'the VM runs with 2 vCPUs and 256 MiB; 2 vCPUs and 512 MiB (status.allocated) take effect at its next start (memory is not plugged): set powerState Stopped, then Running',
     );
     expect(read({ state: 'paused', size: size(3, 512) })).toContain(
       'RestartRequired=True ResizePending',
@@ -44,6 +45,17 @@ describe('vmConditions', () => {
     expect(read({ state: 'shutdown', size: size(1, 256) })).toContain(
       'RestartRequired=False VmNotRunning',
     );
+  });
+
+  it('requires none while the difference is being plugged into the running VM', () => {
+    const plugging = vmConditions({ state: 'running', size: size(1, 384, []) });
+    expect(plugging[1]).toMatchObject({
+      type: 'RestartRequired',
+      status: 'False',
+      reason: 'Resizing',
+      message:
+        'the VM runs with 1 vCPU and 384 MiB; 2 vCPUs and 512 MiB (status.allocated) are being plugged into it',
+    });
   });
 
   it('reports nothing when nothing was observed', () => {

@@ -1,6 +1,6 @@
 // The agent's conditions on an Instance beside Provisioned, from what it observed of the VM:
 // whether the guest agent answers, and whether the VM runs with another size than it was
-// allocated (a resize that waits for its next start).
+// allocated that waits for its next start (a difference being plugged live does not).
 import type { ConditionUpdate } from '../../../controllers/reconcile/index.ts';
 import { guestAgentConnectedCondition, restartRequiredCondition } from '../api/index.ts';
 import type { VmObserved } from './vm-client.ts';
@@ -39,25 +39,32 @@ export function vmConditions(o: VmObserved | undefined): ConditionUpdate[] {
             message: `the guest agent does not answer (is qemu-guest-agent running in the guest?)${o.guest ? `: ${o.guest.message}` : ''}`,
           };
   const s = o.size;
-  const pending =
+  const differs =
     running && s !== undefined && (s.vcpus !== s.wantedVcpus || s.memoryMiB !== s.wantedMemoryMiB)
       ? s
       : undefined;
   const restart: ConditionUpdate =
-    pending !== undefined
+    differs !== undefined && differs.waits.length > 0
       ? {
           type: restartRequiredCondition,
           status: 'True',
           reason: 'ResizePending',
-          message: `the VM runs with ${sizeText(pending.vcpus, pending.memoryMiB)}; ${sizeText(pending.wantedVcpus, pending.wantedMemoryMiB)} (status.allocated) take effect at its next start: set powerState Stopped, then Running`,
+          message: `the VM runs with ${sizeText(differs.vcpus, differs.memoryMiB)}; ${sizeText(differs.wantedVcpus, differs.wantedMemoryMiB)} (status.allocated) take effect at its next start (${differs.waits.join('; ')}): set powerState Stopped, then Running`,
         }
-      : {
-          type: restartRequiredCondition,
-          status: 'False',
-          reason: running ? 'SizeApplied' : 'VmNotRunning',
-          message: running
-            ? 'the VM runs with the size it was allocated'
-            : 'the VM starts with the size it is allocated',
-        };
+      : differs !== undefined
+        ? {
+            type: restartRequiredCondition,
+            status: 'False',
+            reason: 'Resizing',
+            message: `the VM runs with ${sizeText(differs.vcpus, differs.memoryMiB)}; ${sizeText(differs.wantedVcpus, differs.wantedMemoryMiB)} (status.allocated) are being plugged into it`,
+          }
+        : {
+            type: restartRequiredCondition,
+            status: 'False',
+            reason: running ? 'SizeApplied' : 'VmNotRunning',
+            message: running
+              ? 'the VM runs with the size it was allocated'
+              : 'the VM starts with the size it is allocated',
+          };
   return [guest, restart];
 }

@@ -95,6 +95,8 @@ export interface VmInputs {
   seedPath: string;
   /** vCPUs it may grow to while it runs; its own count when fewer. */
   maxVcpus?: number;
+  /** Memory it may grow to while it runs (MiB); none when not more than its own. */
+  maxMemoryMiB?: number;
 }
 
 export function vmDefinition(inputs: VmInputs): VmDefinition {
@@ -107,12 +109,17 @@ export function vmDefinition(inputs: VmInputs): VmDefinition {
       'the instance has no allocated vCPUs and memory yet (status.allocated)',
     );
   }
+  const memoryMiB = Math.floor(allocated.memoryBytes / MiB);
   return {
     uuid: uid,
     name: `${instance.metadata.namespace ?? ''}_${instance.metadata.name ?? ''}`,
     vcpus: allocated.vcpu,
     maxVcpus: Math.max(allocated.vcpu, inputs.maxVcpus ?? allocated.vcpu),
-    memoryMiB: Math.floor(allocated.memoryBytes / MiB),
+    // The size it is allocated, all of it base memory: DIMMs plugged before are not kept.
+    memoryMiB,
+    ...(inputs.maxMemoryMiB !== undefined
+      ? { maxMemoryMiB: Math.max(memoryMiB, inputs.maxMemoryMiB) }
+      : {}),
     accel: inputs.accel,
     disks: inputs.disks.map((d, i) => diskDefinition(d, i === 0)),
     nics: inputs.nics.map((n) => nicDefinition(uid, n)),

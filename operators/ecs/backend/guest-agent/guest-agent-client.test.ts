@@ -122,6 +122,56 @@ describe('GuestAgentClient', () => {
     });
   });
 
+  it('reads the memory blocks and onlines some, naming any block the guest refused', async () => {
+    let refuse = false;
+    agent.handle = (cmd) => {
+      if (cmd.execute === 'guest-get-memory-block-info') return { return: { size: 134217728 } };
+      if (cmd.execute === 'guest-get-memory-blocks') {
+        return {
+          return: [
+            { 'phys-index': 32, online: false, 'can-offline': true },
+            { 'phys-index': 0, online: true, 'can-offline': false },
+          ],
+        };
+      }
+      if (cmd.execute === 'guest-set-memory-blocks') {
+        const blocks = (cmd.arguments?.['mem-blks'] ?? []) as { 'phys-index': number }[];
+        return {
+          return: blocks.map((b) =>
+            refuse
+              ? { 'phys-index': b['phys-index'], response: 'operation-failed', 'error-code': 16 }
+              : { 'phys-index': b['phys-index'], response: 'success' },
+          ),
+        };
+      }
+      return agent.standard(cmd);
+    };
+    const c = await connect();
+    expect(await c.memoryBlockBytes()).toBe(128 * 2 ** 20);
+    expect(await c.memoryBlocks()).toEqual([
+      { index: 32, online: false },
+      { index: 0, online: true },
+    ]);
+    await c.onlineMemoryBlocks([32, 33]);
+    expect(agent.received.at(-1)).toEqual({
+      execute: 'guest-set-memory-blocks',
+      arguments: {
+        'mem-blks': [
+          { 'phys-index': 32, online: true },
+          { 'phys-index': 33, online: true },
+        ],
+      },
+    });
+    refuse = true;
+    await expect(c.onlineMemoryBlocks([33])).rejects.toMatchObject({
+      reason: 'GuestCommandFailed',
+      message: 'guest agent guest-set-memory-blocks: block 33: operation-failed (errno 16)',
+    });
+    const sent = agent.received.length;
+    await c.onlineMemoryBlocks([]);
+    expect(agent.received).toHaveLength(sent);
+  });
+
   it('runs a command with guest-exec and collects its exit code and output from guest-exec-status', async () => {
     let polls = 0;
     agent.handle = (cmd) => {

@@ -175,6 +175,46 @@ export class GuestAgentClient {
     });
   }
 
+  /** The size of the guest's memory blocks (what it onlines memory in), in bytes. */
+  async memoryBlockBytes(): Promise<number> {
+    const r = await this.execute<{ size?: number }>('guest-get-memory-block-info');
+    return Number(r.size);
+  }
+
+  /** The guest's memory blocks by physical index (address / block size), and whether online. */
+  async memoryBlocks(): Promise<{ index: number; online: boolean }[]> {
+    const list = await this.execute('guest-get-memory-blocks');
+    return (Array.isArray(list) ? list.filter(isRecord) : []).map((b) => ({
+      index: Number(b['phys-index']),
+      online: b.online === true,
+    }));
+  }
+
+  /**
+   * Brings these memory blocks online (Linux leaves hot-added memory offline unless built or
+   * told otherwise). The agent answers block by block: any that failed is an error naming it.
+   */
+  async onlineMemoryBlocks(indexes: number[]): Promise<void> {
+    if (indexes.length === 0) return;
+    const r = await this.execute('guest-set-memory-blocks', {
+      'mem-blks': indexes.map((i) => ({ 'phys-index': i, online: true })),
+    });
+    const failed = (Array.isArray(r) ? r.filter(isRecord) : []).filter(
+      (b) => b.response !== 'success',
+    );
+    if (failed.length > 0) {
+      throw new GuestAgentError(
+        'GuestCommandFailed',
+        `guest agent guest-set-memory-blocks: ${failed
+          .map(
+            (b) =>
+              `block ${String(b['phys-index'])}: ${String(b.response)}${typeof b['error-code'] === 'number' ? ` (errno ${String(b['error-code'])})` : ''}`,
+          )
+          .join(', ')}`,
+      );
+    }
+  }
+
   /** Sets a guest user's password; the password travels base64-encoded, never logged. */
   async setUserPassword(username: string, password: string): Promise<void> {
     await this.execute('guest-set-user-password', {

@@ -60,7 +60,7 @@ export async function freeRootPorts(qmp: QmpClient): Promise<string[]> {
 }
 
 /** Runs `fn`, treating "that does not exist" as done (a removal finding nothing). */
-async function ignoringMissing(fn: () => Promise<unknown>): Promise<void> {
+export async function ignoringMissing(fn: () => Promise<unknown>): Promise<void> {
   try {
     await fn();
   } catch (err) {
@@ -88,7 +88,9 @@ async function takeFreePort(qmp: QmpClient, what: string): Promise<string> {
 }
 
 /** Runs the steps in order; when one fails, undoes the ones done (latest first) and rethrows. */
-async function build(steps: { run: () => Promise<unknown>; undo: () => Promise<unknown> }[]) {
+export async function build(
+  steps: { run: () => Promise<unknown>; undo: () => Promise<unknown> }[],
+) {
   const done: (() => Promise<unknown>)[] = [];
   try {
     for (const s of steps) {

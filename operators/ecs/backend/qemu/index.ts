@@ -15,6 +15,7 @@ export {
   checkDisk,
   checkNic,
   defaultHotplugPorts,
+  maxMemoryMiB,
   maxPciePorts,
   parseMonitor,
   seedDiskId,
@@ -30,7 +31,16 @@ export { guestAgentPort, optValue, qemuArgs, vncDisplays } from './qemu-args.ts'
 export { diskNames, nicNames } from './devices.ts';
 export { diskSourceFromTarget, type AttachTargetLike } from './attach-target.ts';
 export { deleteDiskSnapshot, snapshotDisk } from './snapshots.ts';
-export type { VmSize } from './vcpus.ts';
+export type { VmSize } from './size.ts';
+export {
+  dimmBlocks,
+  memoryBlockMiB,
+  memoryGrowth,
+  memoryRoom,
+  memorySlots,
+  type Dimm,
+  type MemoryGrowth,
+} from './memory.ts';
 export type { AttachedDisk, DetachOptions } from './hotplug.ts';
 export { diskThrottleLimits, freeRootPorts } from './hotplug.ts';
 export { runPaths, vmsDir, writeFileAtomic, type RunPaths } from './run-dir.ts';

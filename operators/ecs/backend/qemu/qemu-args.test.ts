@@ -66,6 +66,19 @@ describe('qemuArgs', () => {
     expect(() => qemuArgs({ ...def(), maxVcpus: 1 }, paths)).toThrow(/maxVcpus/);
   });
 
+  it('leaves room to plug memory up to maxMemoryMiB, in MiB (maxmem alone would read bytes)', () => {
+    expect(one(qemuArgs({ ...def(), maxMemoryMiB: 65536 }, paths), '-m')).toBe(
+      '512M,slots=16,maxmem=65536M',
+    );
+    expect(one(qemuArgs({ ...def(), maxMemoryMiB: 768 }, paths), '-m')).toBe(
+      '512M,slots=2,maxmem=768M',
+    );
+    // Less than one 128 MiB block of room is none.
+    expect(one(qemuArgs({ ...def(), maxMemoryMiB: 600 }, paths), '-m')).toBe('512');
+    expect(one(qemuArgs({ ...def(), maxMemoryMiB: 512 }, paths), '-m')).toBe('512');
+    expect(() => qemuArgs({ ...def(), maxMemoryMiB: 256 }, paths)).toThrow(/maxMemoryMiB/);
+  });
+
   it('uses TCG with a 128 MiB translation cache, or KVM with the host CPU', () => {
     const tcg = qemuArgs(def(), paths);
     expect(one(tcg, '-accel')).toBe('tcg,tb-size=128');

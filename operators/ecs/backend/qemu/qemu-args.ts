@@ -2,6 +2,7 @@
 // (see devices.ts); the few options that only take QEMU's key=value syntax get their values
 // through `optValue`, which doubles commas as QEMU's option parser reads them.
 import { diskPieces, nicPieces, rootPort, rootPortId, type Json } from './devices.ts';
+import { memoryRoom } from './memory.ts';
 import type { RunPaths } from './run-dir.ts';
 import {
   checkDefinition,
@@ -30,6 +31,17 @@ function socketChardev(id: string, socketPath: string, extra = ''): string {
   return `socket,id=${id},path=${optValue(socketPath)},server=on,wait=off${extra}`;
 }
 
+/**
+ * `-m`: the memory the VM boots with, and room to plug more. maxmem is address space, not host
+ * memory; it takes bytes unless given a suffix (`-m` alone takes MiB), hence the `M`s.
+ */
+export function memoryOption(def: VmDefinition): string {
+  const room = memoryRoom(def.memoryMiB, def.maxMemoryMiB);
+  return room === undefined
+    ? String(def.memoryMiB)
+    : `${String(def.memoryMiB)}M,slots=${String(room.slots)},maxmem=${String(room.maxMemoryMiB)}M`;
+}
+
 export function qemuArgs(def: VmDefinition, paths: RunPaths): string[] {
   checkDefinition(def);
   const args: string[] = [
@@ -53,7 +65,7 @@ export function qemuArgs(def: VmDefinition, paths: RunPaths): string[] {
       ? `cpus=${String(def.vcpus)},maxcpus=${String(def.maxVcpus)},sockets=${String(def.maxVcpus)},cores=1,threads=1`
       : String(def.vcpus),
     '-m',
-    String(def.memoryMiB),
+    memoryOption(def),
     // Started paused: the runner sets the VNC password before the guest runs a single
     // instruction, then continues it.
     '-S',

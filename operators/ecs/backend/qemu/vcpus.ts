@@ -1,47 +1,24 @@
-// The size a running VM has, and vCPU hot-plug. QEMU plugs a vCPU into a free socket of the
-// `maxcpus` the VM was started with (query-hotpluggable-cpus lists them); the guest sees it as
-// an ACPI CPU hot-add and still has to bring it online (the guest agent can). Memory is not
-// plugged here: a VM grows its memory at its next start.
+// vCPU hot-plug. QEMU plugs a vCPU into a free socket of the `maxcpus` the VM was started with
+// (query-hotpluggable-cpus lists them); the guest sees it as an ACPI CPU hot-add and still has
+// to bring it online (the guest agent can).
 import { VmError } from './errors.ts';
 import { isRecord } from './json-lines.ts';
 import type { QmpClient } from './qmp-client.ts';
 
-const MiB = 2 ** 20;
-
-export interface VmSize {
-  /** vCPUs present in the VM (started with or plugged). */
-  vcpus: number;
-  /** vCPUs it could have without a restart. */
-  maxVcpus: number;
-  memoryMiB: number;
-}
-
-interface Slot {
+export interface Slot {
   type: string;
   props: Record<string, unknown>;
   plugged: boolean;
 }
 
-async function slots(qmp: QmpClient): Promise<Slot[]> {
+/** The VM's CPU sockets, plugged or free. */
+export async function cpuSlots(qmp: QmpClient): Promise<Slot[]> {
   const list = await qmp.execute('query-hotpluggable-cpus');
   return (Array.isArray(list) ? list.filter(isRecord) : []).map((c) => ({
     type: String(c.type),
     props: isRecord(c.props) ? c.props : {},
     plugged: typeof c['qom-path'] === 'string',
   }));
-}
-
-export async function vmSize(qmp: QmpClient): Promise<VmSize> {
-  const all = await slots(qmp);
-  const mem = await qmp.execute<{ 'base-memory'?: number; 'plugged-memory'?: number }>(
-    'query-memory-size-summary',
-  );
-  const bytes = (mem['base-memory'] ?? 0) + (mem['plugged-memory'] ?? 0);
-  return {
-    vcpus: all.filter((s) => s.plugged).length,
-    maxVcpus: all.length,
-    memoryMiB: Math.floor(bytes / MiB),
-  };
 }
 
 /** The props' order: socket, then core, then thread (the order the guest numbers CPUs in). */
@@ -60,7 +37,7 @@ function compare(a: Slot, b: Slot): number {
  * asked of it (unplugging needs the guest's consent and is left to a restart).
  */
 export async function plugVcpus(qmp: QmpClient, count: number): Promise<number> {
-  const all = await slots(qmp);
+  const all = await cpuSlots(qmp);
   const present = all.filter((s) => s.plugged).length;
   if (count > all.length) {
     throw new VmError(

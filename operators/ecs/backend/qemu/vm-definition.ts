@@ -78,6 +78,11 @@ export interface VmDefinition {
   /** vCPUs the VM can grow to while it runs (CPU hot-plug); `vcpus` unless told. */
   maxVcpus?: number;
   memoryMiB: number;
+  /**
+   * Memory the VM can grow to while it runs (DIMM hot-plug, see memory.ts); none unless told,
+   * or when not a whole memory block more than `memoryMiB`.
+   */
+  maxMemoryMiB?: number;
   accel: Accelerator;
   disks: DiskDefinition[];
   nics: NicDefinition[];
@@ -90,6 +95,8 @@ export interface VmDefinition {
 }
 
 export const defaultHotplugPorts = 8;
+/** 4 TiB: more than a host of ours has. */
+export const maxMemoryMiB = 4 * 1024 * 1024;
 /** PCIe root ports take one slot of pcie.0 each, from slot 3 (see devices.ts). */
 export const maxPciePorts = 24;
 
@@ -250,7 +257,10 @@ export function checkDefinition(def: VmDefinition): void {
   }
   checkCount('vcpus', def.vcpus, 1, 255);
   if (def.maxVcpus !== undefined) checkCount('maxVcpus', def.maxVcpus, def.vcpus, 255);
-  checkCount('memoryMiB', def.memoryMiB, 16, 4 * 1024 * 1024);
+  checkCount('memoryMiB', def.memoryMiB, 16, maxMemoryMiB);
+  if (def.maxMemoryMiB !== undefined) {
+    checkCount('maxMemoryMiB', def.maxMemoryMiB, def.memoryMiB, maxMemoryMiB);
+  }
   const accel: string = def.accel;
   if (accel !== 'kvm' && accel !== 'tcg') bad('accel must be kvm or tcg');
   const ids = new Set<string>();

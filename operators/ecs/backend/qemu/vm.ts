@@ -4,7 +4,9 @@
 import { VmError } from './errors.ts';
 import * as hotplug from './hotplug.ts';
 import { deleteDiskSnapshot, snapshotDisk } from './snapshots.ts';
-import { plugVcpus, vmSize, type VmSize } from './vcpus.ts';
+import { plugMemory } from './memory.ts';
+import { vmSize, type VmSize } from './size.ts';
+import { plugVcpus } from './vcpus.ts';
 import { QmpClient, type QmpEvent } from './qmp-client.ts';
 import { isVmProcess, killVmProcess, waitGone } from './qemu-process.ts';
 import type { RunPaths } from './run-dir.ts';
@@ -314,7 +316,7 @@ export class Vm {
     await snapshotDisk(await this.monitor(), id, name);
   }
 
-  /** The vCPUs and memory the VM has now, and how many vCPUs it could have live. */
+  /** The vCPUs and memory the VM has now, and what it could have live. */
   async size(): Promise<VmSize> {
     return vmSize(await this.monitor());
   }
@@ -322,6 +324,11 @@ export class Vm {
   /** Plugs vCPUs up to `count` (see vcpus.ts); resolves with how many it plugged. */
   async plugVcpus(count: number): Promise<number> {
     return plugVcpus(await this.monitor(), count);
+  }
+
+  /** Grows its memory to `memoryMiB` with a DIMM (see memory.ts); resolves with the MiB plugged. */
+  async plugMemory(memoryMiB: number): Promise<number> {
+    return plugMemory(await this.monitor(), memoryMiB);
   }
 
   async deleteDiskSnapshot(id: string, name: string): Promise<void> {
