@@ -136,6 +136,9 @@ describe('bandwidth limits of a NetworkInterface', () => {
       `to-lport outport == "${port}" rate=20000 burst=16000`,
     ]);
     await metersAre([10_000, 20_000]);
+    const wide = await cluster.kubectl(['-n', cluster.namespace, 'get', 'eni', 'a', '-o', 'wide']);
+    expect(wide.stdout).toMatch(/EGRESS\s+INGRESS/);
+    expect(wide.stdout).toMatch(/\s10\s+20\s/);
     figures.limited = await both();
     inBand(figures.limited.send, 10);
     inBand(figures.limited.receive, 20);
