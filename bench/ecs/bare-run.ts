@@ -90,6 +90,9 @@ export async function bootBare(env: BareEnv, name: string, nic: NicStatus): Prom
       disk,
     ]);
     await writeSeed(seed, { instanceId: uuid, hostname: name, sshAuthorizedKeys: [] });
+    // Made and moved into the data plane's namespace before QEMU, which runs there and opens
+    // it by name (kcloud's agent moves it after its QEMU opened it: the same tap, either way).
+    await taps.prepare(tap);
     await taps.plug({ tap, ifaceId: nic.portName, mac: nic.macAddress, vm: uuid });
     const def: VmDefinition = {
       uuid,

@@ -191,16 +191,13 @@ export async function consoleMain(kubeconfig: string, argv: string[]): Promise<n
     const endpoint = instance.status?.console?.vncEndpoint;
     if (endpoint === undefined) throw new Error(`Instance ${ref} reports no VNC endpoint yet`);
     const netns = `/proc/${String(vm.pid)}/ns/net`;
-    // A namespace is made with its loopback down, and the data plane's is never brought up:
-    // nothing could reach an address on it, VNC's 127.0.0.1 included.
-    await exec('nsenter', [`--net=${netns}`, '--', 'ip', 'link', 'set', 'lo', 'up']);
     const [version = '', types = ''] = (await rfbHello(netns, endpoint)).split('|');
     const auth = types
       .split(',')
       .map((t) => rfbSecurity[t] ?? `type ${t}`)
       .join(', ');
     console.log(
-      `VNC of ${ref}: ${endpoint} in the network namespace ${netns} (QEMU's, the data plane's)`,
+      `VNC of ${ref}: ${endpoint} in the network namespace ${netns} (QEMU's: its agent's)`,
     );
     console.log(`it answers ${version}, security: ${auth}`);
     const secret = instance.status?.vncPasswordSecretRef?.name;

@@ -1,7 +1,7 @@
 // A VNC client that only logs in (RFB 3.8, VNC authentication): what a viewer does with the
 // instance's password, for `node hack/demo/cli.ts vnc` and the tests. QEMU listens on
-// 127.0.0.1 inside the VMs' network namespace, so this file runs there
-// (`nsenter --net=… node vnc-login.ts host:port password`).
+// 127.0.0.1 of the network namespace it runs in (its agent's), so this file runs there
+// (`nsenter --net=/proc/<QEMU's pid>/ns/net node vnc-login.ts host:port password`).
 // VNC authentication is DES of the server's challenge keyed by the password with each byte's
 // bits reversed; this OpenSSL offers single DES only through the legacy provider, so it is
 // three-key 3DES with the same key three times, which is DES.

@@ -41,6 +41,7 @@ import {
   Host,
   Instance,
   InstanceOperation,
+  operationEnded,
   provisionedCondition,
   guestAgentConnectedCondition,
   restartRequiredCondition,
@@ -155,6 +156,7 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
   const { mgr } = ctx;
   const instances = ctx.informer<InstanceObject>(Instance.resource);
   const attachments = ctx.informer<VolumeAttachmentObject>(VolumeAttachment.resource);
+  const operations = ctx.informer<InstanceOperationObject>(InstanceOperation.resource);
   const hosts = ctx.informer<HostObject>(Host.resource);
   const nics_ = mgr.client<NicObject>(networkInterfaceResource);
   const readCopy = hostCopyReader(ctx);
@@ -162,10 +164,7 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
   const runner = new VmRunner({
     stateDir: ctx.stateDir,
     qemu: config.qemu,
-    launcher: [
-      ...config.vmLauncher,
-      ...(config.vmNetns ? ['nsenter', `--net=${config.vmNetns}`, '--'] : []),
-    ],
+    launcher: config.vmLauncher,
   });
   const guestAgents = new GuestAgents(ctx.stateDir);
   const taps = new Taps({ netns: config.vmNetns, ovsDb: config.ovsDb, bridge: config.ovsBridge });
@@ -299,6 +298,16 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
       } else handles.delete(uid);
     },
     collect,
+    rebuilding: (i) =>
+      operations.cache
+        .inNamespace(i.metadata.namespace ?? '')
+        .find(
+          (op) =>
+            op.spec.action === 'rebuild' &&
+            op.spec.instanceRef.name === i.metadata.name &&
+            op.status?.instanceUID === i.metadata.uid &&
+            !operationEnded(op),
+        )?.metadata.name,
     async hold(i, names, signal) {
       for (const a of forVolumes(i, names)) {
         if (a.metadata.deletionTimestamp === undefined) {
@@ -413,6 +422,12 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
         const owner = a.metadata.labels?.[instanceLabel];
         return owner !== undefined ? [key(a.metadata.namespace ?? '', owner)] : [];
       }),
+      // A rebuild bound here, or ended: its VM is stopped and kept off, then started again.
+      watch(operations, (op) =>
+        op.spec.action === 'rebuild'
+          ? [key(op.metadata.namespace ?? '', op.spec.instanceRef.name)]
+          : [],
+      ),
     ],
     workers: 4,
   });
@@ -420,7 +435,7 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
     controller.queue.add(k);
   };
 
-  addOperationAgent(ctx, instances, (uid) => host.handle(uid), guestAgents);
+  addOperationAgent(ctx, instances, operations, (uid) => host.handle(uid), guestAgents);
 
   if (!ctx.simulated) {
     addLiveSnapshots({
@@ -469,6 +484,7 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
 function addOperationAgent(
   ctx: HostModuleContext,
   instances: Informer<InstanceObject>,
+  operations: Informer<InstanceOperationObject>,
   vm: (uid: string) => Promise<Vm | undefined>,
   guestAgents: GuestAgents,
 ): void {
@@ -482,7 +498,7 @@ function addOperationAgent(
   >(mgr, {
     name: 'ecs-operation-agent',
     resource: InstanceOperation.resource,
-    informer: ctx.informer<InstanceOperationObject>(InstanceOperation.resource),
+    informer: operations,
     reconciler: {
       finalizer: vmFinalizer,
       external: () =>

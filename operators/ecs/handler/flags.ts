@@ -25,7 +25,7 @@ export const ecsAgentFlags = {
     type: 'string',
     default: '',
     description:
-      "the network namespace of the integration bridge's devices (a path such as /var/run/netns/ovs), where taps are made and QEMU runs; the agent's own when empty",
+      "the network namespace of the integration bridge's devices (a path such as /var/run/netns/ovs), into which each VM's taps are moved once its QEMU, which runs in the agent's namespace, holds them; the agent's own when empty",
   },
   'vm-launcher': {
     type: 'string',

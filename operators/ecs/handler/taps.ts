@@ -1,8 +1,11 @@
-// The taps of this host's VMs: one per NIC, made by the agent in the network namespace of Open
-// vSwitch's br-int and plugged into br-int as the NIC's logical port (`iface-id`), so that
-// ovn-controller binds the port to this chassis. QEMU only opens the tap (script=no). Each
-// port carries the VM's UUID, so every tap a VM ever had is found again after a restart, and
-// one it no longer has is removed. Commands run from argument arrays, never a shell.
+// The taps of this host's VMs: one per NIC, plugged into Open vSwitch's br-int as the NIC's
+// logical port (`iface-id`), so that ovn-controller binds the port to this chassis. QEMU runs
+// in the agent's network namespace and opens each tap there by name (script=no); when br-int is
+// in another namespace (--vm-netns: Open vSwitch in a pod or a namespace of its own), the tap
+// is moved there once QEMU holds it — a tap keeps its open file across namespaces — so that
+// QEMU still reaches what the host reaches (Ceph, VNC on the host's loopback). Each port carries
+// the VM's UUID, so every tap a VM ever had is found again after a restart, and one it no longer
+// has is removed. Commands run from argument arrays, never a shell.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -46,11 +49,15 @@ export class Taps {
     this.opts = opts;
   }
 
-  /** Where `ip` runs: inside br-int's network namespace when one is named. */
-  private async ip(args: string[]): Promise<{ ok: boolean; stderr: string }> {
-    const argv = this.opts.netns
-      ? ['nsenter', `--net=${this.opts.netns}`, '--', 'ip', ...args]
-      : ['ip', ...args];
+  /** Runs `ip` in br-int's network namespace (`bridge`), or in the agent's own. */
+  private async ip(
+    args: string[],
+    where: 'bridge' | 'agent' = 'bridge',
+  ): Promise<{ ok: boolean; stderr: string }> {
+    const argv =
+      this.opts.netns && where === 'bridge'
+        ? ['nsenter', `--net=${this.opts.netns}`, '--', 'ip', ...args]
+        : ['ip', ...args];
     const [file = 'ip', ...rest] = argv;
     try {
       await run(file, rest, { timeout: 30_000, killSignal: 'SIGKILL' });
@@ -90,11 +97,33 @@ export class Taps {
     }
   }
 
-  /** Makes the tap (if absent), brings it up and plugs it into br-int as the logical port. */
-  async plug(p: TapPlug): Promise<void> {
-    const made = await this.ip(['tuntap', 'add', 'dev', p.tap, 'mode', 'tap']);
+  /**
+   * Makes the tap where QEMU opens it (the agent's namespace), before QEMU starts or plugs the
+   * NIC. One an earlier QEMU left in br-int's namespace goes first: QEMU opens taps by name.
+   */
+  async prepare(tap: string): Promise<void> {
+    if (this.opts.netns) await this.remove(tap, 'bridge');
+    const made = await this.ip(['tuntap', 'add', 'dev', tap, 'mode', 'tap'], 'agent');
     if (!made.ok && !/exists|busy/i.test(made.stderr)) {
-      throw new ReconcileError('TapFailed', `making tap ${p.tap}: ${made.stderr}`);
+      throw new ReconcileError('TapFailed', `making tap ${tap}: ${made.stderr}`);
+    }
+  }
+
+  /**
+   * Once QEMU holds the tap (made by `prepare`): moves it into br-int's namespace when that is
+   * another, brings it up and plugs it into br-int as the logical port. Again after a crash
+   * half-way, it carries on where it stopped.
+   */
+  async plug(p: TapPlug): Promise<void> {
+    if (this.opts.netns) {
+      const moved = await this.ip(['link', 'set', 'dev', p.tap, 'netns', this.opts.netns], 'agent');
+      // Not in the agent's namespace any more: moved by an earlier attempt.
+      if (!moved.ok && !/Cannot find device|does not exist/i.test(moved.stderr)) {
+        throw new ReconcileError(
+          'TapFailed',
+          `moving tap ${p.tap} into ${this.opts.netns}: ${moved.stderr}`,
+        );
+      }
     }
     const up = await this.ip([
       'link',
@@ -127,22 +156,18 @@ export class Taps {
   }
 
   /**
-   * Brings loopback up where QEMU runs: its VNC server listens on 127.0.0.1, and a network
-   * namespace made for Open vSwitch alone may have left `lo` down.
+   * Unplugs and deletes the tap, wherever it is (never moved: still in the agent's namespace);
+   * nothing there is no error.
    */
-  async loopbackUp(): Promise<void> {
-    if (!this.opts.netns) return;
-    const r = await this.ip(['link', 'set', 'dev', 'lo', 'up']);
-    if (!r.ok)
-      throw new ReconcileError('TapFailed', `bringing lo up in ${this.opts.netns}: ${r.stderr}`);
-  }
-
-  /** Unplugs and deletes the tap; nothing there is no error. */
-  async remove(tap: string): Promise<void> {
+  async remove(tap: string, only?: 'bridge'): Promise<void> {
     await this.vsctl(['--if-exists', 'del-port', this.opts.bridge, tap]);
-    const del = await this.ip(['link', 'del', 'dev', tap]);
-    if (!del.ok && !/Cannot find device|does not exist/i.test(del.stderr)) {
-      throw new ReconcileError('TapFailed', `deleting tap ${tap}: ${del.stderr}`);
+    const places: ('bridge' | 'agent')[] =
+      this.opts.netns && only === undefined ? ['bridge', 'agent'] : ['bridge'];
+    for (const where of places) {
+      const del = await this.ip(['link', 'del', 'dev', tap], where);
+      if (!del.ok && !/Cannot find device|does not exist/i.test(del.stderr)) {
+        throw new ReconcileError('TapFailed', `deleting tap ${tap}: ${del.stderr}`);
+      }
     }
   }
 }

@@ -15,7 +15,7 @@ import {
   type Observation,
 } from '../../../controllers/external/index.ts';
 import { writeFileAtomic } from '../../../controllers/host/index.ts';
-import { vncPasswordSecretName, type InstanceObject } from '../api/index.ts';
+import { rebuildingReason, vncPasswordSecretName, type InstanceObject } from '../api/index.ts';
 import type { GuestAgentClient } from '../backend/guest-agent/index.ts';
 import {
   dimmBlocks,
@@ -80,6 +80,8 @@ interface VmRecord {
   vncPasswordDigest?: string;
   /** A CPU quota was set on it: one taken off the Flavor is lifted. */
   cpuQuota?: boolean;
+  /** QEMU was started (or about to be) and its taps are not all in br-int yet. */
+  tapsUnplugged?: boolean;
 }
 
 const digest = (password: string) => createHash('sha256').update(password).digest('hex');
@@ -145,6 +147,11 @@ export interface VmHost {
   started(uid: string, vm: Vm | undefined): void;
   /** The instance's disks and NICs as they are ready on this host. */
   collect(instance: InstanceObject, signal: AbortSignal): Promise<Collected>;
+  /**
+   * The rebuild (an InstanceOperation bound here, not ended) the VM is kept off for while
+   * its boot volume is re-made; undefined when there is none.
+   */
+  rebuilding(instance: InstanceObject): string | undefined;
   /** Puts this module's finalizer on the attachments of these volumes (QEMU opens them). */
   hold(instance: InstanceObject, volumes: string[], signal: AbortSignal): Promise<void>;
   /**
@@ -186,7 +193,8 @@ type Action =
   | { do: 'resume' }
   | { do: 'pause' }
   | { do: 'stop' }
-  | { do: 'devices'; plan: DevicePlan; release: string[] };
+  | { do: 'devices'; plan: DevicePlan; release: string[] }
+  | { do: 'taps'; nics: ReadyNic[] };
 
 const noDevices: DevicePlan = {
   attachDisks: [],
@@ -330,7 +338,7 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
     const nics = inputs.nics.map((n) => ({ n, def: nicDefinition(uid, n) }));
     const taps = [...new Set([...(rec.taps ?? []), ...nics.map((x) => x.def.tap)])];
     const nicTaps = Object.fromEntries(nics.map((x) => [x.def.id, x.def.tap]));
-    await writeRecord(host.stateDir, uid, { ...rec, taps, nicTaps });
+    await writeRecord(host.stateDir, uid, { ...rec, taps, nicTaps, tapsUnplugged: true });
     await host.hold(
       i,
       inputs.disks.map((d) => d.volume),
@@ -344,16 +352,14 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
       sshAuthorizedKeys: i.spec.sshAuthorizedKeys ?? [],
       userData: a.userData,
     });
-    await host.taps.loopbackUp();
-    for (const { n, def } of nics) {
-      await host.taps.plug({ tap: def.tap, ifaceId: n.portName, mac: n.mac, vm: uid });
-    }
-    // A guest that powered off leaves QEMU waiting: it goes before a fresh start.
+    // A guest that powered off leaves QEMU waiting: it goes before a fresh start, and with it
+    // its hold on the taps, made afresh where the new one opens them.
     const old = await host.handle(uid);
     if (old) {
       await old.kill();
       old.disconnect();
     }
+    for (const { def } of nics) await host.taps.prepare(def.tap);
     const def = vmDefinition({
       instance: i,
       accel: inputs.accel,
@@ -372,6 +378,9 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
       beforeRun: (pid) => host.cpuQuota.apply(uid, pid, allocated?.vcpu ?? def.vcpus, percent),
     });
     host.started(uid, vm);
+    // QEMU holds its taps: into br-int with them. Should this fail, or the agent stop first,
+    // the record says so and the next look at the running VM plugs them.
+    await plugTaps(uid, inputs.nics);
     await writeRecord(host.stateDir, uid, {
       taps,
       nicTaps,
@@ -379,6 +388,14 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
       vncPasswordDigest: digest(a.vncPassword),
       ...(percent !== undefined ? { cpuQuota: true } : {}),
     });
+  }
+
+  /** Plugs the taps QEMU holds for these NICs into br-int. */
+  async function plugTaps(uid: string, nics: ReadyNic[]): Promise<void> {
+    for (const n of nics) {
+      const { tap } = nicDefinition(uid, n);
+      await host.taps.plug({ tap, ifaceId: n.portName, mac: n.mac, vm: uid });
+    }
   }
 
   async function devices(
@@ -405,8 +422,9 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
         taps: [...new Set([...(rec.taps ?? []), def.tap])],
         nicTaps: { ...rec.nicTaps, [def.id]: def.tap },
       });
-      await host.taps.plug({ tap: def.tap, ifaceId: n.portName, mac: n.mac, vm: uid });
+      await host.taps.prepare(def.tap);
       await vm.attachNic(def);
+      await host.taps.plug({ tap: def.tap, ifaceId: n.portName, mac: n.mac, vm: uid });
     }
     for (const id of p.detachNics) {
       await vm.detachNic(id);
@@ -438,6 +456,12 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
         if (vm) await devices(i, vm, a, signal);
         else await host.release(i, a.release, signal);
         return;
+      case 'taps': {
+        await plugTaps(uid, a.nics);
+        const rec = await readRecord(host.stateDir, uid);
+        await writeRecord(host.stateDir, uid, { ...rec, tapsUnplugged: false });
+        return;
+      }
       case 'vnc': {
         if (!vm) return;
         await vm.setVncPassword(a.password);
@@ -495,14 +519,15 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
       const status = vm ? await vm.status() : undefined;
       const state: VmObserved['state'] = status?.state ?? 'absent';
       const rec = await readRecord(host.stateDir, uid);
-      const want: PowerState = desiredPower(i);
+      const rebuild = host.rebuilding(i);
+      const want: PowerState = rebuild !== undefined ? 'Stopped' : desiredPower(i);
       const extra: Pick<VmObserved, 'size' | 'guest'> = {};
       const down = state === 'absent' || state === 'exited' || state === 'shutdown';
 
       let action:
         | Exclude<
             Action['do'],
-            'devices' | 'vnc' | 'vcpus' | 'memory' | 'online' | 'online-memory' | 'quota'
+            'devices' | 'vnc' | 'vcpus' | 'memory' | 'online' | 'online-memory' | 'quota' | 'taps'
           >
         | undefined;
       if (want === 'Stopped') {
@@ -578,7 +603,9 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
         );
         for (const d of p.attachDisks) open.add(d.volume);
         const release = host.releasable(i, open);
-        if (!isEmpty(p) || release.length > 0) plan = { do: 'devices', plan: p, release };
+        // Started, and the agent stopped before its taps were in br-int: plugged now.
+        if (rec.tapsUnplugged) plan = { do: 'taps', nics: c.nics };
+        else if (!isEmpty(p) || release.length > 0) plan = { do: 'devices', plan: p, release };
         else {
           // A password changed by its owner (or a VM adopted from before passwords were set).
           const password = await host.vncPassword(i, signal);
@@ -631,12 +658,23 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
         const release = host.releasable(i, new Set());
         if (release.length > 0) plan = { do: 'devices', plan: noDevices, release };
       }
-      return {
+      const seen = {
         // Never started and not to be: nothing to make.
         exists: state !== 'absent' || want === 'Stopped',
         upToDate: plan === undefined,
         observed: { ...(await observed(vm, state, rec)), ...extra },
       };
+      if (rebuild !== undefined && down && plan === undefined) {
+        return {
+          ...seen,
+          inProgress: {
+            reason: rebuildingReason,
+            message: `the VM is off while InstanceOperation ${rebuild} re-makes its boot volume`,
+            requeueAfterMs: 10_000,
+          },
+        };
+      }
+      return seen;
     },
     async create(i, signal) {
       await act(i, signal);

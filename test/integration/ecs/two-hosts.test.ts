@@ -1,7 +1,9 @@
 // Two hosts on one machine, each an agent with its own chassis (ovs-vswitchd and
 // ovn-controller in a network namespace of its own) joined by Geneve tunnels: an instance on
 // each host, both booted from one image in a Shared pool, take their addresses by DHCP and
-// talk to each other across the overlay; a namespace on the first chassis reaches both.
+// talk to each other across the overlay; a namespace on the first chassis reaches both. An
+// instance booted from the run's Ceph (RBD) is moved off a host that is lost, the lost host
+// fenced first, at the storage too.
 import { copyFile, mkdir, mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -25,6 +27,7 @@ import { existsSync } from 'node:fs';
 import { findVmProcess, runPaths } from '../../../operators/ecs/backend/qemu/index.ts';
 import { addEvacuationController, addInstanceController } from '../../../operators/ecs/index.ts';
 import { addVpcOperator } from '../../../operators/vpc/index.ts';
+import { CephFixture } from '../../harness/ceph.ts';
 import { useTestCluster, waitFor } from '../../harness/index.ts';
 import { requireTools, sha256 } from '../evs/backend/pool-fixtures.ts';
 import { doc, ecsApi, evsApi, startEvsWorld, type EvsWorld } from '../evs/evs-fixture.ts';
@@ -32,6 +35,7 @@ import { ping } from '../vpc/dataplane-fixture.ts';
 import { guestExec, killLeftVms } from './vm-fixture.ts';
 
 const cluster = useTestCluster('ecs-2h');
+const ceph = new CephFixture('ecs2h');
 const vpcApi = 'vpc.kcloud.io/v1alpha1';
 let layout: OvnLayout;
 let second: Chassis;
@@ -114,8 +118,34 @@ beforeAll(async () => {
   });
   await mkdir(path.join(world.work, 'shared-fs', 'pool'), { recursive: true });
   await copyFile(guest.image, path.join(world.roots[h1] ?? '', 'import', 'demo.qcow2'));
+  // An RBD pool of the run's Ceph, its key in the hosts namespace for the agents.
+  const cephPool = await ceph.pool();
+  const user = await ceph.user(cephPool);
+  const monitor = /v1:([0-9.]+:[0-9]+)/.exec((await ceph.info()).monHost)?.[1];
+  if (!monitor) throw new Error('the run’s Ceph reports no v1 monitor address');
+  await cluster.apply(
+    `apiVersion: v1\nkind: Secret\nmetadata: {name: ${ns}-ceph, namespace: ${world.hostsNs}}\n` +
+      `data: {key: ${Buffer.from(user.key).toString('base64')}}\n`,
+  );
+  const imageSource = {
+    hostFile: { host: h1, path: '/import/demo.qcow2', sha256: await sha256(guest.image) },
+  };
   await cluster.apply(
     [
+      doc(evsApi, 'StoragePool', `${ns}-rbd`, {
+        type: 'RBD',
+        rbd: {
+          monitors: [monitor],
+          pool: cephPool,
+          user: user.id,
+          secretRef: { name: `${ns}-ceph`, namespace: world.hostsNs },
+        },
+      }),
+      doc(evsApi, 'VolumeType', `${ns}-rbd`, { storagePoolRef: { name: `${ns}-rbd` } }),
+      doc(ecsApi, 'Image', 'demo-rbd', {
+        source: imageSource,
+        storagePoolRef: { name: `${ns}-rbd` },
+      }),
       doc(evsApi, 'StoragePool', `${ns}-shared`, {
         type: 'File',
         file: { path: '/shared/pool', scope: 'Shared' },
@@ -126,9 +156,7 @@ beforeAll(async () => {
       }),
       doc(ecsApi, 'Flavor', `${ns}-tiny`, { vcpu: 1, memory: '256Mi' }),
       doc(ecsApi, 'Image', 'demo', {
-        source: {
-          hostFile: { host: h1, path: '/import/demo.qcow2', sha256: await sha256(guest.image) },
-        },
+        source: imageSource,
         storagePoolRef: { name: `${ns}-shared` },
       }),
       doc(vpcApi, 'VPC', 'net', { cidrBlocks: ['10.30.0.0/16'] }),
@@ -142,12 +170,14 @@ beforeAll(async () => {
       doc(vpcApi, 'NetworkInterface', 'probe', { subnetRef: { name: 'web' } }),
     ].join('---\n'),
   );
-  await cluster.waitForCondition(
-    { apiVersion: ecsApi, kind: 'Image', name: 'demo' },
-    'Ready',
-    'True',
-    120_000,
-  );
+  for (const image of ['demo', 'demo-rbd']) {
+    await cluster.waitForCondition(
+      { apiVersion: ecsApi, kind: 'Image', name: image },
+      'Ready',
+      'True',
+      120_000,
+    );
+  }
   const nic = await cluster.waitForCondition(
     { apiVersion: vpcApi, kind: 'NetworkInterface', name: 'probe' },
     'Ready',
@@ -181,11 +211,14 @@ afterAll(async () => {
     world.deleteAll([
       `volumetypes.evs.kcloud.io/${ns}-shared`,
       `storagepools.evs.kcloud.io/${ns}-shared`,
+      `volumetypes.evs.kcloud.io/${ns}-rbd`,
+      `storagepools.evs.kcloud.io/${ns}-rbd`,
       `flavors.ecs.kcloud.io/${ns}-tiny`,
     ]),
   );
   await attempt(() => world.stop());
   await attempt(() => down(layout, { purge: true }));
+  await attempt(() => ceph.cleanup());
   if (problems.length > 0) throw new AggregateError(problems, 'tearing the two-host test down');
 }, 300_000);
 
@@ -270,14 +303,15 @@ describe('instances on two hosts', () => {
     expect(await tapsOn(layout)).toBe('');
   }, 600_000);
 
-  it('moves the instance of a lost host to the other one, with its disk and address; the host, back, kills the VM it kept', async () => {
+  it('moves the RBD-backed instance of a lost host to the other one, fenced at the storage, with its disk and address; the host, back, kills the VM it kept', async () => {
     const [h1 = '', h2 = ''] = hosts();
     // vm-2 was pinned to the second host; vm-3 may run anywhere, and Spread puts it there.
     await cluster.kubectl(['delete', 'instance', 'vm-2', '-n', ns, '--timeout=120s']);
     await cluster.apply(
       doc(ecsApi, 'Instance', 'vm-3', {
         flavorRef: { name: `${ns}-tiny` },
-        imageRef: { name: 'demo' },
+        imageRef: { name: 'demo-rbd' },
+        bootVolume: { volumeTypeRef: { name: `${ns}-rbd` } },
         networkInterfaces: [
           {
             name: 'eth0',
@@ -298,11 +332,14 @@ describe('instances on two hosts', () => {
       (await guestExec(stateDir(h2), uid, ['/bin/cat', '/sys/block/vda/size'])).stdout.trim(),
     );
     const at = String(sectors - 8);
-    const wrote = await guestExec(stateDir(h2), uid, [
-      '/bin/sh',
-      '-c',
-      `printf kcloud-mark | dd of=/dev/vda bs=512 seek=${at} conv=notrunc,fsync 2>&1`,
-    ]);
+    const late = String(sectors - 16);
+    const write = (host: string, text: string, sector: string) =>
+      guestExec(stateDir(host), uid, [
+        '/bin/sh',
+        '-c',
+        `printf ${text} | dd of=/dev/vda bs=512 seek=${sector} oflag=direct conv=notrunc,fsync 2>&1`,
+      ]);
+    const wrote = await write(h2, 'kcloud-mark', at);
     expect(wrote.exitCode).toBe(0);
     const oldPid = await findVmProcess(runPaths(stateDir(h2), uid).pidFile, uid);
     expect(oldPid).toBeDefined();
@@ -321,8 +358,7 @@ describe('instances on two hosts', () => {
           ).status?.conditions?.some((c) => c.type === 'Fenced' && c.status === 'True'),
         { timeoutMs: 60_000, what: `Host ${h2} Fenced=True` },
       );
-      // Moved: bound to the first host, the move recorded; it cannot start there while the
-      // old VM holds its disk (QEMU's image lock), so nothing runs twice.
+      // Moved: bound to the first host, the move recorded.
       const moved = await waitFor(
         async () => {
           const i = await readInstance('vm-3');
@@ -351,7 +387,35 @@ describe('instances on two hosts', () => {
             .includes('vm-3'),
         { timeoutMs: 30_000, what: 'an Evacuated event on vm-3' },
       );
+      // The old VM's Ceph client is cut off (blocklisted) before the volume is attached on the
+      // first host: the new VM boots there while the old one, on the lost host, still runs.
+      await waitFor(
+        async () =>
+          (
+            await cluster.kubectl([
+              'get',
+              'events',
+              '-n',
+              ns,
+              '--field-selector',
+              'reason=ClientsFenced',
+              '-o',
+              'jsonpath={.items[*].involvedObject.name}',
+            ])
+          ).stdout
+            .split(' ')
+            .includes('vm-3-vm-3-boot'),
+        { timeoutMs: 60_000, what: 'a ClientsFenced event on the attachment of vm-3 on h1' },
+      );
+      const moving = await running('vm-3');
+      expect(moving.status?.host).toBe(h1);
       expect(await findVmProcess(runPaths(stateDir(h2), uid).pidFile, uid)).toBe(oldPid);
+      // What the old one writes now never reaches the volume (refused, or never answered).
+      const stale = await write(h2, 'kcloud-stale', late).catch((err: unknown) => ({
+        exitCode: -1,
+        stdout: String(err),
+      }));
+      expect(stale.exitCode).not.toBe(0);
 
       // Back: the agent sees the instance gone from its host and kills the VM it kept.
       process.kill(agentPid, 'SIGCONT');
@@ -384,13 +448,17 @@ describe('instances on two hosts', () => {
       intervalMs: 1_000,
       what: `${ip} to answer from ${h1}`,
     });
-    // The same volume: the mark is there.
-    const read = await guestExec(stateDir(h1), uid, [
-      '/bin/sh',
-      '-c',
-      `dd if=/dev/vda bs=512 skip=${at} count=1 2>/dev/null | head -c 11`,
-    ]);
-    expect(read.stdout).toBe('kcloud-mark');
+    // The same volume: the mark is there, and nothing the fenced VM tried to write.
+    const read = async (sector: string, bytes: number) =>
+      (
+        await guestExec(stateDir(h1), uid, [
+          '/bin/sh',
+          '-c',
+          `dd if=/dev/vda bs=512 skip=${sector} count=1 iflag=direct 2>/dev/null | head -c ${String(bytes)}`,
+        ])
+      ).stdout;
+    expect(await read(at, 11)).toBe('kcloud-mark');
+    expect(await read(late, 12)).not.toBe('kcloud-stale');
     await waitFor(
       async () =>
         (

@@ -177,7 +177,13 @@ export async function startEvsWorld(
         if (r.code !== 0) throw new Error(`deleting ${kind}: ${r.stderr}`);
       }
       if (clusterScoped.length > 0) {
-        const r = await c.kubectl(['delete', ...clusterScoped, '--timeout=120s']);
+        // A test that did not run (a -t filter) made none of its own: that is no failure.
+        const r = await c.kubectl([
+          'delete',
+          '--ignore-not-found',
+          ...clusterScoped,
+          '--timeout=120s',
+        ]);
         if (r.code !== 0) throw new Error(`deleting ${clusterScoped.join(' ')}: ${r.stderr}`);
       }
     },
