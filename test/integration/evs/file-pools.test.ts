@@ -2,8 +2,8 @@
 // (one per host) make the data with real qemu-img, and the data is checked with qemu-io.
 // Images import from a local HTTP server (a wrong checksum or a lying format is refused and
 // leaves nothing); volumes are made blank, from an image (on the image's host, a Local pool),
-// from a snapshot and as a clone; they grow, revert to a snapshot through a VolumeOperation,
-// refuse bad input with a reason, and are deleted with Retain and Delete.
+// from a snapshot and as a clone; they grow, revert to a snapshot and are reimaged from another
+// image through a VolumeOperation (reimage-scenario.ts), refuse bad input with a reason, and are deleted with Retain and Delete.
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -47,6 +47,7 @@ import {
   waitReady,
   type EvsWorld,
 } from './evs-fixture.ts';
+import { reimageScenario } from './reimage-scenario.ts';
 
 const cluster = useTestCluster('evs-file');
 const GiB = 1024 ** 3;
@@ -341,6 +342,19 @@ describe('volumes', () => {
     const again = await getOperation('back')();
     expect(again.status?.completionTime).toBe(op.status?.completionTime);
     await expectPattern(pool, ownerOf(boot), 0x33, 8 * MiB);
+  });
+
+  it('reimages a volume from another image through an operation', async () => {
+    await reimageScenario({
+      cluster,
+      world,
+      pool: localPool,
+      volumeType: localType,
+      view: (host) => world.filePool(host, '/pools/local'),
+      imagesDir: path.join(world.work, 'images'),
+      url: (file) => server.url(file),
+      prefix: 're',
+    });
   });
 
   it('clones a volume as it is now', async () => {

@@ -1,8 +1,8 @@
 // EVS on an RBD pool of the run's real Ceph, end to end: the agent reads the pool's cephx key
 // from a Secret in its hosts namespace, reports the pool, imports an image as an RBD image
 // (converted to raw), clones a boot volume from it as a layered clone, snapshots it, makes a
-// volume from the snapshot, grows and deletes; the data is checked with qemu-io through QEMU's
-// rbd driver.
+// volume from the snapshot, grows, reimages a volume from another image (reimage-scenario.ts)
+// and deletes; the data is checked with qemu-io through QEMU's rbd driver.
 import { execFile, spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
@@ -44,6 +44,7 @@ import {
   waitReady,
   type EvsWorld,
 } from './evs-fixture.ts';
+import { reimageScenario } from './reimage-scenario.ts';
 
 const cluster = useTestCluster('evs-rbd');
 const run = promisify(execFile);
@@ -177,6 +178,19 @@ describe('an RBD pool', () => {
       { timeoutMs: 60_000, what: 'boot grown to 2Gi' },
     );
     expect((await backend.inspectVolume(ownerOf(boot)))?.virtualSizeBytes).toBe(2 * GiB);
+  });
+
+  it('reimages a volume from another image through an operation', async () => {
+    await reimageScenario({
+      cluster,
+      world,
+      pool: poolName,
+      volumeType: typeName,
+      view: () => backend,
+      imagesDir: path.join(world.work, 'images'),
+      url: (file) => server.url(file),
+      prefix: 're',
+    });
   });
 
   it('attaches a volume with a target QEMU opens through its rbd driver', async () => {
