@@ -192,6 +192,25 @@ describe('plugMemory', () => {
     expect(backends.size).toBe(0);
   });
 
+  it('takes a QEMU that cannot say its memory room for one without room', async () => {
+    server.handle = (cmd) =>
+      cmd.execute === 'qom-get'
+        ? {
+            error: {
+              class: 'GenericError',
+              desc: "Property 'pc-q35-7.2-machine.memory' not found",
+            },
+          }
+        : qemu(cmd);
+    expect(await vmMemory(qmp)).toEqual({
+      memoryMiB: 256,
+      maxMemoryMiB: 256,
+      slots: 0,
+      freeSlots: 0,
+      dimms: [],
+    });
+  });
+
   it('refuses what waits for a restart, without asking QEMU to add anything', async () => {
     room = {};
     await expect(plugMemory(qmp, 384)).rejects.toMatchObject({

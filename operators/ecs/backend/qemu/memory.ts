@@ -8,7 +8,7 @@
 import { VmError } from './errors.ts';
 import { build, ignoringMissing } from './hotplug.ts';
 import { isRecord } from './json-lines.ts';
-import type { QmpClient } from './qmp-client.ts';
+import { QmpCommandError, type QmpClient } from './qmp-client.ts';
 
 const MiB = 2 ** 20;
 
@@ -63,10 +63,17 @@ export async function vmMemory(qmp: QmpClient): Promise<VmMemory> {
   );
   const bytes = (sum['base-memory'] ?? 0) + (sum['plugged-memory'] ?? 0);
   // The machine's -m as QEMU holds it; slots and max-size only when it was started with room.
-  const m = await qmp.execute<{ slots?: number; 'max-size'?: number }>('qom-get', {
-    path: '/machine',
-    property: 'memory',
-  });
+  // A QEMU before 7.0 has no such property: its VM is taken as one without room.
+  type Room = { slots?: number; 'max-size'?: number };
+  const m: Room = await qmp
+    .execute<Room>('qom-get', {
+      path: '/machine',
+      property: 'memory',
+    })
+    .catch((err: unknown) => {
+      if (err instanceof QmpCommandError) return {};
+      throw err;
+    });
   const list = await qmp.execute('query-memory-devices');
   const dimms = (Array.isArray(list) ? list.filter(isRecord) : []).flatMap((d) => {
     const data = isRecord(d.data) ? d.data : {};
