@@ -151,8 +151,10 @@ function nicBandwidthOf(instance: InstanceObject, world: InstanceWorld): number 
  */
 function staleLimits(c: Child, found: KubeObject): boolean {
   if (c.kind !== 'NetworkInterface') return false;
-  const have = (found as { spec?: { bandwidth?: unknown } }).spec?.bandwidth;
-  return JSON.stringify(have ?? null) !== JSON.stringify(c.spec.bandwidth ?? null);
+  type Limits = { egressMbps?: number; ingressMbps?: number } | undefined;
+  const have = (found as { spec?: { bandwidth?: Limits } }).spec?.bandwidth;
+  const want = c.spec.bandwidth as Limits;
+  return have?.egressMbps !== want?.egressMbps || have?.ingressMbps !== want?.ingressMbps;
 }
 
 /** The limits of its Flavor the host enforces (none for inline resources). */
