@@ -1,7 +1,7 @@
 // The EVS kinds and Image refuse bad input at the API server, before any controller sees it:
 // sizes that are zero, not whole GiB or too big, a shrink, sources that are ambiguous or in
-// another namespace, pools that contradict their type, paths that climb out, changed
-// immutable fields. Good objects are accepted.
+// another namespace, operations naming no action or two, pools that contradict their type,
+// paths that climb out, changed immutable fields. Good objects are accepted.
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { rejection, useTestCluster } from '../../harness/index.ts';
 
@@ -43,6 +43,14 @@ beforeAll(async () => {
       doc(evs, 'VolumeOperation', 'back', {
         volumeRef: { name: 'data' },
         revert: { snapshotRef: { name: 'snap' } },
+      }),
+      doc(evs, 'VolumeOperation', 'fresh', {
+        volumeRef: { name: 'boot' },
+        reimage: { imageRef: { name: 'debian' } },
+      }),
+      doc(evs, 'VolumeOperation', 'fresh-public', {
+        volumeRef: { name: 'boot' },
+        reimage: { imageRef: { name: 'debian', namespace: 'kcloud-public' } },
       }),
       doc(ecs, 'Image', 'debian', {
         source: { url: { url: 'http://127.0.0.1:8080/debian.qcow2', sha256: 'a'.repeat(64) } },
@@ -163,6 +171,34 @@ describe('VolumeOperation and Image', () => {
       await refused(evs, 'VolumeOperation', 'back', {
         volumeRef: { name: 'data' },
         revert: { snapshotRef: { name: 'other' } },
+      }),
+    ).toContain('an operation cannot be changed');
+  });
+
+  it('refuses a reimage with a revert, without an image, or of another tenant’s image', async () => {
+    expect(
+      await refused(evs, 'VolumeOperation', 'both', {
+        volumeRef: { name: 'boot' },
+        revert: { snapshotRef: { name: 'snap' } },
+        reimage: { imageRef: { name: 'debian' } },
+      }),
+    ).toContain('exactly one of revert or reimage');
+    expect(
+      await refused(evs, 'VolumeOperation', 'noimage', {
+        volumeRef: { name: 'boot' },
+        reimage: {},
+      }),
+    ).toContain('imageRef');
+    expect(
+      await refused(evs, 'VolumeOperation', 'theirs', {
+        volumeRef: { name: 'boot' },
+        reimage: { imageRef: { name: 'debian', namespace: 'other-tenant' } },
+      }),
+    ).toContain("an image is in the Volume's namespace or in kcloud-public");
+    expect(
+      await refused(evs, 'VolumeOperation', 'fresh', {
+        volumeRef: { name: 'boot' },
+        reimage: { imageRef: { name: 'other' } },
       }),
     ).toContain('an operation cannot be changed');
   });
