@@ -1,19 +1,3 @@
-export {
-  cidrSize,
-  containsCidr,
-  containsIP,
-  formatCidr,
-  formatIPv4,
-  lastAddress,
-  overlaps,
-  parseCidr,
-  parseIPv4,
-  parseRange,
-  type Cidr,
-} from './ipv4.ts';
-export {
-  SubnetPool,
-  type AllocationFailure,
-  type AllocationResult,
-  type PoolSpec,
-} from './subnet-pool.ts';
+// A Subnet's addresses are handed out by the shared address pool (EIP pools use it too).
+export * from '../../../controllers/ipam/index.ts';
+export { AddressPool as SubnetPool } from '../../../controllers/ipam/index.ts';

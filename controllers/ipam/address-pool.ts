@@ -14,13 +14,23 @@ export interface PoolSpec {
   gatewayIP?: string;
   excludedRanges?: string[];
   /**
+   * Where addresses are handed out from (an EIP pool's allocatable ranges); left out, the whole
+   * network. The exclusions still apply inside them.
+   */
+  allocatableRanges?: string[];
+  /** What the network is called in messages: `subnet` (the default) or `pool`. */
+  noun?: string;
+  /**
    * How a holder is named in messages users read (holders are keys such as UIDs; users know
    * objects by name). Left out, the key itself.
    */
   describeHolder?: (holder: string) => string;
 }
 
-/** Why an address cannot be had; each becomes a Ready=False reason on the interface. */
+/**
+ * Why an address cannot be had; each becomes a Ready=False reason on the holder (a product may
+ * rename them for its own kinds).
+ */
 export type AllocationFailure =
   | { reason: 'IPOutsideSubnet'; message: string }
   | { reason: 'IPReserved'; message: string }
@@ -30,18 +40,20 @@ export type AllocationFailure =
 export type AllocationResult = { ok: true; ip: string } | ({ ok: false } & AllocationFailure);
 
 /**
- * The addresses of one Subnet and who holds them. Allocation is synchronous, so concurrent
+ * The addresses of one network (a Subnet, an EIP pool) and who holds them. Allocation is synchronous, so concurrent
  * reconciles in one process can never be handed the same address; the holders are rebuilt
  * after a restart from what is recorded (interface status and the OVN ports), never from
  * memory alone.
  *
- * Usable: the network's addresses minus the network and broadcast addresses, the gateway and
- * the excluded ranges. Free addresses are handed out lowest first.
+ * Usable: the network's addresses (or those in its allocatable ranges) minus the network and
+ * broadcast addresses, the gateway and the excluded ranges. Free addresses are handed out lowest first.
  */
-export class SubnetPool {
+export class AddressPool {
   readonly cidr: Cidr;
   readonly gateway: number;
   private readonly excluded: [number, number][];
+  private readonly allocatable: [number, number][] | undefined;
+  private readonly noun: string;
   /** address → holder (an interface's key) */
   private readonly held = new Map<number, string>();
   /** holder → address */
@@ -60,6 +72,8 @@ export class SubnetPool {
       throw new Error(`gateway ${formatIPv4(this.gateway)} is outside ${spec.cidrBlock}`);
     }
     this.excluded = (spec.excludedRanges ?? []).map(parseRange);
+    this.allocatable = spec.allocatableRanges?.map(parseRange);
+    this.noun = spec.noun ?? 'subnet';
     this.scanFrom = this.cidr.network + 1;
     let usable = 0;
     for (let ip = this.cidr.network; ip <= lastAddress(this.cidr); ip++)
@@ -77,6 +91,9 @@ export class SubnetPool {
     if (ip === lastAddress(this.cidr)) return 'the broadcast address';
     if (ip === this.gateway) return 'the gateway';
     if (this.excluded.some(([a, b]) => ip >= a && ip <= b)) return 'in an excluded range';
+    if (this.allocatable && !this.allocatable.some(([a, b]) => ip >= a && ip <= b)) {
+      return 'outside the allocatable ranges';
+    }
     return undefined;
   }
 
@@ -115,7 +132,7 @@ export class SubnetPool {
         return {
           ok: false,
           reason: 'IPOutsideSubnet',
-          message: `${wanted} is outside the subnet ${this.cidrText()}`,
+          message: `${wanted} is outside the ${this.noun} ${this.cidrText()}`,
         };
       }
       const why = this.reserved(ip);

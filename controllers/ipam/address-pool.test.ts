@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { SubnetPool } from './subnet-pool.ts';
+import { AddressPool } from './address-pool.ts';
 
-describe('SubnetPool', () => {
+describe('AddressPool', () => {
   it('hands out the lowest free usable address, skipping network, gateway and exclusions', () => {
-    const pool = new SubnetPool({
+    const pool = new AddressPool({
       cidrBlock: '10.0.1.0/24',
       excludedRanges: ['10.0.1.2-10.0.1.4', '10.0.1.6'],
     });
@@ -19,12 +19,12 @@ describe('SubnetPool', () => {
   });
 
   it('uses a gateway other than the first address and hands out the first one', () => {
-    const pool = new SubnetPool({ cidrBlock: '10.0.2.0/24', gatewayIP: '10.0.2.254' });
+    const pool = new AddressPool({ cidrBlock: '10.0.2.0/24', gatewayIP: '10.0.2.254' });
     expect(pool.allocate('ns/a')).toEqual({ ok: true, ip: '10.0.2.1' });
   });
 
   it('honours fixed addresses and says exactly why one cannot be had', () => {
-    const pool = new SubnetPool({ cidrBlock: '10.0.1.0/24', excludedRanges: ['10.0.1.100'] });
+    const pool = new AddressPool({ cidrBlock: '10.0.1.0/24', excludedRanges: ['10.0.1.100'] });
     expect(pool.allocate('ns/fixed', '10.0.1.50')).toEqual({ ok: true, ip: '10.0.1.50' });
     expect(pool.allocate('ns/other', '10.0.1.50')).toMatchObject({
       ok: false,
@@ -56,7 +56,7 @@ describe('SubnetPool', () => {
   });
 
   it('names the holder of a taken address the way users know it', () => {
-    const pool = new SubnetPool({
+    const pool = new AddressPool({
       cidrBlock: '10.0.1.0/24',
       describeHolder: (uid) => `NetworkInterface ns/${uid === 'uid-1' ? 'web' : '?'}`,
     });
@@ -69,7 +69,7 @@ describe('SubnetPool', () => {
   });
 
   it('keeps the address a holder has when a request for another one fails', () => {
-    const pool = new SubnetPool({ cidrBlock: '10.0.1.0/24' });
+    const pool = new AddressPool({ cidrBlock: '10.0.1.0/24' });
     expect(pool.allocate('ns/a', '10.0.1.10')).toEqual({ ok: true, ip: '10.0.1.10' });
     expect(pool.allocate('ns/b', '10.0.1.11')).toEqual({ ok: true, ip: '10.0.1.11' });
     expect(pool.allocate('ns/a', '10.0.1.11')).toMatchObject({ ok: false, reason: 'IPInUse' });
@@ -77,7 +77,7 @@ describe('SubnetPool', () => {
   });
 
   it('reports a full subnet', () => {
-    const pool = new SubnetPool({ cidrBlock: '10.0.3.0/29' });
+    const pool = new AddressPool({ cidrBlock: '10.0.3.0/29' });
     const got = Array.from({ length: 5 }, (_, i) => pool.allocate(`ns/${String(i)}`));
     expect(got.map((r) => (r.ok ? r.ip : r.reason))).toEqual([
       '10.0.3.2',
@@ -91,7 +91,7 @@ describe('SubnetPool', () => {
   });
 
   it('never gives one address to two holders, however allocations interleave', () => {
-    const pool = new SubnetPool({ cidrBlock: '10.1.0.0/22' });
+    const pool = new AddressPool({ cidrBlock: '10.1.0.0/22' });
     const ips = new Set<string>();
     for (let i = 0; i < 500; i++) {
       const r = pool.allocate(`ns/${String(i)}`);
@@ -110,11 +110,35 @@ describe('SubnetPool', () => {
   });
 
   it('is rebuilt from recorded allocations and refuses a conflicting record', () => {
-    const pool = new SubnetPool({ cidrBlock: '10.0.1.0/24' });
+    const pool = new AddressPool({ cidrBlock: '10.0.1.0/24' });
     expect(pool.restore('ns/a', '10.0.1.2')).toBeUndefined();
     expect(pool.restore('ns/b', '10.0.1.3')).toBeUndefined();
     expect(pool.restore('ns/c', '10.0.1.3')).toBe('ns/b');
     expect(pool.allocate('ns/d')).toEqual({ ok: true, ip: '10.0.1.4' });
     expect(pool.allocate('ns/a')).toEqual({ ok: true, ip: '10.0.1.2' });
+  });
+
+  it('hands out only the allocatable ranges of a pool and names the pool in messages', () => {
+    const pool = new AddressPool({
+      cidrBlock: '203.0.113.0/24',
+      gatewayIP: '203.0.113.1',
+      allocatableRanges: ['203.0.113.10-203.0.113.11', '203.0.113.200'],
+      noun: 'pool',
+    });
+    expect(pool.capacity()).toBe(3);
+    expect(pool.allocate('a')).toEqual({ ok: true, ip: '203.0.113.10' });
+    expect(pool.allocate('b', '203.0.113.200')).toEqual({ ok: true, ip: '203.0.113.200' });
+    expect(pool.allocate('c', '203.0.113.50')).toMatchObject({
+      ok: false,
+      reason: 'IPReserved',
+      message: '203.0.113.50 is outside the allocatable ranges of 203.0.113.0/24',
+    });
+    expect(pool.allocate('c', '198.51.100.7')).toMatchObject({
+      ok: false,
+      reason: 'IPOutsideSubnet',
+      message: '198.51.100.7 is outside the pool 203.0.113.0/24',
+    });
+    expect(pool.allocate('c')).toEqual({ ok: true, ip: '203.0.113.11' });
+    expect(pool.allocate('d')).toMatchObject({ ok: false, reason: 'SubnetFull' });
   });
 });
