@@ -23,9 +23,10 @@ import { build, inspectVolume } from './rbd-volumes.ts';
  * volume is, is `vol-<uid>` (or nothing, once deleted), and the other names are leftovers to
  * remove. `settleReimage` does that; it runs before the next reimage of the volume, at its
  * delete when `vol-<uid>` is not there, before its next create after a failure here
- * (`ctx.dirty`), and for every volume at the first create or reimage of a process (a crash), so a volume is never re-made from its source while its
- * data wait under another name. Those names are no partials and no objects: the sweeps of
- * partials and orphans never touch them.
+ * (`ctx.dirty`), and for every volume at the first create or reimage of a process (after a
+ * crash), so a volume is never re-made from its source while its data wait under another
+ * name. Those names are no partials and no objects: the sweeps of partials and orphans never
+ * touch them.
  */
 
 export const reimageName = (uid: string) => `${objectName('Volume', checkUid(uid))}.reimage`;
@@ -39,7 +40,7 @@ export function reimageLeftover(name: string): string | undefined {
 
 /**
  * Finishes or clears a reimage of volume `uid` cut off half-way (the caller holds the volume's
- * lock). True when the volume is there afterwards. `names`: the pool's image names, when known.
+ * lock, or is the sweep of a process's start). True when the volume is there afterwards. `names`: the pool's image names, when known.
  */
 export async function settleReimage(
   ctx: RbdContext,
