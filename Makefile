@@ -12,6 +12,8 @@ JEST := node --experimental-vm-modules --disable-warning=ExperimentalWarning nod
 all: build
 
 ## setup: install Debian packages, Node 24, npm packages and build the control plane (idempotent)
+## (KCLOUD_OVN=25.03: also OVN 25.03 from Debian trixie under .local/ovn-25.03, which every target
+## run with KCLOUD_OVN=25.03 then uses instead of the machine's OVN)
 setup:
 	@bash hack/setup.sh
 

@@ -69,3 +69,13 @@ bash hack/localcluster/build.sh
 bash hack/localcluster/build-node.sh
 # The probe guest the agent boots to learn whether this host's KVM works (.local/guest).
 bash hack/guest.sh build
+# OVN 25.03 and Open vSwitch 3.5 from Debian trixie, only when asked (KCLOUD_OVN=25.03): unpacked
+# under .local/ovn-25.03, never installed; the machine's OVN stays the default.
+case "${KCLOUD_OVN:-}" in
+  "" | host | 23.03) ;;
+  25.03) bash hack/ovn/trixie/fetch.sh ;;
+  *)
+    echo "KCLOUD_OVN=$KCLOUD_OVN is not a supported OVN: leave it unset for the machine's, or set 25.03" >&2
+    exit 1
+    ;;
+esac

@@ -19,7 +19,7 @@ import { realClock } from '../../controllers/clock/index.ts';
 import { ApiClient, loadKubeConfig } from '../../controllers/kube/index.ts';
 import { createLogger } from '../../controllers/logging/logger.ts';
 import { repoRoot, serverVersion } from '../../hack/cluster/index.ts';
-import { systemTool } from '../../hack/ovn/tools.ts';
+import { ovnTool } from '../../hack/ovn/install.ts';
 import {
   NetworkInterface,
   SecurityGroup,
@@ -72,7 +72,8 @@ function machine(): string {
 }
 
 async function firstLine(tool: 'ovn-northd' | 'ovs-vswitchd'): Promise<string> {
-  const { stdout } = await execFileAsync(systemTool(tool), ['--version']);
+  const program = ovnTool(tool);
+  const { stdout } = await execFileAsync(program.file, [...program.args, '--version']);
   return stdout.split('\n')[0]?.trim() ?? tool;
 }
 

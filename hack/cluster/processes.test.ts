@@ -70,6 +70,29 @@ describe('recorded processes', () => {
     expect(isOurs(proc)).toBe(false);
   });
 
+  it('tells programs run by one loader apart by the program its command line names', async () => {
+    // A program started through a loader: /proc/<pid>/exe is the loader whatever it runs.
+    const loader = '/lib64/ld-linux-x86-64.so.2';
+    const libraries = '/lib/x86_64-linux-gnu';
+    const program = (file: string) => ['--library-path', libraries, file];
+    const proc: RecordedProcess = {
+      ...startDetached('sleeper', loader, [...program('/bin/sleep'), '30'], await logFile()),
+      leading: program('/bin/sleep'),
+    };
+    const another: RecordedProcess = { ...proc, leading: program('/usr/sbin/ovsdb-server') };
+    try {
+      expect(isOurs(proc)).toBe(true);
+      // The same PID recorded as another program of that loader (a reused PID) is not ours,
+      // and stopping that record leaves the process alone.
+      expect(isOurs(another)).toBe(false);
+      await stopProcess(another);
+      expect(isOurs(proc)).toBe(true);
+    } finally {
+      await stopProcess(proc);
+    }
+    expect(isOurs(proc)).toBe(false);
+  });
+
   it('treats a PID that does not exist as not ours', () => {
     expect(isOurs({ name: 'x', pid: 2 ** 22 + 1, binary: sh, startedAt: '' })).toBe(false);
   });

@@ -9,6 +9,11 @@ export interface RecordedProcess {
   binary: string;
   /** The first argument too, when the binary alone says little (a script run by node). */
   script?: string;
+  /**
+   * The arguments the command line starts with, when the binary is a loader that runs the
+   * program named in them (`ld-linux-x86-64.so.2 --library-path <dir> <program>`).
+   */
+  leading?: readonly string[];
   startedAt: string;
 }
 
@@ -56,6 +61,7 @@ export function isOurs(proc: RecordedProcess): boolean {
   const argv = cmdline.split('\0');
   if (argv[0] !== proc.binary) return false;
   if (proc.script !== undefined && argv[1] !== proc.script) return false;
+  if (proc.leading?.some((arg, i) => argv[1 + i] !== arg)) return false;
   try {
     const stat = readFileSync(`/proc/${proc.pid}/stat`, 'utf8');
     // A zombie has exited; it only waits for its parent to reap it.

@@ -12,8 +12,10 @@ import type { ToolResolver } from './tools.ts';
 
 const layout = ovnLayout('/runs/ovn-1');
 const ports: Ports = { nb: 16641, sb: 16642 };
-const tool: ToolResolver = (name) =>
-  ['ovsdb-server', 'ovs-vswitchd'].includes(name) ? `/usr/sbin/${name}` : `/usr/bin/${name}`;
+const tool: ToolResolver = (name) => ({
+  file: ['ovsdb-server', 'ovs-vswitchd'].includes(name) ? `/usr/sbin/${name}` : `/usr/bin/${name}`,
+  args: [],
+});
 const spec = (name: ComponentName) => componentSpec(name, layout, ports, tool);
 
 /** `--key=value` flags; positional arguments under their index. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { OvnLayout } from './layout.ts';
-import type { ToolResolver } from './tools.ts';
+import type { Tool, ToolResolver } from './tools.ts';
 
 export type ComponentName =
   'ovsdb-nb' | 'ovsdb-sb' | 'ovn-northd' | 'ovsdb-vswitch' | 'ovs-vswitchd' | 'ovn-controller';
@@ -67,6 +67,8 @@ export interface ComponentSpec {
   args: string[];
   /** The program the PID runs once started; differs from `command` when a wrapper execs it. */
   binary: string;
+  /** What its command line starts with after `binary`: the program, when that is a loader. */
+  leading: readonly string[];
   /** The daemon's own log (--log-file). */
   logFile: string;
   /** Its stdout and stderr: only what it prints before its log is open, such as bad options. */
@@ -107,11 +109,12 @@ export function componentSpec(
     `--pidfile=${files.pidfile}`,
     `--unixctl=${files.ctl}`,
   ];
-  const daemon = (n: ComponentName, binary: string, args: string[]): ComponentSpec => ({
+  const daemon = (n: ComponentName, program: Tool, args: string[]): ComponentSpec => ({
     name: n,
-    command: binary,
-    args: [...args, ...logging(n)],
-    binary,
+    command: program.file,
+    args: [...program.args, ...args, ...logging(n)],
+    binary: program.file,
+    leading: program.args,
     ...logs(n),
   });
 
@@ -149,10 +152,15 @@ export function componentSpec(
       // side) and outlive a killed ovs-vswitchd. In a namespace of its own, created by
       // `unshare` and held only by this process, the names are private and the kernel deletes
       // every device when the process exits, however it exits.
-      return { ...spec, command: tool('unshare'), args: ['--net', vswitchd, ...spec.args] };
+      const unshare = tool('unshare');
+      return {
+        ...spec,
+        command: unshare.file,
+        args: [...unshare.args, '--net', vswitchd.file, ...spec.args],
+      };
     }
     case 'ovn-controller':
-      // No --unixctl in this release: its control socket is OVN_RUNDIR/ovn-controller.<pid>.ctl.
+      // No --unixctl in 23.03: its control socket is OVN_RUNDIR/ovn-controller.<pid>.ctl.
       return daemon(name, tool('ovn-controller'), [
         `unix:${layout.vswitch.socket}`,
         `--pidfile=${layout.controllerPidfile}`,

@@ -4,7 +4,7 @@ import { ovnLayout } from './layout.ts';
 import type { ToolResolver } from './tools.ts';
 
 const layout = ovnLayout('/runs/ovn-1');
-const tool: ToolResolver = (name) => `/usr/bin/${name}`;
+const tool: ToolResolver = (name) => ({ file: `/usr/bin/${name}`, args: [] });
 
 describe('ctl commands against one instance', () => {
   it('addresses each database by its socket in the run folder, with a timeout', () => {

@@ -1,7 +1,8 @@
 import { runTool } from '../cluster/run-tool.ts';
 import { ovsEnv } from './env.ts';
 import type { OvnLayout } from './layout.ts';
-import { systemTool, type OvnTool, type ToolResolver } from './tools.ts';
+import { ovnTool } from './install.ts';
+import type { OvnTool, ToolResolver } from './tools.ts';
 
 export interface CtlResult {
   stdout: string;
@@ -41,15 +42,15 @@ export function ctlCommand(
   which: CtlTool,
   args: string[],
   opts: CtlOptions & { target?: string } = {},
-  tool: ToolResolver = systemTool,
+  tool: ToolResolver = ovnTool,
 ): Command {
   const seconds = opts.timeoutSeconds ?? defaultTimeoutSeconds;
   const timeout = `--timeout=${String(seconds)}`;
   const env = ovsEnv(layout);
   const killAfterMs = (seconds + 5) * 1000;
   const make = (name: OvnTool, prefix: string[]): Command => ({
-    file: tool(name),
-    args: [...prefix, ...args],
+    file: tool(name).file,
+    args: [...tool(name).args, ...prefix, ...args],
     env,
     killAfterMs,
   });

@@ -22,7 +22,15 @@ export { instanceVars, ovsEnv } from './env.ts';
 export { controllerCtl, devOvnLayout, ovnLayout, type OvnLayout } from './layout.ts';
 export { listDbs, type OvsdbEndpoint } from './ovsdb.ts';
 export { freshPortsAvoiding } from './ports.ts';
-export { findTool, searchDirs } from './tools.ts';
+export { findTool, searchDirs, type Tool } from './tools.ts';
+export {
+  ovnTool,
+  ovnVersion,
+  selectedInstall,
+  trixieRoot,
+  type OvnInstall,
+  type OvnVersion,
+} from './install.ts';
 export { chassisRegistered } from './probes.ts';
 export { upChassis, type ChassisOptions } from './chassis.ts';
 export { downChassis, type ChassisDownOptions } from './chassis-down.ts';

@@ -89,10 +89,3 @@ export function controllerCtl(layout: OvnLayout, pid: number): string {
 export function devOvnLayout(): OvnLayout {
   return ovnLayout(path.join(repoRoot, '.local', 'ovn'));
 }
-
-/** The schemas the Debian packages install. */
-export const schemas = {
-  nb: '/usr/share/ovn/ovn-nb.ovsschema',
-  sb: '/usr/share/ovn/ovn-sb.ovsschema',
-  vswitch: '/usr/share/openvswitch/vswitch.ovsschema',
-} as const;

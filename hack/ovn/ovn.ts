@@ -22,7 +22,8 @@ import {
 import { downAllChassis } from './chassis-down.ts';
 import { ovsEnv } from './env.ts';
 import { relinkHub } from './hub.ts';
-import { schemas, type OvnLayout } from './layout.ts';
+import { selectedInstall, type OvnSchemas } from './install.ts';
+import type { OvnLayout } from './layout.ts';
 import { configureChassis } from './openvswitch.ts';
 import { removeAllGuests, replugGuests } from './guests.ts';
 import { ensureDatabase } from './ovsdb.ts';
@@ -36,7 +37,7 @@ import {
   writeState,
   type OvnState,
 } from './state.ts';
-import { systemTool, type OvnTool } from './tools.ts';
+import type { OvnTool } from './tools.ts';
 
 /** How a client reaches one database, in OVSDB's own connection syntax. */
 export interface OvsdbRemotes {
@@ -148,10 +149,12 @@ async function waitReady(
 }
 
 /** The database file and schema of each ovsdb-server. */
-const databases: Partial<Record<ComponentName, (l: OvnLayout) => readonly [string, string]>> = {
-  'ovsdb-nb': (l) => [l.nb.db, schemas.nb],
-  'ovsdb-sb': (l) => [l.sb.db, schemas.sb],
-  'ovsdb-vswitch': (l) => [l.vswitch.db, schemas.vswitch],
+const databases: Partial<
+  Record<ComponentName, (l: OvnLayout, s: OvnSchemas) => readonly [string, string]>
+> = {
+  'ovsdb-nb': (l, s) => [l.nb.db, s.nb],
+  'ovsdb-sb': (l, s) => [l.sb.db, s.sb],
+  'ovsdb-vswitch': (l, s) => [l.vswitch.db, s.vswitch],
 };
 
 /**
@@ -164,14 +167,21 @@ export async function launch(
   name: ComponentName,
   clock: Clock,
 ): Promise<RecordedProcess> {
-  const spec = componentSpec(name, layout, state.ports, systemTool);
+  const install = selectedInstall();
+  const spec = componentSpec(name, layout, state.ports, install.tool);
   // One killed a moment ago may still hold the socket, port and pidfile this one needs.
   for (const old of state.processes.filter((p) => p.name === name)) await awaitExit(old);
-  const db = databases[name]?.(layout);
-  // Before a start: the database exists and matches the installed schema.
-  if (db) await ensureDatabase(layout, db[0], db[1], systemTool);
+  const db = databases[name]?.(layout, install.schemas);
+  // Before a start: the database exists and matches the schema of the OVN that serves it
+  // (made by another version, it is converted).
+  if (db) await ensureDatabase(layout, db[0], db[1], install.tool);
   const started = startDetached(name, spec.command, spec.args, spec.consoleFile, ovsEnv(layout));
-  const proc: RecordedProcess = { ...started, binary: spec.binary };
+  // Through a loader, the PID's executable is the loader: its command line names the program.
+  const proc: RecordedProcess = {
+    ...started,
+    binary: spec.binary,
+    ...(spec.leading.length > 0 ? { leading: spec.leading } : {}),
+  };
   state.processes = [...state.processes.filter((p) => p.name !== name), proc];
   // Record the PID before waiting, so `down` can stop it even if readiness never comes.
   await writeState(layout, state);
@@ -224,8 +234,9 @@ export async function up(layout: OvnLayout, options: UpOptions = {}): Promise<Ov
     chassis: options.chassis ?? previous?.options.chassis ?? defaultChassis(),
   };
   requireValidChassisName(wanted.chassis);
+  const { tool } = selectedInstall();
   for (const t of [...requiredTools.control, ...(wanted.dataPlane ? requiredTools.data : [])]) {
-    systemTool(t);
+    tool(t);
   }
 
   const current = await status(layout, { clock });
@@ -311,7 +322,7 @@ async function readyInTime(
   proc: RecordedProcess,
   clock: Clock,
 ): Promise<boolean> {
-  const spec = componentSpec(name, layout, state.ports, systemTool);
+  const spec = componentSpec(name, layout, state.ports, selectedInstall().tool);
   const ctx: ProbeContext = { layout, ports: state.ports, options: state.options, clock };
   try {
     await waitReady(spec, proc, ctx);

@@ -85,8 +85,14 @@ export async function ensureDatabase(
   schema: string,
   tool: ToolResolver,
 ): Promise<'created' | 'converted' | 'kept'> {
+  const program = tool('ovsdb-tool');
   const ovsdbTool = (args: string[]) =>
-    run({ file: tool('ovsdb-tool'), args, env: ovsEnv(layout), killAfterMs: 60_000 });
+    run({
+      file: program.file,
+      args: [...program.args, ...args],
+      env: ovsEnv(layout),
+      killAfterMs: 60_000,
+    });
   if (!existsSync(file)) {
     await check(ovsdbTool(['create', file, schema]), `ovsdb-tool create ${file}`);
     return 'created';

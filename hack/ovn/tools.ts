@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 
 export type OvnTool =
@@ -8,14 +8,25 @@ export type OvnTool =
   | 'ovn-controller'
   | 'ovs-vswitchd'
   | 'ovs-vsctl'
+  | 'ovs-ofctl'
   | 'ovn-nbctl'
   | 'ovn-sbctl'
   | 'ovn-appctl'
   | 'ovn-trace'
   | 'unshare';
 
-/** Resolves a tool name to an absolute path. */
-export type ToolResolver = (name: OvnTool) => string;
+/**
+ * How one program is run: `file`, then `args`, then the program's own arguments. A host
+ * program is its own file; one of the trixie root runs through that root's loader, so the
+ * loader is the file and the program comes in `args`.
+ */
+export interface Tool {
+  file: string;
+  args: readonly string[];
+}
+
+/** Resolves a tool name to how it is run. */
+export type ToolResolver = (name: OvnTool) => Tool;
 
 /**
  * The daemons live in sbin, which is often missing from a user's PATH; the Debian packages put
@@ -45,7 +56,7 @@ export function searchDirs(envPath = process.env.PATH ?? ''): string[] {
   return [...new Set([...envPath.split(path.delimiter).filter(Boolean), ...systemDirs])];
 }
 
-const resolved = new Map<OvnTool, string>();
+const resolved = new Map<OvnTool, Tool>();
 
 /** The installed tool, or an error that says how to get it. */
 export const systemTool: ToolResolver = (name) => {
@@ -57,6 +68,37 @@ export const systemTool: ToolResolver = (name) => {
       `${name} not found on PATH or in ${systemDirs.join(', ')}: run \`make setup\` to install OVN and Open vSwitch`,
     );
   }
-  resolved.set(name, found);
-  return found;
+  const tool = { file: found, args: [] };
+  resolved.set(name, tool);
+  return tool;
 };
+
+/**
+ * Where each program is in a root unpacked from Debian trixie's packages. ovs-vswitchd is in
+ * a folder of its own: the package's install script would link /usr/sbin/ovs-vswitchd to it,
+ * and unpacking runs no scripts.
+ */
+const rootDirs = ['usr/sbin', 'usr/bin', 'usr/lib/openvswitch-switch'];
+
+/**
+ * The programs of a trixie root, each run by the root's own loader with the root's libraries:
+ * they need trixie's libc, and the machine's loader would load the machine's. `unshare` is
+ * the machine's (it only execs the daemon).
+ */
+export function rootTools(root: string): ToolResolver {
+  const loader = path.join(root, 'usr/lib64/ld-linux-x86-64.so.2');
+  const libraries = path.join(root, 'usr/lib/x86_64-linux-gnu');
+  return (name) => {
+    if (name === 'unshare') return systemTool(name);
+    const found = findTool(
+      name,
+      rootDirs.map((d) => path.join(root, d)),
+    );
+    if (!found || !existsSync(loader)) {
+      throw new Error(
+        `${name} is not in ${root}: run \`KCLOUD_OVN=25.03 make setup\` to unpack OVN 25.03 there`,
+      );
+    }
+    return { file: loader, args: ['--library-path', libraries, found] };
+  };
+}
