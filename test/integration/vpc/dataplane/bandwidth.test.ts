@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { runTool } from '../../../../hack/cluster/run-tool.ts';
-import { findTool, searchDirs } from '../../../../hack/ovn/index.ts';
+import { ovnTool } from '../../../../hack/ovn/index.ts';
 import { useTestCluster, waitFor } from '../../../harness/index.ts';
 import { doc, ref, useVpcDataPlane, type NicGuest } from '../dataplane-fixture.ts';
 import { measureTcp } from './throughput.ts';
@@ -43,10 +43,14 @@ async function limit(bandwidth?: { egressMbps?: number; ingressMbps?: number }):
 /** The kbit/s rates of the meters ovn-controller installed in br-int, sorted. */
 async function meterRates(): Promise<number[]> {
   const mgmt = path.join(path.dirname(dp.layout().vswitchdCtl), 'br-int.mgmt');
-  const ofctl = findTool('ovs-ofctl', searchDirs());
-  if (!ofctl)
-    throw new Error('ovs-ofctl not found: run `make setup` (Debian package openvswitch-switch)');
-  const r = await runTool(ofctl, ['-O', 'OpenFlow15', 'dump-meters', `unix:${mgmt}`]);
+  const ofctl = ovnTool('ovs-ofctl');
+  const r = await runTool(ofctl.file, [
+    ...ofctl.args,
+    '-O',
+    'OpenFlow15',
+    'dump-meters',
+    `unix:${mgmt}`,
+  ]);
   if (r.code !== 0) throw new Error(`ovs-ofctl dump-meters: ${r.stderr}`);
   return [...r.stdout.matchAll(/type=drop rate=(\d+)/g)]
     .map((m) => Number(m[1]))
