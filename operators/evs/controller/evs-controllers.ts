@@ -430,7 +430,12 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
     operations,
     VolumeOperation.resource,
     (o) =>
-      placeOperation(o, { volume: get(volumes), snapshot: get(snapshots), image: get(images) }),
+      placeOperation(o, {
+        volume: get(volumes),
+        snapshot: get(snapshots),
+        image: get(images),
+        pool,
+      }),
     [],
     executedCondition,
     operationPhase,

@@ -47,6 +47,15 @@ const place = (op: VolumeOperationObject, vol: VolumeObject | undefined, images:
     snapshot: () => undefined,
     image: (ns, name) =>
       images.find((i) => i.metadata.namespace === ns && i.metadata.name === name),
+    pool: (name) => ({
+      apiVersion: 'evs.kcloud.io/v1alpha1',
+      kind: 'StoragePool',
+      metadata: { name },
+      spec:
+        name === 'local'
+          ? { type: 'File', file: { path: '/pools/local', scope: 'Local' } }
+          : { type: 'File', file: { path: '/shared/pool', scope: 'Shared' } },
+    }),
   });
 
 describe('placeOperation: reimage', () => {
@@ -78,6 +87,22 @@ describe('placeOperation: reimage', () => {
     const decision = place(reimage('b'), volume(), [image('b', 'ns', 'other')]);
     expect(decision).toMatchObject({ refuse: { reason: 'SourceInOtherPool', retry: false } });
     expect(JSON.stringify(decision)).toContain('import the image into shared');
+  });
+
+  it('uses a Local pool’s image only on the volume’s host', () => {
+    const onHost = (host: string, pool = 'local') => {
+      const img = image('b', 'ns', pool);
+      return { ...img, status: { ...img.status, host } };
+    };
+    expect(place(reimage('b'), volume([], 'local'), [onHost('h1')])).toEqual({
+      bind: 'h1',
+      status: {},
+    });
+    const decision = place(reimage('b'), volume([], 'local'), [onHost('h2')]);
+    expect(decision).toMatchObject({ refuse: { reason: 'ImageOnOtherHost', retry: false } });
+    expect(JSON.stringify(decision)).toContain('use an image imported on h1');
+    // A Shared pool's image is on every host.
+    expect(place(reimage('b'), volume(), [onHost('h2', 'shared')])).toMatchObject({ bind: 'h1' });
   });
 
   it('waits while the volume is attached (VolumeInUse), and for a volume not there', () => {

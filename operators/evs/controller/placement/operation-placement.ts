@@ -4,14 +4,20 @@
 // because the volume grew or lost its snapshots meanwhile.
 import { hostLabel } from '../../../../controllers/host/index.ts';
 import type { ImageObject } from '../../../ecs/index.ts';
-import type { VolumeObject, VolumeOperationObject, VolumeSnapshotObject } from '../../api/index.ts';
-import { missing, refuse, wait, type Decision } from './decision.ts';
+import type {
+  StoragePoolObject,
+  VolumeObject,
+  VolumeOperationObject,
+  VolumeSnapshotObject,
+} from '../../api/index.ts';
+import { missing, poolScope, refuse, wait, type Decision } from './decision.ts';
 import { imageSourceState } from './volume-placement.ts';
 
 export interface OperationWorld {
   volume(namespace: string, name: string): VolumeObject | undefined;
   snapshot(namespace: string, name: string): VolumeSnapshotObject | undefined;
   image(namespace: string, name: string): ImageObject | undefined;
+  pool(name: string): StoragePoolObject | undefined;
 }
 
 export function placeOperation(
@@ -59,6 +65,15 @@ export function placeOperation(
       return refuse(
         'SourceInOtherPool',
         `${image.what} is in storage pool ${image.pool ?? '?'}, Volume ${volName} in ${pool}: import the image into ${pool} (an Image with storagePoolRef ${pool})`,
+        false,
+      );
+    }
+    // A Local pool's image is on one host's disk: a volume on another host cannot use it.
+    const scope = world.pool(pool);
+    if (scope && poolScope(scope) === 'Local' && image.host !== undefined && image.host !== host) {
+      return refuse(
+        'ImageOnOtherHost',
+        `${image.what} is on host ${image.host} of Local storage pool ${pool}, Volume ${volName} on ${host}: use an image imported on ${host} (source.hostFile on it)`,
         false,
       );
     }
