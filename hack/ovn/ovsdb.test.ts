@@ -1,10 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { FakeClock, realClock } from '../../controllers/clock/index.ts';
-import { listDbs, serves } from './ovsdb.ts';
+import { ovnLayout } from './layout.ts';
+import { compareVersions, ensureDatabase, listDbs, serves } from './ovsdb.ts';
+import { systemTool } from './tools.ts';
 
 type Behaviour = (socket: net.Socket, request: unknown) => void;
 
@@ -92,5 +94,34 @@ describe('asking an ovsdb-server for its databases', () => {
     await expect(listDbs({ path: path.join(dir, 'absent.sock') }, realClock)).rejects.toThrow(
       'ENOENT',
     );
+  });
+});
+
+describe('a database made by another OVN', () => {
+  /** A one-table schema; each version adds a column, as OVN's schemas grow. */
+  async function schema(version: string, columns: string[]): Promise<string> {
+    const file = path.join(dir, `test-${version}.ovsschema`);
+    const cols = Object.fromEntries(columns.map((c) => [c, { type: 'string' }]));
+    await writeFile(file, JSON.stringify({ name: 'T', version, tables: { t: { columns: cols } } }));
+    return file;
+  }
+
+  it('is converted to a newer schema, kept at its own, and refused by an older one', async () => {
+    const layout = ovnLayout(path.join(dir, 'run'));
+    const db = path.join(dir, 'versions.db');
+    const v70 = await schema('7.0.0', ['a']);
+    const v711 = await schema('7.11.0', ['a', 'b']);
+    expect(await ensureDatabase(layout, db, v70, systemTool)).toBe('created');
+    expect(await ensureDatabase(layout, db, v711, systemTool)).toBe('converted');
+    expect(await ensureDatabase(layout, db, v711, systemTool)).toBe('kept');
+    await expect(ensureDatabase(layout, db, v70, systemTool)).rejects.toThrow(
+      'newer than this OVN',
+    );
+  });
+
+  it('orders schema versions by number, not as text', () => {
+    expect(compareVersions('7.11.0', '7.0.0')).toBeGreaterThan(0);
+    expect(compareVersions('20.27.0', '20.41.0')).toBeLessThan(0);
+    expect(compareVersions('8.3.1', '8.3.1')).toBe(0);
   });
 });

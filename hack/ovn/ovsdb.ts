@@ -102,6 +102,30 @@ export async function ensureDatabase(
     `ovsdb-tool needs-conversion ${file}`,
   );
   if (needs.trim() !== 'yes') return 'kept';
+  // Converting to an older schema drops what it lacks, or fails half-way (a value the old
+  // schema does not allow): a database of a newer OVN is left alone.
+  const has = (
+    await check(ovsdbTool(['db-version', file]), `ovsdb-tool db-version ${file}`)
+  ).trim();
+  const wants = (
+    await check(ovsdbTool(['schema-version', schema]), `ovsdb-tool schema-version ${schema}`)
+  ).trim();
+  if (compareVersions(has, wants) > 0) {
+    throw new Error(
+      `${file} has schema ${has}, newer than this OVN's ${wants} (${schema}): it was made by a newer OVN; run that one (KCLOUD_OVN=25.03), or delete the instance's databases (hack/ovn.sh purge)`,
+    );
+  }
   await check(ovsdbTool(['convert', file, schema]), `ovsdb-tool convert ${file}`);
   return 'converted';
+}
+
+/** Orders two OVSDB schema versions (`x.y.z`). */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
 }
