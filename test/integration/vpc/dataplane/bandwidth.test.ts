@@ -174,12 +174,19 @@ describe('bandwidth limits of a NetworkInterface', () => {
     expect(figures.removed.receive).toBeGreaterThan(headroom * 40);
   });
 
-  it('leaves no QoS row when a limited interface is deleted', async () => {
+  it('gives each interface a meter of its own, and leaves no QoS row of a deleted one', async () => {
     await limit({ egressMbps: 10, ingressMbps: 20 });
-    expect(await qosRows()).toHaveLength(2);
+    // The same rate on another interface is another meter: interfaces never share a limit.
+    await cluster.apply(doc('NetworkInterface', 'b', { ...subnet, bandwidth: { egressMbps: 10 } }));
+    await metersAre([10_000, 10_000, 20_000]);
+    expect(await qosRows()).toHaveLength(3);
     await cluster.kubectl(['-n', cluster.namespace, 'delete', 'eni', 'a', '--wait=false']);
     await cluster.waitForGone(ref('NetworkInterface', 'a'));
-    expect(await qosRows()).toEqual([]);
+    await metersAre([10_000]);
+    const port = (await dp.nic('b')).portName;
+    expect(await qosRows()).toEqual([`from-lport inport == "${port}" rate=10000 burst=8000`]);
+    await cluster.apply(doc('NetworkInterface', 'b', subnet));
     await metersAre([]);
+    expect(await qosRows()).toEqual([]);
   });
 });
