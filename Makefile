@@ -110,7 +110,7 @@ demo-cluster-down:
 
 ## test-cluster: only the cluster tier (a real node, the images, the chart); part of make test
 test-cluster: setup
-	$(JEST) --ci --selectProjects integration test/cluster
+	$(JEST) --ci test/cluster --selectProjects integration
 
 ## bench: benchmarks against a private control plane (and OVN); results in docs/benchmarks.md
 bench: setup
