@@ -32,7 +32,7 @@ describe('resizeStep', () => {
     });
     expect(resizeStep(size({ maxVcpus: 1 }), { vcpus: 2, memoryMiB: 384 })).toEqual({
       memoryMiB: 384,
-      waits: ['it can have 1 vCPUs while it runs (--vm-max-vcpus when it started)'],
+      waits: ['it can have 1 vCPU while it runs (--vm-max-vcpus when it started)'],
     });
     // A VM started before it had room (or with --vm-max-memory=0): as before, at its next start.
     expect(

@@ -17,7 +17,7 @@ export function resizeStep(size: VmSize, wanted: { vcpus: number; memoryMiB: num
     step.waits.push('vCPUs are not taken away from a running guest');
   } else if (wanted.vcpus > size.maxVcpus) {
     step.waits.push(
-      `it can have ${String(size.maxVcpus)} vCPUs while it runs (--vm-max-vcpus when it started)`,
+      `it can have ${String(size.maxVcpus)} vCPU${size.maxVcpus === 1 ? '' : 's'} while it runs (--vm-max-vcpus when it started)`,
     );
   } else if (wanted.vcpus > size.vcpus) {
     step.vcpus = wanted.vcpus;
