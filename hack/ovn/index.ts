@@ -22,7 +22,7 @@ export { instanceVars, ovsEnv } from './env.ts';
 export { controllerCtl, devOvnLayout, ovnLayout, type OvnLayout } from './layout.ts';
 export { listDbs, type OvsdbEndpoint } from './ovsdb.ts';
 export { freshPortsAvoiding } from './ports.ts';
-export { findTool, searchDirs, type Tool } from './tools.ts';
+export { findTool, searchDirs, type OvnTool, type Tool } from './tools.ts';
 export {
   ovnTool,
   ovnVersion,

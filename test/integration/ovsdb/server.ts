@@ -4,11 +4,19 @@ import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, repoRoot } from '../../../hack/cluster/index.ts';
+import { ovnTool, selectedInstall, type OvnTool } from '../../../hack/ovn/index.ts';
 import { envKeys } from '../../harness/env.ts';
 import { waitFor } from '../../harness/index.ts';
 
 const run = promisify(execFile);
-export const nbSchemaFile = '/usr/share/ovn/ovn-nb.ovsschema';
+/** The northbound schema of the OVN the run uses (KCLOUD_OVN). */
+export const nbSchemaFile = selectedInstall().schemas.nb;
+
+/** A program of that OVN, with its arguments: `[file, args]` for spawn and execFile. */
+function command(name: OvnTool, args: string[]): [string, string[]] {
+  const tool = ovnTool(name);
+  return [tool.file, [...tool.args, ...args]];
+}
 
 /** The server's own key and certificate and the CA its clients' certificates must chain to. */
 export interface ServerTls {
@@ -82,8 +90,7 @@ export class OvsdbServer {
   async restart(): Promise<void> {
     if (this.running()) throw new Error('ovsdb-server is already running');
     const child = spawn(
-      'ovsdb-server',
-      [
+      ...command('ovsdb-server', [
         this.db,
         `--remote=punix:${this.socket}`,
         ...(this.tls
@@ -98,7 +105,7 @@ export class OvsdbServer {
         `--log-file=${path.join(this.dir, 'ovsdb-server.log')}`,
         `--unixctl=${path.join(this.dir, 'ovsdb-server.ctl')}`,
         '-vconsole:off',
-      ],
+      ]),
       { env: this.env(), stdio: 'ignore' },
     );
     this.child = child;
@@ -147,7 +154,7 @@ export class OvsdbServer {
 
   /** ovn-nbctl against this server only. */
   async nbctl(...args: string[]): Promise<string> {
-    const { stdout } = await run('ovn-nbctl', [`--db=${this.unixEndpoint}`, ...args], {
+    const { stdout } = await run(...command('ovn-nbctl', [`--db=${this.unixEndpoint}`, ...args]), {
       env: this.env(),
       maxBuffer: 64 * 1024 * 1024,
     });
@@ -156,7 +163,7 @@ export class OvsdbServer {
 
   /** ovsdb-tool, e.g. to change the database file while the server is down. */
   async tool(...args: string[]): Promise<string> {
-    const { stdout } = await run('ovsdb-tool', args, { env: this.env() });
+    const { stdout } = await run(...command('ovsdb-tool', args), { env: this.env() });
     return stdout.trim();
   }
 
