@@ -2,11 +2,18 @@
 // test-only kinds to test/crds/ (installed only by the integration tests).
 import type { KindInfo } from '../controllers/api/index.ts';
 import { ecsKinds } from './ecs/api/index.ts';
+import { eipKinds } from './eip/api/index.ts';
 import { Image } from './ecs/api/image.ts';
 import { evsKinds } from './evs/api/index.ts';
 import { Note } from './example/api/index.ts';
 import { vpcKinds } from './vpc/api/index.ts';
 
-export const productKinds: readonly KindInfo[] = [...vpcKinds, ...evsKinds, Image, ...ecsKinds];
+export const productKinds: readonly KindInfo[] = [
+  ...vpcKinds,
+  ...eipKinds,
+  ...evsKinds,
+  Image,
+  ...ecsKinds,
+];
 
 export const testKinds: readonly KindInfo[] = [Note];

@@ -34,3 +34,11 @@ export {
   type ValidationRule,
 } from './structural.ts';
 export { type ValidationResult } from './validate.ts';
+export {
+  AnyIPv4CIDR,
+  IPv4Address,
+  IPv4CIDR,
+  IPv4Range,
+  MACAddress,
+  ipv4Number,
+} from './network-schema.ts';

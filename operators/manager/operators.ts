@@ -1,5 +1,6 @@
 import type { Operator } from '../../controllers/manager/index.ts';
 import { ecsOperator } from '../ecs/index.ts';
+import { eipOperator } from '../eip/index.ts';
 import { evsOperator } from '../evs/index.ts';
 import { exampleOperator } from '../example/index.ts';
 import { vpcOperator } from '../vpc/index.ts';
@@ -10,6 +11,7 @@ import { vpcOperator } from '../vpc/index.ts';
  */
 export const operators: readonly Operator[] = [
   vpcOperator,
+  eipOperator,
   ecsOperator,
   evsOperator,
   exampleOperator,

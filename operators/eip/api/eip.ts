@@ -1,0 +1,112 @@
+// EIP: an address of an EIPPool, bound to a target in the same namespace (a NetworkInterface
+// today; a LoadBalancer or a NATGateway later): traffic to the address reaches the target, and
+// the target's traffic out leaves with the address as its source.
+import Type from 'typebox';
+import {
+  IPv4Address,
+  Immutable,
+  LocalObjectReference,
+  StandardStatus,
+  defineKind,
+  phaseColumn,
+  readyColumn,
+  type ObjectOf,
+  type SpecOf,
+  type StatusOf,
+} from '../../../controllers/api/index.ts';
+
+export const EIP = defineKind({
+  group: 'eip.kcloud.io',
+  version: 'v1alpha1',
+  kind: 'EIP',
+  plural: 'eips',
+  shortNames: ['eip'],
+  scope: 'Namespaced',
+  description:
+    'EIP is an address of an external network (an EIPPool) bound to a target of its namespace: traffic to the address reaches the target, and what the target sends out leaves from the address. Re-binding takes effect at once.',
+  spec: Type.Object(
+    {
+      poolRef: Immutable(
+        LocalObjectReference(
+          'EIPPool',
+          'The EIPPool the address comes from. It cannot be changed.',
+        ),
+        'poolRef is immutable',
+      ),
+      address: Type.Optional(
+        Immutable(
+          IPv4Address(
+            'A particular address of the pool. It must lie in the allocatable ranges and be free; otherwise the EIP is Ready=False saying why, never given another address. Left out, a free one is chosen. It cannot be changed.',
+          ),
+          'address is immutable',
+        ),
+      ),
+      binding: Type.Optional(
+        Type.Object(
+          {
+            networkInterfaceRef: Type.Optional(
+              LocalObjectReference(
+                'NetworkInterface',
+                'A NetworkInterface of the same namespace: its address is reached at the EIP and goes out from it.',
+              ),
+            ),
+          },
+          {
+            description:
+              'What the EIP is bound to: exactly one target of its namespace. Edit it to re-bind, remove it to unbind; either takes effect at once. A target has at most one EIP.',
+          },
+        ),
+      ),
+      bandwidthMbps: Type.Optional(
+        Type.Integer({
+          description:
+            'A bandwidth limit for the EIP in Mbit/s. Not supported yet: an EIP with a limit is refused rather than left unlimited; limit the NetworkInterface (spec.bandwidth) instead.',
+          minimum: 1,
+          maximum: 100_000,
+        }),
+      ),
+    },
+    { description: 'EIPSpec is the desired state of an EIP.' },
+  ),
+  status: Type.Object(
+    {
+      ...StandardStatus(),
+      address: Type.Optional(Type.String({ description: 'The address the EIP holds.' })),
+      boundTo: Type.Optional(
+        Type.String({
+          description: 'The target the address is bound to now, as Kind/name; empty when unbound.',
+        }),
+      ),
+    },
+    { description: 'EIPStatus is the observed state of an EIP.' },
+  ),
+  specValidations: [
+    { rule: 'has(self.address) == has(oldSelf.address)', message: 'address is immutable' },
+    {
+      rule: '!has(self.binding) || has(self.binding.networkInterfaceRef)',
+      message: 'binding must name exactly one target: networkInterfaceRef',
+    },
+    {
+      rule: '!has(self.bandwidthMbps)',
+      message:
+        'bandwidthMbps is not supported yet: leave it out, and limit the NetworkInterface with spec.bandwidth instead',
+    },
+  ],
+  printerColumns: [
+    { name: 'Pool', type: 'string', jsonPath: '.spec.poolRef.name', description: 'The EIPPool.' },
+    { name: 'Address', type: 'string', jsonPath: '.status.address', description: 'The address.' },
+    {
+      name: 'Bound',
+      type: 'string',
+      jsonPath: '.status.boundTo',
+      description: 'The target it is bound to.',
+    },
+    phaseColumn(),
+    readyColumn(),
+  ],
+  source: import.meta.url,
+});
+
+export type EIPSpec = SpecOf<typeof EIP>;
+export type EIPStatus = StatusOf<typeof EIP>;
+export type EIPObject = ObjectOf<typeof EIP>;

@@ -1,0 +1,143 @@
+import { objectKey, type KubeObject } from '../../../controllers/kube/index.ts';
+import type { Manager } from '../../../controllers/manager/index.ts';
+import { specOrReadinessChanged, type Controller } from '../../../controllers/reconcile/index.ts';
+import { addManagedController, watch } from '../../../controllers/wiring/index.ts';
+import { NetworkInterface, type NetworkInterfaceObject } from '../../vpc/index.ts';
+import {
+  EIP,
+  EIPPool,
+  type EIPObject,
+  type EIPPoolObject,
+  type EIPPoolStatus,
+  type EIPStatus,
+} from '../api/index.ts';
+import { EIPBackend, type EIPObservation } from '../backend/eip-backend.ts';
+import { PoolBackend, type PoolObservation } from '../backend/pool-backend.ts';
+import { PoolRegistry } from '../backend/pool-registry.ts';
+import { boundLabel } from '../backend/target.ts';
+
+export const eipFinalizer = 'eip.kcloud.io/cleanup';
+
+export interface EipOperatorOptions {
+  workers?: number;
+  resyncPeriodMs?: number;
+}
+
+/** An EIP's address or binding changed, or its spec or readiness did. */
+const eipChanged = (o: EIPObject, n: EIPObject) =>
+  o.status?.address !== n.status?.address ||
+  o.status?.boundTo !== n.status?.boundTo ||
+  specOrReadinessChanged(o, n);
+
+const nicChanged = (o: NetworkInterfaceObject, n: NetworkInterfaceObject) =>
+  o.status?.ipAddress !== n.status?.ipAddress ||
+  o.status?.portName !== n.status?.portName ||
+  specOrReadinessChanged(o, n);
+
+/** Wires the EIPPool and EIP controllers into a manager. */
+export function addEipControllers(
+  mgr: Manager,
+  opts: EipOperatorOptions = {},
+): Controller<KubeObject>[] {
+  const pools = mgr.informer<EIPPoolObject>(EIPPool.resource);
+  const eips = mgr.informer<EIPObject>(EIP.resource, {
+    indexers: {
+      pool: (e) => [e.spec.poolRef.name],
+      target: (e) => {
+        const label = boundLabel(e);
+        return label ? [`${e.metadata.namespace ?? ''}/${label}`] : [];
+      },
+    },
+  });
+  const nics = mgr.informer<NetworkInterfaceObject>(NetworkInterface.resource);
+  const registry = new PoolRegistry(eips.cache);
+  const common = {
+    ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
+    ...(opts.resyncPeriodMs !== undefined ? { resyncPeriodMs: opts.resyncPeriodMs } : {}),
+  };
+  const keys = (objs: KubeObject[]) => objs.map((o) => objectKey(o));
+  /** The EIPs naming a target, and those that named it before: one may take it over. */
+  const claimantsOf = (ns: string, label: string | undefined) =>
+    label ? keys(eips.cache.byIndex('target', `${ns}/${label}`)) : [];
+
+  const poolController = addManagedController<EIPPoolObject, EIPPoolStatus, PoolObservation>(mgr, {
+    name: 'eippool-controller',
+    resource: EIPPool.resource,
+    informer: pools,
+    reconciler: {
+      finalizer: eipFinalizer,
+      external: () => new PoolBackend(registry),
+      status: (pool, o) => {
+        const addresses = registry.pool(pool);
+        return {
+          switchName: o.observed?.switchName,
+          total: addresses.capacity(),
+          used: addresses.used(),
+          available: addresses.available(),
+        };
+      },
+      derived: (pool) => {
+        const addresses = registry.pool(pool);
+        return { used: addresses.used(), available: addresses.available() };
+      },
+      deletionBlockedBy: (pool) => {
+        const left = eips.cache
+          .byIndex('pool', pool.metadata.name ?? '')
+          .map((e) => `${e.metadata.namespace ?? ''}/${e.metadata.name ?? ''}`);
+        return left.length > 0
+          ? {
+              reason: 'InUse',
+              message: `the pool still has EIPs: ${left.sort().join(', ')}; delete them first`,
+            }
+          : undefined;
+      },
+    },
+    // The counters follow the EIPs.
+    watches: [watch(eips, (e) => [e.spec.poolRef.name], eipChanged)],
+    ...common,
+  });
+
+  const eipController = addManagedController<EIPObject, EIPStatus, EIPObservation>(mgr, {
+    name: 'eip-controller',
+    resource: EIP.resource,
+    informer: eips,
+    reconciler: {
+      finalizer: eipFinalizer,
+      external: () =>
+        new EIPBackend({ pools: pools.cache, eips: eips.cache, nics: nics.cache, registry }),
+      status: (_eip, o) => ({ address: o.observed?.address, boundTo: o.observed?.boundTo }),
+      deletionBlockedBy: (eip) => {
+        const label = boundLabel(eip);
+        return label
+          ? {
+              reason: 'Bound',
+              message: `the EIP is bound to ${label}; remove spec.binding to unbind it, and the deletion goes on`,
+            }
+          : undefined;
+      },
+    },
+    watches: [
+      watch(
+        pools,
+        (p) => keys(eips.cache.byIndex('pool', p.metadata.name ?? '')),
+        specOrReadinessChanged,
+      ),
+      watch(
+        nics,
+        (n) => claimantsOf(n.metadata.namespace ?? '', `NetworkInterface/${n.metadata.name ?? ''}`),
+        nicChanged,
+      ),
+      // A target let go of, or claimed: the other EIPs naming it may take it or must give way.
+      watch(
+        eips,
+        (e) => [
+          ...claimantsOf(e.metadata.namespace ?? '', boundLabel(e)),
+          ...claimantsOf(e.metadata.namespace ?? '', e.status?.boundTo),
+        ],
+        eipChanged,
+      ),
+    ],
+    ...common,
+  });
+  return [poolController, eipController] as unknown as Controller<KubeObject>[];
+}
