@@ -348,9 +348,10 @@ describe('volumes', () => {
     await reimageScenario({
       cluster,
       world,
-      pool: localPool,
-      volumeType: localType,
-      view: (host) => world.filePool(host, '/pools/local'),
+      // Shared: every host has the images (a Local pool's are on one host's disk each).
+      pool: sharedPool,
+      volumeType: sharedType,
+      view: (host) => world.filePool(host, '/shared/pool'),
       imagesDir: path.join(world.work, 'images'),
       url: (file) => server.url(file),
       prefix: 're',
