@@ -18,6 +18,22 @@ describe('simulated pools', () => {
     expect(await pool.inspectVolume(vol)).toBeUndefined();
   });
 
+  it('reimage a volume, keeping its size, unless it has snapshots or is smaller', async () => {
+    const pool = new SimulatedPool();
+    const image = { namespace: 'ns', name: 'img', uid: 'i-1' };
+    await pool.importImage({ image, source: { kind: 'Url', url: 'http://127.0.0.1/x' } });
+    await pool.createVolume({ volume: vol, sizeBytes: 1024 });
+    await expect(pool.reimageVolume(vol, image)).rejects.toMatchObject({ reason: 'InvalidSize' });
+    await pool.growVolume(vol, 2 * 1024 ** 3);
+    expect(await pool.reimageVolume(vol, image)).toMatchObject({
+      virtualSizeBytes: 2 * 1024 ** 3,
+      image,
+      parent: { kind: 'Image', uid: 'i-1' },
+    });
+    await pool.createSnapshot({ namespace: 'ns', name: 's', uid: 's-1', volumeUid: 'u-1' });
+    await expect(pool.reimageVolume(vol, image)).rejects.toMatchObject({ reason: 'HasSnapshots' });
+  });
+
   it('exist only for StoragePools that exist', async () => {
     const pools = new SimulatedPools((name) =>
       name === 'p'

@@ -157,6 +157,10 @@ export class SimulatedPool implements StorageBackend {
     if ([...this.snapshots.values()].some((s) => s.owner.volumeUid === volume.uid)) {
       return Promise.reject(new StorageError('HasSnapshots', 'delete its VolumeSnapshots first'));
     }
+    const imageBytes = this.images.get(image.uid)?.virtualSizeBytes ?? 0;
+    if (imageBytes > info.virtualSizeBytes) {
+      return Promise.reject(new StorageError('InvalidSize', 'grow the volume first'));
+    }
     const reimaged: VolumeInfo = {
       ...info,
       allocatedBytes: 0,
