@@ -44,7 +44,7 @@ export function rootInstall(root: string): OvnInstall {
 }
 
 /** The versions KCLOUD_OVN names: unset (or `host`, `23.03`) for the machine's, or `25.03`. */
-export function ovnVersion(value = process.env.KCLOUD_OVN): OvnVersion {
+export function ovnVersion(value: string | undefined): OvnVersion {
   switch (value ?? '') {
     case '':
     case 'host':
