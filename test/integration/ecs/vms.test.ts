@@ -683,6 +683,29 @@ describe('an Instance on a host', () => {
     expect((await instance('vm-1')).status?.bootTime).toBe(bootTime);
     await readyIn('vm-1', 'Running');
 
+    // An agent that comes back sees the VM with the memory plugged before (QEMU's DIMMs): a
+    // further block is one more DIMM, beside the first, and nothing is plugged twice.
+    await world.agents[host]?.stop();
+    await world.startAgent(host);
+    await readyIn('vm-1', 'Running');
+    await resize({ vcpu: 2, memory: '512Mi' });
+    await waitFor(
+      async () => {
+        await watchRestart();
+        return (await memTotalKiB()) === memAt256 + 256 * 1024;
+      },
+      { timeoutMs: 120_000, what: `the guest's MemTotal grown by 256 MiB in all` },
+    );
+    await waitFor(
+      async () => {
+        const c = await condition('RestartRequired');
+        return c?.status === 'False' && c.reason === 'SizeApplied';
+      },
+      { timeoutMs: 60_000, what: 'RestartRequired=False SizeApplied at 512 MiB' },
+    );
+    expect(restartAsked).toBeUndefined();
+    expect(await qemuPid(uid)).toBe(pid);
+
     // Memory that is not whole blocks more, or less memory, waits for the next start: the VM
     // says why it needs a restart, and runs on meanwhile with what it has.
     const pending = async (allocatedMiB: number) =>
@@ -695,19 +718,19 @@ describe('an Instance on a host', () => {
         },
         { timeoutMs: 60_000, what: `RestartRequired=True for ${String(allocatedMiB)} MiB` },
       );
-    await resize({ vcpu: 2, memory: '416Mi' });
-    expect(await pending(416)).toMatchObject({
+    await resize({ vcpu: 2, memory: '544Mi' });
+    expect(await pending(544)).toMatchObject({
       reason: 'ResizePending',
       message:
-        'the VM runs with 2 vCPUs and 384 MiB; 2 vCPUs and 416 MiB (status.allocated) take effect at its next start (memory is plugged in whole 128 MiB blocks (what the guest onlines), and 32 MiB more is not): set powerState Stopped, then Running',
+        'the VM runs with 2 vCPUs and 512 MiB; 2 vCPUs and 544 MiB (status.allocated) take effect at its next start (memory is plugged in whole 128 MiB blocks (what the guest onlines), and 32 MiB more is not): set powerState Stopped, then Running',
     });
     await resize({ vcpu: 2, memory: '320Mi' });
     expect(await pending(320)).toMatchObject({
       reason: 'ResizePending',
       message:
-        'the VM runs with 2 vCPUs and 384 MiB; 2 vCPUs and 320 MiB (status.allocated) take effect at its next start (memory is not taken away from a running guest): set powerState Stopped, then Running',
+        'the VM runs with 2 vCPUs and 512 MiB; 2 vCPUs and 320 MiB (status.allocated) take effect at its next start (memory is not taken away from a running guest): set powerState Stopped, then Running',
     });
-    expect(await memTotalKiB()).toBe(memAt256 + 128 * 1024);
+    expect(await memTotalKiB()).toBe(memAt256 + 256 * 1024);
     expect(await qemuPid(uid)).toBe(pid);
     await readyIn('vm-1', 'Running');
 
@@ -793,8 +816,8 @@ describe('an Instance on a host', () => {
     await readyIn('vm-1', 'Running');
     await answers(ip);
     // Started again with the size it was resized to: no restart is required any more.
-    // 64 MiB more than at 256 MiB, less what the kernel keeps to manage it: the 128 MiB DIMM it
-    // ran with before is not there, all of it is base memory.
+    // 64 MiB more than at 256 MiB, less what the kernel keeps to manage it: the DIMMs it ran
+    // with before are not there, all of it is base memory.
     const memKiB = await memTotalKiB();
     expect(memKiB).toBeGreaterThan(memAt256 + 56 * 1024);
     expect(memKiB).toBeLessThanOrEqual(memAt256 + 64 * 1024);
