@@ -927,7 +927,7 @@ describe('kcloud installed with Helm on a real node', () => {
         { type: 'File', file: { path: poolDir, scope: 'Local' } },
       );
       await apply('VolumeType', evs, { name }, { storagePoolRef: { name } });
-      await apply('Flavor', ecs, { name }, { vcpu: 1, memory: '256Mi' });
+      await apply('Flavor', ecs, { name }, { vcpu: 1, memory: '256Mi', cpuQuotaPercent: 50 });
       await apply('Image', ecs, inTenant('demo'), {
         source: { hostFile: { host: node, path: imageFile } },
         storagePoolRef: { name },
@@ -1026,6 +1026,12 @@ describe('kcloud installed with Helm on a real node', () => {
       const cgroups = readFileSync(`/proc/${String(pid)}/cgroup`, 'utf8');
       expect(cgroups).toMatch(new RegExp(`:memory:/${vmCgroup}/${uid}$`, 'm'));
       expect(cgroups).not.toContain('kubepods');
+      // Its Flavor's CPU quota (1 vCPU at 50 %) is set there by the agent, through the host's
+      // cgroup filesystem the chart mounts.
+      expect(cgroups).toMatch(new RegExp(`:cpu(,cpuacct)?:/${vmCgroup}/${uid}$`, 'm'));
+      expect(
+        readFileSync(`/sys/fs/cgroup/cpu/${vmCgroup}/${uid}/cpu.cfs_quota_us`, 'utf8').trim(),
+      ).toBe('50000');
 
       // Deleted: the new agent stops the VM it adopted; nothing of it is left on the node.
       await k(['delete', 'instances.ecs.kcloud.io', 'vm-1', '-n', tenant, '--timeout=180s']);
