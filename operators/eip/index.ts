@@ -1,8 +1,12 @@
-// The EIP operator: external address pools and the EIPs bound to targets in tenants' VPCs.
-import { reconcilerRules, type Operator } from '../../controllers/manager/index.ts';
-import { NetworkInterface } from '../vpc/index.ts';
+// The EIP operator: external address pools and the EIPs bound to targets in tenants' VPCs,
+// programmed into OVN's northbound database.
+import { reconcilerRules, type Manager, type Operator } from '../../controllers/manager/index.ts';
+import { nb as nbSchema, OvsdbClient } from '../../controllers/ovsdb/index.ts';
+import { NetworkInterface, Subnet, VPC } from '../vpc/index.ts';
 import { eipKinds } from './api/index.ts';
 import { addEipControllers } from './controller/eip-operator.ts';
+import { configureEip, eipFlags, type EipOperatorConfig } from './flags.ts';
+import { EipNb } from './ovn/eip-nb.ts';
 
 export * from './api/index.ts';
 export {
@@ -10,8 +14,10 @@ export {
   eipFinalizer,
   type EipOperatorOptions,
 } from './controller/eip-operator.ts';
+export { configureEip, eipFlags, type EipOperatorConfig } from './flags.ts';
+export { EipNb } from './ovn/eip-nb.ts';
 
-/** EIP kinds, and reading the NetworkInterfaces EIPs are bound to. */
+/** EIP kinds, and reading the NetworkInterfaces EIPs are bound to with their Subnets and VPCs. */
 export const eipRbac = [
   ...reconcilerRules(
     'eip.kcloud.io',
@@ -19,18 +25,44 @@ export const eipRbac = [
   ),
   {
     apiGroups: [NetworkInterface.group],
-    resources: [NetworkInterface.plural],
+    resources: [NetworkInterface.plural, Subnet.plural, VPC.plural],
     verbs: ['get', 'list', 'watch'],
   },
 ];
 
+/** Connects to the OVN northbound database and registers the EIP controllers. */
+export function addEipOperator(mgr: Manager, config: EipOperatorConfig): void {
+  if (config.nbEndpoints.length === 0) {
+    throw new Error(
+      'the eip operator needs the OVN northbound database: pass --ovn-nb=unix:PATH, tcp:HOST:PORT or ssl:HOST:PORT',
+    );
+  }
+  const ovsdb = OvsdbClient.connect<nbSchema.Tables>({
+    endpoints: config.nbEndpoints,
+    ...(config.nbTls ? { tls: config.nbTls } : {}),
+    database: 'OVN_Northbound',
+    log: mgr.log.child({ backend: 'ovn-nb', operator: 'eip' }),
+  });
+  const nbReady = ovsdb.monitor([...EipNb.monitoredTables]);
+  nbReady.catch((err: unknown) => {
+    mgr.log.error('monitoring the OVN northbound database failed', {
+      error: err instanceof Error ? err.message : String(err),
+    });
+  });
+  addEipControllers(mgr, {
+    nb: new EipNb(ovsdb),
+    nbReady,
+    gatewayChassis: config.gatewayChassis,
+    ...(config.resyncPeriodMs !== undefined ? { resyncPeriodMs: config.resyncPeriodMs } : {}),
+  });
+  mgr.onShutdown(() => ovsdb.close());
+}
+
 /** The EIP operator as kcloud-manager hosts it. */
-export const eipOperator: Operator<Record<string, never>> = {
+export const eipOperator: Operator<EipOperatorConfig> = {
   name: 'eip',
   rbac: eipRbac,
-  flags: {},
-  configure: () => ({}),
-  register: (mgr) => {
-    addEipControllers(mgr);
-  },
+  flags: eipFlags,
+  configure: configureEip,
+  register: addEipOperator,
 };

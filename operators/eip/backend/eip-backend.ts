@@ -1,15 +1,18 @@
+import { KeyedLock } from '../../../controllers/concurrency/index.ts';
 import {
   ReconcileError,
   WaitingError,
   type ExternalClient,
   type Observation,
 } from '../../../controllers/external/index.ts';
-import type { AllocationFailure } from '../../../controllers/ipam/index.ts';
+import { parseCidr, type AllocationFailure } from '../../../controllers/ipam/index.ts';
 import type { Cache } from '../../../controllers/informer/index.ts';
-import type { NetworkInterfaceObject } from '../../vpc/index.ts';
+import type { NetworkInterfaceObject, SubnetObject, VPCObject } from '../../vpc/index.ts';
 import type { EIPObject, EIPPoolObject } from '../api/index.ts';
+import type { EipNb, Gateway, Nat } from '../ovn/eip-nb.ts';
+import { eipKeys, names } from '../ovn/names.ts';
 import type { PoolRegistry } from './pool-registry.ts';
-import { resolveTarget } from './target.ts';
+import { resolveTarget, type Target } from './target.ts';
 
 export interface EIPObservation {
   address: string;
@@ -24,14 +27,31 @@ const reasons: Record<AllocationFailure['reason'], string> = {
   SubnetFull: 'PoolExhausted',
 };
 
+const isReady = (o: { status?: { conditions?: { type: string; status: string }[] } }) =>
+  o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
 export interface EIPBackendDeps {
   pools: Cache<EIPPoolObject>;
   eips: Cache<EIPObject>;
   nics: Cache<NetworkInterfaceObject>;
+  subnets: Cache<SubnetObject>;
+  vpcs: Cache<VPCObject>;
   registry: PoolRegistry;
+  nb: EipNb;
+  /** Chassis the gateway ports are scheduled on, highest priority first. */
+  gatewayChassis: readonly string[];
+  /** Serializes the writes to one VPC router's gateway (EIPs share it). */
+  routerLock: KeyedLock;
 }
 
-/** An EIP's backend: its address in the pool. */
+/** Where a bound EIP's traffic goes: its target, its VPC's router and that router's gateway. */
+interface Placement {
+  target: Target;
+  routerName: string;
+  vpcUid: string;
+}
+
+/** An EIP's backend: its address in the pool, and the NAT on its target's VPC router. */
 export class EIPBackend implements ExternalClient<EIPObject, EIPObservation> {
   private readonly deps: EIPBackendDeps;
 
@@ -47,29 +67,95 @@ export class EIPBackend implements ExternalClient<EIPObject, EIPObservation> {
     return pool;
   }
 
+  /** The router a target's traffic goes through; waits for its Subnet and VPC. */
+  private place(eip: EIPObject, target: Target): Placement {
+    const ns = eip.metadata.namespace ?? '';
+    const nic = this.deps.nics.get(`${ns}/${target.name}`);
+    const subnetName = nic?.spec.subnetRef.name ?? '';
+    const subnet = this.deps.subnets.get(`${ns}/${subnetName}`);
+    const vpcName = subnet?.spec.vpcRef.name ?? '';
+    const vpc = subnet ? this.deps.vpcs.get(`${ns}/${vpcName}`) : undefined;
+    const routerName = vpc?.status?.routerName;
+    if (!vpc || !isReady(vpc) || !routerName) {
+      throw new WaitingError(
+        'VPCNotReady',
+        `the VPC of NetworkInterface ${target.name} (${vpcName || 'unknown'}) is not ready`,
+      );
+    }
+    return { target, routerName, vpcUid: vpc.metadata.uid ?? '' };
+  }
+
+  private gateway(pool: EIPPoolObject, placement: Placement, address: string): Gateway {
+    return {
+      routerName: placement.routerName,
+      vpcUid: placement.vpcUid,
+      poolUid: pool.metadata.uid ?? '',
+      network: `${address}/${String(parseCidr(pool.spec.cidrBlock).prefix)}`,
+      nextHop: pool.spec.gatewayIP,
+      chassis: this.deps.gatewayChassis,
+    };
+  }
+
+  private nat(eip: EIPObject, pool: EIPPoolObject, placement: Placement, address: string): Nat {
+    return {
+      eipUid: eip.metadata.uid ?? '',
+      poolUid: pool.metadata.uid ?? '',
+      eipName: eip.metadata.name ?? '',
+      namespace: eip.metadata.namespace ?? '',
+      vpcUid: placement.vpcUid,
+      externalIp: address,
+      logicalIp: placement.target.ipAddress,
+    };
+  }
+
   observe(eip: EIPObject): Promise<Observation<EIPObservation>> {
+    const uid = eip.metadata.uid ?? '';
     const pool = this.deps.pools.get(eip.spec.poolRef.name);
-    // Deleting with no pool: nothing of it can be held.
-    if (!pool && eip.metadata.deletionTimestamp)
-      return Promise.resolve({ exists: false, upToDate: false });
+    if (!pool) {
+      // Deleting with no pool: nothing of it can be held but NAT rows.
+      if (eip.metadata.deletionTimestamp) {
+        const exists = this.deps.nb.natsOf(uid).length > 0;
+        return Promise.resolve({ exists, upToDate: false });
+      }
+      this.poolOf(eip);
+    }
     const addresses = this.deps.registry.pool(pool ?? this.poolOf(eip));
-    const held = addresses.addressOf(eip.metadata.uid ?? '');
-    if (held === undefined) return Promise.resolve({ exists: false, upToDate: false });
-    if (eip.metadata.deletionTimestamp) {
-      return Promise.resolve({ exists: true, upToDate: true, observed: { address: held } });
+    const held = addresses.addressOf(uid);
+    const nats = this.deps.nb.natsOf(uid);
+    if (held === undefined && nats.length === 0) {
+      return Promise.resolve({ exists: false, upToDate: false });
+    }
+    if (eip.metadata.deletionTimestamp || held === undefined) {
+      return Promise.resolve({ exists: true, upToDate: false });
     }
     const target = resolveTarget(eip, this.deps.eips, this.deps.nics);
     const observed: EIPObservation = {
       address: held,
       ...(target ? { boundTo: target.label } : {}),
     };
-    const upToDate = eip.spec.address === undefined || eip.spec.address === held;
+    let upToDate = eip.spec.address === undefined || eip.spec.address === held;
+    if (pool && target) {
+      const placement = this.place(eip, target);
+      const gwAddress = addresses.addressOf(names.gatewayHolder(placement.vpcUid));
+      upToDate &&=
+        this.deps.nb.poolNetworkMatches({
+          poolUid: pool.metadata.uid ?? '',
+          poolName: pool.metadata.name ?? '',
+          providerNetwork: pool.spec.providerNetwork,
+        }) &&
+        gwAddress !== undefined &&
+        this.deps.nb.gatewayMatches(this.gateway(pool, placement, gwAddress)) &&
+        this.deps.nb.natMatches(placement.routerName, this.nat(eip, pool, placement, held), uid);
+    } else {
+      upToDate &&= nats.length === 0;
+    }
+    if (!upToDate) delete observed.boundTo;
     return Promise.resolve({ exists: true, upToDate, observed });
   }
 
   /** The address: the one already held, else the one asked for, else a free one. */
-  private allocate(eip: EIPObject): string {
-    const addresses = this.deps.registry.pool(this.poolOf(eip));
+  private allocate(eip: EIPObject, pool: EIPPoolObject): string {
+    const addresses = this.deps.registry.pool(pool);
     const result = addresses.allocate(
       eip.metadata.uid ?? '',
       eip.spec.address ?? eip.status?.address,
@@ -87,20 +173,94 @@ export class EIPBackend implements ExternalClient<EIPObject, EIPObservation> {
     return result.ip;
   }
 
-  create(eip: EIPObject): Promise<void> {
+  async create(eip: EIPObject): Promise<void> {
+    const pool = this.poolOf(eip);
     // The address first: it is the EIP's whatever it is bound to.
-    this.allocate(eip);
-    resolveTarget(eip, this.deps.eips, this.deps.nics);
-    return Promise.resolve();
+    const address = this.allocate(eip, pool);
+    const target = resolveTarget(eip, this.deps.eips, this.deps.nics);
+    const uid = eip.metadata.uid ?? '';
+    if (!target) {
+      await this.unbind(uid, pool);
+      return;
+    }
+    const placement = this.place(eip, target);
+    const poolUid = pool.metadata.uid ?? '';
+    if (
+      !this.deps.nb.poolNetworkMatches({
+        poolUid,
+        poolName: pool.metadata.name ?? '',
+        providerNetwork: pool.spec.providerNetwork,
+      })
+    ) {
+      throw new WaitingError(
+        'EIPPoolNotReady',
+        `the network of EIPPool ${pool.metadata.name ?? ''} is not in OVN yet`,
+      );
+    }
+    const other = this.deps.nb.gatewayPoolsOf(placement.vpcUid).find((p) => p !== poolUid);
+    if (other !== undefined) {
+      throw new ReconcileError(
+        'VPCOnAnotherPool',
+        `the VPC of NetworkInterface ${target.name} already reaches out through another EIPPool; a VPC uses one pool: take this EIP from that pool`,
+        { retry: false },
+      );
+    }
+    if (this.deps.gatewayChassis.length === 0) {
+      throw new ReconcileError(
+        'NoGatewayChassis',
+        'no gateway chassis is configured: start kcloud-manager with --eip-gateway-chassis',
+        { retry: false },
+      );
+    }
+    const before = this.deps.nb.natsOf(uid).map(({ nat }) => nat.external_ids);
+    await this.deps.routerLock.run(placement.vpcUid, async () => {
+      const addresses = this.deps.registry.pool(pool);
+      const gw = addresses.allocate(names.gatewayHolder(placement.vpcUid));
+      if (!gw.ok)
+        throw new ReconcileError(
+          'PoolExhausted',
+          `no address left in EIPPool ${pool.metadata.name ?? ''} for the VPC router's gateway port`,
+        );
+      await this.deps.nb.ensureGateway(this.gateway(pool, placement, gw.ip));
+      await this.deps.nb.ensureNat(
+        placement.routerName,
+        this.nat(eip, pool, placement, address),
+        uid,
+      );
+    });
+    await this.releaseGateways(before, pool);
   }
 
-  update(eip: EIPObject): Promise<void> {
-    return this.create(eip);
+  async update(eip: EIPObject): Promise<void> {
+    await this.create(eip);
   }
 
-  delete(eip: EIPObject): Promise<void> {
+  /** Removes the EIP's NAT, and the gateways no EIP uses any more. */
+  private async unbind(uid: string, pool: EIPPoolObject | undefined): Promise<void> {
+    const before = this.deps.nb.natsOf(uid).map(({ nat }) => nat.external_ids);
+    await this.deps.nb.ensureNat(undefined, undefined, uid);
+    await this.releaseGateways(before, pool);
+  }
+
+  /** The gateways of the VPCs an EIP's old NAT rows were on, once no EIP NATs through them. */
+  private async releaseGateways(
+    oldRows: Record<string, string>[],
+    pool: EIPPoolObject | undefined,
+  ): Promise<void> {
+    const poolUid = pool?.metadata.uid ?? '';
+    for (const ids of oldRows) {
+      const vpcUid = ids[eipKeys.vpc] ?? '';
+      await this.deps.routerLock.run(vpcUid, async () => {
+        if (this.deps.nb.routerHasNatOf(vpcUid)) return;
+        await this.deps.nb.deleteGateway(vpcUid, poolUid);
+        if (pool) this.deps.registry.pool(pool).release(names.gatewayHolder(vpcUid));
+      });
+    }
+  }
+
+  async delete(eip: EIPObject): Promise<void> {
     const pool = this.deps.pools.get(eip.spec.poolRef.name);
+    await this.unbind(eip.metadata.uid ?? '', pool);
     if (pool) this.deps.registry.pool(pool).release(eip.metadata.uid ?? '');
-    return Promise.resolve();
   }
 }

@@ -1,33 +1,55 @@
 import type { ExternalClient, Observation } from '../../../controllers/external/index.ts';
 import type { EIPPoolObject } from '../api/index.ts';
+import type { EipNb, PoolNetwork } from '../ovn/eip-nb.ts';
+import { names } from '../ovn/names.ts';
 import type { PoolRegistry } from './pool-registry.ts';
 
 export interface PoolObservation {
   switchName?: string;
 }
 
-/** An EIPPool's backend: nothing outside the manager yet; its addresses are in PoolRegistry. */
+const network = (pool: EIPPoolObject): PoolNetwork => ({
+  poolUid: pool.metadata.uid ?? '',
+  poolName: pool.metadata.name ?? '',
+  providerNetwork: pool.spec.providerNetwork,
+});
+
+/**
+ * An EIPPool's backend: its external network in OVN, a logical switch with a localnet port on
+ * the provider network. Its addresses are in PoolRegistry.
+ */
 export class PoolBackend implements ExternalClient<EIPPoolObject, PoolObservation> {
   private readonly registry: PoolRegistry;
+  private readonly nb: EipNb;
 
-  constructor(registry: PoolRegistry) {
+  constructor(registry: PoolRegistry, nb: EipNb) {
     this.registry = registry;
+    this.nb = nb;
   }
 
   observe(pool: EIPPoolObject): Promise<Observation<PoolObservation>> {
-    // A pool being deleted (its EIPs gone) exists while its address pool is still kept.
+    const uid = pool.metadata.uid ?? '';
+    const switchName = names.poolSwitch(uid);
     const exists =
-      pool.metadata.deletionTimestamp === undefined || this.registry.has(pool.metadata.uid ?? '');
-    return Promise.resolve({ exists, upToDate: true, observed: {} });
+      this.nb.ovsdb.replica.table('Logical_Switch').findByName(switchName) !== undefined ||
+      (pool.metadata.deletionTimestamp !== undefined && this.registry.has(uid));
+    return Promise.resolve({
+      exists,
+      upToDate: this.nb.poolNetworkMatches(network(pool)),
+      observed: { switchName },
+    });
   }
-  create(): Promise<void> {
-    return Promise.resolve();
+
+  async create(pool: EIPPoolObject): Promise<void> {
+    await this.nb.ensurePoolNetwork(network(pool));
   }
-  update(): Promise<void> {
-    return Promise.resolve();
+
+  async update(pool: EIPPoolObject): Promise<void> {
+    await this.nb.ensurePoolNetwork(network(pool));
   }
-  delete(pool: EIPPoolObject): Promise<void> {
+
+  async delete(pool: EIPPoolObject): Promise<void> {
+    await this.nb.deletePoolNetwork(pool.metadata.uid ?? '');
     this.registry.forget(pool.metadata.uid ?? '');
-    return Promise.resolve();
   }
 }

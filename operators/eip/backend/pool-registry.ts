@@ -6,15 +6,19 @@ import type { EIPObject, EIPPoolObject } from '../api/index.ts';
  * The address pools of all EIPPools, keyed by pool UID. Allocation is synchronous in the one
  * (leader-elected) manager, so two EIPs are never handed one address; a pool is built on first
  * use from what is recorded, never from memory: the addresses in the EIPs' status and those
- * `recorded` elsewhere (the NAT rows bound EIPs own), so a restart loses nothing.
+ * `recorded` in OVN (the NAT rows of bound EIPs, the gateway ports of VPC routers, written
+ * before the status that names them), so a restart loses nothing.
  */
 export class PoolRegistry {
   private readonly pools = new Map<string, AddressPool>();
   private readonly eips: Cache<EIPObject>;
-  /** Addresses recorded outside the EIPs' status (OVN NAT rows): holder UID → address. */
-  private readonly recorded: () => Iterable<[string, string]>;
+  /** A pool's addresses recorded outside the EIPs' status (OVN rows): holder → address. */
+  private readonly recorded: (poolUid: string) => Iterable<[string, string]>;
 
-  constructor(eips: Cache<EIPObject>, recorded: () => Iterable<[string, string]> = () => []) {
+  constructor(
+    eips: Cache<EIPObject>,
+    recorded: (poolUid: string) => Iterable<[string, string]> = () => [],
+  ) {
     this.eips = eips;
     this.recorded = recorded;
   }
@@ -32,19 +36,17 @@ export class PoolRegistry {
       describeHolder: (holder) => this.describeHolder(holder),
     });
     const ofPool = this.eips.list().filter((e) => e.spec.poolRef.name === name);
-    const members = new Set(ofPool.map((e) => e.metadata.uid ?? ''));
     for (const eip of ofPool) {
       const ip = eip.status?.address;
       if (ip && eip.metadata.uid) addresses.restore(eip.metadata.uid, ip);
     }
-    for (const [holder, ip] of this.recorded()) {
-      if (members.has(holder)) addresses.restore(holder, ip);
-    }
+    for (const [holder, ip] of this.recorded(uid)) addresses.restore(holder, ip);
     this.pools.set(uid, addresses);
     return addresses;
   }
 
   private describeHolder(uid: string): string {
+    if (uid.startsWith('gateway/')) return `the gateway port of VPC uid ${uid.slice(8)}`;
     const eip = this.eips.list().find((e) => e.metadata.uid === uid);
     return eip
       ? `EIP ${eip.metadata.namespace ?? ''}/${eip.metadata.name ?? ''}`

@@ -2,7 +2,16 @@ import { objectKey, type KubeObject } from '../../../controllers/kube/index.ts';
 import type { Manager } from '../../../controllers/manager/index.ts';
 import { specOrReadinessChanged, type Controller } from '../../../controllers/reconcile/index.ts';
 import { addManagedController, watch } from '../../../controllers/wiring/index.ts';
-import { NetworkInterface, type NetworkInterfaceObject } from '../../vpc/index.ts';
+import {
+  NetworkInterface,
+  Subnet,
+  VPC,
+  type NetworkInterfaceObject,
+  type SubnetObject,
+  type VPCObject,
+} from '../../vpc/index.ts';
+import { KeyedLock } from '../../../controllers/concurrency/index.ts';
+import type { EipNb } from '../ovn/eip-nb.ts';
 import {
   EIP,
   EIPPool,
@@ -19,6 +28,11 @@ import { boundLabel } from '../backend/target.ts';
 export const eipFinalizer = 'eip.kcloud.io/cleanup';
 
 export interface EipOperatorOptions {
+  nb: EipNb;
+  /** Resolves once the NB replica holds the database's rows: no reconcile runs before. */
+  nbReady: Promise<void>;
+  /** Chassis the VPC routers' gateway ports are scheduled on, highest priority first. */
+  gatewayChassis: readonly string[];
   workers?: number;
   resyncPeriodMs?: number;
 }
@@ -37,7 +51,7 @@ const nicChanged = (o: NetworkInterfaceObject, n: NetworkInterfaceObject) =>
 /** Wires the EIPPool and EIP controllers into a manager. */
 export function addEipControllers(
   mgr: Manager,
-  opts: EipOperatorOptions = {},
+  opts: EipOperatorOptions,
 ): Controller<KubeObject>[] {
   const pools = mgr.informer<EIPPoolObject>(EIPPool.resource);
   const eips = mgr.informer<EIPObject>(EIP.resource, {
@@ -50,8 +64,12 @@ export function addEipControllers(
     },
   });
   const nics = mgr.informer<NetworkInterfaceObject>(NetworkInterface.resource);
-  const registry = new PoolRegistry(eips.cache);
+  const subnets = mgr.informer<SubnetObject>(Subnet.resource);
+  const vpcs = mgr.informer<VPCObject>(VPC.resource);
+  const registry = new PoolRegistry(eips.cache, (poolUid) => opts.nb.recordedAddresses(poolUid));
+  const routerLock = new KeyedLock();
   const common = {
+    ready: opts.nbReady,
     ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
     ...(opts.resyncPeriodMs !== undefined ? { resyncPeriodMs: opts.resyncPeriodMs } : {}),
   };
@@ -66,7 +84,7 @@ export function addEipControllers(
     informer: pools,
     reconciler: {
       finalizer: eipFinalizer,
-      external: () => new PoolBackend(registry),
+      external: () => new PoolBackend(registry, opts.nb),
       status: (pool, o) => {
         const addresses = registry.pool(pool);
         return {
@@ -104,7 +122,17 @@ export function addEipControllers(
     reconciler: {
       finalizer: eipFinalizer,
       external: () =>
-        new EIPBackend({ pools: pools.cache, eips: eips.cache, nics: nics.cache, registry }),
+        new EIPBackend({
+          pools: pools.cache,
+          eips: eips.cache,
+          nics: nics.cache,
+          subnets: subnets.cache,
+          vpcs: vpcs.cache,
+          registry,
+          nb: opts.nb,
+          gatewayChassis: opts.gatewayChassis,
+          routerLock,
+        }),
       status: (_eip, o) => ({ address: o.observed?.address, boundTo: o.observed?.boundTo }),
       deletionBlockedBy: (eip) => {
         const label = boundLabel(eip);
@@ -126,6 +154,13 @@ export function addEipControllers(
         nics,
         (n) => claimantsOf(n.metadata.namespace ?? '', `NetworkInterface/${n.metadata.name ?? ''}`),
         nicChanged,
+      ),
+      // A VPC's router appearing (or going) decides where its EIPs' NAT goes.
+      watch(
+        vpcs,
+        (v) =>
+          keys(eips.cache.inNamespace(v.metadata.namespace ?? '').filter((e) => boundLabel(e))),
+        specOrReadinessChanged,
       ),
       // A target let go of, or claimed: the other EIPs naming it may take it or must give way.
       watch(

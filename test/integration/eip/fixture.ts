@@ -11,7 +11,7 @@ import {
   type OvnLayout,
   type UpOptions,
 } from '../../../hack/ovn/index.ts';
-import { addEipControllers } from '../../../operators/eip/index.ts';
+import { addEipOperator } from '../../../operators/eip/index.ts';
 import { addVpcOperator } from '../../../operators/vpc/index.ts';
 import { startManager, type RunningManager, type TestCluster } from '../../harness/index.ts';
 
@@ -43,6 +43,8 @@ export interface EipFixture {
 export function useEipOperator(
   cluster: TestCluster,
   options: UpOptions = { dataPlane: false },
+  /** Where gateway ports run: the data plane's chassis, or any name without one. */
+  gatewayChassis: string[] = ['gw-1'],
 ): EipFixture {
   let layout: OvnLayout | undefined;
   let running: RunningManager | undefined;
@@ -55,7 +57,7 @@ export function useEipOperator(
     running = await startManager(
       (mgr) => {
         addVpcOperator(mgr, { nbEndpoints: [conn.nb.unix] });
-        addEipControllers(mgr);
+        addEipOperator(mgr, { nbEndpoints: [conn.nb.unix], gatewayChassis });
       },
       { namespace: cluster.namespace },
     );

@@ -2,10 +2,12 @@
 // handed out exactly (many EIPs at once, across a restart), a requested address honoured or
 // refused with a reason (never another one given), bindings checked (a missing interface is
 // waited for, a second EIP on one interface refused), a bound EIP's deletion held (Bound) and
-// the pool's counters and deletion following its EIPs.
+// the pool's counters and deletion following its EIPs. In OVN: the pool's localnet switch, the
+// router's gateway port (chassis, default route) and the NAT row, moved at once by a
+// re-binding, gone when unbound, nothing written for a refused binding, nothing left at the end.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { useTestCluster, waitFor } from '../../harness/index.ts';
-import { doc, eipApi, eipRef, useEipOperator, vpcApi } from './fixture.ts';
+import { doc, eipApi, eipRef, nicRef, useEipOperator, vpcApi } from './fixture.ts';
 
 const cluster = useTestCluster('eip-op');
 const eip = useEipOperator(cluster);
@@ -29,6 +31,27 @@ async function readyFalseReason(name: string): Promise<{ reason: string; message
   );
 }
 
+/** ovn-nbctl list of a table's columns, one row per line. */
+const rows = async (table: string, columns: string) =>
+  (
+    await eip.nb([
+      '--format=csv',
+      '--data=bare',
+      '--no-headings',
+      `--columns=${columns}`,
+      'list',
+      table,
+    ])
+  )
+    .split('\n')
+    .filter(Boolean)
+    .sort();
+const nats = () => rows('NAT', 'type,external_ip,logical_ip');
+const nicIp = async (name: string) =>
+  (await cluster.waitForCondition(nicRef(name), 'Ready')).status?.ipAddress as string;
+const gateways = async () =>
+  (await rows('Logical_Router_Port', 'name,networks')).filter((r) => r.startsWith('kcloud-eipgw-'));
+
 const address = async (name: string) =>
   (await cluster.waitForCondition(eipRef(name), 'Ready')).status?.address as string;
 
@@ -45,6 +68,7 @@ beforeAll(async () => {
       doc(vpcApi, 'VPC', 'v1', { cidrBlocks: ['10.0.0.0/16'] }),
       doc(vpcApi, 'Subnet', 's1', { vpcRef: { name: 'v1' }, cidrBlock: '10.0.1.0/24' }),
       doc(vpcApi, 'NetworkInterface', 'web', { subnetRef: { name: 's1' } }),
+      doc(vpcApi, 'NetworkInterface', 'db', { subnetRef: { name: 's1' } }),
     ].join('---\n'),
   );
 });
@@ -148,14 +172,43 @@ describe('EIP bindings', () => {
           ...(nic ? { binding: { networkInterfaceRef: { name: nic } } } : {}),
         }),
       );
+    const [webIp, dbIp] = [await nicIp('web'), await nicIp('db')];
+    // The pool's external network: a switch with a localnet port on the provider network.
+    expect(await rows('Logical_Switch_Port', 'type,options')).toContain(
+      'localnet,network_name=physnet1',
+    );
+    expect(await nats()).toEqual([]);
     await bind('first', 'web');
     const first = await cluster.waitForCondition(eipRef('first'), 'Ready');
     expect(first.status?.boundTo).toBe('NetworkInterface/web');
+    const firstIp = first.status?.address as string;
+    expect(await nats()).toEqual([`dnat_and_snat,${firstIp},${webIp}`]);
+    // The VPC router's gateway port on the pool's network, on the gateway chassis, with the
+    // pool's gateway as its default route.
+    const [gw] = await gateways();
+    expect(gw).toMatch(/^kcloud-eipgw-\S+,198\.51\.100\.\d+\/26$/);
+    expect(await rows('Gateway_Chassis', 'chassis_name,priority')).toEqual(['gw-1,1']);
+    expect(await rows('Logical_Router_Static_Route', 'ip_prefix,nexthop')).toContain(
+      '0.0.0.0/0,198.51.100.1',
+    );
+
+    // Re-binding moves the NAT at once.
+    await bind('first', 'db');
+    await waitFor(async () => (await nats()).join() === `dnat_and_snat,${firstIp},${dbIp}`, {
+      what: 'the NAT to move to db',
+      describe: () => 'see ovn-nbctl list NAT',
+    });
+    await bind('first', 'web');
+    await waitFor(async () => (await nats()).join() === `dnat_and_snat,${firstIp},${webIp}`, {
+      what: 'the NAT to move back to web',
+    });
 
     await bind('second', 'web');
     const second = await readyFalseReason('second');
     expect(second.reason).toBe('TargetHasEIP');
     expect(second.message).toContain('NetworkInterface web already has EIP first');
+    // Nothing of a refused binding in OVN.
+    expect(await nats()).toEqual([`dnat_and_snat,${firstIp},${webIp}`]);
 
     await bind('ghost', 'nope');
     expect((await readyFalseReason('ghost')).reason).toBe('InterfaceNotFound');
@@ -174,6 +227,17 @@ describe('EIP bindings', () => {
     await cluster.waitForGone(eipRef('first'));
     const taken = await cluster.waitForCondition(eipRef('second'), 'Ready');
     expect(taken.status?.boundTo).toBe('NetworkInterface/web');
+    expect(await nats()).toEqual([`dnat_and_snat,${taken.status?.address as string},${webIp}`]);
+
+    // Unbound: no NAT, and no gateway port once no EIP of the VPC uses it.
+    await bind('second', undefined);
+    await waitFor(async () => (await nats()).length === 0 && (await gateways()).length === 0, {
+      what: 'the NAT and the gateway port to go',
+    });
+    expect(await rows('Gateway_Chassis', 'chassis_name')).toEqual([]);
+    expect(await rows('Logical_Router_Static_Route', 'ip_prefix,nexthop')).not.toContain(
+      '0.0.0.0/0,198.51.100.1',
+    );
   });
 
   it('holds the pool while it has EIPs', async () => {
@@ -185,5 +249,21 @@ describe('EIP bindings', () => {
     });
     const held = await cluster.waitForCondition(poolRef(), 'Ready', 'False', 60_000, 'InUse');
     expect(JSON.stringify(held.status)).toContain('the pool still has EIPs');
+
+    // Every EIP gone (the one still naming an interface unbound first), the pool goes, and
+    // nothing of either is left in OVN.
+    await cluster.apply(doc(eipApi, 'EIP', 'ghost', { poolRef: { name: pool } }));
+    await cluster.custom.deleteCollectionNamespacedCustomObject({
+      group: 'eip.kcloud.io',
+      version: 'v1alpha1',
+      plural: 'eips',
+      namespace: cluster.namespace,
+    });
+    await cluster.waitForGone(poolRef());
+    expect(await nats()).toEqual([]);
+    expect(await gateways()).toEqual([]);
+    expect(
+      (await rows('Logical_Switch', 'name')).filter((n) => n.startsWith('kcloud-eip-')),
+    ).toEqual([]);
   });
 });

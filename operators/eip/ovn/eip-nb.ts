@@ -1,0 +1,419 @@
+// The EIP operator's rows in the OVN northbound database: per pool a switch with a localnet
+// port onto the provider network; per VPC router with a bound EIP a gateway port on that
+// switch (gateway chassis, default route to the pool's gateway); per bound EIP a
+// dnat_and_snat NAT row on the router. Every row carries its owner in external_ids.
+import {
+  operationsFor,
+  type MonitorRequests,
+  type nb,
+  type Operation,
+  type OvsdbClient,
+} from '../../../controllers/ovsdb/index.ts';
+import { eipKeys, gatewayMac, names } from './names.ts';
+
+const ops = operationsFor<nb.Tables>();
+
+export interface PoolNetwork {
+  poolUid: string;
+  poolName: string;
+  providerNetwork: string;
+}
+
+export interface Gateway {
+  routerName: string;
+  vpcUid: string;
+  poolUid: string;
+  /** The router's address on the pool's network, with the pool's prefix: 203.0.113.2/24. */
+  network: string;
+  /** The pool's gateway, the default route's next hop. */
+  nextHop: string;
+  /** Chassis names, highest priority first. */
+  chassis: readonly string[];
+}
+
+export interface Nat {
+  eipUid: string;
+  poolUid: string;
+  eipName: string;
+  namespace: string;
+  vpcUid: string;
+  externalIp: string;
+  logicalIp: string;
+}
+
+const owned = (kind: string, uid: string, extra: Record<string, string> = {}) => ({
+  [eipKeys.kind]: kind,
+  [eipKeys.uid]: uid,
+  ...extra,
+});
+
+const sameMap = (a: Record<string, string>, b: Record<string, string>) =>
+  Object.keys(a).length === Object.keys(b).length &&
+  Object.entries(a).every(([k, v]) => b[k] === v);
+
+export class EipNb {
+  static readonly monitoredTables: readonly MonitorRequests<nb.Tables>[] = [
+    { table: 'Logical_Router' },
+    { table: 'Logical_Router_Port' },
+    { table: 'Logical_Router_Static_Route' },
+    { table: 'Logical_Switch' },
+    { table: 'Logical_Switch_Port' },
+    { table: 'Gateway_Chassis' },
+    { table: 'NAT' },
+  ];
+
+  readonly ovsdb: OvsdbClient<nb.Tables>;
+
+  constructor(ovsdb: OvsdbClient<nb.Tables>) {
+    this.ovsdb = ovsdb;
+  }
+
+  private get replica() {
+    return this.ovsdb.replica;
+  }
+
+  // ---- the pool's external switch ------------------------------------------------------
+
+  poolNetworkMatches(p: PoolNetwork): boolean {
+    const sw = this.replica.table('Logical_Switch').findByName(names.poolSwitch(p.poolUid));
+    const ln = this.replica.table('Logical_Switch_Port').findByName(names.localnetPort(p.poolUid));
+    return (
+      sw !== undefined &&
+      ln !== undefined &&
+      sw.ports.includes(ln._uuid) &&
+      ln.type === 'localnet' &&
+      ln.options.network_name === p.providerNetwork
+    );
+  }
+
+  async ensurePoolNetwork(p: PoolNetwork): Promise<void> {
+    const swName = names.poolSwitch(p.poolUid);
+    const lnName = names.localnetPort(p.poolUid);
+    const port = {
+      name: lnName,
+      type: 'localnet',
+      addresses: ['unknown'],
+      options: { network_name: p.providerNetwork },
+      external_ids: owned('EIPPool', p.poolUid),
+    };
+    const sw = this.replica.table('Logical_Switch').findByName(swName);
+    const ln = this.replica.table('Logical_Switch_Port').findByName(lnName);
+    if (!sw) {
+      await this.ovsdb.transact([
+        ops.insert('Logical_Switch_Port', port, 'ln'),
+        ops.insert('Logical_Switch', {
+          name: swName,
+          ports: ['ln'],
+          external_ids: owned('EIPPool', p.poolUid, { [eipKeys.name]: p.poolName }),
+        }),
+      ]);
+      return;
+    }
+    if (ln && sw.ports.includes(ln._uuid)) {
+      await this.ovsdb.transact([
+        ops.update('Logical_Switch_Port', [['_uuid', '==', ln._uuid]], {
+          type: 'localnet',
+          addresses: ['unknown'],
+          options: port.options,
+        }),
+      ]);
+      return;
+    }
+    await this.ovsdb.transact([
+      ops.insert('Logical_Switch_Port', port, 'ln'),
+      ops.mutate('Logical_Switch', [['_uuid', '==', sw._uuid]], [['ports', 'insert', 'ln']]),
+    ]);
+  }
+
+  async deletePoolNetwork(poolUid: string): Promise<void> {
+    for (const vpc of this.gatewayVpcsOn(poolUid)) await this.deleteGateway(vpc, poolUid);
+    const sw = this.replica.table('Logical_Switch').findByName(names.poolSwitch(poolUid));
+    if (sw) await this.ovsdb.transact([ops.delete('Logical_Switch', [['_uuid', '==', sw._uuid]])]);
+  }
+
+  // ---- a VPC router's gateway port on a pool's network ------------------------------------
+
+  private findRouter(name: string) {
+    return this.replica.table('Logical_Router').findByName(name);
+  }
+
+  gatewayMatches(g: Gateway): boolean {
+    const router = this.findRouter(g.routerName);
+    const lrp = this.replica
+      .table('Logical_Router_Port')
+      .findByName(names.gatewayPort(g.vpcUid, g.poolUid));
+    const lsp = this.replica
+      .table('Logical_Switch_Port')
+      .findByName(names.gatewaySwitchPort(g.vpcUid, g.poolUid));
+    if (!router || !lrp || !lsp || !router.ports.includes(lrp._uuid)) return false;
+    const chassis = lrp.gateway_chassis
+      .map((u) => this.replica.table('Gateway_Chassis').get(u))
+      .map((c) => `${c?.chassis_name ?? ''}:${String(c?.priority ?? '')}`)
+      .sort();
+    const wantChassis = g.chassis.map((c, i) => `${c}:${String(g.chassis.length - i)}`).sort();
+    const route = this.gatewayRoute(router, g);
+    return (
+      lrp.networks.length === 1 &&
+      lrp.networks[0] === g.network &&
+      JSON.stringify(chassis) === JSON.stringify(wantChassis) &&
+      route?.nexthop === g.nextHop &&
+      lsp.options['router-port'] === lrp.name
+    );
+  }
+
+  private gatewayRoute(router: nb.LogicalRouter, g: Pick<Gateway, 'vpcUid' | 'poolUid'>) {
+    return router.static_routes
+      .map((u) => this.replica.table('Logical_Router_Static_Route').get(u))
+      .find(
+        (r) =>
+          r?.external_ids[eipKeys.kind] === 'Gateway' &&
+          r.external_ids[eipKeys.vpc] === g.vpcUid &&
+          r.external_ids[eipKeys.pool] === g.poolUid,
+      );
+  }
+
+  /** Writes the gateway port, its chassis, its peer and its default route in one transaction. */
+  async ensureGateway(g: Gateway): Promise<void> {
+    const router = this.findRouter(g.routerName);
+    if (!router) throw new Error(`logical router ${g.routerName} does not exist`);
+    const sw = this.replica.table('Logical_Switch').findByName(names.poolSwitch(g.poolUid));
+    if (!sw) throw new Error(`the switch of the pool ${g.poolUid} does not exist`);
+    if (this.gatewayMatches(g)) return;
+    // A port that differs is rewritten whole (its chassis, peer and route with it): a rare
+    // change (new chassis), and names stay unique.
+    await this.deleteGateway(g.vpcUid, g.poolUid);
+    const lrpName = names.gatewayPort(g.vpcUid, g.poolUid);
+    const lspName = names.gatewaySwitchPort(g.vpcUid, g.poolUid);
+    const ids = owned('Gateway', g.vpcUid, { [eipKeys.vpc]: g.vpcUid, [eipKeys.pool]: g.poolUid });
+    const operations: Operation[] = [];
+    const gcNames = g.chassis.map((_, i) => `gc${String(i)}`);
+    g.chassis.forEach((chassis, i) => {
+      operations.push(
+        ops.insert(
+          'Gateway_Chassis',
+          {
+            name: `${lrpName}-${chassis}`,
+            chassis_name: chassis,
+            priority: g.chassis.length - i,
+            external_ids: ids,
+          },
+          gcNames[i],
+        ),
+      );
+    });
+    operations.push(
+      ops.insert(
+        'Logical_Router_Port',
+        {
+          name: lrpName,
+          mac: gatewayMac(lrpName),
+          networks: [g.network],
+          gateway_chassis: gcNames,
+          external_ids: ids,
+        },
+        'lrp',
+      ),
+      ops.insert(
+        'Logical_Router_Static_Route',
+        { ip_prefix: '0.0.0.0/0', nexthop: g.nextHop, output_port: lrpName, external_ids: ids },
+        'route',
+      ),
+      ops.mutate(
+        'Logical_Router',
+        [['_uuid', '==', router._uuid]],
+        [
+          ['ports', 'insert', 'lrp'],
+          ['static_routes', 'insert', 'route'],
+        ],
+      ),
+      ops.insert(
+        'Logical_Switch_Port',
+        {
+          name: lspName,
+          type: 'router',
+          addresses: ['router'],
+          options: { 'router-port': lrpName },
+          external_ids: ids,
+        },
+        'lsp',
+      ),
+      ops.mutate('Logical_Switch', [['_uuid', '==', sw._uuid]], [['ports', 'insert', 'lsp']]),
+    );
+    await this.ovsdb.transact(operations);
+  }
+
+  /** The gateway ports written for VPC routers: pool, holder of their address, the address. */
+  private *gatewayAddresses(): Iterable<[string, string, string]> {
+    for (const lrp of this.replica.table('Logical_Router_Port').rows()) {
+      if (lrp.external_ids[eipKeys.kind] !== 'Gateway') continue;
+      const ip = lrp.networks[0]?.split('/')[0];
+      const vpc = lrp.external_ids[eipKeys.vpc];
+      const pool = lrp.external_ids[eipKeys.pool];
+      if (ip && vpc && pool) yield [pool, names.gatewayHolder(vpc), ip];
+    }
+  }
+
+  /** Removes a VPC router's gateway port on a pool's network, with its peer and its route. */
+  async deleteGateway(vpcUid: string, poolUid: string): Promise<boolean> {
+    const lrp = this.replica
+      .table('Logical_Router_Port')
+      .findByName(names.gatewayPort(vpcUid, poolUid));
+    const lsp = this.replica
+      .table('Logical_Switch_Port')
+      .findByName(names.gatewaySwitchPort(vpcUid, poolUid));
+    const operations: Operation[] = [];
+    for (const router of this.replica.table('Logical_Router').rows()) {
+      const route = this.gatewayRoute(router, { vpcUid, poolUid });
+      const mutations: ['ports' | 'static_routes', 'delete', string][] = [];
+      if (lrp && router.ports.includes(lrp._uuid)) mutations.push(['ports', 'delete', lrp._uuid]);
+      if (route) mutations.push(['static_routes', 'delete', route._uuid]);
+      if (mutations.length > 0) {
+        operations.push(ops.mutate('Logical_Router', [['_uuid', '==', router._uuid]], mutations));
+      }
+    }
+    if (lsp) {
+      for (const sw of this.replica.table('Logical_Switch').rows()) {
+        if (sw.ports.includes(lsp._uuid)) {
+          operations.push(
+            ops.mutate(
+              'Logical_Switch',
+              [['_uuid', '==', sw._uuid]],
+              [['ports', 'delete', lsp._uuid]],
+            ),
+          );
+        }
+      }
+    }
+    if (operations.length === 0) return false;
+    await this.ovsdb.transact(operations);
+    return true;
+  }
+
+  // ---- NAT -----------------------------------------------------------------------------
+
+  /** The NAT rows of one EIP, with the router holding each. */
+  natsOf(eipUid: string): { nat: nb.NAT; router: nb.LogicalRouter | undefined }[] {
+    const rows = this.replica
+      .table('NAT')
+      .filter(
+        (n) => n.external_ids[eipKeys.kind] === 'EIP' && n.external_ids[eipKeys.uid] === eipUid,
+      );
+    return rows.map((nat) => ({
+      nat,
+      router: this.replica.table('Logical_Router').find((r) => r.nat.includes(nat._uuid)),
+    }));
+  }
+
+  /**
+   * The addresses of a pool recorded in OVN (NAT rows of EIPs, gateway ports of routers):
+   * holder → address. A restart rebuilds the pool from them as well as from status.
+   */
+  *recordedAddresses(poolUid: string): Iterable<[string, string]> {
+    for (const nat of this.replica.table('NAT').rows()) {
+      const uid = nat.external_ids[eipKeys.uid];
+      if (
+        nat.external_ids[eipKeys.kind] === 'EIP' &&
+        nat.external_ids[eipKeys.pool] === poolUid &&
+        uid
+      ) {
+        yield [uid, nat.external_ip];
+      }
+    }
+    for (const [pool, holder, ip] of this.gatewayAddresses()) {
+      if (pool === poolUid) yield [holder, ip];
+    }
+  }
+
+  /** The pools a VPC router has gateway ports on. */
+  gatewayPoolsOf(vpcUid: string): string[] {
+    return this.replica
+      .table('Logical_Router_Port')
+      .filter(
+        (p) => p.external_ids[eipKeys.kind] === 'Gateway' && p.external_ids[eipKeys.vpc] === vpcUid,
+      )
+      .map((p) => p.external_ids[eipKeys.pool] ?? '');
+  }
+
+  /** Every gateway port on a pool's network: the VPCs that have one. */
+  gatewayVpcsOn(poolUid: string): string[] {
+    return this.replica
+      .table('Logical_Router_Port')
+      .filter(
+        (p) =>
+          p.external_ids[eipKeys.kind] === 'Gateway' && p.external_ids[eipKeys.pool] === poolUid,
+      )
+      .map((p) => p.external_ids[eipKeys.vpc] ?? '');
+  }
+
+  private natRow(n: Nat) {
+    return {
+      type: 'dnat_and_snat' as const,
+      external_ip: n.externalIp,
+      logical_ip: n.logicalIp,
+      external_ids: owned('EIP', n.eipUid, {
+        [eipKeys.name]: n.eipName,
+        [eipKeys.namespace]: n.namespace,
+        [eipKeys.vpc]: n.vpcUid,
+        [eipKeys.pool]: n.poolUid,
+      }),
+    };
+  }
+
+  natMatches(routerName: string | undefined, n: Nat | undefined, eipUid: string): boolean {
+    const rows = this.natsOf(eipUid);
+    if (!n || !routerName) return rows.length === 0;
+    if (rows.length !== 1) return false;
+    const [{ nat, router } = { nat: undefined, router: undefined }] = rows;
+    const want = this.natRow(n);
+    return (
+      router?.name === routerName &&
+      nat?.type === want.type &&
+      nat.external_ip === want.external_ip &&
+      nat.logical_ip === want.logical_ip &&
+      sameMap(nat.external_ids, want.external_ids)
+    );
+  }
+
+  /**
+   * Makes the EIP's NAT exactly `n` on `routerName` (or none, unbound), in one transaction: a
+   * re-binding moves it with no moment where two routers answer for the address.
+   */
+  async ensureNat(
+    routerName: string | undefined,
+    n: Nat | undefined,
+    eipUid: string,
+  ): Promise<void> {
+    if (this.natMatches(routerName, n, eipUid)) return;
+    const operations: Operation[] = [];
+    for (const { nat, router } of this.natsOf(eipUid)) {
+      if (router) {
+        operations.push(
+          ops.mutate(
+            'Logical_Router',
+            [['_uuid', '==', router._uuid]],
+            [['nat', 'delete', nat._uuid]],
+          ),
+        );
+      }
+    }
+    if (n && routerName) {
+      const router = this.findRouter(routerName);
+      if (!router) throw new Error(`logical router ${routerName} does not exist`);
+      operations.push(
+        ops.insert('NAT', this.natRow(n), 'nat'),
+        ops.mutate('Logical_Router', [['_uuid', '==', router._uuid]], [['nat', 'insert', 'nat']]),
+      );
+    }
+    if (operations.length > 0) await this.ovsdb.transact(operations);
+  }
+
+  /** Whether any EIP NAT row on the router belongs to the pool (through its gateway's VPC). */
+  routerHasNatOf(vpcUid: string): boolean {
+    return this.replica
+      .table('NAT')
+      .rows()
+      .some(
+        (n) => n.external_ids[eipKeys.kind] === 'EIP' && n.external_ids[eipKeys.vpc] === vpcUid,
+      );
+  }
+}
