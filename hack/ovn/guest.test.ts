@@ -70,4 +70,12 @@ describe('a guest', () => {
       'external_ids:iface-id=kcloud-eni-1',
     ]);
   });
+
+  it('is a plain port of a provider bridge, bound to no logical port', () => {
+    expect(addPortArgs('internet-o', 'internet', 'br-ex')).toEqual([
+      'add-port',
+      'br-ex',
+      'internet-o',
+    ]);
+  });
 });

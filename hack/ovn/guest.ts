@@ -26,6 +26,11 @@ export interface GuestOptions {
   mtu?: number;
   /** The chassis whose br-int the guest is plugged into (upChassis); the OVN's own by default. */
   chassis?: Pick<Chassis, 'layout'>;
+  /**
+   * Plug into this bridge instead of br-int: a provider bridge (addProviderNetwork), where a
+   * namespace stands for a network outside OVN. No iface-id is set there.
+   */
+  bridge?: string;
 }
 
 export interface ExecResult {
@@ -104,8 +109,12 @@ export function guestSetup(opts: GuestOptions, peer: string): string[][] {
   ];
 }
 
-/** ovs-vsctl arguments that add the port to br-int, bound to the logical port. */
-export function addPortArgs(port: string, ifaceId: string): string[] {
+/**
+ * ovs-vsctl arguments that add the port to br-int, bound to the logical port; on another
+ * bridge (a provider bridge) a plain port.
+ */
+export function addPortArgs(port: string, ifaceId: string, bridge = 'br-int'): string[] {
+  if (bridge !== 'br-int') return ['add-port', bridge, port];
   return [
     'add-port',
     'br-int',
@@ -262,7 +271,10 @@ export async function plugGuest(
     await mustExec(netns, [tool(name as GuestTool), ...args]);
   }
   // Plugged last, so nothing leaves the guest before its MAC and address are set.
-  await check(vsctl(layout, addPortArgs(links.port, opts.ifaceId)), `adding ${links.port}`);
+  await check(
+    vsctl(layout, addPortArgs(links.port, opts.ifaceId, opts.bridge)),
+    `adding ${links.port}`,
+  );
   made.port = true;
   const error = (
     await check(vsctl(layout, ['get', 'Interface', links.port, 'error']), 'reading its error')
@@ -285,7 +297,8 @@ export async function unplugGuest(
   const links = guestLinks(name);
   const problems: string[] = [];
   if (made.port) {
-    const del = await vsctl(layout, ['--if-exists', 'del-port', 'br-int', links.port], {
+    // Whichever bridge holds it (br-int, or a provider bridge).
+    const del = await vsctl(layout, ['--if-exists', 'del-port', links.port], {
       timeoutSeconds: 5,
     });
     if (del.code !== 0) problems.push(`ovs-vsctl del-port ${links.port}: ${del.stderr.trim()}`);

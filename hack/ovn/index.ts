@@ -43,3 +43,8 @@ export {
   underlayMtu,
 } from './underlay.ts';
 export { guestLinks, startGuest, type ExecResult, type Guest, type GuestOptions } from './guest.ts';
+export {
+  addProviderNetwork,
+  providerNetworkArgs,
+  type ProviderNetwork,
+} from './provider-network.ts';
