@@ -105,6 +105,7 @@ export class EIPBackend implements ExternalClient<EIPObject, EIPObservation> {
       vpcUid: placement.vpcUid,
       externalIp: address,
       logicalIp: placement.target.ipAddress,
+      logicalPort: placement.target.portName,
     };
   }
 

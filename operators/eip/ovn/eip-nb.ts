@@ -39,6 +39,8 @@ export interface Nat {
   vpcUid: string;
   externalIp: string;
   logicalIp: string;
+  /** The target's logical switch port: with externalMac, NAT on the target's own chassis. */
+  logicalPort: string;
 }
 
 const owned = (kind: string, uid: string, extra: Record<string, string> = {}) => ({
@@ -350,6 +352,10 @@ export class EipNb {
       type: 'dnat_and_snat' as const,
       external_ip: n.externalIp,
       logical_ip: n.logicalIp,
+      // Distributed: the chassis of the target answers for the address itself (with this MAC)
+      // and translates there, so traffic does not detour through the gateway chassis.
+      logical_port: n.logicalPort,
+      external_mac: gatewayMac(`eip-${n.eipUid}`),
       external_ids: owned('EIP', n.eipUid, {
         [eipKeys.name]: n.eipName,
         [eipKeys.namespace]: n.namespace,
@@ -370,6 +376,8 @@ export class EipNb {
       nat?.type === want.type &&
       nat.external_ip === want.external_ip &&
       nat.logical_ip === want.logical_ip &&
+      nat.logical_port === want.logical_port &&
+      nat.external_mac === want.external_mac &&
       sameMap(nat.external_ids, want.external_ids)
     );
   }

@@ -3,7 +3,8 @@
 // "internet" on br-ex holding the pool's gateway address, and guests (namespaces) plugged in as
 // NetworkInterfaces. From the internet an EIP reaches the interface it is bound to (ping, TCP),
 // the interface's traffic out arrives from the EIP, a re-binding moves it all to the other
-// interface, and unbinding makes the address unreachable.
+// interface, and unbinding makes the address unreachable. The NAT is distributed (answered with
+// the EIP's own MAC), which works on this userspace datapath.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { addProviderNetwork, startGuest, type Guest } from '../../../hack/ovn/index.ts';
 import { useTestCluster, waitFor } from '../../harness/index.ts';
@@ -113,6 +114,12 @@ describe('an EIP on the data plane', () => {
       ?.address as string;
     await reachable(address);
     expect(await tcpRequest(internet, address, 8080)).toBe('web');
+    // Distributed NAT: the address is answered for with the EIP's own MAC (the NAT row's
+    // external_mac), from the target's chassis, not with the gateway port's MAC.
+    const externalMac = (await eip.nb(['--bare', '--columns=external_mac', 'list', 'NAT'])).trim();
+    expect(externalMac).toMatch(/^0e(:[0-9a-f]{2}){5}$/);
+    const neighbour = await internet.exec(['ip', '-4', 'neigh', 'show', address]);
+    expect(neighbour.stdout).toContain(`lladdr ${externalMac}`);
 
     // The guest's traffic out is translated to the EIP: the internet sees it as the source.
     const listener = await startUdpListener(internet, 9999);
