@@ -337,6 +337,7 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
     withGuestAgent: (uid, fn) => guestAgents.use(uid, { timeoutMs: 3_000 }, fn),
     maxVcpus: config.maxVcpus,
     maxMemoryMiB: config.maxMemoryMiB,
+    memoryRoomFromMiB: config.memoryRoomFromMiB,
     cpuQuota: new CpuQuotas({ cgroupFs: config.cgroupFs, parent: config.cgroupParent }),
     now: () => realClock.now(),
   };

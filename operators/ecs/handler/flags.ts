@@ -61,7 +61,13 @@ export const ecsAgentFlags = {
     type: 'string',
     default: '64Gi',
     description:
-      'how much memory a VM can grow to while it runs (memory hot-plug after a resize, in 128Mi blocks), such as 64Gi; beyond, a resize waits for its next start. 0: none (a Linux guest of less than 2816Mi then keeps the 64Mi it reserves for DMA bounce buffers once memory may be plugged above 4Gi)',
+      'how much memory a VM can grow to while it runs (memory hot-plug after a resize, in 128Mi blocks), such as 64Gi; beyond, a resize waits for its next start. 0: none',
+  },
+  'vm-memory-room-from': {
+    type: 'string',
+    default: '3Gi',
+    description:
+      'the least memory a VM must have to start with room for memory hot-plug (--vm-max-memory): a Linux guest of less than 2816Mi sets aside 64Mi for DMA bounce buffers once memory may be plugged above 4Gi, which a smaller VM would lose without asking; 0: every VM',
   },
 } satisfies FlagSpecs;
 
@@ -77,6 +83,8 @@ export interface EcsAgentConfig {
   maxVcpus: number;
   /** Memory a VM can be given while it runs (QEMU's maxmem), in MiB; 0: none. */
   maxMemoryMiB: number;
+  /** VMs with less memory than this (MiB) start without room to grow. */
+  memoryRoomFromMiB: number;
   cgroupFs: string;
   cgroupParent: string;
 }
@@ -109,6 +117,11 @@ export function configureEcsAgent(values: FlagValues): EcsAgentConfig {
   if (maxMemoryMiB === undefined) {
     throw new Error(`--vm-max-memory: ${maxMemory} is not 0 or a size such as 4096Mi or 64Gi`);
   }
+  const roomFrom = stringFlag(values, 'vm-memory-room-from');
+  const memoryRoomFromMiB = memoryMiB(roomFrom);
+  if (memoryRoomFromMiB === undefined) {
+    throw new Error(`--vm-memory-room-from: ${roomFrom} is not 0 or a size such as 3Gi`);
+  }
   const cgroupParent = stringFlag(values, 'vm-cgroup-parent');
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/.test(cgroupParent)) {
     throw new Error(`--vm-cgroup-parent: ${cgroupParent} is not a cgroup path such as kcloud-vms`);
@@ -117,6 +130,7 @@ export function configureEcsAgent(values: FlagValues): EcsAgentConfig {
     qemu: stringFlag(values, 'qemu'),
     maxVcpus,
     maxMemoryMiB,
+    memoryRoomFromMiB,
     cgroupFs: stringFlag(values, 'vm-cgroup-fs'),
     cgroupParent,
     ovsDb: stringFlag(values, 'ovs-db'),

@@ -42,7 +42,9 @@ describe('resizeStep', () => {
       }),
     ).toEqual({
       vcpus: 2,
-      waits: ['it was started without room to plug memory (--vm-max-memory)'],
+      waits: [
+        'it was started without room to plug memory (--vm-max-memory; a VM smaller than --vm-memory-room-from gets none)',
+      ],
     });
     expect(resizeStep(size({ memoryMiB: 384 }), { vcpus: 1, memoryMiB: 256 }).waits).toEqual([
       'memory is not taken away from a running guest',

@@ -171,6 +171,8 @@ export interface VmHost {
   maxVcpus: number;
   /** Memory a VM can grow to while it runs (QEMU's maxmem, MiB); room only when above its own. */
   maxMemoryMiB: number;
+  /** VMs with less memory (MiB) start without that room. */
+  memoryRoomFromMiB: number;
   /** The CPU quotas of VMs (their cgroups). */
   cpuQuota: Pick<CpuQuotas, 'apply' | 'applied' | 'remove'>;
   now(): number;
@@ -368,6 +370,7 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
       seedPath: seed,
       maxVcpus: host.maxVcpus,
       maxMemoryMiB: host.maxMemoryMiB,
+      memoryRoomFromMiB: host.memoryRoomFromMiB,
     });
     const allocated = i.status?.allocated;
     const percent = i.status?.limits?.cpuQuotaPercent;

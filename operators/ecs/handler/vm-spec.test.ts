@@ -41,4 +41,11 @@ describe('a VM’s memory', () => {
     expect(vmDefinition({ ...inputs, maxMemoryMiB: 0 }).maxMemoryMiB).toBe(320);
     expect(vmDefinition(inputs).maxMemoryMiB).toBeUndefined();
   });
+
+  it('gives no room to a VM smaller than --vm-memory-room-from: its guest would lose 64 MiB', () => {
+    const room = { ...inputs, maxMemoryMiB: 65536 };
+    expect(vmDefinition({ ...room, memoryRoomFromMiB: 3072 }).maxMemoryMiB).toBeUndefined();
+    expect(vmDefinition({ ...room, memoryRoomFromMiB: 320 }).maxMemoryMiB).toBe(65536);
+    expect(vmDefinition({ ...room, memoryRoomFromMiB: 0 }).maxMemoryMiB).toBe(65536);
+  });
 });

@@ -97,6 +97,11 @@ export interface VmInputs {
   maxVcpus?: number;
   /** Memory it may grow to while it runs (MiB); none when not more than its own. */
   maxMemoryMiB?: number;
+  /**
+   * The least memory (MiB) a VM must have for that room: a smaller Linux guest would set
+   * aside 64 MiB for DMA bounce buffers once memory may appear above 4 GiB.
+   */
+  memoryRoomFromMiB?: number;
 }
 
 export function vmDefinition(inputs: VmInputs): VmDefinition {
@@ -117,7 +122,7 @@ export function vmDefinition(inputs: VmInputs): VmDefinition {
     maxVcpus: Math.max(allocated.vcpu, inputs.maxVcpus ?? allocated.vcpu),
     // The size it is allocated, all of it base memory: DIMMs plugged before are not kept.
     memoryMiB,
-    ...(inputs.maxMemoryMiB !== undefined
+    ...(inputs.maxMemoryMiB !== undefined && memoryMiB >= (inputs.memoryRoomFromMiB ?? 0)
       ? { maxMemoryMiB: Math.max(memoryMiB, inputs.maxMemoryMiB) }
       : {}),
     accel: inputs.accel,

@@ -188,6 +188,8 @@ beforeAll(async () => {
       `--vm-netns=${await dataPlaneNetns(layout)}`,
       `--ovs-db=unix:${layout.vswitch.socket}`,
       '--vm-stop-timeout=20s',
+      // The test's 256 MiB VM gets room for memory hot-plug, and its 64 MiB bounce buffers.
+      '--vm-memory-room-from=0',
     ],
   });
   [host = ''] = world.hosts;
@@ -856,6 +858,7 @@ describe('an Instance on a host', () => {
     ]);
     expect(await mark()).toBe('before-rebuild');
     const pid = await qemuPid(uid);
+    const t = Date.now();
     await cluster.apply(
       doc(ecsApi, 'InstanceOperation', 'rebuild', {
         instanceRef: { name: 'vm-1' },
@@ -887,6 +890,9 @@ describe('an Instance on a host', () => {
     await readyIn('vm-1', 'Running');
     expect(await qemuPid(uid)).not.toBe(pid);
     await answers(ip);
+    console.log(
+      `rebuild applied → Succeeded, Running and answering ping in ${((Date.now() - t) / 1000).toFixed(1)} s`,
+    );
     // The fresh clone holds nothing there (zeros), and the guest sees the same disk size.
     expect(await mark()).toBe('\\0'.repeat(14));
     expect(Number(await guestRun(uid, ['/bin/cat', '/sys/block/vda/size']))).toBe(sectors);

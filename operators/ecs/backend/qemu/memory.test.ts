@@ -52,7 +52,7 @@ describe('memoryGrowth', () => {
       'it can grow to 1024 MiB while it runs (--vm-max-memory when it started)',
     );
     expect(waits(have({ slots: 0, freeSlots: 0, maxMemoryMiB: 256 }), 384)).toBe(
-      'it was started without room to plug memory (--vm-max-memory)',
+      'it was started without room to plug memory (--vm-max-memory; a VM smaller than --vm-memory-room-from gets none)',
     );
     expect(waits(have({ freeSlots: 0 }), 384)).toBe(
       'every memory slot it was started with holds memory plugged since',
@@ -216,7 +216,7 @@ describe('plugMemory', () => {
     await expect(plugMemory(qmp, 384)).rejects.toMatchObject({
       reason: 'InvalidDefinition',
       message:
-        '384 MiB cannot be plugged into a VM of 256 MiB: it was started without room to plug memory (--vm-max-memory)',
+        '384 MiB cannot be plugged into a VM of 256 MiB: it was started without room to plug memory (--vm-max-memory; a VM smaller than --vm-memory-room-from gets none)',
     });
     room = { slots: 16, 'max-size': 64 * GiB };
     await expect(plugMemory(qmp, 300)).rejects.toThrow(/whole 128 MiB blocks/);

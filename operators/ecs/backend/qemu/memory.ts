@@ -102,7 +102,10 @@ export function memoryGrowth(
   if (more === 0) return undefined;
   if (more < 0) return { waits: 'memory is not taken away from a running guest' };
   if (have.slots === 0) {
-    return { waits: 'it was started without room to plug memory (--vm-max-memory)' };
+    return {
+      waits:
+        'it was started without room to plug memory (--vm-max-memory; a VM smaller than --vm-memory-room-from gets none)',
+    };
   }
   if (wantMiB > have.maxMemoryMiB) {
     return {
