@@ -240,6 +240,30 @@ describe('EIP bindings', () => {
     );
   });
 
+  it('keeps a bound EIP, its NAT and its gateway address across a restart', async () => {
+    await cluster.apply(
+      doc(eipApi, 'EIP', 'second', {
+        poolRef: { name: pool },
+        binding: { networkInterfaceRef: { name: 'web' } },
+      }),
+    );
+    await cluster.waitForCondition(eipRef('second'), 'Ready');
+    const natsBefore = await nats();
+    const gatewaysBefore = await gateways();
+    expect(natsBefore).toHaveLength(1);
+    expect(gatewaysBefore).toHaveLength(1);
+    await eip.restart();
+    // A new EIP gets neither the bound EIP's address nor the gateway port's.
+    await cluster.apply(doc(eipApi, 'EIP', 'late', { poolRef: { name: pool } }));
+    const late = await address('late');
+    const held = [natsBefore[0]?.split(',')[1], gatewaysBefore[0]?.split(',')[1]?.split('/')[0]];
+    expect(held).not.toContain(late);
+    expect(await nats()).toEqual(natsBefore);
+    expect(await gateways()).toEqual(gatewaysBefore);
+    await cluster.apply(doc(eipApi, 'EIP', 'second', { poolRef: { name: pool } }));
+    await waitFor(async () => (await nats()).length === 0, { what: 'the NAT of second to go' });
+  });
+
   it('holds the pool while it has EIPs', async () => {
     await cluster.custom.deleteClusterCustomObject({
       group: 'eip.kcloud.io',
