@@ -236,32 +236,50 @@ export class EIPBackend implements ExternalClient<EIPObject, EIPObservation> {
     await this.create(eip);
   }
 
-  /** Removes the EIP's NAT, and the gateways no EIP uses any more. */
-  private async unbind(uid: string, pool: EIPPoolObject | undefined): Promise<void> {
-    const before = this.deps.nb.natsOf(uid).map(({ nat }) => nat.external_ids);
-    await this.deps.nb.ensureNat(undefined, undefined, uid);
-    await this.releaseGateways(before, pool);
+  private unbind(uid: string, pool: EIPPoolObject | undefined): Promise<void> {
+    return unbindEip(this.deps, uid, pool);
   }
 
-  /** The gateways of the VPCs an EIP's old NAT rows were on, once no EIP NATs through them. */
-  private async releaseGateways(
-    oldRows: Record<string, string>[],
-    pool: EIPPoolObject | undefined,
-  ): Promise<void> {
-    const poolUid = pool?.metadata.uid ?? '';
-    for (const ids of oldRows) {
-      const vpcUid = ids[eipKeys.vpc] ?? '';
-      await this.deps.routerLock.run(vpcUid, async () => {
-        if (this.deps.nb.routerHasNatOf(vpcUid)) return;
-        await this.deps.nb.deleteGateway(vpcUid, poolUid);
-        if (pool) this.deps.registry.pool(pool).release(names.gatewayHolder(vpcUid));
-      });
-    }
+  private releaseGateways(oldRows: Record<string, string>[], pool: EIPPoolObject | undefined) {
+    return releaseGateways(this.deps, oldRows, pool);
   }
 
   async delete(eip: EIPObject): Promise<void> {
     const pool = this.deps.pools.get(eip.spec.poolRef.name);
     await this.unbind(eip.metadata.uid ?? '', pool);
     if (pool) this.deps.registry.pool(pool).release(eip.metadata.uid ?? '');
+  }
+}
+
+type GatewayDeps = Pick<EIPBackendDeps, 'nb' | 'registry' | 'routerLock'>;
+
+/**
+ * Removes an EIP's NAT, and the gateways no EIP uses any more: its unbinding, its deletion and
+ * the sweep of rows whose EIP is gone.
+ */
+export async function unbindEip(
+  deps: GatewayDeps,
+  uid: string,
+  pool: EIPPoolObject | undefined,
+): Promise<void> {
+  const before = deps.nb.natsOf(uid).map(({ nat }) => nat.external_ids);
+  await deps.nb.ensureNat(undefined, undefined, uid);
+  await releaseGateways(deps, before, pool);
+}
+
+/** The gateways of the VPCs an EIP's old NAT rows were on, once no EIP NATs through them. */
+async function releaseGateways(
+  deps: GatewayDeps,
+  oldRows: Record<string, string>[],
+  pool: EIPPoolObject | undefined,
+): Promise<void> {
+  for (const ids of oldRows) {
+    const vpcUid = ids[eipKeys.vpc] ?? '';
+    const poolUid = ids[eipKeys.pool] ?? pool?.metadata.uid ?? '';
+    await deps.routerLock.run(vpcUid, async () => {
+      if (deps.nb.routerHasNatOf(vpcUid)) return;
+      await deps.nb.deleteGateway(vpcUid, poolUid);
+      if (pool) deps.registry.pool(pool).release(names.gatewayHolder(vpcUid));
+    });
   }
 }

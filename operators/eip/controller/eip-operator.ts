@@ -1,7 +1,12 @@
 import { objectKey, type KubeObject } from '../../../controllers/kube/index.ts';
 import type { Manager } from '../../../controllers/manager/index.ts';
 import { specOrReadinessChanged, type Controller } from '../../../controllers/reconcile/index.ts';
-import { addManagedController, watch } from '../../../controllers/wiring/index.ts';
+import {
+  addManagedController,
+  addOrphanSweeper,
+  watch,
+} from '../../../controllers/wiring/index.ts';
+import { ownersOfRows, removeRowsOf, type EipRows } from '../backend/orphans.ts';
 import {
   NetworkInterface,
   Subnet,
@@ -26,6 +31,9 @@ import { PoolRegistry } from '../backend/pool-registry.ts';
 import { boundLabel } from '../backend/target.ts';
 
 export const eipFinalizer = 'eip.kcloud.io/cleanup';
+
+/** How often the controllers re-check OVN against their objects, and orphans are swept. */
+const defaultResyncPeriodMs = 10 * 60_000;
 
 export interface EipOperatorOptions {
   nb: EipNb;
@@ -173,6 +181,19 @@ export function addEipControllers(
       ),
     ],
     ...common,
+  });
+  // Rows of owners that are gone are deleted (they are rebuilt from specs; no data lost), only
+  // once the API server confirms each owner is gone, two sweeps running.
+  addOrphanSweeper<EipRows>(mgr, {
+    name: 'eip-orphan-collector',
+    list: () => Promise.resolve(ownersOfRows(opts.nb)),
+    owners: { EIP: EIP.resource, EIPPool: EIPPool.resource },
+    policy: {
+      action: 'delete',
+      delete: (rows) => removeRowsOf({ nb: opts.nb, registry, routerLock }, pools.cache, rows),
+    },
+    periodMs: opts.resyncPeriodMs ?? defaultResyncPeriodMs,
+    ready: opts.nbReady,
   });
   return [poolController, eipController] as unknown as Controller<KubeObject>[];
 }

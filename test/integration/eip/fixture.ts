@@ -57,7 +57,8 @@ export function useEipOperator(
     running = await startManager(
       (mgr) => {
         addVpcOperator(mgr, { nbEndpoints: [conn.nb.unix] });
-        addEipOperator(mgr, { nbEndpoints: [conn.nb.unix], gatewayChassis });
+        // Swept every 2 s: a test sees a force-deleted EIP's rows go.
+        addEipOperator(mgr, { nbEndpoints: [conn.nb.unix], gatewayChassis, resyncPeriodMs: 2_000 });
       },
       { namespace: cluster.namespace },
     );

@@ -6,6 +6,7 @@
 // router's gateway port (chassis, default route) and the NAT row, moved at once by a
 // re-binding, gone when unbound, nothing written for a refused binding, nothing left at the end.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { kubectlOk } from '../../../hack/cluster/index.ts';
 import { useTestCluster, waitFor } from '../../harness/index.ts';
 import { doc, eipApi, eipRef, nicRef, useEipOperator, vpcApi } from './fixture.ts';
 
@@ -262,6 +263,36 @@ describe('EIP bindings', () => {
     expect(await gateways()).toEqual(gatewaysBefore);
     await cluster.apply(doc(eipApi, 'EIP', 'second', { poolRef: { name: pool } }));
     await waitFor(async () => (await nats()).length === 0, { what: 'the NAT of second to go' });
+  });
+
+  it('sweeps the rows of a bound EIP force-deleted (finalizer stripped), freeing its address', async () => {
+    await cluster.apply(
+      doc(eipApi, 'EIP', 'forced', {
+        poolRef: { name: pool },
+        binding: { networkInterfaceRef: { name: 'db' } },
+      }),
+    );
+    const forced = (await cluster.waitForCondition(eipRef('forced'), 'Ready')).status
+      ?.address as string;
+    expect((await nats()).some((n) => n.includes(`,${forced},`))).toBe(true);
+    const kubectl = (args: string[]) =>
+      kubectlOk(cluster.kubeconfigPath, [...args, '-n', cluster.namespace]);
+    await kubectl(['delete', 'eip', 'forced', '--wait=false']);
+    await kubectl([
+      'patch',
+      'eip',
+      'forced',
+      '--type=merge',
+      '-p',
+      '{"metadata":{"finalizers":null}}',
+    ]);
+    await cluster.waitForGone(eipRef('forced'));
+    await waitFor(async () => (await nats()).length === 0 && (await gateways()).length === 0, {
+      what: 'the orphan sweep to remove the NAT and the gateway port of forced',
+    });
+    // Its address is free again.
+    await cluster.apply(doc(eipApi, 'EIP', 'reuse', { poolRef: { name: pool }, address: forced }));
+    expect(await address('reuse')).toBe(forced);
   });
 
   it('holds the pool while it has EIPs', async () => {
