@@ -2,14 +2,10 @@
 // as QEMU VMs, with the disks EVS attached and the NICs VPC made, and reports what it sees
 // (condition Provisioned, boot time, console). The VM is this module's (its finalizer): an
 // Instance goes only once its VM is stopped and nothing of it is left on the host.
-import { readFile, rm } from 'node:fs/promises';
-import path from 'node:path';
 import { realClock } from '../../../controllers/clock/index.ts';
-import type { ExternalClient, ManagedStatus } from '../../../controllers/external/index.ts';
-import type { Informer } from '../../../controllers/informer/index.ts';
+import type { ManagedStatus } from '../../../controllers/external/index.ts';
 import {
   boundKind,
-  writeFileAtomic,
   type HostModule,
   type HostModuleContext,
 } from '../../../controllers/host/index.ts';
@@ -37,7 +33,6 @@ import {
   type VolumeSnapshotObject,
 } from '../../evs/api/index.ts';
 import {
-  executedCondition,
   Host,
   Instance,
   InstanceOperation,
@@ -47,15 +42,12 @@ import {
   restartRequiredCondition,
   vmAgentFieldManager,
   vmAgentStatusFields,
-  resetPasswordSecretKey,
-  resetPasswordSecretName,
   vmFinalizer,
   userDataCopyKey,
   userDataCopyName,
   vncPasswordCopyName,
   vncPasswordSecretKey,
   type InstanceOperationObject,
-  type InstanceOperationStatus,
   type HostObject,
   type InstanceObject,
   type InstanceStatus,
@@ -66,19 +58,15 @@ import { CpuQuotas } from './cpu-quota.ts';
 import { addLiveSnapshots } from './live-snapshots.ts';
 import { vmConditions } from './vm-conditions.ts';
 import { hostCopyReader } from './host-copy.ts';
-import {
-  instanceOperationRun,
-  operationRecord,
-  type OperationHost,
-  type OperationRecord,
-  type RunRecord,
-} from './operation-run.ts';
 import { instanceLabel } from '../controller/instance/children.ts';
 import { configureEcsAgent, ecsAgentFlags, type EcsAgentConfig } from './flags.ts';
 import { simulatedVmClient } from './simulated-vms.ts';
 import { Taps } from './taps.ts';
 import type { WantedDisk } from './device-plan.ts';
-import { removeVm, vmClient, type Collected, type VmHost, type VmObserved } from './vm-client.ts';
+import { vmClient, type VmObserved } from './vm-client.ts';
+import { addOperationAgent } from './operation-agent.ts';
+import type { Collected, VmHost } from './vm-host.ts';
+import { removeVm } from './vm-lifecycle.ts';
 import type { ReadyNic } from './vm-spec.ts';
 import { NetworkInterface } from '../../vpc/api/index.ts';
 
@@ -479,86 +467,6 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
       },
     });
   }
-}
-
-/** InstanceOperations bound to this host: each action run once on its instance's VM. */
-function addOperationAgent(
-  ctx: HostModuleContext,
-  instances: Informer<InstanceObject>,
-  operations: Informer<InstanceOperationObject>,
-  vm: (uid: string) => Promise<Vm | undefined>,
-  guestAgents: GuestAgents,
-): void {
-  const { mgr } = ctx;
-  const readCopy = hostCopyReader(ctx);
-  const stateDir = ctx.stateDir;
-  addManagedController<
-    InstanceOperationObject,
-    InstanceOperationStatus & ManagedStatus,
-    OperationRecord
-  >(mgr, {
-    name: 'ecs-operation-agent',
-    resource: InstanceOperation.resource,
-    informer: operations,
-    reconciler: {
-      finalizer: vmFinalizer,
-      external: () =>
-        ctx.simulated
-          ? simulatedOperationRun()
-          : instanceOperationRun({
-              instance: (ns, name) => instances.cache.get(`${ns}/${name}`),
-              vm,
-              withGuestAgent: (uid, fn) => guestAgents.use(uid, { timeoutMs: 10_000 }, fn),
-              password: (opUid, signal) =>
-                readCopy(resetPasswordSecretName(opUid), resetPasswordSecretKey, signal),
-              records: opRecords(path.join(stateDir, 'operations')),
-              now: () => realClock.now(),
-            }),
-      status: (o, observation) => observation.observed ?? operationRecord(o),
-      statusFields: ['startTime', 'completionTime'],
-      role: { kind: 'contributor', condition: executedCondition },
-    },
-  });
-}
-
-/** The agent's records of the operations it started: a JSON file each, by operation uid. */
-function opRecords(dir: string): OperationHost['records'] {
-  const file = (uid: string) => path.join(dir, `${uid}.json`);
-  return {
-    async read(uid) {
-      try {
-        return JSON.parse(await readFile(file(uid), 'utf8')) as RunRecord;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw err;
-      }
-    },
-    write: (uid, r) => writeFileAtomic(file(uid), JSON.stringify(r) + '\n'),
-    remove: (uid) => rm(file(uid), { force: true }),
-  };
-}
-
-/** Simulated hosts run nothing: an operation ends at once. */
-function simulatedOperationRun(): ExternalClient<InstanceOperationObject, OperationRecord> {
-  const stamp = () => new Date(realClock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
-  return {
-    observe: (o) =>
-      Promise.resolve(
-        o.metadata.deletionTimestamp
-          ? { exists: false, upToDate: false }
-          : {
-              exists: o.status?.completionTime !== undefined,
-              upToDate: o.status?.completionTime !== undefined,
-              observed: operationRecord(o),
-            },
-      ),
-    create: (o) => {
-      o.status = { ...o.status, startTime: stamp(), completionTime: stamp() };
-      return Promise.resolve();
-    },
-    update: () => Promise.resolve(),
-    delete: () => Promise.resolve(),
-  };
 }
 
 /** The ECS module as kcloud-agent runs it. */

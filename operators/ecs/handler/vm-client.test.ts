@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { InstanceObject } from '../api/index.ts';
-import { restartRefusal, startInputs } from './vm-client.ts';
+import { restartRefusal } from './vm-client.ts';
+import { startInputs } from './vm-host.ts';
 
 const instance = (runStrategy?: 'Always' | 'RerunOnFailure' | 'Manual'): InstanceObject =>
   ({

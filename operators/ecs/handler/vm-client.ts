@@ -6,40 +6,28 @@
 // stops the guest (ACPI, then by force), unplugs its taps and removes its run directory and
 // seed: nothing of it is left. The VNC password (the manager's copy for this host) is set at
 // start and again on a running VM whose password changed.
-import { createHash } from 'node:crypto';
-import { access, mkdir, readFile, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { access } from 'node:fs/promises';
 import {
   ReconcileError,
   type ExternalClient,
   type Observation,
 } from '../../../controllers/external/index.ts';
-import { writeFileAtomic } from '../../../controllers/host/index.ts';
 import { rebuildingReason, vncPasswordSecretName, type InstanceObject } from '../api/index.ts';
-import type { GuestAgentClient } from '../backend/guest-agent/index.ts';
-import {
-  dimmBlocks,
-  type Accelerator,
-  type Dimm,
-  type Vm,
-  type VmRunner,
-  type VmState,
-} from '../backend/qemu/index.ts';
-import { devicePlan, isEmpty, type DevicePlan, type WantedDisk } from './device-plan.ts';
-import { writeSeed } from '../backend/seed/index.ts';
-import { quotaUs, type CpuQuotas } from './cpu-quota.ts';
+import { dimmBlocks, type Dimm, type Vm, type VmState } from '../backend/qemu/index.ts';
+import { devicePlan, isEmpty, type DevicePlan } from './device-plan.ts';
+import { quotaUs } from './cpu-quota.ts';
 import { resizeStep } from './resize.ts';
-import type { Taps } from './taps.ts';
+import { startInputs, type VmHost } from './vm-host.ts';
 import {
-  desiredPower,
-  diskDefinition,
-  diskId,
-  nicDefinition,
-  vmDefinition,
-  type PowerState,
-  type ReadyDisk,
-  type ReadyNic,
-} from './vm-spec.ts';
+  applyDevices,
+  plugTaps,
+  removeVm,
+  startVm,
+  type DevicesAction,
+  type StartAction,
+} from './vm-lifecycle.ts';
+import { digest, readRecord, recordPath, writeRecord, type VmRecord } from './vm-record.ts';
+import { desiredPower, diskId, type PowerState, type ReadyNic } from './vm-spec.ts';
 
 /**
  * Whether the guest agent answered, the guest's CPUs it reported, and the memory blocks of the
@@ -67,125 +55,8 @@ export interface VmObserved {
   guest?: GuestReport;
 }
 
-/** What the module keeps of a VM beside QEMU's run directory, across agent restarts. */
-interface VmRecord {
-  bootTime?: string;
-  /** Stopped because powerState said so: starting it again is the user's wish, not a restart. */
-  stoppedOnRequest?: boolean;
-  /** Taps plugged for it, recorded before they are made: deletion removes exactly these. */
-  taps?: string[];
-  /** The tap of each NIC QEMU has (by QEMU id), for unplugging one. */
-  nicTaps?: Record<string, string>;
-  /** A digest of the VNC password QEMU has: a changed password is set again. */
-  vncPasswordDigest?: string;
-  /** A CPU quota was set on it: one taken off the Flavor is lifted. */
-  cpuQuota?: boolean;
-  /** QEMU was started (or about to be) and its taps are not all in br-int yet. */
-  tapsUnplugged?: boolean;
-}
-
-const digest = (password: string) => createHash('sha256').update(password).digest('hex');
-
-/** What the instance's disks and NICs are on this host now, as EVS and VPC report them. */
-export interface Collected {
-  /** How guests run here; undefined until the host's probe said. */
-  accel?: Accelerator;
-  /** The boot volume's name; undefined until the manager made it. */
-  boot?: string;
-  /** Disks whose attachment is ready, the boot disk first, then data volumes in spec order. */
-  disks: WantedDisk[];
-  /** Volumes the spec names whose attachment is not ready here yet. */
-  waitingDisks: string[];
-  /** NICs whose port is ready, the primary first. */
-  nics: ReadyNic[];
-  /** Interfaces the spec names whose NIC is not ready yet. */
-  pendingNics: string[];
-}
-
-/** What a start waits for, or the inputs: everything the spec names must be ready first. */
-export type Gathered =
-  | { ready: true; disks: ReadyDisk[]; nics: ReadyNic[]; accel: Accelerator }
-  | { ready: false; reason: string; message: string };
-
-export function startInputs(c: Collected): Gathered {
-  if (c.accel === undefined) {
-    return {
-      ready: false,
-      reason: 'WaitingForHypervisor',
-      message: 'the host has not reported how guests run here yet (its probe boot)',
-    };
-  }
-  if (c.boot === undefined || c.waitingDisks.length > 0) {
-    return {
-      ready: false,
-      reason: 'WaitingForVolumes',
-      message:
-        c.boot === undefined
-          ? 'the boot volume is not made yet'
-          : `waiting for the volumes ${c.waitingDisks.join(', ')} to be attached on this host`,
-    };
-  }
-  if (c.pendingNics.length > 0) {
-    return {
-      ready: false,
-      reason: 'WaitingForNetwork',
-      message: `waiting for the network interfaces ${c.pendingNics.join(', ')} to have their ports`,
-    };
-  }
-  return { ready: true, disks: c.disks, nics: c.nics, accel: c.accel };
-}
-
-export interface VmHost {
-  runner: VmRunner;
-  taps: Taps;
-  /** The module's state folder (seeds and records live there). */
-  stateDir: string;
-  stopTimeoutMs: number;
-  /** The VM's handle, kept across reconciles (one QMP connection each); undefined: none here. */
-  handle(uid: string): Promise<Vm | undefined>;
-  /** A handle for a VM just started, replacing any older one. */
-  started(uid: string, vm: Vm | undefined): void;
-  /** The instance's disks and NICs as they are ready on this host. */
-  collect(instance: InstanceObject, signal: AbortSignal): Promise<Collected>;
-  /**
-   * The rebuild (an InstanceOperation bound here, not ended) the VM is kept off for while
-   * its boot volume is re-made; undefined when there is none.
-   */
-  rebuilding(instance: InstanceObject): string | undefined;
-  /** Puts this module's finalizer on the attachments of these volumes (QEMU opens them). */
-  hold(instance: InstanceObject, volumes: string[], signal: AbortSignal): Promise<void>;
-  /**
-   * The attachments of the instance holding this module's finalizer whose volume is not in
-   * `open`: QEMU does not have them (any more), so they may go.
-   */
-  releasable(instance: InstanceObject, open: Set<string>): string[];
-  /** Takes this module's finalizer off the attachments of these volumes. */
-  release(instance: InstanceObject, volumes: string[], signal: AbortSignal): Promise<void>;
-  /** The instance's VNC password as the manager copied it for this host; undefined: not yet. */
-  vncPassword(instance: InstanceObject, signal: AbortSignal): Promise<string | undefined>;
-  /** User-data from spec.userDataSecretRef as the manager copied it for this host. */
-  userData(instance: InstanceObject, signal: AbortSignal): Promise<string | undefined>;
-  /** Runs `fn` with the VM's guest agent, alone on its channel; rejects when it does not answer. */
-  withGuestAgent<T>(uid: string, fn: (qga: GuestAgentClient) => Promise<T>): Promise<T>;
-  /** vCPUs a VM can grow to while it runs (QEMU's maxcpus), at least its own. */
-  maxVcpus: number;
-  /** Memory a VM can grow to while it runs (QEMU's maxmem, MiB); room only when above its own. */
-  maxMemoryMiB: number;
-  /** VMs with less memory (MiB) start without that room. */
-  memoryRoomFromMiB: number;
-  /** The CPU quotas of VMs (their cgroups). */
-  cpuQuota: Pick<CpuQuotas, 'apply' | 'applied' | 'remove'>;
-  now(): number;
-}
-
 type Action =
-  | {
-      do: 'start';
-      paused: boolean;
-      inputs: Extract<Gathered, { ready: true }>;
-      vncPassword: string;
-      userData: string | undefined;
-    }
+  | StartAction
   | { do: 'vnc'; password: string }
   | { do: 'vcpus'; count: number }
   | { do: 'memory'; memoryMiB: number }
@@ -195,7 +66,7 @@ type Action =
   | { do: 'resume' }
   | { do: 'pause' }
   | { do: 'stop' }
-  | { do: 'devices'; plan: DevicePlan; release: string[] }
+  | DevicesAction
   | { do: 'taps'; nics: ReadyNic[] };
 
 const noDevices: DevicePlan = {
@@ -205,22 +76,6 @@ const noDevices: DevicePlan = {
   attachNics: [],
   detachNics: [],
 };
-
-export const seedPath = (stateDir: string, uid: string) =>
-  path.join(stateDir, 'seeds', `${uid}.img`);
-const recordPath = (stateDir: string, uid: string) => path.join(stateDir, 'records', `${uid}.json`);
-
-async function readRecord(stateDir: string, uid: string): Promise<VmRecord> {
-  try {
-    return JSON.parse(await readFile(recordPath(stateDir, uid), 'utf8')) as VmRecord;
-  } catch {
-    return {};
-  }
-}
-
-async function writeRecord(stateDir: string, uid: string, r: VmRecord): Promise<void> {
-  await writeFileAtomic(recordPath(stateDir, uid), JSON.stringify(r) + '\n');
-}
 
 async function exists(p: string): Promise<boolean> {
   try {
@@ -251,41 +106,6 @@ export function restartRefusal(
     `${what}; runStrategy ${strategy} does not start it again: set powerState Stopped, then Running, to start it`,
     { retry: false },
   );
-}
-
-/**
- * Stops the VM (ACPI, then by force), removes its run directory, the taps it had, its seed and
- * record: nothing of it is left on the host. Also for a VM whose instance is gone.
- */
-export async function removeVm(
-  host: VmHost,
-  uid: string,
-  instance?: InstanceObject,
-  signal?: AbortSignal,
-  /** Killed at once, no ACPI: the instance runs elsewhere now, its guest must not write on. */
-  force = false,
-): Promise<void> {
-  const vm = await host.handle(uid);
-  if (vm) {
-    if (force) await vm.kill();
-    else await vm.stop({ timeoutMs: host.stopTimeoutMs });
-    vm.disconnect();
-    host.started(uid, undefined);
-    await host.runner.remove(uid);
-  }
-  await host.cpuQuota.remove(uid);
-  // Only the taps it had: a host whose VMs had no NIC needs no Open vSwitch at all.
-  const rec = await readRecord(host.stateDir, uid);
-  for (const tap of rec.taps ?? []) await host.taps.remove(tap);
-  await rm(seedPath(host.stateDir, uid), { force: true });
-  if (instance) {
-    await host.release(
-      instance,
-      host.releasable(instance, new Set()),
-      signal ?? AbortSignal.timeout(60_000),
-    );
-  }
-  await rm(recordPath(host.stateDir, uid), { force: true });
 }
 
 export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserved> {
@@ -329,123 +149,6 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
     }
   }
 
-  async function start(
-    i: InstanceObject,
-    a: Extract<Action, { do: 'start' }>,
-    signal: AbortSignal,
-  ): Promise<void> {
-    const uid = uidOf(i);
-    const { inputs } = a;
-    const rec = await readRecord(host.stateDir, uid);
-    const nics = inputs.nics.map((n) => ({ n, def: nicDefinition(uid, n) }));
-    const taps = [...new Set([...(rec.taps ?? []), ...nics.map((x) => x.def.tap)])];
-    const nicTaps = Object.fromEntries(nics.map((x) => [x.def.id, x.def.tap]));
-    await writeRecord(host.stateDir, uid, { ...rec, taps, nicTaps, tapsUnplugged: true });
-    await host.hold(
-      i,
-      inputs.disks.map((d) => d.volume),
-      signal,
-    );
-    const seed = seedPath(host.stateDir, uid);
-    await mkdir(path.dirname(seed), { recursive: true });
-    await writeSeed(seed, {
-      instanceId: uid,
-      hostname: i.spec.hostname ?? i.metadata.name ?? '',
-      sshAuthorizedKeys: i.spec.sshAuthorizedKeys ?? [],
-      userData: a.userData,
-    });
-    // A guest that powered off leaves QEMU waiting: it goes before a fresh start, and with it
-    // its hold on the taps, made afresh where the new one opens them.
-    const old = await host.handle(uid);
-    if (old) {
-      await old.kill();
-      old.disconnect();
-    }
-    for (const { def } of nics) await host.taps.prepare(def.tap);
-    const def = vmDefinition({
-      instance: i,
-      accel: inputs.accel,
-      disks: inputs.disks,
-      nics: inputs.nics,
-      seedPath: seed,
-      maxVcpus: host.maxVcpus,
-      maxMemoryMiB: host.maxMemoryMiB,
-      memoryRoomFromMiB: host.memoryRoomFromMiB,
-    });
-    const allocated = i.status?.allocated;
-    const percent = i.status?.limits?.cpuQuotaPercent;
-    const vm = await host.runner.start(def, {
-      paused: a.paused,
-      vncPassword: a.vncPassword,
-      // The quota holds from the guest's first instruction.
-      beforeRun: (pid) => host.cpuQuota.apply(uid, pid, allocated?.vcpu ?? def.vcpus, percent),
-    });
-    host.started(uid, vm);
-    // QEMU holds its taps: into br-int with them. Should this fail, or the agent stop first,
-    // the record says so and the next look at the running VM plugs them.
-    await plugTaps(uid, inputs.nics);
-    await writeRecord(host.stateDir, uid, {
-      taps,
-      nicTaps,
-      bootTime: new Date(host.now()).toISOString(),
-      vncPasswordDigest: digest(a.vncPassword),
-      ...(percent !== undefined ? { cpuQuota: true } : {}),
-    });
-  }
-
-  /** Plugs the taps QEMU holds for these NICs into br-int. */
-  async function plugTaps(uid: string, nics: ReadyNic[]): Promise<void> {
-    for (const n of nics) {
-      const { tap } = nicDefinition(uid, n);
-      await host.taps.plug({ tap, ifaceId: n.portName, mac: n.mac, vm: uid });
-    }
-  }
-
-  async function devices(
-    i: InstanceObject,
-    vm: Vm,
-    a: Extract<Action, { do: 'devices' }>,
-    signal: AbortSignal,
-  ): Promise<void> {
-    const uid = uidOf(i);
-    const p = a.plan;
-    await host.hold(
-      i,
-      p.attachDisks.map((d) => d.volume),
-      signal,
-    );
-    for (const d of p.attachDisks) await vm.attachDisk(diskDefinition(d, false));
-    for (const id of p.detachDisks) await vm.detachDisk(id);
-    for (const g of p.grow) await vm.resizeDisk(g.id, g.sizeBytes);
-    for (const n of p.attachNics) {
-      const def = nicDefinition(uid, n);
-      const rec = await readRecord(host.stateDir, uid);
-      await writeRecord(host.stateDir, uid, {
-        ...rec,
-        taps: [...new Set([...(rec.taps ?? []), def.tap])],
-        nicTaps: { ...rec.nicTaps, [def.id]: def.tap },
-      });
-      await host.taps.prepare(def.tap);
-      await vm.attachNic(def);
-      await host.taps.plug({ tap: def.tap, ifaceId: n.portName, mac: n.mac, vm: uid });
-    }
-    for (const id of p.detachNics) {
-      await vm.detachNic(id);
-      const rec = await readRecord(host.stateDir, uid);
-      const tap = rec.nicTaps?.[id];
-      if (tap !== undefined) {
-        await host.taps.remove(tap);
-        const { [id]: _gone, ...nicTaps } = rec.nicTaps ?? {};
-        await writeRecord(host.stateDir, uid, {
-          ...rec,
-          taps: (rec.taps ?? []).filter((t) => t !== tap),
-          nicTaps,
-        });
-      }
-    }
-    await host.release(i, a.release, signal);
-  }
-
   async function act(i: InstanceObject, signal: AbortSignal): Promise<void> {
     const a = plan;
     if (!a) return;
@@ -453,14 +156,14 @@ export function vmClient(host: VmHost): ExternalClient<InstanceObject, VmObserve
     const vm = await host.handle(uid);
     switch (a.do) {
       case 'start':
-        await start(i, a, signal);
+        await startVm(host, i, a, signal);
         return;
       case 'devices':
-        if (vm) await devices(i, vm, a, signal);
+        if (vm) await applyDevices(host, i, vm, a, signal);
         else await host.release(i, a.release, signal);
         return;
       case 'taps': {
-        await plugTaps(uid, a.nics);
+        await plugTaps(host, uid, a.nics);
         const rec = await readRecord(host.stateDir, uid);
         await writeRecord(host.stateDir, uid, { ...rec, tapsUnplugged: false });
         return;
