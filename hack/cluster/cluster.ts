@@ -187,6 +187,32 @@ export async function up(
     },
     processes: [],
   };
+  // A port found free can be taken by someone else's connection before its component binds
+  // it: then the whole control plane starts again on other free ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await startAll(layout, pki, state, log);
+      break;
+    } catch (err) {
+      // Leave nothing half-started behind.
+      await stopAll(state);
+      await writeState(layout, { ...state, processes: [] });
+      if (attempt >= portAttempts || !String(err).includes('address already in use')) throw err;
+      log(
+        `a port was taken while starting (${(err as Error).message.split('\n')[0] ?? ''}); again on others`,
+      );
+      state.ports = await choosePorts(undefined);
+      state.processes = [];
+    }
+  }
+  const server = `https://127.0.0.1:${state.ports.apiserver}`;
+  return { kubeconfig: layout.kubeconfig, server, processes: state.processes, started: true };
+}
+
+/** How often `up` starts the control plane on fresh ports after one was taken meanwhile. */
+const portAttempts = 3;
+
+async function startAll(layout: RunLayout, pki: Pki, state: ClusterState, log: Log): Promise<void> {
   const server = `https://127.0.0.1:${state.ports.apiserver}`;
   await writeKubeconfig(layout.kubeconfig, server, pki, {
     name: 'kcloud-admin',
@@ -198,20 +224,11 @@ export async function up(
     cert: pki.controllerManagerCert,
     key: pki.controllerManagerKey,
   });
-
-  try {
-    for (const name of componentOrder) {
-      const started = Date.now();
-      const proc = await startComponentProcess(layout, pki, state, name);
-      log(`${name} ready in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${proc.pid})`);
-    }
-  } catch (err) {
-    // Leave nothing half-started behind.
-    await stopAll(state);
-    await writeState(layout, { ...state, processes: [] });
-    throw err;
+  for (const name of componentOrder) {
+    const started = Date.now();
+    const proc = await startComponentProcess(layout, pki, state, name);
+    log(`${name} ready in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${proc.pid})`);
   }
-  return { kubeconfig: layout.kubeconfig, server, processes: state.processes, started: true };
 }
 
 async function stopAll(state: ClusterState): Promise<void> {
