@@ -10,6 +10,8 @@ import { configureVpc, vpcFlags, type VpcOperatorConfig } from './flags.ts';
 import { NbClient } from './ovn/nb/index.ts';
 
 export * from './api/index.ts';
+// The meter burst for a rate: one policy for every bandwidth limit (an EIP's too).
+export { burstKbit } from './ovn/bandwidth.ts';
 export {
   addVpcControllers,
   vpcFinalizer,

@@ -60,7 +60,7 @@ export const EIP = defineKind({
       bandwidthMbps: Type.Optional(
         Type.Integer({
           description:
-            'A bandwidth limit for the EIP in Mbit/s. Not supported yet: an EIP with a limit is refused rather than left unlimited; limit the NetworkInterface (spec.bandwidth) instead.',
+            'A bandwidth limit of the EIP in Mbit/s, in each direction: what reaches the target at the EIP, and what the target sends out from it. Enforced by OVN QoS meters on the pool network; packets beyond it are dropped. Omitted: no limit. Can be changed at any time.',
           minimum: 1,
           maximum: 100_000,
         }),
@@ -86,11 +86,6 @@ export const EIP = defineKind({
       rule: '!has(self.binding) || has(self.binding.networkInterfaceRef)',
       message: 'binding must name exactly one target: networkInterfaceRef',
     },
-    {
-      rule: '!has(self.bandwidthMbps)',
-      message:
-        'bandwidthMbps is not supported yet: leave it out, and limit the NetworkInterface with spec.bandwidth instead',
-    },
   ],
   printerColumns: [
     { name: 'Pool', type: 'string', jsonPath: '.spec.poolRef.name', description: 'The EIPPool.' },
@@ -100,6 +95,13 @@ export const EIP = defineKind({
       type: 'string',
       jsonPath: '.status.boundTo',
       description: 'The target it is bound to.',
+    },
+    {
+      name: 'Mbps',
+      type: 'integer',
+      jsonPath: '.spec.bandwidthMbps',
+      description: 'The bandwidth limit in Mbit/s; empty: no limit.',
+      priority: 1,
     },
     phaseColumn(),
     readyColumn(),

@@ -9,7 +9,8 @@ import { parseCidr, type AllocationFailure } from '../../../controllers/ipam/ind
 import type { Cache } from '../../../controllers/informer/index.ts';
 import type { NetworkInterfaceObject, SubnetObject, VPCObject } from '../../vpc/index.ts';
 import type { EIPObject, EIPPoolObject } from '../api/index.ts';
-import type { EipNb, Gateway, Nat } from '../ovn/eip-nb.ts';
+import type { EipNb, EipQoS, Gateway, Nat } from '../ovn/eip-nb.ts';
+import { burstKbit } from '../../vpc/index.ts';
 import { eipKeys, names } from '../ovn/names.ts';
 import type { PoolRegistry } from './pool-registry.ts';
 import { resolveTarget, type Target } from './target.ts';
@@ -109,6 +110,16 @@ export class EIPBackend implements ExternalClient<EIPObject, EIPObservation> {
     };
   }
 
+  private qos(eip: EIPObject, pool: EIPPoolObject, address: string): EipQoS {
+    return {
+      poolUid: pool.metadata.uid ?? '',
+      eipUid: eip.metadata.uid ?? '',
+      address,
+      mbps: eip.spec.bandwidthMbps,
+      burstKbit,
+    };
+  }
+
   observe(eip: EIPObject): Promise<Observation<EIPObservation>> {
     const uid = eip.metadata.uid ?? '';
     const pool = this.deps.pools.get(eip.spec.poolRef.name);
@@ -146,7 +157,8 @@ export class EIPBackend implements ExternalClient<EIPObject, EIPObservation> {
         }) &&
         gwAddress !== undefined &&
         this.deps.nb.gatewayMatches(this.gateway(pool, placement, gwAddress)) &&
-        this.deps.nb.natMatches(placement.routerName, this.nat(eip, pool, placement, held), uid);
+        this.deps.nb.natMatches(placement.routerName, this.nat(eip, pool, placement, held), uid) &&
+        this.deps.nb.qosMatches(this.qos(eip, pool, held));
     } else {
       upToDate &&= nats.length === 0;
     }
@@ -229,6 +241,8 @@ export class EIPBackend implements ExternalClient<EIPObject, EIPObservation> {
         uid,
       );
     });
+    // After the NAT: the limit is on traffic that exists (a new limit applies at once).
+    await this.deps.nb.ensureQoS(this.qos(eip, pool, address));
     await this.releaseGateways(before, pool);
   }
 
@@ -263,6 +277,7 @@ export async function unbindEip(
   pool: EIPPoolObject | undefined,
 ): Promise<void> {
   const before = deps.nb.natsOf(uid).map(({ nat }) => nat.external_ids);
+  await deps.nb.deleteQoSOf(uid);
   await deps.nb.ensureNat(undefined, undefined, uid);
   await releaseGateways(deps, before, pool);
 }

@@ -31,6 +31,15 @@ export interface Gateway {
   chassis: readonly string[];
 }
 
+export interface EipQoS {
+  poolUid: string;
+  eipUid: string;
+  address: string;
+  mbps: number | undefined;
+  /** The meter burst for a rate (kbit), the VPC's policy. */
+  burstKbit: (rateKbit: number) => number;
+}
+
 export interface Nat {
   eipUid: string;
   poolUid: string;
@@ -62,6 +71,7 @@ export class EipNb {
     { table: 'Logical_Switch_Port' },
     { table: 'Gateway_Chassis' },
     { table: 'NAT' },
+    { table: 'QoS' },
   ];
 
   readonly ovsdb: OvsdbClient<nb.Tables>;
@@ -289,6 +299,98 @@ export class EipNb {
     if (operations.length === 0) return false;
     await this.ovsdb.transact(operations);
     return true;
+  }
+
+  // ---- bandwidth ---------------------------------------------------------------------------
+
+  /** The QoS rows of one EIP on its pool's switch. */
+  private qosOf(poolUid: string, eipUid: string): nb.QoS[] {
+    const sw = this.replica.table('Logical_Switch').findByName(names.poolSwitch(poolUid));
+    return (sw?.qos_rules ?? [])
+      .map((u) => this.replica.table('QoS').get(u))
+      .filter(
+        (q): q is nb.QoS =>
+          q !== undefined &&
+          q.external_ids[eipKeys.kind] === 'EIP' &&
+          q.external_ids[eipKeys.uid] === eipUid,
+      );
+  }
+
+  /**
+   * An EIP's limit as QoS rows on the pool's switch, where its traffic meets the provider
+   * network: from-lport on the localnet port for what comes in to the address, to-lport for
+   * what leaves from it. ovn-northd turns each into a meter.
+   */
+  private desiredQoS(q: EipQoS) {
+    if (q.mbps === undefined) return [];
+    const ln = names.localnetPort(q.poolUid);
+    const rate = q.mbps * 1000;
+    const row = (direction: 'from-lport' | 'to-lport', match: string) => ({
+      priority: 1000,
+      direction,
+      match,
+      action: {},
+      bandwidth: { rate, burst: q.burstKbit(rate) },
+      external_ids: owned('EIP', q.eipUid),
+    });
+    return [
+      row('from-lport', `inport == "${ln}" && ip4.dst == ${q.address}`),
+      row('to-lport', `outport == "${ln}" && ip4.src == ${q.address}`),
+    ];
+  }
+
+  qosMatches(q: EipQoS): boolean {
+    const have = this.qosOf(q.poolUid, q.eipUid)
+      .map(
+        (r) => `${r.direction} ${r.match} ${String(r.bandwidth.rate)} ${String(r.bandwidth.burst)}`,
+      )
+      .sort();
+    const want = this.desiredQoS(q)
+      .map(
+        (r) => `${r.direction} ${r.match} ${String(r.bandwidth.rate)} ${String(r.bandwidth.burst)}`,
+      )
+      .sort();
+    return JSON.stringify(have) === JSON.stringify(want);
+  }
+
+  /** Makes the EIP's QoS rows exactly its limit's (none without one), in one transaction. */
+  async ensureQoS(q: EipQoS): Promise<void> {
+    if (this.qosMatches(q)) return;
+    const sw = this.replica.table('Logical_Switch').findByName(names.poolSwitch(q.poolUid));
+    if (!sw) throw new Error(`the switch of the pool ${q.poolUid} does not exist`);
+    const where = [['_uuid', '==', sw._uuid]] as const;
+    const operations: Operation[] = [];
+    const old = this.qosOf(q.poolUid, q.eipUid).map((r) => r._uuid);
+    if (old.length > 0)
+      operations.push(ops.mutate('Logical_Switch', where, [['qos_rules', 'delete', old]]));
+    this.desiredQoS(q).forEach((row, i) => {
+      operations.push(
+        ops.insert('QoS', row, `qos${String(i)}`),
+        ops.mutate('Logical_Switch', where, [['qos_rules', 'insert', `qos${String(i)}`]]),
+      );
+    });
+    await this.ovsdb.transact(operations);
+  }
+
+  /** Removes an EIP's QoS rows from whichever pool switch holds them. */
+  async deleteQoSOf(eipUid: string): Promise<void> {
+    const operations: Operation[] = [];
+    for (const sw of this.replica.table('Logical_Switch').rows()) {
+      const rows = sw.qos_rules.filter((u) => {
+        const q = this.replica.table('QoS').get(u);
+        return q?.external_ids[eipKeys.kind] === 'EIP' && q.external_ids[eipKeys.uid] === eipUid;
+      });
+      if (rows.length > 0) {
+        operations.push(
+          ops.mutate(
+            'Logical_Switch',
+            [['_uuid', '==', sw._uuid]],
+            [['qos_rules', 'delete', rows]],
+          ),
+        );
+      }
+    }
+    if (operations.length > 0) await this.ovsdb.transact(operations);
   }
 
   // ---- NAT -----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // What the API server itself refuses of EIPPools and EIPs (schema and CEL): a pool whose
 // gateway or ranges leave its CIDR, a range that runs backwards, a non-canonical address, an
-// EIP binding with no target or naming another namespace, a bandwidth limit (not enforced yet,
-// so never accepted), and edits of what cannot change.
+// EIP binding with no target or naming another namespace, a bandwidth limit below 1 Mbit/s,
+// and edits of what cannot change.
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { rejection, useTestCluster } from '../../harness/index.ts';
 
@@ -114,9 +114,10 @@ describe('EIP validation', () => {
     );
   });
 
-  it('refuses a bandwidth limit, which is not enforced yet, saying what to do instead', async () => {
-    expect(await refused(eipDoc('bad', { poolRef: { name: 'p' }, bandwidthMbps: 10 }))).toContain(
-      'bandwidthMbps is not supported yet',
+  it('takes a bandwidth limit from 1 Mbit/s, and refuses 0', async () => {
+    await cluster.apply(eipDoc('limited', { poolRef: { name: 'p' }, bandwidthMbps: 10 }));
+    expect(await refused(eipDoc('bad', { poolRef: { name: 'p' }, bandwidthMbps: 0 }))).toContain(
+      'spec.bandwidthMbps',
     );
   });
 

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { addProviderNetwork, startGuest, type Guest } from '../../../hack/ovn/index.ts';
 import { useTestCluster, waitFor } from '../../harness/index.ts';
+import { measureTcp } from '../vpc/dataplane/throughput.ts';
 import {
   ping,
   sendUdp,
@@ -44,12 +45,24 @@ async function guestOf(name: string): Promise<Guest> {
   return g;
 }
 
-const bind = (nic: string | undefined) =>
+const bind = (nic: string | undefined, bandwidthMbps?: number) =>
   cluster.apply(
     doc(eipApi, 'EIP', 'pub', {
       poolRef: { name: pool },
       ...(nic ? { binding: { networkInterfaceRef: { name: nic } } } : {}),
+      ...(bandwidthMbps ? { bandwidthMbps } : {}),
     }),
+  );
+
+/** Waits until the EIP is Ready for its current generation. */
+const readyForGeneration = () =>
+  waitFor(
+    async () => {
+      const o = await cluster.read(eipRef('pub'));
+      const ready = o.status?.conditions?.find((c) => c.type === 'Ready');
+      return ready?.status === 'True' && ready.observedGeneration === o.metadata?.generation;
+    },
+    { what: 'EIP pub Ready for its generation' },
   );
 
 /** Whether the internet reaches `address` by ping within a while (the flows take a moment). */
@@ -88,6 +101,13 @@ beforeAll(async () => {
             ports: { from: 8080, to: 8080 },
             remoteCIDR: '0.0.0.0/0',
           },
+          {
+            name: 'throughput',
+            direction: 'Ingress',
+            protocol: 'TCP',
+            ports: { from: 5000, to: 5100 },
+            remoteCIDR: '0.0.0.0/0',
+          },
         ],
       }),
       ...['web', 'db'].map((n) =>
@@ -102,6 +122,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const g of guests.splice(0)) await g.close().catch(() => undefined);
+});
+
+const figures: Record<string, number> = {};
+afterAll(() => {
+  console.log(`TCP throughput through the EIP (Mbit/s): ${JSON.stringify(figures)}`);
 });
 
 describe('an EIP on the data plane', () => {
@@ -151,5 +176,47 @@ describe('an EIP on the data plane', () => {
     );
     expect(await ping(internet, address)).toBe(false);
     expect(await tcpRequest(internet, address, 8080)).toBeUndefined();
+  });
+
+  it('holds TCP to its bandwidth limit in each direction, and frees it when the limit goes', async () => {
+    const web = guests.find((g) => g.name === 'web');
+    if (!web) throw new Error('the web guest is not running');
+    await bind('web');
+    await readyForGeneration();
+    const address = (await cluster.read(eipRef('pub'))).status?.address as string;
+    await reachable(address);
+    let port = 5000;
+    const both = async () => ({
+      in: (await measureTcp(internet, web, address, ++port)).mbps,
+      out: (await measureTcp(web, internet, gatewayIP, ++port)).mbps,
+    });
+    const free = await both();
+    figures.unlimitedIn = free.in;
+    figures.unlimitedOut = free.out;
+    const limit = 20;
+    // The test means something only if the datapath runs well above the limit.
+    expect(Math.min(free.in, free.out)).toBeGreaterThan(3 * limit);
+
+    await bind('web', limit);
+    await readyForGeneration();
+    expect(
+      (await eip.nb(['--bare', '--columns=direction', 'list', 'QoS']))
+        .split('\n')
+        .filter(Boolean)
+        .sort(),
+    ).toEqual(['from-lport', 'to-lport']);
+    const limited = await both();
+    figures.limitedIn = limited.in;
+    figures.limitedOut = limited.out;
+    for (const rate of [limited.in, limited.out]) {
+      expect(rate).toBeGreaterThanOrEqual(0.5 * limit);
+      expect(rate).toBeLessThanOrEqual(1.25 * limit);
+    }
+
+    await bind('web');
+    await readyForGeneration();
+    expect((await eip.nb(['--bare', '--columns=_uuid', 'list', 'QoS'])).trim()).toBe('');
+    const again = await both();
+    expect(Math.min(again.in, again.out)).toBeGreaterThan(3 * limit);
   });
 });
