@@ -19,7 +19,7 @@ import type {
   SnapshotRef,
 } from '../storage-backend.ts';
 import { parseImageList, parsePoolCapacity } from './rbd-cli.ts';
-import { settleReimage, settleReimages } from './rbd-reimage.ts';
+import { settleReimage, settleReimages } from './rbd-reimage-settle.ts';
 import type { RbdContext } from './rbd-context.ts';
 
 /**

@@ -17,7 +17,7 @@ import type {
   VolumeSource,
 } from '../storage-backend.ts';
 import { parseUsedBytes } from './rbd-cli.ts';
-import { settleReimage } from './rbd-reimage.ts';
+import { settleReimage } from './rbd-reimage-settle.ts';
 import type { RbdContext } from './rbd-context.ts';
 import {
   baseSnapshot,
