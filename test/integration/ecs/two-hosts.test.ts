@@ -349,6 +349,9 @@ describe('instances on two hosts', () => {
     const agentPid = agent2?.child.pid;
     if (agentPid === undefined) throw new Error(`no agent process for ${h2}`);
     process.kill(agentPid, 'SIGSTOP');
+    const cut = Date.now();
+    const since = () => `${((Date.now() - cut) / 1000).toFixed(1)} s`;
+    const marks: string[] = [];
     let resumed = false;
     try {
       await waitFor(
@@ -358,6 +361,7 @@ describe('instances on two hosts', () => {
           ).status?.conditions?.some((c) => c.type === 'Fenced' && c.status === 'True'),
         { timeoutMs: 60_000, what: `Host ${h2} Fenced=True` },
       );
+      marks.push(`fenced ${since()}`);
       // Moved: bound to the first host, the move recorded.
       const moved = await waitFor(
         async () => {
@@ -408,6 +412,7 @@ describe('instances on two hosts', () => {
         { timeoutMs: 60_000, what: 'a ClientsFenced event on the attachment of vm-3 on h1' },
       );
       const moving = await running('vm-3');
+      marks.push(`running on ${h1} ${since()}`);
       expect(moving.status?.host).toBe(h1);
       expect(await findVmProcess(runPaths(stateDir(h2), uid).pidFile, uid)).toBe(oldPid);
       // What the old one writes now never reaches the volume (refused, or never answered).
@@ -448,6 +453,9 @@ describe('instances on two hosts', () => {
       intervalMs: 1_000,
       what: `${ip} to answer from ${h1}`,
     });
+    marks.push(`answering ping ${since()}`);
+    // Lease 4 s, heartbeat grace 2 s, evacuation grace 15 s: 21 s of it is waiting by design.
+    console.log(`agent of ${h2} frozen → ${marks.join(', ')}`);
     // The same volume: the mark is there, and nothing the fenced VM tried to write.
     const read = async (sector: string, bytes: number) =>
       (
