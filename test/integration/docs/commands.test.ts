@@ -9,7 +9,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
 import { repoRoot } from '../../../hack/cluster/index.ts';
-import { down, instanceVars, ovnLayout, up, type OvnLayout } from '../../../hack/ovn/index.ts';
+import {
+  connection,
+  down,
+  instanceVars,
+  ovnLayout,
+  readState,
+  up,
+  type OvnLayout,
+} from '../../../hack/ovn/index.ts';
+import { addEipOperator } from '../../../operators/eip/index.ts';
 import { statusCode, tempDir, useTestCluster, waitFor } from '../../harness/index.ts';
 import { demoHost } from '../../../hack/demo/agent-access.ts';
 import { prepareDemoHostRoot } from '../../../hack/demo/host-root.ts';
@@ -165,10 +174,14 @@ beforeAll(async () => {
   // EVS: the manager's placement and the demo's host, whose agent makes the volumes the
   // samples and the docs show (the samples import a file from that host).
   // ECS: the samples' instances boot as VMs on that host, their taps in the samples' data plane.
+  // EIP: the docs' pools and EIPs on the samples' OVN, gateways on its chassis.
+  const nbUnix = (await connection(ovn.layout())).nb.unix;
+  const gatewayChassis = [(await readState(ovn.layout()))?.options.chassis ?? ''];
   evs = await startEvsWorld(cluster, 1, {
     hosts: [demoHost],
     prepareRoot: prepareDemoHostRoot,
     controllers: (mgr) => {
+      addEipOperator(mgr, { nbEndpoints: [nbUnix], gatewayChassis });
       addInstanceController(mgr, {
         policy: 'Spread',
         hostsNamespace: `${cluster.namespace}-hosts`,
