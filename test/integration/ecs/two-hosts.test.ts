@@ -374,41 +374,14 @@ describe('instances on two hosts', () => {
       expect(moved.status?.lastEvacuation?.time).toBeDefined();
       // The move is an event on the instance (the recorder writes events in the background).
       await waitFor(
-        async () =>
-          (
-            await cluster.kubectl([
-              'get',
-              'events',
-              '-n',
-              ns,
-              '--field-selector',
-              'reason=Evacuated',
-              '-o',
-              'jsonpath={.items[*].involvedObject.name}',
-            ])
-          ).stdout
-            .split(' ')
-            .includes('vm-3'),
+        async () => (await cluster.eventsFor('vm-3')).some((e) => e.reason === 'Evacuated'),
         { timeoutMs: 30_000, what: 'an Evacuated event on vm-3' },
       );
       // The old VM's Ceph client is cut off (blocklisted) before the volume is attached on the
       // first host: the new VM boots there while the old one, on the lost host, still runs.
       await waitFor(
         async () =>
-          (
-            await cluster.kubectl([
-              'get',
-              'events',
-              '-n',
-              ns,
-              '--field-selector',
-              'reason=ClientsFenced',
-              '-o',
-              'jsonpath={.items[*].involvedObject.name}',
-            ])
-          ).stdout
-            .split(' ')
-            .includes('vm-3-vm-3-boot'),
+          (await cluster.eventsFor('vm-3-vm-3-boot')).some((e) => e.reason === 'ClientsFenced'),
         { timeoutMs: 60_000, what: 'a ClientsFenced event on the attachment of vm-3 on h1' },
       );
       const moving = await running('vm-3');

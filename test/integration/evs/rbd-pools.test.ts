@@ -276,20 +276,7 @@ describe('an RBD pool', () => {
       expect(listed).toContain(held?.address ?? '-');
       await waitFor(
         async () =>
-          (
-            await cluster.kubectl([
-              'get',
-              'events',
-              '-n',
-              cluster.namespace,
-              '--field-selector',
-              'reason=ClientsFenced',
-              '-o',
-              'jsonpath={.items[*].involvedObject.name}',
-            ])
-          ).stdout
-            .split(' ')
-            .includes('from-snap-moved'),
+          (await cluster.eventsFor('from-snap-moved')).some((e) => e.reason === 'ClientsFenced'),
         { timeoutMs: 30_000, what: 'a ClientsFenced event on the attachment' },
       );
     } finally {

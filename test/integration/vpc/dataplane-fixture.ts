@@ -230,7 +230,8 @@ const t = setInterval(() => {
 }, 50);
 `;
 
-function untilListening(child: ChildProcess, what: string): Promise<void> {
+/** Resolves once a script run in a guest prints `listening`; rejects if it exits first. */
+export function untilListening(child: ChildProcess, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';

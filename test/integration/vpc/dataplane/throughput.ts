@@ -2,6 +2,7 @@
 // fast as the connection takes for a few seconds, a receiver counts the bytes that arrive.
 import type { ChildProcess } from 'node:child_process';
 import type { Guest } from '../../../../hack/ovn/index.ts';
+import { untilListening } from '../dataplane-fixture.ts';
 
 /**
  * Accepts one connection and counts the bytes it receives from `warmupMs` after its first byte
@@ -54,25 +55,6 @@ export interface Throughput {
   ms: number;
 }
 
-function listening(child: ChildProcess, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr?.on('data', (b: Buffer) => (err += b.toString()));
-    const onData = (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('listening')) {
-        child.stdout?.off('data', onData);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.once('exit', (code) => {
-      reject(new Error(`${what} exited (${String(code)}) before listening: ${err}`));
-    });
-  });
-}
-
 function report(child: ChildProcess, what: string): Promise<{ bytes: number; ms: number }> {
   return new Promise((resolve, reject) => {
     let out = '';
@@ -101,7 +83,7 @@ export async function measureTcp(
 ): Promise<Throughput> {
   const receiver = to.spawn([process.execPath, '-e', receiverScript, String(port), '1000']);
   const what = `the receiver in ${to.name}`;
-  await listening(receiver, what);
+  await untilListening(receiver, what);
   const counted = report(receiver, what);
   const sent = await from.exec(
     [process.execPath, '-e', senderScript, ip, String(port), String(seconds * 1000)],
