@@ -43,6 +43,7 @@ export {
   instanceOperationPhases,
   operationEnded,
   operationFailureReasons,
+  pendingRebuildOf,
   rebuildingReason,
   resetPasswordSecretKey,
   resetPasswordSecretName,

@@ -243,6 +243,22 @@ export type InstanceOperationObject = ObjectOf<typeof InstanceOperation>;
 export type RebuildProgress = NonNullable<InstanceOperationStatus['rebuild']>;
 
 /**
+ * A rebuild of this very instance (the uid the manager recorded at binding) that has not
+ * ended: its VM is kept off meanwhile.
+ */
+export function pendingRebuildOf(
+  op: InstanceOperationObject,
+  instance: { metadata: { name?: string; uid?: string } },
+): boolean {
+  return (
+    op.spec.action === 'rebuild' &&
+    op.spec.instanceRef.name === instance.metadata.name &&
+    op.status?.instanceUID === instance.metadata.uid &&
+    !operationEnded(op)
+  );
+}
+
+/**
  * The reason the agent gives, on the Instance (Provisioned) and on the operation (Executed),
  * while a rebuild keeps the VM off and its boot volume is re-made.
  */

@@ -36,7 +36,7 @@ import {
   Host,
   Instance,
   InstanceOperation,
-  operationEnded,
+  pendingRebuildOf,
   provisionedCondition,
   guestAgentConnectedCondition,
   restartRequiredCondition,
@@ -287,15 +287,8 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
     },
     collect,
     rebuilding: (i) =>
-      operations.cache
-        .inNamespace(i.metadata.namespace ?? '')
-        .find(
-          (op) =>
-            op.spec.action === 'rebuild' &&
-            op.spec.instanceRef.name === i.metadata.name &&
-            op.status?.instanceUID === i.metadata.uid &&
-            !operationEnded(op),
-        )?.metadata.name,
+      operations.cache.inNamespace(i.metadata.namespace ?? '').find((op) => pendingRebuildOf(op, i))
+        ?.metadata.name,
     async hold(i, names, signal) {
       for (const a of forVolumes(i, names)) {
         if (a.metadata.deletionTimestamp === undefined) {

@@ -23,6 +23,7 @@ import {
   Instance,
   InstanceOperation,
   ecsFinalizer,
+  pendingRebuildOf,
   provisionedCondition,
   rebuildingReason,
   scheduledCondition,
@@ -168,12 +169,7 @@ export function addInstanceController(mgr: Manager, opts: InstanceControllerOpti
     rebuilding: (i) =>
       operations.cache
         .inNamespace(i.metadata.namespace ?? '')
-        .some(
-          (op) =>
-            op.spec.instanceRef.name === i.metadata.name &&
-            op.status?.instanceUID === i.metadata.uid &&
-            rebuildUnderway(op),
-        ),
+        .some((op) => pendingRebuildOf(op, i) && rebuildUnderway(op)),
   };
 
   // Instances of a namespace that name something, for the watches below.

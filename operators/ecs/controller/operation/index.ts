@@ -5,6 +5,6 @@ export {
   operationControllerName,
   type OperationControllerOptions,
 } from './operation-controller.ts';
-export { decideOperation, operationEnded, type OperationPlacement } from './operation-decision.ts';
+export { decideOperation, type OperationPlacement } from './operation-decision.ts';
 export { operationFailed, operationPhase } from './operation-phase.ts';
 export { operationUidLabel } from './password-copy.ts';

@@ -15,8 +15,12 @@ import {
   type Decision,
 } from '../../../../controllers/host/index.ts';
 import { isApiError, isNotFound, type ObjectClient } from '../../../../controllers/kube/index.ts';
-import { resetPasswordSecretName, type InstanceOperationObject } from '../../api/index.ts';
-import { operationEnded, type OperationPlacement } from './operation-decision.ts';
+import {
+  operationEnded,
+  resetPasswordSecretName,
+  type InstanceOperationObject,
+} from '../../api/index.ts';
+import type { OperationPlacement } from './operation-decision.ts';
 import { passwordCopy, readPassword, type SecretObject } from './password-copy.ts';
 import { withRebuild, type RebuildWorld } from './rebuild-client.ts';
 import type { VolumeOperationObject } from '../../../evs/api/index.ts';

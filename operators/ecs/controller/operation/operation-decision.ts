@@ -20,8 +20,6 @@ import {
 } from '../../api/index.ts';
 import { bootVolumeOf, rebuildImage } from './rebuild.ts';
 
-export { operationEnded };
-
 /** The part of an operation's status the manager writes. */
 export interface OperationPlacement {
   instanceUID?: string;
