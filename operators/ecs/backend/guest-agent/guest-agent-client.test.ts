@@ -1,3 +1,9 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { type AgentCommand, type AgentReply, FakeGuestAgent } from './fake-guest-agent.ts';
 import { GuestAgentClient } from './guest-agent-client.ts';
@@ -257,4 +263,53 @@ describe('GuestAgentClient', () => {
       /channel .*\.none is not reachable: .*ENOENT/,
     );
   });
+
+  it('waits while the channel queue is full (QEMU serves one client, backlog one) and connects when it drains', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'kcloud-qga-busy-'));
+    const sock = path.join(dir, 'qga.sock');
+    // A channel like QEMU's: backlog one, and nothing accepted for 3 s (its event loop held).
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const net = require('node:net');
+         const server = net.createServer((s) => s.on('data', (d) => {
+           for (const line of d.toString('latin1').split('\\n')) {
+             const m = /"id":\\s*(\\d+)/.exec(line);
+             if (line.includes('guest-sync-delimited') && m) s.write(Buffer.from('\\xff{"return":' + m[1] + '}\\n', 'latin1'));
+             else if (line.includes('guest-ping')) s.write('{"return":{}}\\n');
+           }
+         }).on('error', () => {}));
+         server.listen({ path: process.argv[1], backlog: 1 }, () => {
+           console.log('listening');
+           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000);
+         });`,
+        sock,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const queued: net.Socket[] = [];
+    try {
+      await once(child.stdout, 'data');
+      // Two clients that gave up fill the queue.
+      for (let n = 0; n < 2; n++) {
+        const s = net.createConnection({ path: sock });
+        await once(s, 'connect');
+        s.destroy();
+        queued.push(s);
+      }
+      const plain = net.createConnection({ path: sock });
+      const [refused] = (await once(plain, 'error')) as [NodeJS.ErrnoException];
+      expect(refused.code).toBe('EAGAIN');
+      await expect(GuestAgentClient.connect(sock, { timeoutMs: 200 })).rejects.toThrow(
+        /not reachable: connect EAGAIN .*\(its queue stayed full for 0\.2 s\)/,
+      );
+      const c = await GuestAgentClient.connect(sock, { timeoutMs: 10_000 });
+      clients.push(c);
+      await c.ping();
+    } finally {
+      child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 20_000);
 });

@@ -47,6 +47,21 @@ export interface ExecResult {
 }
 
 const resync = Buffer.from([0xff]);
+
+function openSocket(path: string): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.createConnection({ path });
+    const failed = (err: Error) => {
+      socket.destroy();
+      reject(err);
+    };
+    socket.once('error', failed);
+    socket.once('connect', () => {
+      socket.off('error', failed);
+      resolve(socket);
+    });
+  });
+}
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 /** Junk kept while looking for the 0xFF before a sync reply is capped. */
 const maxJunk = 1024 * 1024;
@@ -82,22 +97,32 @@ export class GuestAgentClient {
     });
   }
 
-  /** Connects to QEMU's end of the channel (which accepts whether or not the agent runs). */
+  /**
+   * Connects to QEMU's end of the channel (which accepts whether or not the agent runs).
+   * QEMU serves one client at a time and listens with a backlog of one: while another client
+   * holds the channel, connections queue, and a client that gave up while queued stays in the
+   * queue until QEMU reaches it. A full queue (EAGAIN) is the channel being busy, not gone, so
+   * the connect is tried again until `timeoutMs` has passed.
+   */
   static async connect(path: string, opts: GuestAgentOptions = {}): Promise<GuestAgentClient> {
-    const socket = net.createConnection({ path });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', (err) => {
-        reject(
-          new GuestAgentError(
+    const timeoutMs = opts.timeoutMs ?? 10_000;
+    const deadline = Date.now() + timeoutMs;
+    for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {
+      try {
+        return new GuestAgentClient(await openSocket(path), path, timeoutMs);
+      } catch (err) {
+        const busy = (err as NodeJS.ErrnoException).code === 'EAGAIN';
+        if (!busy || Date.now() + wait > deadline) {
+          throw new GuestAgentError(
             'GuestAgentUnavailable',
-            `the guest agent channel ${path} is not reachable: ${err.message}`,
+            `the guest agent channel ${path} is not reachable: ${(err as Error).message}` +
+              (busy ? ` (its queue stayed full for ${seconds(timeoutMs)})` : ''),
             { cause: err },
-          ),
-        );
-      });
-    });
-    return new GuestAgentClient(socket, path, opts.timeoutMs ?? 10_000);
+          );
+        }
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
   }
 
   close(): void {
