@@ -6,6 +6,7 @@ import { eipKinds } from './eip/api/index.ts';
 import { Image } from './ecs/api/image.ts';
 import { evsKinds } from './evs/api/index.ts';
 import { Note } from './example/api/index.ts';
+import { platformKinds } from './platform/api/index.ts';
 import { vpcKinds } from './vpc/api/index.ts';
 
 export const productKinds: readonly KindInfo[] = [
@@ -14,6 +15,7 @@ export const productKinds: readonly KindInfo[] = [
   ...evsKinds,
   Image,
   ...ecsKinds,
+  ...platformKinds,
 ];
 
 export const testKinds: readonly KindInfo[] = [Note];
