@@ -1,5 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { apiWrites, growth, managerWork, parseMetrics, queueDepth } from './metrics.ts';
+import {
+  apiWrites,
+  growth,
+  managerWork,
+  operatorWrites,
+  parseMetrics,
+  perObjectCell,
+  queueDepth,
+} from './metrics.ts';
 
 const manager = `# HELP controller_runtime_reconcile_total Reconciles.
 # TYPE controller_runtime_reconcile_total counter
@@ -52,6 +60,33 @@ describe('apiWrites', () => {
       'networkinterfaces/status APPLY': 7,
       'events POST': 4,
     });
+  });
+});
+
+describe('operatorWrites', () => {
+  it('leaves out the creates of the benchmark, not the events the operator creates', () => {
+    expect(
+      operatorWrites({
+        'networkinterfaces POST': 10,
+        'networkinterfaces PATCH': 10,
+        'subnets/status APPLY': 3,
+        'events POST': 2,
+        'events PATCH': 1,
+      }),
+    ).toEqual({
+      'networkinterfaces PATCH': 10,
+      'subnets/status APPLY': 3,
+      'events POST': 2,
+      'events PATCH': 1,
+    });
+  });
+});
+
+describe('perObjectCell', () => {
+  it('divides each kind of write and their total by the objects', () => {
+    expect(perObjectCell({ 'subnets/status APPLY': 5, 'networkinterfaces PATCH': 20 }, 20)).toBe(
+      'total 1.25; networkinterfaces PATCH 1.00; subnets/status APPLY 0.25',
+    );
   });
 });
 

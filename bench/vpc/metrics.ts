@@ -92,3 +92,25 @@ export function queueDepth(samples: readonly Sample[]): number {
   for (const s of samples) if (s.name === 'workqueue_depth') n += s.value;
   return n;
 }
+
+/**
+ * The writes the operator made, from `apiWrites`' counts: every write but the creates of the
+ * group's objects, which are the benchmark's own (the operator creates only events).
+ */
+export function operatorWrites(writes: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(writes).filter(
+      ([what]) => what.startsWith('events ') || !what.endsWith(' POST'),
+    ),
+  );
+}
+
+/** `what n.nn` per kind of write, per object, most first, after their `total n.nn`. */
+export function perObjectCell(writes: Readonly<Record<string, number>>, objects: number): string {
+  const each = (n: number) => (n / objects).toFixed(2);
+  const total = Object.values(writes).reduce((a, b) => a + b, 0);
+  const parts = Object.entries(writes)
+    .sort(([, a], [, b]) => b - a)
+    .map(([what, n]) => `${what} ${each(n)}`);
+  return [`total ${each(total)}`, ...parts].join('; ');
+}

@@ -34,7 +34,8 @@ describe('parseOptions', () => {
       groups: 50,
     });
     expect(parseOptions([], '/r').only).toBeUndefined();
-    expect(() => parseOptions(['--only=scale'], '/r')).toThrow('--only');
+    expect(parseOptions(['--only=scale'], '/r').only).toBe('scale');
+    expect(() => parseOptions(['--only=port-up'], '/r')).toThrow('--only');
   });
 
   it('refuses sizes the objects cannot have', () => {

@@ -24,8 +24,11 @@ export interface VpcBenchOptions {
   groups: number;
   /** Other groups each of them names in its rules. */
   groupReferences: number;
-  /** Run only this phase (`groups`), and print its figures instead of writing the section. */
-  only?: 'groups';
+  /**
+   * Run only this phase (`groups`, or `scale`: the scale phase and its writes per NIC), and
+   * print its figures instead of writing the section.
+   */
+  only?: 'groups' | 'scale';
   out: string;
   keep: boolean;
 }
@@ -41,8 +44,10 @@ function positive(name: string, value: string, min = 1): number {
   return n;
 }
 
-function onlyPhase(value: string): 'groups' {
-  if (value !== 'groups') throw new Error(`--only takes groups, not "${value}"`);
+function onlyPhase(value: string): 'groups' | 'scale' {
+  if (value !== 'groups' && value !== 'scale') {
+    throw new Error(`--only takes groups or scale, not "${value}"`);
+  }
   return value;
 }
 

@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { realClock, type Clock } from '../clock/index.ts';
 import type { Cache } from '../informer/index.ts';
-import type { KubeObject, ObjectClient } from '../kube/index.ts';
+import { objectKey, type KubeObject, type ObjectClient } from '../kube/index.ts';
 import {
   addFinalizer,
   applyStatus,
@@ -25,6 +25,7 @@ import {
   type Unreachable,
 } from './external-client.ts';
 import { managedMetrics } from './metrics.ts';
+import { StatusBatcher, type BatchedStatus } from './status-batch.ts';
 import { ownCondition, roleStatus, type Conclusion, type StatusRole } from './status-roles.ts';
 import { WaitingError } from './waiting.ts';
 
@@ -84,6 +85,21 @@ export interface ManagedReconcilerOptions<T extends ManagedObject<S>, S extends 
    */
   deletionBlockedBy?: (obj: T) => { reason: string; message: string } | undefined;
   recorder?: Recorder;
+  /**
+   * Whether a backend resource created or updated as the spec asks is recorded as a Normal
+   * event (the default). Kinds made in bulk (an interface per instance) or whose backend
+   * follows other objects (a group's members) turn this off: Ready already says it, and each
+   * event is one more API write. Deletions, failures and waits are recorded either way.
+   */
+  successEvents?: boolean;
+  /**
+   * Product status fields summed from other objects: a change of these alone is written at
+   * most once per period per object (see status-batch.ts), never left stale.
+   */
+  batchedStatus?: {
+    fields: readonly Exclude<keyof S, keyof ManagedStatus>[];
+    periodMs: number;
+  };
   clock?: Clock;
   /** After a successful reconcile, check the backend again after this long (drift repair). */
   pollIntervalMs?: number;
@@ -161,6 +177,10 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
   };
 
   const metrics = managedMetrics(opts.registry ?? new Registry());
+  const successEvents = opts.successEvents ?? true;
+  const batcher = opts.batchedStatus
+    ? new StatusBatcher(opts.batchedStatus as BatchedStatus, clock)
+    : undefined;
 
   /** The product fields this writer owns, from what it computed (others' are dropped). */
   const own = (product: ProductStatus<S> | Record<string, unknown>): Record<string, unknown> => {
@@ -180,13 +200,15 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
 
   /**
    * Writes the conclusion as this writer's part of the status. A field another writer holds
-   * is reported (an event) and retried with backoff, never forced over.
+   * is reported (an event) and retried with backoff, never forced over. Returns how long a
+   * write of batched fields alone was held back (0: nothing held back); the caller requeues
+   * the object for then.
    */
   async function writeOutcome(
     obj: T,
     conclusion: Conclusion,
     ctx: ReconcileContext,
-  ): Promise<void> {
+  ): Promise<number> {
     const derived = opts.derived?.(obj);
     // The phase is read from the object as it will be (an InUse that ended shows at once).
     const view = derived ? ({ ...obj, status: { ...obj.status, ...derived } } as T) : obj;
@@ -198,8 +220,11 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
       new Date(clock.now()),
       opts.observedConditions?.types,
     );
+    const key = objectKey(obj);
+    const held = conclusion.deleting ? 0 : (batcher?.holdFor(key, obj.status, status, owned) ?? 0);
+    if (held > 0) return held;
     try {
-      await applyStatus<S, T>(
+      const written = await applyStatus<S, T>(
         opts.client,
         obj,
         status as S,
@@ -207,6 +232,8 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
         ctx.signal,
         owned,
       );
+      if (written) batcher?.wrote(key);
+      return 0;
     } catch (err) {
       if (err instanceof StatusConflictError) {
         record(obj, 'Warning', err.reason, 'WriteStatus', err.message);
@@ -342,17 +369,21 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
     ) {
       if (!observation.exists) {
         await external.create(obj, ctx.signal);
-        record(obj, 'Normal', 'Created', 'Create', 'created the backend resource');
+        if (successEvents) {
+          record(obj, 'Normal', 'Created', 'Create', 'created the backend resource');
+        }
         ctx.log.info('backend resource created');
       } else {
         await external.update(obj, observation, ctx.signal);
-        record(
-          obj,
-          'Normal',
-          'Updated',
-          'Update',
-          'updated the backend resource to match the spec',
-        );
+        if (successEvents) {
+          record(
+            obj,
+            'Normal',
+            'Updated',
+            'Update',
+            'updated the backend resource to match the spec',
+          );
+        }
         ctx.log.info('backend resource updated');
       }
       observation = await external.observe(obj, ctx.signal);
@@ -390,6 +421,7 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
     const cached = opts.cache.get(req.key);
     if (!cached) {
       stalledAt.delete(req.key);
+      batcher?.forget(req.key);
       return undefined;
     }
     // The cache's object is shared; work on a copy.
@@ -466,7 +498,7 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
         if (err !== frozen) record(obj, 'Warning', outcome.reason, 'Reconcile', outcome.message);
       }
     }
-    await writeOutcome(obj, conclusion, ctx);
+    const held = await writeOutcome(obj, conclusion, ctx);
     // Not backoff: the watch on the referent brings the object back when that changes.
     if (waiting) {
       return waiting.requeueAfterMs === undefined
@@ -481,8 +513,14 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
       }
       throw failure;
     }
-    return result;
+    return held > 0 ? soonest(result, held) : result;
   };
+}
+
+/** The result that requeues at the earlier of its own time and `ms` from now. */
+function soonest(result: Result | undefined, ms: number): Result {
+  const own = result?.requeueAfter;
+  return { ...result, requeueAfter: own !== undefined && own > 0 ? Math.min(own, ms) : ms };
 }
 
 function stripManaged<S extends ManagedStatus>(status: S | undefined): ProductStatus<S> {

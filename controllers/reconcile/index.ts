@@ -28,6 +28,7 @@ export { controllerMetrics, type ControllerMetrics } from './metrics.ts';
 export { controllerReference, ownerKeys, setControllerReference } from './owner.ts';
 export {
   applyStatus,
+  ownedStatusEqual,
   StatusConflictError,
   type StatusOwnership,
   type WithStatus,

@@ -83,6 +83,24 @@ function conflictOf(err: ApiError): { managers: string[]; fields: string[] } {
 }
 
 /**
+ * Whether `status` holds what `current` holds in the part one writer owns (`owned`), as the
+ * API server would store it: applying it would change nothing.
+ */
+export function ownedStatusEqual(
+  current: unknown,
+  status: unknown,
+  owned: StatusOwnership = {},
+): boolean {
+  const types = new Set(
+    owned.conditions ??
+      (((status as Json | undefined)?.conditions as Condition[] | undefined) ?? []).map(
+        (c) => c.type,
+      ),
+  );
+  return isDeepStrictEqual(ownedPart(current, owned, types), ownedPart(status, owned, types));
+}
+
+/**
  * Writes the status fields one writer owns through the status subresource with server-side
  * apply, as that writer's own field manager, without force. Apply needs no resourceVersion, so
  * a status write never fails because someone else touched the object; fields owned by other
@@ -101,15 +119,7 @@ export async function applyStatus<S, T extends WithStatus<S>>(
   signal?: AbortSignal,
   owned: StatusOwnership = {},
 ): Promise<T | undefined> {
-  const types = new Set(
-    owned.conditions ??
-      (((status as Json | undefined)?.conditions as Condition[] | undefined) ?? []).map(
-        (c) => c.type,
-      ),
-  );
-  if (isDeepStrictEqual(ownedPart(obj.status, owned, types), ownedPart(status, owned, types))) {
-    return undefined;
-  }
+  if (ownedStatusEqual(obj.status, status, owned)) return undefined;
   const apiVersion = obj.apiVersion;
   const kind = obj.kind;
   if (!apiVersion || !kind) throw new Error('applyStatus needs apiVersion and kind on the object');

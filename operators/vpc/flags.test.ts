@@ -41,19 +41,28 @@ describe('the vpc operator’s settings', () => {
         'ovn-nb-cert': files.certFile,
         'ovn-nb-ca': files.caFile,
         'resync-period': '30s',
+        'status-batch-period': '250ms',
       }),
     ).toEqual({
       nbEndpoints: ['ssl:10.0.0.1:6641', 'ssl:10.0.0.2:6641'],
       nbTls: files,
       resyncPeriodMs: 30_000,
+      statusBatchPeriodMs: 250,
     });
   });
 
   it('leaves the endpoints empty when --ovn-nb is not given (the operator refuses at start)', () => {
-    expect(configureVpc({})).toEqual({ nbEndpoints: [], resyncPeriodMs: 600_000 });
+    expect(configureVpc({})).toEqual({
+      nbEndpoints: [],
+      resyncPeriodMs: 600_000,
+      statusBatchPeriodMs: 1_000,
+    });
   });
 
   it('refuses a bad --resync-period, naming it', () => {
     expect(() => configureVpc({ 'resync-period': 'soon' })).toThrow('--resync-period must be');
+    expect(() => configureVpc({ 'status-batch-period': 'later' })).toThrow(
+      '--status-batch-period must be',
+    );
   });
 });

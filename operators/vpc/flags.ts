@@ -26,6 +26,12 @@ export const vpcFlags = {
     default: '10m',
     description: 'how often every object is compared with OVN again (drift repair, orphan sweep)',
   },
+  'status-batch-period': {
+    type: 'string',
+    default: '1s',
+    description:
+      'the shortest time between two writes of a Subnet’s address counters or a SecurityGroup’s member count alone, so a burst of interfaces writes them once per period; the last change always lands (0s: write every change)',
+  },
 } satisfies FlagSpecs;
 
 export interface OvnTlsFlags {
@@ -62,6 +68,7 @@ export interface VpcOperatorConfig {
   /** The client certificate, key and CA for `ssl:` endpoints. */
   nbTls?: TlsFiles;
   resyncPeriodMs?: number;
+  statusBatchPeriodMs?: number;
 }
 
 /** The VPC operator's settings from its flags. */
@@ -82,6 +89,10 @@ export function configureVpc(values: FlagValues): VpcOperatorConfig {
     resyncPeriodMs: parseDuration(
       '--resync-period',
       stringFlag(values, 'resync-period') || vpcFlags['resync-period'].default,
+    ),
+    statusBatchPeriodMs: parseDuration(
+      '--status-batch-period',
+      stringFlag(values, 'status-batch-period') || vpcFlags['status-batch-period'].default,
     ),
   };
 }

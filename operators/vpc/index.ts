@@ -50,6 +50,9 @@ export function addVpcOperator(mgr: Manager, config: VpcOperatorConfig): void {
     nb,
     nbReady,
     ...(config.resyncPeriodMs !== undefined ? { resyncPeriodMs: config.resyncPeriodMs } : {}),
+    ...(config.statusBatchPeriodMs !== undefined
+      ? { statusBatchPeriodMs: config.statusBatchPeriodMs }
+      : {}),
   });
   mgr.onShutdown(() => ovsdb.close());
 }

@@ -71,12 +71,17 @@ export const vpcFinalizer = 'vpc.kcloud.io/cleanup';
 /** How often the controllers re-check OVN against their objects, and orphans are swept. */
 const defaultResyncPeriodMs = 10 * 60_000;
 
+/** The shortest time between two writes of a Subnet's or SecurityGroup's member sums alone. */
+const defaultStatusBatchPeriodMs = 1_000;
+
 export interface VpcOperatorOptions {
   nb: NbClient;
   /** Resolves once the NB replica holds the database's rows: no reconcile runs before. */
   nbReady: Promise<void>;
   workers?: number;
   resyncPeriodMs?: number;
+  /** See `--status-batch-period`; 0 writes every change. */
+  statusBatchPeriodMs?: number;
 }
 
 const ref = (kind: { resource: Omit<ResourceRef, 'kind'>; kind: string }): ResourceRef => ({
@@ -134,6 +139,10 @@ export function addVpcControllers(
     },
   });
   const keys = (objs: KubeObject[]) => objs.map((o) => objectKey(o));
+  const batchPeriodMs = opts.statusBatchPeriodMs ?? defaultStatusBatchPeriodMs;
+  /** Sums over an object's members, written at most once per batch period (none: each change). */
+  const batched = <F extends string>(...fields: F[]) =>
+    batchPeriodMs > 0 ? { batchedStatus: { fields, periodMs: batchPeriodMs } } : {};
   /** The Subnets a RouteTable can apply to: those it names, or all of its VPC's for a main one. */
   const subnetsOfTable = (t: RouteTableObject) =>
     isMainTable(t)
@@ -151,7 +160,8 @@ export function addVpcControllers(
       name,
       resource: ref(kind),
       informer,
-      reconciler: { ...own, finalizer: vpcFinalizer },
+      // Ready says a backend was made; an event per interface or member would only add writes.
+      reconciler: { successEvents: false, ...own, finalizer: vpcFinalizer },
       watches,
       ready: opts.nbReady,
       explain: nbUnreachable,
@@ -197,6 +207,7 @@ export function addVpcControllers(
           usedIPs: pool.used(),
         };
       },
+      ...batched('availableIPs', 'usedIPs'),
       deletionBlockedBy: (subnet) => {
         const left = nics.cache
           .byIndex('subnet', objectKey(subnet))
@@ -256,6 +267,7 @@ export function addVpcControllers(
         members: o.observed?.members,
         rules: o.observed?.rules,
       }),
+      ...batched('members'),
     },
     [
       // Membership: the groups an interface names, before and after the change.
