@@ -25,6 +25,12 @@ export {
 } from './security-group.ts';
 export { Subnet, type SubnetObject, type SubnetSpec, type SubnetStatus } from './subnet.ts';
 export { VPC, type VPCObject, type VPCSpec, type VPCStatus } from './vpc.ts';
+export {
+  VPCPeering,
+  type VPCPeeringObject,
+  type VPCPeeringSpec,
+  type VPCPeeringStatus,
+} from './vpc-peering.ts';
 
 import { NetworkACL } from './network-acl.ts';
 import { NetworkInterface } from './network-interface.ts';
@@ -32,6 +38,7 @@ import { RouteTable } from './route-table.ts';
 import { SecurityGroup } from './security-group.ts';
 import { Subnet } from './subnet.ts';
 import { VPC } from './vpc.ts';
+import { VPCPeering } from './vpc-peering.ts';
 
 /** Every kind of the VPC product, for the CRD generator and RBAC. */
 export const vpcKinds = [
@@ -41,4 +48,5 @@ export const vpcKinds = [
   SecurityGroup,
   NetworkACL,
   RouteTable,
+  VPCPeering,
 ] as const;
