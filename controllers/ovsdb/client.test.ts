@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
@@ -8,9 +7,9 @@ import { Backoff } from '../informer/backoff.ts';
 import { createLogger } from '../logging/logger.ts';
 import { OvsdbClient, type ConnectionState } from './client.ts';
 import { ConnectionLostError, NotConnectedError, TransactionError } from './errors.ts';
-import { JsonStreamParser } from './json-stream.ts';
 import { insert, operationsFor } from './operations.ts';
-import { testSchemaJson, type TestTables } from './test-schema.ts';
+import { FakeServer, reply, send, until } from './fake-server.ts';
+import { type TestTables } from './test-schema.ts';
 
 const log = createLogger('ovsdb-client-test', 'error');
 // Refusals and lost connections are logged as errors; here they are the point of the test.
@@ -18,71 +17,6 @@ log.silent = true;
 const ops = operationsFor<TestTables>();
 const sw1 = '11111111-1111-4111-8111-111111111111';
 const sw2 = '22222222-2222-4222-8222-222222222222';
-
-interface Request {
-  method: string;
-  params: unknown[];
-  id: unknown;
-}
-
-/**
- * A scripted OVSDB server on a unix socket: answers get_schema and echo itself and hands
- * every other request to `handle`, which replies (or not) through the connection.
- */
-class FakeServer {
-  readonly connections: net.Socket[] = [];
-  readonly requests: Request[] = [];
-  answerEcho = true;
-  handle: (req: Request, conn: net.Socket) => void = () => undefined;
-  private readonly server: net.Server;
-
-  constructor() {
-    this.server = net.createServer((conn) => {
-      this.connections.push(conn);
-      const parser = new JsonStreamParser();
-      conn.on('error', () => undefined);
-      conn.on('data', (chunk: Buffer) => {
-        for (const msg of parser.push(chunk) as Request[]) {
-          this.requests.push(msg);
-          if (msg.method === 'get_schema') reply(conn, msg, testSchemaJson);
-          else if (msg.method === 'echo') {
-            if (this.answerEcho) reply(conn, msg, msg.params);
-          } else this.handle(msg, conn);
-        }
-      });
-    });
-  }
-
-  listen(socket: string): Promise<void> {
-    return new Promise((resolve) => this.server.listen(socket, resolve));
-  }
-
-  async close(): Promise<void> {
-    for (const c of this.connections) c.destroy();
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-
-  count(method: string): number {
-    return this.requests.filter((r) => r.method === method).length;
-  }
-}
-
-function reply(conn: net.Socket, req: Request, result: unknown, error: unknown = null): void {
-  conn.write(JSON.stringify({ id: req.id, result, error }));
-}
-
-function send(conn: net.Socket, ...messages: unknown[]): void {
-  conn.write(messages.map((m) => JSON.stringify(m)).join(''));
-}
-
-async function until(what: string, probe: () => boolean, clock?: FakeClock): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
-    if (probe()) return;
-    if (clock) await clock.advance(10);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('OvsdbClient against a scripted server', () => {
   let dir: string;

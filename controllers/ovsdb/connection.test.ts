@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { realClock } from '../clock/index.ts';
-import { dial, parseEndpoint } from './connection.ts';
+import { dial, parseEndpoint, parseEndpoints } from './connection.ts';
 
 describe('parseEndpoint', () => {
   it('reads unix:, tcp: and ssl: remotes as ovn-nbctl writes them', () => {
@@ -41,5 +41,21 @@ describe('dial', () => {
     await expect(
       dial(parseEndpoint('ssl:127.0.0.1:6641'), { timeoutMs: 1000, clock: realClock, tls }),
     ).rejects.toThrow('reading the private key /nonexistent/tls.key');
+  });
+});
+
+describe('parseEndpoints', () => {
+  it('splits comma-separated members as ovn-nbctl does, once each, blanks ignored', () => {
+    const endpoints = parseEndpoints([
+      'tcp:127.0.0.1:6641, tcp:127.0.0.1:6643,',
+      'tcp:127.0.0.1:6641',
+      'unix:/run/ovn/ovnnb_db.sock',
+    ]);
+    expect(endpoints.map((e) => e.address)).toEqual([
+      'tcp:127.0.0.1:6641',
+      'tcp:127.0.0.1:6643',
+      'unix:/run/ovn/ovnnb_db.sock',
+    ]);
+    expect(() => parseEndpoints(['tcp:a:1,udp:b:2'])).toThrow('endpoint udp:b:2');
   });
 });

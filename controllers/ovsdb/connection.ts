@@ -34,6 +34,19 @@ export function parseEndpoint(address: string): Endpoint {
 }
 
 /**
+ * Reads a list of remotes, each entry one remote or several separated by commas as ovn-nbctl
+ * takes a cluster's members (`tcp:10.0.0.1:6641,tcp:10.0.0.2:6641`); blanks are ignored and
+ * a remote named twice is tried once.
+ */
+export function parseEndpoints(remotes: readonly string[]): Endpoint[] {
+  const addresses = remotes
+    .flatMap((r) => r.split(','))
+    .map((r) => r.trim())
+    .filter(Boolean);
+  return [...new Set(addresses)].map(parseEndpoint);
+}
+
+/**
  * The files an `ssl:` connection authenticates with, PEM. They are read again on every
  * connection, so certificates renewed on disk (a Secret's mount) are used without a restart.
  */

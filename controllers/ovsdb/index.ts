@@ -49,6 +49,8 @@ export {
   type RowChange,
 } from './replica.ts';
 export { ConnectionLostError, NotConnectedError, RpcError, TransactionError } from './errors.ts';
+export { isRepeatable } from './repeatable.ts';
+export { NotLeaderError, type DatabaseStatus } from './server-status.ts';
 export { isUuid, isUuidName, type WireAtom, type WireValue } from './atoms.ts';
 export {
   parseSchema,
@@ -59,5 +61,5 @@ export {
   type DatabaseSchema,
   type TableSchema,
 } from './schema.ts';
-export { parseEndpoint, type Endpoint, type TlsFiles } from './connection.ts';
+export { parseEndpoint, parseEndpoints, type Endpoint, type TlsFiles } from './connection.ts';
 export * as nb from './nb/tables.ts';
