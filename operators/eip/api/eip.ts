@@ -1,6 +1,6 @@
-// EIP: an address of an EIPPool, bound to a target in the same namespace (a NetworkInterface
-// today; a LoadBalancer or a NATGateway later): traffic to the address reaches the target, and
-// the target's traffic out leaves with the address as its source.
+// EIP: an address of an EIPPool, bound to a target in the same namespace (a NetworkInterface or
+// a NATGateway; a LoadBalancer later): traffic to the address reaches the target, and the
+// target's traffic out leaves with the address as its source.
 import Type from 'typebox';
 import {
   IPv4Address,
@@ -50,10 +50,16 @@ export const EIP = defineKind({
                 'A NetworkInterface of the same namespace: its address is reached at the EIP and goes out from it.',
               ),
             ),
+            natGatewayRef: Type.Optional(
+              LocalObjectReference(
+                'NATGateway',
+                "A NATGateway of the same namespace: the EIP becomes an address its SNAT and DNAT rules can use. Several EIPs can be bound to one NATGateway; the NATGateway's rules decide what the address carries.",
+              ),
+            ),
           },
           {
             description:
-              'What the EIP is bound to: exactly one target of its namespace. Edit it to re-bind, remove it to unbind; either takes effect at once. A target has at most one EIP.',
+              'What the EIP is bound to: exactly one target of its namespace. Edit it to re-bind, remove it to unbind; either takes effect at once. An interface has at most one EIP; a NATGateway can have several.',
           },
         ),
       ),
@@ -83,8 +89,8 @@ export const EIP = defineKind({
   specValidations: [
     { rule: 'has(self.address) == has(oldSelf.address)', message: 'address is immutable' },
     {
-      rule: '!has(self.binding) || has(self.binding.networkInterfaceRef)',
-      message: 'binding must name exactly one target: networkInterfaceRef',
+      rule: '!has(self.binding) || [has(self.binding.networkInterfaceRef), has(self.binding.natGatewayRef)].filter(x, x).size() == 1',
+      message: 'binding must name exactly one target: networkInterfaceRef or natGatewayRef',
     },
   ],
   printerColumns: [

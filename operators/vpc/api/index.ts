@@ -1,4 +1,12 @@
 export {
+  NATGateway,
+  type DnatRule,
+  type NATGatewayObject,
+  type NATGatewaySpec,
+  type NATGatewayStatus,
+  type SnatRule,
+} from './nat-gateway.ts';
+export {
   NetworkACL,
   type NetworkACLObject,
   type NetworkACLSpec,
@@ -32,6 +40,7 @@ export {
   type VPCPeeringStatus,
 } from './vpc-peering.ts';
 
+import { NATGateway } from './nat-gateway.ts';
 import { NetworkACL } from './network-acl.ts';
 import { NetworkInterface } from './network-interface.ts';
 import { RouteTable } from './route-table.ts';
@@ -48,5 +57,6 @@ export const vpcKinds = [
   SecurityGroup,
   NetworkACL,
   RouteTable,
+  NATGateway,
   VPCPeering,
 ] as const;
