@@ -75,6 +75,16 @@ async function running(name: string): Promise<InstanceView> {
   );
 }
 
+async function guestAgentConnected(name: string): Promise<void> {
+  await waitFor(
+    async () =>
+      (await readInstance(name)).status?.conditions?.some(
+        (c) => c.type === 'GuestAgentConnected' && c.status === 'True',
+      ),
+    { timeoutMs: 120_000, what: `${name} GuestAgentConnected=True` },
+  );
+}
+
 /** Runs a command in the guest through its agent; whether it exited 0. */
 async function guestRun(host: string, uid: string, argv: string[]): Promise<boolean> {
   return (await guestExec(stateDir(host), uid, argv, 20_000)).exitCode === 0;
@@ -325,6 +335,8 @@ describe('instances on two hosts', () => {
     const before = await running('vm-3');
     expect(before.status?.host).toBe(h2);
     const uid = before.metadata?.uid ?? '';
+    // Running comes with QEMU; the guest's own agent answers once its userland is up.
+    await guestAgentConnected('vm-3');
     const ip = before.status?.interfaces?.[0]?.ipAddresses?.[0] ?? '';
     // A mark near the end of its boot disk, flushed to the volume (fsync: QEMU writes a new
     // cluster's mapping on a flush; without one a killed QEMU loses the write, as a disk would).
