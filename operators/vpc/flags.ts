@@ -69,6 +69,8 @@ export interface VpcOperatorConfig {
   nbTls?: TlsFiles;
   resyncPeriodMs?: number;
   statusBatchPeriodMs?: number;
+  /** See VpcOperatorOptions.peerNamespaces (no flag: a manager scoped to one namespace is for tests). */
+  peerNamespaces?: readonly string[];
 }
 
 /** The VPC operator's settings from its flags. */

@@ -50,6 +50,7 @@ export function addVpcOperator(mgr: Manager, config: VpcOperatorConfig): void {
     nb,
     nbReady,
     ...(config.resyncPeriodMs !== undefined ? { resyncPeriodMs: config.resyncPeriodMs } : {}),
+    ...(config.peerNamespaces ? { peerNamespaces: config.peerNamespaces } : {}),
     ...(config.statusBatchPeriodMs !== undefined
       ? { statusBatchPeriodMs: config.statusBatchPeriodMs }
       : {}),

@@ -28,6 +28,7 @@ export const referents = {
   subnet: { kind: 'Subnet', reason: 'Subnet' },
   securityGroup: { kind: 'SecurityGroup', reason: 'SecurityGroup' },
   networkInterface: { kind: 'NetworkInterface', reason: 'Interface' },
+  peerVpc: { kind: 'VPC', reason: 'PeerVPC' },
 } satisfies Record<string, Referent>;
 
 /** The wait for a referent that does not exist (yet). */
@@ -53,7 +54,7 @@ export function referentNotReady(
 
 /** The object a reference names in its namespace, Ready and not being deleted; else a wait. */
 export function readyReferent<T extends KubeObject & WithConditions>(
-  cache: Cache<T>,
+  cache: Pick<Cache<T>, 'get'>,
   referent: Referent,
   namespace: string,
   name: string,

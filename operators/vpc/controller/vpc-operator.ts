@@ -24,6 +24,7 @@ import {
   SecurityGroup,
   Subnet,
   VPC,
+  VPCPeering,
   type NetworkACLObject,
   type NetworkACLStatus,
   type NetworkInterfaceObject,
@@ -36,11 +37,16 @@ import {
   type SubnetStatus,
   type VPCObject,
   type VPCStatus,
+  type VPCPeeringObject,
+  type VPCPeeringStatus,
 } from '../api/index.ts';
 import { InterfaceBackend, type InterfaceObservation } from '../backend/interface-backend.ts';
 import { IpamRegistry } from '../backend/ipam-registry.ts';
 import { gatewayOf } from '../backend/references.ts';
 import { ownersOfRows, removeRowsOf, type OwnedRows } from '../backend/orphans.ts';
+import { PeeringBackend, type PeeringObservation } from '../backend/peering-backend.ts';
+import { peeringVpcs } from '../backend/peering-pairs.ts';
+import { scopedCaches } from '../backend/peering-scope.ts';
 import { NetworkACLBackend, type NetworkACLObservation } from '../backend/network-acl-backend.ts';
 import { isMainTable } from '../backend/bindings.ts';
 import { RouteTableBackend, type RouteTableObservation } from '../backend/route-table-backend.ts';
@@ -80,6 +86,11 @@ export interface VpcOperatorOptions {
   nbReady: Promise<void>;
   workers?: number;
   resyncPeriodMs?: number;
+  /**
+   * For a manager scoped to one namespace: the other namespaces whose VPCs and VPCPeerings its
+   * VPCPeerings may name (each tenant's manager reading the other's). Unscoped, it sees all.
+   */
+  peerNamespaces?: readonly string[];
   /** See `--status-batch-period`; 0 writes every change. */
   statusBatchPeriodMs?: number;
 }
@@ -332,6 +343,55 @@ export function addVpcControllers(
     ],
   );
 
+  // VPCPeerings read VPCs and VPCPeerings of the peer namespaces too.
+  const peerings = mgr.informer<VPCPeeringObject>(ref(VPCPeering), {
+    indexers: { vpc: peeringVpcs },
+  });
+  const peerScope = (opts.peerNamespaces ?? []).filter((ns) => ns !== mgr.namespace);
+  const peerVpcs = new Map(
+    peerScope.map((ns) => [ns, mgr.informer<VPCObject>(ref(VPC), { namespace: ns })]),
+  );
+  const peerPeerings = new Map(
+    peerScope.map((ns) => [
+      ns,
+      mgr.informer<VPCPeeringObject>(ref(VPCPeering), {
+        namespace: ns,
+        indexers: { vpc: peeringVpcs },
+      }),
+    ]),
+  );
+  const peeringCaches = {
+    vpcs: scopedCaches(vpcs.cache, new Map([...peerVpcs].map(([ns, i]) => [ns, i.cache]))),
+    peerings: scopedCaches(
+      peerings.cache,
+      new Map([...peerPeerings].map(([ns, i]) => [ns, i.cache])),
+    ),
+  };
+  /** The VPCPeerings of this manager's namespaces that name a VPC, on either side. */
+  const peeringsOf = (vpcKey: string) => keys(peerings.cache.byIndex('vpc', vpcKey));
+  const peeringController = controller<VPCPeeringObject, VPCPeeringStatus, PeeringObservation>(
+    'vpcpeering-controller',
+    VPCPeering,
+    peerings,
+    {
+      external: () => new PeeringBackend(opts.nb, peeringCaches),
+      status: (_p, o) => ({
+        acceptedBy: o.observed?.acceptedBy,
+        linkCIDR: o.observed?.linkCIDR,
+        routes: o.observed?.routes,
+      }),
+    },
+    [
+      ...[vpcs, ...peerVpcs.values()].map((i) =>
+        watch(i, (v) => peeringsOf(objectKey(v)), specOrReadinessChanged),
+      ),
+      // A partner appearing or going, or another peering of the same two VPCs.
+      ...[peerings, ...peerPeerings.values()].map((i) =>
+        watch(i, (p) => peeringVpcs(p).flatMap(peeringsOf)),
+      ),
+    ],
+  );
+
   const controllers = [
     vpcController,
     subnetController,
@@ -339,6 +399,7 @@ export function addVpcControllers(
     sgController,
     naclController,
     routeTableController,
+    peeringController,
   ] as unknown as Controller<KubeObject>[];
 
   // Rows of owners that are gone are deleted (OVN rows are rebuilt from specs; no data lost),
@@ -353,6 +414,7 @@ export function addVpcControllers(
       SecurityGroup: ref(SecurityGroup),
       NetworkACL: ref(NetworkACL),
       RouteTable: ref(RouteTable),
+      VPCPeering: ref(VPCPeering),
     },
     policy: { action: 'delete', delete: (rows) => removeRowsOf(opts.nb, rows.owner) },
     periodMs: opts.resyncPeriodMs ?? defaultResyncPeriodMs,

@@ -16,6 +16,17 @@ export {
   type SubnetInput,
 } from './desired.ts';
 export { networkACLs, networkAclPolicies, networkAclPriority } from './network-acls.ts';
+export {
+  desiredPeering,
+  freeLink,
+  linkAddresses,
+  overlappingCidrs,
+  peeringLinkRange,
+  peeringPortNames,
+  recordedLink,
+  type DesiredPeering,
+  type PeeringSide,
+} from './peering.ts';
 export { blackhole, desiredRoutes, type ResolvedRoute } from './route-tables.ts';
 export { trafficMatch, type TrafficRule } from './traffic-match.ts';
 export {

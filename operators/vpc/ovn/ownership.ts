@@ -74,6 +74,8 @@ export const names = {
   interfacePort: (nicUid: string) => `kcloud-eni-${nicUid}`,
   portGroup: (sgUid: string) => `kcloud_sg_${sgUid.replaceAll('-', '_')}`,
   routeTable: (routeTableUid: string) => `kcloud-rtb-${routeTableUid}`,
+  /** A VPCPeering's router port on its own VPC (`a`) or on the peer VPC (`b`). */
+  peeringPort: (peeringUid: string, side: 'a' | 'b') => `kcloud-pcx-${peeringUid}-${side}`,
 };
 
 /**
