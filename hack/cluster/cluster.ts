@@ -179,6 +179,7 @@ export async function up(
   }
 
   await mkdir(layout.logDir, { recursive: true });
+  await mkdir(layout.auditDir, { recursive: true });
   const pki = await ensurePki(layout.pkiDir);
   const state: ClusterState = {
     ports: await choosePorts(current.state?.ports),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { componentOrder, componentSpec, type Ports } from './components.ts';
-import { runLayout } from './layout.ts';
+import { auditPolicyFile, runLayout } from './layout.ts';
 import { pkiPaths } from './pki.ts';
 
 const layout = runLayout('/run/kc');
@@ -47,6 +47,15 @@ describe('control-plane component flags', () => {
     expect(api.get('--service-account-signing-key-file')).toBe(pki.serviceAccountKey);
     expect(api.get('--requestheader-client-ca-file')).toBe(pki.frontProxyCaCert);
     expect([...api.keys()]).not.toContain('--anonymous-auth=true');
+  });
+
+  it("writes the audit log with kcloud's generated policy into the cluster's folder", () => {
+    const api = flags('kube-apiserver');
+    expect(api.get('--audit-policy-file')).toBe(auditPolicyFile);
+    expect(auditPolicyFile).toMatch(/charts\/kcloud\/files\/audit\/policy\.yaml$/);
+    expect(api.get('--audit-log-path')).toBe('/run/kc/audit/audit.log');
+    expect(api.get('--audit-log-format')).toBe('json');
+    expect(api.get('--audit-log-maxbackup')).toBe('10');
   });
 
   it('runs every default controller, each as its own service account', () => {

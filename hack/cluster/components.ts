@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { binary, type ControlPlaneBinary, type RunLayout } from './layout.ts';
+import { auditPolicyFile, binary, type ControlPlaneBinary, type RunLayout } from './layout.ts';
 import type { Pki } from './pki.ts';
 
 export interface Ports {
@@ -101,6 +101,13 @@ export function componentSpec(
           '--kubelet-preferred-address-types=InternalIP',
           `--cert-dir=${path.join(layout.pkiDir, 'apiserver-generated')}`,
           '--profiling=false',
+          // Who changed what in the cloud, and who read which Secret (docs/audit.md): JSON
+          // lines, rotated at 100 MB with 10 backups kept, appended to across restarts.
+          `--audit-policy-file=${auditPolicyFile}`,
+          `--audit-log-path=${path.join(layout.auditDir, 'audit.log')}`,
+          '--audit-log-format=json',
+          '--audit-log-maxsize=100',
+          '--audit-log-maxbackup=10',
         ],
         probe: { url: `https://127.0.0.1:${ports.apiserver}/readyz`, tls: true, clientCert: true },
       };

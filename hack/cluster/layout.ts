@@ -23,11 +23,23 @@ export function binary(name: ControlPlaneBinary): string {
 
 export type ControlPlaneBinary = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kubectl';
 
+/** kcloud's audit policy, generated from the kinds (npm run generate), as the chart ships it. */
+export const auditPolicyFile = path.join(
+  repoRoot,
+  'charts',
+  'kcloud',
+  'files',
+  'audit',
+  'policy.yaml',
+);
+
 /** Everything one cluster owns lives under its run folder; nothing is written elsewhere. */
 export interface RunLayout {
   runDir: string;
   pkiDir: string;
   logDir: string;
+  /** The API server's audit log and the backups it rotates out. */
+  auditDir: string;
   etcdDataDir: string;
   stateFile: string;
   kubeconfig: string;
@@ -39,6 +51,7 @@ export function runLayout(runDir: string, kubeconfig?: string): RunLayout {
     runDir,
     pkiDir: path.join(runDir, 'pki'),
     logDir: path.join(runDir, 'logs'),
+    auditDir: path.join(runDir, 'audit'),
     etcdDataDir: path.join(runDir, 'etcd'),
     stateFile: path.join(runDir, 'state.json'),
     kubeconfig: kubeconfig ?? path.join(runDir, 'kubeconfig'),

@@ -3,6 +3,7 @@
 // npm run generate -- --check — writes nothing; exits 1 listing the files that are out of date.
 import { repoRoot, runCli } from '../cluster/index.ts';
 import { productKinds, testKinds } from '../../operators/kinds.ts';
+import { auditPolicy } from '../../operators/platform/audit/index.ts';
 import { chartAdmission, chartRules } from './rbac.ts';
 import { findStale, plannedFiles, writeGenerated } from './generate.ts';
 
@@ -14,7 +15,13 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const files = plannedFiles(
-    { productKinds, testKinds, chartRules: chartRules(), chartAdmission: chartAdmission() },
+    {
+      productKinds,
+      testKinds,
+      chartRules: chartRules(),
+      chartAdmission: chartAdmission(),
+      auditPolicy: auditPolicy(productKinds.map((k) => k.group)),
+    },
     repoRoot,
   );
   if (argv.includes('--check')) {

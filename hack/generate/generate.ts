@@ -31,6 +31,8 @@ export interface Registry {
   testKinds: readonly KindInfo[];
   chartRules?: readonly ChartRules[];
   chartAdmission?: readonly ChartManifests[];
+  /** The API server audit policy for kcloud's kinds (charts/kcloud/files/audit/policy.yaml). */
+  auditPolicy?: object;
 }
 
 export interface GeneratedFile {
@@ -46,6 +48,7 @@ export const outputDirs = {
   chartRbac: 'charts/kcloud/files/rbac',
   chartOperatorRbac: 'charts/kcloud/files/rbac/operators',
   chartAdmission: 'charts/kcloud/files/admission',
+  chartAudit: 'charts/kcloud/files/audit',
 } as const;
 
 // Every generated file starts with this; only such files are ever replaced or removed.
@@ -64,6 +67,14 @@ export function plannedFiles(registry: Registry, root: string): GeneratedFile[] 
       path: `${outputDirs.chartAdmission}/${m.name}.yaml`,
       content: renderManifests(m),
     })),
+    ...(registry.auditPolicy
+      ? [
+          {
+            path: `${outputDirs.chartAudit}/policy.yaml`,
+            content: renderAuditPolicy(registry.auditPolicy),
+          },
+        ]
+      : []),
   ];
   const seen = new Set<string>();
   for (const f of files) {
@@ -97,6 +108,12 @@ export function renderManifests({ name, objects }: ChartManifests): string {
   if (objects.length === 0) throw new Error(`chart manifests ${name}: no objects`);
   const docs = objects.map((o) => stringify(o, { lineWidth: 0, singleQuote: true }));
   return `${header}\n${docs.join('---\n')}`;
+}
+
+/** The audit policy file the API server is given with --audit-policy-file (docs/audit.md). */
+export function renderAuditPolicy(policy: object): string {
+  const header = `${marker} from the audit policy in code (docs/audit.md); do not edit by hand: run npm run generate.`;
+  return `${header}\n${stringify(policy, { lineWidth: 0, singleQuote: true })}`;
 }
 
 function sourcePath(kind: KindInfo, root: string): string {

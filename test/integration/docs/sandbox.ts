@@ -1,12 +1,14 @@
 // A checkout as a user has it, for the documentation's commands: every top-level entry of the
 // repository linked in, but `.local/kubeconfig` and `~/.kube/config` are the test cluster's
 // (with the test's namespace as the default), so `export KUBECONFIG=$PWD/.local/kubeconfig`
-// and `--kubeconfig ~/.kube/config` reach the test cluster, never a developer's own.
+// and `--kubeconfig ~/.kube/config` reach the test cluster, never a developer's own; and
+// `.local/cluster/audit` is the test cluster's audit log.
 import { spawn } from 'node:child_process';
 import { copyFile, mkdir, readdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { binary, repoRoot } from '../../../hack/cluster/index.ts';
 import { runTool } from '../../../hack/cluster/index.ts';
+import { envKeys } from '../../harness/env.ts';
 
 export interface Sandbox {
   dir: string;
@@ -28,6 +30,12 @@ export async function makeSandbox(
   for (const entry of ['bin', 'node']) {
     await symlink(path.join(repoRoot, '.local', entry), path.join(local, entry));
   }
+  const runDir = process.env[envKeys.runDir];
+  await mkdir(path.join(local, 'cluster'));
+  await symlink(
+    runDir ? path.join(runDir, 'audit') : path.join(repoRoot, '.local', 'cluster', 'audit'),
+    path.join(local, 'cluster', 'audit'),
+  );
   const kubeconfig = path.join(local, 'kubeconfig');
   await copyFile(testKubeconfig, kubeconfig);
   const set = await runTool(binary('kubectl'), [

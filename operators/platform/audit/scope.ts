@@ -1,0 +1,64 @@
+// Which records belong to a tenant: those about its projects (namespaces labelled with it or
+// with one of its sub-tenants, as they are now), about those namespaces themselves, and about
+// its own Tenant and Project objects and its sub-tenants'.
+import type { ApiTransport } from '../../../controllers/kube/index.ts';
+import { ObjectClient, type KubeObject } from '../../../controllers/kube/index.ts';
+import { tenantLabel, Tenant, type TenantObject } from '../api/index.ts';
+import type { AuditRecord } from './records.ts';
+
+export interface TenantScope {
+  /** The tenant and every tenant below it. */
+  tenants: ReadonlySet<string>;
+  namespaces: ReadonlySet<string>;
+}
+
+/** The tenant and all its descendants, from the parent links. */
+export function subtree(root: string, tenants: readonly TenantObject[]): Set<string> {
+  const children = new Map<string, string[]>();
+  for (const t of tenants) {
+    const parent = t.spec.parentRef?.name;
+    const name = t.metadata.name ?? '';
+    if (parent !== undefined) children.set(parent, [...(children.get(parent) ?? []), name]);
+  }
+  const found = new Set<string>();
+  // A cycle (refused by the controller, but possible in the objects) ends where it closes.
+  for (let next = [root]; next.length > 0;) {
+    next = next.filter((n) => !found.has(n));
+    for (const n of next) found.add(n);
+    next = next.flatMap((n) => children.get(n) ?? []);
+  }
+  return found;
+}
+
+export async function tenantScope(api: ApiTransport, tenant: string): Promise<TenantScope> {
+  const tenantClient = new ObjectClient<TenantObject>(api, Tenant.resource);
+  const all = (await tenantClient.list()).items;
+  if (!all.some((t) => t.metadata.name === tenant)) throw new Error(`no Tenant ${tenant}`);
+  const tenants = subtree(tenant, all);
+  const namespaceClient = new ObjectClient<KubeObject>(api, {
+    group: '',
+    version: 'v1',
+    plural: 'namespaces',
+    kind: 'Namespace',
+    namespaced: false,
+  });
+  const selector = `${tenantLabel} in (${[...tenants].sort().join(',')})`;
+  const namespaces = (await namespaceClient.list({ labelSelector: selector })).items.map(
+    (n) => n.metadata.name ?? '',
+  );
+  return { tenants, namespaces: new Set(namespaces) };
+}
+
+export function inScope(record: AuditRecord, scope: TenantScope): boolean {
+  if (record.namespace !== undefined) return scope.namespaces.has(record.namespace);
+  const name = record.name ?? '';
+  switch (record.resource.replace(/\/.*$/, '')) {
+    case 'namespaces':
+    case 'projects.platform.kcloud.io':
+      return scope.namespaces.has(name);
+    case 'tenants.platform.kcloud.io':
+      return scope.tenants.has(name);
+    default:
+      return false;
+  }
+}
