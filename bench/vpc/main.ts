@@ -8,7 +8,7 @@
 // usage: node bench/vpc/main.ts [--subnets=50] [--nics=5000] [--security-groups=10]
 //          [--rules=200] [--creates=16] [--sample=30] [--sg-rounds=10] [--nb-ports=5000]
 //          [--nb-rounds=3] [--groups=200] [--group-references=3] [--only=groups|scale]
-//          [--out=docs/benchmarks.md] [--keep]
+//          [--status-batch-period=1s] [--out=docs/benchmarks.md] [--keep]
 // --only=groups runs only the many-groups phase (after a VPC) and prints its rows; --only=scale
 // only the scale phase, and prints its times and the operator's API writes per NIC.
 import { execFile } from 'node:child_process';
@@ -176,6 +176,7 @@ async function main(argv: string[]): Promise<void> {
                 nbEndpoint,
                 logFile,
                 clock,
+                ...(opts.statusBatchPeriod ? { statusBatchPeriod: opts.statusBatchPeriod } : {}),
               });
               const m = manager;
               const peak = new PeakRss({ clock, intervalMs: 1000, read: () => m.rssBytes() });

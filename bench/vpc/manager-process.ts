@@ -11,6 +11,8 @@ export interface ManagerProcessOptions {
   nbEndpoint: string;
   logFile: string;
   clock: Clock;
+  /** `--status-batch-period` for the manager; its default when not given. */
+  statusBatchPeriod?: string;
 }
 
 export type ManagerProcess = DaemonProcess;
@@ -28,6 +30,7 @@ export function startManagerProcess(opts: ManagerProcessOptions): Promise<Manage
       `--ovn-nb=${opts.nbEndpoint}`,
       '--identity=kcloud-bench-vpc',
       '--log-level=warn',
+      ...(opts.statusBatchPeriod ? [`--status-batch-period=${opts.statusBatchPeriod}`] : []),
     ],
     logFile: opts.logFile,
     clock: opts.clock,

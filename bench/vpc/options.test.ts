@@ -35,6 +35,7 @@ describe('parseOptions', () => {
     });
     expect(parseOptions([], '/r').only).toBeUndefined();
     expect(parseOptions(['--only=scale'], '/r').only).toBe('scale');
+    expect(parseOptions(['--status-batch-period=2s'], '/r').statusBatchPeriod).toBe('2s');
     expect(() => parseOptions(['--only=port-up'], '/r')).toThrow('--only');
   });
 

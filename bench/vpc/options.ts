@@ -29,6 +29,8 @@ export interface VpcBenchOptions {
    * print its figures instead of writing the section.
    */
   only?: 'groups' | 'scale';
+  /** The manager's `--status-batch-period`; its default when not given. */
+  statusBatchPeriod?: string;
   out: string;
   keep: boolean;
 }
@@ -67,6 +69,7 @@ export function parseOptions(argv: string[], repoRoot: string): VpcBenchOptions 
       groups: { type: 'string', default: '200' },
       'group-references': { type: 'string', default: '3' },
       only: { type: 'string' },
+      'status-batch-period': { type: 'string' },
       out: { type: 'string', default: path.join(repoRoot, 'docs', 'benchmarks.md') },
       keep: { type: 'boolean', default: false },
     },
@@ -85,6 +88,9 @@ export function parseOptions(argv: string[], repoRoot: string): VpcBenchOptions 
     groups: positive('groups', values.groups),
     groupReferences: positive('group-references', values['group-references'], 0),
     ...(values.only !== undefined ? { only: onlyPhase(values.only) } : {}),
+    ...(values['status-batch-period'] !== undefined
+      ? { statusBatchPeriod: values['status-batch-period'] }
+      : {}),
     out: values.out,
     keep: values.keep,
   };
