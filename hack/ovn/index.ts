@@ -48,3 +48,17 @@ export {
   providerNetworkArgs,
   type ProviderNetwork,
 } from './provider-network.ts';
+export {
+  killMember,
+  raftLeader,
+  remotesOf,
+  restartMember,
+  startClusteredCentral,
+  startRaftCluster,
+  stopClusteredCentral,
+  stopRaftCluster,
+  waitLeader,
+  type ClusteredCentral,
+  type RaftCluster,
+  type RaftMember,
+} from './raft.ts';
