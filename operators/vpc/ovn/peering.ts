@@ -3,9 +3,12 @@
 //
 // Why peer ports and not a transit logical switch: a peer port pair is two rows and no datapath
 // of its own, so a packet goes from one router's pipeline straight into the other's; a transit
-// switch adds a switch, two switch ports and a third datapath every packet crosses, with ARP
-// between the routers through it. A transit switch pays off when many routers share one link
-// (a hub); a peering joins exactly two.
+// switch adds a switch and two switch ports, a third datapath every packet crosses, and ARP
+// between the routers through it. Measured on OVN 23.03 with the userspace datapath, one
+// range per VPC: the peer ports added 52 logical flows, the same link through a transit switch
+// 74; echo round trips (50 pings, 2 cores shared with other work) were the same within noise,
+// 0.17 ms at best and 0.6-1.4 ms on average either way. A transit switch pays off where many
+// routers share one link (a hub); a peering joins exactly two.
 import type { DesiredRouterPort } from './nb/logical-router-port.ts';
 import type { DesiredStaticRoute } from './nb/static-route.ts';
 import {

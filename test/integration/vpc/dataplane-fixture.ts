@@ -15,7 +15,7 @@ import {
   type OvnLayout,
 } from '../../../hack/ovn/index.ts';
 import { waitFor, type RunningManager, type TestCluster } from '../../harness/index.ts';
-import { ref, startOvnAndOperator } from './operator-fixture.ts';
+import { ref, startOperator, startOvnAndOperator } from './operator-fixture.ts';
 
 export { apiVersion, doc, ref } from './operator-fixture.ts';
 
@@ -38,6 +38,8 @@ export interface GuestFor {
   ipAddress?: string;
   /** No address: the guest is to ask DHCP. */
   dhcp?: boolean;
+  /** The NetworkInterface is another tenant's (see `tenant`); by default the test's. */
+  cluster?: TestCluster;
 }
 
 export interface NicGuest extends Guest {
@@ -50,7 +52,12 @@ export interface DataPlaneFixture {
   nb(args: string[]): Promise<string>;
   sb(args: string[]): Promise<string>;
   /** Waits until the NetworkInterface is Ready and returns its status. */
-  nic(name: string): Promise<NicInfo>;
+  nic(name: string, of?: TestCluster): Promise<NicInfo>;
+  /**
+   * Another tenant on the same OVN: a second manager, scoped to that namespace as the first is
+   * to the test's, each reading the other's VPCs and VPCPeerings; stopped after the file.
+   */
+  tenant(other: TestCluster): Promise<void>;
   /**
    * A guest plugged in as the NIC's port, configured with its MAC, address and gateway unless
    * told otherwise; returns once ovn-controller has bound the port and installed its flows.
@@ -67,17 +74,28 @@ const chassis = 'kcloud-dp-test';
  * operator on the test's namespace; after the file, every guest is closed (its processes
  * killed by PID), then the manager and OVN are stopped.
  */
-export function useVpcDataPlane(cluster: TestCluster): DataPlaneFixture {
+export function useVpcDataPlane(
+  cluster: TestCluster,
+  opts: {
+    /** Namespaces of the tenants `tenant` adds, known before the first manager starts. */
+    peerNamespaces?: () => string[];
+  } = {},
+): DataPlaneFixture {
   let layout: OvnLayout | undefined;
   let running: RunningManager | undefined;
+  const tenants: RunningManager[] = [];
   const guests: Guest[] = [];
   const bindTimes = new Map<string, number>();
 
   beforeAll(async () => {
-    ({ layout, running } = await startOvnAndOperator(cluster, 'ovn-dp-', {
-      dataPlane: true,
-      chassis,
-    }));
+    const peerNamespaces = opts.peerNamespaces?.();
+    ({ layout, running } = await startOvnAndOperator(
+      cluster,
+      'ovn-dp-',
+      { dataPlane: true, chassis },
+      undefined,
+      peerNamespaces ? { peerNamespaces } : {},
+    ));
   });
   afterAll(async () => {
     const problems: unknown[] = [];
@@ -90,6 +108,7 @@ export function useVpcDataPlane(cluster: TestCluster): DataPlaneFixture {
     };
     // Guests first: their ports are in br-int, which goes with OVN.
     for (const g of guests.splice(0)) await attempt(() => g.close());
+    for (const t of tenants.splice(0)) await attempt(() => t.stop());
     await attempt(async () => running?.stop());
     if (layout) {
       const l = layout;
@@ -110,8 +129,8 @@ export function useVpcDataPlane(cluster: TestCluster): DataPlaneFixture {
   const nb = ctl(nbctl);
   const sb = ctl(sbctl);
 
-  const nic = async (name: string): Promise<NicInfo> => {
-    const o = await cluster.waitForCondition(ref('NetworkInterface', name), 'Ready');
+  const nic = async (name: string, of = cluster): Promise<NicInfo> => {
+    const o = await of.waitForCondition(ref('NetworkInterface', name), 'Ready');
     const s = o.status ?? {};
     const text = (key: string): string => {
       const v = s[key];
@@ -161,7 +180,7 @@ export function useVpcDataPlane(cluster: TestCluster): DataPlaneFixture {
     );
 
   const guest = async (nicName: string, opts: GuestFor = {}): Promise<NicGuest> => {
-    const info = await nic(nicName);
+    const info = await nic(nicName, opts.cluster);
     const name = opts.name ?? nicName;
     const started = Date.now();
     const g = await startGuest(current(), {
@@ -181,7 +200,13 @@ export function useVpcDataPlane(cluster: TestCluster): DataPlaneFixture {
     return Object.assign(g, { nic: info });
   };
 
-  return { layout: current, nb, sb, nic, guest, bindTimes };
+  const tenant = async (other: TestCluster) => {
+    tenants.push(
+      await startOperator(current(), other.namespace, { peerNamespaces: [cluster.namespace] }),
+    );
+  };
+
+  return { layout: current, nb, sb, nic, guest, tenant, bindTimes };
 }
 
 /** True when one echo request gets its reply within a second. */

@@ -12,7 +12,7 @@ import {
   type UpOptions,
 } from '../../../hack/ovn/index.ts';
 import type { Logger } from '../../../controllers/logging/logger.ts';
-import { addVpcOperator } from '../../../operators/vpc/index.ts';
+import { addVpcOperator, type VpcOperatorConfig } from '../../../operators/vpc/index.ts';
 import {
   startManager,
   waitFor,
@@ -62,19 +62,31 @@ export async function startOvnAndOperator(
   options: UpOptions,
   /** The manager's log; by default the harness's (errors only, or debug on request). */
   log?: Logger,
+  /** Settings of the operator beside the database it is given. */
+  operator: Omit<VpcOperatorConfig, 'nbEndpoints'> = {},
 ): Promise<{ layout: OvnLayout; running: RunningManager }> {
   const base = path.join(repoRoot, '.local', 'test-runs');
   await mkdir(base, { recursive: true });
   const layout = ovnLayout(await mkdtemp(path.join(base, prefix)));
   await up(layout, options);
-  const conn = await connection(layout);
-  const running = await startManager(
-    (mgr) => {
-      addVpcOperator(mgr, { nbEndpoints: [conn.nb.unix] });
-    },
-    { namespace: cluster.namespace, ...(log ? { log } : {}) },
-  );
+  const running = await startOperator(layout, cluster.namespace, operator, log);
   return { layout, running };
+}
+
+/** A manager running the vpc operator on one namespace against a running OVN. */
+export async function startOperator(
+  layout: OvnLayout,
+  namespace: string,
+  operator: Omit<VpcOperatorConfig, 'nbEndpoints'> = {},
+  log?: Logger,
+): Promise<RunningManager> {
+  const conn = await connection(layout);
+  return startManager(
+    (mgr) => {
+      addVpcOperator(mgr, { nbEndpoints: [conn.nb.unix], ...operator });
+    },
+    { namespace, ...(log ? { log } : {}) },
+  );
 }
 
 export interface VpcOperatorFixture {
