@@ -13,7 +13,7 @@ export interface Cut {
 
 export function cuts(subnets: number, vpcs: number): Cut[] {
   return [
-    { name: 'one group for every interface (today)', groups: 1, groupOf: () => 0 },
+    { name: 'one group for every interface', groups: 1, groupOf: () => 0 },
     { name: `one group per VPC (${vpcs} VPCs)`, groups: vpcs, groupOf: (s) => s % vpcs },
     { name: 'one group per Subnet', groups: subnets, groupOf: (s) => s },
   ];

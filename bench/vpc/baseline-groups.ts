@@ -16,7 +16,6 @@ import { markdownTable } from '../lib/markdown.ts';
 import { runBench } from '../lib/run.ts';
 import { add, cuts, pgName, populate, swName, type Cut } from './baseline-cuts.ts';
 import { cpuSeconds } from './cpu.ts';
-import { readNorthdRuns, resetNorthdRuns } from './northd.ts';
 import { withOvn } from './ovn-run.ts';
 
 async function sync(layout: OvnLayout): Promise<void> {
@@ -31,8 +30,6 @@ interface Measured {
   /** ovn-northd CPU ms per add: a port alone, and a port that joins its group. */
   aloneMs: number;
   joinedMs: number;
-  /** ovn-northd's longest run while ports joined their groups. */
-  joinedMaxRunMs: number;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -72,25 +69,18 @@ async function main(argv: string[]): Promise<void> {
           await client.transact(populate(cut, subnets, perSubnet));
           await sync(layout);
           const cost = async (join: boolean, from: number) => {
-            await resetNorthdRuns(layout);
             const before = cpuSeconds(northd.pid) ?? 0;
             for (let k = 0; k < adds; k++) {
               await client.transact(add(cut, k % subnets, from + k, join));
               await sync(layout);
             }
-            const ms = (((cpuSeconds(northd.pid) ?? 0) - before) * 1000) / adds;
-            return { ms, runs: await readNorthdRuns(layout) };
+            return (((cpuSeconds(northd.pid) ?? 0) - before) * 1000) / adds;
           };
           const alone = await cost(false, perSubnet);
           const joined = await cost(true, perSubnet + adds);
-          results.push({
-            cut,
-            aloneMs: alone.ms,
-            joinedMs: joined.ms,
-            joinedMaxRunMs: joined.runs.maxMs,
-          });
+          results.push({ cut, aloneMs: alone, joinedMs: joined });
           print(
-            `${cut.name}: northd ${alone.ms.toFixed(0)} ms per port alone, ${joined.ms.toFixed(0)} ms per port joining its group`,
+            `${cut.name}: northd ${alone.toFixed(0)} ms per port alone, ${joined.toFixed(0)} ms per port joining its group`,
           );
           await client.transact([
             ...Array.from({ length: cut.groups }, (_, g) =>
@@ -114,14 +104,12 @@ async function main(argv: string[]): Promise<void> {
         'ovn-northd CPU per port added alone',
         'per port added and joined to its group',
         'the join alone',
-        'longest northd run',
       ],
       results.map((r) => [
         `${r.cut.name}: ${String(r.cut.groups)} × ${String(Math.round((subnets * perSubnet) / r.cut.groups))} ports`,
         `${r.aloneMs.toFixed(0)} ms`,
         `${r.joinedMs.toFixed(0)} ms`,
         `${(r.joinedMs - r.aloneMs).toFixed(0)} ms`,
-        `${r.joinedMaxRunMs.toFixed(0)} ms`,
       ]),
     )}\n`,
   );
