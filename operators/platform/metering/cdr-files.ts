@@ -147,10 +147,20 @@ export class CdrFiles {
   }
 }
 
-/** Every record in the JSON Lines files of a folder, each id once. */
+/**
+ * Every record in the JSON Lines files of a folder, each id once; none when the folder does not
+ * exist (metering has not written a record yet).
+ */
 export async function readRecords(dir: string): Promise<UsageRecord[]> {
   const byId = new Map<string, UsageRecord>();
-  const names = (await readdir(dir)).filter((n) => n.endsWith(jsonlFile.suffix)).sort();
+  let all: string[];
+  try {
+    all = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const names = all.filter((n) => n.endsWith(jsonlFile.suffix)).sort();
   for (const name of names) {
     for (const line of (await readFile(path.join(dir, name), 'utf8')).split('\n')) {
       if (line === '') continue;

@@ -7,6 +7,7 @@
 //
 // With --tenant, the tenant's sub-tenants are summed into it (the Tenants are read through
 // the API: --kubeconfig, else $KUBECONFIG).
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ApiClient, loadKubeConfig, ObjectClient } from '../../../controllers/kube/index.ts';
 import { Tenant, type TenantObject } from '../api/index.ts';
@@ -57,6 +58,9 @@ async function main(argv: string[]): Promise<number> {
     values.tenant === undefined
       ? undefined
       : { tenants: await tenantSubtree(values.tenant, values.kubeconfig), as: values.tenant };
+  if (!existsSync(values.dir)) {
+    console.error(`no records yet: ${values.dir} does not exist (the operator's --metering-dir)`);
+  }
   const rows = rollUp(await readRecords(values.dir), {
     by: values.by as Rollup,
     ...(scope ? { scope } : {}),
