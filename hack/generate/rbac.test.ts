@@ -15,7 +15,7 @@ describe('RBAC of kcloud-manager', () => {
     expect(table).toBe(renderRbacTable());
   });
 
-  it('never asks for secrets (but the agent’s pool keys and ECS’s password copies), deletion, wildcards or RBAC objects', () => {
+  it('never asks for secrets (but the agent’s pool keys, ECS’s password copies and the quota webhook’s certificate), deletion, wildcards or RBAC objects', () => {
     for (const entry of rbacEntries()) {
       for (const rule of entry.rules) {
         // One exception: the agent reads (get, never list) Secrets in the hosts namespace, where
@@ -35,7 +35,18 @@ describe('RBAC of kcloud-manager', () => {
               resources: ['secrets'],
               verbs: ['get', 'create', 'delete'],
             });
-        if (!hostsNamespaceKeys && !resetPassword) expect(rule.resources).not.toContain('secrets');
+        // And the platform keeps its quota webhook's CA and serving certificate in a Secret it
+        // makes and renews (get, never list; no delete).
+        const webhookCertificate =
+          entry.component === 'operator platform' &&
+          JSON.stringify(rule) ===
+            JSON.stringify({
+              apiGroups: [''],
+              resources: ['secrets'],
+              verbs: ['get', 'create', 'update'],
+            });
+        if (!hostsNamespaceKeys && !resetPassword && !webhookCertificate)
+          expect(rule.resources).not.toContain('secrets');
         // And one delete: ECS detaches a disk by deleting the VolumeAttachment it made for it.
         const detach =
           entry.component === 'operator ecs' &&

@@ -1,0 +1,74 @@
+// The HTTPS server the API server calls: express, an AdmissionReview in, one out. Its
+// certificate can be swapped while it serves (rotation).
+import { createServer, type Server } from 'node:https';
+import express from 'express';
+import type { Logger } from '../../../controllers/logging/logger.ts';
+import type { AdmissionDecision, AdmissionRequest } from './admission.ts';
+import { admissionPath } from './webhook-configuration.ts';
+
+export interface AdmissionServer {
+  port: number;
+  setCertificate(cert: { cert: string; key: string }): void;
+  close(): Promise<void>;
+}
+
+export async function startAdmissionServer(opts: {
+  host: string;
+  port: number;
+  cert: string;
+  key: string;
+  admit: (req: AdmissionRequest) => Promise<AdmissionDecision>;
+  log: Logger;
+}): Promise<AdmissionServer> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.post(admissionPath, express.json({ limit: '8mb' }), async (req, res) => {
+    const review = req.body as { apiVersion?: string; request?: AdmissionRequest };
+    const request = review.request;
+    if (!request?.uid) {
+      res.status(400).json({ message: 'expected an AdmissionReview with a request' });
+      return;
+    }
+    let decision: AdmissionDecision;
+    try {
+      decision = await opts.admit(request);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      opts.log.error('quota admission failed', { uid: request.uid, error: message });
+      decision = { allowed: false, message: `quota admission failed: ${message}` };
+    }
+    res.json({
+      apiVersion: review.apiVersion ?? 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      response: {
+        uid: request.uid,
+        allowed: decision.allowed,
+        ...(decision.allowed
+          ? {}
+          : { status: { code: 403, reason: 'Forbidden', message: decision.message } }),
+      },
+    });
+  });
+  const server: Server = createServer({ cert: opts.cert, key: opts.key }, app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : opts.port,
+    setCertificate: (c) => {
+      server.setSecureContext({ cert: c.cert, key: c.key });
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+        server.closeAllConnections();
+      }),
+  };
+}

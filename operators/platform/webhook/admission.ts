@@ -1,0 +1,207 @@
+// Quota admission, as Kubernetes' ResourceQuota admission does it: for each Quota on the path
+// from the object's project to the root tenant, nearest first, read the usage record, refuse
+// when the change would cross a limit, else write the record back with the change reserved,
+// carrying the resourceVersion read (a conflict means another admission or the controller
+// wrote meanwhile: read again and retry). A refusal undoes the reservations already made.
+import { KeyedLock } from '../../../controllers/concurrency/index.ts';
+import {
+  isConflict,
+  isNotFound,
+  type KubeObject,
+  type ObjectClient,
+} from '../../../controllers/kube/index.ts';
+import type { QuotaObject } from '../api/index.ts';
+import type { PlatformCaches } from '../caches.ts';
+import {
+  countedKey,
+  countedKindOf,
+  UncountableError,
+  usageOf,
+  type CountedKind,
+} from '../quota/counted.ts';
+import {
+  countedAs,
+  describeViolation,
+  growth,
+  reserve,
+  violation,
+  type Ledger,
+} from '../quota/ledger.ts';
+import { quotasOnPath, scopeName } from '../quota/scopes.ts';
+import { fromResourceList, toResourceList, type Usage } from '../quota/usage.ts';
+
+/** The parts of an admission.k8s.io/v1 AdmissionRequest this webhook reads. */
+export interface AdmissionRequest {
+  uid: string;
+  kind: { group: string; version: string; kind: string };
+  operation: 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
+  namespace?: string;
+  name?: string;
+  object?: KubeObject | null;
+  oldObject?: KubeObject | null;
+  dryRun?: boolean;
+}
+
+export type AdmissionDecision = { allowed: true } | { allowed: false; message: string };
+
+const maxAttempts = 100;
+
+export class QuotaAdmission {
+  private readonly caches: PlatformCaches;
+  private readonly quotas: ObjectClient<QuotaObject>;
+  private readonly namespaces: ObjectClient<KubeObject>;
+  private readonly now: () => Date;
+  // One record write at a time per Quota in this process: requests of one replica queue here
+  // instead of conflicting with each other; conflicts remain only with other writers.
+  private readonly lock = new KeyedLock();
+
+  constructor(opts: {
+    caches: PlatformCaches;
+    quotas: ObjectClient<QuotaObject>;
+    namespaces: ObjectClient<KubeObject>;
+    now?: () => Date;
+  }) {
+    this.caches = opts.caches;
+    this.quotas = opts.quotas;
+    this.namespaces = opts.namespaces;
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  /** The namespace from the cache, else from the API server (one made a moment ago). */
+  private async namespace(name: string): Promise<KubeObject | undefined> {
+    const cached = this.caches.namespace(name);
+    if (cached) return cached;
+    try {
+      return await this.namespaces.get(undefined, name);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async admit(req: AdmissionRequest): Promise<AdmissionDecision> {
+    const kind = countedKindOf(req.kind.group, req.kind.kind);
+    const namespace = req.namespace ?? '';
+    if (!kind || !namespace) return { allowed: true };
+    const ns = await this.namespace(namespace);
+    const quotas = quotasOnPath(
+      ns && { name: namespace, ...(ns.metadata.labels ? { labels: ns.metadata.labels } : {}) },
+      this.caches.tree(),
+      this.caches.quotas.cache.list(),
+    );
+    if (!quotas || quotas.length === 0) return { allowed: true };
+    const name = req.name ?? req.object?.metadata.name ?? req.oldObject?.metadata.name ?? '';
+    const key = countedKey(kind, namespace, name);
+
+    const before = req.operation === 'CREATE' ? {} : this.count(kind, req.oldObject ?? undefined);
+    let after: Usage;
+    try {
+      after = req.operation === 'DELETE' ? {} : this.countStrict(kind, req.object ?? undefined);
+    } catch (err) {
+      if (!(err instanceof UncountableError)) throw err;
+      const limited = quotas.find(
+        (q) => q.spec.hard.vcpu !== undefined || q.spec.hard.memory !== undefined,
+      );
+      if (limited)
+        return {
+          allowed: false,
+          message: `${err.message}, and ${scopeName(limited)} has a quota on them`,
+        };
+      after = { instances: 1 };
+    }
+    if (req.operation === 'UPDATE' && Object.keys(growth(before, after)).length === 0) {
+      // Nothing grows: the controller's recount takes in a shrink.
+      return { allowed: true };
+    }
+
+    const done: { quota: string; previous: Usage }[] = [];
+    for (const q of quotas) {
+      const outcome = await this.reserveOn(
+        q.metadata.name ?? '',
+        scopeName(q),
+        key,
+        before,
+        after,
+        req.dryRun === true,
+      );
+      if (outcome.allowed) {
+        done.push({ quota: q.metadata.name ?? '', previous: outcome.previous });
+        continue;
+      }
+      for (const d of done.reverse()) {
+        await this.reserveOn(d.quota, '', key, after, d.previous, false, true).catch(
+          () => undefined,
+        );
+      }
+      return { allowed: false, message: outcome.message };
+    }
+    return { allowed: true };
+  }
+
+  private count(kind: CountedKind, obj: KubeObject | undefined): Usage {
+    try {
+      return usageOf(kind, obj, this.caches.lookups);
+    } catch (err) {
+      if (err instanceof UncountableError) return { instances: 1 };
+      throw err;
+    }
+  }
+
+  private countStrict(kind: CountedKind, obj: KubeObject | undefined): Usage {
+    return usageOf(kind, obj, this.caches.lookups);
+  }
+
+  /** Reserves `before → after` of `key` on one Quota's record; `undo` never refuses. */
+  private reserveOn(
+    quotaName: string,
+    scope: string,
+    key: string,
+    before: Usage,
+    after: Usage,
+    dryRun: boolean,
+    undo = false,
+  ): Promise<{ allowed: true; previous: Usage } | { allowed: false; message: string }> {
+    return this.lock.run(quotaName, async () => {
+      for (let attempt = 0; attempt < maxAttempts; attempt++) {
+        const live = await this.quotas.get(undefined, quotaName);
+        if (!live.status?.used && !undo) {
+          return {
+            allowed: false,
+            message: `the usage of ${scope} (Quota ${quotaName}) is not counted yet; try again in a moment`,
+          };
+        }
+        const ledger: Ledger = {
+          used: fromResourceList(live.status?.used),
+          reservations: live.status?.reservations ?? [],
+        };
+        const counted = countedAs(ledger, key, before);
+        if (!undo) {
+          const v = violation(fromResourceList(live.spec.hard), ledger.used, counted, after);
+          if (v)
+            return {
+              allowed: false,
+              message: `${describeViolation(scope, v)} (Quota ${quotaName})`,
+            };
+        }
+        if (dryRun) return { allowed: true, previous: counted };
+        const next = reserve(ledger, key, counted, after, this.now());
+        try {
+          await this.quotas.updateStatus({
+            ...live,
+            status: {
+              ...live.status,
+              used: toResourceList(next.used),
+              reservations: next.reservations,
+            },
+          });
+          return { allowed: true, previous: counted };
+        } catch (err) {
+          if (!isConflict(err)) throw err;
+        }
+      }
+      throw new Error(
+        `the usage record of Quota ${quotaName} kept changing; ${String(maxAttempts)} attempts failed`,
+      );
+    });
+  }
+}

@@ -1,0 +1,118 @@
+// The quota webhook as the manager runs it: its certificate from the Secret (made or renewed
+// there), the HTTPS server, and the ValidatingWebhookConfiguration with the CA bundle; then it
+// checks the certificate again before each renewal is due and swaps it in place.
+import { realClock } from '../../../controllers/clock/index.ts';
+import type { KubeObject } from '../../../controllers/kube/index.ts';
+import type { Manager, Runnable } from '../../../controllers/manager/index.ts';
+import { Quota, type QuotaObject } from '../api/index.ts';
+import { namespaceResource, type PlatformCaches } from '../caches.ts';
+import { QuotaAdmission } from './admission.ts';
+import { startAdmissionServer } from './admission-server.ts';
+import { ensureServingCertificate, type CertificatePolicy } from './serving-certificate.ts';
+import {
+  applyWebhookConfiguration,
+  webhookConfigurationResource,
+  type ClientConfig,
+} from './webhook-configuration.ts';
+
+const secretResource = {
+  group: '',
+  version: 'v1',
+  plural: 'secrets',
+  namespaced: true,
+  kind: 'Secret',
+};
+
+/** How often the certificate is looked at even when no renewal is due (another replica's). */
+const recheckMs = 3600_000;
+
+export interface QuotaWebhookOptions {
+  /** Where the server listens; port 0 takes a free one. */
+  listen: { host: string; port: number };
+  /** How the API server reaches it, given the port it listens on. */
+  clientConfig: (port: number) => ClientConfig;
+  /** The names the serving certificate is for (DNS names, IPv4 addresses). */
+  certificateNames: readonly string[];
+  secret: { namespace: string; name: string };
+  configurationName: string;
+  /** Limit the webhook to these tenants' projects; default every project. */
+  tenants?: readonly string[];
+  policy?: CertificatePolicy;
+  /** Told the port once the server listens (tests). */
+  onListening?: (port: number) => void;
+}
+
+export class QuotaWebhook implements Runnable {
+  readonly name = 'quota-webhook';
+  private readonly mgr: Manager;
+  private readonly opts: QuotaWebhookOptions;
+  private readonly admission: QuotaAdmission;
+
+  constructor(mgr: Manager, caches: PlatformCaches, opts: QuotaWebhookOptions) {
+    this.mgr = mgr;
+    this.opts = opts;
+    this.admission = new QuotaAdmission({
+      caches,
+      quotas: mgr.client<QuotaObject>(Quota.resource),
+      namespaces: mgr.client<KubeObject>(namespaceResource),
+    });
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const secrets = this.mgr.client<KubeObject>(secretResource);
+    const configurations = this.mgr.client<KubeObject>(webhookConfigurationResource);
+    const names = this.opts.certificateNames;
+    let current = await ensureServingCertificate(
+      secrets,
+      this.opts.secret,
+      names,
+      new Date(),
+      this.opts.policy,
+    );
+    const server = await startAdmissionServer({
+      ...this.opts.listen,
+      cert: current.cert,
+      key: current.key,
+      admit: (req) => this.admission.admit(req),
+      log: this.mgr.log.child({ component: 'quota-webhook' }),
+    });
+    try {
+      const port = server.port;
+      this.opts.onListening?.(port);
+      const config = {
+        name: this.opts.configurationName,
+        clientConfig: this.opts.clientConfig(port),
+        ...(this.opts.tenants ? { tenants: this.opts.tenants } : {}),
+      };
+      await applyWebhookConfiguration(configurations, config, current.caBundle);
+      this.mgr.log.info('quota webhook serving', { port, configuration: config.name });
+      while (!signal.aborted) {
+        const wait = Math.max(1000, Math.min(recheckMs, current.renewAt.getTime() - Date.now()));
+        try {
+          await realClock.sleep(wait, signal);
+        } catch {
+          break;
+        }
+        const next = await ensureServingCertificate(
+          secrets,
+          this.opts.secret,
+          names,
+          new Date(),
+          this.opts.policy,
+        );
+        if (next.cert !== current.cert || next.caBundle !== current.caBundle) {
+          // The API server must trust the new CA before the server presents what it signed.
+          await applyWebhookConfiguration(configurations, config, next.caBundle + current.caBundle);
+          server.setCertificate(next);
+          await applyWebhookConfiguration(configurations, config, next.caBundle);
+          this.mgr.log.info('quota webhook certificate renewed', {
+            renewAt: next.renewAt.toISOString(),
+          });
+        }
+        current = next;
+      }
+    } finally {
+      await server.close();
+    }
+  }
+}

@@ -1,0 +1,103 @@
+// The ValidatingWebhookConfiguration kcloud manages: the quota'd kinds' creates and resizes go
+// to the webhook with failurePolicy Fail (no webhook, no create), their deletes with Ignore (a
+// release the controller's recount also makes). Only namespaces that are projects are sent.
+import type { KubeObject, ObjectClient, ResourceRef } from '../../../controllers/kube/index.ts';
+import { tenantLabel } from '../api/index.ts';
+import { countedKinds } from '../quota/counted.ts';
+
+export const webhookConfigurationResource: ResourceRef & { kind: string } = {
+  group: 'admissionregistration.k8s.io',
+  version: 'v1',
+  plural: 'validatingwebhookconfigurations',
+  namespaced: false,
+  kind: 'ValidatingWebhookConfiguration',
+};
+
+export const admissionPath = '/validate';
+
+export type ClientConfig =
+  { url: string } | { service: { namespace: string; name: string; port: number } };
+
+export interface WebhookConfigurationOptions {
+  name: string;
+  clientConfig: ClientConfig;
+  /** Limit the webhook to these tenants' projects (a shared test cluster); default all. */
+  tenants?: readonly string[];
+}
+
+/** Resizes are the only updates that can grow usage: flavorRef or resources, a Volume's size. */
+const resizeExpression = [
+  "request.operation == 'CREATE'",
+  "(request.kind.group == 'ecs.kcloud.io' && request.kind.kind == 'Instance' && ((has(object.spec.flavorRef) ? object.spec.flavorRef.name : '') != (has(oldObject.spec.flavorRef) ? oldObject.spec.flavorRef.name : '') || (has(object.spec.resources) ? string(object.spec.resources.vcpu) + '/' + string(object.spec.resources.memory) : '') != (has(oldObject.spec.resources) ? string(oldObject.spec.resources.vcpu) + '/' + string(oldObject.spec.resources.memory) : '')))",
+  "(request.kind.group == 'evs.kcloud.io' && request.kind.kind == 'Volume' && string(object.spec.size) != string(oldObject.spec.size))",
+].join(' || ');
+
+function rules(operations: string[]) {
+  const groups = [...new Set(countedKinds.map((k) => k.resource.group))];
+  return groups.map((group) => ({
+    apiGroups: [group],
+    apiVersions: ['*'],
+    operations,
+    resources: countedKinds.filter((k) => k.resource.group === group).map((k) => k.resource.plural),
+    scope: 'Namespaced',
+  }));
+}
+
+export function webhookConfiguration(
+  opts: WebhookConfigurationOptions,
+  caBundle: string,
+): KubeObject {
+  const clientConfig = {
+    ...('url' in opts.clientConfig
+      ? { url: `${opts.clientConfig.url.replace(/\/$/, '')}${admissionPath}` }
+      : { service: { ...opts.clientConfig.service, path: admissionPath } }),
+    caBundle: Buffer.from(caBundle).toString('base64'),
+  };
+  const namespaceSelector = {
+    matchExpressions: [
+      opts.tenants
+        ? { key: tenantLabel, operator: 'In', values: [...opts.tenants] }
+        : { key: tenantLabel, operator: 'Exists' },
+    ],
+  };
+  const common = {
+    clientConfig,
+    namespaceSelector,
+    admissionReviewVersions: ['v1'],
+    sideEffects: 'NoneOnDryRun',
+    matchPolicy: 'Equivalent',
+    timeoutSeconds: 10,
+  };
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingWebhookConfiguration',
+    metadata: { name: opts.name, labels: { 'app.kubernetes.io/managed-by': 'kcloud' } },
+    webhooks: [
+      {
+        name: 'quota.platform.kcloud.io',
+        ...common,
+        rules: rules(['CREATE', 'UPDATE']),
+        failurePolicy: 'Fail',
+        matchConditions: [{ name: 'creates-and-resizes', expression: resizeExpression }],
+      },
+      {
+        name: 'quota-release.platform.kcloud.io',
+        ...common,
+        rules: rules(['DELETE']),
+        failurePolicy: 'Ignore',
+      },
+    ],
+  } as KubeObject;
+}
+
+/** Writes the configuration (server-side apply, kcloud owns it whole). */
+export async function applyWebhookConfiguration(
+  client: ObjectClient<KubeObject>,
+  opts: WebhookConfigurationOptions,
+  caBundle: string,
+): Promise<void> {
+  await client.patch(undefined, opts.name, 'apply', webhookConfiguration(opts, caBundle), {
+    fieldManager: 'kcloud-quota-webhook',
+    force: true,
+  });
+}
