@@ -3,6 +3,7 @@ import { ecsOperator } from '../ecs/index.ts';
 import { eipOperator } from '../eip/index.ts';
 import { evsOperator } from '../evs/index.ts';
 import { exampleOperator } from '../example/index.ts';
+import { meteringOperator } from '../platform/metering/index.ts';
 import { platformOperator } from '../platform/index.ts';
 import { vpcOperator } from '../vpc/index.ts';
 
@@ -16,6 +17,7 @@ export const operators: readonly Operator[] = [
   ecsOperator,
   evsOperator,
   platformOperator,
+  meteringOperator,
   exampleOperator,
 ];
 
