@@ -22,11 +22,14 @@ import {
   staticRoutesMatch,
   type NbClient,
 } from '../ovn/nb/index.ts';
+import { oneAtATime } from './one-at-a-time.ts';
 import { removeRowsOf } from './orphans.ts';
 import { ownerOf } from './owner.ts';
 import { earlierPeeringOfPair, endsOf, partnerOf, writerOf } from './peering-pairs.ts';
 import type { ScopedCaches } from './peering-scope.ts';
 import { readyReferent, referents } from './references.ts';
+
+const peeringWrites = oneAtATime();
 
 export interface PeeringRoute {
   vpc: string;
@@ -284,21 +287,25 @@ export class PeeringBackend implements ExternalClient<VPCPeeringObject, PeeringO
     });
   }
 
-  async create(p: VPCPeeringObject): Promise<void> {
-    const uid = p.metadata.uid ?? '';
-    const plan = this.plan(p);
-    if (plan.kind !== 'write') {
-      await this.delete(p);
-      if (plan.kind === 'none') throw plan.why;
-      return;
-    }
-    // Ports before routes: a route names its port as the way out.
-    for (const side of plan.desired.sides) {
-      await this.nb.ensureRouterPort(side.router, side.port);
-    }
-    for (const side of plan.desired.sides) {
-      await this.nb.ensureStaticRoutes(side.router, uid, side.routes);
-    }
+  create(p: VPCPeeringObject): Promise<void> {
+    // The plan takes a free link and checks other peerings' routes: made one peering at a
+    // time, each sees what the one before wrote.
+    return peeringWrites(this.nb, async () => {
+      const uid = p.metadata.uid ?? '';
+      const plan = this.plan(p);
+      if (plan.kind !== 'write') {
+        await this.delete(p);
+        if (plan.kind === 'none') throw plan.why;
+        return;
+      }
+      // Ports before routes: a route names its port as the way out.
+      for (const side of plan.desired.sides) {
+        await this.nb.ensureRouterPort(side.router, side.port);
+      }
+      for (const side of plan.desired.sides) {
+        await this.nb.ensureStaticRoutes(side.router, uid, side.routes);
+      }
+    });
   }
 
   async update(p: VPCPeeringObject): Promise<void> {
