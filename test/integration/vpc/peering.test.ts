@@ -172,6 +172,27 @@ describe('VPCPeerings on real OVN', () => {
     );
   });
 
+  it('takes its rows away while the ranges overlap, and puts them back after', async () => {
+    const [portsBefore, routesBefore] = [await ports(), await routes()];
+    const b = (cidrBlocks: string[]) => doc('VPC', 'b', { cidrBlocks });
+    // A range b takes later that a already has.
+    await cluster.apply(b(['10.2.0.0/16', '10.3.0.0/16', '10.1.128.0/17']));
+    expect(await reason('a-b')).toBe('OverlappingCIDRs');
+    await waitFor(async () => (await ports()).length + (await routes()).length === 0, {
+      what: 'no peering row while the ranges overlap',
+    });
+    await cluster.apply(b(['10.2.0.0/16', '10.3.0.0/16']));
+    await waitFor(
+      async () =>
+        JSON.stringify([await ports(), await routes()]) ===
+        JSON.stringify([portsBefore, routesBefore]),
+      {
+        what: 'the peering rows back',
+        describe: async () => JSON.stringify([await ports(), await routes()]),
+      },
+    );
+  });
+
   it('leaves nothing in OVN once the peering is deleted', async () => {
     await del('VPCPeering', 'a-b');
     await cluster.waitForGone(ref('VPCPeering', 'a-b'));
