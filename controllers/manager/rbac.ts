@@ -3,6 +3,8 @@ export interface PolicyRule {
   apiGroups: string[];
   resources: string[];
   verbs: string[];
+  /** Only these objects of the resources (RBAC's resourceNames). */
+  resourceNames?: string[];
 }
 
 /**

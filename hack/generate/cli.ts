@@ -3,6 +3,7 @@
 // npm run generate -- --check — writes nothing; exits 1 listing the files that are out of date.
 import { repoRoot, runCli } from '../cluster/index.ts';
 import { productKinds, testKinds } from '../../operators/kinds.ts';
+import { tenantClusterRoles } from '../../operators/platform/access/index.ts';
 import { auditPolicy } from '../../operators/platform/audit/index.ts';
 import { chartAdmission, chartRules } from './rbac.ts';
 import { findStale, plannedFiles, writeGenerated } from './generate.ts';
@@ -21,6 +22,7 @@ async function main(argv: string[]): Promise<number> {
       chartRules: chartRules(),
       chartAdmission: chartAdmission(),
       auditPolicy: auditPolicy(productKinds.map((k) => k.group)),
+      tenantRoles: tenantClusterRoles(productKinds),
     },
     repoRoot,
   );

@@ -33,6 +33,8 @@ export interface Registry {
   chartAdmission?: readonly ChartManifests[];
   /** The API server audit policy for kcloud's kinds (charts/kcloud/files/audit/policy.yaml). */
   auditPolicy?: object;
+  /** The tenant roles' ClusterRoles the chart installs (charts/kcloud/files/tenant/roles.yaml). */
+  tenantRoles?: readonly object[];
 }
 
 export interface GeneratedFile {
@@ -49,6 +51,7 @@ export const outputDirs = {
   chartOperatorRbac: 'charts/kcloud/files/rbac/operators',
   chartAdmission: 'charts/kcloud/files/admission',
   chartAudit: 'charts/kcloud/files/audit',
+  chartTenant: 'charts/kcloud/files/tenant',
 } as const;
 
 // Every generated file starts with this; only such files are ever replaced or removed.
@@ -67,6 +70,14 @@ export function plannedFiles(registry: Registry, root: string): GeneratedFile[] 
       path: `${outputDirs.chartAdmission}/${m.name}.yaml`,
       content: renderManifests(m),
     })),
+    ...(registry.tenantRoles
+      ? [
+          {
+            path: `${outputDirs.chartTenant}/roles.yaml`,
+            content: renderManifests({ name: 'tenant roles', objects: registry.tenantRoles }),
+          },
+        ]
+      : []),
     ...(registry.auditPolicy
       ? [
           {

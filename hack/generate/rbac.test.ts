@@ -15,7 +15,7 @@ describe('RBAC of kcloud-manager', () => {
     expect(table).toBe(renderRbacTable());
   });
 
-  it('never asks for secrets (but the agent’s pool keys, ECS’s password copies and the quota webhook’s certificate), deletion, wildcards or RBAC objects', () => {
+  it('never asks for secrets (but the agent’s pool keys, ECS’s password copies and the quota webhook’s certificate), deletion, wildcards or RBAC objects (but the tenant roles’ bindings)', () => {
     for (const entry of rbacEntries()) {
       for (const rule of entry.rules) {
         // One exception: the agent reads (get, never list) Secrets in the hosts namespace, where
@@ -53,8 +53,33 @@ describe('RBAC of kcloud-manager', () => {
           JSON.stringify(rule.resources) === JSON.stringify(['volumeattachments']);
         expect(rule.resources).not.toContain('*');
         expect(rule.verbs).not.toContain('*');
-        if (!detach && !resetPassword) expect(rule.verbs).not.toContain('delete');
-        expect(rule.apiGroups).not.toContain('rbac.authorization.k8s.io');
+        // And tenant access, whose work is granting the tenant roles: it makes and removes
+        // the RoleBindings (and the catalog's ClusterRoleBinding) of TenantRoleBindings, and
+        // may bind exactly the tenant roles, no other ClusterRole (RBAC's escalation check).
+        const tenantAccess =
+          entry.component === 'operator tenant-access' &&
+          rule.apiGroups.join() === 'rbac.authorization.k8s.io' &&
+          (JSON.stringify(rule) ===
+            JSON.stringify({
+              apiGroups: ['rbac.authorization.k8s.io'],
+              resources: ['rolebindings', 'clusterrolebindings'],
+              verbs: ['get', 'list', 'watch', 'create', 'delete'],
+            }) ||
+            JSON.stringify(rule) ===
+              JSON.stringify({
+                apiGroups: ['rbac.authorization.k8s.io'],
+                resources: ['clusterroles'],
+                verbs: ['bind'],
+                resourceNames: [
+                  'kcloud-tenant-admin',
+                  'kcloud-tenant-member',
+                  'kcloud-tenant-viewer',
+                  'kcloud-tenant-auditor',
+                  'kcloud-tenant-catalog',
+                ],
+              }));
+        if (!detach && !resetPassword && !tenantAccess) expect(rule.verbs).not.toContain('delete');
+        if (!tenantAccess) expect(rule.apiGroups).not.toContain('rbac.authorization.k8s.io');
       }
     }
   });

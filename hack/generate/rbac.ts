@@ -88,7 +88,7 @@ export function renderRbacTable(entries: RbacEntry[] = rbacEntries()): string {
   const rows = entries.flatMap((e) =>
     e.rules.map(
       (r) =>
-        `| ${e.component} | ${r.apiGroups.map((g) => `\`${g || 'core'}\``).join(', ')} | ${r.resources.map((x) => `\`${x}\``).join(', ')} | ${r.verbs.join(', ')} | ${e.scope} |`,
+        `| ${e.component} | ${r.apiGroups.map((g) => `\`${g || 'core'}\``).join(', ')} | ${r.resources.map((x) => `\`${x}\``).join(', ')}${r.resourceNames ? ` named ${r.resourceNames.map((n) => `\`${n}\``).join(', ')}` : ''} | ${r.verbs.join(', ')} | ${e.scope} |`,
     ),
   );
   return [

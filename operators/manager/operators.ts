@@ -4,6 +4,7 @@ import { eipOperator } from '../eip/index.ts';
 import { evsOperator } from '../evs/index.ts';
 import { exampleOperator } from '../example/index.ts';
 import { meteringOperator } from '../platform/metering/index.ts';
+import { tenantAccessOperator } from '../platform/access/index.ts';
 import { platformOperator } from '../platform/index.ts';
 import { vpcOperator } from '../vpc/index.ts';
 
@@ -17,6 +18,7 @@ export const operators: readonly Operator[] = [
   ecsOperator,
   evsOperator,
   platformOperator,
+  tenantAccessOperator,
   meteringOperator,
   exampleOperator,
 ];

@@ -50,16 +50,24 @@ export function parseCanIList(table: string): Set<Permission> {
  * a subresource after the group.
  */
 export function permissionsOf(
-  rules: readonly { apiGroups: string[]; resources: string[]; verbs: string[] }[],
+  rules: readonly {
+    apiGroups: string[];
+    resources: string[];
+    verbs: string[];
+    resourceNames?: string[];
+  }[],
 ): Set<Permission> {
   const out = new Set<Permission>();
   for (const r of rules)
     for (const g of r.apiGroups)
       for (const res of r.resources)
         for (const v of r.verbs) {
-          // can-i writes a subresource after the group: networkacls.vpc.kcloud.io/status.
+          // can-i writes a subresource after the group: networkacls.vpc.kcloud.io/status; and
+          // a rule limited to names as one row per name.
           const [plural = '', sub] = res.split('/');
-          out.add(`${v} ${g ? `${plural}.${g}` : plural}${sub ? `/${sub}` : ''}`);
+          const base = `${v} ${g ? `${plural}.${g}` : plural}${sub ? `/${sub}` : ''}`;
+          for (const name of r.resourceNames ?? [''])
+            out.add(name === '' ? base : `${base}/${name}`);
         }
   return out;
 }

@@ -14,10 +14,19 @@ export {
   type ResourceListValue,
 } from './quota.ts';
 export { Tenant, type TenantObject, type TenantSpec, type TenantStatus } from './tenant.ts';
+export {
+  TenantRoleBinding,
+  tenantRoles,
+  type TenantRole,
+  type TenantRoleBindingObject,
+  type TenantRoleBindingSpec,
+  type TenantRoleBindingStatus,
+} from './tenant-role-binding.ts';
 
 import { Project } from './project.ts';
 import { Quota } from './quota.ts';
 import { Tenant } from './tenant.ts';
+import { TenantRoleBinding } from './tenant-role-binding.ts';
 
 /** Every kind of the platform, for the CRD generator and RBAC. */
-export const platformKinds = [Tenant, Project, Quota] as const;
+export const platformKinds = [Tenant, Project, Quota, TenantRoleBinding] as const;

@@ -8,6 +8,8 @@ import { chartDir, helm, helmOk } from '../../../hack/chart/index.ts';
 import { agentHostPolicy, serviceAccountUser } from '../../../agent/access/index.ts';
 import { hostModuleResources } from '../../../agent/host-modules.ts';
 import { chartRules } from '../../../hack/generate/rbac.ts';
+import { productKinds } from '../../../operators/kinds.ts';
+import { tenantClusterRoles } from '../../../operators/platform/access/index.ts';
 import { canIList, minus, permissionsOf } from '../../harness/can-i.ts';
 import { useTestCluster } from '../../harness/index.ts';
 
@@ -112,6 +114,8 @@ describe('the kcloud chart', () => {
         'ServiceAccount/kcloud-ovn-host',
         'ValidatingAdmissionPolicy/kcloud-agent-host',
         'ValidatingAdmissionPolicyBinding/kcloud-agent-host',
+        // The tenant roles TenantRoleBindings grant (docs/tenant-access.md).
+        ...tenantClusterRoles(productKinds).map((r) => `ClusterRole/${r.metadata.name}`),
       ].sort(),
     );
     expect(text).toContain('name: kcloud-hosts');
@@ -410,8 +414,12 @@ describe('the chart’s RBAC, created for real', () => {
           ...(name === 'manager' ? [] : [['get', 'secrets']]),
           ['list', 'secrets'],
           ['watch', 'secrets'],
-          ['create', 'clusterrolebindings'],
+          // The manager makes the tenant roles' bindings (tenant-access), and may bind no other
+          // role: not cluster-admin, not its own.
+          ...(name === 'manager' ? [] : [['create', 'clusterrolebindings']]),
           ['bind', 'clusterroles'],
+          ['bind', 'clusterroles/cluster-admin'],
+          ['bind', `clusterroles/${release}-kcloud-manager`],
           ['escalate', 'clusterroles'],
           ['impersonate', 'serviceaccounts'],
           ['delete', 'vpcs.vpc.kcloud.io'],
