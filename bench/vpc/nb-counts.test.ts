@@ -21,11 +21,18 @@ const rows: NbRows = {
     { _uuid: 'rtr', external_ids: owned('Subnet', 's-000') },
   ],
   groups: [
+    // The baseline groups, one per Subnet.
     {
-      name: 'kcloud_interfaces',
-      ports: ['p1', 'p2', 'p3', 'p5'],
+      name: 'kcloud_interfaces_s1',
+      ports: ['p1', 'p3', 'p5'],
       acls: ['b1', 'b2'],
-      external_ids: {},
+      external_ids: { 'kcloud.io/acl': 'baseline' },
+    },
+    {
+      name: 'kcloud_interfaces_s2',
+      ports: ['p2'],
+      acls: ['b3', 'b4'],
+      external_ids: { 'kcloud.io/acl': 'baseline' },
     },
     {
       name: 'kcloud_sg_a',

@@ -1,5 +1,5 @@
 // How far the northbound database is from holding the scale phase's objects, counted from rows.
-import { allInterfacesGroup, ownerKeys } from '../../operators/vpc/ovn/index.ts';
+import { baselineIds, ownerKeys } from '../../operators/vpc/ovn/index.ts';
 import type { ExpectedNb } from './topology.ts';
 
 type Ids = Record<string, string>;
@@ -44,8 +44,10 @@ export function countNb(
   let groupMembers = 0;
   let groupAcls = 0;
   for (const group of rows.groups) {
-    if (group.name === allInterfacesGroup) baselineMembers = members(group.ports);
-    else if (ownedBy(group.external_ids, 'SecurityGroup')) {
+    // The baseline groups, one per Subnet.
+    if (group.external_ids['kcloud.io/acl'] === baselineIds['kcloud.io/acl']) {
+      baselineMembers += members(group.ports);
+    } else if (ownedBy(group.external_ids, 'SecurityGroup')) {
       groupMembers += members(group.ports);
       groupAcls += group.acls.length;
     }

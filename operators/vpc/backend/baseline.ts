@@ -1,4 +1,4 @@
-import { allInterfacesGroup, baselineACLs } from '../ovn/index.ts';
+import { baselineACLs, baselineGroup, baselineIds, legacyBaselineGroup } from '../ovn/index.ts';
 import {
   deletePortGroup,
   findPortGroup,
@@ -6,18 +6,31 @@ import {
   type NbClient,
 } from '../ovn/nb/index.ts';
 
-const baselineIds = { 'kcloud.io/acl': 'baseline' };
-
 /**
- * Puts an interface's port in the group every interface belongs to, whose ACLs deny inbound
- * and allow outbound traffic (SecurityGroups then open what they allow). The group is created
- * on first use and its ACLs kept as they should be; its membership is only ever added to, so a
- * restart never empties it (ports leave it by themselves when they are deleted: the reference
- * is weak).
+ * Puts an interface's port in its Subnet's baseline port group, whose ACLs deny inbound and
+ * allow outbound traffic (SecurityGroups then open what they allow). One group per Subnet, not
+ * one for every interface: ovn-northd keeps an address set of each group, and the cost of a
+ * join follows the size of the group joined. The group is created on first use and its ACLs
+ * kept as they should be. A port still in the group every interface shared before leaves it
+ * only once it is in its Subnet's, so it is never without the baseline; the shared group goes
+ * with its last port.
  */
-export async function joinBaseline(nb: NbClient, portUuid: string): Promise<void> {
-  await ensureBaselineGroup(nb);
-  await nb.addPortsToGroup(allInterfacesGroup, [portUuid]);
+export async function joinBaseline(
+  nb: NbClient,
+  subnetUid: string,
+  portUuid: string,
+): Promise<void> {
+  const group = baselineGroup(subnetUid);
+  await ensureBaselineGroup(nb, group);
+  await nb.addPortsToGroup(group, [portUuid]);
+  if (findPortGroup(nb.ovsdb, legacyBaselineGroup)?.ports.includes(portUuid)) {
+    await nb.removePortsFromGroup(legacyBaselineGroup, [portUuid]);
+    await serialized(nb, async () => {
+      if (findPortGroup(nb.ovsdb, legacyBaselineGroup)?.ports.length === 0) {
+        await deletePortGroup(nb.ovsdb, legacyBaselineGroup);
+      }
+    });
+  }
 }
 
 // Interfaces are reconciled by several workers at once: two that both found the group or its
@@ -32,30 +45,41 @@ function serialized(nb: NbClient, step: () => Promise<void>): Promise<void> {
   return next;
 }
 
-function ensureBaselineGroup(nb: NbClient): Promise<void> {
+function ensureBaselineGroup(nb: NbClient, group: string): Promise<void> {
   return serialized(nb, async () => {
-    if (!findPortGroup(nb.ovsdb, allInterfacesGroup)) {
-      await nb.ensurePortGroup(allInterfacesGroup, baselineIds, []);
+    if (!findPortGroup(nb.ovsdb, group)) {
+      await nb.ensurePortGroup(group, { ...baselineIds }, []);
     }
-    await nb.ensurePortGroupACLs(allInterfacesGroup, baselineACLs());
+    await nb.ensurePortGroupACLs(group, baselineACLs(group));
   });
 }
 
 /**
- * Removes the baseline group and its ACLs once no port is left in it, so deleting the last
- * interface leaves nothing of kcloud in OVN. Serialized with the setup above; an interface
- * created meanwhile elsewhere finds the group gone, fails to join, and its retry creates it.
+ * Removes the baseline groups no port is left in (ports leave them by themselves when they are
+ * deleted: the reference is weak), so deleting a Subnet's last interface leaves nothing of
+ * kcloud in OVN. Serialized with the setup above; an interface created meanwhile finds its
+ * group gone, fails to join, and its retry creates it.
  */
 export function leaveBaseline(nb: NbClient): Promise<void> {
   return serialized(nb, async () => {
-    const group = findPortGroup(nb.ovsdb, allInterfacesGroup);
-    if (group && group.ports.length === 0) await deletePortGroup(nb.ovsdb, allInterfacesGroup);
+    const empty = nb.ovsdb.replica
+      .table('Port_Group')
+      .filter(
+        (g) =>
+          g.external_ids['kcloud.io/acl'] === baselineIds['kcloud.io/acl'] && g.ports.length === 0,
+      );
+    for (const g of empty) await deletePortGroup(nb.ovsdb, g.name);
   });
 }
 
-/** Whether the port is in the baseline group and the group's ACLs are as they should be. */
-export function inBaseline(nb: NbClient, portUuid: string): boolean {
-  const group = findPortGroup(nb.ovsdb, allInterfacesGroup);
+/**
+ * Whether the port is in its Subnet's baseline group, and only there, and the group's ACLs are
+ * as they should be.
+ */
+export function inBaseline(nb: NbClient, subnetUid: string, portUuid: string): boolean {
+  const name = baselineGroup(subnetUid);
+  const group = findPortGroup(nb.ovsdb, name);
   if (!group?.ports.includes(portUuid)) return false;
-  return portGroupACLsMatch(nb.ovsdb, allInterfacesGroup, baselineACLs());
+  if (findPortGroup(nb.ovsdb, legacyBaselineGroup)?.ports.includes(portUuid)) return false;
+  return portGroupACLsMatch(nb.ovsdb, name, baselineACLs(name));
 }

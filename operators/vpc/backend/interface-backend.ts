@@ -142,7 +142,7 @@ export class InterfaceBackend implements ExternalClient<
       changedColumns(port, desired) === undefined &&
       (sw?.ports.includes(port._uuid) ?? false) &&
       port.dhcpv4_options === dhcp?._uuid &&
-      inBaseline(this.nb, port._uuid) &&
+      inBaseline(this.nb, subnet.metadata.uid ?? '', port._uuid) &&
       sw !== undefined &&
       switchQoSMatch(
         c,
@@ -176,7 +176,7 @@ export class InterfaceBackend implements ExternalClient<
       dhcp ? { dhcpv4Options: dhcp._uuid } : {},
     );
     // Inbound denied, outbound allowed, until a SecurityGroup opens more.
-    await joinBaseline(this.nb, portUuid);
+    await joinBaseline(this.nb, subnet.metadata.uid ?? '', portUuid);
     // After the port: a meter never names a port that does not exist yet.
     await this.nb.ensureSwitchQoS(
       sw.name,

@@ -41,8 +41,10 @@ export {
 } from './ownership.ts';
 export {
   aclPriority,
-  allInterfacesGroup,
   baselineACLs,
+  baselineGroup,
+  baselineIds,
+  legacyBaselineGroup,
   securityGroupACLs,
   type DesiredACL,
   type GroupResolver,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { rowIdentity } from './ownership.ts';
-import { aclPriority, baselineACLs, securityGroupACLs } from './security-groups.ts';
+import { aclPriority, baselineACLs, baselineGroup, securityGroupACLs } from './security-groups.ts';
 
 const web = { kind: 'SecurityGroup', namespace: 'ns', name: 'web', uid: 'aaaa-bbbb' };
 const pg = 'kcloud_sg_aaaa_bbbb';
@@ -8,9 +8,11 @@ const resolve = (name: string) => ({ db: 'cccc-dddd' })[name];
 
 describe('security groups as OVN ACLs', () => {
   it('deny inbound and allow outbound for every interface by default', () => {
-    expect(baselineACLs().map((a) => [a.direction, a.match, a.action])).toEqual([
-      ['from-lport', 'inport == @kcloud_interfaces && ip', 'allow-related'],
-      ['to-lport', 'outport == @kcloud_interfaces && ip', 'drop'],
+    const group = baselineGroup('1111-2222');
+    expect(group).toBe('kcloud_interfaces_1111_2222');
+    expect(baselineACLs(group).map((a) => [a.direction, a.match, a.action])).toEqual([
+      ['from-lport', 'inport == @kcloud_interfaces_1111_2222 && ip', 'allow-related'],
+      ['to-lport', 'outport == @kcloud_interfaces_1111_2222 && ip', 'drop'],
     ]);
   });
 
@@ -37,7 +39,7 @@ describe('security groups as OVN ACLs', () => {
     const identities = acls.map((a) => rowIdentity(a.external_ids, a.name));
     expect(new Set(identities).size).toBe(2);
     // Every built-in row is marked as such, whatever rules the user names.
-    for (const acl of [...baselineACLs(), acls[0]]) {
+    for (const acl of [...baselineACLs(baselineGroup('1111-2222')), acls[0]]) {
       expect(acl?.external_ids['kcloud.io/builtin']).toBeDefined();
       expect(acl?.external_ids['kcloud.io/rule']).toBeUndefined();
     }

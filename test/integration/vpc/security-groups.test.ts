@@ -52,12 +52,15 @@ describe('SecurityGroups on real OVN', () => {
     );
     for (const n of ['a', 'b', 'c'])
       await cluster.waitForCondition(ref('NetworkInterface', n), 'Ready');
-    const baseline = await portGroup('kcloud_interfaces');
+    // The baseline group of the interfaces' Subnet.
+    const subnetUid = (await cluster.read(ref('Subnet', 's'))).metadata?.uid ?? '';
+    const baselineName = `kcloud_interfaces_${subnetUid.replaceAll('-', '_')}`;
+    const baseline = await portGroup(baselineName);
     expect(baseline.ports).toBe(3);
     expect(baseline.acls).toContain(
-      'from-lport  1000 (inport == @kcloud_interfaces && ip) allow-related',
+      `from-lport  1000 (inport == @${baselineName} && ip) allow-related`,
     );
-    expect(baseline.acls).toContain('to-lport  1000 (outport == @kcloud_interfaces && ip) drop');
+    expect(baseline.acls).toContain(`to-lport  1000 (outport == @${baselineName} && ip) drop`);
 
     const sg = await waitFor(
       async () => {
@@ -81,6 +84,43 @@ describe('SecurityGroups on real OVN', () => {
     );
     expect(group.acls).toContain(
       `to-lport  2001 (outport == @${pg} && ip4 && ip4.src == $${pg}_ip4) allow-related`,
+    );
+  });
+
+  it('moves an interface still in the one baseline group every interface shared to its Subnet’s', async () => {
+    // What an operator of an earlier release left: c in the group of every interface only.
+    const subnetUid = (await cluster.read(ref('Subnet', 's'))).metadata?.uid ?? '';
+    const own = `kcloud_interfaces_${subnetUid.replaceAll('-', '_')}`;
+    const portName = (await cluster.read(ref('NetworkInterface', 'c'))).status?.portName;
+    if (typeof portName !== 'string') throw new Error('interface c has no port');
+    const port = (
+      await nb(['--bare', '--columns=_uuid', 'find', 'Logical_Switch_Port', `name=${portName}`])
+    ).trim();
+    await nb(['pg-add', 'kcloud_interfaces', portName]);
+    await nb(['remove', 'Port_Group', own, 'ports', port]);
+    expect((await portGroup(own)).ports).toBe(2);
+
+    // Any change of the interface has it reconciled.
+    const moved = await cluster.kubectl([
+      'label',
+      'networkinterface',
+      'c',
+      'moved=yes',
+      '-n',
+      cluster.namespace,
+    ]);
+    expect(moved.code).toBe(0);
+    await waitFor(
+      async () =>
+        (await portGroup(own)).ports === 3 &&
+        (
+          await nb(['--bare', '--columns=name', 'find', 'Port_Group', 'name=kcloud_interfaces'])
+        ).trim() === '',
+      {
+        what: 'interface c in its Subnet’s baseline group, the shared group gone',
+        describe: async () =>
+          `own ${JSON.stringify(await portGroup(own))}, shared ${JSON.stringify(await portGroup('kcloud_interfaces'))}`,
+      },
     );
   });
 

@@ -78,6 +78,13 @@ describe('the VPC operator on real OVN', () => {
       gatewayIP: '10.0.2.254',
       prefixLength: 24,
     });
+    // The address counters are batched: they land at the latest one batch period after the
+    // interfaces took their addresses.
+    await waitFor(async () => (await cluster.read(ref('Subnet', 'web'))).status?.usedIPs === 2, {
+      timeoutMs: 30_000,
+      what: 'Subnet web counting its 2 interfaces',
+      describe: async () => JSON.stringify((await cluster.read(ref('Subnet', 'web'))).status),
+    });
     const web = await cluster.read(ref('Subnet', 'web'));
     expect(web.status).toMatchObject({ gatewayIP: '10.0.1.1', usedIPs: 2, availableIPs: 251 });
     const vpc = await cluster.read(ref('VPC', 'prod'));
