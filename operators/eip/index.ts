@@ -2,7 +2,7 @@
 // programmed into OVN's northbound database.
 import { reconcilerRules, type Manager, type Operator } from '../../controllers/manager/index.ts';
 import { nb as nbSchema, OvsdbClient } from '../../controllers/ovsdb/index.ts';
-import { NetworkInterface, Subnet, VPC } from '../vpc/index.ts';
+import { NATGateway, NetworkInterface, Subnet, VPC } from '../vpc/index.ts';
 import { eipKinds } from './api/index.ts';
 import { addEipControllers } from './controller/eip-operator.ts';
 import { configureEip, eipFlags, type EipOperatorConfig } from './flags.ts';
@@ -17,7 +17,10 @@ export {
 export { configureEip, eipFlags, type EipOperatorConfig } from './flags.ts';
 export { EipNb } from './ovn/eip-nb.ts';
 
-/** EIP kinds, and reading the NetworkInterfaces EIPs are bound to with their Subnets and VPCs. */
+/**
+ * EIP kinds, and reading the NetworkInterfaces and NATGateways EIPs are bound to with their
+ * Subnets and VPCs.
+ */
 export const eipRbac = [
   ...reconcilerRules(
     'eip.kcloud.io',
@@ -25,7 +28,7 @@ export const eipRbac = [
   ),
   {
     apiGroups: [NetworkInterface.group],
-    resources: [NetworkInterface.plural, Subnet.plural, VPC.plural],
+    resources: [NetworkInterface.plural, NATGateway.plural, Subnet.plural, VPC.plural],
     verbs: ['get', 'list', 'watch'],
   },
 ];

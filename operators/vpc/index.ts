@@ -18,10 +18,14 @@ export {
   type VpcOperatorOptions,
 } from './controller/vpc-operator.ts';
 
-export const vpcRbac = reconcilerRules(
-  'vpc.kcloud.io',
-  vpcKinds.map((k) => k.plural),
-);
+/** VPC kinds, and reading the EIPs NATGateways translate to. */
+export const vpcRbac = [
+  ...reconcilerRules(
+    'vpc.kcloud.io',
+    vpcKinds.map((k) => k.plural),
+  ),
+  { apiGroups: ['eip.kcloud.io'], resources: ['eips'], verbs: ['get', 'list', 'watch'] },
+];
 
 /**
  * Connects to the OVN northbound database, monitors the tables the operator reads and registers

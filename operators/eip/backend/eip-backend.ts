@@ -7,13 +7,18 @@ import {
 } from '../../../controllers/external/index.ts';
 import { parseCidr, type AllocationFailure } from '../../../controllers/ipam/index.ts';
 import type { Cache } from '../../../controllers/informer/index.ts';
-import type { NetworkInterfaceObject, SubnetObject, VPCObject } from '../../vpc/index.ts';
+import type {
+  NATGatewayObject,
+  NetworkInterfaceObject,
+  SubnetObject,
+  VPCObject,
+} from '../../vpc/index.ts';
 import type { EIPObject, EIPPoolObject } from '../api/index.ts';
 import type { EipNb, EipQoS, Gateway, Nat } from '../ovn/eip-nb.ts';
 import { burstKbit } from '../../vpc/index.ts';
 import { eipKeys, names } from '../ovn/names.ts';
 import type { PoolRegistry } from './pool-registry.ts';
-import { resolveTarget, type Target } from './target.ts';
+import { natGatewaysHold, resolveTarget, type Target } from './target.ts';
 
 export interface EIPObservation {
   address: string;
@@ -35,6 +40,7 @@ export interface EIPBackendDeps {
   pools: Cache<EIPPoolObject>;
   eips: Cache<EIPObject>;
   nics: Cache<NetworkInterfaceObject>;
+  natGateways: Cache<NATGatewayObject>;
   subnets: Cache<SubnetObject>;
   vpcs: Cache<VPCObject>;
   registry: PoolRegistry;
@@ -68,19 +74,23 @@ export class EIPBackend implements ExternalClient<EIPObject, EIPObservation> {
     return pool;
   }
 
+  private vpcOfInterface(ns: string, name: string): string {
+    const nic = this.deps.nics.get(`${ns}/${name}`);
+    const subnet = this.deps.subnets.get(`${ns}/${nic?.spec.subnetRef.name ?? ''}`);
+    return subnet?.spec.vpcRef.name ?? '';
+  }
+
   /** The router a target's traffic goes through; waits for its Subnet and VPC. */
   private place(eip: EIPObject, target: Target): Placement {
     const ns = eip.metadata.namespace ?? '';
-    const nic = this.deps.nics.get(`${ns}/${target.name}`);
-    const subnetName = nic?.spec.subnetRef.name ?? '';
-    const subnet = this.deps.subnets.get(`${ns}/${subnetName}`);
-    const vpcName = subnet?.spec.vpcRef.name ?? '';
-    const vpc = subnet ? this.deps.vpcs.get(`${ns}/${vpcName}`) : undefined;
+    const vpcName =
+      target.kind === 'NATGateway' ? target.vpcName : this.vpcOfInterface(ns, target.name);
+    const vpc = vpcName ? this.deps.vpcs.get(`${ns}/${vpcName}`) : undefined;
     const routerName = vpc?.status?.routerName;
     if (!vpc || !isReady(vpc) || !routerName) {
       throw new WaitingError(
         'VPCNotReady',
-        `the VPC of NetworkInterface ${target.name} (${vpcName || 'unknown'}) is not ready`,
+        `the VPC of ${target.kind} ${target.name} (${vpcName || 'unknown'}) is not ready`,
       );
     }
     return { target, routerName, vpcUid: vpc.metadata.uid ?? '' };
@@ -97,7 +107,15 @@ export class EIPBackend implements ExternalClient<EIPObject, EIPObservation> {
     };
   }
 
-  private nat(eip: EIPObject, pool: EIPPoolObject, placement: Placement, address: string): Nat {
+  /** The EIP's own NAT row: one for an interface; none for a NATGateway, whose rules write theirs. */
+  private nat(
+    eip: EIPObject,
+    pool: EIPPoolObject,
+    placement: Placement,
+    address: string,
+  ): Nat | undefined {
+    const target = placement.target;
+    if (target.kind !== 'NetworkInterface') return undefined;
     return {
       eipUid: eip.metadata.uid ?? '',
       poolUid: pool.metadata.uid ?? '',
@@ -105,8 +123,8 @@ export class EIPBackend implements ExternalClient<EIPObject, EIPObservation> {
       namespace: eip.metadata.namespace ?? '',
       vpcUid: placement.vpcUid,
       externalIp: address,
-      logicalIp: placement.target.ipAddress,
-      logicalPort: placement.target.portName,
+      logicalIp: target.ipAddress,
+      logicalPort: target.portName,
     };
   }
 
@@ -140,7 +158,7 @@ export class EIPBackend implements ExternalClient<EIPObject, EIPObservation> {
     if (eip.metadata.deletionTimestamp || held === undefined) {
       return Promise.resolve({ exists: true, upToDate: false });
     }
-    const target = resolveTarget(eip, this.deps.eips, this.deps.nics);
+    const target = resolveTarget(eip, this.deps);
     const observed: EIPObservation = {
       address: held,
       ...(target ? { boundTo: target.label } : {}),
@@ -160,7 +178,13 @@ export class EIPBackend implements ExternalClient<EIPObject, EIPObservation> {
         this.deps.nb.natMatches(placement.routerName, this.nat(eip, pool, placement, held), uid) &&
         this.deps.nb.qosMatches(this.qos(eip, pool, held));
     } else {
-      upToDate &&= nats.length === 0;
+      // Unbound: no NAT row left, and no gateway port of the pool left that nothing uses (an
+      // EIP let go of by a NATGateway has no NAT row that would show where it was).
+      const unused = (vpcUid: string) =>
+        !this.deps.nb.routerHasNatOf(vpcUid) && !natGatewaysHold(this.deps, vpcUid);
+      upToDate &&=
+        nats.length === 0 &&
+        !(pool && this.deps.nb.gatewayVpcsOn(pool.metadata.uid ?? '').some(unused));
     }
     if (!upToDate) delete observed.boundTo;
     return Promise.resolve({ exists: true, upToDate, observed });
@@ -190,7 +214,7 @@ export class EIPBackend implements ExternalClient<EIPObject, EIPObservation> {
     const pool = this.poolOf(eip);
     // The address first: it is the EIP's whatever it is bound to.
     const address = this.allocate(eip, pool);
-    const target = resolveTarget(eip, this.deps.eips, this.deps.nics);
+    const target = resolveTarget(eip, this.deps);
     const uid = eip.metadata.uid ?? '';
     if (!target) {
       await this.unbind(uid, pool);
@@ -214,7 +238,7 @@ export class EIPBackend implements ExternalClient<EIPObject, EIPObservation> {
     if (other !== undefined) {
       throw new ReconcileError(
         'VPCOnAnotherPool',
-        `the VPC of NetworkInterface ${target.name} already reaches out through another EIPPool; a VPC uses one pool: take this EIP from that pool`,
+        `the VPC of ${target.kind} ${target.name} already reaches out through another EIPPool; a VPC uses one pool: take this EIP from that pool`,
         { retry: false },
       );
     }
@@ -251,11 +275,15 @@ export class EIPBackend implements ExternalClient<EIPObject, EIPObservation> {
   }
 
   private unbind(uid: string, pool: EIPPoolObject | undefined): Promise<void> {
-    return unbindEip(this.deps, uid, pool);
+    return unbindEip(this.gatewayDeps(), uid, pool);
   }
 
   private releaseGateways(oldRows: Record<string, string>[], pool: EIPPoolObject | undefined) {
-    return releaseGateways(this.deps, oldRows, pool);
+    return releaseGateways(this.gatewayDeps(), oldRows, pool);
+  }
+
+  private gatewayDeps(): GatewayDeps {
+    return { ...this.deps, heldElsewhere: (vpcUid) => natGatewaysHold(this.deps, vpcUid) };
   }
 
   async delete(eip: EIPObject): Promise<void> {
@@ -265,7 +293,10 @@ export class EIPBackend implements ExternalClient<EIPObject, EIPObservation> {
   }
 }
 
-type GatewayDeps = Pick<EIPBackendDeps, 'nb' | 'registry' | 'routerLock'>;
+export type GatewayDeps = Pick<EIPBackendDeps, 'nb' | 'registry' | 'routerLock'> & {
+  /** Whether something without a NAT row of its own holds a VPC's gateway (a NATGateway's EIP). */
+  heldElsewhere: (vpcUid: string) => boolean;
+};
 
 /**
  * Removes an EIP's NAT, and the gateways no EIP uses any more: its unbinding, its deletion and
@@ -282,17 +313,24 @@ export async function unbindEip(
   await releaseGateways(deps, before, pool);
 }
 
-/** The gateways of the VPCs an EIP's old NAT rows were on, once no EIP NATs through them. */
+/**
+ * The gateways no EIP uses any more: of the VPCs an EIP's old NAT rows were on, and (an EIP
+ * bound to a NATGateway has no NAT row saying where it was) of every VPC on the EIP's pool.
+ */
 async function releaseGateways(
   deps: GatewayDeps,
   oldRows: Record<string, string>[],
   pool: EIPPoolObject | undefined,
 ): Promise<void> {
+  const candidates = new Map<string, string>();
   for (const ids of oldRows) {
-    const vpcUid = ids[eipKeys.vpc] ?? '';
-    const poolUid = ids[eipKeys.pool] ?? pool?.metadata.uid ?? '';
+    candidates.set(ids[eipKeys.vpc] ?? '', ids[eipKeys.pool] ?? pool?.metadata.uid ?? '');
+  }
+  const poolUid = pool?.metadata.uid;
+  if (poolUid) for (const vpc of deps.nb.gatewayVpcsOn(poolUid)) candidates.set(vpc, poolUid);
+  for (const [vpcUid, poolUid] of candidates) {
     await deps.routerLock.run(vpcUid, async () => {
-      if (deps.nb.routerHasNatOf(vpcUid)) return;
+      if (deps.nb.routerHasNatOf(vpcUid) || deps.heldElsewhere(vpcUid)) return;
       await deps.nb.deleteGateway(vpcUid, poolUid);
       if (pool) deps.registry.pool(pool).release(names.gatewayHolder(vpcUid));
     });

@@ -7,7 +7,7 @@ import type { Cache } from '../../../controllers/informer/index.ts';
 import type { EIPPoolObject } from '../api/index.ts';
 import type { EipNb } from '../ovn/eip-nb.ts';
 import { eipKeys } from '../ovn/names.ts';
-import { unbindEip, type EIPBackendDeps } from './eip-backend.ts';
+import { unbindEip, type GatewayDeps } from './eip-backend.ts';
 
 export interface EipRows extends BackendObject {
   /** The pool an EIP's NAT rows give addresses of. */
@@ -43,7 +43,7 @@ export function ownersOfRows(nb: EipNb): EipRows[] {
 
 /** Removes an orphan's rows and frees what they held. */
 export async function removeRowsOf(
-  deps: Pick<EIPBackendDeps, 'nb' | 'registry' | 'routerLock'>,
+  deps: GatewayDeps,
   pools: Cache<EIPPoolObject>,
   rows: EipRows,
 ): Promise<void> {

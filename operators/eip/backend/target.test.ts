@@ -14,6 +14,12 @@ describe('which EIP has a target', () => {
   it('names the target as status shows it, and nothing when unbound', () => {
     expect(boundLabel(eip('a', '2026-01-01T00:00:00Z'))).toBe('NetworkInterface/web');
     expect(boundLabel({ ...eip('a', ''), spec: { poolRef: { name: 'p' } } })).toBeUndefined();
+    expect(
+      boundLabel({
+        ...eip('a', ''),
+        spec: { poolRef: { name: 'p' }, binding: { natGatewayRef: { name: 'gw' } } },
+      }),
+    ).toBe('NATGateway/gw');
   });
 
   it('keeps it with the EIP already bound to it, however old the others are', () => {

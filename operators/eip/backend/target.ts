@@ -1,12 +1,13 @@
 // What an EIP is bound to, checked before anything is written: a target that is missing or
-// not ready yet is waited for; a target that already has another EIP is refused.
+// not ready yet is waited for; an interface that already has another EIP is refused. A
+// NATGateway takes any number of EIPs: its own rules say what each carries.
 import { ReconcileError, WaitingError } from '../../../controllers/external/index.ts';
 import type { Cache } from '../../../controllers/informer/index.ts';
-import type { NetworkInterfaceObject } from '../../vpc/index.ts';
+import type { NATGatewayObject, NetworkInterfaceObject, VPCObject } from '../../vpc/index.ts';
 import type { EIPObject } from '../api/index.ts';
 
-/** A bound target as the data plane needs it. */
-export interface Target {
+/** An interface as the data plane needs it: the NAT row translates to its address. */
+export interface InterfaceTarget {
   /** `NetworkInterface/web`, as status.boundTo shows it. */
   label: string;
   kind: 'NetworkInterface';
@@ -18,13 +19,31 @@ export interface Target {
   portName: string;
 }
 
+/**
+ * A NATGateway: the EIP operator gives its VPC router the gateway port, and the NATGateway's
+ * own controller (VPC product) writes the NAT rows its rules ask for.
+ */
+export interface NATGatewayTarget {
+  /** `NATGateway/gw`, as status.boundTo shows it. */
+  label: string;
+  kind: 'NATGateway';
+  name: string;
+  uid: string;
+  /** The VPC the NATGateway translates for. */
+  vpcName: string;
+}
+
+/** A bound target. */
+export type Target = InterfaceTarget | NATGatewayTarget;
+
 const isReady = (o: { status?: { conditions?: { type: string; status: string }[] } }) =>
   o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
 /** The label of the target an EIP's spec names, or undefined when it is unbound. */
 export function boundLabel(eip: EIPObject): string | undefined {
-  const nic = eip.spec.binding?.networkInterfaceRef;
-  return nic ? `NetworkInterface/${nic.name}` : undefined;
+  const { networkInterfaceRef: nic, natGatewayRef: gw } = eip.spec.binding ?? {};
+  if (nic) return `NetworkInterface/${nic.name}`;
+  return gw ? `NATGateway/${gw.name}` : undefined;
 }
 
 /**
@@ -50,13 +69,34 @@ export function holderOf(claimants: readonly EIPObject[], label: string): EIPObj
 /** The target of a bound EIP; undefined for an unbound one. Throws when it cannot be had. */
 export function resolveTarget(
   eip: EIPObject,
-  eips: Cache<EIPObject>,
-  nics: Cache<NetworkInterfaceObject>,
+  caches: {
+    eips: Cache<EIPObject>;
+    nics: Cache<NetworkInterfaceObject>;
+    natGateways: Cache<NATGatewayObject>;
+  },
 ): Target | undefined {
+  const ns = eip.metadata.namespace ?? '';
+  const gwRef = eip.spec.binding?.natGatewayRef;
+  if (gwRef) {
+    const gw = caches.natGateways.get(`${ns}/${gwRef.name}`);
+    if (!gw || gw.metadata.deletionTimestamp) {
+      throw new WaitingError(
+        'NATGatewayNotFound',
+        `NATGateway ${gwRef.name} ${gw ? 'is being deleted' : `does not exist in namespace ${ns}`}`,
+      );
+    }
+    return {
+      label: `NATGateway/${gwRef.name}`,
+      kind: 'NATGateway',
+      name: gwRef.name,
+      uid: gw.metadata.uid ?? '',
+      vpcName: gw.spec.vpcRef.name,
+    };
+  }
+  const { eips, nics } = caches;
   const ref = eip.spec.binding?.networkInterfaceRef;
   const label = boundLabel(eip);
   if (!ref || !label) return undefined;
-  const ns = eip.metadata.namespace ?? '';
   const claimants = eips.inNamespace(ns).filter((e) => boundLabel(e) === label);
   const holder = holderOf(claimants, label);
   if (holder && holder.metadata.uid !== eip.metadata.uid) {
@@ -89,4 +129,26 @@ export function resolveTarget(
     ipAddress,
     portName,
   };
+}
+
+/**
+ * Whether an EIP bound to a NATGateway of the VPC with this UID holds the VPC router's gateway
+ * port: those EIPs have no NAT row of the EIP product that would show it.
+ */
+export function natGatewaysHold(
+  caches: {
+    eips: Cache<EIPObject>;
+    natGateways: Cache<NATGatewayObject>;
+    vpcs: Cache<VPCObject>;
+  },
+  vpcUid: string,
+): boolean {
+  return caches.eips.list().some((e) => {
+    const ref = e.spec.binding?.natGatewayRef;
+    if (!ref) return false;
+    const ns = e.metadata.namespace ?? '';
+    const gw = caches.natGateways.get(`${ns}/${ref.name}`);
+    const vpc = gw ? caches.vpcs.get(`${ns}/${gw.spec.vpcRef.name}`) : undefined;
+    return vpc !== undefined && vpc.metadata.uid === vpcUid;
+  });
 }

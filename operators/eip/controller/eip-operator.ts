@@ -8,9 +8,11 @@ import {
 } from '../../../controllers/wiring/index.ts';
 import { ownersOfRows, removeRowsOf, type EipRows } from '../backend/orphans.ts';
 import {
+  NATGateway,
   NetworkInterface,
   Subnet,
   VPC,
+  type NATGatewayObject,
   type NetworkInterfaceObject,
   type SubnetObject,
   type VPCObject,
@@ -28,7 +30,7 @@ import {
 import { EIPBackend, type EIPObservation } from '../backend/eip-backend.ts';
 import { PoolBackend, type PoolObservation } from '../backend/pool-backend.ts';
 import { PoolRegistry } from '../backend/pool-registry.ts';
-import { boundLabel } from '../backend/target.ts';
+import { boundLabel, natGatewaysHold } from '../backend/target.ts';
 
 export const eipFinalizer = 'eip.kcloud.io/cleanup';
 
@@ -72,6 +74,7 @@ export function addEipControllers(
     },
   });
   const nics = mgr.informer<NetworkInterfaceObject>(NetworkInterface.resource);
+  const natGateways = mgr.informer<NATGatewayObject>(NATGateway.resource);
   const subnets = mgr.informer<SubnetObject>(Subnet.resource);
   const vpcs = mgr.informer<VPCObject>(VPC.resource);
   const registry = new PoolRegistry(eips.cache, (poolUid) => opts.nb.recordedAddresses(poolUid));
@@ -134,6 +137,7 @@ export function addEipControllers(
           pools: pools.cache,
           eips: eips.cache,
           nics: nics.cache,
+          natGateways: natGateways.cache,
           subnets: subnets.cache,
           vpcs: vpcs.cache,
           registry,
@@ -163,6 +167,12 @@ export function addEipControllers(
         (n) => claimantsOf(n.metadata.namespace ?? '', `NetworkInterface/${n.metadata.name ?? ''}`),
         nicChanged,
       ),
+      // A NATGateway appearing or going decides whether its EIPs wait, and on which VPC.
+      watch(
+        natGateways,
+        (g) => claimantsOf(g.metadata.namespace ?? '', `NATGateway/${g.metadata.name ?? ''}`),
+        specOrReadinessChanged,
+      ),
       // A VPC's router appearing (or going) decides where its EIPs' NAT goes.
       watch(
         vpcs,
@@ -190,7 +200,21 @@ export function addEipControllers(
     owners: { EIP: EIP.resource, EIPPool: EIPPool.resource },
     policy: {
       action: 'delete',
-      delete: (rows) => removeRowsOf({ nb: opts.nb, registry, routerLock }, pools.cache, rows),
+      delete: (rows) =>
+        removeRowsOf(
+          {
+            nb: opts.nb,
+            registry,
+            routerLock,
+            heldElsewhere: (vpcUid) =>
+              natGatewaysHold(
+                { eips: eips.cache, natGateways: natGateways.cache, vpcs: vpcs.cache },
+                vpcUid,
+              ),
+          },
+          pools.cache,
+          rows,
+        ),
     },
     periodMs: opts.resyncPeriodMs ?? defaultResyncPeriodMs,
     ready: opts.nbReady,

@@ -4,6 +4,7 @@
 // shared orphan sweep (controllers/orphans) decides when an owner is gone; this file lists the
 // owners the rows name and removes an owner's rows the way that object's own delete would.
 import type { BackendObject } from '../../../controllers/orphans/index.ts';
+import { deleteLoadBalancersOf } from '../../../controllers/ovn-nb/index.ts';
 import { ownerOf, type Owner } from '../ovn/index.ts';
 import { ownedBy, ownedTables, switchesWithACLsOf, type NbClient } from '../ovn/nb/index.ts';
 
@@ -57,4 +58,6 @@ export async function removeRowsOf(nb: NbClient, owner: Owner): Promise<void> {
   await nb.deleteStaticRoutesOf(owner.uid);
   await nb.deleteRouterPoliciesOf(owner.uid);
   await nb.deleteQoSOf(owner.uid);
+  await nb.deleteNatsOf(owner.uid);
+  await deleteLoadBalancersOf(nb.ovsdb, ownedBy(owner.uid));
 }

@@ -18,6 +18,7 @@ import {
   type ManagedControllerOptions,
 } from '../../../controllers/wiring/index.ts';
 import {
+  NATGateway,
   NetworkACL,
   NetworkInterface,
   RouteTable,
@@ -41,6 +42,7 @@ import {
   type VPCPeeringStatus,
 } from '../api/index.ts';
 import { InterfaceBackend, type InterfaceObservation } from '../backend/interface-backend.ts';
+import { addNatGatewayController } from './nat-gateway-controller.ts';
 import { IpamRegistry } from '../backend/ipam-registry.ts';
 import { gatewayOf } from '../backend/references.ts';
 import { ownersOfRows, removeRowsOf, type OwnedRows } from '../backend/orphans.ts';
@@ -392,7 +394,10 @@ export function addVpcControllers(
     ],
   );
 
+  const natGatewayController = addNatGatewayController(mgr, opts.nb, { vpcs, subnets }, controller);
+
   const controllers = [
+    natGatewayController,
     vpcController,
     subnetController,
     nicController,
@@ -414,6 +419,7 @@ export function addVpcControllers(
       SecurityGroup: ref(SecurityGroup),
       NetworkACL: ref(NetworkACL),
       RouteTable: ref(RouteTable),
+      NATGateway: ref(NATGateway),
       VPCPeering: ref(VPCPeering),
     },
     policy: { action: 'delete', delete: (rows) => removeRowsOf(opts.nb, rows.owner) },

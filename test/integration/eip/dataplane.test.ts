@@ -6,7 +6,7 @@
 // interface, and unbinding makes the address unreachable. The NAT is distributed (answered with
 // the EIP's own MAC), which works on this userspace datapath.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { addProviderNetwork, startGuest, type Guest } from '../../../hack/ovn/index.ts';
+import type { Guest } from '../../../hack/ovn/index.ts';
 import { useTestCluster, waitFor } from '../../harness/index.ts';
 import { measureTcp } from '../vpc/dataplane/throughput.ts';
 import {
@@ -16,7 +16,8 @@ import {
   startUdpListener,
   tcpRequest,
 } from '../vpc/dataplane-fixture.ts';
-import { doc, eipApi, eipRef, nicRef, useEipOperator, vpcApi } from './fixture.ts';
+import { doc, eipApi, eipRef, useEipOperator, vpcApi } from './fixture.ts';
+import { internetPool, nicGuest, plugInternet } from './internet.ts';
 
 const chassis = 'kcloud-eip-dp';
 const cluster = useTestCluster('eip-dp');
@@ -24,24 +25,12 @@ const eip = useEipOperator(cluster, { dataPlane: true, chassis }, [chassis]);
 const guests: Guest[] = [];
 let pool = '';
 let internet: Guest;
-const gatewayIP = '198.51.100.1';
+const gatewayIP = internetPool.gatewayIP;
 
 /** A guest plugged in as the NetworkInterface's port, once ovn-controller reports it up. */
 async function guestOf(name: string): Promise<Guest> {
-  const s = (await cluster.waitForCondition(nicRef(name), 'Ready')).status ?? {};
-  const g = await startGuest(eip.layout(), {
-    name,
-    ifaceId: s.portName as string,
-    mac: s.macAddress as string,
-    address: `${s.ipAddress as string}/${String(s.prefixLength)}`,
-    gateway: s.gatewayIP as string,
-  });
+  const g = await nicGuest(cluster, eip, name);
   guests.push(g);
-  await waitFor(
-    async () =>
-      (await eip.nb(['get', 'Logical_Switch_Port', s.portName as string, 'up'])).trim() === 'true',
-    { what: `the port of ${name} up` },
-  );
   return g;
 }
 
@@ -71,23 +60,11 @@ const reachable = (address: string) =>
 
 beforeAll(async () => {
   pool = `${cluster.namespace}-pool`;
-  await addProviderNetwork(eip.layout(), { physnet: 'physnet1' });
-  internet = await startGuest(eip.layout(), {
-    name: 'internet',
-    ifaceId: 'internet',
-    mac: '0a:00:00:00:0e:01',
-    address: `${gatewayIP}/26`,
-    bridge: 'br-ex',
-  });
+  internet = await plugInternet(eip);
   guests.push(internet);
   await cluster.apply(
     [
-      doc(eipApi, 'EIPPool', pool, {
-        cidrBlock: '198.51.100.0/26',
-        gatewayIP,
-        allocatableRanges: ['198.51.100.10-198.51.100.40'],
-        providerNetwork: 'physnet1',
-      }),
+      doc(eipApi, 'EIPPool', pool, internetPool),
       doc(vpcApi, 'VPC', 'v1', { cidrBlocks: ['10.0.0.0/16'] }),
       doc(vpcApi, 'Subnet', 's1', { vpcRef: { name: 'v1' }, cidrBlock: '10.0.1.0/24' }),
       doc(vpcApi, 'SecurityGroup', 'open', {

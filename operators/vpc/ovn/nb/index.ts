@@ -40,6 +40,14 @@ export {
 } from './static-route.ts';
 export { deleteSwitch, ensureSwitch, findSwitch } from './logical-switch.ts';
 export {
+  deleteNatsOf,
+  ensureNats,
+  natsMatch,
+  natsOf,
+  routersWithNatsOf,
+  type DesiredNat,
+} from './nat.ts';
+export {
   deleteSwitchPort,
   ensureSwitchPort,
   findSwitchPort,

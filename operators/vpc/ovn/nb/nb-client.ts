@@ -29,6 +29,7 @@ import {
 } from './logical-switch-port.ts';
 import { ownedRows, type ExternalIdsPredicate, type OwnedTable } from './owned.ts';
 import { deleteQoSOf, ensureSwitchQoS, type DesiredQoS } from './qos.ts';
+import { deleteNatsOf, ensureNats, type DesiredNat } from './nat.ts';
 import { reportRefusals } from './refusals.ts';
 import {
   addPortsToGroup,
@@ -55,6 +56,8 @@ export class NbClient {
     { table: 'Logical_Router_Static_Route' },
     { table: 'Logical_Router_Policy' },
     { table: 'QoS' },
+    { table: 'NAT' },
+    { table: 'Load_Balancer' },
   ];
 
   readonly ovsdb: OvsdbClient<nb.Tables>;
@@ -173,6 +176,14 @@ export class NbClient {
 
   deleteQoSOf(ownerUid: string): Promise<boolean> {
     return deleteQoSOf(this.ovsdb, ownerUid);
+  }
+
+  ensureNats(routerName: string, ownerUid: string, rows: readonly DesiredNat[]): Promise<boolean> {
+    return ensureNats(this.ovsdb, routerName, ownerUid, rows);
+  }
+
+  deleteNatsOf(ownerUid: string): Promise<boolean> {
+    return deleteNatsOf(this.ovsdb, ownerUid);
   }
 
   portGroupACLs(pgName: string): ACL[] {

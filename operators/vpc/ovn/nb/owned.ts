@@ -19,6 +19,8 @@ export const ownedTables: readonly OwnedTable[] = [
   'Logical_Router_Static_Route',
   'Logical_Router_Policy',
   'QoS',
+  'NAT',
+  'Load_Balancer',
 ];
 
 export type ExternalIdsPredicate = (externalIds: Record<string, string>) => boolean;

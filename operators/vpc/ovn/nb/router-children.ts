@@ -1,5 +1,5 @@
 // Rows a router holds in a set column and that several objects write into: static routes
-// (RouteTables) and policies (NetworkACLs). Each object manages only the rows whose
+// (RouteTables), policies (NetworkACLs) and NAT rows (NATGateways). Each object manages only the rows whose
 // external_ids name it, so writers never undo each other.
 import { operationsFor, type nb, type Operation } from '../../../../controllers/ovsdb/index.ts';
 import type { Desired } from '../desired.ts';
@@ -9,11 +9,12 @@ import { findRouter } from './logical-router.ts';
 
 const ops = operationsFor<nb.Tables>();
 
-export type RouterChildTable = 'Logical_Router_Static_Route' | 'Logical_Router_Policy';
+export type RouterChildTable = 'Logical_Router_Static_Route' | 'Logical_Router_Policy' | 'NAT';
 
 const columnOf = {
   Logical_Router_Static_Route: 'static_routes',
   Logical_Router_Policy: 'policies',
+  NAT: 'nat',
 } as const;
 
 interface ChildRow {

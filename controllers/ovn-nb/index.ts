@@ -1,0 +1,10 @@
+// Writers of OVN northbound tables that more than one product programs.
+export {
+  deleteLoadBalancersOf,
+  ensureLoadBalancers,
+  loadBalancerOperations,
+  loadBalancersMatch,
+  loadBalancersOf,
+  type DesiredLoadBalancer,
+  type LoadBalancerOwner,
+} from './load-balancer.ts';

@@ -1,0 +1,69 @@
+// The outside of an EIP pool on the real data plane: the provider bridge br-ex mapped to the
+// pool's physnet, a network namespace "internet" on it holding the pool's gateway address, and
+// guests (namespaces) plugged in as NetworkInterfaces, as hosts plug VMs.
+import { addProviderNetwork, startGuest, type Guest } from '../../../hack/ovn/index.ts';
+import { waitFor, type TestCluster } from '../../harness/index.ts';
+import { untilListening } from '../vpc/dataplane-fixture.ts';
+import { nicRef, type EipFixture } from './fixture.ts';
+
+/** The pool the internet namespace is the gateway of. */
+export const internetPool = {
+  cidrBlock: '198.51.100.0/26',
+  gatewayIP: '198.51.100.1',
+  allocatableRanges: ['198.51.100.10-198.51.100.40'],
+  providerNetwork: 'physnet1',
+};
+
+/** Adds br-ex (physnet1) to the chassis and plugs the internet namespace into it. */
+export async function plugInternet(eip: EipFixture): Promise<Guest> {
+  await addProviderNetwork(eip.layout(), { physnet: internetPool.providerNetwork });
+  return startGuest(eip.layout(), {
+    name: 'internet',
+    ifaceId: 'internet',
+    mac: '0a:00:00:00:0e:01',
+    address: `${internetPool.gatewayIP}/26`,
+    bridge: 'br-ex',
+  });
+}
+
+/** A guest plugged in as the NetworkInterface's port, once ovn-controller reports it up. */
+export async function nicGuest(
+  cluster: TestCluster,
+  eip: EipFixture,
+  name: string,
+): Promise<Guest> {
+  const s = (await cluster.waitForCondition(nicRef(name), 'Ready')).status ?? {};
+  const g = await startGuest(eip.layout(), {
+    name,
+    ifaceId: s.portName as string,
+    mac: s.macAddress as string,
+    address: `${s.ipAddress as string}/${String(s.prefixLength)}`,
+    gateway: s.gatewayIP as string,
+  });
+  try {
+    await waitFor(
+      async () =>
+        (await eip.nb(['get', 'Logical_Switch_Port', s.portName as string, 'up'])).trim() ===
+        'true',
+      { what: `the port of ${name} up` },
+    );
+  } catch (err) {
+    await g.close().catch(() => undefined);
+    throw err;
+  }
+  return g;
+}
+
+/** Answers every TCP connection with the address it came from: what the far side sees. */
+const peerEchoScript = `
+const [port] = process.argv.slice(1);
+require('node:net')
+  .createServer((s) => { s.on('error', () => {}); s.end(s.remoteAddress + '\\n'); })
+  .listen(Number(port), '0.0.0.0', () => console.log('listening'));
+`;
+
+/** Starts a TCP server in the guest that tells each client the source address it saw. */
+export async function startPeerEcho(g: Guest, port: number): Promise<void> {
+  const child = g.spawn([process.execPath, '-e', peerEchoScript, String(port)]);
+  await untilListening(child, `the peer echo in ${g.name}`);
+}
