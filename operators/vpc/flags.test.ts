@@ -55,7 +55,7 @@ describe('the vpc operator’s settings', () => {
     expect(configureVpc({})).toEqual({
       nbEndpoints: [],
       resyncPeriodMs: 600_000,
-      statusBatchPeriodMs: 1_000,
+      statusBatchPeriodMs: 5_000,
     });
   });
 

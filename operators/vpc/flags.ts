@@ -28,7 +28,7 @@ export const vpcFlags = {
   },
   'status-batch-period': {
     type: 'string',
-    default: '1s',
+    default: '5s',
     description:
       'the shortest time between two writes of a Subnet’s address counters or a SecurityGroup’s member count alone, so a burst of interfaces writes them once per period; the last change always lands (0s: write every change)',
   },

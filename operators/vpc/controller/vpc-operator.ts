@@ -80,7 +80,7 @@ export const vpcFinalizer = 'vpc.kcloud.io/cleanup';
 const defaultResyncPeriodMs = 10 * 60_000;
 
 /** The shortest time between two writes of a Subnet's or SecurityGroup's member sums alone. */
-const defaultStatusBatchPeriodMs = 1_000;
+const defaultStatusBatchPeriodMs = 5_000;
 
 export interface VpcOperatorOptions {
   nb: NbClient;
