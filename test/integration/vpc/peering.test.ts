@@ -214,6 +214,24 @@ describe('VPCPeerings on real OVN', () => {
     await cluster.waitForGone(ref('VPCPeering', 'b-a'));
     expect(await ports()).toEqual([]);
     expect(await routes()).toEqual([]);
+
+    // A VPC that goes takes the peering with it, on the other router too.
+    await cluster.apply(
+      doc('VPCPeering', 'a-b', { vpcRef: { name: 'a' }, peerVPC: { name: 'b' } }),
+    );
+    await cluster.waitForCondition(ref('VPCPeering', 'a-b'), 'Ready');
+    expect(await routes()).toHaveLength(3);
+    await del('VPC', 'b');
+    await cluster.waitForGone(ref('VPC', 'b'));
+    expect(await reason('a-b')).toBe('PeerVPCNotFound');
+    await waitFor(async () => (await ports()).length + (await routes()).length === 0, {
+      what: 'no peering row left on the router of VPC a',
+      describe: async () => JSON.stringify([await ports(), await routes()]),
+    });
+    await del('VPCPeering', 'a-b');
+    await cluster.waitForGone(ref('VPCPeering', 'a-b'));
+    expect(await ports()).toEqual([]);
+    expect(await routes()).toEqual([]);
     // Whatever owner they name: no peer port is left on any router.
     expect(await nb(['--bare', '--columns=name', 'list', 'Logical_Router_Port'])).not.toContain(
       'kcloud-pcx-',
