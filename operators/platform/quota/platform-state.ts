@@ -1,7 +1,12 @@
 // What the controller writes, computed from the objects alone (no API calls): each Quota's
 // recounted usage record and outcome, each Tenant's path, projects, usage and limits.
 import type { Outcome } from '../../../controllers/reconcile/index.ts';
-import type { QuotaObject, Reservation, TenantObject } from '../api/index.ts';
+import {
+  tenantLabel,
+  type QuotaObject,
+  type Reservation,
+  type TenantObject,
+} from '../api/index.ts';
 import { exceedsParent, recount, tightest } from './ledger.ts';
 import { namespacesOf, scopeName, tenantOf, type NamespaceInfo } from './scopes.ts';
 import type { TenantTree } from './tenant-tree.ts';
@@ -37,6 +42,9 @@ export interface PlatformInputs {
   objects: readonly CountedObject[];
   now: Date;
 }
+
+/** A label value's limit: the tenant's name is its projects' label value. */
+const maxTenantName = 63;
 
 const ready: Outcome = { state: 'Ready', reason: 'Available', message: 'usage is counted' };
 
@@ -131,9 +139,16 @@ export function computePlatformState(inputs: PlatformInputs): {
           .filter((q) => q.spec.tenantRef && onPath.includes(q.spec.tenantRef.name))
           .map((q) => fromResourceList(q.spec.hard)),
       ),
-      outcome: path.ok
-        ? { state: 'Ready', reason: 'Available', message: 'usage is rolled up' }
-        : { state: 'Stalled', reason: path.reason, message: path.message },
+      outcome:
+        name.length > maxTenantName
+          ? {
+              state: 'Stalled',
+              reason: 'NameTooLong',
+              message: `a tenant's name is the value of its projects' ${tenantLabel} label: at most ${String(maxTenantName)} characters; create the tenant again with a shorter name`,
+            }
+          : path.ok
+            ? { state: 'Ready', reason: 'Available', message: 'usage is rolled up' }
+            : { state: 'Stalled', reason: path.reason, message: path.message },
     });
   }
   return { quotas, tenants };

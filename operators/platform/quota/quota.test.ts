@@ -227,5 +227,15 @@ describe('roll-up and child ≤ parent', () => {
       reason: 'TenantCycle',
     });
     expect(state.quotas.get('q')?.outcome).toMatchObject({ reason: 'TenantNotFound' });
+    const long = [tenant('t'.repeat(64))];
+    const named = computePlatformState({
+      tree: new TenantTree(long),
+      tenants: long,
+      namespaces: [],
+      quotas: [],
+      objects: [],
+      now,
+    });
+    expect(named.tenants.get('t'.repeat(64))?.outcome).toMatchObject({ reason: 'NameTooLong' });
   });
 });
