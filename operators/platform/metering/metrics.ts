@@ -2,7 +2,7 @@
 // how far the periods are closed.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Period } from './periods.ts';
-import type { UsageRecord } from './records.ts';
+import { usageOwner, type UsageRecord } from './records.ts';
 
 export interface MeteringMetrics {
   recordsWritten(records: readonly UsageRecord[]): void;
@@ -34,8 +34,9 @@ export function meteringMetrics(registry: Registry): MeteringMetrics {
   const metrics: MeteringMetrics = {
     recordsWritten(written) {
       for (const r of written) {
-        usage.inc({ tenant: r.tenant, dimension: r.dimension }, r.amount);
-        records.inc({ tenant: r.tenant });
+        const tenant = usageOwner(r);
+        usage.inc({ tenant, dimension: r.dimension }, r.amount);
+        records.inc({ tenant });
       }
     },
     periodClosed(period) {

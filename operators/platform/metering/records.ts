@@ -96,6 +96,9 @@ export function objectRecords(
   }));
 }
 
+/** Whom a record is for: its tenant, or `namespace/<name>` for a namespace of no tenant. */
+export const usageOwner = (r: UsageRecord) => r.tenant || `namespace/${r.namespace}`;
+
 const csvField = (v: string | number) => {
   const s = String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

@@ -1,7 +1,7 @@
 // Sums of usage records per tenant, dimension and calendar period (UTC day, ISO week, month),
 // as `kcloud metering` prints them. A record counts in the calendar period its metering period
 // starts in.
-import type { UsageRecord } from './records.ts';
+import { usageOwner, type UsageRecord } from './records.ts';
 
 export type Rollup = 'day' | 'week' | 'month';
 
@@ -49,7 +49,7 @@ export function rollUp(records: readonly UsageRecord[], opts: RollupOptions): Ro
     if (seen.has(r.id)) continue;
     seen.add(r.id);
     if (opts.scope && !opts.scope.tenants.has(r.tenant)) continue;
-    const tenant = opts.scope?.as ?? (r.tenant || `namespace/${r.namespace}`);
+    const tenant = opts.scope?.as ?? usageOwner(r);
     const period = calendarPeriod(r.periodStart, opts.by);
     const key = `${period}\n${tenant}\n${r.dimension}`;
     const row = rows.get(key) ?? { period, tenant, dimension: r.dimension, amount: 0, records: 0 };
