@@ -22,6 +22,11 @@ import {
 /** The only writer of the status: what every product had before hosts came along. */
 export interface SingleWriter {
   kind: 'single';
+  /**
+   * The product's word for a phase the shared reconcile proposes (Ready, Pending, Failed, ...)
+   * given the outcome, e.g. `Active` for Ready; by default the proposed one.
+   */
+  phase?: (proposed: string, outcome: Outcome) => string;
 }
 
 /**
@@ -157,7 +162,7 @@ export function roleStatus<
       return {
         status: {
           ...conclusion.product,
-          phase: conclusion.phase,
+          phase: role.phase?.(conclusion.phase, outcome) ?? conclusion.phase,
           conditions: setOutcomeConditions(mine, outcome, generation, now),
           observedGeneration: observedGenerationAfter(
             outcome,

@@ -7,6 +7,7 @@ import Type from 'typebox';
 import {
   Immutable,
   LocalObjectReference,
+  Phase,
   StandardStatus,
   defineKind,
   phaseColumn,
@@ -64,6 +65,17 @@ export const VPCPeering = defineKind({
   status: Type.Object(
     {
       ...StandardStatus(),
+      phase: Type.Optional(
+        Phase([
+          'Pending',
+          'PendingAcceptance',
+          'Provisioning',
+          'Active',
+          'Failed',
+          'Deleting',
+          'Unknown',
+        ]),
+      ),
       acceptedBy: Type.Optional(
         Type.String({
           description:

@@ -49,6 +49,7 @@ import { ownersOfRows, removeRowsOf, type OwnedRows } from '../backend/orphans.t
 import { PeeringBackend, type PeeringObservation } from '../backend/peering-backend.ts';
 import { peeringVpcs } from '../backend/peering-pairs.ts';
 import { scopedCaches } from '../backend/peering-scope.ts';
+import { peeringPhase } from './peering-phase.ts';
 import { NetworkACLBackend, type NetworkACLObservation } from '../backend/network-acl-backend.ts';
 import { isMainTable } from '../backend/bindings.ts';
 import { RouteTableBackend, type RouteTableObservation } from '../backend/route-table-backend.ts';
@@ -377,6 +378,7 @@ export function addVpcControllers(
     peerings,
     {
       external: () => new PeeringBackend(opts.nb, peeringCaches),
+      role: { kind: 'single', phase: peeringPhase },
       status: (_p, o) => ({
         acceptedBy: o.observed?.acceptedBy,
         linkCIDR: o.observed?.linkCIDR,

@@ -61,7 +61,7 @@ describe('VPCPeerings on real OVN', () => {
     const [ra, rb] = [`kcloud-vpc-${await uid('VPC', 'a')}`, `kcloud-vpc-${await uid('VPC', 'b')}`];
     const ns = cluster.namespace;
     expect(peering.status).toMatchObject({
-      phase: 'Ready',
+      phase: 'Active',
       linkCIDR: '169.254.0.0/30',
       routes: [
         { vpc: `${ns}/a`, destination: '10.2.0.0/16', nextHop: '169.254.0.2' },
@@ -205,7 +205,7 @@ describe('VPCPeerings on real OVN', () => {
       },
       { what: 'VPCPeering b-a to write the peering itself' },
     );
-    expect(back.status?.phase).toBe('Ready');
+    expect(back.status?.phase).toBe('Active');
     const id = await uid('VPCPeering', 'b-a');
     await waitFor(async () => (await ports()).every((p) => p.includes(id)), {
       what: 'the ports of b-a only',

@@ -114,7 +114,7 @@ describe('a VPCPeering between two tenants', () => {
     flowsBefore = await logicalFlows();
     await left.apply(request());
     const waiting = await readyReason(left, 'to-right', 'WaitingForAcceptance');
-    expect(waiting.status?.phase).toBe('Pending');
+    expect(waiting.status?.phase).toBe('PendingAcceptance');
     expect(await peeringRows()).toBe('');
     expect(await ping(l, r.nic.ipAddress)).toBe(false);
     expect(await tcpRequest(l, r.nic.ipAddress, 8080)).toBeUndefined();
@@ -128,6 +128,7 @@ describe('a VPCPeering between two tenants', () => {
     ]);
     expect(theirs.status?.acceptedBy).toBe(`${left.namespace}/to-right`);
     expect(mine.status?.acceptedBy).toBe(`${right.namespace}/from-left`);
+    expect([mine.status?.phase, theirs.status?.phase]).toEqual(['Active', 'Active']);
     await reachable(l, r.nic.ipAddress);
     await reachable(r, l.nic.ipAddress);
     // Two routers crossed each way: the reply left with 64 and arrived with 62.
