@@ -19,6 +19,7 @@ import {
   type OvnLayout,
 } from '../../../hack/ovn/index.ts';
 import { addEipOperator } from '../../../operators/eip/index.ts';
+import { addPlatformOperator } from '../../../operators/platform/index.ts';
 import { statusCode, tempDir, useTestCluster, waitFor } from '../../harness/index.ts';
 import { demoHost } from '../../../hack/demo/agent-access.ts';
 import { prepareDemoHostRoot } from '../../../hack/demo/host-root.ts';
@@ -175,6 +176,7 @@ beforeAll(async () => {
   // samples and the docs show (the samples import a file from that host).
   // ECS: the samples' instances boot as VMs on that host, their taps in the samples' data plane.
   // EIP: the docs' pools and EIPs on the samples' OVN, gateways on its chassis.
+  // Platform: the docs' tenants, projects and quotas, counted.
   const nbUnix = (await connection(ovn.layout())).nb.unix;
   const gatewayChassis = [(await readState(ovn.layout()))?.options.chassis ?? ''];
   evs = await startEvsWorld(cluster, 1, {
@@ -187,6 +189,8 @@ beforeAll(async () => {
         hostsNamespace: `${cluster.namespace}-hosts`,
       });
       addDeploymentSetController(mgr);
+      // docs/platform.md's tenants, projects and quotas; no webhook: nothing here is refused.
+      addPlatformOperator(mgr, { webhook: undefined });
     },
     agentArgs: await vmFlags(ovn.layout()),
   });
