@@ -158,7 +158,16 @@ export class EIPBackend implements ExternalClient<EIPObject, EIPObservation> {
     if (eip.metadata.deletionTimestamp || held === undefined) {
       return Promise.resolve({ exists: true, upToDate: false });
     }
-    const target = resolveTarget(eip, this.deps);
+    let target: Target | undefined;
+    try {
+      target = resolveTarget(eip, this.deps);
+    } catch (err) {
+      // Its NATGateway gone: the gateway port that held may be free now (create releases it).
+      if (err instanceof WaitingError && pool && this.unusedGateway(pool)) {
+        return Promise.resolve({ exists: true, upToDate: false });
+      }
+      throw err;
+    }
     const observed: EIPObservation = {
       address: held,
       ...(target ? { boundTo: target.label } : {}),
@@ -180,14 +189,17 @@ export class EIPBackend implements ExternalClient<EIPObject, EIPObservation> {
     } else {
       // Unbound: no NAT row left, and no gateway port of the pool left that nothing uses (an
       // EIP let go of by a NATGateway has no NAT row that would show where it was).
-      const unused = (vpcUid: string) =>
-        !this.deps.nb.routerHasNatOf(vpcUid) && !natGatewaysHold(this.deps, vpcUid);
-      upToDate &&=
-        nats.length === 0 &&
-        !(pool && this.deps.nb.gatewayVpcsOn(pool.metadata.uid ?? '').some(unused));
+      upToDate &&= nats.length === 0 && !(pool && this.unusedGateway(pool));
     }
     if (!upToDate) delete observed.boundTo;
     return Promise.resolve({ exists: true, upToDate, observed });
+  }
+
+  /** Whether a gateway port on the pool's network is left that no EIP uses. */
+  private unusedGateway(pool: EIPPoolObject): boolean {
+    return this.deps.nb
+      .gatewayVpcsOn(pool.metadata.uid ?? '')
+      .some((vpc) => !this.deps.nb.routerHasNatOf(vpc) && !natGatewaysHold(this.deps, vpc));
   }
 
   /** The address: the one already held, else the one asked for, else a free one. */
@@ -214,7 +226,14 @@ export class EIPBackend implements ExternalClient<EIPObject, EIPObservation> {
     const pool = this.poolOf(eip);
     // The address first: it is the EIP's whatever it is bound to.
     const address = this.allocate(eip, pool);
-    const target = resolveTarget(eip, this.deps);
+    let target: Target | undefined;
+    try {
+      target = resolveTarget(eip, this.deps);
+    } catch (err) {
+      // Waiting for its target (a NATGateway deleted): the gateways nothing uses go meanwhile.
+      if (err instanceof WaitingError) await this.releaseGateways([], pool);
+      throw err;
+    }
     const uid = eip.metadata.uid ?? '';
     if (!target) {
       await this.unbind(uid, pool);

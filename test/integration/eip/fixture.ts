@@ -45,6 +45,8 @@ export function useEipOperator(
   options: UpOptions = { dataPlane: false },
   /** Where gateway ports run: the data plane's chassis, or any name without one. */
   gatewayChassis: string[] = ['gw-1'],
+  /** How often the vpc operator compares with OVN and sweeps orphans; its default if left out. */
+  vpcResyncPeriodMs?: number,
 ): EipFixture {
   let layout: OvnLayout | undefined;
   let running: RunningManager | undefined;
@@ -56,7 +58,10 @@ export function useEipOperator(
     const conn = await connection(current());
     running = await startManager(
       (mgr) => {
-        addVpcOperator(mgr, { nbEndpoints: [conn.nb.unix] });
+        addVpcOperator(mgr, {
+          nbEndpoints: [conn.nb.unix],
+          ...(vpcResyncPeriodMs !== undefined ? { resyncPeriodMs: vpcResyncPeriodMs } : {}),
+        });
         // Swept every 2 s: a test sees a force-deleted EIP's rows go.
         addEipOperator(mgr, { nbEndpoints: [conn.nb.unix], gatewayChassis, resyncPeriodMs: 2_000 });
       },

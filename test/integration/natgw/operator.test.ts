@@ -3,14 +3,16 @@
 // operator) and its rules become snat NAT rows and port-forwarding load balancers on that
 // router (the VPC operator), exactly as meant; editing a rule or re-binding an EIP moves the
 // rows at once; a rule whose EIP is not bound to the NATGateway, or whose range or address is
-// outside the VPC, is refused with a reason naming it and nothing of it is written; deleting
-// everything leaves no NAT row, load balancer or gateway port.
+// outside the VPC, is refused with a reason naming it and nothing of it is written; the rows of
+// a NATGateway force-deleted without its finalizer are swept; deleting everything leaves no
+// NAT row, load balancer or gateway port.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { useTestCluster, waitFor } from '../../harness/index.ts';
 import { doc, eipApi, eipRef, useEipOperator, vpcApi } from '../eip/fixture.ts';
 
 const cluster = useTestCluster('natgw-op');
-const eip = useEipOperator(cluster);
+// The vpc operator sweeps orphans every 2 s: a test sees a force-deleted NATGateway's rows go.
+const eip = useEipOperator(cluster, { dataPlane: false }, ['gw-1'], 2_000);
 let pool = '';
 const gwRef = (name: string) => ({ apiVersion: vpcApi, kind: 'NATGateway', name });
 
@@ -317,6 +319,55 @@ describe('a NATGateway that cannot be had', () => {
 });
 
 describe('deleting', () => {
+  it('sweeps the rows of a NATGateway that is gone without its finalizer running', async () => {
+    // Rows as a NATGateway deleted while the manager was down, its finalizer stripped by hand,
+    // would leave them: owned by a NATGateway the API server does not have.
+    const uid = '00000000-0000-4000-8000-00000000beef';
+    const ids = [
+      'external_ids:"kcloud.io/kind"=NATGateway',
+      `external_ids:"kcloud.io/namespace"=${cluster.namespace}`,
+      'external_ids:"kcloud.io/name"=ghost',
+      `external_ids:"kcloud.io/uid"=${uid}`,
+    ];
+    const router = await routerOf();
+    await eip.nb([
+      '--',
+      '--id=@nat',
+      'create',
+      'NAT',
+      'type=snat',
+      'external_ip=198.51.100.50',
+      'logical_ip=10.0.4.0/24',
+      ...ids,
+      '--',
+      'add',
+      'Logical_Router',
+      router,
+      'nat',
+      '@nat',
+      '--',
+      '--id=@lb',
+      'create',
+      'Load_Balancer',
+      `name=kcloud-natgw-${uid}-tcp`,
+      'protocol=tcp',
+      'vips:"198.51.100.50:80"="10.0.4.5:80"',
+      ...ids,
+      '--',
+      'add',
+      'Logical_Router',
+      router,
+      'load_balancer',
+      '@lb',
+    ]);
+    expect(await snatRows(uid)).toHaveLength(1);
+    expect(await forwards(uid)).toHaveLength(1);
+    await waitFor(
+      async () => (await snatRows(uid)).length === 0 && (await forwards(uid)).length === 0,
+      { what: 'the orphan sweep to remove the NAT row and load balancer of ghost' },
+    );
+  });
+
   it('leaves no NAT row, load balancer or gateway port in OVN', async () => {
     const uids = await Promise.all(['gw', 'outside'].map(uidOf));
     for (const name of [
