@@ -69,11 +69,11 @@ interface Status {
   status?: Record<string, unknown>;
 }
 const read = async (kind: string, name: string) =>
-  (await cluster.objects.read<KubernetesObject & Status>({
+  await cluster.objects.read<KubernetesObject & Status>({
     apiVersion: platform,
     kind,
     metadata: { name },
-  }));
+  });
 
 beforeAll(async () => {
   const prefix = cluster.namespace;
