@@ -18,6 +18,7 @@ import { appctl, check, run } from './ctl.ts';
 import { ovsEnv } from './env.ts';
 import { selectedInstall, type OvnInstall } from './install.ts';
 import type { OvnLayout } from './layout.ts';
+import { tail } from './ovn.ts';
 import { serves } from './ovsdb.ts';
 import { freshPortsAvoiding } from './ports.ts';
 
@@ -207,7 +208,8 @@ export async function waitMemberReady(
       (await serves({ path: member.socket }, cluster.database, clock)) &&
       (await serves({ host: '127.0.0.1', port }, cluster.database, clock)) &&
       (await memberStatus(cluster, member))?.status === 'cluster member',
-    async () => `(status: ${JSON.stringify(await memberStatus(cluster, member))})`,
+    async () =>
+      `(status: ${JSON.stringify(await memberStatus(cluster, member))}); last lines of ${member.logFile}:\n${await tail(member.logFile)}`,
   );
 }
 
@@ -350,13 +352,17 @@ export async function startClusteredCentral(
         const r = await appctl(layout, layout.northdCtl, args, { timeoutSeconds: 2 });
         return r.code === 0 ? r.stdout.trim() : undefined;
       };
-      await until('ovn-northd active and connected', 30_000, clock, async () => {
-        return (
+      await until(
+        'ovn-northd active and connected',
+        30_000,
+        clock,
+        async () =>
           (await ask(['status'])) === 'Status: active' &&
           (await ask(['nb-connection-status'])) === 'connected' &&
-          (await ask(['sb-connection-status'])) === 'connected'
-        );
-      });
+          (await ask(['sb-connection-status'])) === 'connected',
+        async () =>
+          `(${String(await ask(['status']))}, NB ${String(await ask(['nb-connection-status']))}, SB ${String(await ask(['sb-connection-status']))}); last lines of ${logFile}:\n${await tail(logFile)}`,
+      );
     } catch (err) {
       await stopProcess(northd);
       throw err;
