@@ -1,4 +1,4 @@
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, rmdir, writeFile } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -69,6 +69,28 @@ describe('CDR files', () => {
     expect(jsonl.map((l) => (JSON.parse(l) as UsageRecord).id)).toEqual(rs.map((r) => r.id));
     const csv = await lines(files.file(period, '.csv'));
     expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(rs.map((r) => r.id));
+  });
+
+  it('read a file again after a failed write, so that a partial line it left is cut off', async () => {
+    const rs = records();
+    const files = new CdrFiles(dir);
+    await files.append(period, rs.slice(0, 1));
+    const jsonl = files.file(period, '.jsonl');
+    // The next write fails (here: the file is a directory for a moment) after a partial line.
+    await rename(jsonl, `${jsonl}.kept`);
+    await mkdir(jsonl);
+    await expect(files.append(period, rs.slice(1, 2))).rejects.toThrow();
+    await rmdir(jsonl);
+    await rename(`${jsonl}.kept`, jsonl);
+    await appendFile(jsonl, JSON.stringify(rs[1]).slice(0, 30));
+    expect(await files.append(period, rs)).toEqual(rs.slice(1));
+    const lines = await readFile(jsonl, 'utf8');
+    expect(
+      lines
+        .split('\n')
+        .slice(0, -1)
+        .map((l) => (JSON.parse(l) as UsageRecord).id),
+    ).toEqual(rs.map((r) => r.id));
   });
 
   it('write the CSV header again when a kill left only part of it', async () => {

@@ -100,7 +100,14 @@ export class CdrFiles {
       const fresh = records.filter((r) => !seen.has(r.id));
       // One record per id even when the caller repeats one.
       const unique = [...new Map(fresh.map((r) => [r.id, r])).values()];
-      if (unique.length > 0) await appendSynced(file, unique.map((r) => kind.line(r)).join(''));
+      try {
+        if (unique.length > 0) await appendSynced(file, unique.map((r) => kind.line(r)).join(''));
+      } catch (err) {
+        // A failed write (a full disk) may have left a partial line: read the file again,
+        // cutting it off, before the next append.
+        this.ids.delete(file);
+        throw err;
+      }
       for (const r of unique) seen.add(r.id);
       if (kind === jsonlFile) written = unique;
     }
