@@ -307,10 +307,11 @@ describe('hierarchical quotas', () => {
       body: { metadata: { name: 'still-works' }, data: { a: 'b' } },
     });
     // An update that resizes nothing (a label, a finalizer) is not sent to the webhook.
+    const [existing = ''] = await vpcsIn(n('corp-a'));
     await cluster.objects.patch(
       {
-        ...vpc(n('corp-a'), 'burst-0'),
-        metadata: { name: 'burst-0', namespace: n('corp-a'), labels: { tier: 'web' } },
+        ...vpc(n('corp-a'), existing),
+        metadata: { name: existing, namespace: n('corp-a'), labels: { tier: 'web' } },
       },
       undefined,
       undefined,
