@@ -2,10 +2,7 @@
 // npm run generate — writes the CRD manifests of every kind in operators/kinds.ts.
 // npm run generate -- --check — writes nothing; exits 1 listing the files that are out of date.
 import { repoRoot, runCli } from '../cluster/index.ts';
-import { productKinds, testKinds } from '../../operators/kinds.ts';
-import { tenantClusterRoles } from '../../operators/platform/access/index.ts';
-import { auditPolicy } from '../../operators/platform/audit/index.ts';
-import { chartAdmission, chartRules } from './rbac.ts';
+import { kcloudRegistry } from './registry.ts';
 import { findStale, plannedFiles, writeGenerated } from './generate.ts';
 
 const usage = 'usage: node hack/generate/cli.ts [--check]';
@@ -15,17 +12,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(usage);
     return 2;
   }
-  const files = plannedFiles(
-    {
-      productKinds,
-      testKinds,
-      chartRules: chartRules(),
-      chartAdmission: chartAdmission(),
-      auditPolicy: auditPolicy(productKinds.map((k) => k.group)),
-      tenantRoles: tenantClusterRoles(productKinds),
-    },
-    repoRoot,
-  );
+  const files = plannedFiles(kcloudRegistry(), repoRoot);
   if (argv.includes('--check')) {
     const { outdated, orphaned } = await findStale(repoRoot, files);
     for (const p of outdated) console.error(`out of date: ${p}`);

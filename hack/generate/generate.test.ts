@@ -4,8 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { repoRoot } from '../cluster/index.ts';
-import { productKinds, testKinds } from '../../operators/kinds.ts';
-import { chartAdmission, chartRules } from './rbac.ts';
+import { kcloudRegistry } from './registry.ts';
 import { Note } from '../../operators/example/api/index.ts';
 import { findStale, plannedFiles, renderCrd, writeGenerated, type Staleness } from './generate.ts';
 
@@ -19,10 +18,7 @@ function staleReport({ outdated, orphaned }: Staleness): string {
 
 describe('the committed generated files', () => {
   it('are what the generator produces now', async () => {
-    const files = plannedFiles(
-      { productKinds, testKinds, chartRules: chartRules(), chartAdmission: chartAdmission() },
-      repoRoot,
-    );
+    const files = plannedFiles(kcloudRegistry(), repoRoot);
     const report = staleReport(await findStale(repoRoot, files));
     if (report !== '') throw new Error(report);
   });
