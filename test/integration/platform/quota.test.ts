@@ -98,7 +98,10 @@ beforeAll(async () => {
     obj(platform, 'Quota', n('fin'), { tenantRef: { name: n('fin') }, hard: { vpcs: 4 } }),
   );
   await create(
-    obj(platform, 'Quota', n('pay'), { tenantRef: { name: n('pay') }, hard: { vpcs: 3 } }),
+    obj(platform, 'Quota', n('pay'), {
+      tenantRef: { name: n('pay') },
+      hard: { vpcs: 3, storage: { [n('gold')]: '30Gi' } },
+    }),
   );
   await create(
     obj(platform, 'Quota', n('pay-a'), {
@@ -172,10 +175,14 @@ describe('hierarchical quotas', () => {
 
   it('lets parallel creates across projects reach each level’s limit exactly, naming the tenant in the refusals', async () => {
     // pay: 3 VPCs, across its two projects.
+    const started = Date.now();
     const [a, b] = await Promise.all([
       burst(n('pay-a'), 'burst', 4),
       burst(n('pay-b'), 'burst', 4),
     ]);
+    console.log(
+      `8 parallel creates against a 3-level quota path: ${String(Date.now() - started)} ms`,
+    );
     expect(a.created + b.created).toBe(3);
     const refusals = [...a.refusals, ...b.refusals];
     expect(refusals).toHaveLength(5);
@@ -268,6 +275,39 @@ describe('hierarchical quotas', () => {
         ((await read('Quota', n('pay-a'))).status?.used as { vcpu?: number } | undefined)?.vcpu ===
         6,
       { what: 'the project quota to count 6 vCPUs' },
+    );
+  });
+
+  it('refuses a volume growing beyond the storage of its VolumeType', async () => {
+    const volume = (size: string) =>
+      obj(
+        'evs.kcloud.io/v1alpha1',
+        'Volume',
+        'data',
+        { size, volumeTypeRef: { name: n('gold') } },
+        n('pay-b'),
+      );
+    await create(volume('20Gi'));
+    const refused = await rejection(
+      cluster.objects.patch(
+        volume('40Gi'),
+        undefined,
+        undefined,
+        'test',
+        true,
+        'application/apply-patch+yaml',
+      ),
+    );
+    expect(refused.message).toContain(
+      `exceeds the quota of tenant ${n('pay')}: storage of VolumeType ${n('gold')} limit 30Gi, in use 20Gi, this request adds 20Gi`,
+    );
+    await cluster.objects.patch(
+      volume('30Gi'),
+      undefined,
+      undefined,
+      'test',
+      true,
+      'application/apply-patch+yaml',
     );
   });
 
