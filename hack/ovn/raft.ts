@@ -9,6 +9,7 @@ import path from 'node:path';
 import { realClock, type Clock } from '../../controllers/clock/index.ts';
 import {
   awaitExit,
+  hasExited,
   isOurs,
   startDetached,
   stopProcess,
@@ -204,10 +205,19 @@ export async function waitMemberReady(
     `${member.name} ready`,
     limitMs,
     clock,
-    async () =>
-      (await serves({ path: member.socket }, cluster.database, clock)) &&
-      (await serves({ host: '127.0.0.1', port }, cluster.database, clock)) &&
-      (await memberStatus(cluster, member))?.status === 'cluster member',
+    async () => {
+      // One that exited (its port taken meanwhile, a bad database) will not become ready.
+      if (member.process && !isOurs(member.process) && hasExited(member.process.pid)) {
+        throw new Error(
+          `${member.name} exited while starting; last lines of ${member.logFile}:\n${await tail(member.logFile)}\n${member.consoleFile}:\n${await tail(member.consoleFile)}`,
+        );
+      }
+      return (
+        (await serves({ path: member.socket }, cluster.database, clock)) &&
+        (await serves({ host: '127.0.0.1', port }, cluster.database, clock)) &&
+        (await memberStatus(cluster, member))?.status === 'cluster member'
+      );
+    },
     async () =>
       `(status: ${JSON.stringify(await memberStatus(cluster, member))}); last lines of ${member.logFile}:\n${await tail(member.logFile)}`,
   );
