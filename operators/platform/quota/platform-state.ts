@@ -8,7 +8,13 @@ import {
   type TenantObject,
 } from '../api/index.ts';
 import { exceedsParent, recount, tightest } from './ledger.ts';
-import { namespacesOf, scopeName, tenantOf, type NamespaceInfo } from './scopes.ts';
+import {
+  namespacesOf,
+  namespacesOfTenant,
+  scopeName,
+  tenantOf,
+  type NamespaceInfo,
+} from './scopes.ts';
 import type { TenantTree } from './tenant-tree.ts';
 import { fromResourceList, sum, type Usage } from './usage.ts';
 
@@ -122,10 +128,7 @@ export function computePlatformState(inputs: PlatformInputs): {
   for (const t of inputs.tenants) {
     const name = t.metadata.name ?? '';
     const path = inputs.tree.pathOf(name);
-    const subtree = inputs.tree.subtree(name);
-    const namespaces = new Set(
-      inputs.namespaces.filter((n) => subtree.has(tenantOf(n) ?? '\0')).map((n) => n.name),
-    );
+    const namespaces = namespacesOfTenant(name, inputs.tree, inputs.namespaces);
     const onPath = path.ok ? path.path : [name];
     tenants.set(name, {
       path: path.ok ? path.path : undefined,

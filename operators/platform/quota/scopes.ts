@@ -47,6 +47,15 @@ export function namespacesOf(
     const ns = namespaces.find((n) => n.name === q.spec.projectRef?.name);
     return new Set(tenantOf(ns) !== undefined && ns ? [ns.name] : []);
   }
-  const tenants = tree.subtree(q.spec.tenantRef?.name ?? '');
+  return namespacesOfTenant(q.spec.tenantRef?.name ?? '', tree, namespaces);
+}
+
+/** The projects of a tenant and of every tenant below it. */
+export function namespacesOfTenant(
+  tenant: string,
+  tree: TenantTree,
+  namespaces: readonly NamespaceInfo[],
+): Set<string> {
+  const tenants = tree.subtree(tenant);
   return new Set(namespaces.filter((n) => tenants.has(tenantOf(n) ?? '\0')).map((n) => n.name));
 }

@@ -96,7 +96,10 @@ export class QuotaAdmission {
     const before = req.operation === 'CREATE' ? {} : this.count(kind, req.oldObject ?? undefined);
     let after: Usage;
     try {
-      after = req.operation === 'DELETE' ? {} : this.countStrict(kind, req.object ?? undefined);
+      after =
+        req.operation === 'DELETE'
+          ? {}
+          : usageOf(kind, req.object ?? undefined, this.caches.lookups);
     } catch (err) {
       if (!(err instanceof UncountableError)) throw err;
       const limited = quotas.find(
@@ -145,10 +148,6 @@ export class QuotaAdmission {
       if (err instanceof UncountableError) return { instances: 1 };
       throw err;
     }
-  }
-
-  private countStrict(kind: CountedKind, obj: KubeObject | undefined): Usage {
-    return usageOf(kind, obj, this.caches.lookups);
   }
 
   /** Reserves `before → after` of `key` on one Quota's record; `undo` never refuses. */
