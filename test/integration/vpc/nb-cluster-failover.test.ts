@@ -4,7 +4,9 @@
 // port per interface. The time from the kill until all are Ready is printed, not asserted.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import winston from 'winston';
 import { repoRoot } from '../../../hack/cluster/index.ts';
 import {
   killMember,
@@ -26,6 +28,25 @@ const cluster = useTestCluster('vpc-nb-cluster');
 let layout: OvnLayout;
 let central: ClusteredCentral;
 const cleanups: (() => Promise<void>)[] = [];
+/** The manager's log lines (errors are printed as well). */
+const logLines: Record<string, unknown>[] = [];
+
+function capturingLogger(): winston.Logger {
+  const stream = new PassThrough();
+  stream.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) {
+      logLines.push(JSON.parse(line) as Record<string, unknown>);
+    }
+  });
+  return winston.createLogger({
+    level: 'info',
+    format: winston.format.json(),
+    transports: [
+      new winston.transports.Stream({ stream }),
+      new winston.transports.Console({ level: 'error' }),
+    ],
+  });
+}
 
 beforeAll(async () => {
   const base = path.join(repoRoot, '.local', 'test-runs');
@@ -39,7 +60,7 @@ beforeAll(async () => {
       // One flag value with every member, as --ovn-nb takes it.
       addVpcOperator(mgr, { nbEndpoints: [remotesOf(central.nb)] });
     },
-    { namespace: cluster.namespace },
+    { namespace: cluster.namespace, log: capturingLogger() },
   );
   cleanups.push(() => running.stop());
 });
@@ -96,6 +117,10 @@ describe('the VPC operator on a clustered northbound database', () => {
       `NB leader killed while 40 interfaces were created: all Ready ${String(Date.now() - killedAt)} ms after the kill`,
     );
     expect(await waitLeader(central.nb)).not.toBe(leader);
+    // The operator's own connection was on the killed leader and moved (one line per change).
+    expect(logLines.filter((l) => l.message === 'ovsdb leader changed')).toContainEqual(
+      expect.objectContaining({ database: 'OVN_Northbound', previousLeader: leader.remote }),
+    );
 
     const want: string[] = [];
     for (const n of names) {
