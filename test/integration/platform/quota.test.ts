@@ -3,6 +3,7 @@
 // projects that reach each limit exactly, a delete that frees quota at once, a resize refused
 // naming its limit, the roll-up in the tenants' status, and, with the webhook stopped, quota'd
 // creates failing closed while other kinds and non-resizing updates go on.
+import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { addPlatformOperator } from '../../../operators/platform/index.ts';
@@ -21,6 +22,7 @@ const platform = 'platform.kcloud.io/v1alpha1';
 // Cluster-scoped names are shared by every test file: prefixed with this file's namespace.
 let n: (name: string) => string;
 let running: RunningManager | undefined;
+let webhookPort = 0;
 const cleanup: KubernetesObject[] = [];
 
 const obj = (apiVersion: string, kind: string, name: string, spec: object, namespace?: string) => ({
@@ -124,6 +126,17 @@ beforeAll(async () => {
         secret: { namespace: cluster.namespace, name: 'quota-webhook-tls' },
         configurationName: n('quota'),
         tenants,
+        // A serving certificate of one day, renewed when 4 s of it have passed: the whole
+        // suite runs across renewals, and one test waits for one.
+        policy: {
+          caDays: 3650,
+          caRenewBeforeDays: 365,
+          servingDays: 1,
+          servingRenewBeforeDays: 1 - 4 / 86_400,
+        },
+        onListening: (port) => {
+          webhookPort = port;
+        },
       },
     });
   });
@@ -309,6 +322,29 @@ describe('hierarchical quotas', () => {
       true,
       'application/apply-patch+yaml',
     );
+  });
+
+  it('renews its serving certificate before it expires, and the API server trusts the new one', async () => {
+    const presented = () =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(
+          { host: '127.0.0.1', port: webhookPort, rejectUnauthorized: false },
+          () => {
+            resolve(socket.getPeerX509Certificate()?.fingerprint256 ?? '');
+            socket.end();
+          },
+        );
+        socket.on('error', reject);
+      });
+    const before = await presented();
+    await waitFor(async () => (await presented()) !== before, {
+      timeoutMs: 30_000,
+      what: 'the webhook to present a renewed certificate',
+    });
+    // The API server reaches the webhook through the new certificate: the refusal is its own.
+    expect(
+      (await rejection(cluster.objects.create(vpc(n('probe'), 'after-renewal')))).message,
+    ).toContain(`exceeds the quota of project ${n('probe')}`);
   });
 
   it('refuses a child quota larger than what its parent has left, with a reason', async () => {
