@@ -66,7 +66,7 @@ export const Quota = defineKind({
             },
             {
               description:
-                'A create or resize admitted but not yet seen stored. It counts until the object is seen as admitted, or for 30 seconds (a create that then failed).',
+                'A create, resize or delete admitted but not yet seen stored. It counts instead of the stored object until the object is seen as admitted (a delete: gone or being deleted), or for 30 seconds (a request that then failed).',
             },
           ),
           {
