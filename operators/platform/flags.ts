@@ -5,10 +5,10 @@ import type { QuotaWebhookOptions } from './webhook/quota-webhook.ts';
 
 export const platformFlags = {
   'quota-webhook': {
-    type: 'boolean',
-    default: true,
+    type: 'string',
+    default: 'true',
     description:
-      'serve the quota admission webhook and manage its ValidatingWebhookConfiguration (with it off, Quotas report usage but nothing is refused)',
+      'true or false: serve the quota admission webhook and manage its ValidatingWebhookConfiguration (with it off, Quotas report usage but nothing is refused)',
   },
   'webhook-addr': {
     type: 'string',
