@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { flagGroups, parseFlags } from './flags.ts';
 import { operators, selectOperators } from './operators.ts';
 
 describe('--operators', () => {
@@ -15,5 +16,15 @@ describe('--operators', () => {
 
   it('rejects an operator it does not host', () => {
     expect(() => selectOperators('example,nosuch')).toThrow(/unknown operator\(s\) nosuch/);
+  });
+});
+
+describe('operator flags', () => {
+  it("configure every operator from the manager's own parse of its defaults (the OVN ones given)", () => {
+    const groups = flagGroups(operators);
+    const values = parseFlags(['--ovn-nb=tcp:127.0.0.1:6641'], groups);
+    for (const op of operators) {
+      expect(() => op.configure(values)).not.toThrow();
+    }
   });
 });
