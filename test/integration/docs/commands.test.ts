@@ -19,6 +19,7 @@ import {
   type OvnLayout,
 } from '../../../hack/ovn/index.ts';
 import { addEipOperator } from '../../../operators/eip/index.ts';
+import { addTenantAccessController } from '../../../operators/platform/access/index.ts';
 import { addPlatformOperator } from '../../../operators/platform/index.ts';
 import { statusCode, tempDir, useTestCluster, waitFor } from '../../harness/index.ts';
 import { demoHost } from '../../../hack/demo/agent-access.ts';
@@ -191,6 +192,8 @@ beforeAll(async () => {
       addDeploymentSetController(mgr);
       // docs/platform.md's tenants, projects and quotas; no webhook: nothing here is refused.
       addPlatformOperator(mgr, { webhook: undefined });
+      // docs/tenant-access.md's TenantRoleBinding, bound in its tenant's projects.
+      addTenantAccessController(mgr);
     },
     agentArgs: await vmFlags(ovn.layout()),
   });
