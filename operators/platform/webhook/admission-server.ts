@@ -1,6 +1,9 @@
 // The HTTPS server the API server calls: express, an AdmissionReview in, one out. Its
 // certificate can be swapped while it serves (rotation).
 import { createServer, type Server } from 'node:https';
+
+/** How long the webhook keeps an idle connection: longer than the API server's 90 s. */
+export const webhookKeepAliveMs = 120_000;
 import express from 'express';
 import type { Logger } from '../../../controllers/logging/logger.ts';
 import type { AdmissionDecision, AdmissionRequest } from './admission.ts';
@@ -50,6 +53,13 @@ export async function startAdmissionServer(opts: {
     });
   });
   const server: Server = createServer({ cert: opts.cert, key: opts.key }, app);
+  // The API server keeps idle connections to a webhook for 90 s (Go's IdleConnTimeout as
+  // Kubernetes sets it) and does not send a POST again on a connection that was closed under it.
+  // Node closes an idle one after 5 s, so a create could meet a connection closing that very
+  // moment and fail with "connection reset by peer" (the quota benchmark did, at 8 clients):
+  // the webhook keeps them longer than the API server does.
+  server.keepAliveTimeout = webhookKeepAliveMs;
+  server.headersTimeout = webhookKeepAliveMs + 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
