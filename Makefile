@@ -118,6 +118,7 @@ bench: setup
 	node bench/vpc/main.ts
 	node bench/evs/main.ts
 	node bench/ecs/main.ts
+	node bench/platform/main.ts
 
 clean: purge
 	rm -rf dist .local/test-runs
