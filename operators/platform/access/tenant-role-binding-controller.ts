@@ -72,7 +72,10 @@ export function addTenantAccessController(mgr: Manager, opts: TenantAccessOption
   const tenants = mgr.informer<TenantObject>(Tenant.resource);
   const namespaces = mgr.informer<KubeObject>(namespaceResource, { labelSelector: tenantLabel });
   const byOwner = (b: KubeObject) => [b.metadata.labels?.[bindingOwnerLabel] ?? ''];
+  // Across every namespace even when the manager watches one: a tenant's projects are
+  // namespaces of their own, and the bindings live there.
   const roleBindings = mgr.informer<StoredBinding>(roleBindingResource, {
+    namespace: '',
     labelSelector: bindingOwnerLabel,
     indexers: { [bindingOwnerLabel]: byOwner },
   });

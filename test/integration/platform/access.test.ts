@@ -91,9 +91,14 @@ beforeAll(async () => {
     if (r.code !== 0) throw new Error(r.stderr);
     await kube(['label', 'namespace', project, `${tenantLabel}=${tenant}`, 'kcloud.io/test=true']);
   }
-  running = await startManager((mgr) => {
-    addTenantAccessController(mgr);
-  });
+  // A manager that watches one namespace (none of the projects) still keeps the projects'
+  // bindings: tenant access is cluster-wide by nature.
+  running = await startManager(
+    (mgr) => {
+      addTenantAccessController(mgr);
+    },
+    { namespace: ns },
+  );
 }, 120_000);
 
 afterAll(async () => {
