@@ -1,16 +1,8 @@
 // What every hack/ command line shares: how it ends, and how it shows a recorded process.
 import { residentBytes } from './processes.ts';
 
-/** Runs a command's main and exits with its code; an error is printed without a stack. */
-export function runCli(main: (argv: string[]) => Promise<number>): void {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      console.error(err instanceof Error ? err.message : err);
-      process.exit(1);
-    },
-  );
-}
+/** Runs a command's main and exits with its code (kcloud's commands all end this way). */
+export { runCommand as runCli } from '../../controllers/cli/index.ts';
 
 /** `name  pid 123  running  42 MiB`, or `dead`, for a status listing. */
 export function processLine(

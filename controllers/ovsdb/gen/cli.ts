@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import * as prettier from 'prettier';
 import { readSchemaFile } from '../schema.ts';
 import { generateTables } from './generate.ts';
+import { runCommand } from '../../cli/index.ts';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 
@@ -39,10 +40,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  },
-);
+runCommand(main);

@@ -1,5 +1,5 @@
 // The vCPUs and memory an Instance holds on its host: from its Flavor or its inline resources.
-import { quantityBytes } from '../../evs/api/index.ts';
+import { formatBytes, quantityBytes } from '../../evs/api/index.ts';
 import type { FlavorObject, InstanceObject } from '../api/index.ts';
 
 export interface Resources {
@@ -23,14 +23,4 @@ export function requestedResources(
 }
 
 /** Memory for messages, in the largest binary unit that keeps it whole: 1536Mi, 4Gi. */
-export function formatMemory(bytes: number): string {
-  for (const [unit, size] of [
-    ['Ti', 1024 ** 4],
-    ['Gi', 1024 ** 3],
-    ['Mi', 1024 ** 2],
-    ['Ki', 1024],
-  ] as const) {
-    if (bytes >= size && bytes % size === 0) return `${String(bytes / size)}${unit}`;
-  }
-  return String(bytes);
-}
+export const formatMemory = formatBytes;

@@ -5,7 +5,13 @@ export {
   type StoragePoolSpec,
   type StoragePoolStatus,
 } from './storage-pool.ts';
-export { GiB, maxVolumeBytes, minVolumeBytes, quantityBytes } from './storage-schema.ts';
+export {
+  formatBytes,
+  GiB,
+  maxVolumeBytes,
+  minVolumeBytes,
+  quantityBytes,
+} from './storage-schema.ts';
 export {
   Volume,
   publicImagesNamespace,

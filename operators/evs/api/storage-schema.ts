@@ -97,3 +97,16 @@ export function quantityBytes(size: string | number): number {
   if (!Number.isSafeInteger(bytes)) throw new Error(`size ${size} is not a whole number of bytes`);
   return bytes;
 }
+
+/** Bytes as a quantity people read: the largest binary unit that keeps it whole (1536Mi, 4Gi). */
+export function formatBytes(bytes: number): string {
+  for (const [unit, size] of [
+    ['Ti', 1024 ** 4],
+    ['Gi', 1024 ** 3],
+    ['Mi', 1024 ** 2],
+    ['Ki', 1024],
+  ] as const) {
+    if (bytes >= size && bytes % size === 0) return `${String(bytes / size)}${unit}`;
+  }
+  return String(bytes);
+}

@@ -9,6 +9,7 @@ import { ApiClient, loadKubeConfig } from '../../../controllers/kube/index.ts';
 import { readAuditView } from './audit-view.ts';
 import { inScope, tenantScope } from './scope.ts';
 import { table, timeBound } from './view.ts';
+import { runCommand, writeOut } from '../../../controllers/cli/index.ts';
 
 const usage =
   'usage: node operators/platform/audit/cli.ts --log <audit.log> [--tenant <name>] [--since 24h|<RFC 3339>] [--until <…>] [--user <name>] [--writes] [-o table|json] [--kubeconfig <file>]';
@@ -53,21 +54,9 @@ async function main(argv: string[]): Promise<number> {
     values.output === 'json'
       ? view.records.map((r) => JSON.stringify(r) + '\n').join('')
       : table(view.records) + '\n';
-  // Written in full before the process exits: a pipe takes it asynchronously.
-  await new Promise<void>((resolve, reject) => {
-    process.stdout.write(text, (err) => {
-      if (err) reject(err);
-      else resolve();
-    });
-  });
+  await writeOut(text);
   if (view.skipped > 0) console.error(`${view.skipped} lines of the log were not audit events`);
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  },
-);
+runCommand(main);

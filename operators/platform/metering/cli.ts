@@ -14,6 +14,7 @@ import { Tenant, type TenantObject } from '../api/index.ts';
 import { subtree } from '../audit/index.ts';
 import { readRecords } from './cdr-files.ts';
 import { rollUp, rollupTable, type Rollup } from './rollup.ts';
+import { runCommand, writeOut } from '../../../controllers/cli/index.ts';
 
 const usage =
   'usage: node operators/platform/metering/cli.ts --dir <metering dir> [--by day|week|month] [--tenant <name>] [-o table|json] [--kubeconfig <file>]';
@@ -69,20 +70,8 @@ async function main(argv: string[]): Promise<number> {
     values.output === 'json'
       ? rows.map((r) => JSON.stringify(r) + '\n').join('')
       : rollupTable(rows) + '\n';
-  // Written in full before the process exits: a pipe takes it asynchronously.
-  await new Promise<void>((resolve, reject) => {
-    process.stdout.write(text, (err) => {
-      if (err) reject(err);
-      else resolve();
-    });
-  });
+  await writeOut(text);
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  },
-);
+runCommand(main);

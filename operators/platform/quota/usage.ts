@@ -1,6 +1,6 @@
 // Usage and limits as flat maps of dimension → units (bytes for memory and storage), the form
 // all quota arithmetic works in, and the conversions to and from the API's resource lists.
-import { quantityBytes } from '../../evs/index.ts';
+import { formatBytes, quantityBytes } from '../../evs/index.ts';
 import type { ResourceListValue } from '../api/index.ts';
 
 /** Dimension → units. `storage/<VolumeType>` holds bytes of that type, `memory` bytes. */
@@ -28,19 +28,6 @@ export function fromResourceList(list: ResourceListValue | undefined): Usage {
   for (const [type, size] of Object.entries(list.storage ?? {}))
     out[storageKey(type)] = quantityBytes(size);
   return out;
-}
-
-/** A byte count as a quantity kubectl users read: the largest binary unit that divides it. */
-export function formatBytes(bytes: number): string {
-  for (const [unit, size] of [
-    ['Ti', 1024 ** 4],
-    ['Gi', 1024 ** 3],
-    ['Mi', 1024 ** 2],
-    ['Ki', 1024],
-  ] as const) {
-    if (bytes !== 0 && bytes % size === 0) return `${String(bytes / size)}${unit}`;
-  }
-  return String(bytes);
 }
 
 /** The API form of a flat usage. */

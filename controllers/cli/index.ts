@@ -1,0 +1,1 @@
+export { runCommand, writeOut } from './run.ts';
