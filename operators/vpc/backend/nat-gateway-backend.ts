@@ -11,7 +11,7 @@ import {
   loadBalancersMatch,
   loadBalancersOf,
 } from '../../../controllers/ovn-nb/index.ts';
-import type { EIPObject } from '../../eip/index.ts';
+import type { EIPView } from './eip-view.ts';
 import type { NATGatewayObject, SubnetObject, VPCObject } from '../api/index.ts';
 import { containsCidr, containsIP, parseCidr, parseIPv4 } from '../ipam/index.ts';
 import { names } from '../ovn/index.ts';
@@ -42,7 +42,7 @@ export interface NATGatewayObservation {
 export interface NATGatewayCaches {
   vpcs: Cache<VPCObject>;
   subnets: Cache<SubnetObject>;
-  eips: Cache<EIPObject>;
+  eips: Cache<EIPView>;
 }
 
 /** The same refusal or wait, its message said again with what it is about. */

@@ -11,7 +11,7 @@ import {
   type Watch,
 } from '../../../controllers/reconcile/index.ts';
 import { watch, type ManagedControllerOptions } from '../../../controllers/wiring/index.ts';
-import type { EIPObject } from '../../eip/index.ts';
+import { eipResource, type EIPView } from '../backend/eip-view.ts';
 import {
   NATGateway,
   type NATGatewayObject,
@@ -32,20 +32,8 @@ export type VpcControllerFactory = <T extends ManagedObject<S>, S extends Manage
   watches: Watch[],
 ) => Controller<T>;
 
-/**
- * The EIP kind, read from the VPC product by its group and plural: importing the EIP product's
- * values here would make the two products' modules import each other.
- */
-const eipResource: ResourceRef = {
-  group: 'eip.kcloud.io',
-  version: 'v1alpha1',
-  plural: 'eips',
-  kind: 'EIP',
-  namespaced: true,
-};
-
 /** An EIP's address or binding changed, or its spec or readiness did. */
-const eipChanged = (o: EIPObject, n: EIPObject) =>
+const eipChanged = (o: EIPView, n: EIPView) =>
   o.status?.address !== n.status?.address ||
   o.status?.boundTo !== n.status?.boundTo ||
   specOrReadinessChanged(o, n);
@@ -77,7 +65,7 @@ export function addNatGatewayController(
       },
     },
   );
-  const eips = mgr.informer<EIPObject>(eipResource);
+  const eips = mgr.informer<EIPView>(eipResource);
   const keys = (objs: NATGatewayObject[]) => objs.map((o) => objectKey(o));
   return controller<NATGatewayObject, NATGatewayStatus, NATGatewayObservation>(
     'natgateway-controller',
