@@ -8,9 +8,9 @@
 //
 // What it changes, and why (the test's cluster and OVN are shared with other tests):
 // - first, flags the program declares that keep it to the test's own space: --namespace,
-//   --leader-election-namespace and --hosts-namespace (KCLOUD_DOCS_DAEMON_NAMESPACE), and
-//   --health-addr on a free loopback port; flags the documentation gives come after them and
-//   win;
+//   --leader-election-namespace and --hosts-namespace (KCLOUD_DOCS_DAEMON_NAMESPACE),
+//   --quota-webhook=false (its configuration would be cluster-wide), and --health-addr on a
+//   free loopback port; flags the documentation gives come after them and win;
 // - --ovn-nb values that name a host other than this one become the test's own OVN
 //   (KCLOUD_DOCS_OVN_NB), and --health-addr values the test's port; any other address that is
 //   not loopback stops the run: the test never sends traffic off the machine.
@@ -77,6 +77,9 @@ async function main(): Promise<void> {
   for (const flag of ['namespace', 'leader-election-namespace', 'hosts-namespace']) {
     if (declared.has(flag)) first.push(`--${flag}=${namespace}`);
   }
+  // The quota webhook's configuration is admission for the whole cluster: one left behind by a
+  // daemon that lives for seconds would refuse creates in every project of the shared cluster.
+  if (declared.has('quota-webhook')) first.push('--quota-webhook=false');
   const args = [...first, ...rewrite(documented, port, ovnNb)];
   const elsewhere = args.find((a) => {
     const ip = /\b(\d{1,3})\.\d{1,3}\.\d{1,3}\.\d{1,3}\b/.exec(a);
