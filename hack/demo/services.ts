@@ -40,9 +40,21 @@ export const devAgentSetup: AgentSetup = {
   vmFlags: [],
 };
 
+/** Where the demo's manager serves the quota webhook. */
+export const demoWebhookPort = '9443';
+
 export function demoServices(agent: AgentSetup = devAgentSetup): Service[] {
   return [
-    { name: 'kcloud-manager', script: path.join(repoRoot, 'operators/manager/main.ts'), flags: [] },
+    {
+      name: 'kcloud-manager',
+      script: path.join(repoRoot, 'operators/manager/main.ts'),
+      // The manager runs beside the API server, on this machine: the API server calls the quota
+      // webhook on loopback (docs/platform.md).
+      flags: [
+        `--webhook-addr=127.0.0.1:${demoWebhookPort}`,
+        `--webhook-url=https://127.0.0.1:${demoWebhookPort}`,
+      ],
+    },
     {
       name: 'kcloud-agent',
       script: path.join(repoRoot, 'agent/main.ts'),
