@@ -52,6 +52,6 @@ export function renderSection(r: WebhookResult): string {
       [row('webhook', 'through the quota webhook'), row('plain', 'no webhook (same run)')],
     ),
     '',
-    `With the webhook the API server takes ${(rate('webhook') / rate('plain')).toFixed(2)}× the creates per second it takes without; its ${String(r.webhookCalls)} webhook calls took ${ms(r.webhookMeanMs)} ms each on average. The webhook refused ${String(r.refused)} creates. Each admitted create is a reservation written to the status of every Quota on its path to the root, with the resourceVersion it read and again on a conflict, so the creates of one tenant take turns on its Quotas: that is where the time goes, and what batching reservations per Quota (as Kubernetes' ResourceQuota admission does) would take back.`,
+    `With the webhook the API server takes ${(rate('webhook') / rate('plain')).toFixed(2)}× the creates per second it takes without; its ${String(r.webhookCalls)} webhook calls took ${ms(r.webhookMeanMs)} ms each on average. The webhook refused ${String(r.refused)} creates. Each admitted create is a reservation in the status of every Quota on its path to the root, written with the resourceVersion read; the requests that arrive while a Quota's record is being written are decided together and written in one update, as Kubernetes' ResourceQuota admission batches them. What is left is the webhook round trip and that record's write, which carries every reservation until the controller sees its object stored.`,
   ].join('\n');
 }

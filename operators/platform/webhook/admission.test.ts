@@ -115,6 +115,20 @@ describe('quota admission', () => {
     });
   });
 
+  it('writes the record once per batch of requests that arrived together, not once per request', async () => {
+    const { fake, admission } = setup([
+      quota('team', { tenantRef: { name: 'team' } }, { vpcs: 100 }, { vpcs: 0 }),
+    ]);
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => admission.admit(createVpc(`v${String(i)}`))),
+    );
+    expect(results.every((r) => r.allowed)).toBe(true);
+    expect(fake.used('team')).toEqual({ vpcs: 40 });
+    // The first request is written alone; the ones that came while it was written, together.
+    expect(fake.writes).toBeLessThanOrEqual(3);
+    expect(fake.conflicts).toBe(0);
+  });
+
   it('undoes the reservations below a level that refuses', async () => {
     const { fake, admission } = setup([
       quota('project', { projectRef: { name: 'app' } }, { vpcs: 10 }, { vpcs: 1 }),

@@ -3,7 +3,6 @@
 // when the change would cross a limit, else write the record back with the change reserved,
 // carrying the resourceVersion read (a conflict means another admission or the controller
 // wrote meanwhile: read again and retry). A refusal undoes the reservations already made.
-import { KeyedLock } from '../../../controllers/concurrency/index.ts';
 import {
   isConflict,
   isNotFound,
@@ -46,14 +45,28 @@ export type AdmissionDecision = { allowed: true } | { allowed: false; message: s
 
 const maxAttempts = 100;
 
+type Reservation = { allowed: true; previous: Usage } | { allowed: false; message: string };
+
+/** A request waiting to be decided on one Quota's record. */
+interface Ask {
+  scope: string;
+  key: string;
+  before: Usage;
+  after: Usage;
+  dryRun: boolean;
+  undo: boolean;
+  resolve: (r: Reservation) => void;
+  reject: (err: unknown) => void;
+}
+
 export class QuotaAdmission {
   private readonly caches: PlatformCaches;
   private readonly quotas: ObjectClient<QuotaObject>;
   private readonly namespaces: ObjectClient<KubeObject>;
   private readonly now: () => Date;
-  // One record write at a time per Quota in this process: requests of one replica queue here
-  // instead of conflicting with each other; conflicts remain only with other writers.
-  private readonly lock = new KeyedLock();
+  // Requests waiting for the next write of each Quota's record (drain): one write at a time
+  // per Quota in this process, so requests of one replica batch instead of conflicting.
+  private readonly waiting = new Map<string, Ask[]>();
 
   constructor(opts: {
     caches: PlatformCaches;
@@ -159,48 +172,96 @@ export class QuotaAdmission {
     after: Usage,
     dryRun: boolean,
     undo = false,
-  ): Promise<{ allowed: true; previous: Usage } | { allowed: false; message: string }> {
-    return this.lock.run(quotaName, async () => {
-      for (let attempt = 0; attempt < maxAttempts; attempt++) {
-        const live = await this.quotas.get(undefined, quotaName);
-        if (!live.status?.used && !undo) {
+  ): Promise<Reservation> {
+    return new Promise((resolve, reject) => {
+      const ask: Ask = { scope, key, before, after, dryRun, undo, resolve, reject };
+      const queued = this.waiting.get(quotaName);
+      // A batch of this Quota is being written: this request goes into the next one.
+      if (queued) {
+        queued.push(ask);
+        return;
+      }
+      this.waiting.set(quotaName, [ask]);
+      void this.drain(quotaName);
+    });
+  }
+
+  /**
+   * Writes the requests waiting on one Quota in batches, one batch at a time: each batch is
+   * everything that arrived while the one before was being written, decided in arrival order
+   * against one read of the record and written back in one update (as Kubernetes' ResourceQuota
+   * admission batches its evaluations). One write per batch instead of one per request is what
+   * lets a tenant's creates keep up with a burst.
+   */
+  private async drain(quotaName: string): Promise<void> {
+    for (;;) {
+      const batch = this.waiting.get(quotaName) ?? [];
+      if (batch.length === 0) {
+        this.waiting.delete(quotaName);
+        return;
+      }
+      this.waiting.set(quotaName, []);
+      try {
+        const decided = await this.decideBatch(quotaName, batch);
+        batch.forEach((ask, i) => {
+          ask.resolve(decided[i] ?? { allowed: false, message: 'not decided' });
+        });
+      } catch (err) {
+        for (const ask of batch) ask.reject(err);
+      }
+    }
+  }
+
+  private async decideBatch(quotaName: string, batch: readonly Ask[]): Promise<Reservation[]> {
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const live = await this.quotas.get(undefined, quotaName);
+      const hard = fromResourceList(live.spec.hard);
+      let ledger: Ledger = {
+        used: fromResourceList(live.status?.used),
+        reservations: live.status?.reservations ?? [],
+      };
+      const decided: Reservation[] = [];
+      let writes = 0;
+      const decide = (ask: Ask): Reservation => {
+        if (!live.status?.used && !ask.undo) {
           return {
             allowed: false,
-            message: `the usage of ${scope} (Quota ${quotaName}) is not counted yet; try again in a moment`,
+            message: `the usage of ${ask.scope} (Quota ${quotaName}) is not counted yet; try again in a moment`,
           };
         }
-        const ledger: Ledger = {
-          used: fromResourceList(live.status?.used),
-          reservations: live.status?.reservations ?? [],
-        };
-        const counted = countedAs(ledger, key, before);
-        if (!undo) {
-          const v = violation(fromResourceList(live.spec.hard), ledger.used, counted, after);
+        const counted = countedAs(ledger, ask.key, ask.before);
+        if (!ask.undo) {
+          const v = violation(hard, ledger.used, counted, ask.after);
           if (v)
             return {
               allowed: false,
-              message: `${describeViolation(scope, v)} (Quota ${quotaName})`,
+              message: `${describeViolation(ask.scope, v)} (Quota ${quotaName})`,
             };
         }
-        if (dryRun) return { allowed: true, previous: counted };
-        const next = reserve(ledger, key, counted, after, this.now());
-        try {
-          await this.quotas.updateStatus({
-            ...live,
-            status: {
-              ...live.status,
-              used: toResourceList(next.used),
-              reservations: next.reservations,
-            },
-          });
-          return { allowed: true, previous: counted };
-        } catch (err) {
-          if (!isConflict(err)) throw err;
-        }
+        if (ask.dryRun) return { allowed: true, previous: counted };
+        ledger = reserve(ledger, ask.key, counted, ask.after, this.now());
+        writes++;
+        return { allowed: true, previous: counted };
+      };
+      for (const ask of batch) decided.push(decide(ask));
+      if (writes === 0) return decided;
+      try {
+        await this.quotas.updateStatus({
+          ...live,
+          status: {
+            ...live.status,
+            used: toResourceList(ledger.used),
+            reservations: ledger.reservations,
+          },
+        });
+        return decided;
+      } catch (err) {
+        // Another writer (the controller, another replica) wrote meanwhile: decide again.
+        if (!isConflict(err)) throw err;
       }
-      throw new Error(
-        `the usage record of Quota ${quotaName} kept changing; ${String(maxAttempts)} attempts failed`,
-      );
-    });
+    }
+    throw new Error(
+      `the usage record of Quota ${quotaName} kept changing; ${String(maxAttempts)} attempts failed`,
+    );
   }
 }
