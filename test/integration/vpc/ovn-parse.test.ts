@@ -181,8 +181,9 @@ describe("OVN's own parser reads everything kcloud writes", () => {
 
   it('has a logical flow with each ACL and router policy match, as written', async () => {
     const acls = rows(await ovn.nb(['--format=json', '--columns=match', 'list', 'ACL']));
-    // 9 + 2 rules, the two groups' built-in ACLs, 4 NetworkACL ingress rules, 2 baseline.
-    expect(acls).toHaveLength(19);
+    // 9 + 2 rules, the two groups' built-in ACLs, 4 NetworkACL ingress rules, and the 2 baseline
+    // ACLs of each Subnet's interfaces group (a and b).
+    expect(acls).toHaveLength(21);
     expect(await aclsWithoutFlow()).toEqual([]);
     const flows = await logicalFlows();
     const policies = rows(
