@@ -76,7 +76,7 @@ const ovn = useVpcDataPlane(cluster);
 
 let snippets: Snippet[];
 let sandbox: Sandbox;
-let sandboxCleanup: () => Promise<void>;
+let sandboxCleanup: (() => Promise<void>) | undefined;
 let daemonOvn: OvnLayout | undefined;
 let evs: EvsWorld | undefined;
 const daemonNamespace = () => `${cluster.namespace}-run`;
@@ -219,29 +219,34 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  if (evs) {
-    const clusterScoped = (await samples())
-      .flatMap(objectsOf)
-      .filter(
-        (o) => o.metadata.namespace === undefined && groupOf(o.apiVersion) === 'evs.kcloud.io',
-      )
-      .filter((o) => o.kind === 'StoragePool' || o.kind === 'VolumeType')
-      .map((o) => `${o.kind.toLowerCase()}s.evs.kcloud.io/${o.metadata.name}`);
-    try {
-      await evs.deleteAll(clusterScoped);
-    } finally {
-      await evs.stop();
-      // A VM whose instance could not be deleted: QEMU outlives its agent.
-      await stopVms(path.join(evs.roots[demoHost] ?? '', 'state'), () => undefined);
+  // What the run started is stopped even when deleting the samples fails (that failure is
+  // still the test's): an OVN left running would outlive the run.
+  try {
+    if (evs) {
+      const clusterScoped = (await samples())
+        .flatMap(objectsOf)
+        .filter(
+          (o) => o.metadata.namespace === undefined && groupOf(o.apiVersion) === 'evs.kcloud.io',
+        )
+        .filter((o) => o.kind === 'StoragePool' || o.kind === 'VolumeType')
+        .map((o) => `${o.kind.toLowerCase()}s.evs.kcloud.io/${o.metadata.name}`);
+      try {
+        await evs.deleteAll(clusterScoped);
+      } finally {
+        await evs.stop();
+        // A VM whose instance could not be deleted: QEMU outlives its agent.
+        await stopVms(path.join(evs.roots[demoHost] ?? '', 'state'), () => undefined);
+      }
     }
-  }
-  if (daemonOvn) {
-    await down(daemonOvn, { purge: true });
-    await rm(daemonOvn.runDir, { recursive: true, force: true });
-  }
-  await sandboxCleanup();
-  for (const ns of createdNamespaces) {
-    await cluster.core.deleteNamespace({ name: ns }).catch(() => undefined);
+  } finally {
+    if (daemonOvn) {
+      await down(daemonOvn, { purge: true });
+      await rm(daemonOvn.runDir, { recursive: true, force: true });
+    }
+    await sandboxCleanup?.();
+    for (const ns of createdNamespaces) {
+      await cluster.core.deleteNamespace({ name: ns }).catch(() => undefined);
+    }
   }
 });
 
