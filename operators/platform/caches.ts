@@ -1,7 +1,7 @@
 // The informers the platform controller and the quota webhook share: the platform's kinds,
 // namespaces, and every kind that counts against quotas with what counting looks up.
 import type { Informer } from '../../controllers/informer/index.ts';
-import type { KubeObject, ResourceRef } from '../../controllers/kube/index.ts';
+import type { KubeObject } from '../../controllers/kube/index.ts';
 import type { Manager } from '../../controllers/manager/index.ts';
 import { Flavor, type FlavorObject } from '../ecs/index.ts';
 import { VolumeType, type VolumeTypeObject } from '../evs/index.ts';
@@ -22,15 +22,10 @@ import {
   type CountingLookups,
 } from './quota/counted.ts';
 import type { CountedObject } from './quota/platform-state.ts';
+import { namespaceResource } from './namespace-resource.ts';
 import { TenantTree } from './quota/tenant-tree.ts';
 
-export const namespaceResource: ResourceRef & { kind: string } = {
-  group: '',
-  version: 'v1',
-  plural: 'namespaces',
-  namespaced: false,
-  kind: 'Namespace',
-};
+export { namespaceResource } from './namespace-resource.ts';
 
 export class PlatformCaches {
   readonly tenants: Informer<TenantObject>;

@@ -20,6 +20,7 @@ import {
   type TenantRoleBindingStatus,
 } from '../api/index.ts';
 import { subtree } from '../audit/index.ts';
+import { namespaceResource } from '../namespace-resource.ts';
 import {
   bindingName,
   bindingOwnerLabel,
@@ -31,13 +32,6 @@ import {
 export const tenantAccessControllerName = 'platform-tenant-access';
 export const platformCleanupFinalizer = 'platform.kcloud.io/cleanup';
 
-export const namespaceResource = {
-  group: '',
-  version: 'v1',
-  plural: 'namespaces',
-  kind: 'Namespace',
-  namespaced: false,
-};
 export const roleBindingResource = {
   group: 'rbac.authorization.k8s.io',
   version: 'v1',

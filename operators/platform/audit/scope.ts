@@ -4,6 +4,8 @@
 import type { ApiTransport } from '../../../controllers/kube/index.ts';
 import { ObjectClient, type KubeObject } from '../../../controllers/kube/index.ts';
 import { tenantLabel, Tenant, type TenantObject } from '../api/index.ts';
+import { namespaceResource } from '../namespace-resource.ts';
+import { TenantTree } from '../quota/tenant-tree.ts';
 import type { AuditRecord } from './records.ts';
 
 export interface TenantScope {
@@ -12,22 +14,9 @@ export interface TenantScope {
   namespaces: ReadonlySet<string>;
 }
 
-/** The tenant and all its descendants, from the parent links. */
+/** The tenant and all its descendants, from the parent links (cycles end where they close). */
 export function subtree(root: string, tenants: readonly TenantObject[]): Set<string> {
-  const children = new Map<string, string[]>();
-  for (const t of tenants) {
-    const parent = t.spec.parentRef?.name;
-    const name = t.metadata.name ?? '';
-    if (parent !== undefined) children.set(parent, [...(children.get(parent) ?? []), name]);
-  }
-  const found = new Set<string>();
-  // A cycle (refused by the controller, but possible in the objects) ends where it closes.
-  for (let next = [root]; next.length > 0;) {
-    next = next.filter((n) => !found.has(n));
-    for (const n of next) found.add(n);
-    next = next.flatMap((n) => children.get(n) ?? []);
-  }
-  return found;
+  return new TenantTree(tenants).subtree(root);
 }
 
 export async function tenantScope(api: ApiTransport, tenant: string): Promise<TenantScope> {
@@ -35,13 +24,7 @@ export async function tenantScope(api: ApiTransport, tenant: string): Promise<Te
   const all = (await tenantClient.list()).items;
   if (!all.some((t) => t.metadata.name === tenant)) throw new Error(`no Tenant ${tenant}`);
   const tenants = subtree(tenant, all);
-  const namespaceClient = new ObjectClient<KubeObject>(api, {
-    group: '',
-    version: 'v1',
-    plural: 'namespaces',
-    kind: 'Namespace',
-    namespaced: false,
-  });
+  const namespaceClient = new ObjectClient<KubeObject>(api, namespaceResource);
   const selector = `${tenantLabel} in (${[...tenants].sort().join(',')})`;
   const namespaces = (await namespaceClient.list({ labelSelector: selector })).items.map(
     (n) => n.metadata.name ?? '',

@@ -19,16 +19,9 @@ import { CdrFiles } from './cdr-files.ts';
 import { meteredKinds, type MeteredKind, type MeteringLookups } from './dimensions.ts';
 import { Meter } from './meter.ts';
 import { meteringMetrics } from './metrics.ts';
+import { namespaceResource } from '../namespace-resource.ts';
 
 export const meteringFinalizer = 'platform.kcloud.io/metering';
-
-export const namespaceResource: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'namespaces',
-  kind: 'Namespace',
-  namespaced: false,
-};
 
 export interface MeteringOptions {
   /** Where the CDR files go. */
