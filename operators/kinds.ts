@@ -7,11 +7,13 @@ import { Image } from './ecs/api/image.ts';
 import { evsKinds } from './evs/api/index.ts';
 import { Note } from './example/api/index.ts';
 import { platformKinds } from './platform/api/index.ts';
+import { slbKinds } from './slb/api/index.ts';
 import { vpcKinds } from './vpc/api/index.ts';
 
 export const productKinds: readonly KindInfo[] = [
   ...vpcKinds,
   ...eipKinds,
+  ...slbKinds,
   ...evsKinds,
   Image,
   ...ecsKinds,
