@@ -7,6 +7,7 @@ import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { toolOutput } from '../cluster/index.ts';
 import { adminEnv, ceph, cephJson, keyringFor } from './client.ts';
+import { daemonEnv } from './components.ts';
 import { mgrModules, monAddrVec, systemMgrModuleDir } from './config.ts';
 import { daemonIds, type CephLayout } from './layout.ts';
 import type { CephState } from './state.ts';
@@ -18,6 +19,8 @@ function run(tool: CephTool, args: string[], input?: string): Promise<string> {
   return toolOutput(cephTool(tool), args, {
     missingHint,
     killAfterMs: 120_000,
+    // The daemons' own commands (mkfs) too must not take the admin keyring from the shell.
+    env: daemonEnv(process.env),
     ...(input === undefined ? {} : { input }),
   });
 }

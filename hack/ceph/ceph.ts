@@ -33,10 +33,13 @@ import {
 import {
   cephReadiness,
   daemonsWaitingFor,
+  staleReportsWaitingFor,
   type CephReadiness,
   type CephStatusJson,
   type DaemonStatusJson,
   type MgrDumpJson,
+  type OsdDumpJson,
+  type PgDumpJson,
 } from './health.ts';
 import type { CephLayout } from './layout.ts';
 import { readState, writeState, type CephState } from './state.ts';
@@ -136,7 +139,24 @@ async function probe(layout: CephLayout, connectTimeout?: number): Promise<CephR
     cephJson<MgrDumpJson>(env, ['mgr', 'dump'], opts).catch(unanswered),
   ]);
   const waitingFor = [...cluster.waitingFor, ...daemonsWaitingFor(osd, mgr, mgrDump)];
+  // Only then, as it takes two more commands: whether the clean states are the running OSD's.
+  if (waitingFor.length === 0) waitingFor.push(...(await staleReports(env, opts)));
   return { ready: waitingFor.length === 0, waitingFor };
+}
+
+async function staleReports(
+  env: ReturnType<typeof adminEnv>,
+  opts: { connectTimeoutSeconds?: number },
+): Promise<string[]> {
+  try {
+    const [osdDump, pgDump] = await Promise.all([
+      cephJson<OsdDumpJson>(env, ['osd', 'dump'], opts),
+      cephJson<PgDumpJson>(env, ['pg', 'dump', 'pgs'], opts),
+    ]);
+    return staleReportsWaitingFor(osdDump, pgDump);
+  } catch (err) {
+    return [`the OSD and placement-group maps: ${(err as Error).message}`];
+  }
 }
 
 /** Which recorded daemons run, and whether the cluster is usable. */
@@ -258,7 +278,7 @@ async function upLocked(layout: CephLayout, opts: CephUpOptions): Promise<CephIn
     const spec = componentSpec(name, layout);
     // One killed a moment ago may still hold the address or the OSD's block file.
     for (const old of state.processes.filter((p) => p.name === name)) await awaitExit(old);
-    const proc = startDetached(name, spec.command, spec.args, spec.consoleFile);
+    const proc = startDetached(name, spec.command, spec.args, spec.consoleFile, spec.env);
     startedNow.push(proc);
     state.processes = [...state.processes.filter((p) => p.name !== name), proc];
     // Recorded before any wait, so `down` can stop it even if the cluster never gets ready.

@@ -16,6 +16,8 @@ export interface ComponentSpec {
   logFile: string;
   /** Its stdout and stderr: only what it prints before its log is open, such as bad options. */
   consoleFile: string;
+  /** The environment it starts with. */
+  env: NodeJS.ProcessEnv;
 }
 
 const ids: Record<ComponentName, string> = {
@@ -42,6 +44,7 @@ export function componentSpec(
   name: ComponentName,
   layout: CephLayout,
   tool: (name: CephTool) => string = cephTool,
+  env: NodeJS.ProcessEnv = process.env,
 ): ComponentSpec {
   const daemon = daemonName(name);
   return {
@@ -50,5 +53,16 @@ export function componentSpec(
     args: ['--conf', layout.conf, '--id', ids[name], '--foreground'],
     logFile: path.join(layout.logDir, `${daemon}.log`),
     consoleFile: path.join(layout.logDir, `${daemon}.console.log`),
+    env: daemonEnv(env),
   };
+}
+
+/**
+ * The caller's environment without Ceph's own variables. A daemon reads them as a client does:
+ * started from a shell that ran `eval "$(hack/ceph.sh env)"`, an OSD would present the admin
+ * keyring (CEPH_KEYRING) as osd.0 and the monitor would refuse it. ceph.conf says everything a
+ * daemon needs.
+ */
+export function daemonEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith('CEPH_')));
 }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { cephReadiness, daemonsWaitingFor, type CephStatusJson } from './health.ts';
+import {
+  cephReadiness,
+  daemonsWaitingFor,
+  staleReportsWaitingFor,
+  type CephStatusJson,
+} from './health.ts';
 
 const usable: CephStatusJson = {
   health: { status: 'HEALTH_OK', checks: {} },
@@ -95,5 +100,38 @@ describe('when a restarted OSD and manager count', () => {
       ),
     ).toEqual(['mgr.x to be the active manager (its gid 4200, active 4102)']);
     expect(daemonsWaitingFor(osd, mgr, { active_gid: 4102, available: false })).toHaveLength(1);
+  });
+});
+
+describe('placement-group states after an OSD restart', () => {
+  const osdDump = { osds: [{ osd: 0, up: 1, up_from: 24 }] };
+  const pg = (pgid: string, reported: number) => ({
+    pgid,
+    reported_epoch: reported,
+    acting_primary: 0,
+  });
+
+  it('count once the running OSD reported them', () => {
+    expect(staleReportsWaitingFor(osdDump, { pg_stats: [pg('1.0', 24), pg('1.1', 25)] })).toEqual(
+      [],
+    );
+  });
+
+  it("do not count while they are the killed OSD's last reports", () => {
+    expect(staleReportsWaitingFor(osdDump, { pg_stats: [pg('1.0', 25), pg('1.1', 21)] })).toEqual([
+      'placement groups reported by the running OSD (1 last reported before it came up: 1.1)',
+    ]);
+    const many = ['1.0', '1.1', '1.2', '1.3', '1.4'].map((id) => pg(id, 9));
+    expect(staleReportsWaitingFor(osdDump, { pg_stats: many })[0]).toContain(
+      '(5 last reported before it came up: 1.0, 1.1, 1.2, 1.3, ...)',
+    );
+  });
+
+  it('do not count with their primary down or unknown', () => {
+    const down = { osds: [{ osd: 0, up: 0, up_from: 24 }] };
+    expect(staleReportsWaitingFor(down, { pg_stats: [pg('1.0', 30)] })).toHaveLength(1);
+    expect(
+      staleReportsWaitingFor(osdDump, { pg_stats: [{ pgid: '1.0', reported_epoch: 30 }] }),
+    ).toHaveLength(1);
   });
 });

@@ -103,3 +103,36 @@ export function daemonsWaitingFor(
   }
   return waitingFor;
 }
+
+/** The parts of `ceph osd dump` this reads. */
+export interface OsdDumpJson {
+  osds?: { osd?: number; up?: number; up_from?: number }[];
+}
+
+/** The parts of `ceph pg dump pgs` (16.2) this reads. */
+export interface PgDumpJson {
+  pg_stats?: { pgid?: string; reported_epoch?: number; acting_primary?: number }[];
+}
+
+/**
+ * Placement-group states the manager still holds from an OSD process that is gone. A killed
+ * OSD's last reports say active+clean until its successor has peered and reported, and that
+ * successor says `active` as soon as the OSD map has it up, before it reports; so right after
+ * a restart `ceph status` can show a clean cluster that then turns to peering. A PG counts once
+ * its primary reported it in the epoch that primary came up or later.
+ */
+export function staleReportsWaitingFor(osdDump: OsdDumpJson, pgDump: PgDumpJson): string[] {
+  const upFrom = new Map(
+    (osdDump.osds ?? []).filter((o) => o.up === 1).map((o) => [o.osd, o.up_from ?? 0]),
+  );
+  const stale = (pgDump.pg_stats ?? []).filter((pg) => {
+    const since = upFrom.get(pg.acting_primary);
+    return since === undefined || (pg.reported_epoch ?? 0) < since;
+  });
+  if (stale.length === 0) return [];
+  const names = stale.map((pg) => pg.pgid ?? '?');
+  const shown = names.length > 4 ? [...names.slice(0, 4), '...'] : names;
+  return [
+    `placement groups reported by the running OSD (${String(stale.length)} last reported before it came up: ${shown.join(', ')})`,
+  ];
+}
