@@ -5,6 +5,7 @@ export {
   loadBalancerOperations,
   loadBalancersMatch,
   loadBalancersOf,
+  type DesiredHealthCheck,
   type DesiredLoadBalancer,
   type LoadBalancerOwner,
 } from './load-balancer.ts';

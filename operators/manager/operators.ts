@@ -6,6 +6,7 @@ import { exampleOperator } from '../example/index.ts';
 import { meteringOperator } from '../platform/metering/index.ts';
 import { tenantAccessOperator } from '../platform/access/index.ts';
 import { platformOperator } from '../platform/index.ts';
+import { slbOperator } from '../slb/index.ts';
 import { vpcOperator } from '../vpc/index.ts';
 
 /**
@@ -15,6 +16,7 @@ import { vpcOperator } from '../vpc/index.ts';
 export const operators: readonly Operator[] = [
   vpcOperator,
   eipOperator,
+  slbOperator,
   ecsOperator,
   evsOperator,
   platformOperator,
