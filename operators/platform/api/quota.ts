@@ -19,6 +19,13 @@ const NameRef = (kind: string, description: string) =>
     { description, 'x-kubernetes-map-type': 'atomic' },
   );
 
+const NameList = (what: string, description: string) =>
+  Type.Array(Type.String({ description: `Name of a ${what}.`, minLength: 1, maxLength: 253 }), {
+    description,
+    maxItems: 64,
+    'x-kubernetes-list-type': 'set',
+  });
+
 export const Quota = defineKind({
   group: 'platform.kcloud.io',
   version: 'v1alpha1',
@@ -27,7 +34,7 @@ export const Quota = defineKind({
   shortNames: ['quota'],
   scope: 'Cluster',
   description:
-    'Quota sets hard limits on what a tenant (with all its projects and sub-tenants) or one project may use: instances, vCPUs, memory, volumes, snapshots, storage per VolumeType, VPCs, Subnets, SecurityGroups and EIPs. A dimension left out is unlimited. Creates and resizes that would exceed any Quota on the path to the root tenant are refused by admission. A limit below current usage is accepted: nothing is deleted, new creates are refused until usage falls below it.',
+    'Quota sets hard limits on what a tenant (with all its projects and sub-tenants) or one project may use: instances, vCPUs, memory, volumes, snapshots, storage per VolumeType, VPCs, Subnets, SecurityGroups and EIPs. A dimension left out is unlimited. It may also hold its scope to some StoragePools and host groups. Creates and resizes that would exceed any Quota on the path to the root tenant are refused by admission. A limit below current usage is accepted: nothing is deleted, new creates are refused until usage falls below it.',
   spec: Type.Object(
     {
       tenantRef: Type.Optional(
@@ -36,6 +43,18 @@ export const Quota = defineKind({
       projectRef: Type.Optional(NameRef('project', 'The project (namespace) limited.')),
       hard: ResourceList(
         'The limits. A child’s limits must fit in what its parent has left (else Ready=False, ExceedsParent); admission enforces every level anyway.',
+      ),
+      storagePools: Type.Optional(
+        NameList(
+          'StoragePool',
+          'The StoragePools volumes may be made in (through their VolumeType). Absent: any. A child’s list must be within its parent’s (else Ready=False, PlacementOutsideParent).',
+        ),
+      ),
+      hostGroups: Type.Optional(
+        NameList(
+          'host group',
+          'The host groups instances may run in: each instance must name one in spec.placement.hostGroup. Absent: any. A child’s list must be within its parent’s.',
+        ),
       ),
     },
     { description: 'QuotaSpec is what is limited and how far.' },

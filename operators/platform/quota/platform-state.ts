@@ -7,6 +7,7 @@ import {
   type Reservation,
   type TenantObject,
 } from '../api/index.ts';
+import { placementOutsideParent } from './placement.ts';
 import { exceedsParent, recount, tightest } from './ledger.ts';
 import {
   namespacesOf,
@@ -112,16 +113,21 @@ export function computePlatformState(inputs: PlatformInputs): {
   for (const q of inputs.quotas) {
     const state = quotas.get(q.metadata.name ?? '');
     if (!state || state.outcome.state !== 'Ready') continue;
+    const ancestors = ancestorQuotas(q, inputs);
     const message = exceedsParent(
       fromResourceList(q.spec.hard),
       scopeUsed.get(q.metadata.name ?? '') ?? {},
-      ancestorQuotas(q, inputs).map((a) => ({
+      ancestors.map((a) => ({
         scope: scopeName(a),
         hard: fromResourceList(a.spec.hard),
         used: quotas.get(a.metadata.name ?? '')?.used ?? {},
       })),
     );
+    const outside = placementOutsideParent(q, ancestors);
     if (message) state.outcome = { state: 'Stalled', reason: 'ExceedsParent', message };
+    else if (outside) {
+      state.outcome = { state: 'Stalled', reason: 'PlacementOutsideParent', message: outside };
+    }
   }
 
   const tenants = new Map<string, TenantState>();

@@ -26,6 +26,7 @@ import {
   violation,
   type Ledger,
 } from '../quota/ledger.ts';
+import { placementOf, placementViolation, samePlacement } from '../quota/placement.ts';
 import { quotasOnPath, scopeName } from '../quota/scopes.ts';
 import { fromResourceList, toResourceList, type Usage } from '../quota/usage.ts';
 
@@ -106,6 +107,9 @@ export class QuotaAdmission {
     const name = req.name ?? req.object?.metadata.name ?? req.oldObject?.metadata.name ?? '';
     const key = countedKey(kind, namespace, name);
 
+    const refused = this.placementRefusal(kind, req, quotas);
+    if (refused) return { allowed: false, message: refused };
+
     const before = req.operation === 'CREATE' ? {} : this.count(kind, req.oldObject ?? undefined);
     let after: Usage;
     try {
@@ -152,6 +156,29 @@ export class QuotaAdmission {
       return { allowed: false, message: outcome.message };
     }
     return { allowed: true };
+  }
+
+  /**
+   * Where a create goes, or where an update moves the object, checked against every quota on
+   * the path. An update that leaves it where it is passes: a list narrowed later binds what is
+   * made next, not what is there.
+   */
+  private placementRefusal(
+    kind: CountedKind,
+    req: AdmissionRequest,
+    quotas: readonly QuotaObject[],
+  ): string | undefined {
+    if (req.operation !== 'CREATE' && req.operation !== 'UPDATE') return undefined;
+    if (!req.object || req.object.metadata.deletionTimestamp) return undefined;
+    const placement = placementOf(kind, req.object, this.caches.lookups);
+    if (
+      req.operation === 'UPDATE' &&
+      req.oldObject &&
+      samePlacement(placement, placementOf(kind, req.oldObject, this.caches.lookups))
+    ) {
+      return undefined;
+    }
+    return placementViolation(quotas, placement);
   }
 
   private count(kind: CountedKind, obj: KubeObject | undefined): Usage {

@@ -2,6 +2,7 @@
 // to the webhook with failurePolicy Fail (no webhook, no create), their deletes with Ignore (a
 // release the controller's recount also makes). Only namespaces that are projects are sent.
 import type { KubeObject, ObjectClient, ResourceRef } from '../../../controllers/kube/index.ts';
+import { topologyLabels } from '../../ecs/index.ts';
 import { tenantLabel } from '../api/index.ts';
 import { countedKinds } from '../quota/counted.ts';
 
@@ -25,10 +26,19 @@ export interface WebhookConfigurationOptions {
   tenants?: readonly string[];
 }
 
-/** Resizes are the only updates that can grow usage: flavorRef or resources, a Volume's size. */
+/** An instance's host group as placement names it, '' for none, in `obj`. */
+const hostGroupOf = (obj: string) =>
+  `(has(${obj}.spec.placement) && has(${obj}.spec.placement.hostGroup) ? ${obj}.spec.placement.hostGroup : '') + '/' + (has(${obj}.spec.placement) && has(${obj}.spec.placement.hostSelector) && '${topologyLabels.hostGroup}' in ${obj}.spec.placement.hostSelector ? ${obj}.spec.placement.hostSelector['${topologyLabels.hostGroup}'] : '')`;
+
+/**
+ * The updates a quota can refuse: resizes (flavorRef or resources, a Volume's size), the only
+ * ones that grow usage, and an instance moved to another host group. A Volume's VolumeType,
+ * hence its StoragePool, cannot change.
+ */
 const resizeExpression = [
   "request.operation == 'CREATE'",
   "(request.kind.group == 'ecs.kcloud.io' && request.kind.kind == 'Instance' && ((has(object.spec.flavorRef) ? object.spec.flavorRef.name : '') != (has(oldObject.spec.flavorRef) ? oldObject.spec.flavorRef.name : '') || (has(object.spec.resources) ? string(object.spec.resources.vcpu) + '/' + string(object.spec.resources.memory) : '') != (has(oldObject.spec.resources) ? string(oldObject.spec.resources.vcpu) + '/' + string(oldObject.spec.resources.memory) : '')))",
+  `(request.kind.group == 'ecs.kcloud.io' && request.kind.kind == 'Instance' && ${hostGroupOf('object')} != ${hostGroupOf('oldObject')})`,
   "(request.kind.group == 'evs.kcloud.io' && request.kind.kind == 'Volume' && string(object.spec.size) != string(oldObject.spec.size))",
 ].join(' || ');
 

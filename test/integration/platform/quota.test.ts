@@ -80,16 +80,18 @@ const read = async (kind: string, name: string) =>
 beforeAll(async () => {
   const prefix = cluster.namespace;
   n = (name: string) => `${prefix}-${name}`;
-  const tenants = [n('corp'), n('fin'), n('pay')];
+  const tenants = [n('corp'), n('fin'), n('pay'), n('gov')];
   await create(obj(platform, 'Tenant', n('corp'), {}));
   await create(obj(platform, 'Tenant', n('fin'), { parentRef: { name: n('corp') } }));
   await create(obj(platform, 'Tenant', n('pay'), { parentRef: { name: n('fin') } }));
+  await create(obj(platform, 'Tenant', n('gov'), {}));
   for (const [project, tenant] of [
     ['corp-a', 'corp'],
     ['fin-a', 'fin'],
     ['pay-a', 'pay'],
     ['pay-b', 'pay'],
     ['probe', 'corp'],
+    ['gov-a', 'gov'],
   ] as const) {
     await create(obj(platform, 'Project', n(project), { tenantRef: { name: n(tenant) } }));
   }
@@ -114,6 +116,22 @@ beforeAll(async () => {
   await create(
     obj(platform, 'Quota', n('probe'), { projectRef: { name: n('probe') }, hard: { vpcs: 0 } }),
   );
+  await create(
+    obj(platform, 'Quota', n('gov'), {
+      tenantRef: { name: n('gov') },
+      hard: {},
+      storagePools: [n('pool-a')],
+      hostGroups: [n('racks-1')],
+    }),
+  );
+  // Before the manager starts, so its first list has them.
+  for (const pool of ['pool-a', 'pool-b']) {
+    await create(
+      obj('evs.kcloud.io/v1alpha1', 'VolumeType', n(`on-${pool}`), {
+        storagePoolRef: { name: n(pool) },
+      }),
+    );
+  }
   await create(obj('ecs.kcloud.io/v1alpha1', 'Flavor', n('small'), { vcpu: 2, memory: '2Gi' }));
   await create(obj('ecs.kcloud.io/v1alpha1', 'Flavor', n('large'), { vcpu: 8, memory: '8Gi' }));
 
@@ -156,9 +174,9 @@ beforeAll(async () => {
   );
   await waitFor(
     async () => {
-      for (const q of ['corp', 'fin', 'pay', 'pay-a'])
+      for (const q of ['corp', 'fin', 'pay', 'pay-a', 'gov'])
         if (!(await read('Quota', n(q))).status?.used) return false;
-      for (const p of ['corp-a', 'fin-a', 'pay-a', 'pay-b'])
+      for (const p of ['corp-a', 'fin-a', 'pay-a', 'pay-b', 'gov-a'])
         if (!(await cluster.core.readNamespace({ name: n(p) }).catch(() => undefined)))
           return false;
       return true;
@@ -321,6 +339,83 @@ describe('hierarchical quotas', () => {
       'test',
       true,
       'application/apply-patch+yaml',
+    );
+  });
+
+  it('holds volumes to the StoragePools and instances to the host groups a quota allows', async () => {
+    const volume = (name: string, type: string) =>
+      obj(
+        'evs.kcloud.io/v1alpha1',
+        'Volume',
+        name,
+        { size: '1Gi', volumeTypeRef: { name: type } },
+        n('gov-a'),
+      );
+    const where = `tenant ${n('gov')} (Quota ${n('gov')})`;
+    expect(
+      (await rejection(cluster.objects.create(volume('in-b', n('on-pool-b'))))).message,
+    ).toContain(
+      `${where} allows volumes only in StoragePools ${n('pool-a')}, not in ${n('pool-b')}: choose a VolumeType of one of them`,
+    );
+    expect(
+      (await rejection(cluster.objects.create(volume('unknown', n('nope'))))).message,
+    ).toContain(
+      `the volume's StoragePool cannot be told (VolumeType ${n('nope')} does not exist), and ${where} allows only StoragePools ${n('pool-a')}`,
+    );
+    await create(volume('in-a', n('on-pool-a')));
+
+    const instance = (placement?: object, labels?: Record<string, string>) => ({
+      ...obj(
+        'ecs.kcloud.io/v1alpha1',
+        'Instance',
+        'placed',
+        {
+          flavorRef: { name: n('small') },
+          imageRef: { name: 'debian' },
+          ...(placement ? { placement } : {}),
+        },
+        n('gov-a'),
+      ),
+      ...(labels ? { metadata: { name: 'placed', namespace: n('gov-a'), labels } } : {}),
+    });
+    expect((await rejection(cluster.objects.create(instance()))).message).toContain(
+      `${where} allows instances only in host groups ${n('racks-1')}: set spec.placement.hostGroup to one of them`,
+    );
+    expect(
+      (
+        await rejection(
+          cluster.objects.create(
+            instance({ hostSelector: { 'topology.kcloud.io/host-group': n('racks-2') } }),
+          ),
+        )
+      ).message,
+    ).toContain(`allows instances only in host groups ${n('racks-1')}, not in ${n('racks-2')}`);
+    await create(instance({ hostGroup: n('racks-1') }));
+    const apply = (o: KubernetesObject) =>
+      cluster.objects.patch(o, undefined, undefined, 'test', true, 'application/apply-patch+yaml');
+    // Moving it to another group is refused; an update that leaves it in place goes through.
+    expect((await rejection(apply(instance({ hostGroup: n('racks-2') })))).message).toContain(
+      `not in ${n('racks-2')}`,
+    );
+    await apply(instance({ hostGroup: n('racks-1') }, { tier: 'db' }));
+
+    // A project's list reaching beyond its tenant's: a reason, as for a limit.
+    await create(
+      obj(platform, 'Quota', n('gov-a'), {
+        projectRef: { name: n('gov-a') },
+        hard: {},
+        storagePools: [n('pool-a'), n('pool-b')],
+      }),
+    );
+    const q = await cluster.waitForCondition(
+      { apiVersion: platform, kind: 'Quota', name: n('gov-a'), namespace: '' },
+      'Ready',
+      'False',
+      30_000,
+      'PlacementOutsideParent',
+    );
+    expect(q.status?.conditions?.find((c) => c.type === 'Ready')?.message).toContain(
+      `StoragePools ${n('pool-b')} are not allowed by ${where}, which allows ${n('pool-a')}`,
     );
   });
 
