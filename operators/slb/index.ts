@@ -7,6 +7,7 @@ import { NetworkInterface, Subnet, VPC } from '../vpc/index.ts';
 import { slbKinds } from './api/index.ts';
 import { addSlbControllers } from './controller/slb-operator.ts';
 import { configureSlb, slbFlags, type SlbOperatorConfig } from './flags.ts';
+import { ServiceMonitors } from './ovn/service-monitor.ts';
 
 export * from './api/index.ts';
 export {
@@ -47,7 +48,10 @@ export const slbRbac = [
   { apiGroups: [Instance.group], resources: [Instance.plural], verbs: ['get', 'list', 'watch'] },
 ];
 
-/** Connects to the OVN northbound database and registers the LoadBalancer controller. */
+/**
+ * Connects to the OVN northbound database (and the southbound, for members' health) and
+ * registers the LoadBalancer controller.
+ */
 export function addSlbOperator(mgr: Manager, config: SlbOperatorConfig): void {
   if (config.nbEndpoints.length === 0) {
     throw new Error(
@@ -66,12 +70,34 @@ export function addSlbOperator(mgr: Manager, config: SlbOperatorConfig): void {
       error: err instanceof Error ? err.message : String(err),
     });
   });
+  const monitors =
+    config.sbEndpoints && config.sbEndpoints.length > 0
+      ? new ServiceMonitors({
+          endpoints: config.sbEndpoints,
+          ...(config.nbTls ? { tls: config.nbTls } : {}),
+          log: mgr.log.child({ backend: 'ovn-sb', operator: 'slb' }),
+        })
+      : undefined;
+  monitors?.ready.catch((err: unknown) => {
+    mgr.log.error('monitoring the OVN southbound database failed', {
+      error: err instanceof Error ? err.message : String(err),
+    });
+  });
   addSlbControllers(mgr, {
     nb: ovsdb,
-    nbReady,
+    nbReady: monitors ? Promise.all([nbReady, monitors.ready]).then(() => undefined) : nbReady,
+    ...(monitors
+      ? {
+          health: (protocol, ip, port) => monitors.health(protocol, ip, port),
+          onHealthChange: (listener) => {
+            monitors.onChange(listener);
+          },
+        }
+      : {}),
     ...(config.resyncPeriodMs !== undefined ? { resyncPeriodMs: config.resyncPeriodMs } : {}),
   });
   mgr.onShutdown(() => ovsdb.close());
+  if (monitors) mgr.onShutdown(() => monitors.close());
 }
 
 /** The SLB operator as kcloud-manager hosts it. */

@@ -54,7 +54,11 @@ export function useSlbOperator(
       (mgr) => {
         addVpcOperator(mgr, { nbEndpoints: [conn.nb.unix] });
         // Swept every 2 s: a test sees a force-deleted LoadBalancer's rows go.
-        addSlbOperator(mgr, { nbEndpoints: [conn.nb.unix], resyncPeriodMs: 2_000 });
+        addSlbOperator(mgr, {
+          nbEndpoints: [conn.nb.unix],
+          sbEndpoints: [conn.sb.unix],
+          resyncPeriodMs: 2_000,
+        });
       },
       { namespace: cluster.namespace },
     );
