@@ -34,7 +34,7 @@ export const Quota = defineKind({
   shortNames: ['quota'],
   scope: 'Cluster',
   description:
-    'Quota sets hard limits on what a tenant (with all its projects and sub-tenants) or one project may use: instances, vCPUs, memory, volumes, snapshots, storage per VolumeType, VPCs, Subnets, SecurityGroups and EIPs. A dimension left out is unlimited. It may also hold its scope to some StoragePools and host groups. Creates and resizes that would exceed any Quota on the path to the root tenant are refused by admission. A limit below current usage is accepted: nothing is deleted, new creates are refused until usage falls below it.',
+    'Quota sets hard limits on what a tenant (with all its projects and sub-tenants) or one project may use: instances, vCPUs, memory, volumes, snapshots, storage per VolumeType, VPCs, Subnets, SecurityGroups, EIPs and LoadBalancers. A dimension left out is unlimited. It may also hold its scope to some StoragePools and host groups. Creates and resizes that would exceed any Quota on the path to the root tenant are refused by admission. A limit below current usage is accepted: nothing is deleted, new creates are refused until usage falls below it.',
   spec: Type.Object(
     {
       tenantRef: Type.Optional(

@@ -33,6 +33,7 @@ export function ResourceList(description: string) {
       subnets: Count('Subnets.'),
       securityGroups: Count('SecurityGroups.'),
       eips: Count('EIPs.'),
+      loadBalancers: Count('SLB LoadBalancers.'),
     },
     { description },
   );

@@ -11,6 +11,7 @@ import {
   type VolumeObject,
   type VolumeTypeObject,
 } from '../../evs/index.ts';
+import { LoadBalancer } from '../../slb/index.ts';
 import { SecurityGroup, Subnet, VPC } from '../../vpc/index.ts';
 import { storageKey, type Usage } from './usage.ts';
 
@@ -72,6 +73,7 @@ export const countedKinds: readonly CountedKind[] = [
   { resource: ref(Subnet), usage: one('subnets') },
   { resource: ref(SecurityGroup), usage: one('securityGroups') },
   { resource: ref(EIP), usage: one('eips') },
+  { resource: ref(LoadBalancer), usage: one('loadBalancers') },
 ];
 
 /** The kinds counting reads besides the counted ones. */

@@ -15,6 +15,7 @@ const counts = [
   'subnets',
   'securityGroups',
   'eips',
+  'loadBalancers',
 ] as const;
 
 export const storageKey = (volumeType: string) => `storage/${volumeType}`;

@@ -119,7 +119,7 @@ beforeAll(async () => {
   await create(
     obj(platform, 'Quota', n('gov'), {
       tenantRef: { name: n('gov') },
-      hard: {},
+      hard: { loadBalancers: 1 },
       storagePools: [n('pool-a')],
       hostGroups: [n('racks-1')],
     }),
@@ -416,6 +416,25 @@ describe('hierarchical quotas', () => {
     );
     expect(q.status?.conditions?.find((c) => c.type === 'Ready')?.message).toContain(
       `StoragePools ${n('pool-b')} are not allowed by ${where}, which allows ${n('pool-a')}`,
+    );
+  });
+
+  it('counts LoadBalancers', async () => {
+    const lb = (name: string) =>
+      obj(
+        'slb.kcloud.io/v1alpha1',
+        'LoadBalancer',
+        name,
+        {
+          subnetRef: { name: 'web' },
+          listeners: [{ name: 'http', protocol: 'TCP', port: 80, backendPool: 'web' }],
+          backendPools: [{ name: 'web', members: [{ ip: '10.0.1.7', port: 80 }] }],
+        },
+        n('gov-a'),
+      );
+    await create(lb('first'));
+    expect((await rejection(cluster.objects.create(lb('second')))).message).toContain(
+      `exceeds the quota of tenant ${n('gov')}: loadBalancers limit 1, in use 1, this request adds 1 (Quota ${n('gov')})`,
     );
   });
 
