@@ -27,6 +27,7 @@ describe('the quota webhook configuration', () => {
       [
         'eips',
         'instances',
+        'loadbalancers',
         'securitygroups',
         'subnets',
         'volumes',
