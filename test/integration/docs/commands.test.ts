@@ -21,6 +21,7 @@ import {
 import { addEipOperator } from '../../../operators/eip/index.ts';
 import { addTenantAccessController } from '../../../operators/platform/access/index.ts';
 import { addPlatformOperator } from '../../../operators/platform/index.ts';
+import { addSlbOperator } from '../../../operators/slb/index.ts';
 import { statusCode, tempDir, useTestCluster, waitFor } from '../../harness/index.ts';
 import { demoHost } from '../../../hack/demo/agent-access.ts';
 import { prepareDemoHostRoot } from '../../../hack/demo/host-root.ts';
@@ -177,14 +178,18 @@ beforeAll(async () => {
   // samples and the docs show (the samples import a file from that host).
   // ECS: the samples' instances boot as VMs on that host, their taps in the samples' data plane.
   // EIP: the docs' pools and EIPs on the samples' OVN, gateways on its chassis.
+  // SLB: the docs' LoadBalancers on the same OVN.
   // Platform: the docs' tenants, projects and quotas, counted.
-  const nbUnix = (await connection(ovn.layout())).nb.unix;
+  const ovnConnection = await connection(ovn.layout());
+  const nbUnix = ovnConnection.nb.unix;
   const gatewayChassis = [(await readState(ovn.layout()))?.options.chassis ?? ''];
   evs = await startEvsWorld(cluster, 1, {
     hosts: [demoHost],
     prepareRoot: prepareDemoHostRoot,
     controllers: (mgr) => {
       addEipOperator(mgr, { nbEndpoints: [nbUnix], gatewayChassis });
+      // docs/slb.md's LoadBalancers, their health read from the southbound database.
+      addSlbOperator(mgr, { nbEndpoints: [nbUnix], sbEndpoints: [ovnConnection.sb.unix] });
       addInstanceController(mgr, {
         policy: 'Spread',
         hostsNamespace: `${cluster.namespace}-hosts`,
