@@ -44,7 +44,16 @@ function resourceId(ref: ResourceRef, namespace?: string, labelSelector?: string
 export interface Runnable {
   name: string;
   run(signal: AbortSignal): Promise<void>;
+  /**
+   * false: it runs in every replica once the caches are synced, leader or not (a server the
+   * API server calls, as controller-runtime's webhook server does). Default true.
+   */
+  needLeaderElection?: boolean;
+  /** For /readyz, of a runnable in every replica: whether it serves yet. */
+  isReady?(): boolean;
 }
+
+const everywhere = (r: Runnable) => r.needLeaderElection === false;
 
 /**
  * Hosts controllers in one process, as controller-runtime's manager does: one shared informer
@@ -144,8 +153,9 @@ export class Manager {
 
   /**
    * Work that is not driven by objects (a periodic sweep of a backend): it runs beside the
-   * controllers, only in the leader and only once the caches are synced, until `signal`
-   * aborts. A runnable that throws is logged and not restarted.
+   * controllers, only in the leader (or, with `needLeaderElection: false`, in every replica)
+   * and only once the caches are synced, until `signal` aborts. A runnable that throws is
+   * logged and not restarted.
    */
   addRunnable(runnable: Runnable): void {
     this.runnables.push(runnable);
@@ -159,9 +169,13 @@ export class Manager {
     return this.leading;
   }
 
-  /** Ready: caches synced and, in the leader (or without election), every controller running. */
+  /**
+   * Ready: caches synced, every runnable of every replica serving and, in the leader (or
+   * without election), every controller running.
+   */
   isReady(): boolean {
     if (!this.cachesSynced()) return false;
+    if (!this.runnables.filter(everywhere).every((r) => r.isReady?.() ?? true)) return false;
     if (this.opts.leaderElection && !this.leading) return true;
     return this.controllers.every((c) => c.isRunning());
   }
@@ -184,11 +198,17 @@ export class Manager {
       });
     }
     const informersStop = new AbortController();
+    const replicaStop = new AbortController();
+    signal.addEventListener('abort', () => {
+      replicaStop.abort(signal.reason);
+    });
+    let replicaRuns: Promise<unknown> = Promise.resolve();
     const informerRuns = [...this.informers.values()].map((i) => i.run(informersStop.signal));
     let outcome: 'stopped' | 'lost-leadership' = 'stopped';
     try {
       await Promise.all([...this.informers.values()].map((i) => i.waitForSync(signal)));
       this.log.info('caches synced', { informers: this.informers.size });
+      replicaRuns = this.startRunnables(this.runnables.filter(everywhere), replicaStop.signal);
       if (this.opts.leaderElection) {
         outcome = await this.runElected(this.opts.leaderElection, signal);
       } else {
@@ -198,6 +218,9 @@ export class Manager {
     } catch (err) {
       if (!signal.aborted) throw err;
     } finally {
+      // Leadership lost ends the replica's runnables too: the process exits and starts afresh.
+      replicaStop.abort(new Error('manager stopping'));
+      await replicaRuns;
       informersStop.abort(new Error('manager stopping'));
       await Promise.allSettled(informerRuns);
       await Promise.allSettled(this.recorders.map((r) => r.flush()));
@@ -214,19 +237,28 @@ export class Manager {
     return outcome;
   }
 
+  private startRunnables(runnables: Runnable[], signal: AbortSignal): Promise<unknown> {
+    return Promise.all(
+      runnables.map(async (r) => {
+        try {
+          await r.run(signal);
+        } catch (err) {
+          if (signal.aborted) return;
+          this.log.error('runnable failed', {
+            runnable: r.name,
+            error: err instanceof Error ? err.message : String(err),
+          });
+        }
+      }),
+    );
+  }
+
   private async runControllers(signal: AbortSignal): Promise<void> {
-    const runnables = this.runnables.map(async (r) => {
-      try {
-        await r.run(signal);
-      } catch (err) {
-        if (signal.aborted) return;
-        this.log.error('runnable failed', {
-          runnable: r.name,
-          error: err instanceof Error ? err.message : String(err),
-        });
-      }
-    });
-    await Promise.all([...this.controllers.map((c) => c.run(signal)), ...runnables]);
+    const leaderOnly = this.runnables.filter((r) => !everywhere(r));
+    await Promise.all([
+      ...this.controllers.map((c) => c.run(signal)),
+      this.startRunnables(leaderOnly, signal),
+    ]);
   }
 
   private async runElected(

@@ -42,8 +42,18 @@ export interface QuotaWebhookOptions {
   onListening?: (port: number) => void;
 }
 
+/**
+ * How long a replica keeps trusting the old CA after it swapped to a certificate of a new one:
+ * the other replicas, which read the same Secret at the same renewal time, swap within it.
+ */
+const oldCaGraceMs = 60_000;
+
 export class QuotaWebhook implements Runnable {
   readonly name = 'quota-webhook';
+  // Every replica serves: the API server reaches them through one Service, and a standby
+  // that answers keeps admission up while the leader changes.
+  readonly needLeaderElection = false;
+  private serving = false;
   private readonly mgr: Manager;
   private readonly opts: QuotaWebhookOptions;
   private readonly admission: QuotaAdmission;
@@ -56,6 +66,10 @@ export class QuotaWebhook implements Runnable {
       quotas: mgr.client<QuotaObject>(Quota.resource),
       namespaces: mgr.client<KubeObject>(namespaceResource),
     });
+  }
+
+  isReady(): boolean {
+    return this.serving;
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -85,6 +99,7 @@ export class QuotaWebhook implements Runnable {
         ...(this.opts.tenants ? { tenants: this.opts.tenants } : {}),
       };
       await applyWebhookConfiguration(configurations, config, current.caBundle);
+      this.serving = true;
       this.mgr.log.info('quota webhook serving', { port, configuration: config.name });
       while (!signal.aborted) {
         const wait = Math.max(1000, Math.min(recheckMs, current.renewAt.getTime() - Date.now()));
@@ -104,6 +119,13 @@ export class QuotaWebhook implements Runnable {
           // The API server must trust the new CA before the server presents what it signed.
           await applyWebhookConfiguration(configurations, config, next.caBundle + current.caBundle);
           server.setCertificate(next);
+          if (next.caBundle !== current.caBundle) {
+            try {
+              await realClock.sleep(oldCaGraceMs, signal);
+            } catch {
+              break;
+            }
+          }
           await applyWebhookConfiguration(configurations, config, next.caBundle);
           this.mgr.log.info('quota webhook certificate renewed', {
             renewAt: next.renewAt.toISOString(),
@@ -112,6 +134,7 @@ export class QuotaWebhook implements Runnable {
         current = next;
       }
     } finally {
+      this.serving = false;
       await server.close();
     }
   }
