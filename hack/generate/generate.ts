@@ -117,7 +117,9 @@ export function renderRules({ name, rules }: ChartRules): string {
 export function renderManifests({ name, objects }: ChartManifests): string {
   const header = `${marker} from the policy in code (docs/rbac.md); do not edit by hand: run npm run generate.`;
   if (objects.length === 0) throw new Error(`chart manifests ${name}: no objects`);
-  const docs = objects.map((o) => stringify(o, { lineWidth: 0, singleQuote: true }));
+  const docs = objects.map((o) =>
+    stringify(o, { lineWidth: 0, singleQuote: true, aliasDuplicateObjects: false }),
+  );
   return `${header}\n${docs.join('---\n')}`;
 }
 

@@ -11,6 +11,7 @@ import { agentHostPolicy } from '../../agent/access/index.ts';
 import { hostModuleResources } from '../../agent/host-modules.ts';
 import { agentClusterRules, agentLeaseRules } from '../../agent/rbac.ts';
 import { operators } from '../../operators/manager/operators.ts';
+import { chartWebhookConfiguration } from '../../operators/platform/index.ts';
 
 export interface RbacEntry {
   component: string;
@@ -81,6 +82,8 @@ export function chartAdmission(): { name: string; objects: object[] }[] {
         hostBound: hostModuleResources(),
       }),
     },
+    // The quota webhook's configuration, for kcloud to fill in its CA bundle.
+    { name: 'quota-webhook', objects: [chartWebhookConfiguration()] },
   ];
 }
 

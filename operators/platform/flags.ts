@@ -33,6 +33,12 @@ export const platformFlags = {
     description:
       "namespace/name of the Secret holding the webhook's CA and serving certificate (made and renewed by kcloud)",
   },
+  'manage-webhook-configuration': {
+    type: 'string',
+    default: 'true',
+    description:
+      'true: kcloud writes the whole ValidatingWebhookConfiguration; false: it exists already (the Helm chart makes it) and kcloud fills in its CA bundle',
+  },
   'webhook-configuration': {
     type: 'string',
     default: 'kcloud-quota',
@@ -57,13 +63,18 @@ function namespacedName(flag: string, value: string): { namespace: string; name:
   return { namespace, name };
 }
 
+/** true or false; absent (values made in code, not parsed from a command line) is `absent`. */
+function booleanString(flag: string, values: FlagValues, absent = true): boolean {
+  const value = stringFlag(values, flag) || String(absent);
+  if (value !== 'true' && value !== 'false') {
+    throw new Error(`--${flag}: expected true or false, got ${value}`);
+  }
+  return value === 'true';
+}
+
 /** The platform operator's settings from its flags. */
 export function configurePlatform(values: FlagValues): PlatformOperatorConfig {
-  const enabled = stringFlag(values, 'quota-webhook');
-  if (enabled !== 'true' && enabled !== 'false') {
-    throw new Error(`--quota-webhook: expected true or false, got ${enabled}`);
-  }
-  if (enabled === 'false') return { webhook: undefined };
+  if (!booleanString('quota-webhook', values, false)) return { webhook: undefined };
   const listen = hostPort('webhook-addr', stringFlag(values, 'webhook-addr'));
   const url = stringFlag(values, 'webhook-url');
   let clientConfig: QuotaWebhookOptions['clientConfig'];
@@ -93,6 +104,7 @@ export function configurePlatform(values: FlagValues): PlatformOperatorConfig {
       certificateNames,
       secret: namespacedName('webhook-secret', stringFlag(values, 'webhook-secret')),
       configurationName: stringFlag(values, 'webhook-configuration'),
+      manageConfiguration: booleanString('manage-webhook-configuration', values),
     },
   };
 }

@@ -14,6 +14,7 @@ export * from './api/index.ts';
 export { configurePlatform, platformFlags, type PlatformOperatorConfig } from './flags.ts';
 export { type QuotaWebhookOptions } from './webhook/quota-webhook.ts';
 export { makeCa, makeServingCert } from './webhook/certificates.ts';
+export { chartWebhookConfiguration } from './webhook/webhook-configuration.ts';
 
 const byGroup = (refs: readonly { group: string; plural: string }[]) =>
   [...new Set(refs.map((r) => r.group))].map((group) => ({

@@ -37,6 +37,11 @@ export interface QuotaWebhookOptions {
   configurationName: string;
   /** Limit the webhook to these tenants' projects; default every project. */
   tenants?: readonly string[];
+  /**
+   * false: the configuration exists already (the Helm chart makes it, so that uninstalling
+   * takes it away) and kcloud writes only its CA bundle. Default true: kcloud writes it whole.
+   */
+  manageConfiguration?: boolean;
   policy?: CertificatePolicy;
   /** Told the port once the server listens (tests). */
   onListening?: (port: number) => void;
@@ -98,7 +103,21 @@ export class QuotaWebhook implements Runnable {
         clientConfig: this.opts.clientConfig(port),
         ...(this.opts.tenants ? { tenants: this.opts.tenants } : {}),
       };
-      await applyWebhookConfiguration(configurations, config, current.caBundle);
+      const whole = this.opts.manageConfiguration !== false;
+      const configure = (bundle: string) =>
+        applyWebhookConfiguration(configurations, config, bundle, whole);
+      // A configuration the chart makes may come a moment after this replica starts.
+      for (;;) {
+        try {
+          await configure(current.caBundle);
+          break;
+        } catch (err) {
+          this.mgr.log.info('quota webhook waiting to configure', {
+            error: err instanceof Error ? err.message : String(err),
+          });
+          await realClock.sleep(2000, signal);
+        }
+      }
       this.serving = true;
       this.mgr.log.info('quota webhook serving', { port, configuration: config.name });
       while (!signal.aborted) {
@@ -117,7 +136,7 @@ export class QuotaWebhook implements Runnable {
         );
         if (next.cert !== current.cert || next.caBundle !== current.caBundle) {
           // The API server must trust the new CA before the server presents what it signed.
-          await applyWebhookConfiguration(configurations, config, next.caBundle + current.caBundle);
+          await configure(next.caBundle + current.caBundle);
           server.setCertificate(next);
           if (next.caBundle !== current.caBundle) {
             try {
@@ -126,7 +145,7 @@ export class QuotaWebhook implements Runnable {
               break;
             }
           }
-          await applyWebhookConfiguration(configurations, config, next.caBundle);
+          await configure(next.caBundle);
           this.mgr.log.info('quota webhook certificate renewed', {
             renewAt: next.renewAt.toISOString(),
           });

@@ -1,7 +1,12 @@
 // The ValidatingWebhookConfiguration kcloud manages: the quota'd kinds' creates and resizes go
 // to the webhook with failurePolicy Fail (no webhook, no create), their deletes with Ignore (a
 // release the controller's recount also makes). Only namespaces that are projects are sent.
-import type { KubeObject, ObjectClient, ResourceRef } from '../../../controllers/kube/index.ts';
+import {
+  isNotFound,
+  type KubeObject,
+  type ObjectClient,
+  type ResourceRef,
+} from '../../../controllers/kube/index.ts';
 import { topologyLabels } from '../../ecs/index.ts';
 import { tenantLabel } from '../api/index.ts';
 import { countedKinds } from '../quota/counted.ts';
@@ -53,15 +58,24 @@ function rules(operations: string[]) {
   }));
 }
 
+/** The webhooks of the configuration, by name. */
+export const webhookNames = {
+  check: 'quota.platform.kcloud.io',
+  release: 'quota-release.platform.kcloud.io',
+} as const;
+
+const base64 = (text: string) => Buffer.from(text).toString('base64');
+
+/** The whole configuration; without a CA bundle, as the chart installs it for kcloud to fill. */
 export function webhookConfiguration(
   opts: WebhookConfigurationOptions,
-  caBundle: string,
+  caBundle?: string,
 ): KubeObject {
   const clientConfig = {
     ...('url' in opts.clientConfig
       ? { url: `${opts.clientConfig.url.replace(/\/$/, '')}${admissionPath}` }
       : { service: { ...opts.clientConfig.service, path: admissionPath } }),
-    caBundle: Buffer.from(caBundle).toString('base64'),
+    ...(caBundle === undefined ? {} : { caBundle: base64(caBundle) }),
   };
   const namespaceSelector = {
     matchExpressions: [
@@ -84,14 +98,14 @@ export function webhookConfiguration(
     metadata: { name: opts.name, labels: { 'app.kubernetes.io/managed-by': 'kcloud' } },
     webhooks: [
       {
-        name: 'quota.platform.kcloud.io',
+        name: webhookNames.check,
         ...common,
         rules: rules(['CREATE', 'UPDATE']),
         failurePolicy: 'Fail',
         matchConditions: [{ name: 'creates-and-resizes', expression: resizeExpression }],
       },
       {
-        name: 'quota-release.platform.kcloud.io',
+        name: webhookNames.release,
         ...common,
         rules: rules(['DELETE']),
         failurePolicy: 'Ignore',
@@ -100,14 +114,57 @@ export function webhookConfiguration(
   } as KubeObject;
 }
 
-/** Writes the configuration (server-side apply, kcloud owns it whole). */
+/** Only the CA bundle of each webhook: what kcloud fills into a configuration the chart made. */
+export function caBundleOnly(name: string, caBundle: string): KubeObject {
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingWebhookConfiguration',
+    metadata: { name },
+    webhooks: Object.values(webhookNames).map((webhook) => ({
+      name: webhook,
+      clientConfig: { caBundle: base64(caBundle) },
+    })),
+  } as KubeObject;
+}
+
+/**
+ * Writes the configuration by server-side apply: the whole of it, or (`whole` false) only the
+ * CA bundles of one that exists already, as the Helm chart installs it so that `helm uninstall`
+ * takes it away; a missing one is then an error, to be tried again.
+ */
 export async function applyWebhookConfiguration(
   client: ObjectClient<KubeObject>,
   opts: WebhookConfigurationOptions,
   caBundle: string,
+  whole = true,
 ): Promise<void> {
-  await client.patch(undefined, opts.name, 'apply', webhookConfiguration(opts, caBundle), {
+  if (!whole) {
+    try {
+      await client.get(undefined, opts.name);
+    } catch (err) {
+      if (isNotFound(err)) {
+        throw new Error(
+          `ValidatingWebhookConfiguration ${opts.name} does not exist: the chart makes it (--manage-webhook-configuration=false)`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+  }
+  const body = whole ? webhookConfiguration(opts, caBundle) : caBundleOnly(opts.name, caBundle);
+  await client.patch(undefined, opts.name, 'apply', body, {
     fieldManager: 'kcloud-quota-webhook',
     force: true,
+  });
+}
+
+/**
+ * The configuration as the Helm chart installs it, so that uninstalling takes it away: no CA
+ * bundle (kcloud fills it in), and its names as placeholders the chart fills with the release's.
+ */
+export function chartWebhookConfiguration(): KubeObject {
+  return webhookConfiguration({
+    name: '{{ .name }}',
+    clientConfig: { service: { namespace: '{{ .namespace }}', name: '{{ .service }}', port: 443 } },
   });
 }

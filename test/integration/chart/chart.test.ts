@@ -10,6 +10,7 @@ import { hostModuleResources } from '../../../agent/host-modules.ts';
 import { chartRules } from '../../../hack/generate/rbac.ts';
 import { productKinds } from '../../../operators/kinds.ts';
 import { tenantClusterRoles } from '../../../operators/platform/access/index.ts';
+import { chartWebhookConfiguration } from '../../../operators/platform/index.ts';
 import { canIList, minus, permissionsOf } from '../../harness/can-i.ts';
 import { useTestCluster } from '../../harness/index.ts';
 
@@ -106,6 +107,7 @@ describe('the kcloud chart', () => {
         'Secret/kcloud-ovn-tls-host',
         'Secret/kcloud-ovn-tls-manager',
         'Service/kcloud-manager-metrics',
+        'Service/kcloud-manager-webhook',
         'Service/kcloud-ovn-nb',
         'Service/kcloud-ovn-sb',
         'ServiceAccount/kcloud-agent',
@@ -114,6 +116,7 @@ describe('the kcloud chart', () => {
         'ServiceAccount/kcloud-ovn-host',
         'ValidatingAdmissionPolicy/kcloud-agent-host',
         'ValidatingAdmissionPolicyBinding/kcloud-agent-host',
+        'ValidatingWebhookConfiguration/kcloud-manager-quota',
         // The tenant roles TenantRoleBindings grant (docs/tenant-access.md).
         ...tenantClusterRoles(productKinds).map((r) => `ClusterRole/${r.metadata.name}`),
       ].sort(),
@@ -131,6 +134,9 @@ describe('the kcloud chart', () => {
       expect(res.stdout).toContain('deployment.apps/kcloud-manager created (server dry run)');
       expect(res.stdout).toContain(
         'validatingadmissionpolicy.admissionregistration.k8s.io/kcloud-agent-host created (server dry run)',
+      );
+      expect(res.stdout).toContain(
+        'validatingwebhookconfiguration.admissionregistration.k8s.io/kcloud-manager-quota created (server dry run)',
       );
     } finally {
       await cluster.kubectl(['delete', 'namespace', hosts, '--wait=false']);
@@ -356,6 +362,73 @@ describe('the kcloud chart', () => {
     ]);
     expect(res.code).not.toBe(0);
     expect(res.stderr).toContain('manager.operators: unknown operator "dns"');
+  });
+});
+
+describe('the quota webhook in the chart', () => {
+  it('fronts every manager replica with a Service, and installs the configuration in code for the manager to fill in', async () => {
+    const { objects } = await render('kcloud');
+    const service = find(objects, 'Service', 'kcloud-manager-webhook') as Manifest & {
+      spec: { ports: { port: number; targetPort: string }[]; selector: object };
+    };
+    expect(service.spec.ports).toEqual([
+      { name: 'https-webhook', port: 443, targetPort: 'webhook', protocol: 'TCP' },
+    ]);
+    const deployment = find(objects, 'Deployment', 'kcloud-manager') as Manifest & {
+      spec: { replicas: number; template: { spec: { containers: { ports: object[] }[] } } };
+    };
+    expect(deployment.spec.replicas).toBe(2);
+    const container = deployment.spec.template.spec.containers[0];
+    expect(container?.ports).toContainEqual({
+      name: 'webhook',
+      containerPort: 9443,
+      protocol: 'TCP',
+    });
+    expect(container?.args).toEqual(
+      expect.arrayContaining([
+        '--quota-webhook=true',
+        '--webhook-addr=0.0.0.0:9443',
+        `--webhook-service=${cluster.namespace}/kcloud-manager-webhook:443`,
+        `--webhook-secret=${cluster.namespace}/kcloud-manager-webhook-tls`,
+        '--webhook-configuration=kcloud-manager-quota',
+        '--manage-webhook-configuration=false',
+      ]),
+    );
+    // The webhooks as the code writes them, pointed at the Service, without a CA bundle.
+    const configuration = find(
+      objects,
+      'ValidatingWebhookConfiguration',
+      'kcloud-manager-quota',
+    ) as Manifest & {
+      webhooks: { clientConfig: object }[];
+    };
+    const inCode = chartWebhookConfiguration() as unknown as {
+      webhooks: { clientConfig: object }[];
+    };
+    expect(configuration.webhooks.map((w) => ({ ...w, clientConfig: {} }))).toEqual(
+      inCode.webhooks.map((w) => ({ ...w, clientConfig: {} })),
+    );
+    for (const w of configuration.webhooks) {
+      expect(w.clientConfig).toEqual({
+        service: {
+          namespace: cluster.namespace,
+          name: 'kcloud-manager-webhook',
+          port: 443,
+          path: '/validate',
+        },
+      });
+    }
+  });
+
+  it('leaves the webhook out where the platform operator does not run, or when turned off', async () => {
+    for (const set of [['manager.operators=vpc'], ['manager.quotaWebhook=false']]) {
+      const { objects } = await render('kcloud', set);
+      expect(objects.filter((o) => o.kind === 'ValidatingWebhookConfiguration')).toEqual([]);
+      expect(objects.find((o) => o.metadata.name === 'kcloud-manager-webhook')).toBeUndefined();
+      const args = find(objects, 'Deployment', 'kcloud-manager').spec?.template?.spec.containers[0]
+        ?.args;
+      expect(args).toContain('--quota-webhook=false');
+    }
   });
 });
 

@@ -1,5 +1,6 @@
-// The quota webhook in two replicas of the manager, as the chart runs it: the leader and the
-// standby both serve (the standby's /readyz waits for its webhook), the API server reaching
+// The quota webhook in two replicas of the manager, as the chart runs it: the configuration
+// made beforehand (helm install) and only its CA bundle filled in; the leader and the standby
+// both serve (the standby's /readyz waits for its webhook), the API server reaching
 // them through one address on loopback that spreads connections as a Service does. Through
 // the standby alone a burst of creates stops exactly at the limit; both replicas deciding at
 // once, each with its own batches, never admit more than the limit between them.
@@ -9,6 +10,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { addPlatformOperator } from '../../../operators/platform/index.ts';
+import { webhookConfiguration } from '../../../operators/platform/webhook/webhook-configuration.ts';
 import {
   startManager,
   statusMessage,
@@ -109,6 +111,8 @@ async function startReplica(name: string): Promise<void> {
           secret: { namespace: cluster.namespace, name: 'quota-webhook-tls' },
           configurationName: n('quota'),
           tenants: [n('t')],
+          // As the chart runs it: the configuration is the release's, kcloud fills in the CA.
+          manageConfiguration: false,
           onListening: (p) => {
             port = p;
           },
@@ -194,6 +198,16 @@ beforeAll(async () => {
   await create(
     obj(platform, 'Quota', n('t'), { tenantRef: { name: n('t') }, hard: { vpcs: limit } }),
   );
+  // What helm install makes: the configuration in code, without a CA bundle, Helm's label.
+  const made = webhookConfiguration({
+    name: n('quota'),
+    clientConfig: { url: `https://127.0.0.1:${String(relay.port)}` },
+    tenants: [n('t')],
+  });
+  await cluster.objects.create({
+    ...made,
+    metadata: { ...made.metadata, labels: { 'app.kubernetes.io/managed-by': 'Helm' } },
+  } as KubernetesObject);
   await startReplica('replica-a');
   await startReplica('replica-b');
   relay.route(replicas.map((r) => r.port));
@@ -232,6 +246,25 @@ afterAll(async () => {
 });
 
 describe('the quota webhook in two replicas', () => {
+  it('fills in the CA bundle of the configuration it was given, leaving the rest as it was made', async () => {
+    const live = await cluster.objects.read<
+      KubernetesObject & {
+        webhooks: { name: string; clientConfig: { caBundle?: string; url?: string } }[];
+      }
+    >({
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingWebhookConfiguration',
+      metadata: { name: n('quota') },
+    });
+    expect(live.metadata?.labels).toEqual({ 'app.kubernetes.io/managed-by': 'Helm' });
+    for (const w of live.webhooks) {
+      expect(w.clientConfig.url).toBe(`https://127.0.0.1:${String(relay.port)}/validate`);
+      expect(Buffer.from(w.clientConfig.caBundle ?? '', 'base64').toString()).toContain(
+        '-----BEGIN CERTIFICATE-----',
+      );
+    }
+  });
+
   it('serves in the standby too, which alone stops a burst exactly at the limit', async () => {
     const leader = replicas.find((r) => r.running.mgr.isLeader());
     const standby = replicas.find((r) => !r.running.mgr.isLeader());
