@@ -18,8 +18,8 @@ export { configureEip, eipFlags, type EipOperatorConfig } from './flags.ts';
 export { EipNb } from './ovn/eip-nb.ts';
 
 /**
- * EIP kinds, and reading the NetworkInterfaces and NATGateways EIPs are bound to with their
- * Subnets and VPCs.
+ * EIP kinds, and reading the NetworkInterfaces, NATGateways and LoadBalancers EIPs are bound to
+ * with their Subnets and VPCs.
  */
 export const eipRbac = [
   ...reconcilerRules(
@@ -31,6 +31,7 @@ export const eipRbac = [
     resources: [NetworkInterface.plural, NATGateway.plural, Subnet.plural, VPC.plural],
     verbs: ['get', 'list', 'watch'],
   },
+  { apiGroups: ['slb.kcloud.io'], resources: ['loadbalancers'], verbs: ['get', 'list', 'watch'] },
 ];
 
 /** Connects to the OVN northbound database and registers the EIP controllers. */

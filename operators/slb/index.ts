@@ -3,6 +3,7 @@
 import { reconcilerRules, type Manager, type Operator } from '../../controllers/manager/index.ts';
 import { nb as nbSchema, OvsdbClient } from '../../controllers/ovsdb/index.ts';
 import { Instance } from '../ecs/index.ts';
+import { EIP } from '../eip/index.ts';
 import { NetworkInterface, Subnet, VPC } from '../vpc/index.ts';
 import { slbKinds } from './api/index.ts';
 import { addSlbControllers } from './controller/slb-operator.ts';
@@ -28,7 +29,7 @@ export const slbMonitoredTables = [
 /**
  * LoadBalancers; the NetworkInterfaces holding their addresses (made here, collected with their
  * LoadBalancer by the garbage collector); reading the Subnets, VPCs and Instances their members
- * and addresses come from.
+ * and addresses come from, and the EIPs bound to them.
  */
 export const slbRbac = [
   ...reconcilerRules(
@@ -46,6 +47,7 @@ export const slbRbac = [
     verbs: ['get', 'list', 'watch'],
   },
   { apiGroups: [Instance.group], resources: [Instance.plural], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [EIP.group], resources: [EIP.plural], verbs: ['get', 'list', 'watch'] },
 ];
 
 /**

@@ -1,6 +1,6 @@
-// EIP: an address of an EIPPool, bound to a target in the same namespace (a NetworkInterface or
-// a NATGateway; a LoadBalancer later): traffic to the address reaches the target, and the
-// target's traffic out leaves with the address as its source.
+// EIP: an address of an EIPPool, bound to a target in the same namespace (a NetworkInterface, a
+// NATGateway or a LoadBalancer): traffic to the address reaches the target, and the target's
+// traffic out leaves with the address as its source.
 import Type from 'typebox';
 import {
   IPv4Address,
@@ -56,10 +56,16 @@ export const EIP = defineKind({
                 "A NATGateway of the same namespace: the EIP becomes an address its SNAT and DNAT rules can use. Several EIPs can be bound to one NATGateway; the NATGateway's rules decide what the address carries.",
               ),
             ),
+            loadBalancerRef: Type.Optional(
+              LocalObjectReference(
+                'LoadBalancer',
+                "A LoadBalancer (slb.kcloud.io) of the same namespace: each of its listeners is reached at the EIP's address on the listener's port too. A LoadBalancer has at most one EIP.",
+              ),
+            ),
           },
           {
             description:
-              'What the EIP is bound to: exactly one target of its namespace. Edit it to re-bind, remove it to unbind; either takes effect at once. An interface has at most one EIP; a NATGateway can have several.',
+              'What the EIP is bound to: exactly one target of its namespace. Edit it to re-bind, remove it to unbind; either takes effect at once. An interface or a LoadBalancer has at most one EIP; a NATGateway can have several.',
           },
         ),
       ),
@@ -89,8 +95,9 @@ export const EIP = defineKind({
   specValidations: [
     { rule: 'has(self.address) == has(oldSelf.address)', message: 'address is immutable' },
     {
-      rule: '!has(self.binding) || [has(self.binding.networkInterfaceRef), has(self.binding.natGatewayRef)].filter(x, x).size() == 1',
-      message: 'binding must name exactly one target: networkInterfaceRef or natGatewayRef',
+      rule: '!has(self.binding) || [has(self.binding.networkInterfaceRef), has(self.binding.natGatewayRef), has(self.binding.loadBalancerRef)].filter(x, x).size() == 1',
+      message:
+        'binding must name exactly one target: networkInterfaceRef, natGatewayRef or loadBalancerRef',
     },
   ],
   printerColumns: [

@@ -18,6 +18,7 @@ import type { EipNb, EipQoS, Gateway, Nat } from '../ovn/eip-nb.ts';
 import { burstKbit } from '../../vpc/index.ts';
 import { eipKeys, names } from '../ovn/names.ts';
 import type { PoolRegistry } from './pool-registry.ts';
+import type { LoadBalancerView } from './load-balancer-view.ts';
 import { natGatewaysHold, resolveTarget, type Target } from './target.ts';
 
 export interface EIPObservation {
@@ -41,6 +42,7 @@ export interface EIPBackendDeps {
   eips: Cache<EIPObject>;
   nics: Cache<NetworkInterfaceObject>;
   natGateways: Cache<NATGatewayObject>;
+  loadBalancers: Cache<LoadBalancerView>;
   subnets: Cache<SubnetObject>;
   vpcs: Cache<VPCObject>;
   registry: PoolRegistry;
@@ -84,7 +86,7 @@ export class EIPBackend implements ExternalClient<EIPObject, EIPObservation> {
   private place(eip: EIPObject, target: Target): Placement {
     const ns = eip.metadata.namespace ?? '';
     const vpcName =
-      target.kind === 'NATGateway' ? target.vpcName : this.vpcOfInterface(ns, target.name);
+      target.kind === 'NetworkInterface' ? this.vpcOfInterface(ns, target.name) : target.vpcName;
     const vpc = vpcName ? this.deps.vpcs.get(`${ns}/${vpcName}`) : undefined;
     const routerName = vpc?.status?.routerName;
     if (!vpc || !isReady(vpc) || !routerName) {
@@ -107,7 +109,10 @@ export class EIPBackend implements ExternalClient<EIPObject, EIPObservation> {
     };
   }
 
-  /** The EIP's own NAT row: one for an interface; none for a NATGateway, whose rules write theirs. */
+  /**
+   * The EIP's own NAT row: one for an interface; none for a NATGateway or a LoadBalancer, whose
+   * own controllers write the rows that carry the address.
+   */
   private nat(
     eip: EIPObject,
     pool: EIPPoolObject,

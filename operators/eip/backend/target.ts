@@ -1,10 +1,16 @@
 // What an EIP is bound to, checked before anything is written: a target that is missing or
-// not ready yet is waited for; an interface that already has another EIP is refused. A
-// NATGateway takes any number of EIPs: its own rules say what each carries.
+// not ready yet is waited for; an interface or a LoadBalancer that already has another EIP is
+// refused. A NATGateway takes any number of EIPs: its own rules say what each carries.
 import { ReconcileError, WaitingError } from '../../../controllers/external/index.ts';
 import type { Cache } from '../../../controllers/informer/index.ts';
-import type { NATGatewayObject, NetworkInterfaceObject, VPCObject } from '../../vpc/index.ts';
+import type {
+  NATGatewayObject,
+  NetworkInterfaceObject,
+  SubnetObject,
+  VPCObject,
+} from '../../vpc/index.ts';
 import type { EIPObject } from '../api/index.ts';
+import type { LoadBalancerView } from './load-balancer-view.ts';
 
 /** An interface as the data plane needs it: the NAT row translates to its address. */
 export interface InterfaceTarget {
@@ -20,16 +26,16 @@ export interface InterfaceTarget {
 }
 
 /**
- * A NATGateway: the EIP operator gives its VPC router the gateway port, and the NATGateway's
- * own controller (VPC product) writes the NAT rows its rules ask for.
+ * A NATGateway or a LoadBalancer: the EIP operator gives its VPC router the gateway port, and
+ * the target's own controller (VPC, SLB) writes the rows that carry the address.
  */
 export interface NATGatewayTarget {
-  /** `NATGateway/gw`, as status.boundTo shows it. */
+  /** `NATGateway/gw` or `LoadBalancer/web`, as status.boundTo shows it. */
   label: string;
-  kind: 'NATGateway';
+  kind: 'NATGateway' | 'LoadBalancer';
   name: string;
   uid: string;
-  /** The VPC the NATGateway translates for. */
+  /** The VPC the NATGateway translates for, or the LoadBalancer's VIP is in. */
   vpcName: string;
 }
 
@@ -41,8 +47,13 @@ const isReady = (o: { status?: { conditions?: { type: string; status: string }[]
 
 /** The label of the target an EIP's spec names, or undefined when it is unbound. */
 export function boundLabel(eip: EIPObject): string | undefined {
-  const { networkInterfaceRef: nic, natGatewayRef: gw } = eip.spec.binding ?? {};
+  const {
+    networkInterfaceRef: nic,
+    natGatewayRef: gw,
+    loadBalancerRef: lb,
+  } = eip.spec.binding ?? {};
   if (nic) return `NetworkInterface/${nic.name}`;
+  if (lb) return `LoadBalancer/${lb.name}`;
   return gw ? `NATGateway/${gw.name}` : undefined;
 }
 
@@ -73,9 +84,47 @@ export function resolveTarget(
     eips: Cache<EIPObject>;
     nics: Cache<NetworkInterfaceObject>;
     natGateways: Cache<NATGatewayObject>;
+    loadBalancers: Cache<LoadBalancerView>;
+    subnets: Cache<SubnetObject>;
   },
 ): Target | undefined {
   const ns = eip.metadata.namespace ?? '';
+  const lbRef = eip.spec.binding?.loadBalancerRef;
+  if (lbRef) {
+    const label = `LoadBalancer/${lbRef.name}`;
+    const holder = holderOf(
+      caches.eips.inNamespace(ns).filter((e) => boundLabel(e) === label),
+      label,
+    );
+    if (holder && holder.metadata.uid !== eip.metadata.uid) {
+      throw new ReconcileError(
+        'TargetHasEIP',
+        `LoadBalancer ${lbRef.name} already has EIP ${holder.metadata.name ?? ''}; a target has one EIP: bind this one elsewhere or unbind the other first`,
+        { retry: false },
+      );
+    }
+    const lb = caches.loadBalancers.get(`${ns}/${lbRef.name}`);
+    if (!lb || lb.metadata.deletionTimestamp) {
+      throw new WaitingError(
+        'LoadBalancerNotFound',
+        `LoadBalancer ${lbRef.name} ${lb ? 'is being deleted' : `does not exist in namespace ${ns}`}`,
+      );
+    }
+    const subnet = caches.subnets.get(`${ns}/${lb.spec.subnetRef.name}`);
+    if (!subnet) {
+      throw new WaitingError(
+        'SubnetNotFound',
+        `Subnet ${lb.spec.subnetRef.name} of LoadBalancer ${lbRef.name} does not exist in namespace ${ns}`,
+      );
+    }
+    return {
+      label,
+      kind: 'LoadBalancer',
+      name: lbRef.name,
+      uid: lb.metadata.uid ?? '',
+      vpcName: subnet.spec.vpcRef.name,
+    };
+  }
   const gwRef = eip.spec.binding?.natGatewayRef;
   if (gwRef) {
     const gw = caches.natGateways.get(`${ns}/${gwRef.name}`);
@@ -132,23 +181,30 @@ export function resolveTarget(
 }
 
 /**
- * Whether an EIP bound to a NATGateway of the VPC with this UID holds the VPC router's gateway
- * port: those EIPs have no NAT row of the EIP product that would show it.
+ * Whether an EIP bound to a NATGateway or a LoadBalancer of the VPC with this UID holds the VPC
+ * router's gateway port: those EIPs have no NAT row of the EIP product that would show it.
  */
 export function natGatewaysHold(
   caches: {
     eips: Cache<EIPObject>;
     natGateways: Cache<NATGatewayObject>;
     vpcs: Cache<VPCObject>;
+    loadBalancers?: Cache<LoadBalancerView>;
+    subnets?: Cache<SubnetObject>;
   },
   vpcUid: string,
 ): boolean {
   return caches.eips.list().some((e) => {
-    const ref = e.spec.binding?.natGatewayRef;
-    if (!ref) return false;
     const ns = e.metadata.namespace ?? '';
-    const gw = caches.natGateways.get(`${ns}/${ref.name}`);
-    const vpc = gw ? caches.vpcs.get(`${ns}/${gw.spec.vpcRef.name}`) : undefined;
+    let vpcName: string | undefined;
+    const ref = e.spec.binding?.natGatewayRef;
+    if (ref) vpcName = caches.natGateways.get(`${ns}/${ref.name}`)?.spec.vpcRef.name;
+    const lbRef = e.spec.binding?.loadBalancerRef;
+    if (lbRef) {
+      const lb = caches.loadBalancers?.get(`${ns}/${lbRef.name}`);
+      vpcName = lb && caches.subnets?.get(`${ns}/${lb.spec.subnetRef.name}`)?.spec.vpcRef.name;
+    }
+    const vpc = vpcName ? caches.vpcs.get(`${ns}/${vpcName}`) : undefined;
     return vpc !== undefined && vpc.metadata.uid === vpcUid;
   });
 }

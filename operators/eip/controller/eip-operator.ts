@@ -30,6 +30,7 @@ import {
 import { EIPBackend, type EIPObservation } from '../backend/eip-backend.ts';
 import { PoolBackend, type PoolObservation } from '../backend/pool-backend.ts';
 import { PoolRegistry } from '../backend/pool-registry.ts';
+import { loadBalancerResource, type LoadBalancerView } from '../backend/load-balancer-view.ts';
 import { boundLabel, natGatewaysHold } from '../backend/target.ts';
 
 export const eipFinalizer = 'eip.kcloud.io/cleanup';
@@ -75,6 +76,7 @@ export function addEipControllers(
   });
   const nics = mgr.informer<NetworkInterfaceObject>(NetworkInterface.resource);
   const natGateways = mgr.informer<NATGatewayObject>(NATGateway.resource);
+  const loadBalancers = mgr.informer<LoadBalancerView>(loadBalancerResource);
   const subnets = mgr.informer<SubnetObject>(Subnet.resource);
   const vpcs = mgr.informer<VPCObject>(VPC.resource);
   const registry = new PoolRegistry(eips.cache, (poolUid) => opts.nb.recordedAddresses(poolUid));
@@ -138,6 +140,7 @@ export function addEipControllers(
           eips: eips.cache,
           nics: nics.cache,
           natGateways: natGateways.cache,
+          loadBalancers: loadBalancers.cache,
           subnets: subnets.cache,
           vpcs: vpcs.cache,
           registry,
@@ -171,6 +174,12 @@ export function addEipControllers(
       watch(
         natGateways,
         (g) => claimantsOf(g.metadata.namespace ?? '', `NATGateway/${g.metadata.name ?? ''}`),
+        specOrReadinessChanged,
+      ),
+      // A LoadBalancer appearing or going decides whether its EIP waits, and on which VPC.
+      watch(
+        loadBalancers,
+        (lb) => claimantsOf(lb.metadata.namespace ?? '', `LoadBalancer/${lb.metadata.name ?? ''}`),
         specOrReadinessChanged,
       ),
       // A VPC's router appearing (or going) decides where its EIPs' NAT goes.
@@ -208,7 +217,13 @@ export function addEipControllers(
             routerLock,
             heldElsewhere: (vpcUid) =>
               natGatewaysHold(
-                { eips: eips.cache, natGateways: natGateways.cache, vpcs: vpcs.cache },
+                {
+                  eips: eips.cache,
+                  natGateways: natGateways.cache,
+                  vpcs: vpcs.cache,
+                  loadBalancers: loadBalancers.cache,
+                  subnets: subnets.cache,
+                },
                 vpcUid,
               ),
           },

@@ -8,7 +8,7 @@ describe('LoadBalancer kind', () => {
     expect(crd.spec.names.shortNames).toEqual(['slb']);
     expect(crd.spec.scope).toBe('Namespaced');
     const columns = crd.spec.versions[0]?.additionalPrinterColumns.map((c) => c.name) ?? [];
-    expect(columns).toEqual(['VIP', 'Subnet', 'Phase', 'Ready', 'Age']);
+    expect(columns).toEqual(['VIP', 'EIP', 'Subnet', 'Phase', 'Ready', 'Age']);
   });
 
   it('refuses what the schema alone rules out (CEL is checked by the API server)', () => {

@@ -228,6 +228,12 @@ export const LoadBalancer = defineKind({
     {
       ...StandardStatus(),
       vip: Type.Optional(Type.String({ description: 'The VIP.' })),
+      eip: Type.Optional(
+        Type.String({
+          description:
+            'The address of the EIP bound to the LoadBalancer (eip.kcloud.io, binding.loadBalancerRef): each listener is reached there on its port too.',
+        }),
+      ),
       listeners: Type.Optional(
         Type.Array(
           Type.Object(
@@ -283,6 +289,7 @@ export const LoadBalancer = defineKind({
   ],
   printerColumns: [
     { name: 'VIP', type: 'string', jsonPath: '.status.vip', description: 'The VIP.' },
+    { name: 'EIP', type: 'string', jsonPath: '.status.eip', description: 'The EIP bound to it.' },
     {
       name: 'Subnet',
       type: 'string',

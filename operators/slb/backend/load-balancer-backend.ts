@@ -13,6 +13,7 @@ import {
   type LoadBalancerOwner,
 } from '../../../controllers/ovn-nb/index.ts';
 import type { nb, OvsdbClient } from '../../../controllers/ovsdb/index.ts';
+import type { EIPObject } from '../../eip/index.ts';
 import type { NetworkInterfaceObject } from '../../vpc/index.ts';
 import type { LoadBalancerObject, LoadBalancerStatus } from '../api/index.ts';
 import { desiredRows, ownerKeys, type ResolvedMember } from '../ovn/desired.ts';
@@ -28,13 +29,17 @@ export type MemberHealth = (
 
 export interface LoadBalancerObservation {
   vip?: string;
+  eip?: string;
   listeners: NonNullable<LoadBalancerStatus['listeners']>;
   members: NonNullable<LoadBalancerStatus['members']>;
 }
 
 export interface LoadBalancerBackendOptions {
   nb: OvsdbClient<nb.Tables>;
-  caches: Caches & { nics: Pick<Cache<NetworkInterfaceObject>, 'get'> };
+  caches: Caches & {
+    nics: Pick<Cache<NetworkInterfaceObject>, 'get'>;
+    eips: Pick<Cache<EIPObject>, 'inNamespace'>;
+  };
   nicClient: ObjectClient<NetworkInterfaceObject>;
   fieldManager: string;
   health: MemberHealth;
@@ -51,6 +56,7 @@ interface Plan {
   switchNames: string[];
   members: Map<string, ResolvedMember[]>;
   vip: string;
+  eip?: string;
 }
 
 export class LoadBalancerBackend implements ExternalClient<
@@ -68,6 +74,22 @@ export class LoadBalancerBackend implements ExternalClient<
     return rolesOf(lb).filter((r) => held(this.o.caches.nics, lb, r).state === 'missing');
   }
 
+  /**
+   * The address of the EIP the EIP operator has bound to this LoadBalancer (it gives the VPC
+   * router its gateway port first), if any.
+   */
+  private eipOf(lb: LoadBalancerObject): string | undefined {
+    const label = `LoadBalancer/${lb.metadata.name ?? ''}`;
+    return this.o.caches.eips
+      .inNamespace(lb.metadata.namespace ?? '')
+      .find(
+        (e) =>
+          e.spec.binding?.loadBalancerRef?.name === lb.metadata.name &&
+          e.status?.boundTo === label &&
+          e.status.address,
+      )?.status?.address;
+  }
+
   /** The rows as they should be, once the addresses are held; undefined while they are not. */
   private plan(lb: LoadBalancerObject): Plan | undefined {
     const where = placement(this.o.caches, lb);
@@ -76,11 +98,13 @@ export class LoadBalancerBackend implements ExternalClient<
     const vip = addresses.get('vip');
     const monitor = addresses.get('monitor');
     if (vip?.state !== 'held' || (monitor && monitor.state !== 'held')) return undefined;
+    const eip = this.eipOf(lb);
     const rows = desiredRows({
       lb,
       vip: vip.ip,
       members,
       ...(monitor?.state === 'held' ? { monitorSourceIp: monitor.ip } : {}),
+      ...(eip ? { eip } : {}),
     });
     return {
       rows,
@@ -88,6 +112,7 @@ export class LoadBalancerBackend implements ExternalClient<
       switchNames: where.switchNames,
       members,
       vip: vip.ip,
+      ...(eip ? { eip } : {}),
     };
   }
 
@@ -124,6 +149,7 @@ export class LoadBalancerBackend implements ExternalClient<
     }
     return {
       vip: p.vip,
+      ...(p.eip ? { eip: p.eip } : {}),
       members,
       listeners: lb.spec.listeners.map((l) => ({
         name: l.name,

@@ -9,6 +9,7 @@ import {
   watch,
 } from '../../../controllers/wiring/index.ts';
 import { Instance } from '../../ecs/index.ts';
+import { EIP, type EIPObject } from '../../eip/index.ts';
 import {
   NetworkInterface,
   Subnet,
@@ -73,6 +74,7 @@ export function addSlbControllers(mgr: Manager, opts: SlbOperatorOptions): Contr
   const subnets = mgr.informer<SubnetObject>(Subnet.resource);
   const vpcs = mgr.informer<VPCObject>(VPC.resource);
   const instances = mgr.informer<InstanceView>(Instance.resource);
+  const eips = mgr.informer<EIPObject>(EIP.resource);
   const keys = (objs: KubeObject[]) => objs.map((o) => objectKey(o));
   const inNs = (o: KubeObject, index: string, name: string) =>
     keys(lbs.cache.byIndex(index, name)).filter((k) =>
@@ -98,6 +100,7 @@ export function addSlbControllers(mgr: Manager, opts: SlbOperatorOptions): Contr
             vpcs: vpcs.cache,
             nics: nics.cache,
             instances: instances.cache,
+            eips: eips.cache,
           },
           nicClient: mgr.client<NetworkInterfaceObject>(NetworkInterface.resource),
           fieldManager: slbControllerName,
@@ -105,6 +108,7 @@ export function addSlbControllers(mgr: Manager, opts: SlbOperatorOptions): Contr
         }),
       status: (_lb, o) => ({
         vip: o.observed?.vip,
+        eip: o.observed?.eip,
         listeners: o.observed?.listeners,
         members: o.observed?.members,
       }),
@@ -124,6 +128,24 @@ export function addSlbControllers(mgr: Manager, opts: SlbOperatorOptions): Contr
         nicChanged,
       ),
       watch(instances, (i) => inNs(i, 'instance', i.metadata.name ?? ''), instanceChanged),
+      // An EIP bound to a LoadBalancer (or let go of by one) adds (or removes) its address.
+      watch(
+        eips,
+        (e) => {
+          const ns = e.metadata.namespace ?? '';
+          const named = e.spec.binding?.loadBalancerRef?.name;
+          const was = e.status?.boundTo?.startsWith('LoadBalancer/')
+            ? e.status.boundTo.slice('LoadBalancer/'.length)
+            : undefined;
+          return [...new Set([named, was].filter((n): n is string => !!n))].map(
+            (n) => `${ns}/${n}`,
+          );
+        },
+        (o, n) =>
+          o.status?.address !== n.status?.address ||
+          o.status?.boundTo !== n.status?.boundTo ||
+          specOrReadinessChanged(o, n),
+      ),
       // A Subnet of the VPC appearing or going changes the switches the rows are on; a VPC's
       // readiness decides whether anything is written: every LoadBalancer of the namespace.
       watch(

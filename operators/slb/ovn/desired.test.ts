@@ -116,4 +116,19 @@ describe('desiredRows', () => {
     ]);
     expect(row?.ip_port_mappings).toEqual({ '10.0.1.2': 'lsp-a:10.0.1.9' });
   });
+
+  it('reaches each listener at the EIP too, health-checked there as well', () => {
+    const [row] = desiredRows({
+      lb: lb({ backendPools: [{ name: 'p', members: [], healthCheck: {} }] }),
+      vip: '10.0.1.100',
+      members: new Map([['p', [member('10.0.1.2', { logicalPort: 'lsp-a' })]]]),
+      monitorSourceIp: '10.0.1.9',
+      eip: '198.51.100.20',
+    });
+    expect(row?.vips).toEqual({
+      '10.0.1.100:80': '10.0.1.2:8080',
+      '198.51.100.20:80': '10.0.1.2:8080',
+    });
+    expect(row?.health_checks?.map((h) => h.vip)).toEqual(['10.0.1.100:80', '198.51.100.20:80']);
+  });
 });

@@ -36,6 +36,8 @@ export interface DesiredInput {
   members: ReadonlyMap<string, readonly ResolvedMember[]>;
   /** The Subnet address OVN's service monitor probes from; needed when a pool has a check. */
   monitorSourceIp?: string;
+  /** The address of the EIP bound to the LoadBalancer: each listener is reached there too. */
+  eip?: string;
 }
 
 export const rowName = (uid: string, listener: string) => `slb-${uid}-${listener}`;
@@ -50,6 +52,7 @@ export function desiredRows(input: DesiredInput): DesiredLoadBalancer[] {
     const members = input.members.get(l.backendPool) ?? [];
     const serving = members.filter((m) => !m.drain);
     const key = `${vip}:${String(l.port)}`;
+    const keys = [key, ...(input.eip ? [`${input.eip}:${String(l.port)}`] : [])];
     // One backend once: OVN would spread over duplicates as if weighed (no weights here).
     const backends = [...new Set(serving.map((m) => `${m.ip}:${String(m.port)}`))];
     const options: Record<string, string> = {};
@@ -59,7 +62,7 @@ export function desiredRows(input: DesiredInput): DesiredLoadBalancer[] {
     const row: DesiredLoadBalancer = {
       name: rowName(uid, l.name),
       protocol: l.protocol === 'UDP' ? 'udp' : 'tcp',
-      vips: { [key]: backends.join(',') },
+      vips: Object.fromEntries(keys.map((k) => [k, backends.join(',')])),
       options,
       external_ids: {
         [ownerKeys.kind]: ownerKind,
@@ -72,17 +75,16 @@ export function desiredRows(input: DesiredInput): DesiredLoadBalancer[] {
     if ((l.algorithm ?? 'FiveTupleHash') === 'SourceIPHash') row.selection_fields = ['ip_src'];
     const check = pool?.healthCheck;
     if (check && input.monitorSourceIp) {
-      row.health_checks = [
-        {
-          vip: key,
-          options: {
-            interval: String(check.intervalSeconds ?? 5),
-            timeout: String(check.timeoutSeconds ?? 3),
-            success_count: String(check.healthyThreshold ?? 2),
-            failure_count: String(check.unhealthyThreshold ?? 3),
-          },
+      // OVN leaves out offline backends only for the vips a health check names.
+      row.health_checks = keys.map((k) => ({
+        vip: k,
+        options: {
+          interval: String(check.intervalSeconds ?? 5),
+          timeout: String(check.timeoutSeconds ?? 3),
+          success_count: String(check.healthyThreshold ?? 2),
+          failure_count: String(check.unhealthyThreshold ?? 3),
         },
-      ];
+      }));
       const mappings: Record<string, string> = {};
       for (const m of serving) {
         if (m.logicalPort) mappings[m.ip] = `${m.logicalPort}:${input.monitorSourceIp}`;

@@ -136,6 +136,8 @@ describe('an EIP bound to a NATGateway', () => {
           binding: { natGatewayRef: { name: 'ok' }, networkInterfaceRef: { name: 'web' } },
         }),
       ),
-    ).toContain('binding must name exactly one target: networkInterfaceRef or natGatewayRef');
+    ).toContain(
+      'binding must name exactly one target: networkInterfaceRef, natGatewayRef or loadBalancerRef',
+    );
   });
 });

@@ -13,6 +13,7 @@ import {
   type OvnLayout,
   type UpOptions,
 } from '../../../hack/ovn/index.ts';
+import { addEipOperator } from '../../../operators/eip/index.ts';
 import { addSlbOperator } from '../../../operators/slb/index.ts';
 import { addVpcOperator } from '../../../operators/vpc/index.ts';
 import {
@@ -37,6 +38,8 @@ export interface SlbFixture {
 export function useSlbOperator(
   cluster: TestCluster,
   options: UpOptions = { dataPlane: false },
+  /** With the eip operator too, its gateway ports on these chassis. */
+  eipGatewayChassis?: string[],
 ): SlbFixture {
   let layout: OvnLayout | undefined;
   let running: RunningManager | undefined;
@@ -53,6 +56,9 @@ export function useSlbOperator(
     running = await startManager(
       (mgr) => {
         addVpcOperator(mgr, { nbEndpoints: [conn.nb.unix] });
+        if (eipGatewayChassis) {
+          addEipOperator(mgr, { nbEndpoints: [conn.nb.unix], gatewayChassis: eipGatewayChassis });
+        }
         // Swept every 2 s: a test sees a force-deleted LoadBalancer's rows go.
         addSlbOperator(mgr, {
           nbEndpoints: [conn.nb.unix],
@@ -82,6 +88,7 @@ export function useSlbOperator(
 
 interface Status {
   vip?: string;
+  eip?: string;
   conditions?: {
     type: string;
     status: string;
