@@ -18,6 +18,7 @@ describe('the platform operator’s webhook flags', () => {
       secret: { namespace: 'kcloud-system', name: 'kcloud-webhook-tls' },
       configurationName: 'kcloud-quota',
       manageConfiguration: true,
+      certificate: 'kcloud',
     });
     expect(webhook?.clientConfig(9443)).toEqual({
       service: { namespace: 'kcloud-system', name: 'kcloud-webhook', port: 443 },
@@ -37,6 +38,9 @@ describe('the platform operator’s webhook flags', () => {
     );
     expect(() => configurePlatform({ 'quota-webhook': 'on' })).toThrow(
       '--quota-webhook: expected true or false, got on',
+    );
+    expect(() => configurePlatform({ ...defaults, 'webhook-certificate': 'vault' })).toThrow(
+      '--webhook-certificate: expected kcloud or cert-manager, got vault',
     );
     expect(configurePlatform({ 'quota-webhook': 'false' }).webhook).toBeUndefined();
   });

@@ -33,6 +33,12 @@ export const platformFlags = {
     description:
       "namespace/name of the Secret holding the webhook's CA and serving certificate (made and renewed by kcloud)",
   },
+  'webhook-certificate': {
+    type: 'string',
+    default: 'kcloud',
+    description:
+      'kcloud: kcloud makes and renews the serving certificate in --webhook-secret; cert-manager: cert-manager issues it there, kcloud reads it and writes no configuration (the CA injector fills in its bundle)',
+  },
   'manage-webhook-configuration': {
     type: 'string',
     default: 'true',
@@ -72,6 +78,13 @@ function booleanString(flag: string, values: FlagValues, absent = true): boolean
   return value === 'true';
 }
 
+function certificateSource(value: string): 'kcloud' | 'cert-manager' {
+  if (value !== 'kcloud' && value !== 'cert-manager') {
+    throw new Error(`--webhook-certificate: expected kcloud or cert-manager, got ${value}`);
+  }
+  return value;
+}
+
 /** The platform operator's settings from its flags. */
 export function configurePlatform(values: FlagValues): PlatformOperatorConfig {
   if (!booleanString('quota-webhook', values, false)) return { webhook: undefined };
@@ -105,6 +118,7 @@ export function configurePlatform(values: FlagValues): PlatformOperatorConfig {
       secret: namespacedName('webhook-secret', stringFlag(values, 'webhook-secret')),
       configurationName: stringFlag(values, 'webhook-configuration'),
       manageConfiguration: booleanString('manage-webhook-configuration', values),
+      certificate: certificateSource(stringFlag(values, 'webhook-certificate') || 'kcloud'),
     },
   };
 }

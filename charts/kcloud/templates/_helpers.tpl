@@ -68,3 +68,14 @@ readOnlyRootFilesystem: true
 capabilities:
   drop: [ALL]
 {{- end -}}
+
+{{- /* "true" when the quota webhook's certificate comes from cert-manager: asked for, or auto
+  and cert-manager's CRDs exist. */ -}}
+{{- define "kcloud.webhookCertManager" -}}
+{{- $want := .Values.manager.webhookCertificate -}}
+{{- $has := .Capabilities.APIVersions.Has "cert-manager.io/v1/Certificate" -}}
+{{- if and (eq $want "cert-manager") (not $has) -}}
+{{- fail "manager.webhookCertificate=cert-manager needs cert-manager installed (its cert-manager.io/v1 CRDs)" -}}
+{{- end -}}
+{{- if or (eq $want "cert-manager") (and (eq $want "auto") $has) -}}true{{- end -}}
+{{- end -}}

@@ -8,7 +8,12 @@ import { Quota, type QuotaObject } from '../api/index.ts';
 import { namespaceResource, type PlatformCaches } from '../caches.ts';
 import { QuotaAdmission } from './admission.ts';
 import { startAdmissionServer } from './admission-server.ts';
-import { ensureServingCertificate, type CertificatePolicy } from './serving-certificate.ts';
+import {
+  ensureServingCertificate,
+  readIssuedCertificate,
+  type CertificatePolicy,
+  type ServingCertificate,
+} from './serving-certificate.ts';
 import {
   applyWebhookConfiguration,
   webhookConfigurationResource,
@@ -37,6 +42,13 @@ export interface QuotaWebhookOptions {
   configurationName: string;
   /** Limit the webhook to these tenants' projects; default every project. */
   tenants?: readonly string[];
+  /**
+   * Who makes the serving certificate: kcloud (default), or cert-manager, whose Secret kcloud
+   * only reads (again every minute) and whose CA injector fills in the configuration's bundle.
+   */
+  certificate?: 'kcloud' | 'cert-manager';
+  /** How often cert-manager's certificate is read again; a minute by default. */
+  issuedRecheckMs?: number;
   /**
    * false: the configuration exists already (the Helm chart makes it, so that uninstalling
    * takes it away) and kcloud writes only its CA bundle. Default true: kcloud writes it whole.
@@ -77,17 +89,35 @@ export class QuotaWebhook implements Runnable {
     return this.serving;
   }
 
+  /** Retries `step` every 2 s until it succeeds: what it waits for comes from elsewhere. */
+  private async untilDone<T>(
+    what: string,
+    step: () => Promise<T>,
+    signal: AbortSignal,
+  ): Promise<T> {
+    for (;;) {
+      try {
+        return await step();
+      } catch (err) {
+        this.mgr.log.info(`quota webhook waiting ${what}`, {
+          error: err instanceof Error ? err.message : String(err),
+        });
+        await realClock.sleep(2000, signal);
+      }
+    }
+  }
+
   async run(signal: AbortSignal): Promise<void> {
     const secrets = this.mgr.client<KubeObject>(secretResource);
     const configurations = this.mgr.client<KubeObject>(webhookConfigurationResource);
     const names = this.opts.certificateNames;
-    let current = await ensureServingCertificate(
-      secrets,
-      this.opts.secret,
-      names,
-      new Date(),
-      this.opts.policy,
-    );
+    const issued = this.opts.certificate === 'cert-manager';
+    // kcloud's own certificate, made or renewed in the Secret; or cert-manager's, read as is.
+    const certificate = () =>
+      issued
+        ? readIssuedCertificate(secrets, this.opts.secret, new Date(), this.opts.issuedRecheckMs)
+        : ensureServingCertificate(secrets, this.opts.secret, names, new Date(), this.opts.policy);
+    let current = await this.untilDone('for its certificate', certificate, signal);
     const server = await startAdmissionServer({
       ...this.opts.listen,
       cert: current.cert,
@@ -104,20 +134,12 @@ export class QuotaWebhook implements Runnable {
         ...(this.opts.tenants ? { tenants: this.opts.tenants } : {}),
       };
       const whole = this.opts.manageConfiguration !== false;
-      const configure = (bundle: string) =>
-        applyWebhookConfiguration(configurations, config, bundle, whole);
+      // With cert-manager's certificate its CA injector writes the bundle: nothing to write.
+      const configure = async (bundle: string) => {
+        if (!issued) await applyWebhookConfiguration(configurations, config, bundle, whole);
+      };
       // A configuration the chart makes may come a moment after this replica starts.
-      for (;;) {
-        try {
-          await configure(current.caBundle);
-          break;
-        } catch (err) {
-          this.mgr.log.info('quota webhook waiting to configure', {
-            error: err instanceof Error ? err.message : String(err),
-          });
-          await realClock.sleep(2000, signal);
-        }
-      }
+      await this.untilDone('to configure', () => configure(current.caBundle), signal);
       this.serving = true;
       this.mgr.log.info('quota webhook serving', { port, configuration: config.name });
       while (!signal.aborted) {
@@ -127,18 +149,22 @@ export class QuotaWebhook implements Runnable {
         } catch {
           break;
         }
-        const next = await ensureServingCertificate(
-          secrets,
-          this.opts.secret,
-          names,
-          new Date(),
-          this.opts.policy,
-        );
+        let next: ServingCertificate;
+        try {
+          next = await certificate();
+        } catch (err) {
+          // The one being served stays: a Secret unreadable for a moment changes nothing yet.
+          this.mgr.log.error('quota webhook certificate not read', {
+            error: err instanceof Error ? err.message : String(err),
+          });
+          current = { ...current, renewAt: new Date(Date.now() + 10_000) };
+          continue;
+        }
         if (next.cert !== current.cert || next.caBundle !== current.caBundle) {
           // The API server must trust the new CA before the server presents what it signed.
           await configure(next.caBundle + current.caBundle);
           server.setCertificate(next);
-          if (next.caBundle !== current.caBundle) {
+          if (!issued && next.caBundle !== current.caBundle) {
             try {
               await realClock.sleep(oldCaGraceMs, signal);
             } catch {

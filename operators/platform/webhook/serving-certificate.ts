@@ -161,3 +161,44 @@ export async function ensureServingCertificate(
     }
   }
 }
+
+/** How often a certificate cert-manager issues is read again: it renews on its own schedule. */
+export const issuedRecheckMs = 60_000;
+
+/**
+ * The serving certificate cert-manager issued into the Secret (tls.crt, tls.key, ca.crt), read
+ * as it is: kcloud makes nothing, and cert-manager's CA injector gives the configuration its
+ * CA bundle. Missing or incomplete (not issued yet) is an error, to be tried again.
+ */
+export async function readIssuedCertificate(
+  secrets: ObjectClient<SecretObject>,
+  where: { namespace: string; name: string },
+  now: Date,
+  recheckMs = issuedRecheckMs,
+): Promise<ServingCertificate> {
+  let secret: SecretObject;
+  try {
+    secret = await secrets.get(where.namespace, where.name);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    throw new Error(
+      `Secret ${where.namespace}/${where.name} does not exist yet: cert-manager issues it`,
+      {
+        cause: err,
+      },
+    );
+  }
+  const cert = unb64(secret.data?.['tls.crt']);
+  const key = unb64(secret.data?.['tls.key']);
+  if (!cert || !key || !parse(cert)) {
+    throw new Error(
+      `Secret ${where.namespace}/${where.name} holds no certificate and key yet: cert-manager issues them`,
+    );
+  }
+  return {
+    caBundle: unb64(secret.data?.['ca.crt']) ?? '',
+    cert,
+    key,
+    renewAt: new Date(now.getTime() + recheckMs),
+  };
+}

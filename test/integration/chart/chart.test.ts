@@ -420,6 +420,68 @@ describe('the quota webhook in the chart', () => {
     }
   });
 
+  it('takes the webhook’s certificate from cert-manager where its CRDs exist', async () => {
+    const plain = await render('kcloud');
+    expect(plain.objects.filter((o) => o.kind === 'Certificate')).toEqual([]);
+    const args = (objects: Manifest[]) =>
+      find(objects, 'Deployment', 'kcloud-manager').spec?.template?.spec.containers[0]?.args;
+    expect(args(plain.objects)).not.toContain('--webhook-certificate=cert-manager');
+
+    const { objects } = await render(
+      'kcloud',
+      [],
+      ['--api-versions', 'cert-manager.io/v1/Certificate'],
+    );
+    const serving = find(objects, 'Certificate', 'kcloud-manager-webhook-tls') as unknown as {
+      spec: {
+        secretName: string;
+        dnsNames: string[];
+        usages: string[];
+        issuerRef: { name: string };
+      };
+    };
+    expect(serving.spec).toMatchObject({
+      secretName: 'kcloud-manager-webhook-tls',
+      dnsNames: [
+        `kcloud-manager-webhook.${cluster.namespace}.svc`,
+        `kcloud-manager-webhook.${cluster.namespace}.svc.cluster.local`,
+      ],
+      issuerRef: { name: 'kcloud-webhook-ca' },
+    });
+    expect(serving.spec.usages).toContain('server auth');
+    expect(find(objects, 'Certificate', 'kcloud-webhook-ca')).toMatchObject({
+      spec: { isCA: true },
+    });
+    const configuration = find(
+      objects,
+      'ValidatingWebhookConfiguration',
+      'kcloud-manager-quota',
+    ) as Manifest & {
+      metadata: { annotations?: Record<string, string> };
+    };
+    expect(configuration.metadata.annotations).toEqual({
+      'cert-manager.io/inject-ca-from': `${cluster.namespace}/kcloud-manager-webhook-tls`,
+    });
+    expect(args(objects)).toEqual(
+      expect.arrayContaining([
+        '--webhook-certificate=cert-manager',
+        `--webhook-secret=${cluster.namespace}/kcloud-manager-webhook-tls`,
+      ]),
+    );
+    // Asked for without cert-manager: refused, naming what is missing.
+    const missing = await helm(cluster.kubeconfigPath, [
+      'template',
+      'kcloud',
+      chartDir,
+      '--set',
+      'manager.webhookCertificate=cert-manager',
+    ]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain(
+      'manager.webhookCertificate=cert-manager needs cert-manager installed',
+    );
+  });
+
   it('leaves the webhook out where the platform operator does not run, or when turned off', async () => {
     for (const set of [['manager.operators=vpc'], ['manager.quotaWebhook=false']]) {
       const { objects } = await render('kcloud', set);
@@ -625,7 +687,10 @@ describe('the OVN databases’ certificates and NetworkPolicy', () => {
       ['--api-versions', 'cert-manager.io/v1/Certificate'],
     );
     expect(objects.some((o) => o.kind === 'Secret')).toBe(false);
-    const certs = objects.filter((o) => o.kind === 'Certificate') as unknown as {
+    // The OVN databases' (the quota webhook's come with cert-manager too, tested above).
+    const certs = objects.filter(
+      (o) => o.kind === 'Certificate' && o.metadata.name.startsWith('kcloud-ovn-'),
+    ) as unknown as {
       metadata: { name: string };
       spec: { secretName: string; isCA?: boolean; usages?: string[]; dnsNames?: string[] };
     }[];
@@ -642,7 +707,7 @@ describe('the OVN databases’ certificates and NetworkPolicy', () => {
     expect(usage('host')).toContain('client auth');
     expect(
       objects
-        .filter((o) => o.kind === 'Issuer')
+        .filter((o) => o.kind === 'Issuer' && o.metadata.name.startsWith('kcloud-ovn-'))
         .map((o) => o.metadata.name)
         .sort(),
     ).toEqual(['kcloud-ovn-ca', 'kcloud-ovn-selfsigned']);
