@@ -112,16 +112,22 @@ export async function runDemo(places: DemoPlaces, opts: DemoOptions): Promise<De
   );
 
   log('== kcloud-manager and kcloud-agent');
-  const procs = await startServices(cfg, log, { KCLOUD_OVN_NB: nb }, opts.flags, {
-    dir: places.dir,
-    agent: {
-      kubeconfig: agentKubeconfig,
-      hostRoot: places.hostRoot,
-      stateDir: places.agentStateDir,
-      // Without a data plane no VM has a network to plug into: the agent runs none.
-      vmFlags: dataPlane ? await vmFlags(places.ovn) : [],
+  const procs = await startServices(
+    cfg,
+    log,
+    { KCLOUD_OVN_NB: nb, KCLOUD_OVN_SB: ovn.connection.sb.unix },
+    opts.flags,
+    {
+      dir: places.dir,
+      agent: {
+        kubeconfig: agentKubeconfig,
+        hostRoot: places.hostRoot,
+        stateDir: places.agentStateDir,
+        // Without a data plane no VM has a network to plug into: the agent runs none.
+        vmFlags: dataPlane ? await vmFlags(places.ovn) : [],
+      },
     },
-  });
+  );
   for (const p of procs) {
     log(
       `${p.name} ready (pid ${p.pid}, ${(residentBytes(p.pid) / 2 ** 20).toFixed(0)} MiB, http://${p.healthAddr}/readyz)`,
