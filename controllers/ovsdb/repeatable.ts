@@ -20,8 +20,9 @@
 // transaction is never sent twice by the client: the caller gets ConnectionLostError and
 // decides again from the replica, which the client reloads from the new leader before it
 // reports itself connected. Writers whose inserts have no such guard (an ACL added to a set)
-// can still double a row in the instant between a new leader's election and its commit of the
-// old term's entries; they should guard the insert with a `wait` on the holder's set.
+// could still double a row in the instant between a new leader's election and its commit of
+// the old term's entries; they guard the insert with a `wait` on the holder's set (the VPC
+// operator's ACL writer does), so that the late commit makes their new attempt fail.
 import type { Operation } from './operations.ts';
 import type { DatabaseSchema } from './schema.ts';
 

@@ -1,6 +1,6 @@
 // Port groups and their ACLs against a real northbound ovsdb-server: SecurityGroup rules
 // become ACL rows, kept exactly in line with the rules, and rows are found by their owner.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { SecurityGroupRule } from '../../../operators/vpc/api/index.ts';
 import {
   desiredInterfacePort,
@@ -160,6 +160,27 @@ describe('ensurePortGroupACLs', () => {
     expect(f.ovsdb.replica.table('ACL').get(httpAcl)).toBeUndefined();
     expect(await f.server.nbctl('--bare', '--columns=name', 'list', 'ACL')).toBe('same-group');
     expect(await f.server.nbctl('acl-list', webPg)).not.toContain('tcp.dst');
+  });
+
+  it('refuses to add ACLs when the group’s set changed since it was read, rather than doubling them', async () => {
+    const ssh = { ...http, name: 'ssh', ports: { from: 22, to: 22 } };
+    const desired = securityGroupACLs(web, [http, ssh], noResolve);
+    const sshRows = () => f.nb.portGroupACLs(webPg).filter((a) => a.name === 'ssh');
+    // The same write committed first, late: what an earlier attempt whose reply was lost does
+    // when a new leader commits it after the writer has decided again from the same view.
+    const real = f.ovsdb.transact.bind(f.ovsdb);
+    jest.spyOn(f.ovsdb, 'transact').mockImplementationOnce(async (ops) => {
+      await real(ops);
+      return real(ops);
+    });
+    await expect(f.nb.ensurePortGroupACLs(webPg, desired)).rejects.toThrow();
+    await f.replicaShows('the ACL written first', () => sshRows().length > 0);
+    expect(await f.server.nbctl('--bare', '--columns=name', 'find', 'ACL', 'name=ssh')).toBe('ssh');
+    // Decided again from the view that has it: nothing more to write.
+    expect(await f.nb.ensurePortGroupACLs(webPg, desired)).toBe(false);
+    expect(sshRows()).toHaveLength(1);
+    // As the test before left it.
+    await f.nb.ensurePortGroupACLs(webPg, securityGroupACLs(web, [], noResolve));
   });
 
   it('refuses a port group that does not exist', async () => {

@@ -76,8 +76,23 @@ function aclOperations(c: NbOvsdb, holder: AclHolder, desired: readonly DesiredA
     operations.push(ops.insert('ACL', acl, uuidName));
     added.push(uuidName);
   }
-  if (added.length > 0)
+  if (added.length > 0) {
+    // ACL rows have no unique index, so nothing else stops a second copy: this transaction
+    // holds only while the holder's set is still the one read. An earlier write of the same
+    // ACLs that commits late (a clustered database's new leader committing the old term's
+    // entries after the client decided again) makes it fail, to be decided again, instead of
+    // doubling the rows.
+    operations.unshift(
+      ops.wait(holder.table as 'Port_Group', {
+        where: [['_uuid', '==', holder.uuid]],
+        columns: ['acls'],
+        until: '==',
+        rows: [{ acls: [...holder.acls] }],
+        timeout: 0,
+      }),
+    );
     operations.push(ops.mutate(holder.table, where, [['acls', 'insert', added]]));
+  }
   return operations;
 }
 
