@@ -1,19 +1,8 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { afterAll, beforeAll } from '@jest/globals';
-import { repoRoot } from '../../../hack/cluster/index.ts';
-import {
-  connection,
-  down,
-  nbctl,
-  ovnLayout,
-  up,
-  type OvnLayout,
-  type UpOptions,
-} from '../../../hack/ovn/index.ts';
+import type { UpOptions } from '../../../hack/ovn/index.ts';
 import { addEipOperator } from '../../../operators/eip/index.ts';
 import { addVpcOperator } from '../../../operators/vpc/index.ts';
-import { startManager, type RunningManager, type TestCluster } from '../../harness/index.ts';
+import type { TestCluster } from '../../harness/index.ts';
+import { usePrivateOvn, type PrivateOvn } from '../../harness/private-ovn.ts';
 
 export const eipApi = 'eip.kcloud.io/v1alpha1';
 export const vpcApi = 'vpc.kcloud.io/v1alpha1';
@@ -29,12 +18,7 @@ export const nicRef = (name: string) => ({
 export const doc = (apiVersion: string, kind: string, name: string, spec: object) =>
   `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata: {name: ${name}}\nspec: ${JSON.stringify(spec)}\n`;
 
-export interface EipFixture {
-  layout(): OvnLayout;
-  nb(args: string[]): Promise<string>;
-  /** Stops the manager and starts a new one on the same OVN (a restart). */
-  restart(): Promise<void>;
-}
+export type EipFixture = PrivateOvn;
 
 /**
  * A private OVN and a manager running the vpc and eip operators on the test's namespace, both
@@ -48,51 +32,17 @@ export function useEipOperator(
   /** How often the vpc operator compares with OVN and sweeps orphans; its default if left out. */
   vpcResyncPeriodMs?: number,
 ): EipFixture {
-  let layout: OvnLayout | undefined;
-  let running: RunningManager | undefined;
-  const current = () => {
-    if (!layout) throw new Error('the OVN of this test has not started');
-    return layout;
-  };
-  const start = async () => {
-    const conn = await connection(current());
-    running = await startManager(
-      (mgr) => {
-        addVpcOperator(mgr, {
-          nbEndpoints: [conn.nb.unix],
-          ...(vpcResyncPeriodMs !== undefined ? { resyncPeriodMs: vpcResyncPeriodMs } : {}),
-        });
-        // Swept every 2 s: a test sees a force-deleted EIP's rows go.
-        addEipOperator(mgr, { nbEndpoints: [conn.nb.unix], gatewayChassis, resyncPeriodMs: 2_000 });
-      },
-      { namespace: cluster.namespace },
-    );
-  };
-  beforeAll(async () => {
-    const base = path.join(repoRoot, '.local', 'test-runs');
-    await mkdir(base, { recursive: true });
-    layout = ovnLayout(await mkdtemp(path.join(base, 'ovn-eip-')));
-    await up(layout, options);
-    await start();
-  });
-  afterAll(async () => {
-    await running?.stop();
-    if (layout) {
-      await down(layout, { purge: true });
-      await rm(layout.runDir, { recursive: true, force: true });
-    }
-  });
-  return {
-    layout: current,
-    nb: async (args) => {
-      const r = await nbctl(current(), args);
-      if (r.code !== 0) throw new Error(`ovn-nbctl ${args.join(' ')}: ${r.stderr}`);
-      return r.stdout;
+  return usePrivateOvn(
+    'ovn-eip-',
+    options,
+    (mgr, conn) => {
+      addVpcOperator(mgr, {
+        nbEndpoints: [conn.nb.unix],
+        ...(vpcResyncPeriodMs !== undefined ? { resyncPeriodMs: vpcResyncPeriodMs } : {}),
+      });
+      // Swept every 2 s: a test sees a force-deleted EIP's rows go.
+      addEipOperator(mgr, { nbEndpoints: [conn.nb.unix], gatewayChassis, resyncPeriodMs: 2_000 });
     },
-    restart: async () => {
-      await running?.stop();
-      running = undefined;
-      await start();
-    },
-  };
+    () => ({ namespace: cluster.namespace }),
+  );
 }

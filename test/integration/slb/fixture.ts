@@ -1,27 +1,11 @@
 // A private OVN (northbound database and northd, or the whole data plane) and a manager
 // running the vpc and slb operators on the test's namespace, both stopped after the file.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { afterAll, beforeAll } from '@jest/globals';
-import { repoRoot } from '../../../hack/cluster/index.ts';
-import {
-  connection,
-  down,
-  nbctl,
-  ovnLayout,
-  up,
-  type OvnLayout,
-  type UpOptions,
-} from '../../../hack/ovn/index.ts';
+import type { UpOptions } from '../../../hack/ovn/index.ts';
 import { addEipOperator } from '../../../operators/eip/index.ts';
 import { addSlbOperator } from '../../../operators/slb/index.ts';
 import { addVpcOperator } from '../../../operators/vpc/index.ts';
-import {
-  startManager,
-  waitFor,
-  type RunningManager,
-  type TestCluster,
-} from '../../harness/index.ts';
+import { waitFor, type TestCluster } from '../../harness/index.ts';
+import { usePrivateOvn, type PrivateOvn } from '../../harness/private-ovn.ts';
 
 export const slbApi = 'slb.kcloud.io/v1alpha1';
 export const vpcApi = 'vpc.kcloud.io/v1alpha1';
@@ -30,10 +14,7 @@ export const lbRef = (name: string) => ({ apiVersion: slbApi, kind: 'LoadBalance
 export const doc = (apiVersion: string, kind: string, name: string, spec: object) =>
   `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata: {name: ${name}}\nspec: ${JSON.stringify(spec)}\n`;
 
-export interface SlbFixture {
-  layout(): OvnLayout;
-  nb(args: string[]): Promise<string>;
-}
+export type SlbFixture = Pick<PrivateOvn, 'layout' | 'nb'>;
 
 export function useSlbOperator(
   cluster: TestCluster,
@@ -41,49 +22,23 @@ export function useSlbOperator(
   /** With the eip operator too, its gateway ports on these chassis. */
   eipGatewayChassis?: string[],
 ): SlbFixture {
-  let layout: OvnLayout | undefined;
-  let running: RunningManager | undefined;
-  const current = () => {
-    if (!layout) throw new Error('the OVN of this test has not started');
-    return layout;
-  };
-  beforeAll(async () => {
-    const base = path.join(repoRoot, '.local', 'test-runs');
-    await mkdir(base, { recursive: true });
-    layout = ovnLayout(await mkdtemp(path.join(base, 'ovn-slb-')));
-    await up(layout, options);
-    const conn = await connection(current());
-    running = await startManager(
-      (mgr) => {
-        addVpcOperator(mgr, { nbEndpoints: [conn.nb.unix] });
-        if (eipGatewayChassis) {
-          addEipOperator(mgr, { nbEndpoints: [conn.nb.unix], gatewayChassis: eipGatewayChassis });
-        }
-        // Swept every 2 s: a test sees a force-deleted LoadBalancer's rows go.
-        addSlbOperator(mgr, {
-          nbEndpoints: [conn.nb.unix],
-          sbEndpoints: [conn.sb.unix],
-          resyncPeriodMs: 2_000,
-        });
-      },
-      { namespace: cluster.namespace },
-    );
-  });
-  afterAll(async () => {
-    await running?.stop();
-    if (layout) {
-      await down(layout, { purge: true });
-      await rm(layout.runDir, { recursive: true, force: true });
-    }
-  });
-  return {
-    layout: current,
-    nb: async (args) => {
-      const r = await nbctl(current(), args);
-      if (r.code !== 0) throw new Error(`ovn-nbctl ${args.join(' ')}: ${r.stderr}`);
-      return r.stdout;
+  return usePrivateOvn(
+    'ovn-slb-',
+    options,
+    (mgr, conn) => {
+      addVpcOperator(mgr, { nbEndpoints: [conn.nb.unix] });
+      if (eipGatewayChassis) {
+        addEipOperator(mgr, { nbEndpoints: [conn.nb.unix], gatewayChassis: eipGatewayChassis });
+      }
+      // Swept every 2 s: a test sees a force-deleted LoadBalancer's rows go.
+      addSlbOperator(mgr, {
+        nbEndpoints: [conn.nb.unix],
+        sbEndpoints: [conn.sb.unix],
+        resyncPeriodMs: 2_000,
+      });
     },
-  };
+    () => ({ namespace: cluster.namespace }),
+  );
 }
 
 interface Status {
