@@ -79,3 +79,9 @@ capabilities:
 {{- end -}}
 {{- if or (eq $want "cert-manager") (and (eq $want "auto") $has) -}}true{{- end -}}
 {{- end -}}
+
+{{- /* "true" when the manager runs the operator .operator (manager.operators all, or named). */ -}}
+{{- define "kcloud.runsOperator" -}}
+{{- $operators := splitList "," .root.Values.manager.operators -}}
+{{- if or (eq .root.Values.manager.operators "all") (has .operator $operators) -}}true{{- end -}}
+{{- end -}}

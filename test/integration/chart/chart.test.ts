@@ -713,7 +713,7 @@ describe('the OVN databases’ certificates and NetworkPolicy', () => {
     ).toEqual(['kcloud-ovn-ca', 'kcloud-ovn-selfsigned']);
   });
 
-  it('admits to OVN central only the manager (northbound) and the hosts (southbound)', async () => {
+  it('admits to OVN central only the manager (northbound, and southbound for the slb operator) and the hosts (southbound)', async () => {
     interface Policy {
       spec: {
         policyTypes: string[];
@@ -747,9 +747,22 @@ describe('the OVN databases’ certificates and NetworkPolicy', () => {
         ports: r.ports.map((p) => p.port),
       })),
     ).toEqual([
-      { from: ['manager'], ports: ['nb'] },
+      { from: ['manager'], ports: ['nb', 'sb'] },
       { from: ['192.0.2.0/24', '198.51.100.0/24'], ports: ['sb'] },
     ]);
+    // A manager without the slb operator reads nothing from the southbound database.
+    const vpcOnly = await policy([
+      'manager.operators=vpc',
+      'ovn.central.networkPolicy.hostCIDRs={192.0.2.0/24}',
+    ]);
+    expect(vpcOnly.spec.ingress[0]?.ports.map((p) => p.port)).toEqual(['nb']);
+    const managerArgs = async (set: string[]) =>
+      find((await render('kcloud', set)).objects, 'Deployment', 'kcloud-manager').spec?.template
+        ?.spec.containers[0]?.args ?? [];
+    expect(await managerArgs([])).toContain(
+      '--ovn-sb=ssl:$(KCLOUD_OVN_SB_SERVICE_HOST):$(KCLOUD_OVN_SB_SERVICE_PORT)',
+    );
+    expect((await managerArgs(['manager.operators=vpc'])).join(' ')).not.toContain('--ovn-sb');
     const podNetwork = await policy(['ovn.host.hostNetwork=false']);
     expect(podNetwork.spec.ingress[1]?.from.map(component)).toEqual(['ovn-host']);
     const off = await render('kcloud', ['ovn.central.networkPolicy.enabled=false']);
