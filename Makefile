@@ -119,6 +119,7 @@ bench: setup
 	node bench/evs/main.ts
 	node bench/ecs/main.ts
 	node bench/platform/main.ts
+	node bench/edge/main.ts
 
 clean: purge
 	rm -rf dist .local/test-runs
