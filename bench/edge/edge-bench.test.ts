@@ -6,7 +6,7 @@ import {
   lbCommands,
   macOf,
   natAddCommand,
-  rebindArgs,
+  rebindRuns,
   type NatRow,
 } from './nbctl-args.ts';
 import {
@@ -97,7 +97,7 @@ describe('ovn-nbctl command lines', () => {
     ]);
   });
 
-  it('re-binds by deleting the row and adding it for the other port in one run', () => {
+  it('re-binds by deleting the row, then adding it for the other port', () => {
     expect(natAddCommand('lr', nat)).toEqual([
       'lr-nat-add',
       'lr',
@@ -107,13 +107,9 @@ describe('ovn-nbctl command lines', () => {
       'lsp-1',
       '0e:00:00:00:00:01',
     ]);
-    expect(rebindArgs('lr', nat)).toEqual([
-      'lr-nat-del',
-      'lr',
-      'dnat_and_snat',
-      '198.51.100.20',
-      '--',
-      ...natAddCommand('lr', nat),
+    expect(rebindRuns('lr', nat)).toEqual([
+      ['lr-nat-del', 'lr', 'dnat_and_snat', '198.51.100.20'],
+      natAddCommand('lr', nat),
     ]);
   });
 

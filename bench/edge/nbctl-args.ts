@@ -45,9 +45,14 @@ export function natDeleteCommand(router: string, externalIp: string): string[] {
   return ['lr-nat-del', router, 'dnat_and_snat', externalIp];
 }
 
-/** A re-bind in one transaction: the row for the old port goes, the row for the new comes. */
-export function rebindArgs(router: string, to: NatRow): string[] {
-  return joinCommands([natDeleteCommand(router, to.externalIp), natAddCommand(router, to)]);
+/**
+ * A re-bind as two runs, one after the other: the row for the old port goes, the row for the
+ * new one comes. One run cannot do both: lr-nat-add checks the router's NAT rows as they were
+ * read, where the row lr-nat-del removed earlier in the same transaction still holds the
+ * address.
+ */
+export function rebindRuns(router: string, to: NatRow): string[][] {
+  return [natDeleteCommand(router, to.externalIp), natAddCommand(router, to)];
 }
 
 /** A stable locally administered unicast MAC, the shape of the EIP operator's external_mac. */
