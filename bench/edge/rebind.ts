@@ -73,8 +73,8 @@ export async function measureRebind(
   try {
     await addProviderNetwork(layout, { physnet: pool.providerNetwork });
     const internet = await startGuest(layout, {
-      name: 'internet',
-      ifaceId: 'internet',
+      name: names.internet,
+      ifaceId: names.internet,
       mac: '0a:00:00:00:0e:01',
       address: `${pool.gatewayIP}/${String(pool.prefix)}`,
       bridge: 'br-ex',
@@ -109,6 +109,7 @@ export async function measureRebind(
       await ready(world.watches.eips, { kind: 'EIP', metadata: { namespace, name: e } });
     }
     const address = pool.rebindAddress;
+    await nb.when((v) => natsFor(v, router, address).length === 1, timeoutMs, 'the NAT row');
     const [kcloudRow] = natsFor(nb.view(), router, address);
     if (!kcloudRow?.external_mac) throw new Error(`no NAT row with a MAC for ${address}`);
     // The baseline writes the very row the operator writes: same address, MAC, port.

@@ -29,11 +29,13 @@ export const names = {
   baselineLb: (i: number) => `bench-lb-${String(i).padStart(4, '0')}`,
   natNic: (i: number) => `nat-${String(i).padStart(4, '0')}`,
   natEip: (i: number) => `nat-${String(i).padStart(4, '0')}`,
-  /** The two guests an EIP is re-bound between. */
-  guests: ['dp-a', 'dp-b'] as const,
+  /** The two guests an EIP is re-bound between (NICs and network namespaces). */
+  guests: ['edge-a', 'edge-b'] as const,
   /** A NIC whose EIP keeps the dp VPC's gateway port while the re-bound EIP is unbound. */
   keeper: 'dp-keep',
   rebindEip: 'dp',
+  /** The network namespace behind the pool's provider bridge. */
+  internet: 'edge-inet',
 };
 
 export const lbPort = 8080;
