@@ -266,11 +266,16 @@ describe('the section', () => {
       switches: 2,
       baseline: { oneRunMs: 200, perObjectMs: 2_000 },
       kcloud: { createdMs: 1_000, readyMs: 4_000, nbMs: 3_000 },
+      work: {
+        reconciles: { 'loadbalancer-controller': 300 },
+        seconds: { 'loadbalancer-controller': 3 },
+      },
     },
     nats: {
       count: 200,
       baseline: { oneRunMs: 100, perObjectMs: 4_000 },
       kcloud: { createdMs: 1_000, readyMs: 6_000, nbMs: 5_000 },
+      work: { reconciles: {}, seconds: {} },
     },
   };
 
@@ -291,6 +296,7 @@ describe('the section', () => {
       '**15.00×** of one run; **1.50×** of one ovn-nbctl run per LoadBalancer',
     );
     expect(section).toContain('**50.00×** of one run');
+    expect(section).toContain('loadbalancer 300 (10 ms each)');
     const doc = `# Benchmarks\n\n## Network edge: EIPs and load balancers\n\n${section}\n`;
     const config = await prettier.resolveConfig('docs/benchmarks.md');
     expect(await prettier.format(doc, { ...config, parser: 'markdown' })).toBe(doc);

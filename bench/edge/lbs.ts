@@ -4,6 +4,7 @@
 import { objectKey } from '../../controllers/kube/index.ts';
 import { joinCommands, lbCommands, lbDeleteCommands } from './nbctl-args.ts';
 import { lbsProgrammed, ownerName, rowName } from './nb-edge.ts';
+import { workBetween, type Work } from './work.ts';
 import { lbNetwork, lbObject, lbRows, names, type LbRow } from './topology.ts';
 import {
   allReady,
@@ -22,6 +23,8 @@ export interface BulkResult {
   baseline: { oneRunMs: number; perObjectMs: number };
   /** From the first create sent: the last create answered, all Ready, all rows in NB. */
   kcloud: { createdMs: number; readyMs: number; nbMs: number };
+  /** The manager's reconciles from the first create to all Ready and in NB. */
+  work: Work;
 }
 
 export interface LbResult extends BulkResult {
@@ -105,6 +108,7 @@ export async function measureLbs(
     timeoutMs,
     `${String(opts.lbs)} LoadBalancers' rows in NB`,
   );
+  const before = await world.work();
   const t0 = clock.now();
   await createAll(world, objects, opts.concurrency);
   const createdMs = clock.now() - t0;
@@ -115,6 +119,7 @@ export async function measureLbs(
     `${String(opts.lbs)} LoadBalancers Ready`,
   );
   const nbAt = await inNb;
+  const work = workBetween(before, await world.work());
   const kcloud = { createdMs, readyMs: readyAt - t0, nbMs: nbAt - t0 };
   print(
     `LoadBalancers: kcloud all Ready after ${String(kcloud.readyMs)} ms, in NB after ${String(kcloud.nbMs)} ms`,
@@ -125,5 +130,6 @@ export async function measureLbs(
     switches: where.switches.length,
     baseline: { oneRunMs, perObjectMs },
     kcloud,
+    work,
   };
 }

@@ -24,6 +24,7 @@ import { machineLine } from '../lib/machine.ts';
 import { publishSection, runBench } from '../lib/run.ts';
 import { until } from '../lib/until.ts';
 import { isReadyFor, type Conditioned } from '../vpc/kube-watch.ts';
+import { managerWork, parseMetrics } from '../vpc/metrics.ts';
 import { withOvn } from '../vpc/ovn-run.ts';
 import { measureLbs } from './lbs.ts';
 import { measureNats } from './nats.ts';
@@ -122,6 +123,7 @@ async function main(argv: string[]): Promise<void> {
                 clock,
                 pollMs: 50,
               });
+              const m = manager;
               const clients = new EdgeClients(api);
               const world: EdgeWorld = {
                 namespace,
@@ -131,6 +133,7 @@ async function main(argv: string[]): Promise<void> {
                 layout,
                 clock,
                 print,
+                work: async () => managerWork(parseMetrics(await m.metrics())),
               };
               const eipPool = await clients.create(poolObject());
               // Cluster-scoped, so outside the bench's informers: read until Ready.

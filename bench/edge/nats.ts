@@ -7,6 +7,7 @@ import { hasPort } from '../vpc/port-up.ts';
 import type { BulkResult } from './lbs.ts';
 import { joinCommands, macOf, natAddCommand, natDeleteCommand, type NatRow } from './nbctl-args.ts';
 import { natsProgrammed } from './nb-edge.ts';
+import { workBetween } from './work.ts';
 import { eipObject, natAddressOf, natNetwork, names } from './topology.ts';
 import {
   allReady,
@@ -85,6 +86,7 @@ export async function measureNats(
     timeoutMs,
     `${String(opts.nats)} EIPs' NAT rows in NB`,
   );
+  const before = await world.work();
   const t0 = clock.now();
   await createAll(world, eips, opts.concurrency);
   const createdMs = clock.now() - t0;
@@ -95,6 +97,7 @@ export async function measureNats(
     `${String(opts.nats)} EIPs Ready`,
   );
   const nbAt = await inNb;
+  const work = workBetween(before, await world.work());
   const bound = eips.filter(
     (e) =>
       world.watches.eips.informer.cache.get(objectKey(e))?.status?.boundTo ===
@@ -107,5 +110,5 @@ export async function measureNats(
   print(
     `NAT: kcloud all Ready after ${String(kcloud.readyMs)} ms, in NB after ${String(kcloud.nbMs)} ms`,
   );
-  return { count: opts.nats, baseline: { oneRunMs, perObjectMs }, kcloud };
+  return { count: opts.nats, baseline: { oneRunMs, perObjectMs }, kcloud, work };
 }

@@ -23,6 +23,7 @@ import {
 import { forEachConcurrent } from '../lib/pool.ts';
 import { until } from '../lib/until.ts';
 import { isReadyFor, KindWatch, type Conditioned } from '../vpc/kube-watch.ts';
+import type { ManagerWork } from '../vpc/metrics.ts';
 import type { NbEdgeWatch } from './nb-edge.ts';
 
 const kinds = [VPC, Subnet, SecurityGroup, NetworkInterface, LoadBalancer, EIP, EIPPool];
@@ -92,6 +93,8 @@ export interface EdgeWorld {
   layout: OvnLayout;
   clock: Clock;
   print: (line: string) => void;
+  /** The manager's reconciles so far, from its /metrics. */
+  work: () => Promise<ManagerWork>;
 }
 
 export const timeoutMs = 10 * 60_000;
