@@ -6,17 +6,14 @@
 //
 // usage: node bench/edge/main.ts [--lbs=100] [--members=10] [--nats=200] [--binds=200]
 //          [--block=50] [--creates=16] [--out=docs/benchmarks.md] [--keep]
-import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { realClock } from '../../controllers/clock/index.ts';
 import { ApiClient, loadKubeConfig } from '../../controllers/kube/index.ts';
 import { createLogger } from '../../controllers/logging/logger.ts';
 import { repoRoot, serverVersion } from '../../hack/cluster/index.ts';
-import { ovnTool } from '../../hack/ovn/install.ts';
 import { productKinds } from '../../operators/kinds.ts';
+import { ovnVersions, tail } from '../lib/ovn-info.ts';
 import { createNamespace, installCrds } from '../lib/cluster-objects.ts';
 import { withControlPlane } from '../lib/control-plane.ts';
 import { DaemonProcess } from '../lib/daemon-process.ts';
@@ -35,27 +32,9 @@ import { renderSection, sectionHeading, type EdgeResults } from './report.ts';
 import { poolObject } from './topology.ts';
 import { EdgeClients, makeWatches, type EdgeWorld } from './world.ts';
 
-const execFileAsync = promisify(execFile);
 const namespace = 'bench-edge';
 /** The chassis withOvn starts: the EIP gateway ports run there. */
 const chassis = 'bench-chassis';
-
-async function firstLine(tool: 'ovn-northd' | 'ovs-vswitchd'): Promise<string> {
-  const program = ovnTool(tool);
-  const { stdout } = await execFileAsync(program.file, [...program.args, '--version']);
-  return stdout.split('\n')[0]?.trim() ?? tool;
-}
-
-async function ovnVersions(): Promise<string> {
-  const northd = (await firstLine('ovn-northd')).replace(/^ovn-northd\s+/, '');
-  const ovs = (await firstLine('ovs-vswitchd')).replace(/^.*\)\s+/, '');
-  return `OVN ${northd}, Open vSwitch ${ovs}`;
-}
-
-async function tail(file: string, lines = 20): Promise<string> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
-}
 
 async function main(argv: string[]): Promise<void> {
   const opts = parseOptions(argv, repoRoot);

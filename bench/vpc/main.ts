@@ -11,16 +11,12 @@
 //          [--status-batch-period=1s] [--out=docs/benchmarks.md] [--keep]
 // --only=groups runs only the many-groups phase (after a VPC) and prints its rows; --only=scale
 // only the scale phase, and prints its times and the operator's API writes per NIC.
-import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { realClock } from '../../controllers/clock/index.ts';
 import { ApiClient, loadKubeConfig } from '../../controllers/kube/index.ts';
 import { createLogger } from '../../controllers/logging/logger.ts';
 import { repoRoot, serverVersion } from '../../hack/cluster/index.ts';
-import { ovnTool } from '../../hack/ovn/install.ts';
 import {
   NetworkInterface,
   SecurityGroup,
@@ -31,6 +27,7 @@ import {
   type SubnetObject,
   type VPCObject,
 } from '../../operators/vpc/api/index.ts';
+import { ovnVersions, tail } from '../lib/ovn-info.ts';
 import { withControlPlane } from '../lib/control-plane.ts';
 import { publishSection, runBench } from '../lib/run.ts';
 import { PeakRss } from '../lib/memory.ts';
@@ -69,7 +66,6 @@ import { measureScale, type Watches, type WorkSnapshot } from './scale.ts';
 import { measureSgEnforcement } from './sg-enforce.ts';
 import { names, probeCidr, subnetObject, vpcObject } from './topology.ts';
 
-const execFileAsync = promisify(execFile);
 const namespace = 'bench-vpc';
 
 function machine(): string {
@@ -78,23 +74,6 @@ function machine(): string {
   // Other work on the machine slows everything; the load before the run shows if there was any.
   const load = os.loadavg()[0] ?? 0;
   return `${cpus.length} cores (${cpus[0]?.model ?? 'unknown CPU'}), ${gib} GiB, Linux ${os.release()}, load average ${load.toFixed(2)} before the run`;
-}
-
-async function firstLine(tool: 'ovn-northd' | 'ovs-vswitchd'): Promise<string> {
-  const program = ovnTool(tool);
-  const { stdout } = await execFileAsync(program.file, [...program.args, '--version']);
-  return stdout.split('\n')[0]?.trim() ?? tool;
-}
-
-async function ovnVersions(): Promise<string> {
-  const northd = (await firstLine('ovn-northd')).replace(/^ovn-northd\s+/, '');
-  const ovs = (await firstLine('ovs-vswitchd')).replace(/^.*\)\s+/, '');
-  return `OVN ${northd}, Open vSwitch ${ovs}`;
-}
-
-async function tail(file: string, lines = 20): Promise<string> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
 async function main(argv: string[]): Promise<void> {
