@@ -223,7 +223,12 @@ describe('VPCPeerings on real OVN', () => {
     expect(await routes()).toHaveLength(3);
     await del('VPC', 'b');
     await cluster.waitForGone(ref('VPC', 'b'));
-    expect(await reason('a-b')).toBe('PeerVPCNotFound');
+    // While b was being deleted the peering said PeerVPCNotReady; b gone, it says so next.
+    let last: string | undefined;
+    await waitFor(async () => (last = await reason('a-b')) === 'PeerVPCNotFound', {
+      what: 'VPCPeering a-b to report PeerVPCNotFound',
+      describe: () => `its reason: ${String(last)}`,
+    });
     await waitFor(async () => (await ports()).length + (await routes()).length === 0, {
       what: 'no peering row left on the router of VPC a',
       describe: async () => JSON.stringify([await ports(), await routes()]),
