@@ -5,10 +5,18 @@
 // status) and gets no new connection; once its server is back it is Online and gets them again.
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startGuest, type Guest } from '../../../hack/ovn/index.ts';
+import type { Guest } from '../../../hack/ovn/index.ts';
 import { useTestCluster, waitFor } from '../../harness/index.ts';
 import { untilListening } from '../vpc/dataplane-fixture.ts';
-import { doc, lbRef, readyForGeneration, slbApi, useSlbOperator, vpcApi } from './fixture.ts';
+import {
+  doc,
+  lbRef,
+  nicGuest as nicGuestOf,
+  readyForGeneration,
+  slbApi,
+  useSlbOperator,
+  vpcApi,
+} from './fixture.ts';
 
 const chassis = 'kcloud-slb-dp';
 const cluster = useTestCluster('slb-dp');
@@ -71,26 +79,7 @@ async function stopServer(name: string): Promise<void> {
   servers.delete(name);
 }
 
-/** A guest plugged in as the NetworkInterface's port, once ovn-controller reports it up. */
-async function nicGuest(name: string): Promise<Guest> {
-  const s = (
-    await cluster.waitForCondition({ apiVersion: vpcApi, kind: 'NetworkInterface', name }, 'Ready')
-  ).status as Record<string, string | number>;
-  const g = await startGuest(ovn.layout(), {
-    name,
-    ifaceId: s.portName as string,
-    mac: s.macAddress as string,
-    address: `${s.ipAddress as string}/${String(s.prefixLength)}`,
-    gateway: s.gatewayIP as string,
-  });
-  guests.push(g);
-  await waitFor(
-    async () =>
-      (await ovn.nb(['get', 'Logical_Switch_Port', s.portName as string, 'up'])).trim() === 'true',
-    { what: `the port of ${name} up` },
-  );
-  return g;
-}
+const nicGuest = (name: string) => nicGuestOf(cluster, ovn, name, guests);
 
 /** The members' health in status, by target. */
 async function health(): Promise<Record<string, string>> {

@@ -3,11 +3,19 @@
 // listener's row; from the internet namespace the EIP's port reaches the members, and once the
 // EIP is unbound it reaches nothing and the LoadBalancer's status no longer shows it.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startGuest, type Guest } from '../../../hack/ovn/index.ts';
+import type { Guest } from '../../../hack/ovn/index.ts';
 import { useTestCluster, waitFor } from '../../harness/index.ts';
 import { internetPool, plugInternet } from '../eip/internet.ts';
 import { startTcpServer } from '../vpc/dataplane-fixture.ts';
-import { doc, lbRef, readyForGeneration, slbApi, useSlbOperator, vpcApi } from './fixture.ts';
+import {
+  doc,
+  lbRef,
+  nicGuest as nicGuestOf,
+  readyForGeneration,
+  slbApi,
+  useSlbOperator,
+  vpcApi,
+} from './fixture.ts';
 
 const eipApi = 'eip.kcloud.io/v1alpha1';
 const chassis = 'kcloud-slb-eip';
@@ -44,25 +52,7 @@ async function fromInternet(ip: string, n: number): Promise<Record<string, numbe
   return JSON.parse(r.stdout) as Record<string, number>;
 }
 
-async function nicGuest(name: string): Promise<Guest> {
-  const s = (
-    await cluster.waitForCondition({ apiVersion: vpcApi, kind: 'NetworkInterface', name }, 'Ready')
-  ).status as Record<string, string | number>;
-  const g = await startGuest(ovn.layout(), {
-    name,
-    ifaceId: s.portName as string,
-    mac: s.macAddress as string,
-    address: `${s.ipAddress as string}/${String(s.prefixLength)}`,
-    gateway: s.gatewayIP as string,
-  });
-  guests.push(g);
-  await waitFor(
-    async () =>
-      (await ovn.nb(['get', 'Logical_Switch_Port', s.portName as string, 'up'])).trim() === 'true',
-    { what: `the port of ${name} up` },
-  );
-  return g;
-}
+const nicGuest = (name: string) => nicGuestOf(cluster, ovn, name, guests);
 
 const bind = (binding: object | undefined) =>
   cluster.apply(

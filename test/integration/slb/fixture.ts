@@ -1,6 +1,6 @@
 // A private OVN (northbound database and northd, or the whole data plane) and a manager
 // running the vpc and slb operators on the test's namespace, both stopped after the file.
-import type { UpOptions } from '../../../hack/ovn/index.ts';
+import { startGuest, type Guest, type UpOptions } from '../../../hack/ovn/index.ts';
 import { addEipOperator } from '../../../operators/eip/index.ts';
 import { addSlbOperator } from '../../../operators/slb/index.ts';
 import { addVpcOperator } from '../../../operators/vpc/index.ts';
@@ -86,4 +86,30 @@ export async function refusal(cluster: TestCluster, name: string, reason: string
     },
     { what: `LoadBalancer ${name} Ready=False ${reason}`, describe: () => last },
   );
+}
+
+/** A guest plugged in as the NetworkInterface's port, once ovn-controller reports it up. */
+export async function nicGuest(
+  cluster: TestCluster,
+  ovn: SlbFixture,
+  name: string,
+  guests: Guest[],
+): Promise<Guest> {
+  const s = (
+    await cluster.waitForCondition({ apiVersion: vpcApi, kind: 'NetworkInterface', name }, 'Ready')
+  ).status as Record<string, string | number>;
+  const g = await startGuest(ovn.layout(), {
+    name,
+    ifaceId: s.portName as string,
+    mac: s.macAddress as string,
+    address: `${s.ipAddress as string}/${String(s.prefixLength)}`,
+    gateway: s.gatewayIP as string,
+  });
+  guests.push(g);
+  await waitFor(
+    async () =>
+      (await ovn.nb(['get', 'Logical_Switch_Port', s.portName as string, 'up'])).trim() === 'true',
+    { what: `the port of ${name} up` },
+  );
+  return g;
 }
