@@ -5,7 +5,6 @@
 // for the other port), in alternating blocks; each re-bind is timed from the write to
 // the first answer by the newly bound guest.
 import { objectKey } from '../../controllers/kube/index.ts';
-import { addProviderNetwork, startGuest, type Guest } from '../../hack/ovn/index.ts';
 import type { EIPObject } from '../../operators/eip/api/index.ts';
 import type { NetworkInterfaceObject } from '../../operators/vpc/api/index.ts';
 import { until } from '../lib/until.ts';
@@ -14,7 +13,16 @@ import { hasPort } from '../vpc/port-up.ts';
 import { untilListening } from './listening.ts';
 import { natAddCommand, natDeleteCommand, rebindRuns, type NatRow } from './nbctl-args.ts';
 import { natsFor } from './nb-edge.ts';
-import { answerScript, clientScript, firstAnswer, missesBetween, Prober } from './prober.ts';
+import {
+  addProviderNetwork,
+  answerScript,
+  firstAnswer,
+  missesBetween,
+  Prober,
+  proberScript,
+  startGuest,
+  type Guest,
+} from '../../hack/ovn/index.ts';
 import { dpNetwork, eipObject, names, pool, probePort } from './topology.ts';
 import { createAll, nbctlMust, ready, timeoutMs, type EdgeWorld } from './world.ts';
 
@@ -125,7 +133,7 @@ export async function measureRebind(
       internet.spawn([
         process.execPath,
         '-e',
-        clientScript,
+        proberScript,
         address,
         String(probePort),
         String(probe.everyMs),

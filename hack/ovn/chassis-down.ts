@@ -4,7 +4,8 @@ import { sbctl } from './ctl.ts';
 import { removeAllGuests } from './guests.ts';
 import type { OvnLayout } from './layout.ts';
 import { dataPlaneNetns, readState, stopRecorded, writeState } from './state.ts';
-import { readUnderlay, unlinkFromHub, writeUnderlay } from './underlay.ts';
+import { providerLink } from './provider-network.ts';
+import { readUnderlay, unlinkBridges, unlinkFromHub, writeUnderlay } from './underlay.ts';
 
 export interface ChassisDownOptions {
   log?: (line: string) => void;
@@ -39,10 +40,11 @@ export async function downChassis(
   if (del.code !== 0)
     log(`chassis ${ref.name} stays in the southbound database: ${del.stderr.trim()}`);
   const hubNetns = await dataPlaneNetns(ovn).catch(() => undefined);
-  await unlinkFromHub(
-    hubNetns === undefined ? undefined : { layout: ovn, netns: hubNetns },
-    ref.name,
-  );
+  const hubEnd = hubNetns === undefined ? undefined : { layout: ovn, netns: hubNetns };
+  await unlinkFromHub(hubEnd, ref.name);
+  for (const net of hub?.members?.[ref.name]?.providerNetworks ?? []) {
+    await unlinkBridges(hubEnd, providerLink(ref.name, net.bridge ?? 'br-ex'));
+  }
   if (hub?.members?.[ref.name]) {
     const { [ref.name]: _gone, ...members } = hub.members;
     await writeUnderlay(ovn, { ...hub, members });

@@ -13,6 +13,7 @@ import type { OvnLayout } from './layout.ts';
 import { configureChassis } from './openvswitch.ts';
 import { launch, type RunOptions } from './ovn.ts';
 import { isReady, type ProbeContext } from './probes.ts';
+import { linkProviderNetwork, type ProviderNetwork } from './provider-network.ts';
 import {
   dataPlaneNetns,
   requireState,
@@ -39,6 +40,11 @@ export interface ChassisOptions extends ChassisRef, RunOptions {
    * left out.
    */
   address?: string;
+  /**
+   * Provider networks the chassis is on too (a gateway chassis' uplinks), each linked to the
+   * hub's bridge of that network; the ones it had, when left out.
+   */
+  providerNetworks?: ProviderNetwork[];
 }
 
 const dataPlane = componentOrder({ dataPlane: true }).filter(
@@ -69,9 +75,17 @@ export async function upChassis(ovn: OvnLayout, opts: ChassisOptions): Promise<C
   const runDir = opts.runDir ?? members[opts.name]?.runDir ?? defaultChassisDir(ovn, opts.name);
   const layout = chassisLayout(ovn, runDir);
   const address = chooseAddress(members, opts.name, opts.address);
+  const providerNetworks = opts.providerNetworks ?? members[opts.name]?.providerNetworks ?? [];
   await writeUnderlay(ovn, {
     ...hubRecord,
-    members: { ...members, [opts.name]: { address, runDir: layout.runDir } },
+    members: {
+      ...members,
+      [opts.name]: {
+        address,
+        runDir: layout.runDir,
+        ...(providerNetworks.length > 0 ? { providerNetworks } : {}),
+      },
+    },
   });
   await joinUnderlay(hub, hubRecord.address);
 
@@ -112,6 +126,9 @@ export async function upChassis(ovn: OvnLayout, opts: ChassisOptions): Promise<C
     await joinUnderlay(member, address);
     const link = await linkToHub(hub, member, vswitchd.pid, opts.name);
     log(`${opts.name}: underlay ${address} ${link === 'kept' ? 'kept' : 'linked to the hub'}`);
+    for (const net of providerNetworks) {
+      await linkProviderNetwork(hub, member, vswitchd.pid, opts.name, net);
+    }
     await seedNeighbours({ ...hub, address: hubRecord.address }, { ...member, address });
     await waitUnderlayRoutes([ovn, layout], clock);
   } catch (err) {

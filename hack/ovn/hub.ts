@@ -2,6 +2,7 @@ import type { Clock } from '../../controllers/clock/index.ts';
 import { isOurs } from '../cluster/index.ts';
 import { chassisLayout } from './chassis-layout.ts';
 import type { OvnLayout } from './layout.ts';
+import { linkProviderNetwork } from './provider-network.ts';
 import { dataPlaneNetns, readState } from './state.ts';
 import {
   joinUnderlay,
@@ -31,6 +32,9 @@ export async function relinkHub(ovn: OvnLayout, clock: Clock): Promise<string[]>
     if (!vswitchd || !isOurs(vswitchd)) continue;
     const netns = `/proc/${String(vswitchd.pid)}/ns/net`;
     await linkToHub(hub, { layout, netns }, vswitchd.pid, name);
+    for (const net of m.providerNetworks ?? []) {
+      await linkProviderNetwork(hub, { layout, netns }, vswitchd.pid, name, net);
+    }
     await seedNeighbours(
       { ...hub, address: record.address },
       { layout, netns, address: m.address },

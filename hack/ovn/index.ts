@@ -45,6 +45,8 @@ export {
 export { guestLinks, startGuest, type ExecResult, type Guest, type GuestOptions } from './guest.ts';
 export {
   addProviderNetwork,
+  linkProviderNetwork,
+  providerLink,
   providerNetworkArgs,
   type ProviderNetwork,
 } from './provider-network.ts';
@@ -62,3 +64,12 @@ export {
   type RaftCluster,
   type RaftMember,
 } from './raft.ts';
+export {
+  answerScript,
+  firstAnswer,
+  missesBetween,
+  parseAttempt,
+  Prober,
+  proberScript,
+  type Attempt,
+} from './prober.ts';

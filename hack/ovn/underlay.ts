@@ -37,6 +37,8 @@ export interface UnderlayRecord {
 export interface UnderlayMember {
   address: string;
   runDir: string;
+  /** Its provider networks, each bridge linked to the hub's bridge of the same name. */
+  providerNetworks?: { physnet: string; bridge?: string }[];
 }
 
 function underlayFile(layout: OvnLayout): string {
@@ -101,10 +103,18 @@ export function chooseAddress(
   throw new Error(`the underlay ${underlayNet.prefix}0/${String(underlayNet.length)} is full`);
 }
 
-/** The veth pair between the hub and one chassis, named from a digest of the chassis name. */
+/**
+ * The two ends of a veth pair between the hub and one chassis, named from a digest of what they
+ * join (Linux takes 15 characters at most), starting with `prefix`.
+ */
+export function vethNames(prefix: string, joins: string): { hub: string; member: string } {
+  const digest = createHash('sha256').update(joins).digest('hex').slice(0, 8);
+  return { hub: `${prefix}h-${digest}`, member: `${prefix}c-${digest}` };
+}
+
+/** The veth pair of a chassis' underlay link. */
 export function underlayLinks(chassis: string): { hub: string; member: string } {
-  const digest = createHash('sha256').update(chassis).digest('hex').slice(0, 8);
-  return { hub: `ulh-${digest}`, member: `ulc-${digest}` };
+  return vethNames('ul', chassis);
 }
 
 /** One chassis as the underlay sees it: its Open vSwitch and the namespace it runs in. */
@@ -165,14 +175,11 @@ export async function joinUnderlay(end: UnderlayEnd, address: string): Promise<v
   await mustExec(end.netns, ['link', 'set', underlayBridge, 'up']);
 }
 
-async function replacePort(end: UnderlayEnd, port: string): Promise<void> {
+async function replacePort(end: UnderlayEnd, bridge: string, port: string): Promise<void> {
   // Deleted first: a port whose device vanished (its namespace ended) stays in the database
   // with an error, and Open vSwitch does not open a new device of that name on its own.
-  await check(
-    vsctl(end.layout, ['--if-exists', 'del-port', underlayBridge, port]),
-    `removing ${port}`,
-  );
-  await check(vsctl(end.layout, ['add-port', underlayBridge, port]), `adding ${port}`);
+  await check(vsctl(end.layout, ['--if-exists', 'del-port', bridge, port]), `removing ${port}`);
+  await check(vsctl(end.layout, ['add-port', bridge, port]), `adding ${port}`);
   const error = (
     await check(vsctl(end.layout, ['get', 'Interface', port, 'error']), `reading ${port}'s error`)
   ).trim();
@@ -181,46 +188,80 @@ async function replacePort(end: UnderlayEnd, port: string): Promise<void> {
   }
 }
 
+/** A veth pair joining a bridge of the hub's Open vSwitch to the same bridge of a member's. */
+export interface BridgeLink {
+  bridge: string;
+  /** The two ends' device names: at most 15 characters. */
+  links: { hub: string; member: string };
+  mtu?: number;
+}
+
 /**
- * The veth pair from the hub's br-ul to the member's. Kept while both ends exist; made again
- * when either chassis' namespace was replaced (a veth dies with either end). `memberPid` is the
- * member's ovs-vswitchd, whose namespace the member end moves into.
+ * Makes the veth pair of `link` between the hub's and the member's bridge. Kept while both ends
+ * exist; made again when either chassis' namespace was replaced (a veth dies with either end).
+ * `memberPid` is the member's ovs-vswitchd, whose namespace the member end moves into.
  */
-export async function linkToHub(
+export async function linkBridges(
   hub: UnderlayEnd,
   member: UnderlayEnd,
   memberPid: number,
-  chassis: string,
+  link: BridgeLink,
 ): Promise<'kept' | 'linked'> {
-  const links = underlayLinks(chassis);
+  const { links } = link;
   const hubEnd = await linkExists(hub.netns, links.hub);
   const memberEnd = await linkExists(member.netns, links.member);
   if (hubEnd && memberEnd) return 'kept';
   if (hubEnd) await mustExec(hub.netns, ['link', 'del', links.hub]);
   if (memberEnd) await mustExec(member.netns, ['link', 'del', links.member]);
-  const mtu = String(underlayMtu);
+  const mtu = link.mtu === undefined ? [] : ['mtu', String(link.mtu)];
   await mustExec(hub.netns, [
     'link',
     'add',
     links.hub,
-    'mtu',
-    mtu,
+    ...mtu,
     'type',
     'veth',
     'peer',
     'name',
     links.member,
-    'mtu',
-    mtu,
+    ...mtu,
   ]);
   // By PID: nsenter changes only the network namespace, so /proc is the one the PID is in.
   await mustExec(hub.netns, ['link', 'set', links.member, 'netns', String(memberPid)]);
   await mustExec(hub.netns, ['link', 'set', links.hub, 'up']);
   await mustExec(member.netns, ['link', 'set', links.member, 'up']);
-  await replacePort(hub, links.hub);
-  await replacePort(member, links.member);
+  await replacePort(hub, link.bridge, links.hub);
+  await replacePort(member, link.bridge, links.member);
   return 'linked';
 }
+
+/** Takes the hub's end of a link out of its bridge and deletes it (with its peer). */
+export async function unlinkBridges(hub: UnderlayEnd | undefined, link: BridgeLink): Promise<void> {
+  if (!hub) return;
+  await check(
+    vsctl(hub.layout, ['--if-exists', 'del-port', link.bridge, link.links.hub]),
+    `removing ${link.links.hub}`,
+  );
+  if (await linkExists(hub.netns, link.links.hub)) {
+    await mustExec(hub.netns, ['link', 'del', link.links.hub]);
+  }
+}
+
+/** The veth pair from the hub's br-ul to the member's. */
+export function linkToHub(
+  hub: UnderlayEnd,
+  member: UnderlayEnd,
+  memberPid: number,
+  chassis: string,
+): Promise<'kept' | 'linked'> {
+  return linkBridges(hub, member, memberPid, underlayLink(chassis));
+}
+
+const underlayLink = (chassis: string): BridgeLink => ({
+  bridge: underlayBridge,
+  links: underlayLinks(chassis),
+  mtu: underlayMtu,
+});
 
 async function bridgeMac(end: UnderlayEnd): Promise<string> {
   const r = await execIn(end.netns, [tool('ip'), '-o', 'link', 'show', 'dev', underlayBridge]);
@@ -253,15 +294,9 @@ export async function seedNeighbours(
   }
 }
 
-/** Takes the hub's end of a chassis' link out of br-ul and deletes it (with its peer). */
-export async function unlinkFromHub(hub: UnderlayEnd | undefined, chassis: string): Promise<void> {
-  if (!hub) return;
-  const links = underlayLinks(chassis);
-  await check(
-    vsctl(hub.layout, ['--if-exists', 'del-port', underlayBridge, links.hub]),
-    `removing ${links.hub}`,
-  );
-  if (await linkExists(hub.netns, links.hub)) await mustExec(hub.netns, ['link', 'del', links.hub]);
+/** Takes the hub's end of a chassis' underlay link out of br-ul and deletes it. */
+export function unlinkFromHub(hub: UnderlayEnd | undefined, chassis: string): Promise<void> {
+  return unlinkBridges(hub, underlayLink(chassis));
 }
 
 /**

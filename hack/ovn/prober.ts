@@ -18,7 +18,7 @@ require('node:net')
  * argv: host, port, every (ms), timeout (ms). stdin: "start" / "stop". Prints "ready", then
  * per attempt {"t":start,"r":answered,"who":name} or {"t":start,"miss":true}.
  */
-export const clientScript = `
+export const proberScript = `
 const net = require('node:net');
 const [host, port, every, timeout] = process.argv.slice(1);
 let timer;
