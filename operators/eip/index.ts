@@ -5,7 +5,7 @@ import { nb as nbSchema, OvsdbClient } from '../../controllers/ovsdb/index.ts';
 import { NATGateway, NetworkInterface, Subnet, VPC } from '../vpc/index.ts';
 import { eipKinds } from './api/index.ts';
 import { addEipControllers } from './controller/eip-operator.ts';
-import { configureEip, eipFlags, type EipOperatorConfig } from './flags.ts';
+import { configureEip, eipFlags, parseBfdInterval, type EipOperatorConfig } from './flags.ts';
 import { EipNb } from './ovn/eip-nb.ts';
 
 export * from './api/index.ts';
@@ -57,6 +57,8 @@ export function addEipOperator(mgr: Manager, config: EipOperatorConfig): void {
     nb: new EipNb(ovsdb),
     nbReady,
     gatewayChassis: config.gatewayChassis,
+    gatewayBfdIntervalMs:
+      config.gatewayBfdIntervalMs ?? parseBfdInterval(eipFlags['eip-gateway-bfd-interval'].default),
     ...(config.resyncPeriodMs !== undefined ? { resyncPeriodMs: config.resyncPeriodMs } : {}),
   });
   mgr.onShutdown(() => ovsdb.close());

@@ -49,6 +49,8 @@ export interface EIPBackendDeps {
   nb: EipNb;
   /** Chassis the gateway ports are scheduled on, highest priority first. */
   gatewayChassis: readonly string[];
+  /** BFD's interval between the chassis, ms; 0 for OVN's own. */
+  gatewayBfdIntervalMs: number;
   /** Serializes the writes to one VPC router's gateway (EIPs share it). */
   routerLock: KeyedLock;
 }
@@ -106,6 +108,7 @@ export class EIPBackend implements ExternalClient<EIPObject, EIPObservation> {
       network: `${address}/${String(parseCidr(pool.spec.cidrBlock).prefix)}`,
       nextHop: pool.spec.gatewayIP,
       chassis: this.deps.gatewayChassis,
+      bfdIntervalMs: this.deps.gatewayBfdIntervalMs,
     };
   }
 

@@ -44,6 +44,8 @@ export interface EipOperatorOptions {
   nbReady: Promise<void>;
   /** Chassis the VPC routers' gateway ports are scheduled on, highest priority first. */
   gatewayChassis: readonly string[];
+  /** BFD's interval between the chassis, ms; 0 for OVN's own. */
+  gatewayBfdIntervalMs: number;
   workers?: number;
   resyncPeriodMs?: number;
 }
@@ -146,6 +148,7 @@ export function addEipControllers(
           registry,
           nb: opts.nb,
           gatewayChassis: opts.gatewayChassis,
+          gatewayBfdIntervalMs: opts.gatewayBfdIntervalMs,
           routerLock,
         }),
       status: (_eip, o) => ({ address: o.observed?.address, boundTo: o.observed?.boundTo }),

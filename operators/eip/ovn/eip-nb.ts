@@ -29,6 +29,22 @@ export interface Gateway {
   nextHop: string;
   /** Chassis names, highest priority first. */
   chassis: readonly string[];
+  /**
+   * BFD's interval between the chassis (ms): a chassis is taken for dead after three missed;
+   * 0 leaves OVN's own (a second, so three).
+   */
+  bfdIntervalMs: number;
+}
+
+/** The NB_Global options that set BFD on OVN's tunnels; ovn-northd copies them to the SB. */
+const bfdKeys = ['bfd-min-rx', 'bfd-min-tx', 'bfd-mult'] as const;
+export const bfdMultiplier = 3;
+
+/** What the BFD options should be for an interval: none for 0 (OVN's defaults). */
+export function bfdOptions(intervalMs: number): Record<string, string> {
+  if (intervalMs === 0) return {};
+  const ms = String(intervalMs);
+  return { 'bfd-min-rx': ms, 'bfd-min-tx': ms, 'bfd-mult': String(bfdMultiplier) };
 }
 
 export interface EipQoS {
@@ -62,6 +78,15 @@ const sameMap = (a: Record<string, string>, b: Record<string, string>) =>
   Object.keys(a).length === Object.keys(b).length &&
   Object.entries(a).every(([k, v]) => b[k] === v);
 
+/**
+ * The pool switch's side of a gateway port. nat-addresses=router: the chassis where the port is
+ * active announces its addresses and the NAT addresses it serves (gratuitous ARP), so the
+ * provider network learns at once where they went after a failover or a re-binding.
+ */
+function gatewaySwitchPortOptions(routerPort: string): Record<string, string> {
+  return { 'router-port': routerPort, 'nat-addresses': 'router' };
+}
+
 export class EipNb {
   static readonly monitoredTables: readonly MonitorRequests<nb.Tables>[] = [
     { table: 'Logical_Router' },
@@ -70,6 +95,7 @@ export class EipNb {
     { table: 'Logical_Switch' },
     { table: 'Logical_Switch_Port' },
     { table: 'Gateway_Chassis' },
+    { table: 'NB_Global', columns: ['options'] },
     { table: 'NAT' },
     { table: 'QoS' },
   ];
@@ -150,6 +176,44 @@ export class EipNb {
   }
 
   gatewayMatches(g: Gateway): boolean {
+    return this.gatewayPortMatches(g) && this.bfdMatches(g.bfdIntervalMs);
+  }
+
+  private nbGlobal() {
+    const [row] = this.replica.table('NB_Global').rows();
+    return row;
+  }
+
+  private bfdMatches(intervalMs: number): boolean {
+    const options = this.nbGlobal()?.options ?? {};
+    const want = bfdOptions(intervalMs);
+    return bfdKeys.every((k) => options[k] === want[k]);
+  }
+
+  /**
+   * Sets the three BFD keys of NB_Global's options and leaves every other key as it is: the
+   * options map is shared with whoever else configures OVN.
+   */
+  private async ensureBfd(intervalMs: number): Promise<void> {
+    if (this.bfdMatches(intervalMs)) return;
+    const row = this.nbGlobal();
+    if (!row)
+      throw new Error('the northbound database has no NB_Global row yet (ovn-northd makes it)');
+    const want = bfdOptions(intervalMs);
+    await this.ovsdb.transact([
+      ops.mutate(
+        'NB_Global',
+        [['_uuid', '==', row._uuid]],
+        [
+          ['options', 'delete', bfdKeys],
+          // In that order: insert leaves a key that is there as it was.
+          ...(Object.keys(want).length > 0 ? [['options', 'insert', want] as const] : []),
+        ],
+      ),
+    ]);
+  }
+
+  private gatewayPortMatches(g: Gateway): boolean {
     const router = this.findRouter(g.routerName);
     const lrp = this.replica
       .table('Logical_Router_Port')
@@ -169,7 +233,7 @@ export class EipNb {
       lrp.networks[0] === g.network &&
       JSON.stringify(chassis) === JSON.stringify(wantChassis) &&
       route?.nexthop === g.nextHop &&
-      lsp.options['router-port'] === lrp.name
+      sameMap(lsp.options, gatewaySwitchPortOptions(lrp.name))
     );
   }
 
@@ -190,7 +254,8 @@ export class EipNb {
     if (!router) throw new Error(`logical router ${g.routerName} does not exist`);
     const sw = this.replica.table('Logical_Switch').findByName(names.poolSwitch(g.poolUid));
     if (!sw) throw new Error(`the switch of the pool ${g.poolUid} does not exist`);
-    if (this.gatewayMatches(g)) return;
+    await this.ensureBfd(g.bfdIntervalMs);
+    if (this.gatewayPortMatches(g)) return;
     // A port that differs is rewritten whole (its chassis, peer and route with it): a rare
     // change (new chassis), and names stay unique.
     await this.deleteGateway(g.vpcUid, g.poolUid);
@@ -244,7 +309,7 @@ export class EipNb {
           name: lspName,
           type: 'router',
           addresses: ['router'],
-          options: { 'router-port': lrpName },
+          options: gatewaySwitchPortOptions(lrpName),
           external_ids: ids,
         },
         'lsp',
