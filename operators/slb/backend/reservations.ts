@@ -1,6 +1,7 @@
 // The Subnet addresses a LoadBalancer holds, as NetworkInterfaces it owns: the VIP, and the
 // source of OVN's health probes when a pool is checked. The VPC operator allocates them like
-// any interface's address, so no interface can take them, and it reports them in status.
+// any interface's address, so no interface can take them, and it reports them in status; the
+// VIP's interface only reserves its address (the router answers ARP for the VIP).
 import { WaitingError, ReconcileError } from '../../../controllers/external/index.ts';
 import type { Cache } from '../../../controllers/informer/index.ts';
 import type { NetworkInterfaceObject } from '../../vpc/index.ts';
@@ -44,6 +45,10 @@ export function reservation(lb: LoadBalancerObject, role: Role): NetworkInterfac
     spec: {
       subnetRef: { name: lb.spec.subnetRef.name },
       ...(role === 'vip' && lb.spec.vip !== undefined ? { ipAddress: lb.spec.vip } : {}),
+      // The VIP is answered by the VPC's router, which has the Load_Balancer rows: a port
+      // answering ARP for it would take the Subnet's own clients to a MAC nothing listens on.
+      // The monitor address stays an ordinary port: the members answer its health probes.
+      ...(role === 'vip' ? { reserveOnly: true } : {}),
     },
   };
 }

@@ -10,6 +10,7 @@ import {
   derivedMac,
   desiredInterfacePort,
   desiredInterfaceQoS,
+  interfacePortAddress,
   names,
   ownerKeys,
 } from '../ovn/index.ts';
@@ -111,10 +112,10 @@ export class InterfaceBackend implements ExternalClient<
     const port = findSwitchPort(c, portName);
     if (!port) return Promise.resolve({ exists: false, upToDate: false });
     const subnet = this.subnets.get(`${nic.metadata.namespace ?? ''}/${nic.spec.subnetRef.name}`);
-    const [mac, ip] = (port.addresses[0] ?? '').split(' ');
+    const { mac, ip } = interfacePortAddress(port);
     const observed: InterfaceObservation = {
-      ipAddress: ip ?? '',
-      macAddress: mac ?? '',
+      ipAddress: ip,
+      macAddress: mac,
       portName,
       gatewayIP: subnet ? gatewayOf(subnet) : '',
       prefixLength: subnet ? parseCidr(subnet.spec.cidrBlock).prefix : 0,
@@ -134,6 +135,7 @@ export class InterfaceBackend implements ExternalClient<
       ipAddress: wanted,
       macAddress: this.macOf(nic),
       portSecurity: nic.spec.portSecurity ?? true,
+      reserveOnly: nic.spec.reserveOnly ?? false,
     });
     const sw = findSwitch(c, names.switch(subnet.metadata.uid ?? ''));
     const dhcp = findDhcpOptions(c, subnet.metadata.uid ?? '');
@@ -172,6 +174,7 @@ export class InterfaceBackend implements ExternalClient<
         ipAddress: ip,
         macAddress: this.macOf(nic),
         portSecurity: nic.spec.portSecurity ?? true,
+        reserveOnly: nic.spec.reserveOnly ?? false,
       }),
       dhcp ? { dhcpv4Options: dhcp._uuid } : {},
     );

@@ -1,14 +1,14 @@
 import type { Cache } from '../../../controllers/informer/index.ts';
 import type { NetworkInterfaceObject, SubnetObject } from '../api/index.ts';
 import { containsIP, parseIPv4, SubnetPool } from '../ipam/index.ts';
-import { names, ownerKeys } from '../ovn/index.ts';
+import { names, ownerKeys, portKeys } from '../ovn/index.ts';
 import type { NbClient } from '../ovn/nb/index.ts';
 
 /**
  * The address pools of all Subnets, keyed by Subnet UID. A pool is built on first use from
  * what is recorded, never from memory: the addresses in the interfaces' status and in the OVN
  * ports owned by interfaces (an address written to OVN just before a crash, before its status
- * was saved, is found there).
+ * was saved, is found there; a reserve-only port's in its external_ids).
  */
 export class IpamRegistry {
   private readonly pools = new Map<string, SubnetPool>();
@@ -43,8 +43,10 @@ export class IpamRegistry {
       if (!port) continue;
       const holder = port.external_ids[ownerKeys.uid];
       if (port.external_ids[ownerKeys.kind] !== 'NetworkInterface' || !holder) continue;
-      for (const address of port.addresses) {
-        const ip = address.split(' ')[1];
+      const ips = port.addresses.map((a) => a.split(' ')[1]);
+      // A reserve-only port keeps its address in external_ids, not in its addresses.
+      ips.push(port.external_ids[portKeys.reservedAddress]);
+      for (const ip of ips) {
         if (ip && containsIP(pool.cidr, parseIPv4(ip))) pool.restore(holder, ip);
       }
     }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { desiredInterfacePort, desiredRouter, desiredSubnet } from './desired.ts';
+import {
+  desiredInterfacePort,
+  desiredRouter,
+  desiredSubnet,
+  interfacePortAddress,
+} from './desired.ts';
 import { derivedMac, names, ownerOf } from './ownership.ts';
 
 const vpc = { kind: 'VPC', namespace: 'team-a', name: 'prod', uid: 'vpc-uid-1' };
@@ -89,5 +94,39 @@ describe('desired OVN rows', () => {
       portSecurity: false,
     });
     expect(off.port_security).toEqual([]);
+  });
+
+  it('gives a reserve-only interface a port with its MAC alone and the address in external_ids', () => {
+    const nic = { kind: 'NetworkInterface', namespace: 'team-a', name: 'lb-vip', uid: 'nic-uid-2' };
+    const port = desiredInterfacePort({
+      owner: nic,
+      vpcUid: vpc.uid,
+      ipAddress: '10.0.1.100',
+      macAddress: '02:00:00:00:00:02',
+      portSecurity: true,
+      reserveOnly: true,
+    });
+    expect(port).toMatchObject({
+      addresses: ['02:00:00:00:00:02'],
+      port_security: ['02:00:00:00:00:02'],
+    });
+    expect(port.external_ids['kcloud.io/reserved-address']).toBe('10.0.1.100');
+    expect(
+      interfacePortAddress({ addresses: port.addresses ?? [], external_ids: port.external_ids }),
+    ).toEqual({
+      mac: '02:00:00:00:00:02',
+      ip: '10.0.1.100',
+    });
+    const ordinary = desiredInterfacePort({
+      owner: nic,
+      vpcUid: vpc.uid,
+      ipAddress: '10.0.1.100',
+      macAddress: '02:00:00:00:00:02',
+      portSecurity: true,
+    });
+    expect(ordinary.external_ids).not.toHaveProperty(['kcloud.io/reserved-address']);
+    expect(interfacePortAddress({ addresses: ordinary.addresses ?? [], external_ids: {} }).ip).toBe(
+      '10.0.1.100',
+    );
   });
 });

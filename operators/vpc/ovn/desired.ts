@@ -8,7 +8,7 @@ import type {
   LogicalSwitchPort,
 } from '../../../controllers/ovsdb/nb/tables.ts';
 import { formatIPv4, parseCidr } from '../ipam/index.ts';
-import { derivedMac, names, ownerIds, type Owner } from './ownership.ts';
+import { derivedMac, names, ownerIds, portKeys, type Owner } from './ownership.ts';
 
 /** A row as we want it: the columns we manage, without _uuid and references by name. */
 export type Desired<T> = Omit<Partial<T>, '_uuid'> & { external_ids: Record<string, string> };
@@ -84,22 +84,41 @@ export interface InterfaceInput {
   ipAddress: string;
   macAddress: string;
   portSecurity: boolean;
+  /** Only hold the address: the port carries its MAC alone, the address in external_ids. */
+  reserveOnly?: boolean;
 }
 
 /**
  * The interface's switch port: its MAC and address (so OVN answers ARP for it and DHCP gives
  * it that address), and port security unless turned off, so it cannot send from another MAC
- * or IP.
+ * or IP. A reserve-only port carries its MAC alone, so OVN neither answers ARP for the address
+ * nor routes it there (the router holding a LoadBalancer with that VIP answers instead); the
+ * address is kept in its external_ids, where the address pools are rebuilt from.
  */
 export function desiredInterfacePort(
   n: InterfaceInput,
 ): Desired<LogicalSwitchPort> & { name: string } {
-  const address = `${n.macAddress} ${n.ipAddress}`;
+  const address = n.reserveOnly ? n.macAddress : `${n.macAddress} ${n.ipAddress}`;
   return {
     name: names.interfacePort(n.owner.uid),
     type: '',
     addresses: [address],
     port_security: n.portSecurity ? [address] : [],
-    external_ids: ownerIds(n.owner, n.vpcUid),
+    external_ids: {
+      ...ownerIds(n.owner, n.vpcUid),
+      ...(n.reserveOnly ? { [portKeys.reservedAddress]: n.ipAddress } : {}),
+    },
   };
+}
+
+/**
+ * The MAC and address an interface's port carries: the address from its `addresses`, or from
+ * its external_ids for a reserve-only port.
+ */
+export function interfacePortAddress(port: {
+  addresses: string[];
+  external_ids: Record<string, string>;
+}): { mac: string; ip: string } {
+  const [mac, ip] = (port.addresses[0] ?? '').split(' ');
+  return { mac: mac ?? '', ip: ip ?? port.external_ids[portKeys.reservedAddress] ?? '' };
 }

@@ -17,6 +17,12 @@ export const ownerKeys = {
   vpc: 'kcloud.io/vpc-uid',
 } as const;
 
+/** What an interface's switch port records beside its owner. */
+export const portKeys = {
+  /** The address of a reserve-only interface, whose port carries no address. */
+  reservedAddress: 'kcloud.io/reserved-address',
+} as const;
+
 /**
  * What identifies an ACL among its holder's rows, in its external_ids: a user's rule carries
  * `rule` (its name, or direction and number for a NetworkACL), an ACL kcloud adds on its own

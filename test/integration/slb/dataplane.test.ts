@@ -1,13 +1,17 @@
 // A LoadBalancer carries real packets: OVN with its data plane (Open vSwitch userspace datapath,
-// ovn-controller), three backend guests and a client guest in another Subnet of the VPC, each a
-// network namespace plugged in as a NetworkInterface. Connections to the VIP spread over the
-// three members; a member whose server stops is found Offline by OVN's health check (read into
-// status) and gets no new connection; once its server is back it is Online and gets them again.
+// ovn-controller), three backend guests, a client guest in another Subnet of the VPC and one in
+// the VIP's own Subnet, each a network namespace plugged in as a NetworkInterface. Connections
+// to the VIP spread over the three members; a member whose server stops is found Offline by
+// OVN's health check (read into status) and gets no new connection; once its server is back it
+// is Online and gets them again. In the VIP's own Subnet the router answers ARP for the VIP
+// (the interface holding it only reserves it), and no other interface can take the address,
+// before and after a restart of the manager.
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Guest } from '../../../hack/ovn/index.ts';
 import { useTestCluster, waitFor } from '../../harness/index.ts';
 import { untilListening } from '../vpc/dataplane-fixture.ts';
+import { refusalReason } from '../vpc/operator-fixture.ts';
 import {
   doc,
   lbRef,
@@ -25,6 +29,7 @@ const guests: Guest[] = [];
 const servers = new Map<string, ChildProcess>();
 const backends = ['b1', 'b2', 'b3'];
 let client: Guest;
+let neighbour: Guest;
 let vip = '';
 
 /** Answers each connection with the server's name. */
@@ -54,8 +59,8 @@ const one = () => new Promise((resolve) => {
 })();
 `;
 
-async function spread(n: number): Promise<Record<string, number>> {
-  const r = await client.exec([process.execPath, '-e', clientScript, vip, '80', String(n)], {
+async function spread(n: number, from = client): Promise<Record<string, number>> {
+  const r = await from.exec([process.execPath, '-e', clientScript, vip, '80', String(n)], {
     timeoutMs: 120_000,
   });
   if (r.code !== 0) throw new Error(`the client failed: ${r.stderr}`);
@@ -131,6 +136,7 @@ beforeAll(async () => {
         }),
       ),
       doc(vpcApi, 'NetworkInterface', 'client', { subnetRef: { name: 'clients' } }),
+      doc(vpcApi, 'NetworkInterface', 'neighbour', { subnetRef: { name: 'web' } }),
       doc(slbApi, 'LoadBalancer', 'lb', {
         subnetRef: { name: 'web' },
         listeners: [{ name: 'app', protocol: 'TCP', port: 80, backendPool: 'web' }],
@@ -151,6 +157,7 @@ beforeAll(async () => {
   );
   for (const b of backends) await nicGuest(b);
   client = await nicGuest('client');
+  neighbour = await nicGuest('neighbour');
   for (const b of backends) await startServer(b);
   vip = (await readyForGeneration(cluster, 'lb')).vip ?? '';
 });
@@ -193,5 +200,69 @@ describe('a LoadBalancer on the data plane', () => {
     const back = await spread(60);
     expect(back.b3).toBeGreaterThan(0);
     expect(Object.keys(back).sort()).toEqual(backends);
+  });
+});
+
+/** The VIP's interface: its OVN port's addresses as ovn-nbctl prints them, and its MAC. */
+async function vipPort(): Promise<{ addresses: string; mac: string; ip: string }> {
+  const nic = await cluster.read({ apiVersion: vpcApi, kind: 'NetworkInterface', name: 'lb-vip' });
+  const s = nic.status as Record<string, string>;
+  const addresses = (
+    await ovn.nb(['get', 'Logical_Switch_Port', s.portName ?? '', 'addresses'])
+  ).trim();
+  return { addresses, mac: s.macAddress ?? '', ip: s.ipAddress ?? '' };
+}
+
+/** The MAC a guest's kernel resolved an address to (its neighbour table). */
+async function resolvedMac(g: Guest, ip: string): Promise<string> {
+  const r = await g.exec(['ip', '-4', 'neigh', 'show', ip]);
+  return /lladdr ([0-9a-f:]+)/.exec(r.stdout)?.[1] ?? `none (${r.stdout.trim()})`;
+}
+
+describe('a LoadBalancer reached from its own Subnet', () => {
+  it("is answered by the router, not by the VIP's interface, and spreads the neighbour's connections", async () => {
+    await waitHealth({ b1: 'Online', b2: 'Online', b3: 'Online' });
+    // Of 90 connections each reaching a member with p = 1/3, one member gets none with
+    // probability below 3 * (2/3)^90 < 1e-15; every connection is answered.
+    const counts = await spread(90, neighbour);
+    expect(Object.keys(counts).sort()).toEqual(backends);
+    // The address the neighbour's ARP got is the router's port on the Subnet.
+    const web = await cluster.read({ apiVersion: vpcApi, kind: 'Subnet', name: 'web' });
+    const routerMac = (
+      await ovn.nb(['get', 'Logical_Router_Port', `kcloud-rtr-${web.metadata?.uid ?? ''}`, 'mac'])
+    )
+      .trim()
+      .replaceAll('"', '');
+    expect(await resolvedMac(neighbour, vip)).toBe(routerMac);
+    const port = await vipPort();
+    // The MAC alone: OVN has no ARP answer for the VIP on that port and routes nothing there.
+    expect(port.addresses).toBe(`["${port.mac}"]`);
+    expect(port.ip).toBe(vip);
+  });
+
+  it('is reached by a member itself (hairpin), which is answered by itself and the others', async () => {
+    const b1 = guests.find((g) => g.name === 'b1');
+    if (!b1) throw new Error('no guest b1');
+    const counts = await spread(90, b1);
+    expect(Object.keys(counts).sort()).toEqual(backends);
+  });
+
+  it('keeps the VIP reserved: an interface asking for it is refused, before and after a restart', async () => {
+    const thief = (name: string) =>
+      cluster.apply(
+        doc(vpcApi, 'NetworkInterface', name, { subnetRef: { name: 'web' }, ipAddress: vip }),
+      );
+    await thief('thief-1');
+    expect(await refusalReason(cluster, 'NetworkInterface', 'thief-1')).toBe('IPInUse');
+
+    await ovn.restart();
+    await thief('thief-2');
+    expect(await refusalReason(cluster, 'NetworkInterface', 'thief-2')).toBe('IPInUse');
+    expect(await refusalReason(cluster, 'NetworkInterface', 'thief-1')).toBe('IPInUse');
+    const port = await vipPort();
+    expect(port.addresses).toBe(`["${port.mac}"]`);
+    expect((await readyForGeneration(cluster, 'lb')).vip).toBe(vip);
+    const counts = await spread(60, neighbour);
+    expect(Object.keys(counts).sort()).toEqual(backends);
   });
 });

@@ -14,7 +14,7 @@ export const lbRef = (name: string) => ({ apiVersion: slbApi, kind: 'LoadBalance
 export const doc = (apiVersion: string, kind: string, name: string, spec: object) =>
   `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata: {name: ${name}}\nspec: ${JSON.stringify(spec)}\n`;
 
-export type SlbFixture = Pick<PrivateOvn, 'layout' | 'nb'>;
+export type SlbFixture = Pick<PrivateOvn, 'layout' | 'nb' | 'restart'>;
 
 export function useSlbOperator(
   cluster: TestCluster,
