@@ -15,6 +15,7 @@ import {
   type SpecOf,
   type StatusOf,
 } from '../../../controllers/api/index.ts';
+import { chassisNamePattern } from '../../vpc/api/index.ts';
 
 /** The agent's condition: whether it can do its work on the host. */
 export const agentReadyCondition = 'AgentReady';
@@ -124,6 +125,13 @@ export const Host = defineKind({
       ),
       agentVersion: Type.Optional(
         Type.String({ description: 'Version of the kcloud-agent reporting this host.' }),
+      ),
+      chassis: Type.Optional(
+        Type.String({
+          description:
+            'The OVN chassis of this host: its Open vSwitch’s external_ids:system-id, the name its ovn-controller registers. Written by the agent’s ECS module, which reads it from the Open vSwitch its VMs are plugged into; absent when there is none, or it has no system-id. The ports of the interfaces of instances bound here are fenced to it.',
+          pattern: chassisNamePattern,
+        }),
       ),
       storagePools: Type.Optional(
         Type.Array(StoragePoolOnHost, {

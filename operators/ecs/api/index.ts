@@ -26,6 +26,7 @@ export {
   vncPasswordSecretName,
   scheduledCondition,
   provisionedCondition,
+  networkFencedCondition,
   guestAgentConnectedCondition,
   restartRequiredCondition,
   vmAgentFieldManager,

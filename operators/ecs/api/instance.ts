@@ -43,6 +43,12 @@ export const guestAgentConnectedCondition = 'GuestAgentConnected';
 /** The host agent's: the VM runs with another size than allocated; its next start applies it. */
 export const restartRequiredCondition = 'RestartRequired';
 /**
+ * The manager's: whether the ports of the instance's interfaces are fenced to its host's OVN
+ * chassis, so that no other host (one it was moved off, cut off but still running it) can bind
+ * them.
+ */
+export const networkFencedCondition = 'NetworkFenced';
+/**
  * The field manager of the host agent's part of an Instance's status (the same on every host:
  * the instance's current host writes it). The manager writes that part in its name only for a
  * fenced host, whose agent cannot.
@@ -381,7 +387,7 @@ export const Instance = defineKind({
       observedGeneration: Type.Optional(ObservedGeneration()),
       conditions: Type.Optional(
         Conditions(
-          'Conditions, one per type, each written by its owner: Scheduled by the manager; Provisioned, GuestAgentConnected and RestartRequired by the agent on the host; Ready (the VM runs as the spec says) by the manager from Scheduled and Provisioned.',
+          'Conditions, one per type, each written by its owner: Scheduled and NetworkFenced (its interfaces’ ports bound only by its host’s OVN chassis) by the manager; Provisioned, GuestAgentConnected and RestartRequired by the agent on the host; Ready (the VM runs as the spec says) by the manager from Scheduled and Provisioned.',
         ),
       ),
       host: Type.Optional(Type.String({ description: 'The Host the instance is scheduled on.' })),

@@ -65,6 +65,7 @@ import { Taps } from './taps.ts';
 import type { WantedDisk } from './device-plan.ts';
 import { vmClient, type VmObserved } from './vm-client.ts';
 import { addOperationAgent } from './operation-agent.ts';
+import { addChassisReport } from './chassis.ts';
 import type { Collected, VmHost } from './vm-host.ts';
 import { removeVm } from './vm-lifecycle.ts';
 import type { ReadyNic } from './vm-spec.ts';
@@ -418,6 +419,9 @@ export function registerEcsAgent(ctx: HostModuleContext, config: EcsAgentConfig)
   };
 
   addOperationAgent(ctx, instances, operations, (uid) => host.handle(uid), guestAgents);
+
+  // Simulated hosts have no Open vSwitch, so no chassis: their instances' ports are not fenced.
+  if (!ctx.simulated) addChassisReport(ctx, config.ovsDb);
 
   if (!ctx.simulated) {
     addLiveSnapshots({

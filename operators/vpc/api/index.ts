@@ -19,6 +19,12 @@ export {
   type NetworkInterfaceStatus,
 } from './network-interface.ts';
 export {
+  chassisNamePattern,
+  isChassisName,
+  requestedChassisAnnotation,
+  requestedChassisOf,
+} from './requested-chassis.ts';
+export {
   RouteTable,
   type RouteTableObject,
   type RouteTableSpec,

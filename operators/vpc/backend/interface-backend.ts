@@ -4,7 +4,13 @@ import {
   type Observation,
 } from '../../../controllers/external/index.ts';
 import type { Cache } from '../../../controllers/informer/index.ts';
-import type { NetworkInterfaceObject, SecurityGroupObject, SubnetObject } from '../api/index.ts';
+import {
+  requestedChassisAnnotation,
+  requestedChassisOf,
+  type NetworkInterfaceObject,
+  type SecurityGroupObject,
+  type SubnetObject,
+} from '../api/index.ts';
 import { parseCidr } from '../ipam/index.ts';
 import {
   derivedMac,
@@ -13,6 +19,7 @@ import {
   interfacePortAddress,
   names,
   ownerKeys,
+  withRequestedChassis,
 } from '../ovn/index.ts';
 import {
   changedColumns,
@@ -72,6 +79,19 @@ export class InterfaceBackend implements ExternalClient<
     }
   }
 
+  /** The chassis the port is fenced to; a value that is not one chassis name is refused. */
+  private chassisOf(nic: NetworkInterfaceObject): string | undefined {
+    const asked = requestedChassisOf(nic);
+    if ('invalid' in asked) {
+      throw new ReconcileError(
+        'InvalidRequestedChassis',
+        `annotation ${requestedChassisAnnotation}=${JSON.stringify(asked.invalid)} is not one OVN chassis name: set it to one name or remove it`,
+        { retry: false },
+      );
+    }
+    return asked.chassis;
+  }
+
   private subnetOf(nic: NetworkInterfaceObject): SubnetObject {
     return readySubnet(this.subnets, nic.metadata.namespace ?? '', nic.spec.subnetRef.name);
   }
@@ -121,22 +141,27 @@ export class InterfaceBackend implements ExternalClient<
       prefixLength: subnet ? parseCidr(subnet.spec.cidrBlock).prefix : 0,
     };
     if (!subnet || !ip) return Promise.resolve({ exists: true, upToDate: false, observed });
+    let requestedChassis: string | undefined;
     try {
       this.checkGroups(nic, subnet);
+      requestedChassis = this.chassisOf(nic);
     } catch {
       return Promise.resolve({ exists: true, upToDate: false, observed });
     }
     const pool = this.ipam.pool(subnet, gatewayOf(subnet));
     const held = pool.addressOf(nic.metadata.uid ?? '');
     const wanted = nic.spec.ipAddress ?? held ?? ip;
-    const desired = desiredInterfacePort({
-      owner: ownerOf(nic, 'NetworkInterface'),
-      vpcUid: port.external_ids[ownerKeys.vpc] ?? '',
-      ipAddress: wanted,
-      macAddress: this.macOf(nic),
-      portSecurity: nic.spec.portSecurity ?? true,
-      reserveOnly: nic.spec.reserveOnly ?? false,
-    });
+    const desired = withRequestedChassis(
+      desiredInterfacePort({
+        owner: ownerOf(nic, 'NetworkInterface'),
+        vpcUid: port.external_ids[ownerKeys.vpc] ?? '',
+        ipAddress: wanted,
+        macAddress: this.macOf(nic),
+        portSecurity: nic.spec.portSecurity ?? true,
+        reserveOnly: nic.spec.reserveOnly ?? false,
+      }),
+      requestedChassis,
+    );
     const sw = findSwitch(c, names.switch(subnet.metadata.uid ?? ''));
     const dhcp = findDhcpOptions(c, subnet.metadata.uid ?? '');
     const upToDate =
@@ -158,6 +183,7 @@ export class InterfaceBackend implements ExternalClient<
   async create(nic: NetworkInterfaceObject): Promise<void> {
     const subnet = this.subnetOf(nic);
     this.checkGroups(nic, subnet);
+    const requestedChassis = this.chassisOf(nic);
     const ip = this.address(nic, subnet);
     const sw = findSwitch(this.nb.ovsdb, names.switch(subnet.metadata.uid ?? ''));
     if (!sw)
@@ -168,14 +194,17 @@ export class InterfaceBackend implements ExternalClient<
     const dhcp = findDhcpOptions(this.nb.ovsdb, subnet.metadata.uid ?? '');
     const portUuid = await this.nb.ensureSwitchPort(
       sw.name,
-      desiredInterfacePort({
-        owner: ownerOf(nic, 'NetworkInterface'),
-        vpcUid: sw.external_ids[ownerKeys.vpc] ?? '',
-        ipAddress: ip,
-        macAddress: this.macOf(nic),
-        portSecurity: nic.spec.portSecurity ?? true,
-        reserveOnly: nic.spec.reserveOnly ?? false,
-      }),
+      withRequestedChassis(
+        desiredInterfacePort({
+          owner: ownerOf(nic, 'NetworkInterface'),
+          vpcUid: sw.external_ids[ownerKeys.vpc] ?? '',
+          ipAddress: ip,
+          macAddress: this.macOf(nic),
+          portSecurity: nic.spec.portSecurity ?? true,
+          reserveOnly: nic.spec.reserveOnly ?? false,
+        }),
+        requestedChassis,
+      ),
       dhcp ? { dhcpv4Options: dhcp._uuid } : {},
     );
     // Inbound denied, outbound allowed, until a SecurityGroup opens more.

@@ -17,6 +17,7 @@ export {
   type SubnetInput,
 } from './desired.ts';
 export { networkACLs, networkAclPolicies, networkAclPriority } from './network-acls.ts';
+export { withRequestedChassis } from './requested-chassis.ts';
 export {
   desiredPeering,
   freeLink,

@@ -3,9 +3,11 @@
 // each host, both booted from one image in a Shared pool, take their addresses by DHCP and
 // talk to each other across the overlay; a namespace on the first chassis reaches both. An
 // instance booted from the run's Ceph (RBD) is moved off a host that is lost, the lost host
-// fenced first, at the storage too.
+// fenced first, at the storage and in the network: its interface's port is bound only by the
+// new host's chassis while the old VM still runs on the lost one.
 import { copyFile, mkdir, mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { repoRoot } from '../../../hack/cluster/index.ts';
 import { guestDir, readDemoGuest } from '../../../hack/guest/index.ts';
@@ -13,6 +15,7 @@ import {
   connection,
   dataPlaneNetns,
   down,
+  nbctl,
   ovnLayout,
   sbctl,
   startGuest,
@@ -26,7 +29,7 @@ import {
 import { existsSync } from 'node:fs';
 import { findVmProcess, runPaths } from '../../../operators/ecs/backend/qemu/index.ts';
 import { addEvacuationController, addInstanceController } from '../../../operators/ecs/index.ts';
-import { addVpcOperator } from '../../../operators/vpc/index.ts';
+import { addVpcOperator, requestedChassisAnnotation } from '../../../operators/vpc/index.ts';
 import { CephFixture } from '../../harness/ceph.ts';
 import { useTestCluster, waitFor } from '../../harness/index.ts';
 import { requireTools, sha256 } from '../evs/backend/pool-fixtures.ts';
@@ -73,6 +76,80 @@ async function running(name: string): Promise<InstanceView> {
       describe: () => JSON.stringify(last?.status),
     },
   );
+}
+
+/** An OVSDB string as ovn-nbctl and ovn-sbctl print it: bare, or quoted when it must be. */
+const ovsdbString = (out: string) => {
+  const t = out.trim();
+  return t.startsWith('"') ? (JSON.parse(t) as string) : t;
+};
+
+/** The OVN port of an instance's interface. */
+async function portOf(instance: string): Promise<string> {
+  const nic = await cluster.read({
+    apiVersion: vpcApi,
+    kind: 'NetworkInterface',
+    name: `${instance}-eth0`,
+  });
+  return String((nic.status as Record<string, unknown>).portName);
+}
+
+/** The chassis SB's Port_Binding of a port names ('' when none binds it). */
+async function boundChassis(port: string): Promise<string> {
+  const r = await sbctl(layout, [
+    '--bare',
+    '--columns=chassis',
+    'find',
+    'Port_Binding',
+    `logical_port=${port}`,
+  ]);
+  const uuid = r.stdout.trim();
+  if (uuid === '') return '';
+  return ovsdbString((await sbctl(layout, ['get', 'Chassis', uuid, 'name'])).stdout);
+}
+
+/**
+ * The fence of an interface: the annotation the manager set on its
+ * NetworkInterface, and what VPC wrote into its port ('' when none).
+ */
+async function fenceOf(networkInterface: string): Promise<{ annotation: string; nb: string }> {
+  const nic = await cluster.read({
+    apiVersion: vpcApi,
+    kind: 'NetworkInterface',
+    name: networkInterface,
+  });
+  const port = String((nic.status as Record<string, unknown>).portName);
+  const nb = await nbctl(layout, [
+    '--if-exists',
+    'get',
+    'Logical_Switch_Port',
+    port,
+    'options:requested-chassis',
+  ]);
+  return {
+    annotation: nic.metadata?.annotations?.[requestedChassisAnnotation] ?? '',
+    nb: ovsdbString(nb.stdout),
+  };
+}
+
+async function fencedTo(instance: string, chassis: string): Promise<void> {
+  let last: unknown;
+  await waitFor(
+    async () => {
+      const f = await fenceOf(`${instance}-eth0`);
+      last = f;
+      return f.annotation === chassis && f.nb === chassis;
+    },
+    {
+      timeoutMs: 30_000,
+      what: `${instance}'s port fenced to ${chassis}`,
+      describe: () => JSON.stringify(last),
+    },
+  );
+  const condition = (await readInstance(instance)).status?.conditions?.find(
+    (c) => c.type === 'NetworkFenced',
+  );
+  expect(condition?.status).toBe('True');
 }
 
 async function guestAgentConnected(name: string): Promise<void> {
@@ -233,6 +310,54 @@ afterAll(async () => {
 }, 300_000);
 
 describe('instances on two hosts', () => {
+  it('fences the port of an interface its user annotates to the chassis named, and refuses what is not one chassis name', async () => {
+    const ref = { apiVersion: vpcApi, kind: 'NetworkInterface', name: 'pinned' };
+    // A comma would make a list in OVN (a port claimed by several chassis): refused, unwritten.
+    await cluster.apply(
+      `apiVersion: ${vpcApi}\nkind: NetworkInterface\n` +
+        `metadata: {name: pinned, annotations: {${requestedChassisAnnotation}: 'kcloud-2h-a,kcloud-2h-b'}}\n` +
+        `spec: {subnetRef: {name: web}}\n`,
+    );
+    await cluster.waitForCondition(ref, 'Ready', 'False', 60_000, 'InvalidRequestedChassis');
+    const listed = await nbctl(layout, [
+      '--bare',
+      '--columns=name',
+      'find',
+      'Logical_Switch_Port',
+      'options:requested-chassis="kcloud-2h-a,kcloud-2h-b"',
+    ]);
+    expect(listed.stdout.trim()).toBe('');
+    expect((await cluster.read(ref)).status?.portName).toBeUndefined();
+    const annotate = (value: string) =>
+      cluster.kubectl([
+        'annotate',
+        '--overwrite',
+        '-n',
+        ns,
+        'networkinterface.vpc.kcloud.io/pinned',
+        value,
+      ]);
+    await annotate(`${requestedChassisAnnotation}=kcloud-2h-b`);
+    await cluster.waitForCondition(ref, 'Ready', 'True', 60_000);
+    await waitFor(async () => (await fenceOf('pinned')).nb === 'kcloud-2h-b', {
+      timeoutMs: 30_000,
+      what: 'the pinned port fenced to kcloud-2h-b',
+    });
+    // Taken off: any chassis may bind it again.
+    await annotate(`${requestedChassisAnnotation}-`);
+    await waitFor(async () => (await fenceOf('pinned')).nb === '', {
+      timeoutMs: 30_000,
+      what: 'the pinned port fenced to no chassis',
+    });
+    await cluster.kubectl([
+      'delete',
+      'networkinterface.vpc.kcloud.io/pinned',
+      '-n',
+      ns,
+      '--timeout=60s',
+    ]);
+  }, 180_000);
+
   it('run one on each host and talk across the Geneve overlay', async () => {
     for (const [i, host] of hosts().entries()) {
       await cluster.apply(
@@ -256,26 +381,26 @@ describe('instances on two hosts', () => {
     expect([a.status?.host, b.status?.host]).toEqual([h1, h2]);
     const ipA = a.status?.interfaces?.[0]?.ipAddresses?.[0] ?? '';
     const ipB = b.status?.interfaces?.[0]?.ipAddresses?.[0] ?? '';
-    // Each VM's port is bound to its own host's chassis.
-    const chassisOf = async (instance: string) => {
-      const nic = await cluster.read({
-        apiVersion: vpcApi,
-        kind: 'NetworkInterface',
-        name: `${instance}-eth0`,
-      });
-      const port = String((nic.status as Record<string, unknown>).portName);
-      const r = await sbctl(layout, [
-        '--bare',
-        '--columns=chassis',
-        'find',
-        'Port_Binding',
-        `logical_port=${port}`,
-      ]);
-      const uuid = r.stdout.trim();
-      return (await sbctl(layout, ['get', 'Chassis', uuid, 'name'])).stdout.trim();
-    };
+    // Each VM's port is bound to its own host's chassis, and fenced to it.
+    const chassisOf = async (instance: string) => boundChassis(await portOf(instance));
     expect(await chassisOf('vm-1')).toBe('kcloud-2h-a');
     expect(await chassisOf('vm-2')).toBe('kcloud-2h-b');
+    // Each agent reports its Open vSwitch's system-id as its host's chassis.
+    const hostChassis = async (name: string) =>
+      (
+        (await cluster.read({ apiVersion: ecsApi, kind: 'Host', name })).status as {
+          chassis?: string;
+        }
+      ).chassis;
+    expect(await hostChassis(h1)).toBe('kcloud-2h-a');
+    expect(await hostChassis(h2)).toBe('kcloud-2h-b');
+    // The annotation is set before the binding hands the instance to its host.
+    expect((await fenceOf('vm-1-eth0')).annotation).toBe('kcloud-2h-a');
+    expect((await fenceOf('vm-2-eth0')).annotation).toBe('kcloud-2h-b');
+    await fencedTo('vm-1', 'kcloud-2h-a');
+    await fencedTo('vm-2', 'kcloud-2h-b');
+    // An interface no instance runs with (the probe's namespace) is any chassis' to bind.
+    expect(await fenceOf('probe')).toEqual({ annotation: '', nb: '' });
     for (const ip of [ipA, ipB]) {
       await waitFor(() => ping(probe, ip), {
         timeoutMs: 180_000,
@@ -334,6 +459,8 @@ describe('instances on two hosts', () => {
     );
     const before = await running('vm-3');
     expect(before.status?.host).toBe(h2);
+    await fencedTo('vm-3', 'kcloud-2h-b');
+    const port = await portOf('vm-3');
     const uid = before.metadata?.uid ?? '';
     // Running comes with QEMU; the guest's own agent answers once its userland is up.
     await guestAgentConnected('vm-3');
@@ -401,6 +528,59 @@ describe('instances on two hosts', () => {
       expect(moving.status?.host).toBe(h1);
       expect(await findVmProcess(runPaths(stateDir(h2), uid).pidFile, uid)).toBe(oldPid);
       // What the old one writes now never reaches the volume (refused, or never answered).
+      // The network: the fence moved with the binding, to the first host's chassis; the
+      // second's ovn-controller runs on and its br-int still holds the old VM's tap, but cannot
+      // take the port back. Read over several seconds, while the moved VM answers ping.
+      await fencedTo('vm-3', 'kcloud-2h-a');
+      const oldTap = await vsctl(second.layout, [
+        '--bare',
+        '--columns=name',
+        'find',
+        'Interface',
+        `external_ids:iface-id=${port}`,
+      ]);
+      expect(oldTap.stdout.trim()).toMatch(/^kt[0-9a-f]{12}$/);
+      const oldController = second.processes.find((p) => p.name === 'ovn-controller');
+      if (!oldController) {
+        throw new Error(
+          `no ovn-controller among the second chassis' processes: ${second.processes.map((p) => p.name).join(', ')}`,
+        );
+      }
+      await waitFor(() => ping(probe, ip), {
+        timeoutMs: 180_000,
+        intervalMs: 1_000,
+        what: `${ip} to answer from ${h1} while ${h2} is cut off`,
+      });
+      marks.push(`answering ping while ${h2} is cut off ${since()}`);
+      const rounds: { bound: string; answered: boolean; oldControllerRuns: boolean }[] = [];
+      for (let round = 0; round < 10; round++) {
+        let oldControllerRuns = true;
+        try {
+          process.kill(oldController.pid, 0);
+        } catch {
+          oldControllerRuns = false;
+        }
+        const bound = await boundChassis(port);
+        const answered =
+          (
+            await probe.exec(['ping', '-n', '-q', '-c', '2', '-i', '0.5', '-W', '2', ip], {
+              timeoutMs: 10_000,
+            })
+          ).code === 0;
+        rounds.push({ bound, answered, oldControllerRuns });
+        await sleep(500);
+      }
+      console.log(
+        `port of vm-3 while ${h2} is cut off, its VM running: ${rounds.map((r) => `${r.bound}/${r.answered ? 'ping' : 'no answer'}`).join(' ')}`,
+      );
+      expect(rounds).toEqual(
+        Array.from({ length: 10 }, () => ({
+          bound: 'kcloud-2h-a',
+          answered: true,
+          oldControllerRuns: true,
+        })),
+      );
+      expect(await findVmProcess(runPaths(stateDir(h2), uid).pidFile, uid)).toBe(oldPid);
       const stale = await write(h2, 'kcloud-stale', late).catch((err: unknown) => ({
         exitCode: -1,
         stdout: String(err),

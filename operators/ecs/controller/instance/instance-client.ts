@@ -21,6 +21,7 @@ import {
   type KubeObject,
   type ObjectClient,
 } from '../../../../controllers/kube/index.ts';
+import { requestedChassisAnnotation } from '../../../vpc/api/index.ts';
 import {
   userDataCopyName,
   vncPasswordCopyName,
@@ -42,6 +43,7 @@ import {
   volumeAttachments,
   type Child,
 } from './children.ts';
+import { fenceWrites, type FenceWrite } from './nic-fence.ts';
 import { planUserData } from './user-data-copy.ts';
 import {
   planVncPassword,
@@ -66,6 +68,8 @@ export interface InstancePlacement {
   interfaces: InterfaceStatus[];
   /** The Secret in the instance's namespace holding its VNC password. */
   vncPasswordSecret: string;
+  /** The OVN chassis of its host its interfaces' ports are fenced to; none when unknown. */
+  chassis?: string;
 }
 
 /** What the client reads: the caches, by kind and key. */
@@ -87,6 +91,8 @@ export interface InstanceWorld extends Omit<
     namespace: string,
     name: string,
   ): (KubeObject & { status?: { ipAddress?: string; macAddress?: string } }) | undefined;
+  /** The OVN chassis a Host reports (its status.chassis); undefined when it reports none. */
+  hostChassis(host: string): string | undefined;
 }
 
 export type ChildKind = 'Volume' | 'NetworkInterface' | 'VolumeAttachment';
@@ -200,6 +206,8 @@ export function instanceClient(
     | {
         children: Child[];
         bind?: { host: string; allocated: Resources };
+        /** The chassis its interfaces are fenced to (none: the host reports none). */
+        chassis?: string | undefined;
         vnc?: Exclude<VncPasswordPlan, { wait: unknown }>;
         userData?: SecretObject;
       }
@@ -207,6 +215,30 @@ export function instanceClient(
   let copyRemoved = false;
   // The copies this reconcile wrote for a host: its second look need not read them back.
   let copiedFor: string | undefined;
+
+  // The fence annotations this reconcile wrote, for its second look.
+  const fenced = new Map<string, string | null>();
+  const fenceOf = (instance: InstanceObject, chassis: string | undefined) => {
+    const ns = instance.metadata.namespace ?? '';
+    const using = interfacesOf(instance, world).map((i) => i.networkInterface ?? '');
+    const used = (instance.status?.interfaces ?? []).map((i) => i.networkInterface ?? '');
+    return fenceWrites(using, used, chassis, (name) => {
+      // One this reconcile just made is there, though the cache may not show it yet.
+      const made: KubeObject | undefined = written.has(`NetworkInterface/${ns}/${name}`)
+        ? { metadata: { name } }
+        : undefined;
+      const nic: KubeObject | undefined = world.networkInterface(ns, name) ?? made;
+      if (!nic || !fenced.has(name)) return nic;
+      const value = fenced.get(name);
+      const others = Object.entries(nic.metadata.annotations ?? {}).filter(
+        ([k]) => k !== requestedChassisAnnotation,
+      );
+      const annotations = Object.fromEntries(
+        value ? [...others, [requestedChassisAnnotation, value]] : others,
+      );
+      return { ...nic, metadata: { ...nic.metadata, annotations } };
+    });
+  };
 
   const keyOf = (c: Child) => `${c.kind}/${c.metadata.namespace ?? ''}/${c.metadata.name ?? ''}`;
   const present = (instance: InstanceObject, c: Child): boolean => {
@@ -302,9 +334,12 @@ export function instanceClient(
             ? { exists: false, upToDate: false }
             : wait(why?.reason ?? '', why?.message ?? '');
         }
+        const chassis = world.hostChassis(host);
+        const fence = fenceOf(instance, chassis);
         plan = {
           children: all,
           bind: { host, allocated },
+          chassis,
           vnc,
           ...(userData.copy ? { userData: userData.copy } : {}),
         };
@@ -323,7 +358,8 @@ export function instanceClient(
               !deleted.has(a.metadata.name ?? '') &&
               !wanted.has(a.metadata.name ?? ''),
           );
-        const upToDate = bound === host && finalized && complete && !extra && copiesDone;
+        const upToDate =
+          bound === host && finalized && complete && !extra && copiesDone && fence.length === 0;
         // A resize waiting for room on the host: everything else is done, so it is what
         // Ready waits for; looked at again as instances leave the host.
         const resizing =
@@ -341,6 +377,7 @@ export function instanceClient(
             bootVolume: boot.metadata.name ?? '',
             interfaces: interfacesOf(instance, world),
             vncPasswordSecret: vncPasswordSecretName(instance.metadata.name ?? ''),
+            ...(chassis !== undefined ? { chassis } : {}),
           },
         };
       }
@@ -356,8 +393,40 @@ export function instanceClient(
         await deleteHostCopy(opts.secrets, opts.hostsNamespace, name, signal);
       }
       copyRemoved = true;
+      // Its own interfaces go with it; one it was given by name is free again for anyone.
+      const ns = instance.metadata.namespace ?? '';
+      const given = (instance.status?.interfaces ?? [])
+        .map((i) => i.networkInterface ?? '')
+        .filter((name) => {
+          const nic = world.networkInterface(ns, name);
+          return nic !== undefined && !mine(instance, nic);
+        });
+      await writeFence(
+        ns,
+        fenceWrites([], given, undefined, (n) => world.networkInterface(ns, n)),
+        signal,
+      );
     },
   };
+
+  /** Writes the fence annotations (a merge patch each: the annotation alone, whoever made it). */
+  async function writeFence(ns: string, writes: readonly FenceWrite[], signal: AbortSignal) {
+    for (const w of writes) {
+      try {
+        await opts.children.NetworkInterface.patch(
+          ns,
+          w.networkInterface,
+          'merge',
+          { metadata: { annotations: { [requestedChassisAnnotation]: w.chassis } } },
+          { signal },
+        );
+      } catch (err) {
+        // Gone meanwhile: nothing left to fence.
+        if (!isApiError(err, 404)) throw err;
+      }
+      fenced.set(w.networkInterface, w.chassis);
+    }
+  }
 
   async function write(instance: InstanceObject, signal: AbortSignal): Promise<void> {
     const p = plan;
@@ -388,6 +457,9 @@ export function instanceClient(
     // then the binding, then the attachments, which name the host the binding chose.
     await apply(p.children.filter((c) => c.kind !== 'VolumeAttachment'));
     if (!p.bind) return;
+    // The ports are fenced to the host before the binding hands it the instance: its VM's port
+    // binds there at once, and no other chassis (the host it left) can take it back.
+    await writeFence(ns, fenceOf(instance, p.chassis), signal);
     if (p.vnc?.create) {
       try {
         await opts.secrets.create(p.vnc.create, signal);

@@ -23,6 +23,7 @@ import {
   Instance,
   InstanceOperation,
   ecsFinalizer,
+  networkFencedCondition,
   pendingRebuildOf,
   provisionedCondition,
   rebuildingReason,
@@ -46,6 +47,7 @@ import {
 } from '../../scheduler/index.ts';
 import { secretResource, type SecretObject } from '../host-secret-copy.ts';
 import { instanceLabel } from './children.ts';
+import { networkFenced } from './nic-fence.ts';
 import {
   instanceClient,
   type ChildKind,
@@ -166,6 +168,7 @@ export function addInstanceController(mgr: Manager, opts: InstanceControllerOpti
         .inNamespace(i.metadata.namespace ?? '')
         .filter((a) => a.metadata.labels?.[instanceLabel] === i.metadata.name),
     networkInterface: (ns, name) => nics.cache.get(key(ns, name)),
+    hostChassis: (name) => hosts.cache.get(name)?.status?.chassis,
     rebuilding: (i) =>
       operations.cache
         .inNamespace(i.metadata.namespace ?? '')
@@ -226,6 +229,13 @@ export function addInstanceController(mgr: Manager, opts: InstanceControllerOpti
         };
       },
       statusFields: managerFields,
+      observedConditions: {
+        types: [networkFencedCondition],
+        of: (_i, observation) => {
+          const o = observation.observed;
+          return o ? networkFenced(o.host, o.chassis, o.interfaces.length) : [];
+        },
+      },
       role: {
         kind: 'summarizer',
         condition: scheduledCondition,
@@ -252,6 +262,16 @@ export function addInstanceController(mgr: Manager, opts: InstanceControllerOpti
       ),
       // A host registering, turning Ready or reporting pools: the unplaced may go there.
       watch(hosts, unbound, specOrReadinessChanged),
+      // A host's chassis known, changed or gone: the fence of what runs there follows.
+      watch(
+        hosts,
+        (h) =>
+          instances.cache
+            .list()
+            .filter((i) => i.status?.host === h.metadata.name)
+            .map(objectKey),
+        (o, n) => o.status?.chassis !== n.status?.chassis,
+      ),
       watch(sets, (s) =>
         naming(
           s.metadata.namespace ?? '',
