@@ -4,6 +4,7 @@
 // too big an instance waits with the scheduler's reason; a disk leaving the spec is detached;
 // deleting the instance deletes what was made for it (a kept boot volume stays).
 import { copyFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KubeObject } from '../../../controllers/index.ts';
@@ -63,8 +64,12 @@ beforeAll(async () => {
       });
     },
     // An instance without NICs boots here (QEMU, whose disk holds no guest: it ignores the
-    // ACPI power button), so deletion stops it by force soon.
-    agentArgs: ['--vm-stop-timeout=2s'],
+    // ACPI power button), so deletion stops it by force soon. Its Open vSwitch is one that
+    // cannot be read: the host has no OVN chassis.
+    agentArgs: [
+      '--vm-stop-timeout=2s',
+      `--ovs-db=unix:${path.join(tmpdir(), `${cluster.namespace}-no-ovs.sock`)}`,
+    ],
   });
   [host = ''] = world.hosts;
   await mkdir(path.join(world.work, 'images'), { recursive: true });
@@ -153,6 +158,11 @@ describe('an Instance in kcloud-manager', () => {
       condition(placed, 'Ready')?.reason,
     );
     expect(placed.status?.phase).toBe('Starting');
+    // No chassis to fence its interface's port to: none is named, and the instance says so.
+    expect(condition(placed, 'NetworkFenced')).toMatchObject({
+      status: 'False',
+      reason: 'HostChassisUnknown',
+    });
 
     const boot = await waitReady(getVolume('web-1-boot'), 'True');
     expect(boot.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Instance', name: 'web-1' });
@@ -166,6 +176,7 @@ describe('an Instance in kcloud-manager', () => {
     }).get(cluster.namespace, 'web-1-eth0');
     expect(nic.spec.subnetRef).toEqual({ name: 'web' });
     expect(nic.metadata.ownerReferences?.[0]?.uid).toBe(placed.metadata.uid);
+    expect(nic.metadata.annotations?.['vpc.kcloud.io/requested-chassis']).toBeUndefined();
 
     const att = await waitReady(getAttachment('web-1-web-1-boot'), 'True');
     expect(att.spec).toMatchObject({
