@@ -553,6 +553,7 @@ describe('instances on two hosts', () => {
       });
       marks.push(`answering ping while ${h2} is cut off ${since()}`);
       const rounds: { bound: string; answered: boolean; oldControllerRuns: boolean }[] = [];
+      const watched = Date.now();
       for (let round = 0; round < 10; round++) {
         let oldControllerRuns = true;
         try {
@@ -571,7 +572,7 @@ describe('instances on two hosts', () => {
         await sleep(500);
       }
       console.log(
-        `port of vm-3 while ${h2} is cut off, its VM running: ${rounds.map((r) => `${r.bound}/${r.answered ? 'ping' : 'no answer'}`).join(' ')}`,
+        `port of vm-3 over ${((Date.now() - watched) / 1000).toFixed(1)} s while ${h2} is cut off, its VM running: ${rounds.map((r) => `${r.bound}/${r.answered ? 'ping' : 'no answer'}`).join(' ')}`,
       );
       expect(rounds).toEqual(
         Array.from({ length: 10 }, () => ({
