@@ -2,7 +2,8 @@
 // are attached to, and the moments they change. The counts are pure functions of the rows.
 import type { Clock } from '../../controllers/clock/index.ts';
 import type { Logger } from '../../controllers/logging/logger.ts';
-import { OvsdbClient, type nb } from '../../controllers/ovsdb/index.ts';
+import type { OvsdbClient, nb } from '../../controllers/ovsdb/index.ts';
+import { NbReplica } from '../lib/nb-replica.ts';
 import type { NatRow } from './nbctl-args.ts';
 import type { LbRow } from './topology.ts';
 
@@ -80,46 +81,26 @@ export function natsFor(view: NbView, router: string, externalIp: string): nb.NA
 }
 
 export class NbEdgeWatch {
-  readonly client: OvsdbClient<nb.Tables>;
-  private readonly clock: Clock;
-  private readonly changed = new Set<() => void>();
-  private checkQueued = false;
+  private readonly replica: NbReplica;
 
-  private constructor(client: OvsdbClient<nb.Tables>, clock: Clock) {
-    this.client = client;
-    this.clock = clock;
-    client.replica.onChange(() => {
-      // Once per notification, however many rows it changed.
-      if (this.checkQueued || this.changed.size === 0) return;
-      this.checkQueued = true;
-      queueMicrotask(() => {
-        this.checkQueued = false;
-        for (const check of [...this.changed]) check();
-      });
-    });
+  private constructor(replica: NbReplica) {
+    this.replica = replica;
+  }
+
+  get client(): OvsdbClient<nb.Tables> {
+    return this.replica.client;
   }
 
   static async start(endpoint: string, clock: Clock, log: Logger): Promise<NbEdgeWatch> {
-    const client = OvsdbClient.connect<nb.Tables>({
-      endpoints: [endpoint],
-      database: 'OVN_Northbound',
-      log,
-      clock,
-    });
-    const watch = new NbEdgeWatch(client, clock);
-    try {
-      await client.monitor([
+    return new NbEdgeWatch(
+      await NbReplica.start(endpoint, clock, log, [
         { table: 'Load_Balancer' },
         { table: 'Logical_Router' },
         { table: 'Logical_Switch' },
         { table: 'NAT' },
         { table: 'Logical_Switch_Port' },
-      ]);
-    } catch (err) {
-      await client.close();
-      throw err;
-    }
-    return watch;
+      ]),
+    );
   }
 
   view(): NbView {
@@ -138,23 +119,10 @@ export class NbEdgeWatch {
 
   /** When `test` first holds over the rows: now, or after the notification that made it hold. */
   when(test: (view: NbView) => boolean, timeoutMs: number, what: string): Promise<number> {
-    if (test(this.view())) return Promise.resolve(this.clock.now());
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (!test(this.view())) return;
-        this.changed.delete(check);
-        timer.cancel();
-        resolve(this.clock.now());
-      };
-      const timer = this.clock.setTimer(() => {
-        this.changed.delete(check);
-        reject(new Error(`timed out after ${String(timeoutMs / 1000)} s waiting for ${what}`));
-      }, timeoutMs);
-      this.changed.add(check);
-    });
+    return this.replica.when(() => test(this.view()), timeoutMs, what);
   }
 
   close(): Promise<void> {
-    return this.client.close();
+    return this.replica.close();
   }
 }

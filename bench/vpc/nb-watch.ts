@@ -2,7 +2,8 @@
 // measurements read, and the moments rows change in it.
 import type { Clock } from '../../controllers/clock/index.ts';
 import type { Logger } from '../../controllers/logging/logger.ts';
-import { OvsdbClient, type nb } from '../../controllers/ovsdb/index.ts';
+import type { OvsdbClient, nb } from '../../controllers/ovsdb/index.ts';
+import { NbReplica } from '../lib/nb-replica.ts';
 import { countNb, type NbCounts } from './nb-counts.ts';
 import { KeyedWaiters } from './waiters.ts';
 
@@ -13,50 +14,43 @@ export interface Seen<R> {
 }
 
 export class NbWatch {
-  readonly client: OvsdbClient<nb.Tables>;
+  private readonly replica: NbReplica;
   private readonly clock: Clock;
-  private readonly ports = new KeyedWaiters<Seen<nb.LogicalSwitchPort>>();
-  private readonly changed = new Set<() => void>();
-  private checkQueued = false;
+  private readonly ports: KeyedWaiters<Seen<nb.LogicalSwitchPort>>;
 
-  private constructor(client: OvsdbClient<nb.Tables>, clock: Clock) {
-    this.client = client;
+  private constructor(
+    replica: NbReplica,
+    clock: Clock,
+    ports: KeyedWaiters<Seen<nb.LogicalSwitchPort>>,
+  ) {
+    this.replica = replica;
     this.clock = clock;
-    client.replica.table('Logical_Switch_Port').onChange((change) => {
-      const row = change.new ?? change.old;
-      if (row) this.ports.offer(row.name, { row: change.new, at: this.clock.now() });
-    });
-    client.replica.onChange(() => {
-      // Once per notification, however many rows it changed.
-      if (this.checkQueued || this.changed.size === 0) return;
-      this.checkQueued = true;
-      queueMicrotask(() => {
-        this.checkQueued = false;
-        for (const check of [...this.changed]) check();
-      });
-    });
+    this.ports = ports;
+  }
+
+  get client(): OvsdbClient<nb.Tables> {
+    return this.replica.client;
   }
 
   static async start(endpoint: string, clock: Clock, log: Logger): Promise<NbWatch> {
-    const client = OvsdbClient.connect<nb.Tables>({
-      endpoints: [endpoint],
-      database: 'OVN_Northbound',
-      log,
+    const ports = new KeyedWaiters<Seen<nb.LogicalSwitchPort>>();
+    const replica = await NbReplica.start(
+      endpoint,
       clock,
-    });
-    const watch = new NbWatch(client, clock);
-    try {
-      await client.monitor([
+      log,
+      [
         { table: 'Logical_Switch', columns: ['name', 'ports'] },
         { table: 'Logical_Switch_Port', columns: ['name', 'up', 'external_ids'] },
         { table: 'Port_Group', columns: ['name', 'ports', 'acls', 'external_ids'] },
         { table: 'ACL', columns: ['name', 'external_ids'] },
-      ]);
-    } catch (err) {
-      await client.close();
-      throw err;
-    }
-    return watch;
+      ],
+      (client) =>
+        client.replica.table('Logical_Switch_Port').onChange((change) => {
+          const row = change.new ?? change.old;
+          if (row) ports.offer(row.name, { row: change.new, at: clock.now() });
+        }),
+    );
+    return new NbWatch(replica, clock, ports);
   }
 
   counts(namespace: string, isScaleNic: (name: string) => boolean): NbCounts {
@@ -96,28 +90,12 @@ export class NbWatch {
     return (pg?.acls ?? []).map((uuid) => acls.get(uuid)?.name ?? '');
   }
 
-  /**
-   * When `test` first holds: checked now, then after each notification that changed the
-   * replica.
-   */
+  /** When `test` first holds: checked now, then after each notification that changed it. */
   when(test: () => boolean, timeoutMs: number, what: string): Promise<number> {
-    if (test()) return Promise.resolve(this.clock.now());
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (!test()) return;
-        this.changed.delete(check);
-        timer.cancel();
-        resolve(this.clock.now());
-      };
-      const timer = this.clock.setTimer(() => {
-        this.changed.delete(check);
-        reject(new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`));
-      }, timeoutMs);
-      this.changed.add(check);
-    });
+    return this.replica.when(test, timeoutMs, what);
   }
 
   close(): Promise<void> {
-    return this.client.close();
+    return this.replica.close();
   }
 }
