@@ -12,9 +12,7 @@ import { kubectlOk, repoRoot, type RunLayout } from '../../hack/cluster/index.ts
 import { applyAgentAccess, writeAgentKubeconfig } from '../../hack/demo/agent-access.ts';
 import { readDemoGuest, guestDir } from '../../hack/guest/index.ts';
 import { dataPlaneNetns, startGuest, type Guest, type OvnLayout } from '../../hack/ovn/index.ts';
-import { ecsKinds, Image } from '../../operators/ecs/index.ts';
-import { evsKinds } from '../../operators/evs/index.ts';
-import { vpcKinds } from '../../operators/vpc/api/index.ts';
+import { productKinds } from '../../operators/kinds.ts';
 import { createNamespace, installCrds } from '../lib/cluster-objects.ts';
 import { DaemonProcess } from '../lib/daemon-process.ts';
 import { until } from '../lib/until.ts';
@@ -103,7 +101,9 @@ async function nicStatus(kubeconfig: string, name: string): Promise<NicStatus> {
 /** Installs the kinds, starts the manager and the agent, and makes the objects every run uses. */
 export async function startEcsWorld(env: WorldEnv): Promise<EcsWorld> {
   const { api, clock, print, kubeconfigPath: kubeconfig } = env;
-  await installCrds(api, clock, [...vpcKinds, ...evsKinds, ...ecsKinds, Image]);
+  // Every product's: the operators read other products' kinds too (the vpc operator a
+  // NATGateway's EIPs), and a kind the server lacks keeps the manager's caches from syncing.
+  await installCrds(api, clock, productKinds);
   await applyAgentAccess(kubeconfig, {
     name: 'kcloud-agent-host',
     hostsNamespace,

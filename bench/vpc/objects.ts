@@ -1,4 +1,4 @@
-// Putting the benchmark's objects on the server: the VPC CRDs, its namespace, and CRs created
+// Putting the benchmark's objects on the server: the CRDs, its namespace, and CRs created
 // through the API as fast as a number of requests in flight allows.
 import type { Clock } from '../../controllers/clock/index.ts';
 import {
@@ -8,6 +8,7 @@ import {
   type KubeObject,
   type ResourceRef,
 } from '../../controllers/kube/index.ts';
+import { productKinds } from '../../operators/kinds.ts';
 import { vpcKinds } from '../../operators/vpc/api/index.ts';
 import { installCrds } from '../lib/cluster-objects.ts';
 import { forEachConcurrent } from '../lib/pool.ts';
@@ -19,9 +20,13 @@ export function resourceOf(kind: VpcKind): ResourceRef {
   return { ...kind.resource, kind: kind.kind };
 }
 
-/** Applies the CRD of every VPC kind (the operator watches them all) and waits until served. */
+/**
+ * Applies the CRD of every product kind and waits until served: the operator watches every VPC
+ * kind, and reads other products' kinds too (a NATGateway's EIPs), so a server without them
+ * would keep its caches from syncing.
+ */
 export async function installVpcCrds(api: ApiClient, clock: Clock): Promise<void> {
-  await installCrds(api, clock, vpcKinds);
+  await installCrds(api, clock, productKinds);
 }
 
 /** One client per VPC kind, picked by an object's `kind`. */
