@@ -18,7 +18,7 @@ import type { NetworkInterfaceObject } from '../../vpc/index.ts';
 import type { LoadBalancerObject, LoadBalancerStatus } from '../api/index.ts';
 import { desiredRows, ownerKeys, type ResolvedMember } from '../ovn/desired.ts';
 import { placement, resolveMembers, type Caches } from './references.ts';
-import { allocating, held, reservation, rolesOf, type Role } from './reservations.ts';
+import { allocating, held, reservation, rolesOf, stale, type Role } from './reservations.ts';
 
 /** What OVN's service monitor says of one backend of a row: online, offline, or no verdict. */
 export type MemberHealth = (
@@ -72,6 +72,11 @@ export class LoadBalancerBackend implements ExternalClient<
   /** The roles whose interface is still to be applied. */
   private missing(lb: LoadBalancerObject): Role[] {
     return rolesOf(lb).filter((r) => held(this.o.caches.nics, lb, r).state === 'missing');
+  }
+
+  /** The roles whose interface is there, the LoadBalancer's, but to be applied again. */
+  private stale(lb: LoadBalancerObject): Role[] {
+    return rolesOf(lb).filter((r) => stale(this.o.caches.nics, lb, r));
   }
 
   /**
@@ -176,6 +181,7 @@ export class LoadBalancerBackend implements ExternalClient<
     const p = this.plan(lb);
     if (!p) throw allocating(lb);
     const upToDate =
+      this.stale(lb).length === 0 &&
       loadBalancerOperations(this.o.nb, ownedBy(uid), p.rows, [p.routerName], p.switchNames)
         .length === 0;
     return Promise.resolve({
@@ -186,10 +192,12 @@ export class LoadBalancerBackend implements ExternalClient<
   }
 
   private async reserve(lb: LoadBalancerObject, signal: AbortSignal): Promise<void> {
-    for (const role of this.missing(lb)) {
+    for (const role of [...this.missing(lb), ...this.stale(lb)]) {
       const nic = reservation(lb, role);
+      // Forced: the interface is the LoadBalancer's, whoever edited its fields since.
       await this.o.nicClient.patch(nic.metadata.namespace, nic.metadata.name ?? '', 'apply', nic, {
         fieldManager: this.o.fieldManager,
+        force: true,
         signal,
       });
     }

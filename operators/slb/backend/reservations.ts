@@ -56,6 +56,23 @@ export function reservation(lb: LoadBalancerObject, role: Role): NetworkInterfac
 const ownedBy = (nic: NetworkInterfaceObject, lb: LoadBalancerObject) =>
   nic.metadata.ownerReferences?.some((r) => r.uid === lb.metadata.uid) ?? false;
 
+/**
+ * Whether the LoadBalancer's own interface of a role is there but not as it is applied: a VIP
+ * interface that is not reserve-only (made before the field existed, or edited since).
+ */
+export function stale(
+  nics: Pick<Cache<NetworkInterfaceObject>, 'get'>,
+  lb: LoadBalancerObject,
+  role: Role,
+): boolean {
+  const nic = nics.get(`${lb.metadata.namespace ?? ''}/${reservationName(lb, role)}`);
+  return (
+    nic !== undefined &&
+    ownedBy(nic, lb) &&
+    (reservation(lb, role).spec.reserveOnly ?? false) !== (nic.spec.reserveOnly ?? false)
+  );
+}
+
 /** What the interface of a role is now: missing, another's, waiting for its address, or held. */
 export type Held = { state: 'missing' } | { state: 'allocating' } | { state: 'held'; ip: string };
 

@@ -72,7 +72,7 @@ export const NetworkInterface = defineKind({
       reserveOnly: Type.Optional(
         Type.Boolean({
           description:
-            "Only hold the address: the interface's OVN port does not answer ARP for it and draws no traffic to it, while no other interface can take it. For an address something else answers, such as a LoadBalancer's VIP (the VPC's router answers for it); nothing can be plugged into such an interface. Default false. It cannot be changed.",
+            "Only hold the address: the interface's OVN port does not answer ARP for it and draws no traffic to it, while no other interface can take it. For an address something else answers, such as a LoadBalancer's VIP (the VPC's router answers for it); nothing can be plugged into such an interface. Default false. Changing it rewrites the port at once; the address stays the interface's.",
         }),
       ),
       bandwidth: Type.Optional(
@@ -124,11 +124,6 @@ export const NetworkInterface = defineKind({
   specValidations: [
     { rule: 'has(self.ipAddress) == has(oldSelf.ipAddress)', message: 'ipAddress is immutable' },
     { rule: 'has(self.macAddress) == has(oldSelf.macAddress)', message: 'macAddress is immutable' },
-    {
-      // Left out means false: an apply that leaves it out of a false one changes nothing.
-      rule: '(has(self.reserveOnly) && self.reserveOnly) == (has(oldSelf.reserveOnly) && oldSelf.reserveOnly)',
-      message: 'reserveOnly is immutable',
-    },
   ],
   printerColumns: [
     {

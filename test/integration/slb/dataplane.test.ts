@@ -266,3 +266,35 @@ describe('a LoadBalancer reached from its own Subnet', () => {
     expect(Object.keys(counts).sort()).toEqual(backends);
   });
 });
+
+describe('a VIP interface that is not reserve-only', () => {
+  it('is made reserve-only again by the LoadBalancer, as one made before the field existed would be', async () => {
+    const edited = await cluster.kubectl([
+      'patch',
+      'networkinterface',
+      'lb-vip',
+      `--namespace=${cluster.namespace}`,
+      '--type=merge',
+      '-p',
+      '{"spec":{"reserveOnly":false}}',
+    ]);
+    expect(edited.code).toBe(0);
+    let last = '';
+    await waitFor(
+      async () => {
+        const nic = (await cluster.read({
+          apiVersion: vpcApi,
+          kind: 'NetworkInterface',
+          name: 'lb-vip',
+        })) as { spec?: { reserveOnly?: boolean } };
+        const port = await vipPort();
+        last = `spec.reserveOnly ${String(nic.spec?.reserveOnly)}, port ${port.addresses}`;
+        return nic.spec?.reserveOnly === true && port.addresses === `["${port.mac}"]`;
+      },
+      { what: 'the VIP interface reserve-only again', describe: () => last },
+    );
+    expect((await readyForGeneration(cluster, 'lb')).vip).toBe(vip);
+    const counts = await spread(60, neighbour);
+    expect(Object.keys(counts).sort()).toEqual(backends);
+  });
+});

@@ -6,7 +6,7 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { down, nbctl, type OvnLayout } from '../../../hack/ovn/index.ts';
-import { rejection, useTestCluster, waitFor, type RunningManager } from '../../harness/index.ts';
+import { useTestCluster, waitFor, type RunningManager } from '../../harness/index.ts';
 import { doc, ref, refusalReason, startOperator, startOvnAndOperator } from './operator-fixture.ts';
 
 const cluster = useTestCluster('vpc-reserve');
@@ -73,20 +73,34 @@ describe('a reserve-only NetworkInterface', () => {
     );
   });
 
-  it('cannot become ordinary, nor an ordinary one reserve-only', async () => {
-    for (const [name, spec] of [
-      ['held', { subnetRef: { name: 's1' }, reserveOnly: false }],
-      ['held', { subnetRef: { name: 's1' } }],
-      ['plain', { subnetRef: { name: 's1' }, reserveOnly: true }],
-    ] as const) {
-      const r = await rejection(cluster.apply(doc('NetworkInterface', name, spec)));
-      expect(r.code).toBe(422);
-      expect(r.message).toContain('reserveOnly is immutable');
-    }
-    // Saying false where it was left out changes nothing.
+  it('can be turned on and off: the port is rewritten, the address stays', async () => {
+    const plain = await ready('plain');
+    const port = plain.portName ?? '';
+    const addresses = () => nb(['get', 'Logical_Switch_Port', port, 'addresses']);
     await cluster.apply(
-      doc('NetworkInterface', 'plain', { subnetRef: { name: 's1' }, reserveOnly: false }),
+      doc('NetworkInterface', 'plain', { subnetRef: { name: 's1' }, reserveOnly: true }),
     );
+    await waitFor(async () => (await addresses()) === `["${plain.macAddress ?? ''}"]`, {
+      what: "plain's port carrying its MAC alone",
+      describe: addresses,
+    });
+    expect((await ready('plain')).ipAddress).toBe(plain.ipAddress);
+    await cluster.apply(doc('NetworkInterface', 'plain', { subnetRef: { name: 's1' } }));
+    const both = `["${plain.macAddress ?? ''} ${plain.ipAddress ?? ''}"]`;
+    await waitFor(async () => (await addresses()) === both, {
+      what: "plain's port carrying its MAC and address again",
+      describe: addresses,
+    });
+    expect(
+      await nb([
+        '--if-exists',
+        'get',
+        'Logical_Switch_Port',
+        port,
+        'external_ids:"kcloud.io/reserved-address"',
+      ]),
+    ).toBe('');
+    expect((await ready('plain')).ipAddress).toBe(plain.ipAddress);
   });
 
   it('keeps its address from its port when a manager starts on a status without it', async () => {
