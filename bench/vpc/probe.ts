@@ -3,6 +3,7 @@
 // attempt with the moment it started. Both run as `node -e` inside a guest's namespace.
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { AttemptLog } from '../../hack/ovn/index.ts';
 
 /** argv: port. Prints "listening" once it accepts. */
 export const serverScript = `
@@ -105,41 +106,13 @@ export function settled(attempts: readonly Attempt[], n: number, ok: boolean): b
 }
 
 /** The attempts a client process prints, collected as they arrive. */
-export class ProbeLog {
-  readonly attempts: Attempt[] = [];
-  private readonly listeners = new Set<() => void>();
-
+export class ProbeLog extends AttemptLog<Attempt> {
   constructor(child: ChildProcess) {
+    super();
     if (!child.stdout) throw new Error('the probe client has no stdout');
     createInterface({ input: child.stdout }).on('line', (line) => {
       const a = parseAttempt(line);
-      if (!a) return;
-      this.attempts.push(a);
-      for (const l of [...this.listeners]) l();
-    });
-  }
-
-  /** Resolves once `test` holds over the attempts so far; checked at each new attempt. */
-  until<T>(
-    test: (attempts: readonly Attempt[]) => T | undefined,
-    timeoutMs: number,
-    what: string,
-  ): Promise<T> {
-    const now = test(this.attempts);
-    if (now !== undefined) return Promise.resolve(now);
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const v = test(this.attempts);
-        if (v === undefined) return;
-        this.listeners.delete(check);
-        clearTimeout(timer);
-        resolve(v);
-      };
-      const timer = setTimeout(() => {
-        this.listeners.delete(check);
-        reject(new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`));
-      }, timeoutMs);
-      this.listeners.add(check);
+      if (a) this.add(a);
     });
   }
 }

@@ -65,6 +65,7 @@ export {
   type RaftMember,
 } from './raft.ts';
 export {
+  AttemptLog,
   answerScript,
   firstAnswer,
   missesBetween,

@@ -86,17 +86,59 @@ export function missesBetween(attempts: readonly Attempt[], from: number, to: nu
   return attempts.filter((a) => 'miss' in a && a.t >= from && a.t < to).length;
 }
 
-/** The client process: its attempts as they arrive, and waits over them. */
-export class Prober {
-  /** The attempts since the last clear(). */
-  readonly attempts: Attempt[] = [];
-  /** The attempts before it. */
+/**
+ * Attempts a probe client reports, as they arrive, and waits over them: the part every probe
+ * client shares whatever its lines say.
+ */
+export class AttemptLog<A> {
+  /** The attempts so far (since the last clear, for a Prober). */
+  readonly attempts: A[] = [];
+  private readonly listeners = new Set<() => void>();
+
+  protected add(a: A): void {
+    this.attempts.push(a);
+    for (const l of [...this.listeners]) l();
+  }
+
+  /** Resolves once `test` gives a value over the attempts so far; checked at each attempt. */
+  until<T>(
+    test: (attempts: readonly A[]) => T | undefined,
+    timeoutMs: number,
+    what: string,
+  ): Promise<T> {
+    const now = test(this.attempts);
+    if (now !== undefined) return Promise.resolve(now);
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const v = test(this.attempts);
+        if (v === undefined) return;
+        this.listeners.delete(check);
+        clearTimeout(timer);
+        resolve(v);
+      };
+      const timer = setTimeout(() => {
+        this.listeners.delete(check);
+        const last = this.attempts.slice(-5).map((a) => JSON.stringify(a));
+        reject(
+          new Error(
+            `timed out after ${String(timeoutMs / 1000)} s waiting for ${what}; last attempts: ${last.join(' ')}`,
+          ),
+        );
+      }, timeoutMs);
+      this.listeners.add(check);
+    });
+  }
+}
+
+/** The client process of proberScript: its attempts, started and stopped on demand. */
+export class Prober extends AttemptLog<Attempt> {
+  /** The attempts before the last clear(). */
   private readonly past: Attempt[] = [];
   private readonly child: ChildProcess;
-  private readonly listeners = new Set<() => void>();
   private readonly ready: Promise<void>;
 
   constructor(child: ChildProcess) {
+    super();
     this.child = child;
     if (!child.stdout || !child.stdin) throw new Error('the probe client has no stdin/stdout');
     let stderr = '';
@@ -108,9 +150,7 @@ export class Prober {
       createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
         if (line === 'ready') resolve();
         const a = parseAttempt(line);
-        if (!a) return;
-        this.attempts.push(a);
-        for (const l of [...this.listeners]) l();
+        if (a) this.add(a);
       });
     });
   }
@@ -136,34 +176,5 @@ export class Prober {
   /** Every attempt since the start. */
   all(): Attempt[] {
     return [...this.past, ...this.attempts];
-  }
-
-  /** Resolves once `test` gives a value over the attempts so far; checked at each attempt. */
-  until<T>(
-    test: (attempts: readonly Attempt[]) => T | undefined,
-    timeoutMs: number,
-    what: string,
-  ): Promise<T> {
-    const now = test(this.attempts);
-    if (now !== undefined) return Promise.resolve(now);
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const v = test(this.attempts);
-        if (v === undefined) return;
-        this.listeners.delete(check);
-        clearTimeout(timer);
-        resolve(v);
-      };
-      const timer = setTimeout(() => {
-        this.listeners.delete(check);
-        const last = this.attempts.slice(-5).map((a) => JSON.stringify(a));
-        reject(
-          new Error(
-            `timed out after ${String(timeoutMs / 1000)} s waiting for ${what}; last attempts: ${last.join(' ')}`,
-          ),
-        );
-      }, timeoutMs);
-      this.listeners.add(check);
-    });
   }
 }
