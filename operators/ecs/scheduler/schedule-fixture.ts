@@ -196,12 +196,16 @@ export interface WorldOptions {
 }
 
 /** A NetworkInterface in the instances' namespace, with these limits. */
-export function nic(name: string, bandwidth?: { egressMbps?: number; ingressMbps?: number }) {
+export function nic(
+  name: string,
+  bandwidth?: { egressMbps?: number; ingressMbps?: number },
+  reserveOnly?: boolean,
+) {
   return {
     apiVersion: 'vpc.kcloud.io/v1alpha1',
     kind: 'NetworkInterface',
     metadata: { name, namespace: 'ns' },
-    spec: bandwidth ? { bandwidth } : {},
+    spec: { ...(bandwidth ? { bandwidth } : {}), ...(reserveOnly ? { reserveOnly } : {}) },
   } satisfies InterfaceView;
 }
 

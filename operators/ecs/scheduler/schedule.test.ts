@@ -93,6 +93,23 @@ describe('schedule: capacity', () => {
     });
   });
 
+  it('refuses an interface that only holds its address, and places one that does not', () => {
+    const hosts = [host('a')];
+    const named = instance('y', {
+      networkInterfaces: [{ name: 'eth0', networkInterfaceRef: { name: 'vip' } }],
+    });
+    const decide = (nics: ReturnType<typeof nic>[]) =>
+      schedule(input(named, { hosts, placements: ledgerOf(), nics }));
+    expect(decide([nic('vip', undefined, true)])).toEqual({
+      refuse: {
+        reason: 'InterfaceReserveOnly',
+        message:
+          "NetworkInterface vip only holds its address (spec.reserveOnly, as a load balancer's VIP does): its port answers nothing and gives no DHCP lease; attach another interface",
+      },
+    });
+    expect(decide([nic('vip')])).toMatchObject({ bind: 'a' });
+  });
+
   it('refuses a Flavor with NIC bandwidth naming an interface without that limit', () => {
     const hosts = [host('a')];
     const named = instance('y', {

@@ -67,6 +67,8 @@ export function schedule(input: ScheduleInput): ScheduleDecision {
       `Flavor ${requested.missingFlavor} does not exist: create it (the instance is scheduled once it does), or give resources inline`,
     );
   }
+  const reserved = reserveOnlyInterface(instance, input);
+  if (reserved) return reserved;
   const image = imageOf(instance, input);
   if (!('metadata' in image)) return image;
   const minMiB = image.spec.minMemoryMiB;
@@ -123,10 +125,31 @@ export function schedule(input: ScheduleInput): ScheduleDecision {
   return { bind: best.name, allocated: requested };
 }
 
-/** A NetworkInterface as the scheduler reads it: its bandwidth limits. */
+/** A NetworkInterface as the scheduler reads it: its bandwidth limits, whether it only holds. */
 export type InterfaceView = KubeObject & {
-  spec?: { bandwidth?: { egressMbps?: number; ingressMbps?: number } };
+  spec?: { bandwidth?: { egressMbps?: number; ingressMbps?: number }; reserveOnly?: boolean };
 };
+
+/**
+ * An interface that only holds its address (a load balancer's VIP) has a port that answers
+ * nothing and gets no DHCP lease: a VM on it would boot without a network. Refused before the
+ * instance is placed; one that does not exist yet is the VM handler's wait, as before.
+ */
+function reserveOnlyInterface(
+  instance: InstanceObject,
+  input: ScheduleInput,
+): ScheduleDecision | undefined {
+  const ns = instance.metadata.namespace ?? '';
+  for (const nic of instance.spec.networkInterfaces ?? []) {
+    const ref = nic.networkInterfaceRef?.name;
+    if (ref === undefined || input.networkInterface(ns, ref)?.spec?.reserveOnly !== true) continue;
+    return refuse(
+      'InterfaceReserveOnly',
+      `NetworkInterface ${ref} only holds its address (spec.reserveOnly, as a load balancer's VIP does): its port answers nothing and gives no DHCP lease; attach another interface`,
+    );
+  }
+  return undefined;
+}
 
 /**
  * A Flavor's NIC bandwidth is enforced on the interfaces themselves (OVN meters on their ports):
