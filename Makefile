@@ -16,8 +16,8 @@ JEST := node --max-old-space-size=12288 --experimental-vm-modules --disable-warn
 all: build
 
 ## setup: install Debian packages, Node 24, npm packages and build the control plane (idempotent)
-## (KCLOUD_OVN=25.03: also OVN 25.03 from Debian trixie under .local/ovn-25.03, which every target
-## run with KCLOUD_OVN=25.03 then uses instead of the machine's OVN)
+## (and OVN 25.03 from Debian trixie under .local/ovn-25.03, which every target runs;
+## KCLOUD_OVN=host runs the machine's OVN 23.03 instead)
 setup:
 	@bash hack/setup.sh
 

@@ -69,13 +69,13 @@ bash hack/localcluster/build.sh
 bash hack/localcluster/build-node.sh
 # The probe guest the agent boots to learn whether this host's KVM works (.local/guest).
 bash hack/guest.sh build
-# OVN 25.03 and Open vSwitch 3.5 from Debian trixie, only when asked (KCLOUD_OVN=25.03): unpacked
-# under .local/ovn-25.03, never installed; the machine's OVN stays the default.
+# OVN 25.03 and Open vSwitch 3.5 from Debian trixie, the OVN every target runs: unpacked under
+# .local/ovn-25.03, never installed. KCLOUD_OVN=host runs the machine's (bookworm's 23.03) instead.
 case "${KCLOUD_OVN:-}" in
-  "" | host | 23.03) ;;
-  25.03) bash hack/ovn/trixie/fetch.sh ;;
+  "" | 25.03) bash hack/ovn/trixie/fetch.sh ;;
+  host | 23.03) ;;
   *)
-    echo "KCLOUD_OVN=$KCLOUD_OVN is not a supported OVN: leave it unset for the machine's, or set 25.03" >&2
+    echo "KCLOUD_OVN=$KCLOUD_OVN is not a supported OVN: leave it unset for 25.03, or set host for the machine's" >&2
     exit 1
     ;;
 esac

@@ -3,11 +3,12 @@ import { describe, expect, it } from '@jest/globals';
 import { ovnVersion, selectedInstall, trixieRoot } from './install.ts';
 
 describe('which OVN the local instances run', () => {
-  it("runs the machine's OVN unless KCLOUD_OVN=25.03 asks for trixie's", () => {
-    expect(ovnVersion(undefined)).toBe('host');
-    expect(ovnVersion('')).toBe('host');
-    expect(ovnVersion('23.03')).toBe('host');
+  it("runs trixie's OVN 25.03 unless KCLOUD_OVN=host asks for the machine's", () => {
+    expect(ovnVersion(undefined)).toBe('25.03');
+    expect(ovnVersion('')).toBe('25.03');
     expect(ovnVersion('25.03')).toBe('25.03');
+    expect(ovnVersion('host')).toBe('host');
+    expect(ovnVersion('23.03')).toBe('host');
     expect(() => ovnVersion('24.09')).toThrow('leave it unset');
   });
 
@@ -18,7 +19,8 @@ describe('which OVN the local instances run', () => {
     expect(trixie.schemas.vswitch).toBe(
       path.join(trixieRoot, 'usr/share/openvswitch/vswitch.ovsschema'),
     );
-    const host = selectedInstall({});
+    expect(selectedInstall({}).version).toBe('25.03');
+    const host = selectedInstall({ KCLOUD_OVN: 'host' });
     expect(host.version).toBe('host');
     expect(host.schemas.sb).toBe('/usr/share/ovn/ovn-sb.ovsschema');
   });

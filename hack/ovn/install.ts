@@ -1,7 +1,7 @@
-// Which OVN and Open vSwitch the local instances run: the machine's (Debian bookworm's OVN
-// 23.03 and Open vSwitch 3.1, from `make setup`), or OVN 25.03 and Open vSwitch 3.5 from
-// Debian trixie, unpacked under .local/ by `KCLOUD_OVN=25.03 make setup`
-// (hack/ovn/trixie/fetch.sh), chosen with KCLOUD_OVN=25.03.
+// Which OVN and Open vSwitch the local instances run: OVN 25.03 and Open vSwitch 3.5 from
+// Debian trixie, unpacked under .local/ by `make setup` (hack/ovn/trixie/fetch.sh), whose
+// ovn-northd handles most changes incrementally; or, with KCLOUD_OVN=host, the machine's own
+// (Debian bookworm's OVN 23.03 and Open vSwitch 3.1, which `make setup` installs too).
 import path from 'node:path';
 import { repoRoot } from '../cluster/layout.ts';
 import { rootTools, systemTool, type ToolResolver } from './tools.ts';
@@ -21,7 +21,7 @@ export interface OvnInstall {
   schemas: OvnSchemas;
 }
 
-/** Where `KCLOUD_OVN=25.03 make setup` unpacks the trixie packages. */
+/** Where `make setup` unpacks the trixie packages. */
 export const trixieRoot = path.join(repoRoot, '.local', 'ovn-25.03', 'root');
 
 function schemasUnder(prefix: string): OvnSchemas {
@@ -43,18 +43,18 @@ export function rootInstall(root: string): OvnInstall {
   return { version: '25.03', tool: rootTools(root), schemas: schemasUnder(root) };
 }
 
-/** The versions KCLOUD_OVN names: unset (or `host`, `23.03`) for the machine's, or `25.03`. */
+/** The versions KCLOUD_OVN names: unset (or `25.03`) for trixie's, `host` (or `23.03`) for the machine's. */
 export function ovnVersion(value: string | undefined): OvnVersion {
   switch (value ?? '') {
     case '':
+    case '25.03':
+      return '25.03';
     case 'host':
     case '23.03':
       return 'host';
-    case '25.03':
-      return '25.03';
     default:
       throw new Error(
-        `KCLOUD_OVN=${value ?? ''} is not a supported OVN: leave it unset for the machine's (23.03 on Debian bookworm), or set 25.03`,
+        `KCLOUD_OVN=${value ?? ''} is not a supported OVN: leave it unset for OVN 25.03 (unpacked by make setup), or set host for the machine's (23.03 on Debian bookworm)`,
       );
   }
 }

@@ -71,9 +71,9 @@ describe('the programs of an unpacked trixie root', () => {
   });
 
   it('says how to unpack the root when a program is missing', () => {
-    expect(() => rootTools(root)('ovn-controller')).toThrow('KCLOUD_OVN=25.03 make setup');
+    expect(() => rootTools(root)('ovn-controller')).toThrow('run `make setup` to unpack OVN 25.03');
     expect(() => rootTools(path.join(dir, 'nothing'))('ovn-northd')).toThrow(
-      'KCLOUD_OVN=25.03 make setup',
+      'run `make setup` to unpack OVN 25.03',
     );
   });
 });

@@ -95,9 +95,7 @@ export function rootTools(root: string): ToolResolver {
       rootDirs.map((d) => path.join(root, d)),
     );
     if (!found || !existsSync(loader)) {
-      throw new Error(
-        `${name} is not in ${root}: run \`KCLOUD_OVN=25.03 make setup\` to unpack OVN 25.03 there`,
-      );
+      throw new Error(`${name} is not in ${root}: run \`make setup\` to unpack OVN 25.03 there`);
     }
     return { file: loader, args: ['--library-path', libraries, found] };
   };
