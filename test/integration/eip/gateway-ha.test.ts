@@ -23,7 +23,14 @@ import { useTestCluster, waitFor } from '../../harness/index.ts';
 import { readyForGeneration, slbApi, useSlbOperator } from '../slb/fixture.ts';
 import { untilListening } from '../vpc/dataplane-fixture.ts';
 import { doc, eipApi, eipRef, vpcApi } from './fixture.ts';
-import { internetPool, nicGuest, plugInternet, startPeerEcho } from './internet.ts';
+import {
+  innerInterface,
+  internetPool,
+  nicGuest,
+  plugInternet,
+  startPeerEcho,
+  webSecurityGroup,
+} from './internet.ts';
 
 const hub = 'kcloud-gwha-hub';
 const [gw1, gw2] = ['kcloud-gwha-gw1', 'kcloud-gwha-gw2'];
@@ -141,23 +148,8 @@ beforeAll(async () => {
       doc(eipApi, 'EIPPool', pool, internetPool),
       doc(vpcApi, 'VPC', 'v1', { cidrBlocks: ['10.0.0.0/16'] }),
       doc(vpcApi, 'Subnet', 'inner', { vpcRef: { name: 'v1' }, cidrBlock: '10.0.1.0/24' }),
-      doc(vpcApi, 'SecurityGroup', 'web', {
-        vpcRef: { name: 'v1' },
-        rules: [
-          {
-            name: 'http',
-            direction: 'Ingress',
-            protocol: 'TCP',
-            ports: { from: 80, to: 80 },
-            remoteCIDR: '0.0.0.0/0',
-          },
-        ],
-      }),
-      doc(vpcApi, 'NetworkInterface', 'inner', {
-        subnetRef: { name: 'inner' },
-        ipAddress: '10.0.1.10',
-        securityGroupRefs: [{ name: 'web' }],
-      }),
+      webSecurityGroup,
+      innerInterface,
       ...['out', 'fwd'].map((n) =>
         doc(eipApi, 'EIP', n, {
           poolRef: { name: pool },
@@ -260,17 +252,34 @@ describe('the gateway port of a VPC router', () => {
   for (const round of [1, 2, 3]) {
     it(`round ${String(round)}: moves to the standby when the active chassis dies, and traffic resumes through it`, async () => {
       for (const p of probers) p.clear();
+      const gw1Address = gateway(gw1).address;
       const killedAt = Date.now();
       for (const proc of gateway(gw1).processes) process.kill(proc.pid, 'SIGKILL');
       gateways.delete(gw1);
+      // Where the time goes: when the standby's and the hub's BFD say the tunnel to the dead
+      // chassis is down, and when the southbound database shows the port claimed by the standby.
+      const seen = { bfdDown: NaN, hubBfdDown: NaN, claimed: NaN };
+      const watching = (async () => {
+        while (Object.values(seen).some((v) => Number.isNaN(v))) {
+          if (Date.now() - killedAt > recoverTimeoutMs) return;
+          if (Number.isNaN(seen.bfdDown) && (await bfdOf(gateway(gw2), gw1Address)).state !== 'up')
+            seen.bfdDown = Date.now() - killedAt;
+          if (Number.isNaN(seen.hubBfdDown) && (await bfdOf('hub', gw1Address)).state !== 'up')
+            seen.hubBfdDown = Date.now() - killedAt;
+          if (Number.isNaN(seen.claimed) && (await chassisOfGatewayPort()) === gw2)
+            seen.claimed = Date.now() - killedAt;
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      })();
       const resumed = await allAnsweredSince(killedAt);
+      await watching;
       expect(await chassisOfGatewayPort()).toBe(gw2);
       const lines = paths.map((p) => {
         const r = resumed.get(p.name) ?? NaN;
         return `${p.name} answered again ${String(r - killedAt)} ms after the kill`;
       });
       console.log(
-        `round ${String(round)}: ${gw1} killed → ${lines.join('; ')} (load average ${os.loadavg()[0]?.toFixed(1) ?? '?'})`,
+        `round ${String(round)}: ${gw1} killed → BFD down on ${gw2} after ${String(seen.bfdDown)} ms and on the hub after ${String(seen.hubBfdDown)} ms, port claimed in SB after ${String(seen.claimed)} ms; ${lines.join('; ')} (load average ${os.loadavg()[0]?.toFixed(1) ?? '?'})`,
       );
       // The standby keeps serving: every path answered after that, and nothing goes back to gw1.
       const settled = Date.now();

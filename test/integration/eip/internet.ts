@@ -4,7 +4,7 @@
 import { addProviderNetwork, startGuest, type Guest } from '../../../hack/ovn/index.ts';
 import { waitFor, type TestCluster } from '../../harness/index.ts';
 import { untilListening } from '../vpc/dataplane-fixture.ts';
-import { nicRef, type EipFixture } from './fixture.ts';
+import { doc, nicRef, vpcApi, type EipFixture } from './fixture.ts';
 
 /** The pool the internet namespace is the gateway of. */
 export const internetPool = {
@@ -13,6 +13,27 @@ export const internetPool = {
   allocatableRanges: ['198.51.100.10-198.51.100.40'],
   providerNetwork: 'physnet1',
 };
+
+/** SecurityGroup web of VPC v1: TCP 80 in from anywhere, what the guests serve on. */
+export const webSecurityGroup = doc(vpcApi, 'SecurityGroup', 'web', {
+  vpcRef: { name: 'v1' },
+  rules: [
+    {
+      name: 'http',
+      direction: 'Ingress',
+      protocol: 'TCP',
+      ports: { from: 80, to: 80 },
+      remoteCIDR: '0.0.0.0/0',
+    },
+  ],
+});
+
+/** NetworkInterface inner: 10.0.1.10 in Subnet inner, in SecurityGroup web. */
+export const innerInterface = doc(vpcApi, 'NetworkInterface', 'inner', {
+  subnetRef: { name: 'inner' },
+  ipAddress: '10.0.1.10',
+  securityGroupRefs: [{ name: 'web' }],
+});
 
 /** Adds br-ex (physnet1) to the chassis and plugs the internet namespace into it. */
 export async function plugInternet(eip: EipFixture): Promise<Guest> {

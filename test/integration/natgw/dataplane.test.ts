@@ -9,7 +9,14 @@ import type { Guest } from '../../../hack/ovn/index.ts';
 import { useTestCluster, waitFor } from '../../harness/index.ts';
 import { startTcpServer, tcpRequest } from '../vpc/dataplane-fixture.ts';
 import { doc, eipApi, eipRef, useEipOperator, vpcApi } from '../eip/fixture.ts';
-import { internetPool, nicGuest, plugInternet, startPeerEcho } from '../eip/internet.ts';
+import {
+  innerInterface,
+  internetPool,
+  nicGuest,
+  plugInternet,
+  startPeerEcho,
+  webSecurityGroup,
+} from '../eip/internet.ts';
 
 const chassis = 'kcloud-natgw-dp';
 const cluster = useTestCluster('natgw-dp');
@@ -62,23 +69,8 @@ beforeAll(async () => {
       doc(vpcApi, 'VPC', 'v1', { cidrBlocks: ['10.0.0.0/16'] }),
       doc(vpcApi, 'Subnet', 'inner', { vpcRef: { name: 'v1' }, cidrBlock: '10.0.1.0/24' }),
       doc(vpcApi, 'Subnet', 'stranger', { vpcRef: { name: 'v1' }, cidrBlock: '10.0.2.0/24' }),
-      doc(vpcApi, 'SecurityGroup', 'web', {
-        vpcRef: { name: 'v1' },
-        rules: [
-          {
-            name: 'http',
-            direction: 'Ingress',
-            protocol: 'TCP',
-            ports: { from: 80, to: 80 },
-            remoteCIDR: '0.0.0.0/0',
-          },
-        ],
-      }),
-      doc(vpcApi, 'NetworkInterface', 'inner', {
-        subnetRef: { name: 'inner' },
-        ipAddress: '10.0.1.10',
-        securityGroupRefs: [{ name: 'web' }],
-      }),
+      webSecurityGroup,
+      innerInterface,
       doc(vpcApi, 'NetworkInterface', 'stranger', { subnetRef: { name: 'stranger' } }),
       ...['out', 'fwd'].map((n) =>
         doc(eipApi, 'EIP', n, {
