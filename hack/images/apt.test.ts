@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { closure, parseCandidates, parseDepends } from './apt.ts';
+import { aptOptions, closure, parseCandidates, parseDepends, suiteDir } from './apt.ts';
 
 // The shape of `apt-cache depends --recurse --no-recommends ...`: either-or groups (` |`),
 // virtual names (`<...>`) with their providers below, providers listed under a real package,
@@ -167,5 +167,31 @@ Description: POSIX shell
       'libgmp10_2%3a6.2.1+dfsg1-1.1_amd64.deb',
       'dash_0.5.12-2_amd64.deb',
     ]);
+  });
+});
+
+describe('apt options of a suite', () => {
+  it("read bookworm from the machine's own sources, lists and status", () => {
+    expect(aptOptions('bookworm')).toEqual([]);
+  });
+
+  it('read trixie from its own folder only, with nothing counted as installed', () => {
+    const opts = aptOptions('trixie');
+    const set = Object.fromEntries(
+      opts
+        .filter((_, i) => i % 2 === 1)
+        .map((o) => [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)]),
+    );
+    expect(opts.filter((_, i) => i % 2 === 0).every((o) => o === '-o')).toBe(true);
+    const dir = suiteDir('trixie');
+    expect(dir).toMatch(/\/\.local\/apt\/trixie$/);
+    expect(set).toMatchObject({
+      'Dir::Etc::sourcelist': `${dir}/etc/sources.list`,
+      // No /etc/apt/sources.list.d: the machine's sources are never read.
+      'Dir::Etc::sourceparts': '-',
+      'Dir::State::Lists': `${dir}/lists`,
+      'Dir::Cache': `${dir}/cache`,
+      'Dir::State::status': '/dev/null',
+    });
   });
 });

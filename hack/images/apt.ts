@@ -1,9 +1,90 @@
 // Debian packages for an image's root filesystem: their dependency closure, the exact .deb each
 // one is, and a download cache. Nothing here installs anything on the machine.
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { repoRoot } from '../cluster/layout.ts';
 import { toolOutput } from '../cluster/run-tool.ts';
+
+/**
+ * Where packages come from: `bookworm` is the machine's own apt sources and lists, as they are;
+ * `trixie` is a private apt configuration under .local/ (its own sources list, lists and cache,
+ * and an empty dpkg status, so nothing installed on the machine satisfies a dependency).
+ */
+export type AptSuite = 'bookworm' | 'trixie';
+
+/** The private configuration's folder; its lists are fetched once (`prepareSuite`). */
+export const suiteDir = (suite: Exclude<AptSuite, 'bookworm'>) =>
+  path.join(repoRoot, '.local', 'apt', suite);
+
+const debianMirror = () => process.env.KCLOUD_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian';
+/** bookworm's debian-archive-keyring carries trixie's keys too. */
+const debianKeyring = () =>
+  process.env.KCLOUD_TRIXIE_KEYRING ?? '/usr/share/keyrings/debian-archive-keyring.gpg';
+
+function privateOptions(dir: string): string[] {
+  return [
+    ['Dir::Etc::sourcelist', path.join(dir, 'etc', 'sources.list')],
+    ['Dir::Etc::sourceparts', '-'],
+    ['Dir::State::Lists', path.join(dir, 'lists')],
+    ['Dir::Cache', path.join(dir, 'cache')],
+    // No binary cache written beside the lists: builds that run at once only read there.
+    ['Dir::Cache::pkgcache', ''],
+    ['Dir::Cache::srcpkgcache', ''],
+    ['Dir::State::status', '/dev/null'],
+    ['APT::Architecture', 'amd64'],
+    ['APT::Architectures', 'amd64'],
+    ['Debug::NoLocking', '1'],
+  ].flatMap(([k, v]) => ['-o', `${k ?? ''}=${v ?? ''}`]);
+}
+
+/** The `-o` options apt-get and apt-cache take for `suite`. */
+export function aptOptions(suite: AptSuite): string[] {
+  return suite === 'bookworm' ? [] : privateOptions(suiteDir(suite));
+}
+
+/** apt's download user cannot write into a folder root owns under the repository. */
+const sandboxOptions = () => (process.getuid?.() === 0 ? ['-o', 'APT::Sandbox::User=root'] : []);
+
+/**
+ * Fetches a private suite's lists when they are missing: into a new folder moved into place
+ * whole, so the folder is there only with all of them. The machine's own suite needs nothing.
+ */
+export async function prepareSuite(
+  suite: AptSuite,
+  log: (line: string) => void = () => undefined,
+): Promise<void> {
+  if (suite === 'bookworm') return;
+  const dir = suiteDir(suite);
+  if (existsSync(dir)) return;
+  const keyring = debianKeyring();
+  if (!existsSync(keyring)) {
+    throw new Error(
+      `no Debian archive keyring at ${keyring}: install debian-archive-keyring (bookworm's has ${suite}'s keys)`,
+    );
+  }
+  await mkdir(path.dirname(dir), { recursive: true });
+  const staging = await mkdtemp(`${dir}.new-`);
+  try {
+    for (const d of ['lists/partial', 'cache/archives/partial', 'etc']) {
+      await mkdir(path.join(staging, d), { recursive: true });
+    }
+    const sources = `deb [signed-by=${keyring}] ${debianMirror()} ${suite} main\n`;
+    await writeFile(path.join(staging, 'etc', 'sources.list'), sources);
+    log(`fetching Debian ${suite}'s package lists from ${debianMirror()} into ${dir}`);
+    await toolOutput(
+      'apt-get',
+      [...privateOptions(staging), ...sandboxOptions(), '-qq', 'update'],
+      {
+        label: `apt-get update (${suite})`,
+      },
+    );
+    // Another build may have prepared them meanwhile; either copy will do.
+    if (!existsSync(dir)) await rename(staging, dir);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
 
 /** The flags that leave only what a package needs to work: Depends and PreDepends. */
 const dependsFlags = [
@@ -123,16 +204,23 @@ export function closure(graph: DependsGraph, roots: string[], options: ClosureOp
   return { packages: [...chosen].sort(), dropped };
 }
 
-function aptCache(args: string[]): Promise<string> {
-  return toolOutput('apt-cache', args, {
-    label: `apt-cache ${args[0] ?? ''}`,
-    failureHint: "are apt's lists there? `apt-get update`",
+function aptCache(suite: AptSuite, args: string[]): Promise<string> {
+  return toolOutput('apt-cache', [...aptOptions(suite), ...args], {
+    label: `apt-cache ${args[0] ?? ''} (${suite})`,
+    failureHint:
+      suite === 'bookworm'
+        ? "are apt's lists there? `apt-get update`"
+        : `are ${suite}'s lists in ${suiteDir(suite)}? remove the folder to fetch them again`,
   });
 }
 
-/** The closure of `roots` from the machine's apt sources, minus what `exclude` names. */
-export async function resolvePackages(roots: string[], options: ClosureOptions): Promise<Closure> {
-  const graph = parseDepends(await aptCache(['depends', ...dependsFlags, ...roots]));
+/** The closure of `roots` from `options.suite` (the machine's by default), minus `exclude`. */
+export async function resolvePackages(
+  roots: string[],
+  options: ClosureOptions & { suite?: AptSuite },
+): Promise<Closure> {
+  const suite = options.suite ?? 'bookworm';
+  const graph = parseDepends(await aptCache(suite, ['depends', ...dependsFlags, ...roots]));
   return closure(graph, roots, options);
 }
 
@@ -161,8 +249,8 @@ export function parseCandidates(output: string): Deb[] {
   return debs;
 }
 
-export async function candidates(packages: string[]): Promise<Deb[]> {
-  const debs = parseCandidates(await aptCache(['show', '--no-all-versions', ...packages]));
+export async function candidates(packages: string[], suite: AptSuite = 'bookworm'): Promise<Deb[]> {
+  const debs = parseCandidates(await aptCache(suite, ['show', '--no-all-versions', ...packages]));
   const missing = packages.filter((p) => !debs.some((d) => d.package === p));
   if (missing.length > 0) throw new Error(`apt has no candidate for ${missing.join(', ')}`);
   return debs.sort((a, b) => a.package.localeCompare(b.package));
@@ -172,20 +260,32 @@ export async function candidates(packages: string[]): Promise<Deb[]> {
  * Downloads the .debs the cache lacks (the exact versions asked for) and returns their paths.
  * A .deb's name carries its version, so a cached file is never stale.
  */
-export async function fetchDebs(cacheDir: string, debs: Deb[]): Promise<string[]> {
+export async function fetchDebs(
+  cacheDir: string,
+  debs: Deb[],
+  suite: AptSuite = 'bookworm',
+): Promise<string[]> {
   await mkdir(cacheDir, { recursive: true });
   const missing = debs.filter((d) => !existsSync(path.join(cacheDir, d.file)));
   if (missing.length > 0) {
     await toolOutput(
       'apt-get',
       [
+        ...aptOptions(suite),
         // The cache is root's own folder; apt's sandbox user could not write to it.
         '-o',
         'APT::Sandbox::User=root',
         'download',
         ...missing.map((d) => `${d.package}=${d.version}`),
       ],
-      { cwd: cacheDir, label: 'apt-get download' },
+      {
+        cwd: cacheDir,
+        label: `apt-get download (${suite})`,
+        // A point release replaces versions; the archive then no longer has the listed ones.
+        ...(suite === 'bookworm'
+          ? {}
+          : { failureHint: `${suite}'s lists may be old: remove ${suiteDir(suite)}` }),
+      },
     );
     const still = missing.filter((d) => !existsSync(path.join(cacheDir, d.file)));
     if (still.length > 0) {

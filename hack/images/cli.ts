@@ -2,6 +2,9 @@
 // node hack/images/cli.ts build [--registry kcloud.local] [--tag TAG] [--out DIR] [--import]
 // Builds kcloud's images as docker-archives (`make images`); --import also imports them into the
 // node of `make cluster-node` when that node is up.
+// node hack/images/cli.ts lists
+// Fetches the package lists of the OVN image's Debian suite when they are missing (a build
+// fetches them too); on a fresh machine, ahead of the first build.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runCli } from '../cluster/index.ts';
@@ -9,9 +12,11 @@ import { repoRoot } from '../cluster/layout.ts';
 import { devNodeLayout, readNodeState } from '../node/index.ts';
 import { containerdServing } from '../node/runtime.ts';
 import { buildImages, defaultRegistry, importImages } from './index.ts';
-import { mib } from './images.ts';
+import { prepareSuite } from './apt.ts';
+import { mib, ovnSuite } from './images.ts';
 
-const usage = 'usage: cli.ts build [--registry kcloud.local] [--tag TAG] [--out DIR] [--import]';
+const usage =
+  'usage: cli.ts build [--registry kcloud.local] [--tag TAG] [--out DIR] [--import] | cli.ts lists';
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -25,13 +30,17 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     strict: true,
   });
+  const log = (line: string) => {
+    console.log(line);
+  };
+  if (positionals.length === 1 && positionals[0] === 'lists') {
+    await prepareSuite(ovnSuite, log);
+    return 0;
+  }
   if (positionals.length !== 1 || positionals[0] !== 'build') {
     console.error(usage);
     return 2;
   }
-  const log = (line: string) => {
-    console.log(line);
-  };
   const started = Date.now();
   const images = await buildImages({
     outDir: values.out,

@@ -11,6 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { useTestCeph } from '../../test/harness/ceph.ts';
+import { candidates, fetchDebs } from './apt.ts';
 import { buildImages, type BuiltImage, type ImageName } from './index.ts';
 
 const run = promisify(execFile);
@@ -72,12 +73,13 @@ async function unpack(image: BuiltImage): Promise<Unpacked> {
 /**
  * Runs a command in an image's root filesystem with the image's environment, nothing more; with
  * `dev`, the machine's /dev too (QEMU opens /dev/null and more), bind-mounted in a mount
- * namespace of its own that goes with the command.
+ * namespace of its own that goes with the command, and with `net` also in a network namespace
+ * of its own (a port it listens on is nobody else's).
  */
 async function inImage(
   name: ImageName,
   command: string[],
-  opts: { dev?: boolean } = {},
+  opts: { dev?: boolean; net?: boolean } = {},
 ): Promise<{ code: number; out: string }> {
   const image = unpacked.get(name);
   if (!image) throw new Error(`${name} was not unpacked`);
@@ -88,6 +90,7 @@ async function inImage(
     ? [
         'unshare',
         [
+          ...(opts.net ? ['--net'] : []),
           '--mount',
           '--propagation',
           'private',
@@ -359,16 +362,16 @@ describe('the images built here', () => {
     expect(usage).toEqual({ code: 125, out: expect.stringContaining('usage: vm-launch.ts') });
   });
 
-  it("run OVN's and Open vSwitch's daemons and tools in the OVN image", async () => {
+  it("run trixie's OVN 25.03 and Open vSwitch 3.5 daemons and tools in the OVN image", async () => {
     for (const [program, says] of [
-      ['ovsdb-tool', /ovsdb-tool \(Open vSwitch\) 3\./],
-      ['ovsdb-server', /ovsdb-server \(Open vSwitch\) 3\./],
-      ['ovsdb-client', /ovsdb-client \(Open vSwitch\) 3\./],
-      ['ovs-vsctl', /ovs-vsctl \(Open vSwitch\) 3\./],
-      ['ovs-vswitchd', /ovs-vswitchd \(Open vSwitch\) 3\./],
-      ['ovn-northd', /ovn-northd 2\d\./],
-      ['ovn-controller', /ovn-controller 2\d\./],
-      ['ovn-appctl', /ovn-appctl 2\d\./],
+      ['ovsdb-tool', /ovsdb-tool \(Open vSwitch\) 3\.5\./],
+      ['ovsdb-server', /ovsdb-server \(Open vSwitch\) 3\.5\./],
+      ['ovsdb-client', /ovsdb-client \(Open vSwitch\) 3\.5\./],
+      ['ovs-vsctl', /ovs-vsctl \(Open vSwitch\) 3\.5\./],
+      ['ovs-vswitchd', /ovs-vswitchd \(Open vSwitch\) 3\.5\./],
+      ['ovn-northd', /ovn-northd 25\.03\./],
+      ['ovn-controller', /ovn-controller 25\.03\./],
+      ['ovn-appctl', /ovn-appctl 25\.03\./],
     ] as const) {
       const res = await inImage('kcloud-ovn', [program, '--version']);
       expect({ program, ...res }).toEqual({ program, code: 0, out: expect.stringMatching(says) });
@@ -388,6 +391,120 @@ describe('the images built here', () => {
       out: expect.stringMatching(/^6\nroot\nip utility.*\n\/usr\/bin\/ps\n$/),
     });
   });
+
+  it(
+    "convert bookworm's OVN 23.03 and Open vSwitch 3.1 databases to the image's schemas on start, keeping their rows",
+    async () => {
+      const image = unpacked.get('kcloud-ovn');
+      if (!image) throw new Error('kcloud-ovn was not unpacked');
+      // The schemas of the packages the image was built from before (the machine's bookworm).
+      const old = path.join(work, 'bookworm-schemas');
+      const debs = await candidates(['ovn-central', 'openvswitch-switch'], 'bookworm');
+      for (const deb of await fetchDebs(path.join(work, 'bookworm-debs'), debs)) {
+        await run('dpkg-deb', ['-x', deb, old]);
+      }
+      const dir = path.join(image.rootfs, 'tmp', 'upgrade');
+      await mkdir(path.join(dir, 'db'), { recursive: true });
+      await mkdir(path.join(dir, 'tls'), { recursive: true });
+      const schemas = {
+        nb: ['usr/share/ovn/ovn-nb.ovsschema', 'ovnnb_db.db', 'OVN_Northbound', 'Logical_Switch'],
+        sb: ['usr/share/ovn/ovn-sb.ovsschema', 'ovnsb_db.db', 'OVN_Southbound', 'Address_Set'],
+        ovsdb: [
+          'usr/share/openvswitch/vswitch.ovsschema',
+          'conf.db',
+          'Open_vSwitch',
+          'Open_vSwitch',
+        ],
+      } as const;
+      const versions: Record<string, { old: string; now: string }> = {};
+      // The OVSDB tools read /dev/urandom.
+      const ovn = (command: string[]) => inImage('kcloud-ovn', command, { dev: true });
+      for (const [component, [schema, file, db, table]] of Object.entries(schemas)) {
+        await run('cp', [path.join(old, schema), path.join(dir, `${component}.ovsschema`)]);
+        const schemaVersion = async (file: string) => {
+          const res = await ovn(['ovsdb-tool', 'schema-version', file]);
+          expect(res).toEqual({ code: 0, out: expect.stringMatching(/^\d+\.\d+\.\d+\n$/) });
+          return res.out.trim();
+        };
+        versions[component] = {
+          old: await schemaVersion(`/tmp/upgrade/${component}.ovsschema`),
+          now: await schemaVersion(`/${schema}`),
+        };
+        const dbFile = `/tmp/upgrade/db/${file}`;
+        expect(
+          await ovn(['ovsdb-tool', 'create', dbFile, `/tmp/upgrade/${component}.ovsschema`]),
+        ).toEqual({ code: 0, out: '' });
+        const row =
+          table === 'Open_vSwitch'
+            ? { external_ids: ['map', [['kept', 'yes']]] }
+            : { name: 'kept' };
+        const inserted = await ovn([
+          'ovsdb-tool',
+          'transact',
+          dbFile,
+          JSON.stringify([db, { op: 'insert', table, row }]),
+        ]);
+        expect(inserted).toEqual({ code: 0, out: expect.stringContaining('uuid') as unknown });
+      }
+      // Each really is an older schema than the image's.
+      for (const v of Object.values(versions)) expect(v.old).not.toBe(v.now);
+      // The central databases start only with a key, a certificate and a CA.
+      await run('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-subj',
+        '/CN=upgrade',
+        '-days',
+        '1',
+        '-keyout',
+        path.join(dir, 'tls', 'tls.key'),
+        '-out',
+        path.join(dir, 'tls', 'tls.crt'),
+      ]);
+      await run('cp', [path.join(dir, 'tls', 'tls.crt'), path.join(dir, 'tls', 'ca.crt')]);
+      // Each daemon started as the chart starts it, in a network namespace of its own (its TLS
+      // port is then nobody else's), asked through its socket once it answers, then stopped.
+      const script = [
+        'export OVN_DBDIR=/tmp/upgrade/db OVS_DBDIR=/tmp/upgrade/db',
+        'export OVN_RUNDIR=/tmp/upgrade/run OVS_RUNDIR=/tmp/upgrade/run OVN_TLS_DIR=/tmp/upgrade/tls',
+        'for c in nb sb ovsdb; do',
+        '  kcloud-ovn $c >/tmp/upgrade/$c.log 2>&1 & pid=$!',
+        '  until kcloud-ovn probe $c >/dev/null 2>&1; do',
+        '    kill -0 $pid 2>/dev/null || { cat /tmp/upgrade/$c.log; exit 9; }',
+        '    sleep 0.1',
+        '  done',
+        '  case $c in',
+        '    nb) sock=ovnnb_db.sock db=OVN_Northbound q="Logical_Switch name" ;;',
+        '    sb) sock=ovnsb_db.sock db=OVN_Southbound q="Address_Set name" ;;',
+        '    ovsdb) sock=db.sock db=Open_vSwitch q="Open_vSwitch external_ids" ;;',
+        '  esac',
+        '  echo "$c $(ovsdb-client get-schema-version unix:/tmp/upgrade/run/$sock $db)"',
+        '  ovsdb-client --format=csv --data=bare --no-headings dump unix:/tmp/upgrade/run/$sock $db $q',
+        '  kill $pid; wait $pid 2>/dev/null || true',
+        'done',
+      ].join('\n');
+      const res = await inImage('kcloud-ovn', ['sh', '-c', script], { dev: true, net: true });
+      expect(res.code).toBe(0);
+      expect(res.out.split('\n')).toEqual([
+        `nb ${versions.nb?.now ?? ''}`,
+        'Logical_Switch table',
+        'kept',
+        `sb ${versions.sb?.now ?? ''}`,
+        'Address_Set table',
+        'kept',
+        `ovsdb ${versions.ovsdb?.now ?? ''}`,
+        'Open_vSwitch table',
+        'kept=yes',
+        '',
+      ]);
+    },
+    5 * minutes,
+  );
 
   it(
     'come out the same when built again from the same tree',

@@ -20,7 +20,14 @@ import { probeGuestManifest, readProbeGuest } from '../../agent/host/hypervisor/
 import { repoRoot } from '../cluster/layout.ts';
 import { toolOutput } from '../cluster/run-tool.ts';
 import { guestDir } from '../guest/layout.ts';
-import { candidates, fetchDebs, resolvePackages, type Deb } from './apt.ts';
+import {
+  candidates,
+  fetchDebs,
+  prepareSuite,
+  resolvePackages,
+  type AptSuite,
+  type Deb,
+} from './apt.ts';
 import { sha256File, writeArchive, writeLayer, type ImageConfig, type Layer } from './archive.ts';
 import { entrypoints, nodeBinary, productionModules, sourcesHash, stageApp } from './app.ts';
 import { checkNeeded, type CheckOptions } from './elf.ts';
@@ -64,8 +71,14 @@ export const ovnEntryScript = path.join(repoRoot, 'hack', 'images', 'ovn', 'kclo
 const nodeRuntimePackages = ['libc6', 'libstdc++6', 'libgcc-s1'];
 
 /**
+ * The OVN image's packages come from Debian trixie (OVN 25.03, Open vSwitch 3.5), through a
+ * private apt configuration; the manager and agent images stay on the machine's bookworm.
+ */
+export const ovnSuite: AptSuite = 'trixie';
+
+/**
  * OVN's daemons and tools, a shell and the tools the entry script and ovs/ovn-ctl call (sed,
- * grep and awk among them).
+ * grep and awk among them), by their trixie names.
  */
 const ovnPackages = [
   'ovn-central',
@@ -81,18 +94,19 @@ const ovnPackages = [
   'sed',
   'grep',
   'mawk',
-  // Only recommended by iproute2, but its tc plugin for ATM queues links against it.
-  'libatm1',
+  // Only recommended by iproute2, but its tc plugin for ATM queues links against it (trixie
+  // renamed it for its 64-bit time_t).
+  'libatm1t64',
 ];
 
 /**
  * Packages no image runs: maintainer-script machinery (no scripts run when a root filesystem is
- * staged), Perl (only diagnostics use it), modprobe (a container loads no kernel modules) and
+ * staged; trixie's uuid-runtime wants a sysusers program, systemd's or another, only for them), Perl (only diagnostics use it), modprobe (a container loads no kernel modules) and
  * the openssl command (only ovs-pki). Leaving them out is checked: every ELF file must still
  * find what it needs.
  */
 const neverRun =
-  /^(perl|perl-base|perl-modules-[\d.]+|libperl[\d.]+|lib.+-perl|debconf|cdebconf|debconf-2\.0|init-system-helpers|usrmerge|usr-is-merged|adduser|passwd|dpkg|lsb-release|kmod|openssl|media-types)$/;
+  /^(perl|perl-base|perl-modules-[\d.]+|libperl[\d.]+|lib.+-perl|debconf|cdebconf|debconf-2\.0|init-system-helpers|usrmerge|usr-is-merged|adduser|passwd|dpkg|lsb-release|kmod|openssl|media-types|systemd|systemd-standalone-sysusers|opensysusers)$/;
 
 /**
  * Python, which the OVN image never runs either: only diagnostics such as ovs-tcpdump and
@@ -242,9 +256,10 @@ async function recipeHash(): Promise<string> {
 async function debsFor(
   roots: string[],
   exclude: (name: string) => boolean,
+  suite: AptSuite = 'bookworm',
 ): Promise<{ debs: Deb[]; dropped: string[] }> {
-  const closure = await resolvePackages(roots, { exclude });
-  return { debs: await candidates(closure.packages), dropped: closure.dropped };
+  const closure = await resolvePackages(roots, { exclude, suite });
+  return { debs: await candidates(closure.packages, suite), dropped: closure.dropped };
 }
 
 /** Each archive's inputs, hashed, sit next to it; an archive whose stamp matches is kept. */
@@ -449,7 +464,8 @@ export async function buildImages(options: BuildOptions): Promise<BuiltImage[]> 
   const archive = (name: ImageName) => path.join(outDir, `${name}.tar`);
 
   const nodeDebs = await debsFor(nodeRuntimePackages, () => false);
-  const ovnDebs = await debsFor(ovnPackages, (n) => neverRun.test(n) || python.test(n));
+  await prepareSuite(ovnSuite, log);
+  const ovnDebs = await debsFor(ovnPackages, (n) => neverRun.test(n) || python.test(n), ovnSuite);
   const inNodeLayer = new Set(nodeDebs.debs.map((d) => d.package));
   const toolDebs = await debsFor(
     agentToolPackages,
@@ -482,6 +498,7 @@ export async function buildImages(options: BuildOptions): Promise<BuiltImage[]> 
   const ovnInputs = sha256(
     JSON.stringify({
       recipe,
+      suite: ovnSuite,
       debs: ovnDebs.debs.map((d) => d.file),
       script: sha256(await readFile(ovnEntryScript)),
     }),
@@ -539,10 +556,10 @@ export async function buildImages(options: BuildOptions): Promise<BuiltImage[]> 
   };
   const ovn: LayerPlan = {
     contents:
-      `${String(ovnDebs.debs.length)} Debian packages (${String(ovnDebs.dropped.length)} dependencies on ` +
+      `${String(ovnDebs.debs.length)} Debian ${ovnSuite} packages (${String(ovnDebs.dropped.length)} dependencies on ` +
       'packages never run left out), the entry script',
     stage: async (root) => {
-      await extractDebs(root, await cached(() => fetchDebs(debCache, ovnDebs.debs)));
+      await extractDebs(root, await cached(() => fetchDebs(debCache, ovnDebs.debs, ovnSuite)));
       await pruneDocs(root);
       await mergeUsr(root);
       await addSkeleton(root);
