@@ -1,7 +1,7 @@
 // LoadBalancer: an L4 virtual address in a Subnet whose listeners spread connections over pools
 // of members, programmed as OVN Load_Balancer rows. Only what OVN's load balancer does exactly is
 // offered: hashing on the 5-tuple or the source address, source-address affinity with a
-// timeout, health checks by OVN's service monitor, and members of equal weight.
+// timeout, health checks by OVN's service monitor, and weighted members.
 import Type from 'typebox';
 import {
   IPv4Address,
@@ -81,7 +81,7 @@ const Member = Type.Object(
     weight: Type.Optional(
       Type.Integer({
         description:
-          'The member’s share. OVN load balancers have no weights: every member of a pool must have the same weight, or the pool is refused.',
+          'The member’s share of new connections, against the other members of its pool: a member of weight 2 gets twice the connections of one of weight 1. OVN is given the member once per share (weights divided by their greatest common divisor, at most 256 shares a pool).',
         minimum: 1,
         maximum: 100,
         default: 1,
@@ -149,11 +149,6 @@ const BackendPool = Type.Object(
         {
           rule: 'self.all(m, [has(m.instanceRef), has(m.networkInterfaceRef), has(m.ip)].filter(x, x).size() == 1)',
           message: 'a member names exactly one target: instanceRef, networkInterfaceRef or ip',
-        },
-        {
-          rule: 'self.all(m, (has(m.weight) ? m.weight : 1) == (has(self[0].weight) ? self[0].weight : 1))',
-          message:
-            'members of a pool must have equal weights: OVN load balancers spread connections evenly and cannot weigh members',
         },
       ],
     }),

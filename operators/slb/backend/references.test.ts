@@ -83,7 +83,7 @@ describe('LoadBalancer references', () => {
       resolve(
         [
           { networkInterfaceRef: { name: 'a' }, port: 8080 },
-          { instanceRef: { name: 'vm' }, port: 8080, drain: true },
+          { instanceRef: { name: 'vm' }, port: 8080, drain: true, weight: 3 },
           { ip: '10.0.3.7', port: 53 },
         ],
         caches([vm]),
@@ -95,6 +95,7 @@ describe('LoadBalancer references', () => {
         ip: '10.0.1.5',
         port: 8080,
         drain: false,
+        weight: 1,
         logicalPort: 'lsp-a',
       },
       {
@@ -103,10 +104,37 @@ describe('LoadBalancer references', () => {
         ip: '10.0.2.5',
         port: 8080,
         drain: true,
+        weight: 3,
         logicalPort: 'lsp-b',
       },
-      { pool: 'p', target: '10.0.3.7', ip: '10.0.3.7', port: 53, drain: false },
+      { pool: 'p', target: '10.0.3.7', ip: '10.0.3.7', port: 53, drain: false, weight: 1 },
     ]);
+  });
+
+  it('refuses weights finer than OVN is given shares for, naming the pool', () => {
+    // 1 and 100 share no divisor: 201 shares of the three members below, 301 of the four.
+    const three = [
+      { ip: '10.0.3.7', port: 53, weight: 1 },
+      { ip: '10.0.3.8', port: 53, weight: 100 },
+      { ip: '10.0.3.9', port: 53, weight: 100 },
+    ];
+    expect(resolve(three)?.length).toBe(3);
+    let err: unknown;
+    try {
+      resolve([...three, { ip: '10.0.3.10', port: 53, weight: 100 }]);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ reason: 'WeightsTooFine' });
+    expect((err as Error).message).toContain('backend pool p');
+    // A drained member takes no share: 100s alone are one share each.
+    expect(
+      resolve([
+        { ip: '10.0.3.7', port: 53, weight: 1, drain: true },
+        ...three.slice(1),
+        { ip: '10.0.3.10', port: 53, weight: 100 },
+      ])?.length,
+    ).toBe(4);
   });
 
   it('refuses members outside the VPC, before waiting for any that are missing', () => {

@@ -8,7 +8,7 @@ import type { KubeObject } from '../../../controllers/kube/index.ts';
 import { containsIP, parseCidr, parseIPv4 } from '../../../controllers/ipam/index.ts';
 import type { NetworkInterfaceObject, SubnetObject, VPCObject } from '../../vpc/index.ts';
 import type { LoadBalancerObject } from '../api/index.ts';
-import type { ResolvedMember } from '../ovn/desired.ts';
+import { maxBackendEntries, weightedBackends, type ResolvedMember } from '../ovn/desired.ts';
 
 type WithConditions = { status?: { conditions?: { type: string; status: string }[] } };
 
@@ -87,7 +87,7 @@ export function resolveMember(
 ): ResolvedMember {
   const ns = lb.metadata.namespace ?? '';
   const vpcName = where.vpc.metadata.name ?? '';
-  const base = { pool, port: m.port, drain: m.drain ?? false };
+  const base = { pool, port: m.port, drain: m.drain ?? false, weight: m.weight ?? 1 };
   if (m.ip !== undefined) {
     const ip = parseIPv4(m.ip);
     if (!where.vpc.spec.cidrBlocks.some((b) => containsIP(parseCidr(b), ip))) {
@@ -163,6 +163,14 @@ export function resolveMembers(
         if (err instanceof WaitingError) waiting ??= err;
         else throw err;
       }
+    }
+    const entries = weightedBackends(members.filter((m) => !m.drain)).length;
+    if (entries > maxBackendEntries) {
+      throw new ReconcileError(
+        'WeightsTooFine',
+        `backend pool ${pool.name}: its members' weights, divided by their greatest common divisor, add up to ${String(entries)}; OVN is given each backend once per share, at most ${String(maxBackendEntries)} per listener: use coarser weights (such as 1 to 10)`,
+        { retry: false },
+      );
     }
     out.set(pool.name, members);
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { LoadBalancerObject } from '../api/index.ts';
-import { desiredRows, ownerKeys, type ResolvedMember } from './desired.ts';
+import { desiredRows, ownerKeys, weightedBackends, type ResolvedMember } from './desired.ts';
 
 const lb = (spec: Partial<LoadBalancerObject['spec']>): LoadBalancerObject => ({
   apiVersion: 'slb.kcloud.io/v1alpha1',
@@ -20,6 +20,7 @@ const member = (ip: string, extra: Partial<ResolvedMember> = {}): ResolvedMember
   ip,
   port: 8080,
   drain: false,
+  weight: 1,
   ...extra,
 });
 
@@ -45,6 +46,33 @@ describe('desiredRows', () => {
         },
       },
     ]);
+  });
+
+  it('names each backend once per share: weights divided by their common divisor', () => {
+    const rows = (weights: number[]) =>
+      desiredRows({
+        lb: lb({}),
+        vip: '10.0.1.100',
+        members: new Map([
+          ['p', weights.map((weight, i) => member(`10.0.1.${String(i + 2)}`, { weight }))],
+        ]),
+      })[0]?.vips['10.0.1.100:80'];
+    expect(rows([1, 2, 3])).toBe(
+      '10.0.1.2:8080,10.0.1.3:8080,10.0.1.3:8080,10.0.1.4:8080,10.0.1.4:8080,10.0.1.4:8080',
+    );
+    expect(rows([10, 20, 30])).toBe(rows([1, 2, 3]));
+    expect(rows([5, 5])).toBe('10.0.1.2:8080,10.0.1.3:8080');
+  });
+
+  it('gives a backend two members name both their weights', () => {
+    expect(
+      weightedBackends([
+        { ip: '10.0.1.2', port: 80, weight: 1 },
+        { ip: '10.0.1.2', port: 80, weight: 1 },
+        { ip: '10.0.1.3', port: 80, weight: 1 },
+      ]),
+    ).toEqual(['10.0.1.2:80', '10.0.1.2:80', '10.0.1.3:80']);
+    expect(weightedBackends([])).toEqual([]);
   });
 
   it('leaves drained members out, and names each backend once', () => {

@@ -25,6 +25,8 @@ export interface ResolvedMember {
   ip: string;
   port: number;
   drain: boolean;
+  /** Its share of new connections against the pool's other members. */
+  weight: number;
   /** The member's logical switch port, which health checks need. */
   logicalPort?: string;
 }
@@ -42,6 +44,30 @@ export interface DesiredInput {
 
 export const rowName = (uid: string, listener: string) => `slb-${uid}-${listener}`;
 
+/** The most backend entries one listener's row is given: a select group of as many buckets. */
+export const maxBackendEntries = 256;
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * The backends of a VIP with weights: OVN's Load_Balancer has no weight per backend, but it
+ * spreads new connections evenly over the entries of a VIP's list, duplicates included (one
+ * select-group bucket each), so a backend named w times gets w shares. Weights are divided by
+ * their greatest common divisor (1, 2, 3 and 10, 20, 30 are the same list); a backend two
+ * members name gets both their weights.
+ */
+export function weightedBackends(
+  members: readonly Pick<ResolvedMember, 'ip' | 'port' | 'weight'>[],
+): string[] {
+  const shares = new Map<string, number>();
+  for (const m of members) {
+    const key = `${m.ip}:${String(m.port)}`;
+    shares.set(key, (shares.get(key) ?? 0) + m.weight);
+  }
+  const divisor = [...shares.values()].reduce((a, b) => gcd(a, b), 0) || 1;
+  return [...shares].flatMap(([key, w]) => Array.from({ length: w / divisor }, () => key));
+}
+
 /** The rows of a LoadBalancer, each tagged with its uid; a drained member is left out of vips. */
 export function desiredRows(input: DesiredInput): DesiredLoadBalancer[] {
   const { lb, vip } = input;
@@ -53,8 +79,7 @@ export function desiredRows(input: DesiredInput): DesiredLoadBalancer[] {
     const serving = members.filter((m) => !m.drain);
     const key = `${vip}:${String(l.port)}`;
     const keys = [key, ...(input.eip ? [`${input.eip}:${String(l.port)}`] : [])];
-    // One backend once: OVN would spread over duplicates as if weighed (no weights here).
-    const backends = [...new Set(serving.map((m) => `${m.ip}:${String(m.port)}`))];
+    const backends = weightedBackends(serving);
     const options: Record<string, string> = {};
     if (l.sessionPersistence) {
       options.affinity_timeout = String(l.sessionPersistence.timeoutSeconds);

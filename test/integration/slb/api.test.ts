@@ -1,6 +1,6 @@
 // What the API server itself refuses of LoadBalancers (schema and CEL): L7 listeners, two
 // listeners on one protocol and port, a listener naming no pool, a member naming no target or
-// two, unequal weights (OVN cannot weigh members), an ip member in a health-checked pool,
+// two, a weight outside 1-100, an ip member in a health-checked pool,
 // ports outside 1-65535, algorithms OVN cannot do, and a change of Subnet or VIP.
 import { describe, expect, it } from '@jest/globals';
 import { rejection, useTestCluster } from '../../harness/index.ts';
@@ -109,10 +109,15 @@ describe('LoadBalancer validation', () => {
     }
   });
 
-  it('refuses unequal weights, since OVN cannot weigh members', async () => {
-    expect(
-      await refused(lb('bad', spec({ members: [member({ weight: 2 }), member({ port: 8081 })] }))),
-    ).toContain('members of a pool must have equal weights');
+  it('accepts unequal weights, and refuses a weight outside 1-100', async () => {
+    await cluster.apply(
+      lb('weighed', spec({ members: [member({ weight: 3 }), member({ port: 8081 })] })),
+    );
+    for (const weight of [0, 101]) {
+      expect(await refused(lb('bad', spec({ members: [member({ weight })] })))).toContain(
+        'spec.backendPools[0].members[0].weight',
+      );
+    }
   });
 
   it('refuses an ip member in a pool with a health check', async () => {
