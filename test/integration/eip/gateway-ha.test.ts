@@ -26,6 +26,7 @@ import { doc, eipApi, eipRef, vpcApi } from './fixture.ts';
 import {
   innerInterface,
   internetPool,
+  natGateway,
   nicGuest,
   plugInternet,
   startPeerEcho,
@@ -156,20 +157,7 @@ beforeAll(async () => {
           binding: { natGatewayRef: { name: 'gw' } },
         }),
       ),
-      doc(vpcApi, 'NATGateway', 'gw', {
-        vpcRef: { name: 'v1' },
-        snatRules: [{ name: 'inner', subnetRef: { name: 'inner' }, eipRef: { name: 'out' } }],
-        dnatRules: [
-          {
-            name: 'web',
-            eipRef: { name: 'fwd' },
-            protocol: 'TCP',
-            externalPort: 8080,
-            internalIP: '10.0.1.10',
-            internalPort: 80,
-          },
-        ],
-      }),
+      natGateway(),
       doc(slbApi, 'LoadBalancer', 'web', {
         subnetRef: { name: 'inner' },
         listeners: [{ name: 'http', protocol: 'TCP', port: 80, backendPool: 'web' }],

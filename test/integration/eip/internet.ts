@@ -35,6 +35,30 @@ export const innerInterface = doc(vpcApi, 'NetworkInterface', 'inner', {
   securityGroupRefs: [{ name: 'web' }],
 });
 
+/**
+ * NATGateway gw of VPC v1: Subnet inner out through EIP out (SNAT), and port 8080 of EIP fwd
+ * forwarded to port 80 of 10.0.1.10, the inner interface (DNAT); no rules at all with false.
+ */
+export const natGateway = (rules = true) =>
+  doc(vpcApi, 'NATGateway', 'gw', {
+    vpcRef: { name: 'v1' },
+    ...(rules
+      ? {
+          snatRules: [{ name: 'inner', subnetRef: { name: 'inner' }, eipRef: { name: 'out' } }],
+          dnatRules: [
+            {
+              name: 'web',
+              eipRef: { name: 'fwd' },
+              protocol: 'TCP',
+              externalPort: 8080,
+              internalIP: '10.0.1.10',
+              internalPort: 80,
+            },
+          ],
+        }
+      : {}),
+  });
+
 /** Adds br-ex (physnet1) to the chassis and plugs the internet namespace into it. */
 export async function plugInternet(eip: EipFixture): Promise<Guest> {
   await addProviderNetwork(eip.layout(), { physnet: internetPool.providerNetwork });

@@ -12,6 +12,7 @@ import { doc, eipApi, eipRef, useEipOperator, vpcApi } from '../eip/fixture.ts';
 import {
   innerInterface,
   internetPool,
+  natGateway,
   nicGuest,
   plugInternet,
   startPeerEcho,
@@ -26,27 +27,7 @@ let internet: Guest;
 const echoPort = 9000;
 const gwRef = { apiVersion: vpcApi, kind: 'NATGateway', name: 'gw' };
 
-const natGateway = (rules: boolean) =>
-  cluster.apply(
-    doc(vpcApi, 'NATGateway', 'gw', {
-      vpcRef: { name: 'v1' },
-      ...(rules
-        ? {
-            snatRules: [{ name: 'inner', subnetRef: { name: 'inner' }, eipRef: { name: 'out' } }],
-            dnatRules: [
-              {
-                name: 'web',
-                eipRef: { name: 'fwd' },
-                protocol: 'TCP',
-                externalPort: 8080,
-                internalIP: '10.0.1.10',
-                internalPort: 80,
-              },
-            ],
-          }
-        : {}),
-    }),
-  );
+const applyNatGateway = (rules: boolean) => cluster.apply(natGateway(rules));
 
 /** Waits until the NATGateway is Ready for its current generation. */
 const readyForGeneration = () =>
@@ -80,7 +61,7 @@ beforeAll(async () => {
       ),
     ].join('---\n'),
   );
-  await natGateway(true);
+  await applyNatGateway(true);
 });
 
 afterAll(async () => {
@@ -121,7 +102,7 @@ describe('a NATGateway on the data plane', () => {
     const inner = guests.find((g) => g.name === 'inner');
     if (!inner) throw new Error('the inner guest is not running');
     const fwd = (await cluster.read(eipRef('fwd'))).status?.address as string;
-    await natGateway(false);
+    await applyNatGateway(false);
     await readyForGeneration();
     expect((await eip.nb(['--bare', '--columns=_uuid', 'list', 'NAT'])).trim()).toBe('');
     expect((await eip.nb(['--bare', '--columns=_uuid', 'list', 'Load_Balancer'])).trim()).toBe('');
