@@ -1,1 +1,2 @@
 export { KeyedLock } from './keyed-lock.ts';
+export { WakeableWait } from './wakeable-wait.ts';

@@ -2,14 +2,12 @@
 // external_ids:system-id) under which its ovn-controller binds ports. The manager fences the
 // ports of the instances bound here to it; a host that names none leaves them unfenced, which
 // the instances say, rather than carrying a name that may not be the one OVN knows.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { WakeableWait } from '../../../controllers/concurrency/index.ts';
 import { applyOwnStatus, errorMessage } from '../../../controllers/index.ts';
 import type { HostModuleContext } from '../../../controllers/host/index.ts';
 import { isChassisName } from '../../vpc/api/index.ts';
 import { Host, type HostObject } from '../api/index.ts';
-
-const run = promisify(execFile);
+import { ovsVsctl } from './ovs-vsctl.ts';
 
 /** How often the system-id is read again (Open vSwitch may start, or be set up, after the agent). */
 const rereadMs = 60_000;
@@ -39,18 +37,11 @@ export function parseSystemId(stdout: string): ChassisRead {
 
 /** Reads the host's chassis name from its Open vSwitch database (`--ovs-db`). */
 export async function readChassis(ovsDb: string): Promise<ChassisRead> {
-  const db = ovsDb ? [`--db=${ovsDb}`] : [];
   try {
-    const r = await run(
-      'ovs-vsctl',
-      [...db, '--timeout=5', '--if-exists', 'get', 'Open_vSwitch', '.', 'external_ids:system-id'],
-      { timeout: 10_000, killSignal: 'SIGKILL' },
-    );
-    return parseSystemId(r.stdout);
+    const args = ['--if-exists', 'get', 'Open_vSwitch', '.', 'external_ids:system-id'];
+    return parseSystemId(await ovsVsctl(ovsDb, args, 5));
   } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') return { unusable: 'ovs-vsctl is not installed on this host' };
-    return { unusable: `ovs-vsctl: ${(e.stderr ?? e.message).trim()}` };
+    return { unusable: errorMessage(err) };
   }
 }
 
@@ -63,8 +54,10 @@ export function addChassisReport(ctx: HostModuleContext, ovsDb: string): void {
   const hosts = ctx.informer<HostObject>(Host.resource);
   const client = mgr.client<HostObject>(Host.resource);
   let current: ChassisRead | undefined;
-  let wake: (() => void) | undefined;
-  const poke = () => wake?.();
+  const pause = new WakeableWait();
+  const poke = () => {
+    pause.poke();
+  };
   const chassisOf = (r: ChassisRead | undefined) => (r && 'chassis' in r ? r.chassis : undefined);
   hosts.addHandler({
     onAdd: poke,
@@ -110,17 +103,7 @@ export function addChassisReport(ctx: HostModuleContext, ovsDb: string): void {
           }
         }
         if (stopping()) break;
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            clearTimeout(timer);
-            signal.removeEventListener('abort', done);
-            wake = undefined;
-            resolve();
-          };
-          const timer = setTimeout(done, rereadMs);
-          wake = done;
-          signal.addEventListener('abort', done, { once: true });
-        });
+        await pause.wait(rereadMs, signal);
       }
     },
   });

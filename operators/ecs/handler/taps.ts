@@ -10,6 +10,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { ReconcileError } from '../../../controllers/external/index.ts';
+import { ovsVsctl } from './ovs-vsctl.ts';
 
 const run = promisify(execFile);
 
@@ -74,27 +75,8 @@ export class Taps {
     }
   }
 
-  private async vsctl(args: string[]): Promise<string> {
-    const db = this.opts.ovsDb ? [`--db=${this.opts.ovsDb}`] : [];
-    try {
-      const r = await run('ovs-vsctl', [...db, '--timeout=30', ...args], {
-        timeout: 40_000,
-        killSignal: 'SIGKILL',
-      });
-      return r.stdout;
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException & { stderr?: string };
-      if (e.code === 'ENOENT') {
-        throw new ReconcileError(
-          'HostToolMissing',
-          'ovs-vsctl is not installed on this host: install Debian’s openvswitch-common',
-        );
-      }
-      throw new ReconcileError(
-        'OpenVSwitchFailed',
-        `ovs-vsctl ${args.join(' ')}: ${(e.stderr ?? e.message).trim()}`,
-      );
-    }
+  private vsctl(args: string[]): Promise<string> {
+    return ovsVsctl(this.opts.ovsDb, args, 30);
   }
 
   /**

@@ -64,7 +64,7 @@ import { snapshotData, snapshotDataStatus } from './snapshot-data.ts';
 import type { SourceReader } from './sources.ts';
 import { addEvsSharedOrphanSweep } from './shared-orphans.ts';
 import { attachmentTarget } from './attachment-target.ts';
-import { WakeableWait } from './wakeable-wait.ts';
+import { WakeableWait } from '../../../controllers/concurrency/index.ts';
 import { volumeData, volumeDataStatus } from './volume-data.ts';
 
 const boundKinds = [Volume, VolumeSnapshot, VolumeOperation, VolumeAttachment, Image] as const;

@@ -79,6 +79,26 @@ export class InterfaceBackend implements ExternalClient<
     }
   }
 
+  /** The interface's port as it should be: what observe compares with and create writes. */
+  private portOf(
+    nic: NetworkInterfaceObject,
+    vpcUid: string,
+    ipAddress: string,
+    requestedChassis: string | undefined,
+  ) {
+    return withRequestedChassis(
+      desiredInterfacePort({
+        owner: ownerOf(nic, 'NetworkInterface'),
+        vpcUid,
+        ipAddress,
+        macAddress: this.macOf(nic),
+        portSecurity: nic.spec.portSecurity ?? true,
+        reserveOnly: nic.spec.reserveOnly ?? false,
+      }),
+      requestedChassis,
+    );
+  }
+
   /** The chassis the port is fenced to; a value that is not one chassis name is refused. */
   private chassisOf(nic: NetworkInterfaceObject): string | undefined {
     const asked = requestedChassisOf(nic);
@@ -151,15 +171,10 @@ export class InterfaceBackend implements ExternalClient<
     const pool = this.ipam.pool(subnet, gatewayOf(subnet));
     const held = pool.addressOf(nic.metadata.uid ?? '');
     const wanted = nic.spec.ipAddress ?? held ?? ip;
-    const desired = withRequestedChassis(
-      desiredInterfacePort({
-        owner: ownerOf(nic, 'NetworkInterface'),
-        vpcUid: port.external_ids[ownerKeys.vpc] ?? '',
-        ipAddress: wanted,
-        macAddress: this.macOf(nic),
-        portSecurity: nic.spec.portSecurity ?? true,
-        reserveOnly: nic.spec.reserveOnly ?? false,
-      }),
+    const desired = this.portOf(
+      nic,
+      port.external_ids[ownerKeys.vpc] ?? '',
+      wanted,
       requestedChassis,
     );
     const sw = findSwitch(c, names.switch(subnet.metadata.uid ?? ''));
@@ -194,17 +209,7 @@ export class InterfaceBackend implements ExternalClient<
     const dhcp = findDhcpOptions(this.nb.ovsdb, subnet.metadata.uid ?? '');
     const portUuid = await this.nb.ensureSwitchPort(
       sw.name,
-      withRequestedChassis(
-        desiredInterfacePort({
-          owner: ownerOf(nic, 'NetworkInterface'),
-          vpcUid: sw.external_ids[ownerKeys.vpc] ?? '',
-          ipAddress: ip,
-          macAddress: this.macOf(nic),
-          portSecurity: nic.spec.portSecurity ?? true,
-          reserveOnly: nic.spec.reserveOnly ?? false,
-        }),
-        requestedChassis,
-      ),
+      this.portOf(nic, sw.external_ids[ownerKeys.vpc] ?? '', ip, requestedChassis),
       dhcp ? { dhcpv4Options: dhcp._uuid } : {},
     );
     // Inbound denied, outbound allowed, until a SecurityGroup opens more.

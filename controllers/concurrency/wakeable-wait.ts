@@ -1,5 +1,6 @@
-// A wait that ends after an interval, when woken (a pool changed), or when the signal aborts —
-// also when it aborted before the wait began: an 'abort' already fired does not fire again.
+// A wait that ends after an interval, when woken (a pool changed, a host appeared), or when
+// the signal aborts — also when it aborted before the wait began: an 'abort' already fired
+// does not fire again. The loops of host agents that report now, on a change, and periodically.
 export class WakeableWait {
   private wake: (() => void) | undefined;
 
