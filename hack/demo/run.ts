@@ -14,6 +14,12 @@ import {
 import { prepareDemoHostRoot } from './host-root.ts';
 import { waitHostReady } from './hosts.ts';
 import { listInstances, stopVms, vmFlags, waitAnswering, type InstanceRow } from './instances.ts';
+import {
+  applyMeteringPolicy,
+  demoMeteringPolicy,
+  demoMeteringPolicyName,
+  removeMeteringPolicy,
+} from './metering-policy.ts';
 import { startDemoOvn } from './ovn.ts';
 import type { DemoPlaces } from './places.ts';
 import {
@@ -97,6 +103,11 @@ export async function runDemo(places: DemoPlaces, opts: DemoOptions): Promise<De
     places.dir,
     demoHost,
   );
+  // The API server puts the metering finalizer on at create, so that what is created and
+  // deleted while the manager is down is still metered (docs/metering.md).
+  const metering = demoMeteringPolicy(opts.flags['kcloud-manager'] ?? []);
+  if (metering) await applyMeteringPolicy(cfg, metering);
+  else await removeMeteringPolicy(cfg, demoMeteringPolicyName);
 
   log(
     '== OVN (northbound and southbound databases, ovn-northd; data plane: Open vSwitch, ovn-controller)',

@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { repoRoot } from '../cluster/index.ts';
 import { kcloudRegistry } from './registry.ts';
 import { Note } from '../../operators/example/api/index.ts';
+import { meteringFinalizerPolicy } from '../../operators/platform/metering/index.ts';
 import { findStale, plannedFiles, renderCrd, writeGenerated, type Staleness } from './generate.ts';
 
 function staleReport({ outdated, orphaned }: Staleness): string {
@@ -21,6 +22,15 @@ describe('the committed generated files', () => {
     const files = plannedFiles(kcloudRegistry(), repoRoot);
     const report = staleReport(await findStale(repoRoot, files));
     if (report !== '') throw new Error(report);
+  });
+
+  it('include the metering finalizer policy the chart installs, as the code makes it', () => {
+    const file = plannedFiles(kcloudRegistry(), repoRoot).find(
+      (f) => f.path === 'charts/kcloud/files/admission/metering-finalizer.yaml',
+    );
+    expect(file).toBeDefined();
+    const docs = (file?.content ?? '').split('\n---\n').map((d) => parse(d) as unknown);
+    expect(docs).toEqual(meteringFinalizerPolicy({ name: '{{ .name }}' }));
   });
 });
 

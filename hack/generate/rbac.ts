@@ -12,6 +12,7 @@ import { hostModuleResources } from '../../agent/host-modules.ts';
 import { agentClusterRules, agentLeaseRules } from '../../agent/rbac.ts';
 import { operators } from '../../operators/manager/operators.ts';
 import { chartWebhookConfiguration } from '../../operators/platform/index.ts';
+import { meteringFinalizerPolicy } from '../../operators/platform/metering/index.ts';
 
 export interface RbacEntry {
   component: string;
@@ -84,6 +85,8 @@ export function chartAdmission(): { name: string; objects: object[] }[] {
     },
     // The quota webhook's configuration, for kcloud to fill in its CA bundle.
     { name: 'quota-webhook', objects: [chartWebhookConfiguration()] },
+    // The metering finalizer put on at create, for the metered namespaces.
+    { name: 'metering-finalizer', objects: meteringFinalizerPolicy({ name: '{{ .name }}' }) },
   ];
 }
 

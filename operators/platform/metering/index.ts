@@ -7,6 +7,11 @@ import { meteredKinds } from './dimensions.ts';
 import { configureMetering, meteringFlags, type MeteringOperatorConfig } from './flags.ts';
 import { addMetering } from './metering-controller.ts';
 
+export {
+  addFinalizerPatch,
+  meteringFinalizerPolicy,
+  type MeteringPolicyOptions,
+} from './admission-policy.ts';
 export { CdrFiles, readRecords } from './cdr-files.ts';
 export { meteredKinds, type MeteredKind, type MeteringLookups, type Usage } from './dimensions.ts';
 export { configureMetering, meteringFlags, type MeteringOperatorConfig } from './flags.ts';
