@@ -4,6 +4,8 @@
 // it is down) and started again. The CDR files must then hold exactly each object's lifetime
 // from its creation to its deletion timestamp, every record once, every period closed; the CLI
 // sums them per tenant (a sub-tenant rolled up into its parent) and the metrics carry them.
+// Then, with the finalizer's admission policy installed and no manager running, objects created
+// and deleted at once stay until metering runs again, and are metered for exactly their life.
 import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -15,6 +17,7 @@ import {
   loadKubeConfig,
   ObjectClient,
   parseTime,
+  resourcePath,
   type KubeObject,
   type ResourceRef,
 } from '../../../controllers/kube/index.ts';
@@ -27,6 +30,7 @@ import {
   type UsageRecord,
 } from '../../../operators/platform/metering/index.ts';
 import { Flavor } from '../../../operators/ecs/api/index.ts';
+import { applyMeteringPolicy, removeMeteringPolicy } from '../../../hack/demo/metering-policy.ts';
 import {
   readyz,
   spawnManager,
@@ -43,9 +47,15 @@ const periodMs = 3000;
 let work: { dir: string; cleanup: () => Promise<void> };
 let api: ApiClient;
 let manager: ManagerProcess | undefined;
+/** The metering of the namespace that is no project (a manager meters one namespace). */
+let plainManager: ManagerProcess | undefined;
 /** The test's namespace, kept for afterAll (which may run after the namespace's own). */
 let ns = '';
 const meteringDir = () => path.join(work.dir, 'cdr');
+/** A namespace that is no project (no tenant label), and the admission policy's name. */
+const plainNs = () => `${ns}-plain`;
+const policyName = () => `${ns}-metering`;
+const userFinalizer = 'example.com/keep';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const kindRef = (kind: string): ResourceRef => {
   const k = meteredKinds.find((m) => m.resource.kind === kind);
@@ -58,16 +68,29 @@ const names = () => {
 };
 
 /** What each object lived: from its creation to its deletion timestamp, as the server says. */
+const namespaces = () =>
+  new ObjectClient<KubeObject>(api, {
+    group: '',
+    version: 'v1',
+    plural: 'namespaces',
+    kind: 'Namespace',
+    namespaced: false,
+  });
+
 const lives = new Map<string, { kind: string; name: string; start: number; end?: number }>();
 
-async function start(identity: string): Promise<ManagerProcess> {
+async function start(
+  identity: string,
+  namespace = cluster.namespace,
+  dir = meteringDir(),
+): Promise<ManagerProcess> {
   const p = spawnManager(
     [
       `--kubeconfig=${cluster.kubeconfigPath}`,
       '--operators=metering',
-      `--namespace=${cluster.namespace}`,
+      `--namespace=${namespace}`,
       '--leader-elect=false',
-      `--metering-dir=${meteringDir()}`,
+      `--metering-dir=${dir}`,
       `--metering-period=${String(periodMs)}ms`,
       '--log-level=debug',
     ],
@@ -79,15 +102,22 @@ async function start(identity: string): Promise<ManagerProcess> {
   return p;
 }
 
-async function create(kind: string, name: string, spec: object): Promise<void> {
+async function create(
+  kind: string,
+  name: string,
+  spec: object,
+  namespace = cluster.namespace,
+  finalizers?: string[],
+): Promise<KubeObject> {
   const obj = await client(kind).create({
     apiVersion: `${kindRef(kind).group}/${kindRef(kind).version}`,
     kind,
-    metadata: { name, namespace: cluster.namespace },
+    metadata: { name, namespace, ...(finalizers ? { finalizers } : {}) },
     spec,
   } as KubeObject);
   const uid = obj.metadata.uid ?? '';
   lives.set(uid, { kind, name, start: parseTime(obj.metadata.creationTimestamp) ?? 0 });
+  return obj;
 }
 
 async function hasFinalizer(kind: string, name: string): Promise<void> {
@@ -101,8 +131,8 @@ async function hasFinalizer(kind: string, name: string): Promise<void> {
 }
 
 /** Asks for the deletion; the server answers with the object and its deletion timestamp. */
-async function remove(kind: string, name: string): Promise<void> {
-  const obj = (await client(kind).delete(cluster.namespace, name)) as KubeObject;
+async function remove(kind: string, name: string, namespace = cluster.namespace): Promise<void> {
+  const obj = (await client(kind).delete(namespace, name)) as KubeObject;
   const end = parseTime(obj.metadata.deletionTimestamp);
   if (end === undefined)
     throw new Error(`${kind} ${name} was deleted without waiting for metering`);
@@ -111,11 +141,11 @@ async function remove(kind: string, name: string): Promise<void> {
   life.end = end;
 }
 
-async function gone(kind: string, name: string): Promise<void> {
+async function gone(kind: string, name: string, namespace = cluster.namespace): Promise<void> {
   await waitFor(
     async () => {
       try {
-        await client(kind).get(cluster.namespace, name);
+        await client(kind).get(namespace, name);
         return false;
       } catch {
         return true;
@@ -132,8 +162,7 @@ async function intoPeriod(at: number): Promise<void> {
   await sleep(target > now ? target - now : target + periodMs - now);
 }
 
-async function closedPeriods(): Promise<{ start: number; end: number }[]> {
-  const dir = meteringDir();
+async function closedPeriods(dir = meteringDir()): Promise<{ start: number; end: number }[]> {
   const done = (await readdir(dir)).filter((n) => n.endsWith('.done')).sort();
   return Promise.all(
     done.map(async (n) => {
@@ -151,14 +180,12 @@ beforeAll(async () => {
   work = await tempDir('metering');
   api = new ApiClient(loadKubeConfig(cluster.kubeconfigPath));
   const { flavor, org, team } = names();
-  const namespaces = new ObjectClient<KubeObject>(api, {
-    group: '',
-    version: 'v1',
-    plural: 'namespaces',
+  await namespaces().create({
+    apiVersion: 'v1',
     kind: 'Namespace',
-    namespaced: false,
+    metadata: { name: plainNs(), labels: { 'kcloud.io/test': 'true' } },
   });
-  await namespaces.patch(undefined, cluster.namespace, 'merge', {
+  await namespaces().patch(undefined, cluster.namespace, 'merge', {
     metadata: { labels: { [tenantLabel]: team } },
   });
   const tenants = new ObjectClient<KubeObject>(api, Tenant.resource);
@@ -184,17 +211,24 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopIfRunning(manager);
-  // Whatever a failure left behind must not hold the namespace's deletion.
-  for (const kind of meteredKinds) {
-    const c = new ObjectClient<KubeObject>(api, kind.resource);
-    for (const obj of (await c.list({ namespace: ns })).items) {
-      await c.patch(ns, obj.metadata.name ?? '', 'merge', {
-        metadata: {
-          finalizers: (obj.metadata.finalizers ?? []).filter((f) => f !== meteringFinalizer),
-        },
-      });
+  await stopIfRunning(plainManager);
+  await removeMeteringPolicy(cluster.kubeconfigPath, policyName());
+  // Whatever a failure left behind must not hold the namespaces' deletion.
+  for (const namespace of [ns, plainNs()]) {
+    for (const kind of meteredKinds) {
+      const c = new ObjectClient<KubeObject>(api, kind.resource);
+      for (const obj of (await c.list({ namespace })).items) {
+        await c.patch(namespace, obj.metadata.name ?? '', 'merge', {
+          metadata: {
+            finalizers: (obj.metadata.finalizers ?? []).filter(
+              (f) => f !== meteringFinalizer && f !== userFinalizer,
+            ),
+          },
+        });
+      }
     }
   }
+  await namespaces().delete(undefined, plainNs());
   const { flavor, org, team } = names();
   await new ObjectClient<KubeObject>(api, Flavor.resource).delete(undefined, flavor);
   const tenants = new ObjectClient<KubeObject>(api, Tenant.resource);
@@ -346,5 +380,129 @@ describe('metering', () => {
     ).exec(metrics);
     expect(Number(eipHours?.[1])).toBeGreaterThan(0);
     expect(metrics).toMatch(/^kcloud_metering_closed_until_seconds \d+/m);
+  });
+
+  it('meters what was created and deleted while no metering ran: the API server put the finalizer on at create', async () => {
+    const { flavor, team } = names();
+    const plain = plainNs();
+    await stopIfRunning(manager);
+    await applyMeteringPolicy(cluster.kubeconfigPath, {
+      name: policyName(),
+      namespaces: [ns, plain],
+    });
+    // The API server takes a new policy in within seconds: until then creates go unpatched.
+    for (const namespace of [ns, plain]) {
+      await waitFor(
+        async () => {
+          const probe = await api.request<KubeObject>({
+            method: 'POST',
+            path: resourcePath(kindRef('EIP'), namespace),
+            query: { dryRun: 'All' },
+            body: {
+              apiVersion: 'eip.kcloud.io/v1alpha1',
+              kind: 'EIP',
+              metadata: { name: 'probe', namespace },
+              spec: { poolRef: { name: 'public' } },
+            },
+          });
+          return probe.metadata.finalizers?.includes(meteringFinalizer);
+        },
+        { timeoutMs: 30_000, what: `the metering policy in force in ${namespace}` },
+      );
+    }
+
+    // No metering operator runs. Created late in a period, deleted early in the next (the
+    // timestamps are in seconds: a life of at least one of them).
+    await intoPeriod(1500);
+    const made = [
+      await create(
+        'Instance',
+        'vm-f',
+        { imageRef: { name: 'any' }, flavorRef: { name: flavor } },
+        ns,
+        [userFinalizer],
+      ),
+      await create('Volume', 'disk-g', { size: '2Gi', volumeTypeRef: { name: 'ssd' } }, plain),
+      await create('EIP', 'eip-h', { poolRef: { name: 'public' } }, plain),
+    ];
+    expect(made.map((o) => o.metadata.finalizers)).toEqual([
+      [userFinalizer, meteringFinalizer],
+      [meteringFinalizer],
+      [meteringFinalizer],
+    ]);
+    await intoPeriod(1000);
+    await remove('Instance', 'vm-f', ns);
+    await remove('Volume', 'disk-g', plain);
+    await remove('EIP', 'eip-h', plain);
+    await sleep(1000);
+    for (const o of made) {
+      const now = await client(o.kind ?? '').get(o.metadata.namespace, o.metadata.name ?? '');
+      expect(now.metadata.deletionTimestamp).toBeDefined();
+      expect(now.metadata.finalizers).toContain(meteringFinalizer);
+    }
+
+    // Metering runs again: it writes their records, takes its finalizer off and leaves the
+    // user's.
+    const dirs = {
+      [ns]: path.join(work.dir, 'cdr-project'),
+      [plain]: path.join(work.dir, 'cdr-plain'),
+    };
+    manager = await start('metering-3', ns, dirs[ns]);
+    plainManager = await start('metering-4', plain, dirs[plain]);
+    await gone('Volume', 'disk-g', plain);
+    await gone('EIP', 'eip-h', plain);
+    await waitFor(
+      async () => {
+        const vm = await client('Instance').get(ns, 'vm-f');
+        return JSON.stringify(vm.metadata.finalizers) === JSON.stringify([userFinalizer]);
+      },
+      { timeoutMs: 30_000, what: 'the metering finalizer off vm-f, the user’s kept' },
+    );
+    await client('Instance').patch(ns, 'vm-f', 'merge', { metadata: { finalizers: null } });
+    await gone('Instance', 'vm-f', ns);
+
+    const uids = made.map((o) => o.metadata.uid ?? '');
+    const lastEnd = Math.max(...uids.map((u) => lives.get(u)?.end ?? 0));
+    for (const dir of Object.values(dirs)) {
+      await waitFor(
+        async () => ((await closedPeriods(dir)).some((p) => p.end > lastEnd) ? true : undefined),
+        { timeoutMs: 30_000, what: `the period of the last deletion closed in ${dir}` },
+      );
+    }
+    await stopIfRunning(manager, 'SIGTERM');
+    await stopIfRunning(plainManager, 'SIGTERM');
+
+    // Exactly each life, in every dimension, in two periods; the plain namespace of no tenant.
+    const records = [
+      ...(await readRecords(dirs[ns] ?? '')),
+      ...(await readRecords(dirs[plain] ?? '')),
+    ];
+    const writtenMs: Record<string, number> = {};
+    const expected: Record<string, number> = {};
+    for (const [i, o] of made.entries()) {
+      const life = lives.get(uids[i] ?? '');
+      const ms = (life?.end ?? 0) - (life?.start ?? 0);
+      expect(ms).toBeGreaterThanOrEqual(1000);
+      const dims =
+        o.kind === 'Instance'
+          ? [`instance-hours:${flavor}`, 'vcpu-hours', 'memory-gib-hours']
+          : o.kind === 'Volume'
+            ? ['storage-gib-hours:ssd']
+            : ['eip-hours'];
+      for (const dim of dims) expected[`${o.metadata.name ?? ''} ${dim}`] = ms;
+      const own = records.filter((r) => r.uid === uids[i]);
+      expect(new Set(own.map((r) => r.periodStart)).size).toBe(2);
+      for (const r of own) {
+        expect(r.namespace).toBe(o.metadata.namespace);
+        expect(r.tenant).toBe(o.metadata.namespace === ns ? team : '');
+      }
+    }
+    for (const r of records) {
+      const key = `${r.name} ${r.dimension}`;
+      writtenMs[key] = (writtenMs[key] ?? 0) + r.seconds * 1000;
+    }
+    expect(
+      Object.fromEntries(Object.entries(writtenMs).map(([k, v]) => [k, Math.round(v)])),
+    ).toEqual(expected);
   });
 });
