@@ -11,6 +11,7 @@ import { chartRules } from '../../../hack/generate/rbac.ts';
 import { productKinds } from '../../../operators/kinds.ts';
 import { tenantClusterRoles } from '../../../operators/platform/access/index.ts';
 import { chartWebhookConfiguration } from '../../../operators/platform/index.ts';
+import { meteringFinalizerPolicy } from '../../../operators/platform/metering/index.ts';
 import { canIList, minus, permissionsOf } from '../../harness/can-i.ts';
 import { useTestCluster } from '../../harness/index.ts';
 
@@ -117,6 +118,8 @@ describe('the kcloud chart', () => {
         'ValidatingAdmissionPolicy/kcloud-agent-host',
         'ValidatingAdmissionPolicyBinding/kcloud-agent-host',
         'ValidatingWebhookConfiguration/kcloud-manager-quota',
+        'MutatingAdmissionPolicy/kcloud-manager-metering',
+        'MutatingAdmissionPolicyBinding/kcloud-manager-metering',
         // The tenant roles TenantRoleBindings grant (docs/tenant-access.md).
         ...tenantClusterRoles(productKinds).map((r) => `ClusterRole/${r.metadata.name}`),
       ].sort(),
@@ -137,6 +140,9 @@ describe('the kcloud chart', () => {
       );
       expect(res.stdout).toContain(
         'validatingwebhookconfiguration.admissionregistration.k8s.io/kcloud-manager-quota created (server dry run)',
+      );
+      expect(res.stdout).toContain(
+        'mutatingadmissionpolicy.admissionregistration.k8s.io/kcloud-manager-metering created (server dry run)',
       );
     } finally {
       await cluster.kubectl(['delete', 'namespace', hosts, '--wait=false']);
@@ -491,6 +497,37 @@ describe('the quota webhook in the chart', () => {
         ?.args;
       expect(args).toContain('--quota-webhook=false');
     }
+  });
+});
+
+describe('the metering finalizer policy in the chart', () => {
+  const policies = (objects: Manifest[]) =>
+    objects
+      .filter((o) => o.kind.startsWith('MutatingAdmissionPolicy'))
+      .map((o) => {
+        const { labels, ...metadata } = o.metadata as Manifest['metadata'] & { labels?: unknown };
+        expect(labels).toBeDefined();
+        return { ...o, metadata };
+      });
+
+  it('installs the policy in code wherever the metering operator runs, for the namespaces it meters', async () => {
+    const name = 'kcloud-manager-metering';
+    for (const operators of ['all', 'vpc\\,metering']) {
+      const { objects } = await render('kcloud', [`manager.operators=${operators}`]);
+      expect(policies(objects)).toEqual(meteringFinalizerPolicy({ name }));
+    }
+    const scoped = await render('kcloud', [
+      'manager.operators=metering',
+      'manager.watchNamespace=team-a',
+    ]);
+    expect(policies(scoped.objects)).toEqual(
+      meteringFinalizerPolicy({ name, namespaces: ['team-a'] }),
+    );
+  });
+
+  it('leaves the policy out where the metering operator does not run', async () => {
+    const { objects } = await render('kcloud', ['manager.operators=vpc\\,platform']);
+    expect(policies(objects)).toEqual([]);
   });
 });
 
