@@ -1,6 +1,8 @@
 // Metering in kcloud-manager: a finalizer on every metered object, so that its deletion time is
-// known even when metering was down and its last records are written before it goes; and a
-// period walk that closes each period once it ended, catching up after a restart.
+// known even when metering was down and its last records are written before it goes (the API
+// server puts it on at create, admission-policy.ts; this puts it on objects created without
+// it, before the policy existed); and a period walk that closes each period once it ended,
+// catching up after a restart.
 import { realClock, type Clock } from '../../../controllers/clock/index.ts';
 import type { Informer } from '../../../controllers/informer/index.ts';
 import type { KubeObject, ResourceRef } from '../../../controllers/kube/index.ts';
