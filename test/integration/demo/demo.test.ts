@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { down as clusterDown, repoRoot } from '../../../hack/cluster/index.ts';
+import { down as clusterDown, kubectl, repoRoot } from '../../../hack/cluster/index.ts';
 import { findQemu } from '../../../hack/demo/console.ts';
 import { probeNic, type InstanceRow } from '../../../hack/demo/instances.ts';
 import { placesUnder, type DemoPlaces } from '../../../hack/demo/places.ts';
@@ -105,6 +105,20 @@ describe('make demo', () => {
     expect(group?.rows.map((row) => [row.name, row.state, row.address]).sort()).toEqual(
       instances.map((i) => [`default/${i.name}`, 'ready', i.ip]).sort(),
     );
+
+    // The API server puts the metering finalizer on at create: the demo's manager meters.
+    const probe = await kubectl(
+      places.cluster.kubeconfig,
+      ['create', '--dry-run=server', '-o', 'jsonpath={.metadata.finalizers}', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'eip.kcloud.io/v1alpha1',
+        kind: 'EIP',
+        metadata: { name: 'metering-probe', namespace: 'default' },
+        spec: { poolRef: { name: 'public' } },
+      }),
+    );
+    expect(probe.stderr).toBe('');
+    expect(probe.stdout).toBe('["platform.kcloud.io/metering"]');
   }, 900_000);
 
   it('make down stops every VM and OVN', async () => {
