@@ -93,7 +93,7 @@ async function demo(): Promise<void> {
     ]),
   );
   for (const workload of [
-    `deployment/${release}-ovn-central`,
+    `statefulset/${release}-ovn-central`,
     `daemonset/${release}-ovn-host`,
     `deployment/${release}-manager`,
     `daemonset/${release}-agent`,
@@ -123,11 +123,13 @@ async function demo(): Promise<void> {
       'exec',
       '-n',
       namespace,
-      `deployment/${release}-ovn-central`,
+      // A member of the northbound cluster, leader or not: a follower answers reads.
+      `${release}-ovn-central-0`,
       '-c',
       'nb',
       '--',
       'ovn-nbctl',
+      '--no-leader-only',
       '--db=unix:/var/run/ovn/ovnnb_db.sock',
       'show',
     ]),
@@ -137,7 +139,7 @@ async function demo(): Promise<void> {
 kcloud runs from its chart on the local node. Use it with:
   export KUBECONFIG=${cfg}
   kubectl get pods -n ${namespace}
-  kubectl exec -n ${namespace} deploy/${release}-ovn-central -c nb -- ovn-nbctl --db=unix:/var/run/ovn/ovnnb_db.sock show
+  kubectl exec -n ${namespace} ${release}-ovn-central-0 -c nb -- ovn-nbctl --no-leader-only --db=unix:/var/run/ovn/ovnnb_db.sock show
   kubectl logs -n ${namespace} deploy/${release}-manager
 Stop it with: make demo-cluster-down (then make down for the control plane)`);
 }

@@ -393,7 +393,7 @@ describe('the images built here', () => {
   });
 
   it(
-    "convert bookworm's OVN 23.03 and Open vSwitch 3.1 databases to the image's schemas on start, keeping their rows",
+    "convert bookworm's OVN 23.03 and Open vSwitch 3.1 databases to the image's schemas on start, keeping their rows, standalone central databases into clusters",
     async () => {
       const image = unpacked.get('kcloud-ovn');
       if (!image) throw new Error('kcloud-ovn was not unpacked');
@@ -467,36 +467,115 @@ describe('the images built here', () => {
         path.join(dir, 'tls', 'tls.crt'),
       ]);
       await run('cp', [path.join(dir, 'tls', 'tls.crt'), path.join(dir, 'tls', 'ca.crt')]);
+      // The central databases as the chart runs them: Raft clusters. The first member makes its
+      // cluster from the standalone database an earlier release left (nb, sb: converted
+      // first); a cluster an earlier release made is converted online by ovn-northd's start
+      // (the copies under cluster/: one member each, created with the old schemas).
+      await mkdir(path.join(dir, 'cluster', 'member'), { recursive: true });
+      for (const [component, [, file, db, table]] of Object.entries(schemas)) {
+        if (component === 'ovsdb') continue;
+        const port = component === 'nb' ? 6643 : 6644;
+        const dbFile = `/tmp/upgrade/cluster/member/${file}`;
+        expect(
+          await ovn([
+            'ovsdb-tool',
+            'create-cluster',
+            dbFile,
+            `/tmp/upgrade/${component}.ovsschema`,
+            `ssl:127.0.0.1:${String(port)}`,
+          ]),
+          // ovsdb-tool says which ephemeral columns a cluster keeps persistent.
+        ).toEqual({ code: 0, out: expect.not.stringMatching(/ERR|error/i) as unknown });
+        // A one-member cluster commits by itself: its file takes the row as a standalone one.
+        const cluster = await ovn([
+          'sh',
+          '-c',
+          [
+            `ovsdb-server ${dbFile} --remote=punix:/tmp/upgrade/seed.sock --unixctl=/tmp/upgrade/seed.ctl --detach --pidfile=/tmp/upgrade/seed.pid --no-chdir -vconsole:off`,
+            // Until it has elected itself (at once, as its only member).
+            `for i in $(seq 1 100); do ovsdb-client transact unix:/tmp/upgrade/seed.sock '${JSON.stringify([db, { op: 'insert', table, row: { name: 'kept' } }])}' >/dev/null 2>&1 && break; sleep 0.1; done`,
+            `test "$(ovsdb-client --format=csv --data=bare --no-headings dump unix:/tmp/upgrade/seed.sock ${db} ${table} name)" = "${table} table
+kept"`,
+            'ovs-appctl -t /tmp/upgrade/seed.ctl exit',
+          ].join(' && '),
+        ]);
+        // (The image has no /etc/resolv.conf to warn about: addresses here are IPs.)
+        expect(cluster).toEqual({ code: 0, out: expect.not.stringMatching(/ERR/) as unknown });
+      }
       // Each daemon started as the chart starts it, in a network namespace of its own (its TLS
       // port is then nobody else's), asked through its socket once it answers, then stopped.
-      const script = [
-        'export OVN_DBDIR=/tmp/upgrade/db OVS_DBDIR=/tmp/upgrade/db',
-        'export OVN_RUNDIR=/tmp/upgrade/run OVS_RUNDIR=/tmp/upgrade/run OVN_TLS_DIR=/tmp/upgrade/tls',
-        'for c in nb sb ovsdb; do',
-        '  kcloud-ovn $c >/tmp/upgrade/$c.log 2>&1 & pid=$!',
-        '  until kcloud-ovn probe $c >/dev/null 2>&1; do',
-        '    kill -0 $pid 2>/dev/null || { cat /tmp/upgrade/$c.log; exit 9; }',
-        '    sleep 0.1',
-        '  done',
-        '  case $c in',
+      const dump = (c: string) => [
+        '  case ' + c + ' in',
         '    nb) sock=ovnnb_db.sock db=OVN_Northbound q="Logical_Switch name" ;;',
         '    sb) sock=ovnsb_db.sock db=OVN_Southbound q="Address_Set name" ;;',
         '    ovsdb) sock=db.sock db=Open_vSwitch q="Open_vSwitch external_ids" ;;',
         '  esac',
-        '  echo "$c $(ovsdb-client get-schema-version unix:/tmp/upgrade/run/$sock $db)"',
-        '  ovsdb-client --format=csv --data=bare --no-headings dump unix:/tmp/upgrade/run/$sock $db $q',
+        `  echo "${c} $(ovsdb-client get-schema-version unix:$OVN_RUNDIR/$sock $db)"`,
+        '  ovsdb-client --format=csv --data=bare --no-headings dump unix:$OVN_RUNDIR/$sock $db $q',
+      ];
+      const clustered = [
+        'export OVN_CENTRAL_MEMBERS=127.0.0.1 OVN_CENTRAL_SELF=127.0.0.1',
+        // From the standalone databases: the first member's folder is empty.
+        'export OVN_LEGACY_DBDIR=/tmp/upgrade/db OVN_DBDIR=/tmp/upgrade/db/member',
+        'export OVN_RUNDIR=/tmp/upgrade/run-legacy OVN_TLS_DIR=/tmp/upgrade/tls',
+        'for c in nb sb; do',
+        '  kcloud-ovn $c >/tmp/upgrade/$c-legacy.log 2>&1 & pid=$!',
+        '  until kcloud-ovn probe $c >/dev/null 2>&1; do',
+        '    kill -0 $pid 2>/dev/null || { cat /tmp/upgrade/$c-legacy.log; exit 9; }',
+        '    sleep 0.1',
+        '  done',
+        ...dump('$c'),
+        '  echo "$c $(ovs-appctl -t $OVN_RUNDIR/ovn${c}_db.ctl cluster/status $db | grep -E "^(Role|Address):" | tr "\n" " ")"',
         '  kill $pid; wait $pid 2>/dev/null || true',
         'done',
+        'ls /tmp/upgrade/db | grep -v conf.db | tr "\n" " "; echo',
+        // A cluster of the old schemas: its member starts as it is; ovn-northd converts it.
+        'export OVN_DBDIR=/tmp/upgrade/cluster/member OVN_LEGACY_DBDIR=/tmp/upgrade/none',
+        'export OVN_RUNDIR=/tmp/upgrade/run-cluster',
+        'pids=',
+        'for c in nb sb; do kcloud-ovn $c >/tmp/upgrade/$c-cluster.log 2>&1 & pids="$pids $!"; done',
+        'kcloud-ovn northd >/tmp/upgrade/northd.log 2>&1 & pids="$pids $!"',
+        'until kcloud-ovn probe northd >/dev/null 2>&1; do',
+        '  for p in $pids; do kill -0 $p 2>/dev/null || { cat /tmp/upgrade/*-cluster.log /tmp/upgrade/northd.log; exit 9; }; done',
+        '  sleep 0.1',
+        'done',
+        'for c in nb sb; do',
+        ...dump('$c'),
+        'done',
+        'kill $pids; wait 2>/dev/null || true',
+      ];
+      const script = [
+        ...clustered,
+        // The host's database, standalone.
+        'unset OVN_CENTRAL_MEMBERS OVN_CENTRAL_SELF',
+        'export OVS_DBDIR=/tmp/upgrade/db OVN_RUNDIR=/tmp/upgrade/run OVS_RUNDIR=/tmp/upgrade/run',
+        'c=ovsdb',
+        'kcloud-ovn $c >/tmp/upgrade/$c.log 2>&1 & pid=$!',
+        'until kcloud-ovn probe $c >/dev/null 2>&1; do',
+        '  kill -0 $pid 2>/dev/null || { cat /tmp/upgrade/$c.log; exit 9; }',
+        '  sleep 0.1',
+        'done',
+        ...dump('$c').map((l) => l.replace('$OVN_RUNDIR', '$OVS_RUNDIR')),
+        'kill $pid; wait $pid 2>/dev/null || true',
       ].join('\n');
       const res = await inImage('kcloud-ovn', ['sh', '-c', script], { dev: true, net: true });
       expect(res.code).toBe(0);
-      expect(res.out.split('\n')).toEqual([
+      const central = () => [
         `nb ${versions.nb?.now ?? ''}`,
         'Logical_Switch table',
         'kept',
         `sb ${versions.sb?.now ?? ''}`,
         'Address_Set table',
         'kept',
+      ];
+      expect(res.out.split('\n')).toEqual([
+        ...central().slice(0, 3),
+        'nb Address: ssl:127.0.0.1:6643 Role: leader ',
+        ...central().slice(3),
+        'sb Address: ssl:127.0.0.1:6644 Role: leader ',
+        // Each standalone file kept aside, never made into a cluster again.
+        'member ovnnb_db.db.clustered ovnsb_db.db.clustered ',
+        ...central(),
         `ovsdb ${versions.ovsdb?.now ?? ''}`,
         'Open_vSwitch table',
         'kept=yes',

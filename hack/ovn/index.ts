@@ -52,6 +52,7 @@ export {
 } from './provider-network.ts';
 export {
   killMember,
+  parseClusterStatus,
   raftLeader,
   remotesOf,
   restartMember,
@@ -63,6 +64,7 @@ export {
   type ClusteredCentral,
   type RaftCluster,
   type RaftMember,
+  type RaftStatus,
 } from './raft.ts';
 export {
   AttemptLog,

@@ -25,6 +25,7 @@ import { cgroupRoot } from '../../hack/node/layout.ts';
 import { shimPids } from '../../hack/node/runtime.ts';
 import { chartRules } from '../../hack/generate/rbac.ts';
 import { guestDir, readDemoGuest } from '../../hack/guest/index.ts';
+import { parseClusterStatus, type RaftStatus } from '../../hack/ovn/index.ts';
 import { addHostLifecycleController, addInstanceController } from '../../operators/ecs/index.ts';
 import { findVmProcess, runPaths } from '../../operators/ecs/backend/qemu/index.ts';
 import { addEvsControllers } from '../../operators/evs/index.ts';
@@ -75,7 +76,12 @@ interface Condition {
 }
 
 interface Pod {
-  metadata: { name: string; creationTimestamp: string; labels?: Record<string, string> };
+  metadata: {
+    name: string;
+    uid: string;
+    creationTimestamp: string;
+    labels?: Record<string, string>;
+  };
   spec: { containers: { name: string; args?: string[] }[] };
   status?: { phase?: string; conditions?: Condition[] };
 }
@@ -159,21 +165,75 @@ async function allObjectsReady(count: number): Promise<KcloudObject[]> {
   );
 }
 
-/** ovn-nbctl / ovn-sbctl inside the OVN central pod, on its own sockets. */
+/** The pods of every component once the chart is up: OVN central has three members. */
+const everyPod = { manager: 2, agent: 1, 'ovn-central': 3, 'ovn-host': 1 };
+
+const centralMembers = [0, 1, 2].map((i) => `${release}-ovn-central-${String(i)}`);
+
+/** A member's name in the cluster's DNS, as the members and ovn-northd reach one another. */
+const memberDns = (pod: string) => `${pod}.${release}-ovn-central.${system}.svc.cluster.local`;
+
+/** A running OVN central member to exec in: any ready one (one may be down on purpose). */
+async function anyMember(): Promise<string> {
+  const ready = (await pods()).filter(
+    (p) => component(p) === 'ovn-central' && podReady(p) && !('deletionTimestamp' in p.metadata),
+  );
+  const pod = ready[0]?.metadata.name;
+  if (!pod) throw new Error('no OVN central member is ready');
+  return pod;
+}
+
+/**
+ * ovn-nbctl / ovn-sbctl in an OVN central member, to the cluster's leader over TLS (every
+ * member's address, the member's certificate): what it reads is what the cluster committed.
+ */
 async function ovnCtl(db: 'nb' | 'sb', args: string[]): Promise<string> {
   const tool = db === 'nb' ? 'ovn-nbctl' : 'ovn-sbctl';
+  const port = db === 'nb' ? 6641 : 6642;
+  const tls = '/etc/kcloud/ovn-tls';
   return k([
     'exec',
     '-n',
     system,
-    `deployment/${release}-ovn-central`,
+    await anyMember(),
     '-c',
     db,
     '--',
     tool,
-    `--db=unix:/var/run/ovn/ovn${db}_db.sock`,
+    `--db=${centralMembers.map((m) => `ssl:${memberDns(m)}:${String(port)}`).join(',')}`,
+    `--private-key=${tls}/tls.key`,
+    `--certificate=${tls}/tls.crt`,
+    `--ca-cert=${tls}/ca.crt`,
     ...args,
   ]);
+}
+
+/** One member's view of a database's cluster (`cluster/status`), or undefined when it is down. */
+async function clusterStatus(
+  pod: string,
+  db: 'nb' | 'sb',
+): Promise<(RaftStatus & { address: string; servers: number }) | undefined> {
+  const res = await kubectl(cluster.kubeconfig, [
+    'exec',
+    '-n',
+    system,
+    pod,
+    '-c',
+    db,
+    '--',
+    'ovs-appctl',
+    '-t',
+    `/var/run/ovn/ovn${db}_db.ctl`,
+    'cluster/status',
+    db === 'nb' ? 'OVN_Northbound' : 'OVN_Southbound',
+  ]);
+  if (res.code !== 0) return undefined;
+  const servers = /^Servers:\n((?:\s+.*\n?)*)/m.exec(res.stdout)?.[1] ?? '';
+  return {
+    ...parseClusterStatus(res.stdout),
+    address: /^Address: (.*)$/m.exec(res.stdout)?.[1]?.trim() ?? '',
+    servers: servers.split('\n').filter((l) => l.trim()).length,
+  };
 }
 
 async function leaseHolder(): Promise<string | undefined> {
@@ -392,7 +452,7 @@ beforeAll(async () => {
     '--values',
     valuesFile,
   ]);
-  const ready = await allReady({ manager: 2, agent: 1, 'ovn-central': 1, 'ovn-host': 1 });
+  const ready = await allReady(everyPod);
   console.log(`helm install → every pod Ready in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   for (const p of ready) {
     const at = p.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '';
@@ -457,8 +517,9 @@ describe('kcloud installed with Helm on a real node', () => {
     expect(Object.fromEntries(Object.entries(memory).map(([p, rss]) => [p, rss.length]))).toEqual({
       'node manager': 2,
       'node agent': 1,
-      'ovsdb-server': 3,
-      'ovn-northd': 1,
+      // Three OVN central members (northbound and southbound each) and the host's database.
+      'ovsdb-server': 7,
+      'ovn-northd': 3,
       'ovs-vswitchd': 1,
       'ovn-controller': 1,
     });
@@ -1010,7 +1071,7 @@ describe('kcloud installed with Helm on a real node', () => {
       await k(['delete', 'pod', old ?? '?', '-n', system]);
       expect(await vmPid(uid)).toBe(pid);
       await answers(30_000);
-      await allReady({ manager: 2, agent: 1, 'ovn-central': 1, 'ovn-host': 1 });
+      await allReady(everyPod);
       const successor = await agentPod();
       expect(successor).not.toBe(old);
       console.log(
@@ -1106,13 +1167,182 @@ describe('kcloud installed with Helm on a real node', () => {
     await k(['apply', '-f', '-'], nic('after-failover', 'demo-web'));
     const made = await nicPort('after-failover');
     expect(made.status?.ipAddress).toMatch(/^10\.10\.1\./);
-    await allReady({ manager: 2, agent: 1, 'ovn-central': 1, 'ovn-host': 1 });
+    await allReady(everyPod);
   });
+
+  it('keeps OVN central’s databases as Raft clusters of three members over TLS', async () => {
+    for (const db of ['nb', 'sb'] as const) {
+      const views = await Promise.all(centralMembers.map((m) => clusterStatus(m, db)));
+      console.log(`${db} cluster: ${JSON.stringify(views)}`);
+      expect(views.map((v) => v?.status)).toEqual(Array(3).fill('cluster member'));
+      expect(views.map((v) => v?.servers)).toEqual([3, 3, 3]);
+      // The members reach one another over TLS, by their DNS names.
+      expect(views.map((v) => v?.address)).toEqual(
+        centralMembers.map((m) => `ssl:${memberDns(m)}:${db === 'nb' ? '6643' : '6644'}`),
+      );
+      expect(views.filter((v) => v?.role === 'leader')).toHaveLength(1);
+    }
+    // docs/install.md's way in by hand: a member's unix socket, a follower answering reads.
+    const roles = await Promise.all(centralMembers.map((m) => clusterStatus(m, 'nb')));
+    const follower = centralMembers.find((_, i) => roles[i]?.role === 'follower');
+    const show = await k([
+      'exec',
+      '-n',
+      system,
+      follower ?? '?',
+      '-c',
+      'nb',
+      '--',
+      'ovn-nbctl',
+      '--no-leader-only',
+      '--db=unix:/var/run/ovn/ovnnb_db.sock',
+      'show',
+    ]);
+    expect(show).toMatch(/^switch /m);
+    expect(show).toMatch(/^router /m);
+  });
+
+  it('loses no write when the northbound leader’s pod is killed in the middle of a burst', async () => {
+    const leaderOf = async () => {
+      for (const m of centralMembers) {
+        if ((await clusterStatus(m, 'nb'))?.role === 'leader') return m;
+      }
+      return undefined;
+    };
+    const leader = await leaderOf();
+    if (!leader) throw new Error('no northbound leader');
+    const portNames = async () =>
+      (await ovnCtl('nb', ['--columns=name', '--bare', 'list', 'Logical_Switch_Port']))
+        .split('\n')
+        .filter(Boolean);
+    const before = await portNames();
+
+    const count = 120;
+    const names = Array.from({ length: count }, (_, i) => `burst-${String(i)}`);
+    const list = {
+      apiVersion: 'v1',
+      kind: 'List',
+      items: names.map((name) => ({
+        ...(JSON.parse(nic(name, 'demo-web')) as object),
+        metadata: { name, namespace: tenant, labels: { 'kcloud-test': 'burst' } },
+      })),
+    };
+    const readyCount = async () =>
+      (
+        await getJson<{ items: KcloudObject[] }>([
+          'get',
+          'networkinterfaces',
+          '-n',
+          tenant,
+          '-l',
+          'kcloud-test=burst',
+        ])
+      ).items.filter((o) =>
+        o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      ).length;
+    const t0 = Date.now();
+    await k(['apply', '-f', '-'], JSON.stringify(list));
+    // The kill lands while the manager is writing the burst: some interfaces are done, most not.
+    const readyAtKill = await waitFor(
+      async () => ((await readyCount()) > 0 ? readyCount() : undefined),
+      {
+        what: 'the first interface of the burst Ready',
+        timeoutMs: 60_000,
+        intervalMs: 100,
+      },
+    );
+    const tKill = Date.now();
+    await k(['delete', 'pod', leader, '-n', system, '--grace-period=0', '--force']);
+    console.log(
+      `NB leader ${leader} killed ${String(tKill - t0)} ms after the burst of ${String(count)} interfaces was applied, ${String(readyAtKill)} of them Ready`,
+    );
+    expect(readyAtKill).toBeLessThan(count);
+
+    const newLeader = await waitFor(
+      async () => {
+        for (const m of centralMembers.filter((x) => x !== leader)) {
+          const v = await clusterStatus(m, 'nb');
+          if (v?.role === 'leader') return m;
+        }
+        return undefined;
+      },
+      { what: 'a new northbound leader among the others', timeoutMs: 60_000, intervalMs: 100 },
+    );
+    const tElected = Date.now();
+    await waitFor(async () => ((await readyCount()) === count ? true : undefined), {
+      what: `all ${String(count)} interfaces of the burst Ready`,
+      timeoutMs: 180_000,
+      intervalMs: 200,
+      describe: async () => `${String(await readyCount())} Ready`,
+    });
+    const tAll = Date.now();
+    // The killed member comes back with its database and rejoins: three members again.
+    await allReady(everyPod);
+    const tBack = Date.now();
+    console.log(
+      `after the kill: new leader ${newLeader} seen in ${String(tElected - tKill)} ms; all interfaces Ready in ${String(tAll - tKill)} ms; the member back and all pods Ready in ${String(tBack - tKill)} ms`,
+    );
+    const rejoined = await waitFor(
+      async () => {
+        const v = await clusterStatus(leader, 'nb');
+        return v?.status === 'cluster member' && v.servers === 3 ? v : undefined;
+      },
+      { what: `${leader} a member of the northbound cluster again`, timeoutMs: 60_000 },
+    );
+    expect(rejoined.leader).not.toBe('unknown');
+
+    // Every interface has exactly one port, with its own addresses; nothing else was added.
+    const made = (
+      await getJson<{ items: KcloudObject[] }>([
+        'get',
+        'networkinterfaces',
+        '-n',
+        tenant,
+        '-l',
+        'kcloud-test=burst',
+      ])
+    ).items;
+    const after = await portNames();
+    const ports = made.map((o) => o.status?.portName ?? '?');
+    expect(new Set(ports).size).toBe(count);
+    expect(after.filter((n) => ports.includes(n)).sort()).toEqual([...ports].sort());
+    expect(after.length).toBe(before.length + count);
+    const addresses = await ovnCtl('nb', [
+      '--columns=name,addresses',
+      '--format=json',
+      'list',
+      'Logical_Switch_Port',
+    ]);
+    const byName = new Map(
+      (JSON.parse(addresses) as { data: [string, string | [string, string[]]][] }).data.map(
+        ([name, addrs]) => [name, typeof addrs === 'string' ? [addrs] : addrs[1]],
+      ),
+    );
+    for (const o of made) {
+      expect(`${o.metadata.name} ${JSON.stringify(byName.get(o.status?.portName ?? '?'))}`).toBe(
+        `${o.metadata.name} ${JSON.stringify([`${o.status?.macAddress ?? ''} ${o.status?.ipAddress ?? ''}`])}`,
+      );
+    }
+    // The addresses handed out are distinct too: no interface was allocated twice.
+    expect(new Set(made.map((o) => o.status?.ipAddress)).size).toBe(count);
+
+    await k([
+      'delete',
+      'networkinterfaces',
+      '-n',
+      tenant,
+      '-l',
+      'kcloud-test=burst',
+      '--timeout=180s',
+    ]);
+    expect((await portNames()).sort()).toEqual([...before].sort());
+  }, 600_000);
 
   it('rolls every component on helm upgrade without losing any state', async () => {
     const before = await ovnCtl('nb', ['--columns=_uuid', '--bare', 'list', 'Logical_Switch_Port']);
     const objects = await kcloudObjects();
-    const oldPods = new Set((await pods()).map((p) => p.metadata.name));
+    // By uid: a StatefulSet's replacement pod has its predecessor's name.
+    const oldPods = new Set((await pods()).map((p) => p.metadata.uid));
     const tlsSecrets = async () =>
       (
         await getJson<{ items: { metadata: { name: string }; data: Record<string, string> }[] }>([
@@ -1129,7 +1359,8 @@ describe('kcloud installed with Helm on a real node', () => {
     const certsBefore = await tlsSecrets();
     expect(certsBefore).toHaveLength(4);
     // Changed values for the manager and both OVN workloads: each one's pods are replaced,
-    // OVN central stopping before its successor opens the same databases.
+    // OVN central one member at a time, each stopping before its successor opens the same
+    // databases.
     await helmOk(cluster.kubeconfig, [
       'upgrade',
       release,
@@ -1147,19 +1378,26 @@ describe('kcloud installed with Helm on a real node', () => {
     ]);
     for (const workload of [
       `deployment/${release}-manager`,
-      `deployment/${release}-ovn-central`,
+      `statefulset/${release}-ovn-central`,
       `daemonset/${release}-ovn-host`,
     ]) {
       await k(['rollout', 'status', workload, '-n', system, '--timeout=300s']);
     }
-    const now = await allReady({ manager: 2, agent: 1, 'ovn-central': 1, 'ovn-host': 1 });
+    const now = await allReady(everyPod);
     // The CA and every certificate are the ones the install issued.
     expect(await tlsSecrets()).toEqual(certsBefore);
     const replaced = now
-      .filter((p) => !oldPods.has(p.metadata.name))
+      .filter((p) => !oldPods.has(p.metadata.uid))
       .map(component)
       .sort();
-    expect(replaced).toEqual(['manager', 'manager', 'ovn-central', 'ovn-host']);
+    expect(replaced).toEqual([
+      'manager',
+      'manager',
+      'ovn-central',
+      'ovn-central',
+      'ovn-central',
+      'ovn-host',
+    ]);
     for (const p of now.filter((x) => component(x) === 'manager')) {
       expect(p.spec.containers[0]?.args).toContain('--log-level=debug');
     }
@@ -1233,7 +1471,7 @@ describe('kcloud installed with Helm on a real node', () => {
     for (const ns of [system, tenant]) {
       const left = await k([
         'get',
-        'serviceaccounts,roles,rolebindings,services,deployments,daemonsets,poddisruptionbudgets,secrets,networkpolicies',
+        'serviceaccounts,roles,rolebindings,services,deployments,statefulsets,daemonsets,poddisruptionbudgets,secrets,networkpolicies',
         '-n',
         ns,
         '-l',

@@ -39,19 +39,38 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 {{- end -}}
 
 {{/*
-An OVN central database's address for OVSDB clients, ssl:IP:PORT. Built from the Service's
-environment variables (kubelet expands $(VAR) from them), so neither ovn-controller in the host
-network nor the manager depends on cluster DNS.
+An OVN central database's addresses for OVSDB clients, ssl:IP:PORT for each member, comma-
+separated: the members' own Services (templates/ovn-central.yaml), so that a client reaches each
+member and follows the cluster's leader itself. Built from those Services' environment
+variables (kubelet expands $(VAR) from them), so neither ovn-controller in the host network nor
+the manager depends on cluster DNS.
 */}}
 {{- define "kcloud.ovnAddress" -}}
 {{- if .root.Values.ovn.central.enabled -}}
-{{- $var := include "kcloud.ovnService" . | upper | replace "-" "_" -}}
-{{- printf "ssl:$(%s_SERVICE_HOST):$(%s_SERVICE_PORT)" $var $var -}}
+{{- $addrs := list -}}
+{{- range $m := fromJsonArray (include "kcloud.ovnCentralMembers" .) -}}
+{{- $var := $m | upper | replace "-" "_" -}}
+{{- $addrs = append $addrs (printf "ssl:$(%s_SERVICE_HOST):$(%s_SERVICE_PORT_%s)" $var $var (upper $.db)) -}}
+{{- end -}}
+{{- join "," $addrs -}}
 {{- else if eq .db "nb" -}}
 {{- required "ovn.nbAddress is required when ovn.central.enabled is false" .root.Values.ovn.nbAddress -}}
 {{- else -}}
 {{- required "ovn.sbAddress is required when ovn.central.enabled is false" .root.Values.ovn.sbAddress -}}
 {{- end -}}
+{{- end -}}
+
+{{/*
+OVN central's members, by their pods' (and their own Services') names: <name>-0, <name>-1, …
+(`helm upgrade --reuse-values` from a release without ovn.central.replicas: one member).
+*/}}
+{{- define "kcloud.ovnCentralMembers" -}}
+{{- $name := include "kcloud.name" (dict "root" .root "component" "ovn-central") -}}
+{{- $members := list -}}
+{{- range $i := until (int (.root.Values.ovn.central.replicas | default 1)) -}}
+{{- $members = append $members (printf "%s-%d" $name $i) -}}
+{{- end -}}
+{{- toJson $members -}}
 {{- end -}}
 
 {{- define "kcloud.podSecurity" -}}

@@ -9,11 +9,18 @@
 #   kcloud-ovn controller      ovn-controller (to the southbound database over TLS), after
 #                              registering this host as a chassis
 #   kcloud-ovn probe nb|sb|northd|ovsdb|vswitchd|controller   readiness check (exit 0 = ready)
+#   kcloud-ovn probe nb|sb alive   liveness: the database answers (in a cluster or not)
 #
 # Environment (set by the chart):
 #   OVN_RUNDIR, OVS_RUNDIR     sockets shared between the containers of one pod
 #   OVN_DBDIR, OVS_DBDIR       database files (persistent volumes)
 #   OVN_SB_DB                  the southbound database ovn-controller uses (ssl:IP:PORT)
+#   OVN_CENTRAL_MEMBERS        nb, sb, northd: every OVN central member's DNS name, in order,
+#                              space-separated; the databases are Raft clusters of these
+#                              members (the first one creates a new cluster, the others join)
+#   OVN_CENTRAL_SELF           nb, sb: this member's DNS name (one of OVN_CENTRAL_MEMBERS)
+#   OVN_LEGACY_DBDIR           nb, sb: where a single standalone database of an earlier
+#                              release may be; the first member makes the cluster from it
 #   OVN_TLS_DIR                tls.key, tls.crt (this component's) and ca.crt (the OVN CA);
 #                              nb, sb and controller refuse to start without them
 #   OVN_CHASSIS                this host's chassis name (the node name)
@@ -63,18 +70,100 @@ tls_opts() {
 # Console logging at info; no log files inside the container.
 log_opts="-vconsole:info -vfile:off"
 
+# The Raft port of each database, on which the members reach one another (TLS, as clients do).
+raft_port() {
+  case "$1" in nb) echo 6643 ;; sb) echo 6644 ;; esac
+}
+
+# Makes this member's database file of a clustered database: the first member creates the
+# cluster (from a standalone database an earlier release left, or empty from the schema), the
+# others join it through every other member's address. An existing file is used as it is: the
+# member rejoins with its identity and log, and the leader brings it up to date.
+prepare_member() {
+  name=$1 db=$2 schema=$3
+  [ -s "$db" ] && return 0
+  : "${OVN_CENTRAL_MEMBERS:?OVN_CENTRAL_MEMBERS is not set}"
+  : "${OVN_CENTRAL_SELF:?OVN_CENTRAL_SELF is not set}"
+  raft=$(raft_port "$name")
+  self="ssl:$OVN_CENTRAL_SELF:$raft"
+  first=
+  others=
+  for m in $OVN_CENTRAL_MEMBERS; do
+    [ -n "$first" ] || first=$m
+    [ "$m" = "$OVN_CENTRAL_SELF" ] || others="$others ssl:$m:$raft"
+  done
+  case " $OVN_CENTRAL_MEMBERS " in
+    *" $OVN_CENTRAL_SELF "*) ;;
+    *) die "OVN_CENTRAL_SELF $OVN_CENTRAL_SELF is not one of OVN_CENTRAL_MEMBERS ($OVN_CENTRAL_MEMBERS)" ;;
+  esac
+  mkdir -p "$(dirname "$db")"
+  if [ "$OVN_CENTRAL_SELF" != "$first" ]; then
+    # shellcheck disable=SC2086
+    ovsdb-tool join-cluster "$db.new" "$(db_name "$name")" "$self" $others
+    mv "$db.new" "$db"
+    return 0
+  fi
+  legacy="${OVN_LEGACY_DBDIR:-}/ovn${name}_db.db"
+  if [ -n "${OVN_LEGACY_DBDIR:-}" ] && [ -s "$legacy" ]; then
+    # The old single server may still be stopping: compacting takes the database's lock, so
+    # it succeeds only once that server let go of the file, and nothing it wrote is lost.
+    for _ in $(seq 1 120); do
+      ovsdb-tool compact "$legacy" 2>/dev/null && break
+      sleep 1
+    done
+    if [ "$(ovsdb-tool needs-conversion "$legacy" "$schema")" = yes ]; then
+      ovsdb-tool convert "$legacy" "$schema"
+    fi
+    ovsdb-tool create-cluster "$db.new" "$legacy" "$self"
+    mv "$db.new" "$db"
+    # Kept, renamed, so that it is never made into a cluster again.
+    mv "$legacy" "$legacy.clustered"
+    echo "kcloud-ovn: made the $name cluster from the standalone database $legacy" >&2
+    return 0
+  fi
+  ovsdb-tool create-cluster "$db.new" "$schema" "$self"
+  mv "$db.new" "$db"
+}
+
+db_name() {
+  case "$1" in nb) echo OVN_Northbound ;; sb) echo OVN_Southbound ;; esac
+}
+
 central_db() {
   name=$1 port=$2
   ssl=$(tls_opts)
-  prepare_db "$OVN_DBDIR/ovn${name}_db.db" "/usr/share/ovn/ovn-${name}.ovsschema"
+  db="$OVN_DBDIR/ovn${name}_db.db"
+  schema="/usr/share/ovn/ovn-${name}.ovsschema"
+  if [ -n "${OVN_CENTRAL_MEMBERS:-}" ]; then
+    prepare_member "$name" "$db" "$schema"
+  else
+    prepare_db "$db" "$schema"
+  fi
   mkdir -p "$OVN_RUNDIR"
   # shellcheck disable=SC2086
-  exec ovsdb-server "$OVN_DBDIR/ovn${name}_db.db" \
+  exec ovsdb-server "$db" \
     --remote="punix:$OVN_RUNDIR/ovn${name}_db.sock" \
     --remote="pssl:$port" $ssl \
     --pidfile="$OVN_RUNDIR/ovn${name}_db.pid" \
     --unixctl="$OVN_RUNDIR/ovn${name}_db.ctl" \
     $log_opts
+}
+
+# A clustered database written by an older release is converted online, through the cluster,
+# once a member answers as the leader; the others follow it. Any member may ask: the leader
+# takes the conversion once, and a conversion already done is not needed again.
+convert_cluster() {
+  name=$1
+  remote="unix:$OVN_RUNDIR/ovn${name}_db.sock"
+  schema="/usr/share/ovn/ovn-${name}.ovsschema"
+  for _ in $(seq 1 60); do
+    case "$(ovsdb-client needs-conversion "$remote" "$schema" 2>/dev/null)" in
+      no) return 0 ;;
+      yes) ovsdb-client convert "$remote" "$schema" 2>/dev/null && return 0 ;;
+    esac
+    sleep 1
+  done
+  die "could not convert the $name cluster's database to $schema"
 }
 
 wait_for_socket() {
@@ -91,10 +180,26 @@ case "${1:-}" in
   northd)
     wait_for_socket "$OVN_RUNDIR/ovnnb_db.sock"
     wait_for_socket "$OVN_RUNDIR/ovnsb_db.sock"
+    if [ -n "${OVN_CENTRAL_MEMBERS:-}" ]; then
+      convert_cluster nb
+      convert_cluster sb
+      # Every member's database, over TLS: ovn-northd works with the cluster's leader, and
+      # the instances of all members share the work through the southbound lock (one active).
+      ssl=$(tls_opts)
+      nb_db= sb_db=
+      for m in $OVN_CENTRAL_MEMBERS; do
+        nb_db="$nb_db${nb_db:+,}ssl:$m:6641"
+        sb_db="$sb_db${sb_db:+,}ssl:$m:6642"
+      done
+    else
+      ssl=
+      nb_db="unix:$OVN_RUNDIR/ovnnb_db.sock"
+      sb_db="unix:$OVN_RUNDIR/ovnsb_db.sock"
+    fi
     # shellcheck disable=SC2086
     exec ovn-northd \
-      --ovnnb-db="unix:$OVN_RUNDIR/ovnnb_db.sock" \
-      --ovnsb-db="unix:$OVN_RUNDIR/ovnsb_db.sock" \
+      --ovnnb-db="$nb_db" \
+      --ovnsb-db="$sb_db" $ssl \
       --pidfile="$OVN_RUNDIR/ovn-northd.pid" \
       --unixctl="$OVN_RUNDIR/ovn-northd.ctl" \
       $log_opts
@@ -153,8 +258,18 @@ case "${1:-}" in
     ;;
   probe)
     case "${2:-}" in
-      nb) exec ovsdb-client list-dbs "unix:$OVN_RUNDIR/ovnnb_db.sock" ;;
-      sb) exec ovsdb-client list-dbs "unix:$OVN_RUNDIR/ovnsb_db.sock" ;;
+      nb | sb)
+        ovsdb-client list-dbs "unix:$OVN_RUNDIR/ovn${2}_db.sock" >/dev/null
+        # `probe nb alive`: answering is enough (liveness); a member without a leader for a
+        # while is waiting for the others, and restarting it would not help.
+        [ -n "${OVN_CENTRAL_MEMBERS:-}" ] && [ "${3:-}" != alive ] || exit 0
+        # A member is ready once it is in the cluster and has a leader: a joining member, or
+        # one cut off from the majority, answers but must not take clients.
+        status=$(ovs-appctl -t "$OVN_RUNDIR/ovn${2}_db.ctl" cluster/status "$(db_name "$2")")
+        echo "$status" | grep -E '^(Role|Status|Leader):'
+        echo "$status" | grep -q '^Status: cluster member$' &&
+          ! echo "$status" | grep -q '^Leader: unknown$'
+        ;;
       northd)
         status=$(ovn-appctl -t "$OVN_RUNDIR/ovn-northd.ctl" status)
         echo "$status"

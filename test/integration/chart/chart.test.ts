@@ -95,10 +95,10 @@ describe('the kcloud chart', () => {
         'DaemonSet/kcloud-agent',
         'DaemonSet/kcloud-ovn-host',
         'Deployment/kcloud-manager',
-        'Deployment/kcloud-ovn-central',
         'Namespace/kcloud-hosts',
         'NetworkPolicy/kcloud-ovn-central',
         'PodDisruptionBudget/kcloud-manager',
+        'PodDisruptionBudget/kcloud-ovn-central',
         'Role/kcloud-agent',
         'Role/kcloud-manager-leader-election',
         'RoleBinding/kcloud-agent',
@@ -109,12 +109,17 @@ describe('the kcloud chart', () => {
         'Secret/kcloud-ovn-tls-manager',
         'Service/kcloud-manager-metrics',
         'Service/kcloud-manager-webhook',
+        'Service/kcloud-ovn-central',
+        'Service/kcloud-ovn-central-0',
+        'Service/kcloud-ovn-central-1',
+        'Service/kcloud-ovn-central-2',
         'Service/kcloud-ovn-nb',
         'Service/kcloud-ovn-sb',
         'ServiceAccount/kcloud-agent',
         'ServiceAccount/kcloud-manager',
         'ServiceAccount/kcloud-ovn-central',
         'ServiceAccount/kcloud-ovn-host',
+        'StatefulSet/kcloud-ovn-central',
         'ValidatingAdmissionPolicy/kcloud-agent-host',
         'ValidatingAdmissionPolicyBinding/kcloud-agent-host',
         'ValidatingWebhookConfiguration/kcloud-manager-quota',
@@ -292,6 +297,128 @@ describe('the kcloud chart', () => {
     );
     const manager = find(objects, 'Deployment', 'kcloud-manager').spec?.template?.spec;
     expect(manager?.containers[0]?.args).toContain('--ovn-nb=tcp:192.0.2.10:6641');
+  });
+
+  it('runs OVN central as Raft clusters of three members by default, one on request', async () => {
+    interface Member {
+      spec: {
+        replicas: number;
+        serviceName: string;
+        template: {
+          spec: {
+            containers: {
+              name: string;
+              env: { name: string; value?: string }[];
+              livenessProbe: { exec: { command: string[] } };
+              readinessProbe: { exec: { command: string[] } };
+            }[];
+          };
+        };
+      };
+    }
+    const central = async (set: string[]) => {
+      const { objects } = await render('kcloud', set);
+      const sts = find(objects, 'StatefulSet', 'kcloud-ovn-central') as unknown as Member;
+      const env = (c: string) =>
+        Object.fromEntries(
+          (sts.spec.template.spec.containers.find((x) => x.name === c)?.env ?? []).map((e) => [
+            e.name,
+            e.value,
+          ]),
+        );
+      return { objects, sts, env };
+    };
+    const three = await central([]);
+    expect(three.sts.spec.replicas).toBe(3);
+    expect(three.sts.spec.serviceName).toBe('kcloud-ovn-central');
+    const names = [0, 1, 2].map(
+      (i) =>
+        `kcloud-ovn-central-${String(i)}.kcloud-ovn-central.${cluster.namespace}.svc.cluster.local`,
+    );
+    for (const c of ['nb', 'sb', 'northd']) {
+      const env = three.env(c);
+      expect(`${c} ${env.OVN_CENTRAL_MEMBERS ?? ''}`).toBe(`${c} ${names.join(' ')}`);
+      expect(env.OVN_CENTRAL_SELF).toBe(
+        `$(POD_NAME).kcloud-ovn-central.${cluster.namespace}.svc.cluster.local`,
+      );
+      expect(env.OVN_DBDIR).toBe('/var/lib/ovn/$(POD_NAME)');
+    }
+    // Readiness asks for a member in the cluster with a leader; liveness only for an answer.
+    const nb = three.sts.spec.template.spec.containers.find((c) => c.name === 'nb');
+    expect(nb?.readinessProbe.exec.command.slice(1)).toEqual(['probe', 'nb']);
+    expect(nb?.livenessProbe.exec.command.slice(1)).toEqual(['probe', 'nb', 'alive']);
+    // The members' own Services, not-ready members included (an election has none ready),
+    // and the headless one by which they reach one another.
+    const services = three.objects.filter(
+      (o) => o.kind === 'Service' && o.metadata.name.startsWith('kcloud-ovn-central'),
+    ) as unknown as {
+      metadata: { name: string };
+      spec: {
+        clusterIP?: string;
+        publishNotReadyAddresses?: boolean;
+        selector: Record<string, string>;
+        ports: { name: string; port: number }[];
+      };
+    }[];
+    expect(
+      services.map((svc) => ({
+        name: svc.metadata.name,
+        headless: svc.spec.clusterIP === 'None',
+        notReady: svc.spec.publishNotReadyAddresses,
+        pod: svc.spec.selector['statefulset.kubernetes.io/pod-name'],
+        ports: svc.spec.ports.map((p) => `${p.name}:${String(p.port)}`),
+      })),
+    ).toEqual([
+      {
+        name: 'kcloud-ovn-central',
+        headless: true,
+        notReady: true,
+        pod: undefined,
+        ports: ['raft-nb:6643', 'raft-sb:6644'],
+      },
+      ...[0, 1, 2].map((i) => ({
+        name: `kcloud-ovn-central-${String(i)}`,
+        headless: false,
+        notReady: true,
+        pod: `kcloud-ovn-central-${String(i)}`,
+        ports: ['nb:6641', 'sb:6642'],
+      })),
+    ]);
+    const one = await central(['ovn.central.replicas=1']);
+    expect(one.sts.spec.replicas).toBe(1);
+    expect(one.env('nb').OVN_CENTRAL_MEMBERS).toBe(names[0]);
+    expect(
+      one.objects.some(
+        (o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === 'kcloud-ovn-central',
+      ),
+    ).toBe(false);
+    expect(JSON.stringify(one.objects)).toContain(`"--ovn-nb=${memberAddresses('nb', 1)}"`);
+    // `helm upgrade --reuse-values` from a release before clusters: one member.
+    expect((await central(['ovn.central.replicas=null'])).sts.spec.replicas).toBe(1);
+    const domain = await central(['ovn.central.clusterDomain=corp.example']);
+    expect(domain.env('nb').OVN_CENTRAL_SELF).toBe(
+      `$(POD_NAME).kcloud-ovn-central.${cluster.namespace}.svc.corp.example`,
+    );
+    for (const [set, message] of [
+      [
+        ['ovn.central.persistence=emptyDir'],
+        'ovn.central.replicas above 1 needs ovn.central.persistence=hostPath',
+      ],
+      [['ovn.central.replicas=2'], 'value must be one of 1, 3, 5'],
+    ] as const) {
+      const res = await helm(cluster.kubeconfigPath, [
+        'template',
+        'kcloud',
+        chartDir,
+        ...set.flatMap((x) => ['--set', x]),
+      ]);
+      expect(res.code).not.toBe(0);
+      expect(res.stderr).toContain(message);
+    }
+    expect(
+      (await central(['ovn.central.persistence=emptyDir', 'ovn.central.replicas=1'])).sts.spec
+        .replicas,
+    ).toBe(1);
   });
 
   it('names images from the registry and tag values', async () => {
@@ -628,6 +755,14 @@ interface TlsSecret {
 const certOf = (s: TlsSecret, key = 'tls.crt') =>
   new X509Certificate(Buffer.from(s.data[key] ?? '', 'base64'));
 
+/** Every OVN central member's own Service, as kcloud's clients are given them. */
+const memberAddresses = (db: 'nb' | 'sb', replicas = 3) =>
+  Array.from(
+    { length: replicas },
+    (_, i) =>
+      `ssl:$(KCLOUD_OVN_CENTRAL_${String(i)}_SERVICE_HOST):$(KCLOUD_OVN_CENTRAL_${String(i)}_SERVICE_PORT_${db.toUpperCase()})`,
+  ).join(',');
+
 describe('the OVN databases’ certificates and NetworkPolicy', () => {
   const secrets = (objects: Manifest[]) =>
     Object.fromEntries(
@@ -658,16 +793,14 @@ describe('the OVN databases’ certificates and NetworkPolicy', () => {
     const manager = find(objects, 'Deployment', 'kcloud-manager').spec?.template?.spec;
     expect(manager?.containers[0]?.args).toEqual(
       expect.arrayContaining([
-        '--ovn-nb=ssl:$(KCLOUD_OVN_NB_SERVICE_HOST):$(KCLOUD_OVN_NB_SERVICE_PORT)',
+        `--ovn-nb=${memberAddresses('nb')}`,
         '--ovn-nb-key=/etc/kcloud/ovn-tls/tls.key',
         '--ovn-nb-cert=/etc/kcloud/ovn-tls/tls.crt',
         '--ovn-nb-ca=/etc/kcloud/ovn-tls/ca.crt',
         `--ovn-nb-server-name=kcloud-ovn-nb.${cluster.namespace}.svc`,
       ]),
     );
-    expect(text).toContain(
-      '"name":"OVN_SB_DB","value":"ssl:$(KCLOUD_OVN_SB_SERVICE_HOST):$(KCLOUD_OVN_SB_SERVICE_PORT)"',
-    );
+    expect(text).toContain(`"name":"OVN_SB_DB","value":"${memberAddresses('sb')}"`);
   });
 
   it('keeps the CA and the certificates of an earlier install on upgrade (lookup)', async () => {
@@ -739,7 +872,8 @@ describe('the OVN databases’ certificates and NetworkPolicy', () => {
     ]);
     const usage = (part: string) =>
       certs.find((c) => c.spec.secretName === `kcloud-ovn-tls-${part}`)?.spec.usages;
-    expect(usage('central')).toContain('server auth');
+    // The members are one another's clients too (Raft), and ovn-northd theirs.
+    expect(usage('central')).toEqual(expect.arrayContaining(['server auth', 'client auth']));
     expect(usage('manager')).toContain('client auth');
     expect(usage('host')).toContain('client auth');
     expect(
@@ -761,7 +895,13 @@ describe('the OVN databases’ certificates and NetworkPolicy', () => {
           }[];
           ports: { port: string }[];
         }[];
-        egress: unknown[];
+        egress: {
+          to?: {
+            podSelector?: { matchLabels: Record<string, string> };
+            ipBlock?: { cidr: string };
+          }[];
+          ports: { port: string | number; protocol: string }[];
+        }[];
       };
     }
     const policy = async (set: string[]) =>
@@ -777,13 +917,24 @@ describe('the OVN databases’ certificates and NetworkPolicy', () => {
       'ovn.central.networkPolicy.hostCIDRs={192.0.2.0/24,198.51.100.0/24}',
     ]);
     expect(hosts.spec.policyTypes).toEqual(['Ingress', 'Egress']);
-    expect(hosts.spec.egress).toEqual([]);
+    const members = ['nb', 'sb', 'raft-nb', 'raft-sb'];
+    // Out: only to the other members, and DNS (by which they find one another).
+    expect(
+      hosts.spec.egress.map((r) => ({
+        to: r.to?.map((p) => component(p) ?? p.ipBlock?.cidr) ?? 'anywhere',
+        ports: r.ports.map((p) => `${String(p.port)}/${p.protocol}`),
+      })),
+    ).toEqual([
+      { to: ['ovn-central'], ports: members.map((p) => `${p}/TCP`) },
+      { to: 'anywhere', ports: ['53/UDP', '53/TCP'] },
+    ]);
     expect(
       hosts.spec.ingress.map((r) => ({
         from: r.from.map((p) => component(p) ?? p.ipBlock?.cidr),
         ports: r.ports.map((p) => p.port),
       })),
     ).toEqual([
+      { from: ['ovn-central'], ports: members },
       { from: ['manager'], ports: ['nb', 'sb'] },
       { from: ['192.0.2.0/24', '198.51.100.0/24'], ports: ['sb'] },
     ]);
@@ -792,16 +943,14 @@ describe('the OVN databases’ certificates and NetworkPolicy', () => {
       'manager.operators=vpc',
       'ovn.central.networkPolicy.hostCIDRs={192.0.2.0/24}',
     ]);
-    expect(vpcOnly.spec.ingress[0]?.ports.map((p) => p.port)).toEqual(['nb']);
+    expect(vpcOnly.spec.ingress[1]?.ports.map((p) => p.port)).toEqual(['nb']);
     const managerArgs = async (set: string[]) =>
       find((await render('kcloud', set)).objects, 'Deployment', 'kcloud-manager').spec?.template
         ?.spec.containers[0]?.args ?? [];
-    expect(await managerArgs([])).toContain(
-      '--ovn-sb=ssl:$(KCLOUD_OVN_SB_SERVICE_HOST):$(KCLOUD_OVN_SB_SERVICE_PORT)',
-    );
+    expect(await managerArgs([])).toContain(`--ovn-sb=${memberAddresses('sb')}`);
     expect((await managerArgs(['manager.operators=vpc'])).join(' ')).not.toContain('--ovn-sb');
     const podNetwork = await policy(['ovn.host.hostNetwork=false']);
-    expect(podNetwork.spec.ingress[1]?.from.map(component)).toEqual(['ovn-host']);
+    expect(podNetwork.spec.ingress[2]?.from.map(component)).toEqual(['ovn-host']);
     const off = await render('kcloud', ['ovn.central.networkPolicy.enabled=false']);
     expect(off.objects.some((o) => o.kind === 'NetworkPolicy')).toBe(false);
     // `helm upgrade --reuse-values` from a release without these values: TLS and the policy.
