@@ -76,6 +76,8 @@ export async function createAll(opts: {
   concurrency: number;
   clock: Clock;
   print: (line: string) => void;
+  /** Objects per second: object i is sent no earlier than i / rate after the first. */
+  ratePerSecond?: number;
 }): Promise<Created> {
   const { clock } = opts;
   const sentAt = new Map<string, number>();
@@ -84,6 +86,10 @@ export async function createAll(opts: {
   await forEachConcurrent(opts.objects.length, opts.concurrency, async (i) => {
     const obj = opts.objects[i];
     if (!obj) return;
+    if (opts.ratePerSecond) {
+      const wait = firstSentAt + (i * 1000) / opts.ratePerSecond - clock.now();
+      if (wait > 0) await clock.sleep(wait);
+    }
     sentAt.set(objectKey(obj), clock.now());
     await opts.clients.create(obj);
     bar.tick();

@@ -39,6 +39,15 @@ describe('parseOptions', () => {
     expect(() => parseOptions(['--only=port-up'], '/r')).toThrow('--only');
   });
 
+  it('installs the finalizer policy unless told not to, and paces NICs only in the scale phase', () => {
+    expect(parseOptions([], '/r').createFinalizer).toBe(true);
+    expect(parseOptions(['--no-create-finalizer'], '/r').createFinalizer).toBe(false);
+    expect(parseOptions(['--only=scale', '--nic-rate=100'], '/r').nicRate).toBe(100);
+    expect(parseOptions([], '/r').nicRate).toBeUndefined();
+    expect(() => parseOptions(['--nic-rate=100'], '/r')).toThrow('--nic-rate goes with');
+    expect(() => parseOptions(['--only=scale', '--nic-rate=0'], '/r')).toThrow('--nic-rate');
+  });
+
   it('refuses sizes the objects cannot have', () => {
     expect(() => parseOptions(['--nics=0'], '/r')).toThrow('--nics');
     expect(() => parseOptions(['--rules=2001'], '/r')).toThrow('does not fit');

@@ -31,6 +31,13 @@ export interface VpcBenchOptions {
   only?: 'groups' | 'scale';
   /** The manager's `--status-batch-period`; its default when not given. */
   statusBatchPeriod?: string;
+  /**
+   * Install the vpc operator's finalizer policy, as the chart and make demo do (default), or not
+   * (`--no-create-finalizer`: the operator adds its finalizer with a write of its own).
+   */
+  createFinalizer: boolean;
+  /** With --only=scale: send the NICs at this many per second (a sustained load), not at once. */
+  nicRate?: number;
   out: string;
   keep: boolean;
 }
@@ -70,10 +77,13 @@ export function parseOptions(argv: string[], repoRoot: string): VpcBenchOptions 
       'group-references': { type: 'string', default: '3' },
       only: { type: 'string' },
       'status-batch-period': { type: 'string' },
+      'create-finalizer': { type: 'boolean', default: true },
+      'nic-rate': { type: 'string' },
       out: { type: 'string', default: path.join(repoRoot, 'docs', 'benchmarks.md') },
       keep: { type: 'boolean', default: false },
     },
     strict: true,
+    allowNegative: true,
   });
   const opts: VpcBenchOptions = {
     subnets: positive('subnets', values.subnets),
@@ -91,9 +101,16 @@ export function parseOptions(argv: string[], repoRoot: string): VpcBenchOptions 
     ...(values['status-batch-period'] !== undefined
       ? { statusBatchPeriod: values['status-batch-period'] }
       : {}),
+    createFinalizer: values['create-finalizer'],
+    ...(values['nic-rate'] !== undefined
+      ? { nicRate: positive('nic-rate', values['nic-rate']) }
+      : {}),
     out: values.out,
     keep: values.keep,
   };
+  if (opts.nicRate !== undefined && opts.only !== 'scale') {
+    throw new Error('--nic-rate goes with --only=scale');
+  }
   if (opts.rules > opts.securityGroups * maxRulesPerGroup) {
     throw new Error(
       `--rules=${opts.rules} does not fit in ${opts.securityGroups} SecurityGroups of at most ${maxRulesPerGroup} rules`,

@@ -207,6 +207,7 @@ export function renderSection(r: VpcBenchResults): string {
       `Run it with \`make bench\` (\`${run.command}\`; \`--nics=200\` and the other size flags make a quick run); this run took ${(run.durationMs / 60_000).toFixed(1)} min.`,
     'How: the bench starts a control plane of its own in `.local/bench-runs/`, and beside it a private OVN with its data plane (`hack/ovn`: NB and SB ovsdb-server, ovn-northd, ovs-vswitchd in a network namespace of its own, ovn-controller as the one chassis), and stops both by their PIDs at the end. ' +
       'The operator runs as a real `kcloud-manager --operators=vpc` process (no leader election) on the bench’s namespace, against the NB unix socket. ' +
+      'As the chart and `make demo` do, the API server puts the operator’s finalizer on every VPC object at create (a MutatingAdmissionPolicy, `controllers/admission`); `--no-create-finalizer` leaves it to the operator, one write more per object. ' +
       'The bench watches the CRs with informers of its own and NB with a monitoring OVSDB client of its own, and notes when each change arrives. The API server, etcd, the OVN daemons, the manager and the bench share the two cores.',
     markdownTable(['what', 'result'], rows),
     `- **Scale**: every object is created with one POST, ${scale.concurrency} requests in flight, in dependency order (VPC, Subnets, SecurityGroups, NICs) but without waiting for any to be Ready. ` +

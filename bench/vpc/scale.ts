@@ -115,6 +115,11 @@ export async function measureScale(opts: {
   /** Keys waiting in the manager's work queues. */
   queued: () => Promise<number>;
   stallMs?: number;
+  /**
+   * NICs per second: the NICs are sent at this steady rate once the other objects are created,
+   * instead of as fast as `concurrency` allows.
+   */
+  nicRate?: number;
 }): Promise<ScaleResult> {
   const { clock, watches, sizes } = opts;
   const stallMs = opts.stallMs ?? 120_000;
@@ -172,13 +177,27 @@ export async function measureScale(opts: {
   const both = Promise.all([ready, programmed]);
   both.catch(() => undefined);
 
-  const created = await createAll({
-    clients: opts.clients,
-    objects,
-    concurrency: opts.concurrency,
-    clock,
-    print: opts.print,
-  });
+  const send = (list: readonly KubeObject[], ratePerSecond?: number) =>
+    createAll({
+      clients: opts.clients,
+      objects: list,
+      concurrency: opts.concurrency,
+      clock,
+      print: opts.print,
+      ...(ratePerSecond ? { ratePerSecond } : {}),
+    });
+  let created: Awaited<ReturnType<typeof createAll>>;
+  if (opts.nicRate) {
+    const first = await send([o.vpc, ...o.subnets, ...o.groups]);
+    const nics = await send(o.nics, opts.nicRate);
+    created = {
+      sentAt: new Map([...first.sentAt, ...nics.sentAt]),
+      firstSentAt: first.firstSentAt,
+      elapsedMs: first.elapsedMs + nics.elapsedMs,
+    };
+  } else {
+    created = await send(objects);
+  }
   const timer = setInterval(() => {
     opts.print(
       `Ready: ${watches.nics.size - watches.nics.notReadyCount}/${total.nics} NICs; NB: ${describeCounts(counts, expected)}`,

@@ -2,6 +2,7 @@
 // reads, how it turns their values into its settings, and how it registers its controllers.
 // The manager knows no product's settings: it merges every operator's flags, refuses unknown
 // ones and prints them all in --help.
+import type { CreateFinalizer } from '../admission/index.ts';
 import type { Manager } from './manager.ts';
 import type { PolicyRule } from './rbac.ts';
 
@@ -21,6 +22,11 @@ export interface Operator<Config = unknown> {
   testOnly?: boolean;
   /** The RBAC rules the operator needs, beyond the manager's own (docs/rbac.md lists them). */
   rbac: PolicyRule[];
+  /**
+   * Its finalizer, for the API server to put on at create where kcloud installs the policy
+   * (controllers/admission): the chart and make demo do, for every operator that runs.
+   */
+  createFinalizer?: CreateFinalizer;
   /** The flags the operator reads; accepted whether or not the operator is selected. */
   flags: FlagSpecs;
   /** Turns the parsed flags into the operator's settings; throws an Error naming a bad flag. */

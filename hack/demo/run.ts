@@ -14,12 +14,7 @@ import {
 import { prepareDemoHostRoot } from './host-root.ts';
 import { waitHostReady } from './hosts.ts';
 import { listInstances, stopVms, vmFlags, waitAnswering, type InstanceRow } from './instances.ts';
-import {
-  applyMeteringPolicy,
-  demoMeteringPolicy,
-  demoMeteringPolicyName,
-  removeMeteringPolicy,
-} from './metering-policy.ts';
+import { syncFinalizerPolicies } from './finalizer-policies.ts';
 import { startDemoOvn } from './ovn.ts';
 import type { DemoPlaces } from './places.ts';
 import {
@@ -103,11 +98,10 @@ export async function runDemo(places: DemoPlaces, opts: DemoOptions): Promise<De
     places.dir,
     demoHost,
   );
-  // The API server puts the metering finalizer on at create, so that what is created and
-  // deleted while the manager is down is still metered (docs/metering.md).
-  const metering = demoMeteringPolicy(opts.flags['kcloud-manager'] ?? []);
-  if (metering) await applyMeteringPolicy(cfg, metering);
-  else await removeMeteringPolicy(cfg, demoMeteringPolicyName);
+  // The API server puts the operators' finalizers on at create: what is created and deleted
+  // while the manager is down is still metered (docs/metering.md), and the vpc operator writes
+  // no finalizer of its own.
+  await syncFinalizerPolicies(cfg, opts.flags['kcloud-manager'] ?? []);
 
   log(
     '== OVN (northbound and southbound databases, ovn-northd; data plane: Open vSwitch, ovn-controller)',

@@ -6,7 +6,9 @@ import { parse } from 'yaml';
 import { repoRoot } from '../cluster/index.ts';
 import { kcloudRegistry } from './registry.ts';
 import { Note } from '../../operators/example/api/index.ts';
+import { finalizerPolicy } from '../../controllers/admission/index.ts';
 import { meteringFinalizerPolicy } from '../../operators/platform/metering/index.ts';
+import { vpcCreateFinalizer } from '../../operators/vpc/index.ts';
 import { findStale, plannedFiles, renderCrd, writeGenerated, type Staleness } from './generate.ts';
 
 function staleReport({ outdated, orphaned }: Staleness): string {
@@ -24,13 +26,27 @@ describe('the committed generated files', () => {
     if (report !== '') throw new Error(report);
   });
 
-  it('include the metering finalizer policy the chart installs, as the code makes it', () => {
-    const file = plannedFiles(kcloudRegistry(), repoRoot).find(
-      (f) => f.path === 'charts/kcloud/files/admission/metering-finalizer.yaml',
+  it('include the finalizer policies the chart installs, as the code makes them', () => {
+    const planned = plannedFiles(kcloudRegistry(), repoRoot);
+    const docsOf = (name: string) => {
+      const file = planned.find((f) => f.path === `charts/kcloud/files/admission/${name}.yaml`);
+      expect(file).toBeDefined();
+      return (file?.content ?? '').split('\n---\n').map((d) => parse(d) as unknown);
+    };
+    expect(docsOf('metering-finalizer')).toEqual(meteringFinalizerPolicy({ name: '{{ .name }}' }));
+    expect(docsOf('vpc-finalizer')).toEqual(
+      finalizerPolicy(vpcCreateFinalizer, { name: '{{ .name }}' }),
     );
-    expect(file).toBeDefined();
-    const docs = (file?.content ?? '').split('\n---\n').map((d) => parse(d) as unknown);
-    expect(docs).toEqual(meteringFinalizerPolicy({ name: '{{ .name }}' }));
+    // One per operator that declares its finalizer, and the chart renders each of them.
+    expect(
+      planned
+        .map((f) => f.path)
+        .filter((p) => p.endsWith('-finalizer.yaml'))
+        .sort(),
+    ).toEqual([
+      'charts/kcloud/files/admission/metering-finalizer.yaml',
+      'charts/kcloud/files/admission/vpc-finalizer.yaml',
+    ]);
   });
 });
 

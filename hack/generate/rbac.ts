@@ -12,7 +12,7 @@ import { hostModuleResources } from '../../agent/host-modules.ts';
 import { agentClusterRules, agentLeaseRules } from '../../agent/rbac.ts';
 import { operators } from '../../operators/manager/operators.ts';
 import { chartWebhookConfiguration } from '../../operators/platform/index.ts';
-import { meteringFinalizerPolicy } from '../../operators/platform/metering/index.ts';
+import { finalizerPolicy } from '../../controllers/admission/index.ts';
 
 export interface RbacEntry {
   component: string;
@@ -85,8 +85,18 @@ export function chartAdmission(): { name: string; objects: object[] }[] {
     },
     // The quota webhook's configuration, for kcloud to fill in its CA bundle.
     { name: 'quota-webhook', objects: [chartWebhookConfiguration()] },
-    // The metering finalizer put on at create, for the metered namespaces.
-    { name: 'metering-finalizer', objects: meteringFinalizerPolicy({ name: '{{ .name }}' }) },
+    // Each operator's finalizer put on at create (templates/create-finalizers.yaml), for the
+    // namespaces the manager watches.
+    ...operators.flatMap((o) =>
+      o.createFinalizer && !o.testOnly
+        ? [
+            {
+              name: `${o.name}-finalizer`,
+              objects: finalizerPolicy(o.createFinalizer, { name: '{{ .name }}' }),
+            },
+          ]
+        : [],
+    ),
   ];
 }
 

@@ -1,10 +1,11 @@
 // The VPC operator: VPCs, Subnets, NetworkInterfaces, SecurityGroups, NetworkACLs and
 // RouteTables programmed into OVN's northbound database.
+import type { CreateFinalizer } from '../../controllers/admission/index.ts';
 import type { Manager, Operator } from '../../controllers/manager/index.ts';
 import { reconcilerRules } from '../../controllers/manager/index.ts';
 import { nb as nbSchema, OvsdbClient } from '../../controllers/ovsdb/index.ts';
 import { vpcKinds } from './api/index.ts';
-import { addVpcControllers } from './controller/vpc-operator.ts';
+import { addVpcControllers, vpcFinalizer } from './controller/vpc-operator.ts';
 export { configureVpc, ovnNbTls, vpcFlags, type VpcOperatorConfig } from './flags.ts';
 import { configureVpc, vpcFlags, type VpcOperatorConfig } from './flags.ts';
 import { NbClient } from './ovn/nb/index.ts';
@@ -17,6 +18,15 @@ export {
   vpcFinalizer,
   type VpcOperatorOptions,
 } from './controller/vpc-operator.ts';
+
+/**
+ * Every VPC kind is created with the operator's finalizer where the API server's policy for it is
+ * installed (the chart, make demo): the first reconcile writes no finalizer of its own.
+ */
+export const vpcCreateFinalizer: CreateFinalizer = {
+  finalizer: vpcFinalizer,
+  resources: vpcKinds.map((k) => ({ group: 'vpc.kcloud.io', plural: k.plural })),
+};
 
 /** VPC kinds, and reading the EIPs NATGateways translate to. */
 export const vpcRbac = [
@@ -66,6 +76,7 @@ export function addVpcOperator(mgr: Manager, config: VpcOperatorConfig): void {
 export const vpcOperator: Operator<VpcOperatorConfig> = {
   name: 'vpc',
   rbac: vpcRbac,
+  createFinalizer: vpcCreateFinalizer,
   flags: vpcFlags,
   configure: configureVpc,
   register: addVpcOperator,

@@ -1227,7 +1227,7 @@ describe('kcloud installed with Helm on a real node', () => {
         metadata: { name, namespace: tenant, labels: { 'kcloud-test': 'burst' } },
       })),
     };
-    const readyCount = async () =>
+    const burst = async () =>
       (
         await getJson<{ items: KcloudObject[] }>([
           'get',
@@ -1237,7 +1237,9 @@ describe('kcloud installed with Helm on a real node', () => {
           '-l',
           'kcloud-test=burst',
         ])
-      ).items.filter((o) =>
+      ).items;
+    const readyCount = async () =>
+      (await burst()).filter((o) =>
         o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
       ).length;
     const t0 = Date.now();
@@ -1292,16 +1294,7 @@ describe('kcloud installed with Helm on a real node', () => {
     expect(rejoined.leader).not.toBe('unknown');
 
     // Every interface has exactly one port, with its own addresses; nothing else was added.
-    const made = (
-      await getJson<{ items: KcloudObject[] }>([
-        'get',
-        'networkinterfaces',
-        '-n',
-        tenant,
-        '-l',
-        'kcloud-test=burst',
-      ])
-    ).items;
+    const made = await burst();
     const after = await portNames();
     const ports = made.map((o) => o.status?.portName ?? '?');
     expect(new Set(ports).size).toBe(count);
@@ -1485,7 +1478,7 @@ describe('kcloud installed with Helm on a real node', () => {
       (
         await k([
           'get',
-          'clusterroles,clusterrolebindings,validatingadmissionpolicies,validatingadmissionpolicybindings',
+          'clusterroles,clusterrolebindings,validatingadmissionpolicies,validatingadmissionpolicybindings,mutatingadmissionpolicies,mutatingadmissionpolicybindings',
           '-l',
           selector,
           '-o',

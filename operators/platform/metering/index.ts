@@ -6,9 +6,11 @@ import { VolumeType } from '../../evs/api/index.ts';
 import { meteredKinds } from './dimensions.ts';
 import { configureMetering, meteringFlags, type MeteringOperatorConfig } from './flags.ts';
 import { addMetering } from './metering-controller.ts';
+import { meteringCreateFinalizer } from './admission-policy.ts';
 
 export {
   addFinalizerPatch,
+  meteringCreateFinalizer,
   meteringFinalizerPolicy,
   type MeteringPolicyOptions,
 } from './admission-policy.ts';
@@ -50,6 +52,7 @@ export const meteringRbac: PolicyRule[] = [
 export const meteringOperator: Operator<MeteringOperatorConfig> = {
   name: 'metering',
   rbac: meteringRbac,
+  createFinalizer: meteringCreateFinalizer,
   flags: meteringFlags,
   configure: configureMetering,
   register: (mgr, config) => {

@@ -11,7 +11,9 @@ import { chartRules } from '../../../hack/generate/rbac.ts';
 import { productKinds } from '../../../operators/kinds.ts';
 import { tenantClusterRoles } from '../../../operators/platform/access/index.ts';
 import { chartWebhookConfiguration } from '../../../operators/platform/index.ts';
+import { finalizerPolicy } from '../../../controllers/admission/index.ts';
 import { meteringFinalizerPolicy } from '../../../operators/platform/metering/index.ts';
+import { vpcCreateFinalizer } from '../../../operators/vpc/index.ts';
 import { canIList, minus, permissionsOf } from '../../harness/can-i.ts';
 import { useTestCluster } from '../../harness/index.ts';
 
@@ -124,7 +126,9 @@ describe('the kcloud chart', () => {
         'ValidatingAdmissionPolicyBinding/kcloud-agent-host',
         'ValidatingWebhookConfiguration/kcloud-manager-quota',
         'MutatingAdmissionPolicy/kcloud-manager-metering',
+        'MutatingAdmissionPolicy/kcloud-manager-vpc',
         'MutatingAdmissionPolicyBinding/kcloud-manager-metering',
+        'MutatingAdmissionPolicyBinding/kcloud-manager-vpc',
         // The tenant roles TenantRoleBindings grant (docs/tenant-access.md).
         ...tenantClusterRoles(productKinds).map((r) => `ClusterRole/${r.metadata.name}`),
       ].sort(),
@@ -627,7 +631,7 @@ describe('the quota webhook in the chart', () => {
   });
 });
 
-describe('the metering finalizer policy in the chart', () => {
+describe('the operators’ finalizer policies in the chart', () => {
   const policies = (objects: Manifest[]) =>
     objects
       .filter((o) => o.kind.startsWith('MutatingAdmissionPolicy'))
@@ -635,25 +639,42 @@ describe('the metering finalizer policy in the chart', () => {
         const { labels, ...metadata } = o.metadata as Manifest['metadata'] & { labels?: unknown };
         expect(labels).toBeDefined();
         return { ...o, metadata };
-      });
+      })
+      .sort((a, b) => `${a.kind}/${a.metadata.name}`.localeCompare(`${b.kind}/${b.metadata.name}`));
+  const expected = (objects: object[]) =>
+    (objects as Manifest[]).sort((a, b) =>
+      `${a.kind}/${a.metadata.name}`.localeCompare(`${b.kind}/${b.metadata.name}`),
+    );
+  const metering = (namespaces?: string[]) =>
+    meteringFinalizerPolicy({
+      name: 'kcloud-manager-metering',
+      ...(namespaces ? { namespaces } : {}),
+    });
+  const vpc = (namespaces?: string[]) =>
+    finalizerPolicy(vpcCreateFinalizer, {
+      name: 'kcloud-manager-vpc',
+      ...(namespaces ? { namespaces } : {}),
+    });
 
-  it('installs the policy in code wherever the metering operator runs, for the namespaces it meters', async () => {
-    const name = 'kcloud-manager-metering';
+  it('installs each running operator’s policy as the code makes it, for the namespaces the manager watches', async () => {
     for (const operators of ['all', 'vpc\\,metering']) {
       const { objects } = await render('kcloud', [`manager.operators=${operators}`]);
-      expect(policies(objects)).toEqual(meteringFinalizerPolicy({ name }));
+      expect(policies(objects)).toEqual(expected([...metering(), ...vpc()]));
     }
     const scoped = await render('kcloud', [
       'manager.operators=metering',
       'manager.watchNamespace=team-a',
     ]);
-    expect(policies(scoped.objects)).toEqual(
-      meteringFinalizerPolicy({ name, namespaces: ['team-a'] }),
-    );
+    expect(policies(scoped.objects)).toEqual(expected(metering(['team-a'])));
+    const vpcOnly = await render('kcloud', [
+      'manager.operators=vpc',
+      'manager.watchNamespace=team-a',
+    ]);
+    expect(policies(vpcOnly.objects)).toEqual(expected(vpc(['team-a'])));
   });
 
-  it('leaves the policy out where the metering operator does not run', async () => {
-    const { objects } = await render('kcloud', ['manager.operators=vpc\\,platform']);
+  it('leaves a policy out where its operator does not run', async () => {
+    const { objects } = await render('kcloud', ['manager.operators=ecs\\,platform']);
     expect(policies(objects)).toEqual([]);
   });
 });

@@ -25,12 +25,16 @@ import { Tenant, tenantLabel } from '../../../operators/platform/api/index.ts';
 import {
   meteredKinds,
   meteringFinalizer,
+  meteringCreateFinalizer,
   periodAt,
   readRecords,
   type UsageRecord,
 } from '../../../operators/platform/metering/index.ts';
 import { Flavor } from '../../../operators/ecs/api/index.ts';
-import { applyMeteringPolicy, removeMeteringPolicy } from '../../../hack/demo/metering-policy.ts';
+import {
+  applyFinalizerPolicy,
+  removeFinalizerPolicy,
+} from '../../../hack/demo/finalizer-policies.ts';
 import {
   readyz,
   spawnManager,
@@ -212,7 +216,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopIfRunning(manager);
   await stopIfRunning(plainManager);
-  await removeMeteringPolicy(cluster.kubeconfigPath, policyName());
+  await removeFinalizerPolicy(cluster.kubeconfigPath, policyName());
   // Whatever a failure left behind must not hold the namespaces' deletion.
   for (const namespace of [ns, plainNs()]) {
     for (const kind of meteredKinds) {
@@ -386,7 +390,7 @@ describe('metering', () => {
     const { flavor, team } = names();
     const plain = plainNs();
     await stopIfRunning(manager);
-    await applyMeteringPolicy(cluster.kubeconfigPath, {
+    await applyFinalizerPolicy(cluster.kubeconfigPath, meteringCreateFinalizer, {
       name: policyName(),
       namespaces: [ns, plain],
     });

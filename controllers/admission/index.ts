@@ -1,0 +1,6 @@
+export {
+  addFinalizerPatch,
+  finalizerPolicy,
+  type CreateFinalizer,
+  type FinalizerPolicyOptions,
+} from './finalizer-policy.ts';
