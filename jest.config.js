@@ -31,6 +31,7 @@ export default {
       testMatch: ['**/*.test.ts'],
       // *.int.test.ts beside hack/ code build or run real things: the integration project's.
       testPathIgnorePatterns: ['/node_modules/', '\\.int\\.test\\.ts$'],
+      setupFilesAfterEnv: ['<rootDir>/test/harness/unit-timeout.ts'],
     },
     {
       ...common,
