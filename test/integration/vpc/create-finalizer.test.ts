@@ -55,11 +55,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await running?.stop();
-  if (policyName) await removeFinalizerPolicy(cluster.kubeconfigPath, policyName);
-  if (layout) {
-    await down(layout, { purge: true });
-    await rm(layout.runDir, { recursive: true, force: true });
+  // OVN is stopped whatever failed before: its processes must not outlive the test.
+  try {
+    await running?.stop();
+    if (policyName) await removeFinalizerPolicy(cluster.kubeconfigPath, policyName);
+  } finally {
+    if (layout) {
+      await down(layout, { purge: true });
+      await rm(layout.runDir, { recursive: true, force: true });
+    }
   }
 });
 
