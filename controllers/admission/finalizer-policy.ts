@@ -37,13 +37,19 @@ export function addFinalizerPatch(finalizer: string): string {
   );
 }
 
-/** The kinds' creates, per API group, in every version. */
-function createRules(resources: CreateFinalizer['resources']) {
+/**
+ * Admission rules for namespaced kinds: one per API group, naming its plurals, in every version
+ * (a webhook's or a policy's match).
+ */
+export function rulesByGroup(
+  resources: readonly { group: string; plural: string }[],
+  operations: readonly string[],
+) {
   const groups = [...new Set(resources.map((r) => r.group))];
   return groups.map((group) => ({
     apiGroups: [group],
     apiVersions: ['*'],
-    operations: ['CREATE'],
+    operations: [...operations],
     resources: resources.filter((r) => r.group === group).map((r) => r.plural),
     scope: 'Namespaced',
   }));
@@ -58,7 +64,10 @@ export function finalizerPolicy(f: CreateFinalizer, opts: FinalizerPolicyOptions
     spec: {
       // A create the policy cannot patch is refused rather than let through without it.
       failurePolicy: 'Fail',
-      matchConstraints: { matchPolicy: 'Equivalent', resourceRules: createRules(f.resources) },
+      matchConstraints: {
+        matchPolicy: 'Equivalent',
+        resourceRules: rulesByGroup(f.resources, ['CREATE']),
+      },
       reinvocationPolicy: 'IfNeeded',
       mutations: [
         { patchType: 'JSONPatch', jsonPatch: { expression: addFinalizerPatch(f.finalizer) } },

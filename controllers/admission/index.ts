@@ -1,6 +1,7 @@
 export {
   addFinalizerPatch,
   finalizerPolicy,
+  rulesByGroup,
   type CreateFinalizer,
   type FinalizerPolicyOptions,
 } from './finalizer-policy.ts';

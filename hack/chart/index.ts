@@ -1,2 +1,3 @@
 export { chartDir, helm, helmOk } from './helm.ts';
 export { localClusterValues } from './local-values.ts';
+export { memberNbctl } from './ovn-central.ts';

@@ -4,7 +4,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { chartDir, helm, helmOk, localClusterValues } from '../chart/index.ts';
+import { chartDir, helm, helmOk, localClusterValues, memberNbctl } from '../chart/index.ts';
 import { devLayout, kubectlOk, repoRoot } from '../cluster/index.ts';
 import { buildImages, imageTag, importImages } from '../images/index.ts';
 import {
@@ -119,20 +119,11 @@ async function demo(): Promise<void> {
   process.stdout.write(await kubectlOk(cfg, ['get', 'kcloud', '-A']));
   log('== what the manager pods programmed into the in-cluster OVN (ovn-nbctl show)');
   process.stdout.write(
-    await kubectlOk(cfg, [
-      'exec',
-      '-n',
-      namespace,
+    await kubectlOk(
+      cfg,
       // A member of the northbound cluster, leader or not: a follower answers reads.
-      `${release}-ovn-central-0`,
-      '-c',
-      'nb',
-      '--',
-      'ovn-nbctl',
-      '--no-leader-only',
-      '--db=unix:/var/run/ovn/ovnnb_db.sock',
-      'show',
-    ]),
+      memberNbctl(namespace, `${release}-ovn-central-0`, ['show']),
+    ),
   );
 
   log(`

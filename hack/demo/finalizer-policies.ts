@@ -7,7 +7,7 @@ import {
   type CreateFinalizer,
   type FinalizerPolicyOptions,
 } from '../../controllers/admission/index.ts';
-import { operators, selectOperators } from '../../operators/manager/operators.ts';
+import { createFinalizerOperators, selectOperators } from '../../operators/manager/operators.ts';
 import { kubectlOk } from '../cluster/index.ts';
 import { flagValue } from './flags.ts';
 
@@ -29,21 +29,12 @@ export interface DemoFinalizerPolicy {
 export function demoFinalizerPolicies(flags: string[]): DemoFinalizerPolicy[] {
   const running = new Set(selectOperators(flagValue(flags, 'operators')).map((o) => o.name));
   const namespace = flagValue(flags, 'namespace');
-  return operators.flatMap((o) =>
-    o.createFinalizer && !o.testOnly
-      ? [
-          {
-            operator: o.name,
-            finalizer: o.createFinalizer,
-            options: {
-              name: demoPolicyName(o.name),
-              ...(namespace ? { namespaces: [namespace] } : {}),
-            },
-            runs: running.has(o.name),
-          },
-        ]
-      : [],
-  );
+  return createFinalizerOperators.map((o) => ({
+    operator: o.name,
+    finalizer: o.createFinalizer,
+    options: { name: demoPolicyName(o.name), ...(namespace ? { namespaces: [namespace] } : {}) },
+    runs: running.has(o.name),
+  }));
 }
 
 /** Creates or updates a policy and its binding (server-side apply). */

@@ -10,7 +10,7 @@ import {
 import { agentHostPolicy } from '../../agent/access/index.ts';
 import { hostModuleResources } from '../../agent/host-modules.ts';
 import { agentClusterRules, agentLeaseRules } from '../../agent/rbac.ts';
-import { operators } from '../../operators/manager/operators.ts';
+import { createFinalizerOperators, operators } from '../../operators/manager/operators.ts';
 import { chartWebhookConfiguration } from '../../operators/platform/index.ts';
 import { finalizerPolicy } from '../../controllers/admission/index.ts';
 
@@ -87,16 +87,10 @@ export function chartAdmission(): { name: string; objects: object[] }[] {
     { name: 'quota-webhook', objects: [chartWebhookConfiguration()] },
     // Each operator's finalizer put on at create (templates/create-finalizers.yaml), for the
     // namespaces the manager watches.
-    ...operators.flatMap((o) =>
-      o.createFinalizer && !o.testOnly
-        ? [
-            {
-              name: `${o.name}-finalizer`,
-              objects: finalizerPolicy(o.createFinalizer, { name: '{{ .name }}' }),
-            },
-          ]
-        : [],
-    ),
+    ...createFinalizerOperators.map((o) => ({
+      name: `${o.name}-finalizer`,
+      objects: finalizerPolicy(o.createFinalizer, { name: '{{ .name }}' }),
+    })),
   ];
 }
 

@@ -504,14 +504,15 @@ kept"`,
       }
       // Each daemon started as the chart starts it, in a network namespace of its own (its TLS
       // port is then nobody else's), asked through its socket once it answers, then stopped.
-      const dump = (c: string) => [
+      /** The component's schema version and kept row, through its socket in `run`. */
+      const dump = (c: string, run = '$OVN_RUNDIR') => [
         '  case ' + c + ' in',
         '    nb) sock=ovnnb_db.sock db=OVN_Northbound q="Logical_Switch name" ;;',
         '    sb) sock=ovnsb_db.sock db=OVN_Southbound q="Address_Set name" ;;',
         '    ovsdb) sock=db.sock db=Open_vSwitch q="Open_vSwitch external_ids" ;;',
         '  esac',
-        `  echo "${c} $(ovsdb-client get-schema-version unix:$OVN_RUNDIR/$sock $db)"`,
-        '  ovsdb-client --format=csv --data=bare --no-headings dump unix:$OVN_RUNDIR/$sock $db $q',
+        `  echo "${c} $(ovsdb-client get-schema-version unix:${run}/$sock $db)"`,
+        `  ovsdb-client --format=csv --data=bare --no-headings dump unix:${run}/$sock $db $q`,
       ];
       const clustered = [
         'export OVN_CENTRAL_MEMBERS=127.0.0.1 OVN_CENTRAL_SELF=127.0.0.1',
@@ -555,7 +556,7 @@ kept"`,
         '  kill -0 $pid 2>/dev/null || { cat /tmp/upgrade/$c.log; exit 9; }',
         '  sleep 0.1',
         'done',
-        ...dump('$c').map((l) => l.replace('$OVN_RUNDIR', '$OVS_RUNDIR')),
+        ...dump('$c', '$OVS_RUNDIR'),
         'kill $pid; wait $pid 2>/dev/null || true',
       ].join('\n');
       const res = await inImage('kcloud-ovn', ['sh', '-c', script], { dev: true, net: true });

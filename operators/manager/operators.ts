@@ -27,6 +27,11 @@ export const operators: readonly Operator[] = [
 
 export const operatorNames: readonly string[] = operators.map((o) => o.name);
 
+/** The product operators whose finalizer the API server puts on at create (controllers/admission). */
+export const createFinalizerOperators = operators.flatMap((o) =>
+  o.createFinalizer && !o.testOnly ? [{ name: o.name, createFinalizer: o.createFinalizer }] : [],
+);
+
 /** `--operators`: "all" (every product operator) or a comma-separated list of names. */
 export function selectOperators(flag: string | undefined): Operator[] {
   if (flag === undefined || flag === 'all') return operators.filter((o) => !o.testOnly);

@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse, stringify } from 'yaml';
 import { kubectl, repoRoot, residentBytes, type RunLayout } from '../../hack/cluster/index.ts';
-import { chartDir, helm, helmOk, localClusterValues } from '../../hack/chart/index.ts';
+import { chartDir, helm, helmOk, localClusterValues, memberNbctl } from '../../hack/chart/index.ts';
 import { buildImages, importImages, type BuiltImage } from '../../hack/images/index.ts';
 import { down, importGoImage, nodeLayout, up, type NodeLayout } from '../../hack/node/index.ts';
 import { clientExtensions, readBase64, selfSignedCa, signedCert } from '../../hack/cluster/pki.ts';
@@ -1185,19 +1185,7 @@ describe('kcloud installed with Helm on a real node', () => {
     // docs/install.md's way in by hand: a member's unix socket, a follower answering reads.
     const roles = await Promise.all(centralMembers.map((m) => clusterStatus(m, 'nb')));
     const follower = centralMembers.find((_, i) => roles[i]?.role === 'follower');
-    const show = await k([
-      'exec',
-      '-n',
-      system,
-      follower ?? '?',
-      '-c',
-      'nb',
-      '--',
-      'ovn-nbctl',
-      '--no-leader-only',
-      '--db=unix:/var/run/ovn/ovnnb_db.sock',
-      'show',
-    ]);
+    const show = await k(memberNbctl(system, follower ?? '?', ['show']));
     expect(show).toMatch(/^switch /m);
     expect(show).toMatch(/^router /m);
   });

@@ -70,7 +70,14 @@ tls_opts() {
 # Console logging at info; no log files inside the container.
 log_opts="-vconsole:info -vfile:off"
 
-# The Raft port of each database, on which the members reach one another (TLS, as clients do).
+# Each database's name, its clients' port and its Raft port (on which the members reach one
+# another, over TLS as clients do).
+db_name() {
+  case "$1" in nb) echo OVN_Northbound ;; sb) echo OVN_Southbound ;; esac
+}
+client_port() {
+  case "$1" in nb) echo 6641 ;; sb) echo 6642 ;; esac
+}
 raft_port() {
   case "$1" in nb) echo 6643 ;; sb) echo 6644 ;; esac
 }
@@ -125,12 +132,9 @@ prepare_member() {
   mv "$db.new" "$db"
 }
 
-db_name() {
-  case "$1" in nb) echo OVN_Northbound ;; sb) echo OVN_Southbound ;; esac
-}
-
 central_db() {
-  name=$1 port=$2
+  name=$1
+  port=$(client_port "$name")
   ssl=$(tls_opts)
   db="$OVN_DBDIR/ovn${name}_db.db"
   schema="/usr/share/ovn/ovn-${name}.ovsschema"
@@ -175,8 +179,7 @@ wait_for_socket() {
 }
 
 case "${1:-}" in
-  nb) central_db nb 6641 ;;
-  sb) central_db sb 6642 ;;
+  nb | sb) central_db "$1" ;;
   northd)
     wait_for_socket "$OVN_RUNDIR/ovnnb_db.sock"
     wait_for_socket "$OVN_RUNDIR/ovnsb_db.sock"
@@ -188,8 +191,8 @@ case "${1:-}" in
       ssl=$(tls_opts)
       nb_db= sb_db=
       for m in $OVN_CENTRAL_MEMBERS; do
-        nb_db="$nb_db${nb_db:+,}ssl:$m:6641"
-        sb_db="$sb_db${sb_db:+,}ssl:$m:6642"
+        nb_db="$nb_db${nb_db:+,}ssl:$m:$(client_port nb)"
+        sb_db="$sb_db${sb_db:+,}ssl:$m:$(client_port sb)"
       done
     else
       ssl=

@@ -7,6 +7,7 @@ import {
   type ObjectClient,
   type ResourceRef,
 } from '../../../controllers/kube/index.ts';
+import { rulesByGroup } from '../../../controllers/admission/index.ts';
 import { topologyLabels } from '../../ecs/index.ts';
 import { tenantLabel } from '../api/index.ts';
 import { countedKinds } from '../quota/counted.ts';
@@ -47,16 +48,11 @@ const resizeExpression = [
   "(request.kind.group == 'evs.kcloud.io' && request.kind.kind == 'Volume' && string(object.spec.size) != string(oldObject.spec.size))",
 ].join(' || ');
 
-function rules(operations: string[]) {
-  const groups = [...new Set(countedKinds.map((k) => k.resource.group))];
-  return groups.map((group) => ({
-    apiGroups: [group],
-    apiVersions: ['*'],
+const rules = (operations: string[]) =>
+  rulesByGroup(
+    countedKinds.map((k) => k.resource),
     operations,
-    resources: countedKinds.filter((k) => k.resource.group === group).map((k) => k.resource.plural),
-    scope: 'Namespaced',
-  }));
-}
+  );
 
 /** The webhooks of the configuration, by name. */
 export const webhookNames = {
