@@ -114,10 +114,12 @@ prepare_member() {
   if [ -n "${OVN_LEGACY_DBDIR:-}" ] && [ -s "$legacy" ]; then
     # The old single server may still be stopping: compacting takes the database's lock, so
     # it succeeds only once that server let go of the file, and nothing it wrote is lost.
+    released=
     for _ in $(seq 1 120); do
-      ovsdb-tool compact "$legacy" 2>/dev/null && break
+      ovsdb-tool compact "$legacy" 2>/dev/null && released=yes && break
       sleep 1
     done
+    [ -n "$released" ] || die "$legacy is still held by another ovsdb-server after 120 s"
     if [ "$(ovsdb-tool needs-conversion "$legacy" "$schema")" = yes ]; then
       ovsdb-tool convert "$legacy" "$schema"
     fi
