@@ -22,6 +22,11 @@ export interface DemoFinalizerPolicy {
   runs: boolean;
 }
 
+/** Whether a manager run with `flags` runs the operator `name`. */
+export function runsOperator(flags: string[], name: string): boolean {
+  return selectOperators(flagValue(flags, 'operators')).some((o) => o.name === name);
+}
+
 /**
  * Every operator's policy for a manager run with `flags`: bound to its --namespace or to every
  * namespace, installed when its --operators include the operator.

@@ -2,7 +2,8 @@
 // agent, the samples Ready, the instances answering ping in the demo VPC; and its stop.
 // `make demo` runs it on the project's .local (cli.ts), test/integration/demo under a folder
 // of its own.
-import { kubectl, residentBytes } from '../cluster/index.ts';
+import { kubectl, kubectlOk, residentBytes } from '../cluster/index.ts';
+import { auditApiServiceName } from '../../operators/platform/index.ts';
 import { guestDir, readDemoGuest } from '../guest/index.ts';
 import { down as ovnDown } from '../ovn/index.ts';
 import {
@@ -14,7 +15,7 @@ import {
 import { prepareDemoHostRoot } from './host-root.ts';
 import { waitHostReady } from './hosts.ts';
 import { listInstances, stopVms, vmFlags, waitAnswering, type InstanceRow } from './instances.ts';
-import { syncFinalizerPolicies } from './finalizer-policies.ts';
+import { runsOperator, syncFinalizerPolicies } from './finalizer-policies.ts';
 import { startDemoOvn } from './ovn.ts';
 import type { DemoPlaces } from './places.ts';
 import {
@@ -26,12 +27,22 @@ import {
   waitLeader,
   waitReady,
 } from './samples.ts';
-import { startServices, stopServices, type ServiceFlags } from './services.ts';
+import { demoAuditService, startServices, stopServices, type ServiceFlags } from './services.ts';
 
 const systemNamespace = `apiVersion: v1
 kind: Namespace
 metadata:
   name: kcloud-system
+---
+# The audit API's Service: the manager runs on this machine (services.ts).
+apiVersion: v1
+kind: Service
+metadata:
+  name: ${demoAuditService.name}
+  namespace: ${demoAuditService.namespace}
+spec:
+  type: ExternalName
+  externalName: localhost
 `;
 
 export interface DemoOptions {
@@ -87,7 +98,9 @@ export async function runDemo(places: DemoPlaces, opts: DemoOptions): Promise<De
     ['apply', '--server-side', '--field-manager=kcloud-demo', '-f', '-'],
     systemNamespace,
   );
-  if (ns.code !== 0) throw new Error(`creating namespace kcloud-system failed: ${ns.stderr}`);
+  if (ns.code !== 0) {
+    throw new Error(`creating namespace kcloud-system and its Service failed: ${ns.stderr}`);
+  }
   // Host heartbeats live apart from the manager's leader Lease, and the agent runs as its
   // host's certificate user, whom the admission policy lets write only that host's Lease, Host
   // and bound objects.
@@ -102,6 +115,11 @@ export async function runDemo(places: DemoPlaces, opts: DemoOptions): Promise<De
   // while the manager is down is still metered (docs/metering.md), and the vpc operator writes
   // no finalizer of its own.
   await syncFinalizerPolicies(cfg, opts.flags['kcloud-manager'] ?? []);
+  // The audit API's APIService, left by an earlier run whose manager served it, would make
+  // every discovery warn that its group is unavailable while no manager serves it.
+  if (!runsOperator(opts.flags['kcloud-manager'] ?? [], 'platform')) {
+    await kubectlOk(cfg, ['delete', '--ignore-not-found', `apiservices/${auditApiServiceName}`]);
+  }
 
   log(
     '== OVN (northbound and southbound databases, ovn-northd; data plane: Open vSwitch, ovn-controller)',

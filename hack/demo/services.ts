@@ -42,6 +42,9 @@ export const devAgentSetup: AgentSetup = {
 
 /** Where the demo's manager serves the quota webhook. */
 export const demoWebhookPort = '9443';
+/** Where it serves the audit API, behind the ExternalName Service run.ts makes. */
+export const demoAuditPort = '9444';
+export const demoAuditService = { namespace: 'kcloud-system', name: 'kcloud-audit' };
 
 export function demoServices(agent: AgentSetup = devAgentSetup): Service[] {
   return [
@@ -49,10 +52,15 @@ export function demoServices(agent: AgentSetup = devAgentSetup): Service[] {
       name: 'kcloud-manager',
       script: path.join(repoRoot, 'operators/manager/main.ts'),
       // The manager runs beside the API server, on this machine: the API server calls the quota
-      // webhook on loopback (docs/platform.md).
+      // webhook on loopback (docs/platform.md), and the audit API through a Service whose
+      // ExternalName is this machine; the manager reads the API server's audit log
+      // (docs/audit.md).
       flags: [
         `--webhook-addr=127.0.0.1:${demoWebhookPort}`,
         `--webhook-url=https://127.0.0.1:${demoWebhookPort}`,
+        `--audit-log=${path.join(devPlaces().cluster.auditDir, 'audit.log')}`,
+        `--audit-addr=127.0.0.1:${demoAuditPort}`,
+        `--audit-service=${demoAuditService.namespace}/${demoAuditService.name}:${demoAuditPort}`,
       ],
     },
     {

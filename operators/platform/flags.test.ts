@@ -45,3 +45,30 @@ describe('the platform operator’s webhook flags', () => {
     expect(configurePlatform({ 'quota-webhook': 'false' }).webhook).toBeUndefined();
   });
 });
+
+describe('the platform operator’s audit API flags', () => {
+  it('serve no audit API without a log', () => {
+    expect(configurePlatform(defaults).auditApi).toBeUndefined();
+  });
+
+  it('serve the log behind the Service the APIService names, its certificate for that name', () => {
+    const { auditApi } = configurePlatform({ ...defaults, 'audit-log': '/var/log/audit.log' });
+    expect(auditApi).toEqual({
+      logPath: '/var/log/audit.log',
+      listen: { host: '0.0.0.0', port: 9444 },
+      service: { namespace: 'kcloud-system', name: 'kcloud-audit', port: 443 },
+      certificateNames: [
+        'kcloud-audit.kcloud-system.svc',
+        'kcloud-audit.kcloud-system.svc.cluster.local',
+      ],
+      secret: { namespace: 'kcloud-system', name: 'kcloud-audit-tls' },
+      manageApiService: true,
+    });
+    expect(() =>
+      configurePlatform({ ...defaults, 'audit-log': '/a', 'audit-service': 'ns/svc:x' }),
+    ).toThrow('--audit-service: expected namespace/name:port, got ns/svc:x');
+    expect(() =>
+      configurePlatform({ ...defaults, 'audit-log': '/a', 'manage-api-service': 'maybe' }),
+    ).toThrow('--manage-api-service: expected true or false, got maybe');
+  });
+});

@@ -1,6 +1,7 @@
-// The platform operator's flags: where the quota webhook listens, how the API server reaches
-// it, and where its certificate and configuration live.
+// The platform operator's flags: where the quota webhook and the audit API listen, how the API
+// server reaches them, and where their certificates and configuration live.
 import { stringFlag, type FlagSpecs, type FlagValues } from '../../controllers/manager/index.ts';
+import type { AuditApiOptions } from './audit/api/index.ts';
 import type { QuotaWebhookOptions } from './webhook/quota-webhook.ts';
 
 export const platformFlags = {
@@ -50,10 +51,40 @@ export const platformFlags = {
     default: 'kcloud-quota',
     description: 'name of the ValidatingWebhookConfiguration kcloud writes',
   },
+  'audit-log': {
+    type: 'string',
+    default: '',
+    description:
+      "the API server's audit log (its --audit-log-path, readable here): serve it as the audit API audit.kcloud.io, read per project through RBAC (docs/audit.md); empty: no audit API",
+  },
+  'audit-addr': {
+    type: 'string',
+    default: '0.0.0.0:9444',
+    description: 'host:port the audit API listens on (HTTPS, front-proxy client certificates only)',
+  },
+  'audit-service': {
+    type: 'string',
+    default: 'kcloud-system/kcloud-audit:443',
+    description:
+      'namespace/name:port of the Service the APIService names (an ExternalName Service when kcloud runs outside the cluster)',
+  },
+  'audit-secret': {
+    type: 'string',
+    default: 'kcloud-system/kcloud-audit-tls',
+    description:
+      "namespace/name of the Secret holding the audit API's CA and serving certificate (made and renewed by kcloud)",
+  },
+  'manage-api-service': {
+    type: 'string',
+    default: 'true',
+    description:
+      'true: kcloud writes the whole APIService of the audit API; false: it exists already (made by whoever installs kcloud) and kcloud fills in its CA bundle',
+  },
 } satisfies FlagSpecs;
 
 export interface PlatformOperatorConfig {
   webhook: Omit<QuotaWebhookOptions, 'onListening'> | undefined;
+  auditApi?: Omit<AuditApiOptions, 'onListening'> | undefined;
 }
 
 function hostPort(flag: string, value: string): { host: string; port: number } {
@@ -85,9 +116,43 @@ function certificateSource(value: string): 'kcloud' | 'cert-manager' {
   return value;
 }
 
+function serviceRef(
+  flag: string,
+  value: string,
+): { namespace: string; name: string; port: number } {
+  const [ref = '', port = '443'] = value.split(':');
+  if (!/^\d+$/.test(port)) throw new Error(`--${flag}: expected namespace/name:port, got ${value}`);
+  return { ...namespacedName(flag, ref), port: Number(port) };
+}
+
+/** The DNS names the API server checks a Service's certificate against. */
+const serviceNames = (s: { namespace: string; name: string }) => [
+  `${s.name}.${s.namespace}.svc`,
+  `${s.name}.${s.namespace}.svc.cluster.local`,
+];
+
+function configureAuditApi(values: FlagValues): PlatformOperatorConfig['auditApi'] {
+  const logPath = stringFlag(values, 'audit-log');
+  if (!logPath) return undefined;
+  const service = serviceRef('audit-service', stringFlag(values, 'audit-service'));
+  return {
+    logPath,
+    listen: hostPort('audit-addr', stringFlag(values, 'audit-addr')),
+    service,
+    certificateNames: serviceNames(service),
+    secret: namespacedName('audit-secret', stringFlag(values, 'audit-secret')),
+    manageApiService: booleanString('manage-api-service', values),
+  };
+}
+
 /** The platform operator's settings from its flags. */
 export function configurePlatform(values: FlagValues): PlatformOperatorConfig {
-  if (!booleanString('quota-webhook', values, false)) return { webhook: undefined };
+  const auditApi = configureAuditApi(values);
+  return { webhook: configureWebhook(values), ...(auditApi ? { auditApi } : {}) };
+}
+
+function configureWebhook(values: FlagValues): PlatformOperatorConfig['webhook'] {
+  if (!booleanString('quota-webhook', values, false)) return undefined;
   const listen = hostPort('webhook-addr', stringFlag(values, 'webhook-addr'));
   const url = stringFlag(values, 'webhook-url');
   let clientConfig: QuotaWebhookOptions['clientConfig'];
@@ -104,21 +169,17 @@ export function configurePlatform(values: FlagValues): PlatformOperatorConfig {
     clientConfig = () => ({ url });
     certificateNames = [parsed.hostname];
   } else {
-    const service = stringFlag(values, 'webhook-service');
-    const [ref = '', port = '443'] = service.split(':');
-    const { namespace, name } = namespacedName('webhook-service', ref);
-    clientConfig = () => ({ service: { namespace, name, port: Number(port) } });
-    certificateNames = [`${name}.${namespace}.svc`, `${name}.${namespace}.svc.cluster.local`];
+    const service = serviceRef('webhook-service', stringFlag(values, 'webhook-service'));
+    clientConfig = () => ({ service });
+    certificateNames = serviceNames(service);
   }
   return {
-    webhook: {
-      listen,
-      clientConfig,
-      certificateNames,
-      secret: namespacedName('webhook-secret', stringFlag(values, 'webhook-secret')),
-      configurationName: stringFlag(values, 'webhook-configuration'),
-      manageConfiguration: booleanString('manage-webhook-configuration', values),
-      certificate: certificateSource(stringFlag(values, 'webhook-certificate') || 'kcloud'),
-    },
+    listen,
+    clientConfig,
+    certificateNames,
+    secret: namespacedName('webhook-secret', stringFlag(values, 'webhook-secret')),
+    configurationName: stringFlag(values, 'webhook-configuration'),
+    manageConfiguration: booleanString('manage-webhook-configuration', values),
+    certificate: certificateSource(stringFlag(values, 'webhook-certificate') || 'kcloud'),
   };
 }

@@ -9,11 +9,13 @@ import { PlatformController } from './controller/platform-controller.ts';
 import { configurePlatform, platformFlags, type PlatformOperatorConfig } from './flags.ts';
 import { countedKinds } from './quota/counted.ts';
 import { QuotaWebhook, type QuotaWebhookOptions } from './webhook/quota-webhook.ts';
+import { AuditApi, frontProxyConfigMap, type AuditApiOptions } from './audit/api/index.ts';
 
 export * from './api/index.ts';
 export { configurePlatform, platformFlags, type PlatformOperatorConfig } from './flags.ts';
 export { type QuotaWebhookOptions } from './webhook/quota-webhook.ts';
-export { makeCa, makeServingCert } from './webhook/certificates.ts';
+export { auditApiServiceName, type AuditApiOptions } from './audit/api/index.ts';
+export { makeCa, makeServingCert } from './serving/certificates.ts';
 export { chartWebhookConfiguration } from './webhook/webhook-configuration.ts';
 
 const byGroup = (refs: readonly { group: string; plural: string }[]) =>
@@ -54,16 +56,32 @@ export const platformRbac = [
     resources: ['validatingwebhookconfigurations'],
     verbs: ['get', 'create', 'patch'],
   },
+  // The audit API: its APIService, and the API server's front-proxy CA to trust its callers.
+  {
+    apiGroups: ['apiregistration.k8s.io'],
+    resources: ['apiservices'],
+    verbs: ['get', 'create', 'patch'],
+  },
+  {
+    apiGroups: [''],
+    resources: ['configmaps'],
+    resourceNames: [frontProxyConfigMap.name],
+    verbs: ['get'],
+  },
 ];
 
-/** Registers the platform controller and, when configured, the quota webhook. */
+/** Registers the platform controller and, when configured, the quota webhook and audit API. */
 export function addPlatformOperator(
   mgr: Manager,
-  config: PlatformOperatorConfig & { webhook?: QuotaWebhookOptions | undefined },
+  config: PlatformOperatorConfig & {
+    webhook?: QuotaWebhookOptions | undefined;
+    auditApi?: AuditApiOptions | undefined;
+  },
 ): void {
   const caches = new PlatformCaches(mgr);
   mgr.addRunnable(new PlatformController(mgr, caches));
   if (config.webhook) mgr.addRunnable(new QuotaWebhook(mgr, caches, config.webhook));
+  if (config.auditApi) mgr.addRunnable(new AuditApi(mgr, config.auditApi));
 }
 
 /** The platform operator as kcloud-manager hosts it. */

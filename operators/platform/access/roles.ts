@@ -5,6 +5,7 @@
 import type { KindInfo } from '../../../controllers/api/index.ts';
 import type { PolicyRule } from '../../../controllers/manager/index.ts';
 import { tenantRoles, type TenantRole } from '../api/index.ts';
+import { auditGroup, auditPlural, auditVerbs } from '../audit/api/index.ts';
 
 /** The ClusterRole a TenantRoleBinding of this role binds in each project. */
 export const tenantRoleName = (role: TenantRole) => `kcloud-tenant-${role}`;
@@ -89,6 +90,12 @@ export function tenantClusterRoles(kinds: readonly KindInfo[]): ClusterRole[] {
         // Instances take their VNC password and user-data from Secrets of their project.
         { apiGroups: [''], resources: ['secrets'], verbs: [...read, ...write] },
       ],
+    ),
+    // The audit view of the projects (docs/audit.md): who did what there.
+    fragment(
+      'kcloud-tenant-audit',
+      ['admin', 'auditor'],
+      [{ apiGroups: [auditGroup], resources: [auditPlural], verbs: auditVerbs }],
     ),
     fragment(
       'kcloud-tenant-access',

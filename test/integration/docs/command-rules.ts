@@ -65,6 +65,11 @@ export const notRunHere: readonly NotRunRule[] = [
     command: /^node (--expose-gc )?bench\//,
     reason: 'a benchmark: minutes of both cores (make bench runs it and writes docs/benchmarks.md)',
   },
+  {
+    command: /^kubectl get (auditrecords(\s|$)|--raw '\/apis\/audit\.kcloud\.io\/)/,
+    reason:
+      'reads the audit API, which the manager of make demo serves and the test cluster has not; test/integration/platform/audit-api.test.ts runs these forms against a served audit API',
+  },
   // Inline code that names a command or one of its forms in a sentence, not a whole command line.
   {
     command:
