@@ -11,6 +11,21 @@ export interface NorthdRuns {
   /** Of the `northd` engine node: full recomputes, and incremental computes. */
   recomputes: number;
   computes: number;
+  /**
+   * Of the `lflow` node: rebuilds of every logical flow. OVN 25.03 rebuilds them on any ACL
+   * change (its lflow node has no incremental handler for the ACL table; 25.09 has one).
+   */
+  lflowRecomputes: number;
+  /** p95 of building the logical flows (`build_flows_ctx`) and of writing them to SB. */
+  buildP95Ms: number;
+  syncP95Ms: number;
+}
+
+/** One stopwatch's section of `stopwatch/show`. */
+function section(text: string, name: string): string {
+  return (
+    new RegExp(`^Statistics for '${name}'\\n((?:[ \\t]+.*(?:\\n|$))*)`, 'm').exec(text)?.[1] ?? ''
+  );
 }
 
 function field(text: string, name: string): number | undefined {
@@ -18,20 +33,28 @@ function field(text: string, name: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** `stopwatch/show ovnnb_db_run` and `inc-engine/show-stats`, read into numbers. */
+function engineNode(engine: string, name: string): (what: string) => number {
+  const node = new RegExp(`^Node: ${name}\\n((?:-.*\\n?)*)`, 'm').exec(engine)?.[1] ?? '';
+  return (what) => Number(new RegExp(`^- ${what}:\\s*(\\d+)`, 'm').exec(node)?.[1]);
+}
+
+/** `stopwatch/show` and `inc-engine/show-stats`, read into numbers. */
 export function parseNorthdRuns(stopwatch: string, engine: string): NorthdRuns {
-  const node = /^Node: northd\n((?:-.*\n?)*)/m.exec(engine)?.[1] ?? '';
-  const count = (what: string) => Number(new RegExp(`^- ${what}:\\s*(\\d+)`, 'm').exec(node)?.[1]);
+  const nbRun = section(stopwatch, 'ovnnb_db_run');
+  const northd = engineNode(engine, 'northd');
   const runs = {
-    runs: field(stopwatch, 'Total samples'),
-    p95Ms: field(stopwatch, '95th percentile'),
-    maxMs: field(stopwatch, 'Maximum'),
-    recomputes: count('recompute'),
-    computes: count('compute'),
+    runs: field(nbRun, 'Total samples'),
+    p95Ms: field(nbRun, '95th percentile'),
+    maxMs: field(nbRun, 'Maximum'),
+    recomputes: northd('recompute'),
+    computes: northd('compute'),
+    lflowRecomputes: engineNode(engine, 'lflow')('recompute'),
+    buildP95Ms: field(section(stopwatch, 'build_flows_ctx'), '95th percentile'),
+    syncP95Ms: field(section(stopwatch, 'lflows_to_sb'), '95th percentile'),
   };
   for (const [k, v] of Object.entries(runs)) {
     if (v === undefined || !Number.isFinite(v)) {
-      throw new Error(`ovn-northd's statistics lack ${k}:\n${stopwatch}\n${node}`);
+      throw new Error(`ovn-northd's statistics lack ${k}:\n${stopwatch}\n${engine}`);
     }
   }
   return runs as NorthdRuns;
@@ -45,13 +68,15 @@ async function ask(layout: OvnLayout, args: string[]): Promise<string> {
 
 /** Starts ovn-northd's counters afresh, so the next read covers one phase. */
 export async function resetNorthdRuns(layout: OvnLayout): Promise<void> {
-  await ask(layout, ['stopwatch/reset', 'ovnnb_db_run']);
+  for (const name of ['ovnnb_db_run', 'build_flows_ctx', 'lflows_to_sb']) {
+    await ask(layout, ['stopwatch/reset', name]);
+  }
   await ask(layout, ['inc-engine/clear-stats']);
 }
 
 export async function readNorthdRuns(layout: OvnLayout): Promise<NorthdRuns> {
   return parseNorthdRuns(
-    await ask(layout, ['stopwatch/show', 'ovnnb_db_run']),
+    await ask(layout, ['stopwatch/show']),
     await ask(layout, ['inc-engine/show-stats']),
   );
 }

@@ -64,9 +64,36 @@ const results: VpcBenchResults = {
     },
   },
   northd: {
-    scale: { runs: 1234, p95Ms: 1180.5, maxMs: 2210, recomputes: 1200, computes: 34 },
-    portUp: { runs: 120, p95Ms: 900, maxMs: 1000, recomputes: 120, computes: 0 },
-    sg: { runs: 1, p95Ms: 800, maxMs: 800, recomputes: 1, computes: 0 },
+    scale: {
+      runs: 1234,
+      p95Ms: 1180.5,
+      maxMs: 2210,
+      recomputes: 1200,
+      computes: 34,
+      lflowRecomputes: 3,
+      buildP95Ms: 70,
+      syncP95Ms: 41,
+    },
+    portUp: {
+      runs: 120,
+      p95Ms: 900,
+      maxMs: 1000,
+      recomputes: 120,
+      computes: 0,
+      lflowRecomputes: 0,
+      buildP95Ms: 0,
+      syncP95Ms: 0,
+    },
+    sg: {
+      runs: 1,
+      p95Ms: 800,
+      maxMs: 800,
+      recomputes: 1,
+      computes: 0,
+      lflowRecomputes: 1,
+      buildP95Ms: 60,
+      syncP95Ms: 40,
+    },
   },
   bulk: {
     ports: 5000,
@@ -97,8 +124,10 @@ describe('renderSection', () => {
     expect(text).toContain('300 ms, 200 ms, 250 ms (median 250 ms)');
     expect(text).toContain('**2.20×** (the client is not slower)');
     expect(text).toContain('this run took 9.0 min');
-    expect(text).toContain('1,234 runs (1,200 full recomputes); 1.18 s / 2.21 s');
-    expect(text).toContain('1 run (1 full recompute); 800 ms / 800 ms');
+    expect(text).toContain(
+      '1,234 runs (1,200 full recomputes; 3 rebuilds, 70 ms + 41 ms); 1.18 s / 2.21 s',
+    );
+    expect(text).toContain('1 run (1 full recompute; 1 rebuild, 60 ms + 40 ms); 800 ms / 800 ms');
     expect(text).toContain('load average 2.50 at the end');
     expect(text).toContain(
       'securitygroup 40,000 (25 ms each); networkinterface 5,000 (500 ms each)',
