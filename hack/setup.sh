@@ -72,7 +72,7 @@ bash hack/guest.sh build
 # OVN 25.03 and Open vSwitch 3.5 from Debian trixie, the OVN every target runs: unpacked under
 # .local/ovn-25.03, never installed. KCLOUD_OVN=host runs the machine's (bookworm's 23.03) instead.
 case "${KCLOUD_OVN:-}" in
-  "" | 25.03) bash hack/ovn/trixie/fetch.sh ;;
+  "" | 25.03) node hack/ovn/trixie/fetch.ts ;;
   host | 23.03) ;;
   *)
     echo "KCLOUD_OVN=$KCLOUD_OVN is not a supported OVN: leave it unset for 25.03, or set host for the machine's" >&2

@@ -1,5 +1,5 @@
 // Which OVN and Open vSwitch the local instances run: OVN 25.03 and Open vSwitch 3.5 from
-// Debian trixie, unpacked under .local/ by `make setup` (hack/ovn/trixie/fetch.sh), whose
+// Debian trixie, unpacked under .local/ by `make setup` (hack/ovn/trixie/fetch.ts), whose
 // ovn-northd handles most changes incrementally; or, with KCLOUD_OVN=host, the machine's own
 // (Debian bookworm's OVN 23.03 and Open vSwitch 3.1, which `make setup` installs too).
 import path from 'node:path';
