@@ -2,6 +2,7 @@
 // agent, the samples Ready, the instances answering ping in the demo VPC; and its stop.
 // `make demo` runs it on the project's .local (cli.ts), test/integration/demo under a folder
 // of its own.
+import path from 'node:path';
 import { kubectl, kubectlOk, residentBytes } from '../cluster/index.ts';
 import { auditApiServiceName } from '../../operators/platform/index.ts';
 import { guestDir, readDemoGuest } from '../guest/index.ts';
@@ -142,6 +143,7 @@ export async function runDemo(places: DemoPlaces, opts: DemoOptions): Promise<De
     opts.flags,
     {
       dir: places.dir,
+      auditLog: path.join(places.cluster.auditDir, 'audit.log'),
       agent: {
         kubeconfig: agentKubeconfig,
         hostRoot: places.hostRoot,

@@ -46,7 +46,13 @@ export const demoWebhookPort = '9443';
 export const demoAuditPort = '9444';
 export const demoAuditService = { namespace: 'kcloud-system', name: 'kcloud-audit' };
 
-export function demoServices(agent: AgentSetup = devAgentSetup): Service[] {
+/** The API server's audit log the demo's manager serves (its cluster's). */
+export const devAuditLog = path.join(devPlaces().cluster.auditDir, 'audit.log');
+
+export function demoServices(
+  agent: AgentSetup = devAgentSetup,
+  auditLog: string = devAuditLog,
+): Service[] {
   return [
     {
       name: 'kcloud-manager',
@@ -58,7 +64,7 @@ export function demoServices(agent: AgentSetup = devAgentSetup): Service[] {
       flags: [
         `--webhook-addr=127.0.0.1:${demoWebhookPort}`,
         `--webhook-url=https://127.0.0.1:${demoWebhookPort}`,
-        `--audit-log=${path.join(devPlaces().cluster.auditDir, 'audit.log')}`,
+        `--audit-log=${auditLog}`,
         `--audit-addr=127.0.0.1:${demoAuditPort}`,
         `--audit-service=${demoAuditService.namespace}/${demoAuditService.name}:${demoAuditPort}`,
       ],
@@ -108,6 +114,8 @@ export interface ServicesScope {
   dir?: string;
   names?: Service['name'][];
   agent?: AgentSetup;
+  /** The audit log of the cluster the services run against. */
+  auditLog?: string;
 }
 
 export async function readDemoState(dir = demoDir): Promise<DemoState> {
@@ -146,7 +154,9 @@ export async function startServices(
   const running: ServiceProcess[] = [];
   const record = () =>
     writeFile(stateFile(dir), JSON.stringify({ processes: running }, null, 2) + '\n');
-  const chosen = demoServices(scope.agent).filter((v) => scope.names?.includes(v.name) ?? true);
+  const chosen = demoServices(scope.agent, scope.auditLog).filter(
+    (v) => scope.names?.includes(v.name) ?? true,
+  );
   for (const svc of chosen) {
     const userFlags = flags[svc.name] ?? [];
     const existing = state.processes.find((p) => p.name === svc.name && isOurs(p));

@@ -16,6 +16,7 @@ import { runDemo, stopDemo } from '../../../hack/demo/run.ts';
 import { instancesGroups } from '../../../hack/demo/status.ts';
 import { guestCommand } from '../../../hack/ovn/guests.ts';
 import { status as ovnStatus } from '../../../hack/ovn/index.ts';
+import { waitFor } from '../../harness/index.ts';
 
 const exec = promisify(execFile);
 
@@ -119,6 +120,27 @@ describe('make demo', () => {
     );
     expect(probe.stderr).toBe('');
     expect(probe.stdout).toBe('["platform.kcloud.io/metering"]');
+
+    // The demo's manager serves the audit log through the API server (docs/audit.md): the
+    // samples' apply of the demo VPC is in the default namespace's view.
+    const applied = await waitFor(
+      async () => {
+        const r = await kubectl(places.cluster.kubeconfig, [
+          'get',
+          'auditrecords',
+          '-n',
+          'default',
+          '--field-selector=resource=vpcs.vpc.kcloud.io,objectName=demo',
+          '-o',
+          'json',
+        ]);
+        if (r.code !== 0) return undefined;
+        const items = (JSON.parse(r.stdout) as { items: { verb: string; user: string }[] }).items;
+        return items.length > 0 ? items : undefined;
+      },
+      { timeoutMs: 60_000, what: 'the audit view to show the demo VPC applied' },
+    );
+    expect(applied.map((a) => a.verb)).toContain('patch');
   }, 900_000);
 
   it('make down stops every VM and OVN', async () => {
