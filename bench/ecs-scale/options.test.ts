@@ -1,0 +1,40 @@
+import { describe, expect, it } from '@jest/globals';
+import { commandLine, parseOptions } from './options.ts';
+
+describe('parseOptions', () => {
+  it('defaults to 1,000 hosts and 10,000 instances at 100/s, the baseline as large', () => {
+    expect(parseOptions([], '/repo')).toEqual({
+      hosts: 1000,
+      instances: 10000,
+      rate: 100,
+      baseline: 10000,
+      out: '/repo/docs/benchmarks.md',
+      keep: false,
+    });
+  });
+
+  it('takes a quick run’s sizes; the baseline follows the instances unless given', () => {
+    expect(parseOptions(['--hosts=50', '--instances=500'], '/r')).toMatchObject({
+      hosts: 50,
+      instances: 500,
+      baseline: 500,
+    });
+    expect(parseOptions(['--instances=500', '--baseline=100', '--keep'], '/r')).toMatchObject({
+      baseline: 100,
+      keep: true,
+    });
+  });
+
+  it('refuses what is not a positive integer, and unknown flags', () => {
+    expect(() => parseOptions(['--hosts=0'], '/r')).toThrow('--hosts must be a positive integer');
+    expect(() => parseOptions(['--rate=1.5'], '/r')).toThrow('--rate');
+    expect(() => parseOptions(['--instances=many'], '/r')).toThrow('--instances');
+    expect(() => parseOptions(['--nics=5'], '/r')).toThrow();
+  });
+
+  it('repeats a run without where it wrote or what it kept', () => {
+    expect(commandLine(['--hosts=50', '--out=/tmp/x.md', '--keep'])).toBe(
+      'node bench/ecs-scale/main.ts --hosts=50',
+    );
+  });
+});
