@@ -2,6 +2,7 @@
 import type { Clock } from '../../controllers/clock/index.ts';
 import {
   isAlreadyExists,
+  namespaceResource,
   ObjectClient,
   type ApiClient,
   type KubeObject,
@@ -15,14 +16,6 @@ const crdResource: ResourceRef = {
   plural: 'customresourcedefinitions',
   namespaced: false,
   kind: 'CustomResourceDefinition',
-};
-
-const namespaceResource: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'namespaces',
-  namespaced: false,
-  kind: 'Namespace',
 };
 
 interface Crd extends KubeObject {

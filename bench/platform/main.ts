@@ -13,6 +13,7 @@ import {
   ApiClient,
   errorMessage,
   loadKubeConfig,
+  namespaceResource,
   ObjectClient,
   type KubeObject,
 } from '../../controllers/kube/index.ts';
@@ -76,13 +77,7 @@ async function main(argv: string[]): Promise<void> {
           kind,
           namespaced,
         });
-      const namespaces = new ObjectClient<KubeObject>(api, {
-        group: '',
-        version: 'v1',
-        plural: 'namespaces',
-        kind: 'Namespace',
-        namespaced: false,
-      });
+      const namespaces = new ObjectClient<KubeObject>(api, namespaceResource);
       await createNamespace(api, 'kcloud-system');
       await createNamespace(api, 'bench-plain');
       // A project of a tenant whose Quota is far above the run, and a probe project whose

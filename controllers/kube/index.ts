@@ -30,4 +30,5 @@ export {
   type WatchEventType,
 } from './object.ts';
 export { apiVersionOf, resourcePath, type ResourceRef } from './resource.ts';
+export { configMapResource, namespaceResource, secretResource } from './core-resources.ts';
 export { microTime, parseTime } from './time.ts';

@@ -7,6 +7,7 @@
 import {
   isApiError,
   isNotFound,
+  secretResource,
   type KubeObject,
   type ObjectClient,
 } from '../../../controllers/kube/index.ts';
@@ -18,13 +19,7 @@ export interface SecretObject extends KubeObject {
   immutable?: boolean;
 }
 
-export const secretResource = {
-  group: '',
-  version: 'v1',
-  plural: 'secrets',
-  namespaced: true,
-  kind: 'Secret',
-} as const;
+export { secretResource };
 
 /** A key of a tenant's Secret (base64, as the API gives it), or why the reader waits. */
 export type SecretKeyRead =

@@ -3,19 +3,11 @@
 // them by name, so each checks the label: a copy for another host is none of its business.
 import type { HostModuleContext } from '../../../controllers/host/index.ts';
 import { hostLabel } from '../../../controllers/host/index.ts';
-import { isNotFound, type KubeObject, type ResourceRef } from '../../../controllers/index.ts';
+import { isNotFound, secretResource, type KubeObject } from '../../../controllers/index.ts';
 
 interface SecretObject extends KubeObject {
   data?: Record<string, string>;
 }
-
-const secretResource: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'secrets',
-  namespaced: true,
-  kind: 'Secret',
-};
 
 /** Reads a key of a copy for one of this agent's hosts (utf-8); undefined: none (yet). */
 export type HostCopyReader = (

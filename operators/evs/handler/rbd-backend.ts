@@ -1,7 +1,12 @@
 // The backend of an RBD pool on this host: the cephx key read from the pool's Secret, a
 // ceph.conf and keyring of its own under the module's state dir.
 import path from 'node:path';
-import { isNotFound, type ObjectClient, type KubeObject } from '../../../controllers/index.ts';
+import {
+  isNotFound,
+  secretResource,
+  type ObjectClient,
+  type KubeObject,
+} from '../../../controllers/index.ts';
 import type { StoragePoolObject } from '../api/index.ts';
 import { RbdPool, StorageError, type StorageBackend } from '../backend/index.ts';
 
@@ -9,12 +14,7 @@ export interface SecretObject extends KubeObject {
   data?: Record<string, string>;
 }
 
-export const secretResource = {
-  group: '',
-  version: 'v1',
-  plural: 'secrets',
-  namespaced: true,
-} as const;
+export { secretResource };
 
 export interface RbdBackendOptions {
   secrets: ObjectClient<SecretObject>;

@@ -5,7 +5,7 @@
 // each renewal is due and swapped in place, the new CA trusted before the server presents what
 // it signed.
 import { realClock } from '../../../controllers/clock/index.ts';
-import type { KubeObject } from '../../../controllers/kube/index.ts';
+import { secretResource, type KubeObject } from '../../../controllers/kube/index.ts';
 import type { Manager } from '../../../controllers/manager/index.ts';
 import {
   ensureServingCertificate,
@@ -13,14 +13,6 @@ import {
   type CertificatePolicy,
   type ServingCertificate,
 } from './serving-certificate.ts';
-
-export const secretResource = {
-  group: '',
-  version: 'v1',
-  plural: 'secrets',
-  namespaced: true,
-  kind: 'Secret',
-};
 
 /** How often the certificate is looked at even when no renewal is due (another replica's). */
 const recheckMs = 3600_000;

@@ -8,6 +8,7 @@ import express from 'express';
 import type { Logger } from '../../../controllers/logging/logger.ts';
 import type { AdmissionDecision, AdmissionRequest } from './admission.ts';
 import { admissionPath } from './webhook-configuration.ts';
+import { close, listen } from '../serving/listen.ts';
 
 export interface AdmissionServer {
   port: number;
@@ -60,25 +61,12 @@ export async function startAdmissionServer(opts: {
   // the webhook keeps them longer than the API server does.
   server.keepAliveTimeout = webhookKeepAliveMs;
   server.headersTimeout = webhookKeepAliveMs + 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
+  const port = await listen(server, opts.host, opts.port);
   return {
-    port: typeof address === 'object' && address ? address.port : opts.port,
+    port,
     setCertificate: (c) => {
       server.setSecureContext({ cert: c.cert, key: c.key });
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-        server.closeAllConnections();
-      }),
+    close: () => close(server),
   };
 }

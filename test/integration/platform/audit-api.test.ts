@@ -25,10 +25,11 @@ import {
   addTenantAccessController,
   tenantClusterRoles,
 } from '../../../operators/platform/access/index.ts';
-import { platformKinds, tenantLabel } from '../../../operators/platform/api/index.ts';
+import { platformKinds } from '../../../operators/platform/api/index.ts';
 import { AuditApi, auditApiServiceName } from '../../../operators/platform/audit/api/index.ts';
 import { VPC } from '../../../operators/vpc/api/index.ts';
 import { applyCrds, startManager, waitFor, type RunningManager } from '../../harness/index.ts';
+import { makeAuditTenants } from './audit-world.ts';
 
 let layout: RunLayout;
 let running: RunningManager | undefined;
@@ -98,28 +99,7 @@ beforeAll(async () => {
       .map((o) => stringify(o))
       .join('---\n'),
   );
-  await k(
-    ['apply', '-f', '-'],
-    ['fin', 'payroll:fin', 'hr']
-      .map((t) => {
-        const [name, parent] = t.split(':');
-        return stringify({
-          apiVersion: 'platform.kcloud.io/v1alpha1',
-          kind: 'Tenant',
-          metadata: { name },
-          spec: parent ? { parentRef: { name: parent } } : {},
-        });
-      })
-      .join('---\n'),
-  );
-  for (const [ns, tenant] of [
-    ['fin-main', 'fin'],
-    ['pay-main', 'payroll'],
-    ['hr-main', 'hr'],
-  ] as const) {
-    await k(['create', 'namespace', ns]);
-    await k(['label', 'namespace', ns, `${tenantLabel}=${tenant}`]);
-  }
+  await makeAuditTenants(k);
   await k(
     ['apply', '-f', '-'],
     [

@@ -20,9 +20,10 @@ import {
 } from '../../../hack/cluster/index.ts';
 import { auditLogFiles } from '../../../operators/platform/audit/log-files.ts';
 import type { AuditRecord } from '../../../operators/platform/audit/index.ts';
-import { Tenant, tenantLabel } from '../../../operators/platform/api/index.ts';
+import { Tenant } from '../../../operators/platform/api/index.ts';
 import { VPC } from '../../../operators/vpc/api/index.ts';
 import { applyCrds } from '../../harness/index.ts';
+import { makeAuditTenants } from './audit-world.ts';
 
 const run = promisify(execFile);
 let layout: RunLayout;
@@ -66,27 +67,7 @@ beforeAll(async () => {
   await up(layout, { unsafeNoFsync: true });
   await applyCrds(layout.kubeconfig, [Tenant.crd(), VPC.crd()]);
   // Three tenants, one nested; a project of each (namespaces labelled with their tenant).
-  await k(
-    ['apply', '-f', '-'],
-    ['fin', 'payroll:fin', 'hr']
-      .map((t) => {
-        const [name, parent] = t.split(':');
-        return `apiVersion: platform.kcloud.io/v1alpha1
-kind: Tenant
-metadata: {name: ${name}}
-spec: ${parent ? `{parentRef: {name: ${parent}}}` : '{}'}
-`;
-      })
-      .join('---\n'),
-  );
-  for (const [ns, tenant] of [
-    ['fin-main', 'fin'],
-    ['pay-main', 'payroll'],
-    ['hr-main', 'hr'],
-  ] as const) {
-    await k(['create', 'namespace', ns]);
-    await k(['label', 'namespace', ns, `${tenantLabel}=${tenant}`]);
-  }
+  await makeAuditTenants(k);
 }, 120_000);
 
 afterAll(async () => {

@@ -2,21 +2,13 @@
 // (serving/certified-server.ts), the front-proxy CA read again every few minutes (the API
 // server's may be replaced), and the APIService with the CA bundle.
 import { realClock } from '../../../../controllers/clock/index.ts';
-import type { KubeObject } from '../../../../controllers/kube/index.ts';
+import { configMapResource, type KubeObject } from '../../../../controllers/kube/index.ts';
 import type { Manager, Runnable } from '../../../../controllers/manager/index.ts';
 import { serveCertified, type CertificateSource } from '../../serving/certified-server.ts';
 import { readAuditView } from '../audit-view.ts';
 import { applyApiService, apiServiceResource, type ServiceRef } from './api-service.ts';
 import { readFrontProxy, type FrontProxy } from './front-proxy.ts';
 import { startAuditApiServer, type AuditApiServer } from './server.ts';
-
-export const configMapResource = {
-  group: '',
-  version: 'v1',
-  plural: 'configmaps',
-  namespaced: true,
-  kind: 'ConfigMap',
-};
 
 const frontProxyRecheckMs = 300_000;
 

@@ -7,6 +7,7 @@ import express, { type Request, type Response } from 'express';
 import type { Logger } from '../../../../controllers/logging/logger.ts';
 import type { AuditView } from '../audit-view.ts';
 import type { ViewFilter } from '../view.ts';
+import { close, listen } from '../../serving/listen.ts';
 import { requester, type FrontProxy } from './front-proxy.ts';
 import { BadRequest, viewFilter } from './query.ts';
 import {
@@ -143,19 +144,12 @@ export async function startAuditApiServer(opts: AuditApiServerOptions): Promise<
     },
     app,
   );
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
+  const port = await listen(server, opts.host, opts.port);
   const context = () => {
     server.setSecureContext({ ...tls, ca: fp.ca });
   };
   return {
-    port: typeof address === 'object' && address ? address.port : opts.port,
+    port,
     setCertificate: (c) => {
       tls = { cert: c.cert, key: c.key };
       context();
@@ -164,12 +158,6 @@ export async function startAuditApiServer(opts: AuditApiServerOptions): Promise<
       fp = next;
       context();
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-        server.closeAllConnections();
-      }),
+    close: () => close(server),
   };
 }
