@@ -4,6 +4,7 @@
 import {
   errorMessage,
   type Clock,
+  type Lease,
   type LeaseClient,
   type Logger,
 } from '../../controllers/index.ts';
@@ -28,6 +29,8 @@ export function leaseDurationSeconds(intervalMs: number): number {
 export class Heartbeats {
   private readonly opts: HeartbeatsOptions;
   private readonly last = new Map<string, number>();
+  /** Each host's Lease as its last renewal returned it: the next renewal needs no read. */
+  private readonly leases = new Map<string, Lease>();
 
   constructor(opts: HeartbeatsOptions) {
     this.opts = opts;
@@ -44,27 +47,46 @@ export class Heartbeats {
   private async beat(host: string): Promise<void> {
     const { opts } = this;
     try {
-      await renewLease(opts.client, {
-        namespace: opts.namespace,
-        hostName: host,
-        leaseDurationSeconds: leaseDurationSeconds(opts.intervalMs),
-        ...(opts.labels ? { labels: opts.labels } : {}),
-        now: () => opts.clock.now(),
-      });
+      const lease = await renewLease(
+        opts.client,
+        {
+          namespace: opts.namespace,
+          hostName: host,
+          leaseDurationSeconds: leaseDurationSeconds(opts.intervalMs),
+          ...(opts.labels ? { labels: opts.labels } : {}),
+          now: () => opts.clock.now(),
+        },
+        this.leases.get(host),
+      );
+      this.leases.set(host, lease);
       if (!this.last.has(host)) {
         opts.log.info('heartbeat registered', { lease: `${opts.namespace}/${host}` });
       }
       this.last.set(host, opts.clock.now());
     } catch (err) {
+      // Changed by someone else (a conflict), or gone: the next renewal reads it again.
+      this.leases.delete(host);
       opts.log.warn('heartbeat failed', { host, error: errorMessage(err) });
     }
   }
 
-  /** Renews every host's Lease now and then every interval, until the signal aborts. */
+  /**
+   * Renews each host's Lease every interval until the signal aborts; the first host's now, the
+   * others' spread evenly over the interval, as that many machines would. A thousand simulated
+   * hosts renewing at the same moment meet the API server's priority-and-fairness limits
+   * together and are refused (429 Too Many Requests) round after round.
+   */
   async run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      await Promise.all(this.opts.hosts.map((h) => this.beat(h)));
-      await this.opts.clock.sleep(this.opts.intervalMs, signal).catch(() => undefined);
-    }
+    const { hosts, intervalMs, clock } = this.opts;
+    await Promise.all(
+      hosts.map(async (host, i) => {
+        const offset = (i * intervalMs) / hosts.length;
+        if (offset > 0) await clock.sleep(offset, signal).catch(() => undefined);
+        while (!signal.aborted) {
+          await this.beat(host);
+          await clock.sleep(intervalMs, signal).catch(() => undefined);
+        }
+      }),
+    );
   }
 }

@@ -23,13 +23,18 @@ export function leaseName(hostName: string): string {
 
 /**
  * Renews the host's heartbeat Lease (coordination.k8s.io), creating it on first use. The
- * update carries the resourceVersion just read, so two agents claiming one host name cannot
- * silently overwrite each other: the loser gets a 409 and reports it.
+ * update carries the resourceVersion just read, or that of `known`, so two agents claiming one
+ * host name cannot silently overwrite each other: the loser gets a 409 and reports it.
  */
-export async function renewLease(client: LeaseClient, opts: HeartbeatOptions): Promise<Lease> {
+export async function renewLease(
+  client: LeaseClient,
+  opts: HeartbeatOptions,
+  /** The Lease the last renewal returned: updated without a read (as kubelet renews its own). */
+  known?: Lease,
+): Promise<Lease> {
   const name = leaseName(opts.hostName);
   const now = microTime((opts.now ?? Date.now)());
-  const current = await client.get(opts.namespace, name);
+  const current = known ?? (await client.get(opts.namespace, name));
   if (!current) {
     try {
       return await client.create({
