@@ -1,10 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseMetrics } from '../vpc/metrics.ts';
 import {
+  clientRequests,
   decisionRate,
   kcloudRequests,
   latencies,
   perInstanceCell,
+  queueWaits,
   requestCounts,
 } from './figures.ts';
 
@@ -87,5 +89,20 @@ describe('requestCounts and kcloudRequests', () => {
     expect(perInstanceCell(r, 1000)).toBe(
       'total 0.35; instances/status PATCH 0.25; volumes POST 0.10; others 0.00',
     );
+  });
+});
+
+describe('clientRequests and queueWaits', () => {
+  it('sums what a process sent, and its queue waits per controller', () => {
+    const samples = parseMetrics([
+      'rest_client_requests_total{code="200",method="GET",host="h"} 14',
+      'rest_client_requests_total{code="201",method="POST",host="h"} 6',
+      'workqueue_queue_duration_seconds_sum{name="a",controller="a"} 1.5',
+      'workqueue_queue_duration_seconds_count{name="a",controller="a"} 3',
+    ]);
+    expect(clientRequests(samples)).toBe(20);
+    const waits = queueWaits(samples);
+    expect(waits.seconds.get('a')).toBe(1.5);
+    expect(waits.count.get('a')).toBe(3);
   });
 });

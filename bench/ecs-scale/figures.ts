@@ -99,3 +99,22 @@ export function perInstanceCell(r: KcloudRequests, instances: number): string {
     ...(rest > 0 ? [`others ${each(rest)}`] : []),
   ].join('; ');
 }
+
+/** Requests a kcloud process sent (its `rest_client_requests_total`, every method and code). */
+export function clientRequests(samples: readonly Sample[]): number {
+  let n = 0;
+  for (const s of samples) if (s.name === 'rest_client_requests_total') n += s.value;
+  return n;
+}
+
+/** Seconds keys waited in each controller's work queue before a worker took them, and how many. */
+export function queueWaits(samples: readonly Sample[]): {
+  seconds: Map<string, number>;
+  count: Map<string, number>;
+} {
+  const controller = (l: Record<string, string>) => l.controller ?? l.name;
+  return {
+    seconds: sumBy(samples, 'workqueue_queue_duration_seconds_sum', controller),
+    count: sumBy(samples, 'workqueue_queue_duration_seconds_count', controller),
+  };
+}

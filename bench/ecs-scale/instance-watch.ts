@@ -28,6 +28,7 @@ export class InstanceWatch {
   readonly boundAt: (number | undefined)[];
   readonly runningAt: (number | undefined)[];
   private running = 0;
+  private bound = 0;
   private lastRunningAt = 0;
 
   constructor(opts: {
@@ -53,6 +54,7 @@ export class InstanceWatch {
       const now = clock.now();
       if (this.boundAt[index] === undefined && i.metadata.labels?.[hostLabel] !== undefined) {
         this.boundAt[index] = now;
+        this.bound++;
       }
       if (this.runningAt[index] === undefined && i.status?.phase === 'Running') {
         this.runningAt[index] = now;
@@ -66,6 +68,10 @@ export class InstanceWatch {
         seen(i);
       },
     });
+  }
+
+  get boundCount(): number {
+    return this.bound;
   }
 
   get runningCount(): number {

@@ -26,7 +26,14 @@ import { publishSection, runBench } from '../lib/run.ts';
 import { until } from '../lib/until.ts';
 import { cpuByName } from '../vpc/cpu.ts';
 import { growth, managerWork, parseMetrics, queueDepth } from '../vpc/metrics.ts';
-import { decisionRate, kcloudRequests, latencies, requestCounts } from './figures.ts';
+import {
+  clientRequests,
+  decisionRate,
+  kcloudRequests,
+  latencies,
+  queueWaits,
+  requestCounts,
+} from './figures.ts';
 import { instanceName, InstanceWatch } from './instance-watch.ts';
 import { openLoop, type Sent } from './open-loop.ts';
 import { commandLine, parseOptions } from './options.ts';
@@ -156,7 +163,10 @@ async function main(argv: string[]): Promise<void> {
           `kcloud: ${formatCount(opts.instances)} Instances at ${String(opts.rate)}/s into ${names.namespace}, ${formatCount(opts.hosts)} hosts`,
         );
         const requestsBefore = await apiserverRequests();
-        const workBefore = managerWork(parseMetrics(await manager.metrics()));
+        const managerBefore = parseMetrics(await manager.metrics());
+        const agentBefore = clientRequests(parseMetrics(await agent.metrics()));
+        const workBefore = managerWork(managerBefore);
+        const queuedBefore = queueWaits(managerBefore);
         const [kcloudSent, kcloudCpu] = await cpuSpan(async () => {
           const sent = await createAll(names.namespace, opts.instances, 'kcloud creates');
           const created = sent.filter((s) => s.answered !== undefined).length;
@@ -173,7 +183,9 @@ async function main(argv: string[]): Promise<void> {
               }
               if (now - lastPrint >= 5_000) {
                 lastPrint = now;
-                print(`kcloud: ${formatCount(running)}/${formatCount(created)} Running`);
+                print(
+                  `kcloud: ${formatCount(watch.boundCount)} bound, ${formatCount(running)}/${formatCount(created)} Running`,
+                );
               }
               if (!manager.running()) throw new Error(`the manager exited; see ${manager.logFile}`);
               if (!agent.running()) throw new Error(`kcloud-agent exited; see ${agent.logFile}`);
@@ -202,7 +214,10 @@ async function main(argv: string[]): Promise<void> {
           return sent;
         });
         const requestsAfter = await apiserverRequests();
-        const workAfter = managerWork(parseMetrics(await manager.metrics()));
+        const managerAfter = parseMetrics(await manager.metrics());
+        const agentAfter = clientRequests(parseMetrics(await agent.metrics()));
+        const workAfter = managerWork(managerAfter);
+        const queuedAfter = queueWaits(managerAfter);
         const managerEndBytes = manager.rssBytes();
         const runningMs = latencies(
           kcloudSent.map((s) => s.slot),
@@ -216,9 +231,15 @@ async function main(argv: string[]): Promise<void> {
         if (notRunning.length > 0) print(`kcloud: not Running: ${JSON.stringify(notRunning)}`);
         const counts = growth(workAfter.reconciles, workBefore.reconciles);
         const seconds = growth(workAfter.seconds, workBefore.seconds);
+        const queuedSeconds = growth(queuedAfter.seconds, queuedBefore.seconds);
+        const queuedCount = growth(queuedAfter.count, queuedBefore.count);
         const reconciles: ScaleResult['reconciles'] = {};
         for (const [name, count] of counts)
-          reconciles[name] = { count, seconds: seconds.get(name) ?? 0 };
+          reconciles[name] = {
+            count,
+            seconds: seconds.get(name) ?? 0,
+            queuedMs: (1000 * (queuedSeconds.get(name) ?? 0)) / (queuedCount.get(name) ?? NaN),
+          };
         return {
           date: new Date(clock.now()).toISOString().slice(0, 10),
           machine,
@@ -254,6 +275,10 @@ async function main(argv: string[]): Promise<void> {
           decisions: decisionRate(watch.boundAt.filter((t): t is number => t !== undefined)),
           reconciles,
           requests: kcloudRequests(requestsBefore, requestsAfter),
+          sentBy: {
+            manager: clientRequests(managerAfter) - clientRequests(managerBefore),
+            agent: agentAfter - agentBefore,
+          },
           memory: {
             managerReadyBytes,
             managerPeakBytes: managerPeak.stop(),

@@ -30,7 +30,11 @@ const result: ScaleResult = {
   },
   baseline: { count: 4, createMs: [3, 4, 5, 9], refused: 0 },
   decisions: { count: 4, spanMs: 30, perSecond: 100, peakPerSecond: 4 },
-  reconciles: { instance: { count: 8, seconds: 0.4 }, volume: { count: 4, seconds: 0.1 } },
+  reconciles: {
+    instance: { count: 8, seconds: 0.4, queuedMs: 1500 },
+    volume: { count: 4, seconds: 0.1, queuedMs: 3 },
+  },
+  sentBy: { manager: 10, agent: 107 },
   requests: {
     byKind: { 'instances/status PATCH': 8, 'volumes POST': 4 },
     total: 12,
@@ -62,7 +66,7 @@ describe('the section', () => {
 
   it('gives reconciles per controller with their mean time', () => {
     expect(reconcilesCell(result.reconciles)).toBe(
-      'instance 8 (50 ms each); volume 4 (25 ms each)',
+      'instance 8 (50 ms each, 1.50 s queued); volume 4 (25 ms each, 3 ms queued)',
     );
   });
 
@@ -88,6 +92,7 @@ describe('the section', () => {
     expect(row('Heartbeats meanwhile')).toContain('5/s');
     expect(row('Manager RSS')).toContain('100 MiB / **150 MiB** / 140 MiB');
     expect(row('Agent RSS')).toContain('90 MiB');
+    expect(row('… sent by the manager / by the agent')).toContain('2.50 / 0.50');
     expect(row('… of which create → bound')).toContain('110 ms / 120 ms / 120 ms / 120 ms');
     expect(row('kcloud: first create → last Instance Running')).toContain('2.1 s (1.4/s)');
     // 8.4 s over 3 Running, and over 12 + 105 + 3 requests.

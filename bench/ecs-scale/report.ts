@@ -43,9 +43,14 @@ export interface ScaleResult {
   };
   baseline: { count: number; createMs: number[]; refused: number };
   decisions: DecisionRate;
-  /** The manager's reconciles over the measured phase: count and seconds, per controller. */
-  reconciles: Record<string, { count: number; seconds: number }>;
+  /**
+   * The manager's reconciles over the measured phase, per controller: how many, their seconds,
+   * and the mean wait of a key in the work queue before a worker took it.
+   */
+  reconciles: Record<string, { count: number; seconds: number; queuedMs: number }>;
   requests: KcloudRequests;
+  /** Requests each process sent over the measured phase, as it counted them. */
+  sentBy: { manager: number; agent: number };
   memory: {
     managerReadyBytes: number;
     managerPeakBytes: number;
@@ -75,8 +80,8 @@ export function reconcilesCell(r: ScaleResult['reconciles']): string {
   return Object.entries(r)
     .sort(([, a], [, b]) => b.count - a.count)
     .map(
-      ([name, { count, seconds }]) =>
-        `${name} ${formatCount(count)} (${ms((seconds * 1000) / count)} each)`,
+      ([name, { count, seconds, queuedMs }]) =>
+        `${name} ${formatCount(count)} (${ms((seconds * 1000) / count)} each, ${ms(queuedMs)} queued)`,
     )
     .join('; ');
 }
@@ -134,10 +139,17 @@ export function renderSection(r: ScaleResult): string {
       'Scheduling decisions: Instances bound to a host per second, first to last (most in one second)',
       `${Number.isNaN(r.decisions.perSecond) ? '–' : r.decisions.perSecond.toFixed(0)}/s (${formatCount(r.decisions.peakPerSecond)})`,
     ],
-    ['The manager’s reconciles (mean time each)', reconcilesCell(r.reconciles)],
+    [
+      'The manager’s reconciles (mean time each, mean wait in the work queue before it)',
+      reconcilesCell(r.reconciles),
+    ],
     [
       'API requests per Instance made by kcloud (the benchmark’s creates and the heartbeats left out)',
       perInstanceCell(r.requests, r.instances),
+    ],
+    [
+      '… sent by the manager / by the agent (its heartbeats left out), per Instance',
+      `${(r.sentBy.manager / r.instances).toFixed(2)} / ${((r.sentBy.agent - r.requests.heartbeats) / r.instances).toFixed(2)}`,
     ],
     [
       `Heartbeats meanwhile (Lease requests of ${formatCount(r.hosts)} hosts)`,

@@ -195,7 +195,8 @@ export async function startWorld(env: WorldEnv): Promise<ScaleWorld> {
       },
       {
         clock,
-        timeoutMs: 600_000,
+        // Registration goes through the agent's controllers a host at a time: 5,000 take minutes.
+        timeoutMs: Math.max(600_000, env.hosts * 200),
         intervalMs: 2_000,
         what: `${String(env.hosts)} hosts Ready and reaching ${names.pool} (${String(usable)} so far)`,
       },
