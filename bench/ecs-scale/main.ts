@@ -69,6 +69,7 @@ async function main(argv: string[]): Promise<void> {
         layout,
         kubeconfigPath: info.kubeconfig,
         hosts: opts.hosts,
+        heartbeatSeconds: opts.heartbeatSeconds,
         clock,
         print,
       });
@@ -251,6 +252,7 @@ async function main(argv: string[]): Promise<void> {
           instances: opts.instances,
           rate: opts.rate,
           hostsReadyMs: world.hostsReadyMs,
+          heartbeatSeconds: opts.heartbeatSeconds,
           cpuOvercommit,
           kcloud: {
             createMs: answered(kcloudSent),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { commandLine, parseOptions } from './options.ts';
+import { commandLine, defaultHeartbeatSeconds, parseOptions } from './options.ts';
 
 describe('parseOptions', () => {
   it('defaults to 1,000 hosts and 10,000 instances at 100/s, the baseline as large', () => {
@@ -8,6 +8,7 @@ describe('parseOptions', () => {
       instances: 10000,
       rate: 100,
       baseline: 10000,
+      heartbeatSeconds: 10,
       out: '/repo/docs/benchmarks.md',
       keep: false,
     });
@@ -23,6 +24,16 @@ describe('parseOptions', () => {
       baseline: 100,
       keep: true,
     });
+  });
+
+  it('keeps the heartbeats at 100 renewals a second at most, unless told', () => {
+    expect(defaultHeartbeatSeconds(50)).toBe(10);
+    expect(defaultHeartbeatSeconds(1000)).toBe(10);
+    expect(defaultHeartbeatSeconds(5000)).toBe(50);
+    expect(parseOptions(['--hosts=5000'], '/r').heartbeatSeconds).toBe(50);
+    expect(parseOptions(['--hosts=5000', '--heartbeat-interval=20s'], '/r').heartbeatSeconds).toBe(
+      20,
+    );
   });
 
   it('refuses what is not a positive integer, and unknown flags', () => {

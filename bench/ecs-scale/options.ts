@@ -10,8 +10,23 @@ export interface ScaleOptions {
   rate: number;
   /** Creates of the baseline side (no manager acting on them); as many as instances by default. */
   baseline: number;
+  /** The agent's --heartbeat-interval, in seconds. */
+  heartbeatSeconds: number;
   out: string;
   keep: boolean;
+}
+
+/** Renewals per second the default heartbeat interval keeps the simulated hosts under. */
+export const maxRenewalsPerSecond = 100;
+
+/**
+ * The agent's default interval (10 s) up to 1,000 hosts; beyond, long enough that the hosts
+ * renew at most 100 Leases a second together. One agent process sends every renewal of its
+ * simulated hosts, and this API server admitted 100/s from one client, not 500/s: 5,000 hosts
+ * at 10 s were refused (429) round after round, so the agent never became ready.
+ */
+export function defaultHeartbeatSeconds(hosts: number): number {
+  return Math.max(10, Math.ceil(hosts / maxRenewalsPerSecond));
 }
 
 function positive(name: string, value: string): number {
@@ -28,14 +43,21 @@ export function parseOptions(argv: string[], repoRoot: string): ScaleOptions {
       instances: { type: 'string', default: '10000' },
       rate: { type: 'string', default: '100' },
       baseline: { type: 'string' },
+      'heartbeat-interval': { type: 'string' },
       out: { type: 'string', default: path.join(repoRoot, 'docs', 'benchmarks.md') },
       keep: { type: 'boolean', default: false },
     },
     strict: true,
   });
   const instances = positive('instances', values.instances);
+  const hosts = positive('hosts', values.hosts);
+  const interval = values['heartbeat-interval'];
   return {
-    hosts: positive('hosts', values.hosts),
+    hosts,
+    heartbeatSeconds:
+      interval === undefined
+        ? defaultHeartbeatSeconds(hosts)
+        : positive('heartbeat-interval', interval.replace(/s$/, '')),
     instances,
     rate: positive('rate', values.rate),
     baseline: values.baseline === undefined ? instances : positive('baseline', values.baseline),

@@ -19,6 +19,7 @@ const result: ScaleResult = {
   rate: 100,
   hostsReadyMs: 6600,
   cpuOvercommit: 16,
+  heartbeatSeconds: 10,
   kcloud: {
     createMs: [5, 6, 7, 40],
     refused: 0,

@@ -55,6 +55,7 @@ export interface WorldEnv {
   layout: RunLayout;
   kubeconfigPath: string;
   hosts: number;
+  heartbeatSeconds: number;
   clock: Clock;
   print: (line: string) => void;
 }
@@ -174,6 +175,7 @@ export async function startWorld(env: WorldEnv): Promise<ScaleWorld> {
         `--host-name=${names.simulator}`,
         `--simulate=${String(env.hosts)}`,
         `--hosts-namespace=${names.hostsNamespace}`,
+        `--heartbeat-interval=${String(env.heartbeatSeconds)}s`,
         '--hypervisor=tcg',
         `--cpu-overcommit=${String(cpuOvercommit)}`,
         `--state-dir=${path.join(agentDir, 'state')}`,
