@@ -164,7 +164,13 @@ describe('hot-plug', () => {
       return undefined;
     });
     await detachDisk(qmp, 'vol0', { timeoutMs: 10_000, repeatMs: 50 });
-    expect(asked).toBe(2);
+    // Asked again after the missed request. How many repeats fit before the release arrives
+    // depends on the machine's load (the release comes 10 ms after a request, the repeats every
+    // 50 ms); what holds is that it was repeated, and that the repeats stop once released.
+    expect(asked).toBeGreaterThanOrEqual(2);
+    const answered = asked;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(asked).toBe(answered);
   });
 
   it('says the guest did not release a device, and keeps its nodes', async () => {
