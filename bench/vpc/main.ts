@@ -60,6 +60,7 @@ import { measureGroups } from './groups.ts';
 import {
   cpuCell,
   groupsRows,
+  northdCell,
   reconcilesCell,
   renderSection,
   sectionHeading,
@@ -252,9 +253,7 @@ async function main(argv: string[]): Promise<void> {
                 );
                 print(`scale: reconciles ${reconcilesCell(scale.work)}`);
                 print(`scale: CPU ${cpuCell(scale.work)}`);
-                print(
-                  `scale: ovn-northd ${scaleNorthd.runs} runs, ${scaleNorthd.recomputes} full recomputes`,
-                );
+                print(`scale: ovn-northd ${northdCell(scaleNorthd)}`);
                 return undefined;
               }
               if (!bulk) throw new Error('the NB write phase did not run');

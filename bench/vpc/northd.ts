@@ -1,10 +1,14 @@
-// What ovn-northd did during a phase, from its own counters: how many times it processed NB
-// changes, how long each took, and how many of those were full recomputes. At scale, its time
-// is most of what separates an NB write from flows on the chassis.
+// What ovn-northd did during a phase, from its own counters: how many times it recomputed its
+// northd node in full and how long each took, how many runs of that node were incremental, and
+// how many times it rebuilt every logical flow. At scale, its time is most of what separates an
+// NB write from flows on the chassis.
 import { appctl, type OvnLayout } from '../../hack/ovn/index.ts';
 
 export interface NorthdRuns {
-  /** Times ovn-northd processed NB changes (its `ovnnb_db_run` stopwatch). */
+  /**
+   * Full recomputes of its northd node: the `ovnnb_db_run` stopwatch, which ovn-northd samples
+   * only then (incremental runs are `computes`), with the p95 and max of their times.
+   */
   runs: number;
   p95Ms: number;
   maxMs: number;

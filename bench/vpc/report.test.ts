@@ -125,9 +125,11 @@ describe('renderSection', () => {
     expect(text).toContain('**2.20×** (the client is not slower)');
     expect(text).toContain('this run took 9.0 min');
     expect(text).toContain(
-      '1,234 runs (1,200 full recomputes; 3 rebuilds, 70 ms + 41 ms); 1.18 s / 2.21 s',
+      '1,234 full recomputes (1.18 s / 2.21 s), 34 incremental; 3 rebuilds (70 ms + 41 ms)',
     );
-    expect(text).toContain('1 run (1 full recompute; 1 rebuild, 60 ms + 40 ms); 800 ms / 800 ms');
+    expect(text).toContain(
+      '1 full recompute (800 ms / 800 ms), 0 incremental; 1 rebuild (60 ms + 40 ms)',
+    );
     expect(text).toContain('load average 2.50 at the end');
     expect(text).toContain(
       'securitygroup 40,000 (25 ms each); networkinterface 5,000 (500 ms each)',

@@ -50,7 +50,7 @@ export const ms = (n: number) => (n < 1000 ? `${Math.round(n)} ms` : `${(n / 100
 const seconds = (n: number) => `${(n / 1000).toFixed(1)} s`;
 const rate = (n: number) => `${formatCount(n)} objects/s`;
 const northdRow = (phase: string) =>
-  `ovn-northd during ${phase}: runs on NB changes (full recomputes of its northd node; rebuilds of all logical flows, their build and SB write p95); run time p95 / max`;
+  `ovn-northd during ${phase}: full recomputes of its northd node (each one's p95 / max) and incremental runs; rebuilds of every logical flow (their build p95 + SB write p95)`;
 const count = (n: number, what: string) => `${formatCount(n)} ${what}${n === 1 ? '' : 's'}`;
 
 /** `p50 / p95 / max` of samples, nearest rank. */
@@ -96,9 +96,9 @@ export function cpuCell(work: PhaseWork): string {
     .join('; ');
 }
 
-/** `1,234 runs (1,200 full recomputes; 3 rebuilds, 70 ms + 41 ms); 1.18 s / 2.21 s` */
+/** `1,200 full recomputes (1.18 s / 2.21 s), 34 incremental; 3 rebuilds (70 ms + 41 ms)` */
 export function northdCell(n: NorthdRuns): string {
-  return `${count(n.runs, 'run')} (${count(n.recomputes, 'full recompute')}; ${count(n.lflowRecomputes, 'rebuild')}, ${ms(n.buildP95Ms)} + ${ms(n.syncP95Ms)}); ${ms(n.p95Ms)} / ${ms(n.maxMs)}`;
+  return `${count(n.runs, 'full recompute')} (${ms(n.p95Ms)} / ${ms(n.maxMs)}), ${formatCount(n.computes)} incremental; ${count(n.lflowRecomputes, 'rebuild')} (${ms(n.buildP95Ms)} + ${ms(n.syncP95Ms)})`;
 }
 
 /** Per group of the many-groups phase: what one controller spent, and what it wrote. */
@@ -233,7 +233,7 @@ export function renderSection(r: VpcBenchResults): string {
     `- **Many groups**: ${formatCount(r.groups.sizes.groups)} more SecurityGroups in the bench’s namespace (beside the scale phase’s), created in order; group _i_ has one CIDR rule and names groups _i_+1 … _i_+${r.groups.sizes.references} (mod ${formatCount(r.groups.sizes.groups)}), so most name a group not created yet, report SecurityGroupNotFound, and become Ready when it appears. ` +
       'A change of a group requeues only the groups whose rules name it (an index of the groups each rule names), not every group of the namespace, so the work grows with the number of groups rather than its square. ' +
       `Reconciles and status writes are counted from before the first create until the manager is idle; where the rest of the phase’s work went: ${reconcilesCell(r.groups.work)}; ${writesCell(r.groups.work)}.`,
-    '- **ovn-northd** rows: its own counters, reset at the start of each phase and read at its end: the `ovnnb_db_run` stopwatch (`ovn-appctl stopwatch/show`: one sample per time it processed NB changes, its p95 an estimate of ovn-northd’s) and, from `inc-engine/show-stats`, how many of those runs recomputed its northd node in full rather than incrementally, and how many rebuilt every logical flow (its lflow node), with the p95 of the rebuild (\`build_flows_ctx\`) and of writing the result to SB (\`lflows_to_sb\`). ' +
+    '- **ovn-northd** rows: its own counters, reset at the start of each phase and read at its end: the `ovnnb_db_run` stopwatch (`ovn-appctl stopwatch/show`), which ovn-northd samples only when it recomputes its northd node in full (its count and the time of each), the incremental runs of that node (`inc-engine/show-stats`), and how many times it rebuilt every logical flow (its lflow node), with the p95 of the rebuild (`build_flows_ctx`) and of writing the result to SB (`lflows_to_sb`). ' +
       'OVN 25.03 rebuilds every logical flow on any change to an ACL (its lflow node has no incremental handler for the ACL table; OVN 25.09 has one), so a SecurityGroup rule reaches ovn-controller only after a rebuild whose time grows with the whole database. ' +
       'Its engine also runs on southbound changes, so the counts can differ a little. A full recompute takes longer the bigger the database; flows reach ovn-controller only after it.',
     `- **NB writes**: one transaction inserting a Logical_Switch and ${ports} Logical_Switch_Ports (the ports joined to the switch by one mutate), written by \`OvsdbClient.transact\` with \`operationsFor\` (\`controllers/ovsdb\`) and by one \`ovn-nbctl\` run (\`ls-add\` and ${ports} \`-- lsp-add\`), on the bench’s NB server before the manager starts. ` +
