@@ -12,10 +12,11 @@
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { repoRoot } from '../../hack/cluster/index.ts';
-import { appctl, nbctl, startGuest, type Guest, type OvnLayout } from '../../hack/ovn/index.ts';
+import { nbctl, startGuest, type Guest, type OvnLayout } from '../../hack/ovn/index.ts';
 import { markdownTable } from '../lib/markdown.ts';
 import { percentile } from '../lib/stats.ts';
 import { runBench } from '../lib/run.ts';
+import { readNorthdRuns } from './northd.ts';
 import { withOvn } from './ovn-run.ts';
 import { clientScript, enforcement, ProbeLog, serverScript, settled } from './probe.ts';
 
@@ -151,14 +152,7 @@ async function buildWorld(layout: OvnLayout, ports: number): Promise<void> {
 }
 
 /** ovn-northd's rebuilds of every logical flow so far. */
-async function lflowRebuilds(layout: OvnLayout): Promise<number> {
-  const r = await appctl(layout, layout.northdCtl, ['inc-engine/show-stats']);
-  const node = /^Node: lflow\n((?:-.*\n?)*)/m.exec(r.stdout)?.[1] ?? '';
-  const n = Number(/^- recompute:\s*(\d+)/m.exec(node)?.[1]);
-  if (!Number.isFinite(n))
-    throw new Error(`ovn-northd's statistics lack the lflow node:\n${r.stdout}`);
-  return n;
-}
+const lflowRebuilds = async (layout: OvnLayout) => (await readNorthdRuns(layout)).lflowRecomputes;
 
 interface Change {
   way: 'ACL' | 'address set';

@@ -32,13 +32,12 @@ export function runsOperator(flags: string[], name: string): boolean {
  * namespace, installed when its --operators include the operator.
  */
 export function demoFinalizerPolicies(flags: string[]): DemoFinalizerPolicy[] {
-  const running = new Set(selectOperators(flagValue(flags, 'operators')).map((o) => o.name));
   const namespace = flagValue(flags, 'namespace');
   return createFinalizerOperators.map((o) => ({
     operator: o.name,
     finalizer: o.createFinalizer,
     options: { name: demoPolicyName(o.name), ...(namespace ? { namespaces: [namespace] } : {}) },
-    runs: running.has(o.name),
+    runs: runsOperator(flags, o.name),
   }));
 }
 

@@ -54,7 +54,7 @@ export interface CertifiedServerOptions extends CertificateSource {
 }
 
 /** Retries `step` every 2 s until it succeeds: what it waits for comes from elsewhere. */
-async function untilDone<T>(
+export async function untilDone<T>(
   mgr: Manager,
   what: string,
   step: () => Promise<T>,

@@ -4,10 +4,14 @@
 import { realClock } from '../../../../controllers/clock/index.ts';
 import { configMapResource, type KubeObject } from '../../../../controllers/kube/index.ts';
 import type { Manager, Runnable } from '../../../../controllers/manager/index.ts';
-import { serveCertified, type CertificateSource } from '../../serving/certified-server.ts';
+import {
+  serveCertified,
+  untilDone,
+  type CertificateSource,
+} from '../../serving/certified-server.ts';
 import { readAuditView } from '../audit-view.ts';
 import { applyApiService, apiServiceResource, type ServiceRef } from './api-service.ts';
-import { readFrontProxy, type FrontProxy } from './front-proxy.ts';
+import { readFrontProxy } from './front-proxy.ts';
 import { startAuditApiServer, type AuditApiServer } from './server.ts';
 
 const frontProxyRecheckMs = 300_000;
@@ -46,18 +50,12 @@ export class AuditApi implements Runnable {
     const configMaps = this.mgr.client<KubeObject>(configMapResource);
     const apiServices = this.mgr.client<KubeObject>(apiServiceResource);
     const log = this.mgr.log.child({ component: 'audit-api' });
-    let frontProxy: FrontProxy | undefined;
-    for (;;) {
-      try {
-        frontProxy = await readFrontProxy(configMaps);
-        break;
-      } catch (err) {
-        log.info('audit API waiting for the front-proxy CA', {
-          error: err instanceof Error ? err.message : String(err),
-        });
-        await realClock.sleep(2000, signal);
-      }
-    }
+    let frontProxy = await untilDone(
+      this.mgr,
+      'audit API: the front-proxy CA',
+      () => readFrontProxy(configMaps),
+      signal,
+    );
     let server: AuditApiServer | undefined;
     // Ends with the server, whichever way serving ends.
     const done = new AbortController();
@@ -97,7 +95,7 @@ export class AuditApi implements Runnable {
               ...this.opts.listen,
               cert: cert.cert,
               key: cert.key,
-              frontProxy: frontProxy as FrontProxy,
+              frontProxy,
               read: (filter) => readAuditView(this.opts.logPath, filter),
               log,
             });
