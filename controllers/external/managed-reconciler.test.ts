@@ -70,6 +70,45 @@ describe('managedReconciler', () => {
     expect(s.stored().metadata.finalizers).toBeUndefined();
   });
 
+  it('neither acts nor writes while actsOn says the object is not its yet, then acts once it is', async () => {
+    let placed = false;
+    const s = setup({ finalizerAddedBy: 'client', actsOn: () => placed });
+    s.api.seed(s.client, {
+      apiVersion: 'example.kcloud.io/v1alpha1',
+      kind: 'Note',
+      metadata: { namespace: 'ns', name: 'a' },
+      spec: { text: 'hello' },
+    });
+    s.syncCache();
+
+    expect(await s.run()).toBeUndefined();
+    expect(s.api.calls).toEqual([]);
+    expect(s.backend.calls).toEqual([]);
+    expect(s.recorder.events).toEqual([]);
+
+    placed = true;
+    expect(await s.run()).toBeUndefined();
+    expect(s.backend.calls).toEqual(['observe', 'create', 'observe']);
+    expect(s.stored().status).toMatchObject({ phase: 'Ready', size: 5 });
+  });
+
+  it('deletes as ever an object it never acted on: its finalizer (another writer put it) goes', async () => {
+    const s = setup({ finalizerAddedBy: 'client', actsOn: () => false });
+    s.api.seed(s.client, {
+      apiVersion: 'example.kcloud.io/v1alpha1',
+      kind: 'Note',
+      metadata: { namespace: 'ns', name: 'a', finalizers: [finalizer] },
+      spec: { text: 'hello' },
+    });
+    s.syncCache();
+    await startDeletion(s);
+
+    expect(await s.run()).toBeUndefined();
+
+    expect(s.backend.calls).toEqual(['observe']);
+    expect(s.api.peek(s.client, 'ns', 'a')).toBeUndefined();
+  });
+
   it('makes no API write and records no event when nothing changed', async () => {
     const s = await createdNote();
     await s.clock.advance(60_000);

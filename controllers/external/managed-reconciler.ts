@@ -93,6 +93,14 @@ export interface ManagedReconcilerOptions<T extends ManagedObject<S>, S extends 
    */
   successEvents?: boolean;
   /**
+   * Whether this writer acts on the object yet. A host's agent sees a scheduler's label before
+   * the placement status the scheduler writes next (two writes): until then it has nothing to
+   * do and nothing to say that the scheduler's condition does not already say, so nothing is
+   * written (a status write, and the summarizer's answer to it, per object). The wiring wakes
+   * the controller when the answer turns true; a deleted object is handled as ever.
+   */
+  actsOn?: (obj: T) => boolean;
+  /**
    * Product status fields summed from other objects: a change of these alone is written at
    * most once per period per object (see status-batch.ts), never left stale.
    */
@@ -430,6 +438,7 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
       stalledAt.delete(req.key);
       return reconcileDelete(obj, ctx);
     }
+    if (opts.actsOn && !opts.actsOn(obj)) return undefined;
 
     if (opts.finalizerAddedBy !== 'client') {
       obj = await addFinalizer(opts.client, obj, opts.finalizer, ctx.signal);

@@ -74,7 +74,15 @@ export function addManagedController<T extends ManagedObject<S>, S extends Manag
   // so must the status fields a writer acts on.
   const role = reconciler.role;
   const summed = role?.kind === 'summarizer' ? contributionsChanged(role.contributors) : undefined;
-  const wake = opts.wakeOnUpdate;
+  // An object the writer did not act on yet (actsOn) is woken by the update that lets it.
+  const acts = reconciler.actsOn;
+  const own = opts.wakeOnUpdate;
+  const wake =
+    acts && own
+      ? (o: T, n: T) => (!acts(o) && acts(n)) || own(o, n)
+      : acts
+        ? (o: T, n: T) => !acts(o) && acts(n)
+        : own;
   const contributed =
     summed && wake ? (o: T, n: T) => summed(o, n) || wake(o, n) : (summed ?? wake);
   const controller = new Controller<T>({

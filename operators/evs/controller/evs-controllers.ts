@@ -256,6 +256,10 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
       reconciler: {
         finalizer: evsFinalizer,
         finalizerAddedBy: 'client',
+        // A placement is the host's and pool's in the status; the agent's event says when the
+        // data is made there. An event per binding (a boot volume, an attachment per disk of
+        // every instance) told no one anything more, at an API write each.
+        successEvents: false,
         external: () =>
           bindingClient(mgr.client<T>(resource), decide, hostReady, [
             evsFinalizer,

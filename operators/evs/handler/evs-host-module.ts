@@ -54,13 +54,13 @@ import {
 import { configureEvsAgent, evsAgentFlags, type EvsAgentConfig } from './flags.ts';
 import { imageData, imageDataStatus } from './image-data.ts';
 import { operationRecord, operationRun, type OperationRecord } from './operation-run.ts';
-import type { PoolBackends } from './pool-backends.ts';
+import { isPlaced, type PoolBackends } from './pool-backends.ts';
 import { reportPools } from './pool-reporter.ts';
 import { rbdBackend, secretResource, type SecretObject } from './rbd-backend.ts';
 import { addEvsOrphanSweep } from './orphans.ts';
 import { RealPoolBackends } from './real-pool-backends.ts';
 import { SimulatedPools } from './simulated-pools.ts';
-import { snapshotData, snapshotDataStatus } from './snapshot-data.ts';
+import { snapshotData, snapshotDataStatus, snapshotPlaced } from './snapshot-data.ts';
 import type { SourceReader } from './sources.ts';
 import { addEvsSharedOrphanSweep } from './shared-orphans.ts';
 import { attachmentTarget } from './attachment-target.ts';
@@ -154,6 +154,7 @@ export function registerEvsAgent(
       status: (_v, observation) => volumeDataStatus(observation),
       statusFields: ['sizeBytes', 'allocatedBytes', 'image'],
       role: contributor(provisionedCondition),
+      actsOn: isPlaced,
       deletionPolicy: (v) => v.spec.deletionPolicy ?? 'Delete',
     },
     // A reimage that ended changed the data (and the image they were made from).
@@ -184,6 +185,7 @@ export function registerEvsAgent(
         status: (_s, observation) => snapshotDataStatus(observation.observed),
         statusFields: ['readyToUse', 'sizeBytes', 'creationTime'],
         role: contributor(provisionedCondition),
+        actsOn: snapshotPlaced,
         deletionPolicy: (s) => s.spec.deletionPolicy ?? 'Delete',
       },
     },
@@ -206,6 +208,7 @@ export function registerEvsAgent(
       status: (_i, observation) => imageDataStatus(observation.observed),
       statusFields: ['format', 'virtualSizeBytes', 'sha256'],
       role: contributor(provisionedCondition),
+      actsOn: isPlaced,
     },
   });
 

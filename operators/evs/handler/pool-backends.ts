@@ -13,6 +13,14 @@ export function placedPool(obj: { status?: { storagePool?: string } }): string |
 }
 
 /**
+ * Whether the scheduler's placement status is there: the agent acts on an object only then
+ * (the label that hands it over comes in a write of its own, often seen first).
+ */
+export function isPlaced(obj: { status?: { storagePool?: string } }): boolean {
+  return placedPool(obj) !== undefined;
+}
+
+/**
  * What an object the scheduler has not placed yet looks like: work in progress (the label and
  * the status come in two writes), or, once deleted, nothing to delete.
  */

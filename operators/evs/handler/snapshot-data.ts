@@ -18,6 +18,11 @@ function snapshotRef(snap: VolumeSnapshotObject): SnapshotRef | undefined {
   return volumeUid ? { ...ownerRef(snap), volumeUid } : undefined;
 }
 
+/** Placed, with the volume it is of recorded: what the agent needs to act on it. */
+export function snapshotPlaced(snap: VolumeSnapshotObject): boolean {
+  return placedPool(snap) !== undefined && snapshotRef(snap) !== undefined;
+}
+
 export function snapshotDataStatus(info: SnapshotInfo | undefined): {
   readyToUse: boolean;
   sizeBytes?: number;
@@ -52,7 +57,7 @@ export function snapshotData(
   };
   return {
     async observe(obj, signal): Promise<Observation<SnapshotInfo>> {
-      if (placedPool(obj) === undefined || !snapshotRef(obj)) return notPlaced(obj);
+      if (!snapshotPlaced(obj)) return notPlaced(obj);
       const b = await backend(signal);
       const info = await b.inspectSnapshot(ref(), signal);
       // A snapshot is what it was when taken: once there, it is up to date.
