@@ -28,7 +28,7 @@ import { agentFlagGroups, configureAgent, type AgentConfig } from './flags.ts';
 import { Heartbeats } from './heartbeat/heartbeats.ts';
 import { hostModules } from './host-modules.ts';
 import { decideHypervisor, machineFacts } from './host/facts.ts';
-import { hostNames, hostSelector } from './host/names.ts';
+import { hostNames, hostScope } from './host/names.ts';
 import { addHostRegistration } from './host/registration.ts';
 import { agentStatus } from './host/report.ts';
 import type { HostModuleContext } from './modules/index.ts';
@@ -57,7 +57,7 @@ async function main(): Promise<number> {
   const log = createLogger('kcloud-agent', config.logLevel);
   const hosts = hostNames(config.hostName, config.simulate);
   const simulated = config.simulate > 0;
-  const labelSelector = hostSelector(hosts);
+  const scope = hostScope(hosts);
 
   // The heartbeats need the manager's API client; the manager's readiness needs them.
   const heartbeat = { fresh: () => false };
@@ -89,7 +89,7 @@ async function main(): Promise<number> {
   });
   const registration = addHostRegistration(mgr, {
     hosts,
-    labelSelector,
+    scope,
     labelsOf: (host) => hostLabels(config, host),
     // Simulated hosts share this machine's facts: one probe for all of them.
     statusOf: () => agentStatus(facts),
@@ -99,8 +99,7 @@ async function main(): Promise<number> {
       mgr,
       hosts,
       simulated,
-      labelSelector,
-      informer: (ref, opts = {}) => mgr.informer(ref, { ...opts, labelSelector }),
+      informer: (ref, opts = {}) => mgr.informer(ref, { ...opts, ...scope }),
       fieldManager: `kcloud-agent-${m.name}`,
       stateDir: path.join(config.stateDir, m.name),
       hostsNamespace: config.hostsNamespace,

@@ -1,12 +1,13 @@
 // The agent's Host controller: each of its hosts has a Host, labelled with its topology and
-// bound to itself (so the agent watches it with the same selector as everything else bound to
-// the host), and carries the agent's part of the status. Created when missing, re-created when
+// bound to itself (so the agent watches it in the same scope as everything else bound to the
+// host), and carries the agent's part of the status. Created when missing, re-created when
 // deleted, rewritten only when something the agent reports changed.
 import {
   Controller,
   realClock,
   type Cache,
   type Clock,
+  type InformerScope,
   type ObjectClient,
   type Reconcile,
 } from '../../controllers/index.ts';
@@ -92,9 +93,9 @@ export interface HostRegistration {
 /** Wires the Host controller into the agent's manager, watching only its own Hosts. */
 export function addHostRegistration(
   mgr: Manager,
-  opts: HostRegistrationOptions & { labelSelector: string },
+  opts: HostRegistrationOptions & { scope: InformerScope },
 ): HostRegistration {
-  const informer = mgr.informer<HostObject>(hostResource, { labelSelector: opts.labelSelector });
+  const informer = mgr.informer<HostObject>(hostResource, { ...opts.scope });
   const controller = new Controller<HostObject>({
     name: hostRegistrationControllerName,
     informer,

@@ -7,4 +7,4 @@ export {
   type HostModuleContext,
 } from '../../controllers/host/index.ts';
 export { hostLabel, simulatedLabel } from '../../operators/ecs/api/index.ts';
-export { hostSelector } from '../host/names.ts';
+export { hostScope } from '../host/names.ts';

@@ -14,11 +14,9 @@ export interface HostModuleContext {
   hosts: readonly string[];
   /** The hosts are simulated: answer for their objects without running anything. */
   simulated: boolean;
-  /** `ecs.kcloud.io/host=<host>`, or `ecs.kcloud.io/host in (<hosts>)` when simulating. */
-  labelSelector: string;
   /**
    * The shared informer of a host-bound kind, watching only the objects bound to these hosts
-   * (labelSelector): 5,000 agents do not each cache every object of the cloud.
+   * (label ecs.kcloud.io/host): 5,000 agents do not each cache every object of the cloud.
    */
   informer<T extends KubeObject>(
     ref: ResourceRef,

@@ -15,3 +15,4 @@ export {
   type InitialList,
   type ListerWatcher,
 } from './informer.ts';
+export { scopeKey, type InformerScope, type ScopeFilter } from './scope.ts';

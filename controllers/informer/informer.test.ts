@@ -220,6 +220,108 @@ describe('Informer', () => {
     await stop();
   });
 
+  describe('with a scope narrowed on the client', () => {
+    const bound = (name: string, rv: string, host?: string): KubeObject => {
+      const o = obj(name, rv);
+      if (host !== undefined) o.metadata.labels = { host };
+      return o;
+    };
+    const mine = new Set(['h1', 'h2']);
+    const inScope = (o: KubeObject) => mine.has(o.metadata.labels?.host ?? '');
+
+    it('caches and tells only what is in scope from a paginated list', async () => {
+      const { informer, seen, stop, clock } = setup(
+        [
+          [
+            page([bound('a', '1', 'h1'), bound('x', '2', 'other')], '10', '1'),
+            page([bound('b', '3', 'h2'), bound('u', '4')], '10'),
+          ],
+        ],
+        { inScope },
+      );
+      await clock.advance(0);
+      await informer.waitForSync();
+      expect(informer.cache.keys().sort()).toEqual(['ns/a', 'ns/b']);
+      expect(seen).toEqual(['add a@1', 'add b@3']);
+      await stop();
+    });
+
+    it('caches only what is in scope from a streaming list', async () => {
+      const { server, informer, seen, stop, clock } = setup([], {
+        inScope,
+        initialList: 'streaming',
+      });
+      await clock.advance(0);
+      server.last.push({ type: 'ADDED', object: bound('a', '1', 'h1') });
+      server.last.push({ type: 'ADDED', object: bound('x', '2', 'other') });
+      server.last.push({
+        type: 'BOOKMARK',
+        object: {
+          metadata: { resourceVersion: '3', annotations: { 'k8s.io/initial-events-end': 'true' } },
+        },
+      });
+      await informer.waitForSync();
+      expect(informer.cache.keys()).toEqual(['ns/a']);
+      expect(seen).toEqual(['add a@1']);
+      await stop();
+    });
+
+    it('treats an object leaving the scope as deleted and one entering it as added', async () => {
+      const { server, informer, seen, stop, clock } = setup(
+        [[page([bound('a', '1', 'h1'), bound('x', '2', 'other')], '10')]],
+        { inScope },
+      );
+      await clock.advance(0);
+      await informer.waitForSync();
+      // a is bound to another host: gone from here; x is bound to one of ours: new here.
+      server.last.push({ type: 'MODIFIED', object: bound('a', '11', 'other') });
+      server.last.push({ type: 'MODIFIED', object: bound('x', '12', 'h2') });
+      await flushPromises();
+      expect(informer.cache.keys()).toEqual(['ns/x']);
+      expect(seen).toEqual(['add a@1', 'delete a', 'add x@12']);
+      expect(informer.cache.get('ns/x')?.metadata.managedFields).toBeUndefined();
+
+      // Out of scope throughout: never heard of, whatever happens to it.
+      server.last.push({ type: 'ADDED', object: bound('y', '13', 'other') });
+      server.last.push({ type: 'MODIFIED', object: bound('y', '14') });
+      server.last.push({ type: 'DELETED', object: bound('y', '15') });
+      server.last.push({ type: 'MODIFIED', object: bound('a', '16', 'elsewhere') });
+      server.last.push({ type: 'DELETED', object: bound('a', '17', 'elsewhere') });
+      // In scope as before: an update, then a delete.
+      server.last.push({ type: 'MODIFIED', object: bound('x', '18', 'h2') });
+      server.last.push({ type: 'DELETED', object: bound('x', '19', 'h2') });
+      await flushPromises();
+      expect(seen.slice(3)).toEqual(['update x@18', 'delete x']);
+      expect(informer.cache.size).toBe(0);
+      // Events out of scope still move the resourceVersion a resumed watch starts from.
+      expect(informer.lastSyncResourceVersion()).toBe('19');
+      server.last.push({ type: 'ADDED', object: bound('z', '20', 'other') });
+      server.last.push('end');
+      await flushPromises();
+      expect(server.last.opts.resourceVersion).toBe('20');
+      await stop();
+    });
+
+    it('reports what entered and left the scope while it was away when it relists', async () => {
+      const { server, informer, seen, stop, clock } = setup(
+        [
+          [page([bound('a', '1', 'h1'), bound('b', '2', 'h2'), bound('x', '3', 'other')], '5')],
+          [page([bound('a', '1', 'h1'), bound('b', '7', 'other'), bound('x', '8', 'h1')], '9')],
+        ],
+        { inScope },
+      );
+      await clock.advance(0);
+      await informer.waitForSync();
+      server.last.push(new ApiError(410, { reason: 'Expired', message: 'too old' }, 'watch'));
+      await flushPromises();
+      expect(informer.stats.relists).toBe(1);
+      expect(seen).toEqual(['add a@1', 'add b@2', 'delete b', 'add x@8']);
+      expect(informer.cache.keys().sort()).toEqual(['ns/a', 'ns/x']);
+      expect(server.last.opts.resourceVersion).toBe('9');
+      await stop();
+    });
+  });
+
   it('stops at once when told to stop between the list and the watch', async () => {
     const server = new FakeListerWatcher<KubeObject>();
     server.pages = [[page([obj('a', '1')], '5')]];

@@ -35,6 +35,13 @@ export interface InformerOptions<T extends KubeObject> {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
+  /**
+   * Narrows what the selectors list, on this side, for a scope the server cannot be told: a
+   * selector naming 5,000 hosts is too long for a request. An object it rejects (as the server
+   * sent it, before `transform`) is neither cached nor handed to handlers; one that leaves the
+   * scope in a watch event is gone, as if the server had filtered it out.
+   */
+  inScope?: (obj: T) => boolean;
   indexers?: Record<string, IndexFunc<T>>;
   /** Objects per list page, so 30,000 objects never arrive as one response. */
   pageSize?: number;
@@ -229,11 +236,15 @@ export class Informer<T extends KubeObject> {
         signal,
       });
       this.stats.listPages++;
-      for (const item of page.items) items.push(this.transform(item));
+      for (const item of page.items) if (this.inScope(item)) items.push(this.transform(item));
       cont = page.metadata.continue || undefined;
       rv = page.metadata.resourceVersion ?? rv;
     } while (cont);
     this.applyReplace(items, rv);
+  }
+
+  private inScope(obj: T): boolean {
+    return this.opts.inScope?.(obj) ?? true;
   }
 
   private applyReplace(items: T[], rv: string): void {
@@ -315,11 +326,10 @@ export class Informer<T extends KubeObject> {
           }
           continue;
         }
-        const obj = this.transform(ev.object);
         if (fresh && !this.synced) {
-          fresh.push(obj);
+          if (this.inScope(ev.object)) fresh.push(this.transform(ev.object));
         } else {
-          this.apply(ev.type, obj);
+          this.apply(ev.type, ev.object);
         }
         if (rv) this.resourceVersion = rv;
       }
@@ -339,12 +349,17 @@ export class Informer<T extends KubeObject> {
     }
   }
 
-  private apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: T): void {
-    if (type === 'DELETED') {
-      const old = this.cache.remove(objectKey(obj));
-      this.dispatch('delete', old ?? obj);
+  private apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', raw: T): void {
+    const inScope = this.inScope(raw);
+    if (type === 'DELETED' || !inScope) {
+      // Out of scope is gone for this cache: the server would have sent it as a DELETED had it
+      // filtered. Handlers never heard of an object that was never in scope.
+      const old = this.cache.remove(objectKey(raw));
+      if (old) this.dispatch('delete', old);
+      else if (inScope) this.dispatch('delete', this.transform(raw));
       return;
     }
+    const obj = this.transform(raw);
     const old = this.cache.upsert(obj);
     if (old) this.dispatch('update', obj, old);
     else this.dispatch('add', obj);

@@ -4,7 +4,13 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { realClock, type Clock } from '../clock/index.ts';
 import { EventRecorder, KubeEventsClient } from '../events/index.ts';
 import { startHealthServer, type Check } from '../health/server.ts';
-import { Informer, type IndexFunc, type InitialList } from '../informer/index.ts';
+import {
+  Informer,
+  scopeKey,
+  type IndexFunc,
+  type InitialList,
+  type ScopeFilter,
+} from '../informer/index.ts';
 import { ApiClient, ObjectClient, type KubeObject, type ResourceRef } from '../kube/index.ts';
 import { coordinationLeaseClient, createLeaderMetrics, LeaderElector } from '../leader/index.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -37,8 +43,8 @@ export interface ManagerOptions {
   clock?: Clock;
 }
 
-function resourceId(ref: ResourceRef, namespace?: string, labelSelector?: string): string {
-  return `${ref.group}/${ref.version}/${ref.plural}@${namespace ?? ''}?${labelSelector ?? ''}`;
+function resourceId(ref: ResourceRef, namespace?: string, scope?: string): string {
+  return `${ref.group}/${ref.version}/${ref.plural}@${namespace ?? ''}?${scope ?? ''}`;
 }
 
 export interface Runnable {
@@ -92,26 +98,31 @@ export class Manager {
   }
 
   /**
-   * The shared informer of a resource (optionally of one namespace, or of the objects matching
-   * a label selector: an agent caches only what is bound to its hosts); created on first use.
+   * The shared informer of a resource (optionally of one namespace, or of the objects of an
+   * InformerScope, a label selector and a filter: an agent caches only what is bound to its
+   * hosts); created on first use.
    */
   informer<T extends KubeObject>(
     ref: ResourceRef,
     opts: {
       namespace?: string;
       labelSelector?: string;
+      /** Narrows what the selector lists, on the client (see InformerScope). */
+      filter?: ScopeFilter;
       indexers?: Record<string, IndexFunc<T>>;
     } = {},
   ): Informer<T> {
     const namespace = ref.namespaced ? (opts.namespace ?? this.opts.namespace) : undefined;
-    const id = resourceId(ref, namespace, opts.labelSelector);
+    const { labelSelector, filter } = opts;
+    const id = resourceId(ref, namespace, scopeKey(opts));
     let informer = this.informers.get(id) as Informer<T> | undefined;
     if (!informer) {
       informer = new Informer<T>({
         name: `${ref.plural}.${ref.group || 'core'}`,
         client: this.client<T>(ref),
         ...(namespace ? { namespace } : {}),
-        ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}),
+        ...(labelSelector ? { labelSelector } : {}),
+        ...(filter ? { inScope: (o: T) => filter.accepts(o) } : {}),
         ...(this.opts.initialList ? { initialList: this.opts.initialList } : {}),
         clock: this.clock,
         log: this.log.child({ informer: ref.plural }),
