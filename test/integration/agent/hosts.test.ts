@@ -2,13 +2,15 @@
 // registers its Host and heartbeats; the manager's host-lifecycle controller marks it Ready,
 // Unknown (HeartbeatLost) once the agent is killed and its Lease plus the grace period have
 // passed, Ready again when it restarts (nothing duplicated), not Schedulable when cordoned; and
-// one simulating agent registers three Ready Hosts.
+// one simulating agent registers three Ready Hosts, another more hosts than its selector names
+// (its scope then filtered on the client), re-registering one that is deleted.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { serviceAccountUser } from '../../../agent/access/index.ts';
 import { cpuArch } from '../../../agent/host/cpu.ts';
+import { hostNames, maxNamedHosts } from '../../../agent/host/names.ts';
 import {
   ApiClient,
   coordinationLeaseClient,
@@ -343,5 +345,44 @@ describe('a simulating agent', () => {
     expect(simulated).toEqual(names);
     // It answers for the simulated hosts only: no Host of its own name.
     expect(await getHost(name)).toBeUndefined();
+  });
+
+  it('answers for more hosts than its selector names, and hears of one of their Hosts deleted', async () => {
+    const name = `${cluster.namespace}-many`;
+    const kubeconfig = await agentKubeconfig(cluster.kubeconfigPath, work.dir, name, {
+      simulator: true,
+    });
+    const count = maxNamedHosts + 1;
+    const agent = await startAgent(
+      'many-simulator',
+      [
+        `--kubeconfig=${kubeconfig}`,
+        `--host-name=${name}`,
+        `--hosts-namespace=${hostsNs}`,
+        // About 50 renewals a second.
+        '--heartbeat-interval=2s',
+        '--hypervisor=tcg',
+        `--simulate=${String(count)}`,
+        `--state-dir=${path.join(work.dir, 'state-many')}`,
+      ],
+      work.dir,
+    );
+    agents.push(agent);
+    const names = hostNames(name, count);
+    for (const n of names) await waitReady(n, 'True', 'HostReady');
+    // Its Host informer lists every bound Host and keeps its own: this deletion reaches its
+    // registration only through that filter, which registers the Host again.
+    const last = names.at(-1) ?? '';
+    const before = await getHost(last);
+    await hosts.delete(undefined, last);
+    const again = await waitFor(
+      async () => {
+        const h = await getHost(last);
+        return h && h.metadata.uid !== before?.metadata.uid ? h : undefined;
+      },
+      { timeoutMs: 60_000, what: `host ${last} registered again` },
+    );
+    expect(again.metadata.labels?.['ecs.kcloud.io/host']).toBe(last);
+    await waitReady(last, 'True', 'HostReady');
   });
 });
