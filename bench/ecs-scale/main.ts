@@ -301,7 +301,7 @@ async function main(argv: string[]): Promise<void> {
   );
   result.minutes = (clock.now() - t0) / 60_000;
   print(`load average at the end ${(os.loadavg()[1] ?? 0).toFixed(2)}`);
-  await publishSection(opts.out, sectionHeading, renderSection(result), print);
+  await publishSection(opts.out, sectionHeading(opts.hosts), renderSection(result), print);
 }
 
 runBench(main);

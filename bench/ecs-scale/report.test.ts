@@ -4,6 +4,7 @@ import {
   percentilesCell,
   reconcilesCell,
   renderSection,
+  sectionHeading,
   type ScaleResult,
 } from './report.ts';
 
@@ -54,6 +55,11 @@ const result: ScaleResult = {
 };
 
 describe('the section', () => {
+  it('is one per number of hosts, so runs at two scales keep both', () => {
+    expect(sectionHeading(1000)).toBe('ECS control plane at scale: 1,000 simulated hosts');
+    expect(sectionHeading(5000)).not.toBe(sectionHeading(1000));
+  });
+
   it('gives percentiles nearest-rank, in ms below a second and in s above', () => {
     expect(percentilesCell([300, 400, 1500])).toBe('400 ms / 1.50 s / 1.50 s / 1.50 s');
     expect(percentilesCell([])).toBe('– / – / – / –');

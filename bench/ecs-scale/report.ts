@@ -5,7 +5,10 @@ import { formatCount } from '../lib/progress.ts';
 import { percentile } from '../lib/stats.ts';
 import { perInstanceCell, type DecisionRate, type KcloudRequests } from './figures.ts';
 
-export const sectionHeading = 'ECS control plane at scale (simulated hosts)';
+/** One section per number of hosts: a run at another scale does not replace this one's figures. */
+export function sectionHeading(hosts: number): string {
+  return `ECS control plane at scale: ${formatCount(hosts)} simulated hosts`;
+}
 
 export interface CpuSpan {
   ms: number;
