@@ -1,4 +1,5 @@
 export { Backoff } from './backoff.ts';
+export { derivedView, type DerivedView } from './derived-view.ts';
 export {
   Cache,
   labelIndex,

@@ -50,3 +50,24 @@ export function computeHost(host: HostObject): ComputeHost {
     simulated: labels[simulatedLabel] === 'true',
   };
 }
+
+/** Whether the scheduler sees two readings of a host alike (its counters are not read). */
+export function sameComputeHost(a: ComputeHost, b: ComputeHost): boolean {
+  const sameLabels = (x: Readonly<Record<string, string>>, y: Readonly<Record<string, string>>) => {
+    const keys = Object.keys(x);
+    return keys.length === Object.keys(y).length && keys.every((k) => x[k] === y[k]);
+  };
+  return (
+    a.name === b.name &&
+    a.ready === b.ready &&
+    a.cordoned === b.cordoned &&
+    a.schedulable === b.schedulable &&
+    a.allocatable?.vcpu === b.allocatable?.vcpu &&
+    a.allocatable?.memoryBytes === b.allocatable?.memoryBytes &&
+    a.arch === b.arch &&
+    a.simulated === b.simulated &&
+    sameLabels(a.labels, b.labels) &&
+    a.pools.size === b.pools.size &&
+    [...a.pools].every((p) => b.pools.has(p))
+  );
+}

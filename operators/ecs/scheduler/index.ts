@@ -1,7 +1,7 @@
 // The ECS scheduler's decision logic: pure functions over cache snapshots and the ledger of
 // what each host holds. The Instance controller feeds it and writes what it decides.
 export { refuse, wait, type ScheduleDecision } from './decision.ts';
-export { computeHost, type ComputeHost } from './hosts.ts';
+export { computeHost, sameComputeHost, type ComputeHost } from './hosts.ts';
 export {
   PlacementLedger,
   placedInstance,

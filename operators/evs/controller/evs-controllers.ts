@@ -2,7 +2,7 @@
 // hosts report, and the scheduler of volumes, snapshots, images and operations, which places
 // each on a host and hands it to that host's agent by label. The data itself is the agents'.
 import { keptFields, type ManagedStatus } from '../../../controllers/external/index.ts';
-import type { Informer } from '../../../controllers/informer/index.ts';
+import { derivedView, type Informer } from '../../../controllers/informer/index.ts';
 import type { Condition } from '../../../controllers/reconcile/index.ts';
 import { objectKey, type KubeObject } from '../../../controllers/kube/index.ts';
 import type { Manager } from '../../../controllers/manager/index.ts';
@@ -47,7 +47,7 @@ import {
   snapshotPhase,
   volumePhase,
 } from './phases.ts';
-import { hostView, type HostView } from './placement/hosts.ts';
+import { hostView, sameHostView, type HostView } from './placement/hosts.ts';
 import {
   placeAttachment,
   VolumeClaims,
@@ -134,10 +134,11 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
    * Who uses a volume: its attachments placed on a host, until they are gone (one being
    * deleted is held by its instance's agent until the disk is unplugged).
    */
+  const placedOn = (a: VolumeAttachmentObject) => a.metadata.labels?.[hostLabel];
   const attachedTo = (v: VolumeObject) => {
     const byInstance = new Map<string, { instance: string; host: string }>();
     for (const a of attachmentsOf(v.metadata.namespace ?? '', v.metadata.name ?? '')) {
-      if (a.metadata.labels?.[hostLabel] === undefined) continue;
+      if (placedOn(a) === undefined) continue;
       byInstance.set(a.spec.instanceRef.name, {
         instance: a.spec.instanceRef.name,
         host: a.spec.host,
@@ -153,8 +154,16 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
     },
   });
 
-  const hostViews = (): HostView[] => hosts.cache.list().map(hostView);
-  const hostReady = (name: string) => hostView(hosts.cache.get(name) ?? { metadata: {} }).ready;
+  // Placement reads every host for each decision: converted once per Host change.
+  const views = derivedView(hosts, hostView, sameHostView);
+  const hostViews = (): readonly HostView[] => views.list();
+  const hostReady = (name: string) => views.get(name)?.ready ?? false;
+  // A Host update that changes what placement and the pools' status read of it (readiness,
+  // cordon, the pools it reports): the pools' sums and the attachments waiting for a host to
+  // reach their pool look again; the rest of a Host's status (its counters, its VMs) does not
+  // concern them.
+  const placementChanged = (o: HostObject, n: HostObject) =>
+    !sameHostView(hostView(o), hostView(n)) || specOrReadinessChanged(o, n);
   const get =
     <T extends KubeObject>(informer: Informer<T>) =>
     (namespace: string, name: string) =>
@@ -197,7 +206,9 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
       },
     },
     // A host's report of its pools changes the pools' status.
-    watches: [watch(hosts, (h) => (h.status?.storagePools ?? []).map((p) => p.name))],
+    watches: [
+      watch(hosts, (h) => (h.status?.storagePools ?? []).map((p) => p.name), placementChanged),
+    ],
   });
 
   addManagedController<VolumeTypeObject, VolumeTypeStatus & ManagedStatus, undefined>(mgr, {
@@ -337,8 +348,13 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
       watch(types, everyKey(volumes), specOrReadinessChanged),
       watch(pools, everyKey(volumes), specOrReadinessChanged),
       boundTo(volumes),
-      // Its attachments are its status.attachments.
-      watch(attachments, (a) => [key(a.metadata.namespace, a.spec.volumeRef.name)]),
+      // Its attachments are its status.attachments: one placed on a host (its label) counts,
+      // whatever its own conditions say; their writes would wake every volume again.
+      watch(
+        attachments,
+        (a) => [key(a.metadata.namespace, a.spec.volumeRef.name)],
+        (o, n) => placedOn(o) !== placedOn(n) || o.spec.host !== n.spec.host,
+      ),
     ],
     (v) => ({ attachments: attachedTo(v) }),
   );
@@ -393,8 +409,7 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
     volume: get(volumes),
     pool,
     host: (name: string) => {
-      const h = hosts.cache.get(name);
-      return h ? hostView(h) : undefined;
+      return views.get(name);
     },
     attachmentsOf,
   };
@@ -409,9 +424,15 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
     waitForAgent,
     [
       boundTo(attachments),
-      // The volume turning Available or going away.
-      watch(volumes, (v) =>
-        attachmentsOf(v.metadata.namespace ?? '', v.metadata.name ?? '').map(objectKey),
+      // The volume turning Available, placed or going away (its attachments' own sums, written
+      // into it as they attach, are nothing for them to act on).
+      watch(
+        volumes,
+        (v) => attachmentsOf(v.metadata.namespace ?? '', v.metadata.name ?? '').map(objectKey),
+        (o, n) =>
+          specOrReadinessChanged(o, n) ||
+          o.status?.storagePool !== n.status?.storagePool ||
+          o.metadata.labels?.[hostLabel] !== n.metadata.labels?.[hostLabel],
       ),
       // Another attachment of the same volume deleted: a waiting one may go now.
       watch(attachments, (a) =>
@@ -420,11 +441,14 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
           .map(objectKey),
       ),
       // A host starting to reach a Shared pool.
-      watch(hosts, (h) =>
-        attachments.cache
-          .list()
-          .filter((a) => a.spec.host === h.metadata.name)
-          .map(objectKey),
+      watch(
+        hosts,
+        (h) =>
+          attachments.cache
+            .list()
+            .filter((a) => a.spec.host === h.metadata.name)
+            .map(objectKey),
+        placementChanged,
       ),
     ],
   );

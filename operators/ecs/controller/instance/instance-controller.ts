@@ -8,7 +8,7 @@ import {
   type ManagedStatus,
   type PhaseSummary,
 } from '../../../../controllers/external/index.ts';
-import type { Informer } from '../../../../controllers/informer/index.ts';
+import { derivedView, type Informer } from '../../../../controllers/informer/index.ts';
 import { objectKey, type KubeObject } from '../../../../controllers/kube/index.ts';
 import type { Manager } from '../../../../controllers/manager/index.ts';
 import { specOrReadinessChanged } from '../../../../controllers/reconcile/index.ts';
@@ -42,7 +42,7 @@ import {
   computeHost,
   PlacementLedger,
   requestedResources,
-  type ComputeHost,
+  sameComputeHost,
   type ScoringPolicy,
 } from '../../scheduler/index.ts';
 import { secretResource, type SecretObject } from '../host-secret-copy.ts';
@@ -137,15 +137,10 @@ export function addInstanceController(mgr: Manager, opts: InstanceControllerOpti
     },
   });
 
-  // Hosts as the scheduler sees them, rebuilt only after a Host changed: a decision reads
-  // the list, and thousands of hosts must not be walked again for each of thousands of
-  // instances.
-  let computed: ComputeHost[] | undefined;
-  const stale = () => {
-    computed = undefined;
-  };
-  hosts.addHandler({ onAdd: stale, onUpdate: stale, onDelete: stale });
-  const computeHosts = (): ComputeHost[] => (computed ??= hosts.cache.list().map(computeHost));
+  // Hosts as the scheduler sees them, converted once per Host change that alters what it reads:
+  // a decision reads the list, and thousands of hosts must not be walked again for each of
+  // thousands of instances.
+  const computed = derivedView(hosts, computeHost, sameComputeHost);
 
   const childInformers: Record<ChildKind, Informer<KubeObject>> = {
     Volume: volumes as unknown as Informer<KubeObject>,
@@ -154,7 +149,7 @@ export function addInstanceController(mgr: Manager, opts: InstanceControllerOpti
   };
   const world: InstanceWorld = {
     get hosts() {
-      return computeHosts();
+      return computed.list();
     },
     policy: opts.policy,
     flavor: (name) => flavors.cache.get(name),

@@ -37,6 +37,17 @@ export function hostView(host: HostLike): HostView {
   };
 }
 
+/** Whether placement sees two views of a host alike (its readiness, cordon and pools). */
+export function sameHostView(a: HostView, b: HostView): boolean {
+  if (a.name !== b.name || a.ready !== b.ready || a.schedulable !== b.schedulable) return false;
+  if (a.pools.size !== b.pools.size) return false;
+  for (const [name, p] of a.pools) {
+    const q = b.pools.get(name);
+    if (q?.availableBytes !== p.availableBytes || q.capacityBytes !== p.capacityBytes) return false;
+  }
+  return true;
+}
+
 /**
  * Rendezvous hashing: each (object, host) pair gets a score and the highest wins, so objects
  * spread over hosts and an object's host changes only when that host leaves.

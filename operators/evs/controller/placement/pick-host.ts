@@ -32,15 +32,17 @@ const usable = (h: HostView, pool: string) => h.ready && h.schedulable && h.pool
  * hash.
  */
 export function pickHost(req: PlacementRequest, hosts: readonly HostView[]): Placement {
-  const byName = new Map(hosts.map((h) => [h.name, h]));
+  // A scan, not a map of every host: most calls are for an object already bound, and a map of
+  // thousands of hosts per call cost more than finding one.
+  const named = (name: string) => hosts.find((h) => h.name === name);
   if (req.current !== undefined) {
-    const current = byName.get(req.current);
+    const current = named(req.current);
     if (req.poolScope === 'Local' || (current?.ready && current.pools.has(req.pool))) {
       return { host: req.current };
     }
   }
   if (req.pinnedTo !== undefined) {
-    const pinned = byName.get(req.pinnedTo);
+    const pinned = named(req.pinnedTo);
     if (!pinned) {
       return {
         reason: 'SourceHostNotFound',
