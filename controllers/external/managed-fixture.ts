@@ -266,19 +266,29 @@ export function setup(
 
 export type Setup = ReturnType<typeof setup>;
 
+/** A new Note in the store and the cache, not reconciled yet. */
+export function seededNote(
+  spec: Note['spec'] = { text: 'hello' },
+  overrides: Partial<ManagedReconcilerOptions<Note, NoteStatus, NoteFile>> = {},
+  finalizers?: string[],
+): Setup {
+  const s = setup(overrides);
+  s.api.seed(s.client, {
+    apiVersion: 'example.kcloud.io/v1alpha1',
+    kind: 'Note',
+    metadata: { namespace: 'ns', name: 'a', ...(finalizers ? { finalizers } : {}) },
+    spec,
+  });
+  s.syncCache();
+  return s;
+}
+
 /** A new Note in the store and the cache, reconciled once, and the records cleared. */
 export async function createdNote(
   spec: Note['spec'] = { text: 'hello' },
   overrides: Partial<ManagedReconcilerOptions<Note, NoteStatus, NoteFile>> = {},
 ): Promise<Setup> {
-  const s = setup(overrides);
-  s.api.seed(s.client, {
-    apiVersion: 'example.kcloud.io/v1alpha1',
-    kind: 'Note',
-    metadata: { namespace: 'ns', name: 'a' },
-    spec,
-  });
-  s.syncCache();
+  const s = seededNote(spec, overrides);
   await s.run();
   s.syncCache();
   s.clear();

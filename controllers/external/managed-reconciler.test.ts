@@ -9,7 +9,7 @@ import {
   path,
   readyConditions,
   retryingConditions,
-  setup,
+  seededNote,
   startDeletion,
   statusApply,
   t0,
@@ -18,14 +18,7 @@ import { minInProgressRequeueMs } from './managed-reconciler.ts';
 
 describe('managedReconciler', () => {
   it('on a new object: adds the finalizer, creates the backend resource, writes status once', async () => {
-    const s = setup();
-    s.api.seed(s.client, {
-      apiVersion: 'example.kcloud.io/v1alpha1',
-      kind: 'Note',
-      metadata: { namespace: 'ns', name: 'a' },
-      spec: { text: 'hello' },
-    });
-    s.syncCache();
+    const s = seededNote();
 
     expect(await s.run()).toBeUndefined();
 
@@ -54,14 +47,7 @@ describe('managedReconciler', () => {
   });
 
   it('leaves the finalizer to the client when told so: its own write carries it', async () => {
-    const s = setup({ finalizerAddedBy: 'client' });
-    s.api.seed(s.client, {
-      apiVersion: 'example.kcloud.io/v1alpha1',
-      kind: 'Note',
-      metadata: { namespace: 'ns', name: 'a' },
-      spec: { text: 'hello' },
-    });
-    s.syncCache();
+    const s = seededNote({ text: 'hello' }, { finalizerAddedBy: 'client' });
 
     expect(await s.run()).toBeUndefined();
 
@@ -72,14 +58,7 @@ describe('managedReconciler', () => {
 
   it('neither acts nor writes while actsOn says the object is not its yet, then acts once it is', async () => {
     let placed = false;
-    const s = setup({ finalizerAddedBy: 'client', actsOn: () => placed });
-    s.api.seed(s.client, {
-      apiVersion: 'example.kcloud.io/v1alpha1',
-      kind: 'Note',
-      metadata: { namespace: 'ns', name: 'a' },
-      spec: { text: 'hello' },
-    });
-    s.syncCache();
+    const s = seededNote({ text: 'hello' }, { finalizerAddedBy: 'client', actsOn: () => placed });
 
     expect(await s.run()).toBeUndefined();
     expect(s.api.calls).toEqual([]);
@@ -93,14 +72,9 @@ describe('managedReconciler', () => {
   });
 
   it('deletes as ever an object it never acted on: its finalizer (another writer put it) goes', async () => {
-    const s = setup({ finalizerAddedBy: 'client', actsOn: () => false });
-    s.api.seed(s.client, {
-      apiVersion: 'example.kcloud.io/v1alpha1',
-      kind: 'Note',
-      metadata: { namespace: 'ns', name: 'a', finalizers: [finalizer] },
-      spec: { text: 'hello' },
-    });
-    s.syncCache();
+    const s = seededNote({ text: 'hello' }, { finalizerAddedBy: 'client', actsOn: () => false }, [
+      finalizer,
+    ]);
     await startDeletion(s);
 
     expect(await s.run()).toBeUndefined();
@@ -183,14 +157,7 @@ describe('managedReconciler', () => {
   });
 
   it('reports work in progress as Provisioning, requeues after its delay, and turns Ready when done', async () => {
-    const s = setup();
-    s.api.seed(s.client, {
-      apiVersion: 'example.kcloud.io/v1alpha1',
-      kind: 'Note',
-      metadata: { namespace: 'ns', name: 'a' },
-      spec: { text: 'hello' },
-    });
-    s.syncCache();
+    const s = seededNote();
     s.backend.writesStart = {
       reason: 'Copying',
       message: 'copying the text, 40%',
@@ -307,14 +274,7 @@ describe('managedReconciler', () => {
   });
 
   it('gives an unexplained failure the reason ReconcileError', async () => {
-    const s = setup();
-    s.api.seed(s.client, {
-      apiVersion: 'example.kcloud.io/v1alpha1',
-      kind: 'Note',
-      metadata: { namespace: 'ns', name: 'a' },
-      spec: { text: 'hello' },
-    });
-    s.syncCache();
+    const s = seededNote();
     s.backend.failNext.set('create', new Error('disk on fire'));
 
     await expect(s.run()).rejects.toThrow('disk on fire');
@@ -519,14 +479,7 @@ describe('managedReconciler', () => {
   });
 
   it('propagates a 409 on the finalizer patch from a stale copy, touching nothing else', async () => {
-    const s = setup();
-    s.api.seed(s.client, {
-      apiVersion: 'example.kcloud.io/v1alpha1',
-      kind: 'Note',
-      metadata: { namespace: 'ns', name: 'a' },
-      spec: { text: 'hello' },
-    });
-    s.syncCache();
+    const s = seededNote();
     // Someone else writes; the cache has not seen it yet.
     await s.client.patch('ns', 'a', 'merge', { metadata: { labels: { team: 'x' } } });
     s.clear();
@@ -545,14 +498,7 @@ describe('managedReconciler', () => {
   });
 
   it('propagates a 409 the API server answers to the finalizer patch', async () => {
-    const s = setup();
-    s.api.seed(s.client, {
-      apiVersion: 'example.kcloud.io/v1alpha1',
-      kind: 'Note',
-      metadata: { namespace: 'ns', name: 'a' },
-      spec: { text: 'hello' },
-    });
-    s.syncCache();
+    const s = seededNote();
     s.api.failNext({ verb: 'PATCH', path }, { code: 409, reason: 'Conflict' });
 
     const err = await s.run().then(

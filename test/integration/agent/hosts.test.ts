@@ -309,25 +309,35 @@ describe('an agent told to reserve more memory than the machine has', () => {
 });
 
 describe('a simulating agent', () => {
-  it('registers N simulated Hosts from one process, each with its heartbeat, all Ready', async () => {
-    const name = `${cluster.namespace}-bench`;
+  /** One agent process answering for `count` simulated hosts named after `name`. */
+  async function startSimulator(
+    label: string,
+    name: string,
+    count: number,
+    heartbeat: string,
+  ): Promise<void> {
     const kubeconfig = await agentKubeconfig(cluster.kubeconfigPath, work.dir, name, {
       simulator: true,
     });
     const agent = await startAgent(
-      'simulator',
+      label,
       [
         `--kubeconfig=${kubeconfig}`,
         `--host-name=${name}`,
         `--hosts-namespace=${hostsNs}`,
-        '--heartbeat-interval=1s',
+        `--heartbeat-interval=${heartbeat}`,
         '--hypervisor=tcg',
-        '--simulate=3',
-        `--state-dir=${path.join(work.dir, 'state')}`,
+        `--simulate=${String(count)}`,
+        `--state-dir=${path.join(work.dir, `state-${label}`)}`,
       ],
       work.dir,
     );
     agents.push(agent);
+  }
+
+  it('registers N simulated Hosts from one process, each with its heartbeat, all Ready', async () => {
+    const name = `${cluster.namespace}-bench`;
+    await startSimulator('simulator', name, 3, '1s');
     const names = [1, 2, 3].map((i) => `${name}-sim-${String(i)}`);
     for (const n of names) {
       const h = await waitReady(n, 'True', 'HostReady');
@@ -349,25 +359,9 @@ describe('a simulating agent', () => {
 
   it('answers for more hosts than its selector names, and hears of one of their Hosts deleted', async () => {
     const name = `${cluster.namespace}-many`;
-    const kubeconfig = await agentKubeconfig(cluster.kubeconfigPath, work.dir, name, {
-      simulator: true,
-    });
     const count = maxNamedHosts + 1;
-    const agent = await startAgent(
-      'many-simulator',
-      [
-        `--kubeconfig=${kubeconfig}`,
-        `--host-name=${name}`,
-        `--hosts-namespace=${hostsNs}`,
-        // About 50 renewals a second.
-        '--heartbeat-interval=2s',
-        '--hypervisor=tcg',
-        `--simulate=${String(count)}`,
-        `--state-dir=${path.join(work.dir, 'state-many')}`,
-      ],
-      work.dir,
-    );
-    agents.push(agent);
+    // About 50 renewals a second.
+    await startSimulator('many-simulator', name, count, '2s');
     const names = hostNames(name, count);
     for (const n of names) await waitReady(n, 'True', 'HostReady');
     // Its Host informer lists every bound Host and keeps its own: this deletion reaches its
