@@ -20,7 +20,7 @@ import { CephFixture } from '../../harness/ceph.ts';
 import { useTestCluster, waitFor } from '../../harness/index.ts';
 import { requireTools, sha256 } from '../evs/backend/pool-fixtures.ts';
 import { doc, ecsApi, evsApi, startEvsWorld, type EvsWorld } from '../evs/evs-fixture.ts';
-import { guestExec, killLeftVms } from './vm-fixture.ts';
+import { guestExec, killLeftVms, waitGuestAgentGone } from './vm-fixture.ts';
 
 const cluster = useTestCluster('ecs-ls');
 const ceph = new CephFixture('ecsls');
@@ -382,6 +382,8 @@ describe('a VolumeSnapshot of a volume a running instance has open', () => {
       '-c',
       '(sleep 1; killall qemu-ga) >/dev/null 2>&1 &',
     ]);
+    // Taken only once it is gone: a snapshot asked for within that second would freeze.
+    await waitGuestAgentGone(stateDir(), vmUid);
     await cluster.apply(doc(evsApi, 'VolumeSnapshot', 'live-2', { volumeRef: { name: 'data' } }));
     const snap = await readyToUse('live-2');
     expect(condition(snap, 'TakenLive')).toMatchObject({

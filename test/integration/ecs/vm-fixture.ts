@@ -25,6 +25,34 @@ export async function guestExec(
   }
 }
 
+/**
+ * Waits until the guest agent of VM `uid` stops answering a ping (within `answerMs` each): a
+ * test that has it killed in the guest must not go on while it still answers.
+ */
+export async function waitGuestAgentGone(
+  stateDir: string,
+  uid: string,
+  { answerMs = 3_000, timeoutMs = 60_000 } = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const qga = await GuestAgentClient.connect(runPaths(stateDir, uid).qga, {
+      timeoutMs: answerMs,
+    });
+    try {
+      await qga.ping();
+    } catch {
+      return;
+    } finally {
+      qga.close();
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`the guest agent of VM ${uid} still answered after ${String(timeoutMs)} ms`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /** Kills, by pid, every QEMU still running for a run directory under these state dirs. */
 export async function killLeftVms(stateDirs: readonly string[]): Promise<void> {
   for (const dir of stateDirs) {
