@@ -77,12 +77,7 @@ export function addManagedController<T extends ManagedObject<S>, S extends Manag
   // An object the writer did not act on yet (actsOn) is woken by the update that lets it.
   const acts = reconciler.actsOn;
   const own = opts.wakeOnUpdate;
-  const wake =
-    acts && own
-      ? (o: T, n: T) => (!acts(o) && acts(n)) || own(o, n)
-      : acts
-        ? (o: T, n: T) => !acts(o) && acts(n)
-        : own;
+  const wake = acts ? (o: T, n: T) => (!acts(o) && acts(n)) || (own?.(o, n) ?? false) : own;
   const contributed =
     summed && wake ? (o: T, n: T) => summed(o, n) || wake(o, n) : (summed ?? wake);
   const controller = new Controller<T>({

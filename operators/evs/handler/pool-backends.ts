@@ -21,8 +21,10 @@ export function isPlaced(obj: { status?: { storagePool?: string } }): boolean {
 }
 
 /**
- * What an object the scheduler has not placed yet looks like: work in progress (the label and
- * the status come in two writes), or, once deleted, nothing to delete.
+ * What an object the scheduler has not placed yet looks like: once deleted, nothing to delete;
+ * otherwise work in progress (the label and the status come in two writes). The agent's
+ * controllers do not act on such an object (actsOn: isPlaced) but to delete it, so the second
+ * answer is for a caller of the client outside them.
  */
 export function notPlaced(obj: { metadata: { deletionTimestamp?: string } }): {
   exists: false;
