@@ -1,4 +1,4 @@
-export { WorkQueue, type WorkQueueOptions } from './work-queue.ts';
+export { lowPriority, WorkQueue, type WorkQueueOptions } from './work-queue.ts';
 export {
   BucketRateLimiter,
   defaultControllerRateLimiter,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { FakeClock, flushPromises } from '../clock/index.ts';
-import { WorkQueue } from './work-queue.ts';
+import { lowPriority, WorkQueue } from './work-queue.ts';
 
 function newQueue(clock = new FakeClock(0)) {
   return { clock, queue: new WorkQueue({ name: 'test', clock }) };
@@ -149,6 +149,64 @@ describe('WorkQueue add/get/done', () => {
     for (const key of keys) {
       expect(lastStart.get(key)).toBeGreaterThan(lastAdd.get(key) ?? Infinity);
     }
+  });
+});
+
+describe('WorkQueue priorities', () => {
+  it('hands out higher priorities first, each in the order of its first add', async () => {
+    const { queue } = newQueue();
+    queue.add('low-1', -1);
+    queue.add('a');
+    queue.add('high-1', 5);
+    queue.add('b', 0);
+    queue.add('high-2', 5);
+    queue.add('low-2', -1);
+    expect(queue.len()).toBe(6);
+    expect(await drainKeys(queue)).toEqual(['high-1', 'high-2', 'a', 'b', 'low-1', 'low-2']);
+  });
+
+  it('moves a waiting key up when it is added again with a higher priority, never down', async () => {
+    const { queue } = newQueue();
+    for (const key of ['a', 'b', 'c']) queue.add(key);
+    queue.add('high', 1);
+    queue.add('c', 1);
+    queue.add('high', 0);
+    queue.add('b', lowPriority);
+    expect(queue.len()).toBe(4);
+    // c's old place among the 0s is left behind: it is handed out once.
+    expect(await drainKeys(queue)).toEqual(['high', 'c', 'a', 'b']);
+    expect(queue.len()).toBe(0);
+  });
+
+  it('queues a key added while processed at the highest priority it was added with', async () => {
+    const { queue } = newQueue();
+    queue.add('busy');
+    expect(await queue.get()).toBe('busy');
+    queue.add('other');
+    queue.add('busy', lowPriority);
+    queue.add('busy', 2);
+    queue.add('busy', 0);
+    expect(queue.len()).toBe(1);
+    queue.done('busy');
+    expect(queue.len()).toBe(2);
+    expect(await drainKeys(queue)).toEqual(['busy', 'other']);
+  });
+
+  it('asks the priority option for keys added without one, delayed ones included', async () => {
+    const clock = new FakeClock(0);
+    const urgent = new Set(['b']);
+    const queue = new WorkQueue({
+      name: 'test',
+      clock,
+      priority: (key) => (urgent.has(key) ? 1 : 0),
+    });
+    queue.add('a');
+    queue.add('b');
+    queue.add('c', 3);
+    queue.addAfter('d', 10);
+    urgent.add('d');
+    await clock.advance(10);
+    expect(await drainKeys(queue)).toEqual(['c', 'b', 'd', 'a']);
   });
 });
 

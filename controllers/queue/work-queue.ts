@@ -9,37 +9,81 @@ export interface WorkQueueOptions {
   /** Backoff for `addRateLimited`; defaults to `defaultControllerRateLimiter(clock)`. */
   rateLimiter?: RateLimiter;
   metrics?: QueueMetrics;
+  /**
+   * The priority of a key added without one (higher is handed out first; default 0 for
+   * every key). Asked at each add, delayed ones included, so it may read the key's object.
+   */
+  priority?: (key: string) => number;
 }
+
+/** Below every default: work that may wait for everything else (a periodic resync). */
+export const lowPriority = -100;
 
 // As client-go's defaultUnfinishedWorkUpdatePeriod.
 const unfinishedWorkUpdateMs = 500;
 
-/** A FIFO of strings with amortized O(1) push and shift. */
-class Fifo {
-  private items: string[] = [];
+/** An entry of a priority level: live while its key is still waiting with this `seq`. */
+interface Waiting {
+  key: string;
+  seq: number;
+}
+
+/** A FIFO with amortized O(1) push and shift. */
+class Fifo<T> {
+  private items: T[] = [];
   private head = 0;
 
   get length(): number {
     return this.items.length - this.head;
   }
 
-  push(key: string): void {
-    this.items.push(key);
+  push(item: T): void {
+    this.items.push(item);
   }
 
-  shift(): string | undefined {
+  shift(): T | undefined {
     if (this.head === this.items.length) return undefined;
-    const key = this.items[this.head++];
+    const item = this.items[this.head] as T;
+    this.head++;
     if (this.head * 2 >= this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }
-    return key;
+    return item;
+  }
+}
+
+/**
+ * One FIFO per priority, highest first. A key raised to a higher priority gets a new entry;
+ * its old one stays behind, stale, and is skipped when it surfaces (`live` says which).
+ */
+class PriorityFifo {
+  private readonly levels = new Map<number, Fifo<Waiting>>();
+  /** The priorities that have a FIFO, highest first. */
+  private order: number[] = [];
+
+  push(priority: number, entry: Waiting): void {
+    let fifo = this.levels.get(priority);
+    if (!fifo) {
+      fifo = new Fifo();
+      this.levels.set(priority, fifo);
+      this.order = [...this.levels.keys()].sort((a, b) => b - a);
+    }
+    fifo.push(entry);
+  }
+
+  /** The first live entry of the highest priority that has one; stale entries are dropped. */
+  shift(live: (entry: Waiting) => boolean): Waiting | undefined {
+    for (const priority of this.order) {
+      const fifo = this.levels.get(priority) as Fifo<Waiting>;
+      for (let e = fifo.shift(); e; e = fifo.shift()) if (live(e)) return e;
+    }
+    return undefined;
   }
 
   clear(): void {
-    this.items = [];
-    this.head = 0;
+    this.levels.clear();
+    this.order = [];
   }
 }
 
@@ -138,7 +182,9 @@ class DelayHeap {
  * A rate-limited work queue with client-go's semantics (k8s.io/client-go/util/workqueue):
  *
  * - a key waits in the queue at most once however often it is added, and keys are handed out
- *   in the order they were first added;
+ *   in the order they were first added — within a priority: keys of a higher priority go
+ *   first, and adding a waiting key with a higher priority moves it up (as controller-runtime's
+ *   priority queue; with no priorities given it is client-go's FIFO);
  * - a key handed out by `get` is not handed out again until `done`: adding it meanwhile marks
  *   it dirty and it is queued again when `done` is called, so no two workers ever hold the
  *   same key;
@@ -150,10 +196,17 @@ export class WorkQueue {
   private readonly clock: Clock;
   private readonly rateLimiter: RateLimiter;
   private readonly metrics: QueueMetrics | undefined;
+  private readonly priorityOf: ((key: string) => number) | undefined;
 
-  private readonly queue = new Fifo();
-  /** Keys that need processing: every queued key, and processing keys added again. */
-  private readonly dirty = new Set<string>();
+  private readonly queue = new PriorityFifo();
+  /**
+   * Keys that need processing — every waiting key, and processing keys added again — with
+   * their priority and the `seq` of their live entry in `queue`.
+   */
+  private readonly dirty = new Map<string, { priority: number; seq: number }>();
+  private seq = 0;
+  /** Dirty keys not being processed: the ones that wait in `queue`. */
+  private waiting = 0;
   private readonly processing = new Set<string>();
   private readonly getters: ((key: string | undefined) => void)[] = [];
 
@@ -172,15 +225,24 @@ export class WorkQueue {
     this.clock = opts.clock ?? realClock;
     this.rateLimiter = opts.rateLimiter ?? defaultControllerRateLimiter(this.clock);
     this.metrics = opts.metrics;
+    this.priorityOf = opts.priority;
   }
 
-  /** Marks `key` as needing processing. */
-  add(key: string): void {
-    if (this.refusingAdds || this.dirty.has(key)) return;
-    this.metrics?.add(key, this.clock.now());
-    this.dirty.add(key);
+  /**
+   * Marks `key` as needing processing, at `priority` (default: the queue's `priority` option,
+   * else 0). A key already waiting keeps the higher of its priorities.
+   */
+  add(key: string, priority?: number): void {
+    if (this.refusingAdds) return;
+    const p = priority ?? this.priorityOf?.(key) ?? 0;
+    const known = this.dirty.get(key);
+    if (known && known.priority >= p) return;
+    if (!known) this.metrics?.add(key, this.clock.now());
+    const entry = { key, seq: this.seq++ };
+    this.dirty.set(key, { priority: p, seq: entry.seq });
     if (this.processing.has(key)) return;
-    this.queue.push(key);
+    if (!known) this.waiting++;
+    this.queue.push(p, entry);
     this.handOut();
   }
 
@@ -189,7 +251,7 @@ export class WorkQueue {
    * Resolves `undefined` once the queue is shut down (when draining: once nothing waits).
    */
   get(): Promise<string | undefined> {
-    if (this.stopped || (this.refusingAdds && this.queue.length === 0)) {
+    if (this.stopped || (this.refusingAdds && this.waiting === 0)) {
       return Promise.resolve(undefined);
     }
     const key = this.take();
@@ -203,8 +265,10 @@ export class WorkQueue {
     const now = this.clock.now();
     this.metrics?.done(key, now);
     this.metrics?.updateUnfinishedWork(now);
-    if (this.dirty.has(key) && !this.stopped) {
-      this.queue.push(key);
+    const again = this.dirty.get(key);
+    if (again && !this.stopped) {
+      this.waiting++;
+      this.queue.push(again.priority, { key, seq: again.seq });
       this.handOut();
     }
     if (this.processing.size === 0) {
@@ -243,7 +307,7 @@ export class WorkQueue {
 
   /** Keys waiting to be handed out (not the delayed or processing ones). */
   len(): number {
-    return this.queue.length;
+    return this.waiting;
   }
 
   /** Stops at once: waiting `get`s resolve `undefined`, waiting and delayed keys are dropped. */
@@ -278,6 +342,7 @@ export class WorkQueue {
     this.stopped = true;
     this.queue.clear();
     this.dirty.clear();
+    this.waiting = 0;
     this.dropDelayed();
     this.unfinishedWorkTimer?.cancel();
     this.unfinishedWorkTimer = undefined;
@@ -297,8 +362,12 @@ export class WorkQueue {
 
   /** Moves the head of the queue to processing. */
   private take(): string | undefined {
-    const key = this.queue.shift();
-    if (key === undefined) return undefined;
+    const entry = this.queue.shift(
+      (e) => this.dirty.get(e.key)?.seq === e.seq && !this.processing.has(e.key),
+    );
+    if (!entry) return undefined;
+    const { key } = entry;
+    this.waiting--;
     this.dirty.delete(key);
     this.processing.add(key);
     this.metrics?.get(key, this.clock.now());
@@ -307,7 +376,7 @@ export class WorkQueue {
   }
 
   private handOut(): void {
-    while (this.getters.length > 0 && this.queue.length > 0 && !this.stopped) {
+    while (this.getters.length > 0 && this.waiting > 0 && !this.stopped) {
       const resolve = this.getters.shift();
       resolve?.(this.take());
     }

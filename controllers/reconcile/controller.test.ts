@@ -41,6 +41,7 @@ interface StartOptions {
   reconcile?: (req: Request, ctx: ReconcileContext, call: number) => ReturnType<Reconcile>;
   workers?: number;
   resyncPeriodMs?: number;
+  priority?: (key: string) => number;
   /** Another kind, watched and mapped to keys of ours. */
   watch?: Pick<Watch, 'map' | 'shouldMapUpdate'> & { objects: Thing[] };
 }
@@ -72,6 +73,7 @@ async function start(opts: StartOptions = {}) {
     informer,
     workers: opts.workers ?? 1,
     resyncPeriodMs: opts.resyncPeriodMs ?? 0,
+    ...(opts.priority ? { priority: opts.priority } : {}),
     ...(other && opts.watch
       ? {
           watches: [
@@ -385,6 +387,47 @@ describe('Controller', () => {
     expect(Math.max(...perInstant.values())).toBeLessThanOrEqual(3);
     const tenths = new Set(resynced.map((call) => Math.floor((call.at % 1_000) / 100)));
     expect(tenths.size).toBe(10);
+    await c.stop();
+  });
+
+  it('reconciles waiting keys of a higher priority first', async () => {
+    const release = Promise.withResolvers<undefined>();
+    const c = await start({
+      priority: (key) => (key.startsWith('ns/urgent') ? 1 : 0),
+      reconcile: async (_req, _ctx, call) => {
+        if (call === 1) await release.promise;
+        return undefined;
+      },
+    });
+    await c.push('ADDED', thing('busy', '1'));
+    for (const [i, name] of ['a', 'urgent-1', 'b', 'urgent-2'].entries()) {
+      await c.push('ADDED', thing(name, String(i + 2)));
+    }
+    release.resolve(undefined);
+    await flushPromises();
+    expect(c.keys()).toEqual(['ns/busy', 'ns/urgent-1', 'ns/urgent-2', 'ns/a', 'ns/b']);
+    await c.stop();
+  });
+
+  it('reconciles keys a resync queued after the ones events queued', async () => {
+    // In a period of 1,000 ms, ns/b's turn is at 236 ms and ns/a's at 801 ms (spreadOffset).
+    const release = Promise.withResolvers<undefined>();
+    const c = await start({
+      objects: [thing('a', '1'), thing('b', '2')],
+      resyncPeriodMs: 1_000,
+      reconcile: async (_req, _ctx, call) => {
+        if (call === 3) await release.promise;
+        return undefined;
+      },
+    });
+    await c.clock.advance(1_236);
+    expect(c.keys().slice(2)).toEqual(['ns/b']);
+    // While b's resync holds the worker: a's resync turn comes, then a new object.
+    await c.clock.advance(600);
+    await c.push('ADDED', thing('c', '3'));
+    release.resolve(undefined);
+    await flushPromises();
+    expect(c.keys().slice(2)).toEqual(['ns/b', 'ns/c', 'ns/a']);
     await c.stop();
   });
 

@@ -4,7 +4,12 @@ import { realClock, spreadOffset, type Clock, type Timer } from '../clock/index.
 import type { Informer } from '../informer/index.ts';
 import { isConflict, isNotFound, objectKey, splitKey, type KubeObject } from '../kube/index.ts';
 import type { Logger } from '../logging/logger.ts';
-import { createQueueMetricsFactory, WorkQueue, type RateLimiter } from '../queue/index.ts';
+import {
+  createQueueMetricsFactory,
+  lowPriority,
+  WorkQueue,
+  type RateLimiter,
+} from '../queue/index.ts';
 import { controllerMetrics, type ControllerMetrics } from './metrics.ts';
 
 export interface Request {
@@ -62,6 +67,11 @@ export interface ControllerOptions<T extends KubeObject> {
    * that change only status (ours) or nothing at all (a resync of the informer).
    */
   shouldReconcileUpdate?: (oldObj: T, newObj: T) => boolean;
+  /**
+   * Which waiting keys are reconciled first (higher first; default 0 for all): a key's
+   * priority is asked each time it is queued. Resyncs come after every priority.
+   */
+  priority?: (key: string) => number;
   rateLimiter?: RateLimiter;
   registry?: Registry;
   clock?: Clock;
@@ -124,6 +134,7 @@ export class Controller<T extends KubeObject> {
       name: opts.name,
       clock: this.clock,
       ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
+      ...(opts.priority ? { priority: opts.priority } : {}),
       metrics: createQueueMetricsFactory(registry)(opts.name),
     });
     this.metrics.maxConcurrentReconciles.set({ controller: this.name }, this.workers);
@@ -199,7 +210,8 @@ export class Controller<T extends KubeObject> {
    * Every period, each cached key is enqueued at its own stable offset within the period
    * (spreadOffset), not all at once: a resync of 30,000 objects is a steady trickle instead of
    * a queue 30,000 deep that delays every real change behind it, and each object is still
-   * looked at exactly once a period.
+   * looked at exactly once a period. Resyncs wait at low priority: under a burst of changes
+   * they come after them (and a key already waiting keeps its own priority).
    */
   private startResync(signal: AbortSignal): { cancel(): void } | undefined {
     const period = this.opts.resyncPeriodMs ?? 10 * 60_000;
@@ -218,7 +230,7 @@ export class Controller<T extends KubeObject> {
         const elapsed = this.clock.now() - start;
         for (let d = due[next]; d && d.at <= elapsed; d = due[++next]) {
           // Gone since the round started: nothing to resync.
-          if (cache.get(d.key)) this.queue.add(d.key);
+          if (cache.get(d.key)) this.queue.add(d.key, lowPriority);
         }
         const upcoming = due[next];
         timer = upcoming

@@ -43,6 +43,8 @@ export interface ManagedControllerOptions<T extends ManagedObject<S>, S extends 
   explain?: (err: unknown) => ReconcileError | undefined;
   workers?: number;
   resyncPeriodMs?: number;
+  /** Which waiting keys are reconciled first (Controller's `priority`). */
+  priority?: (key: string) => number;
 }
 
 /**
@@ -89,6 +91,7 @@ export function addManagedController<T extends ManagedObject<S>, S extends Manag
       ? { shouldReconcileUpdate: (o: T, n: T) => specOrMetadataChanged(o, n) || contributed(o, n) }
       : {}),
     workers: opts.workers ?? 4,
+    ...(opts.priority ? { priority: opts.priority } : {}),
     ...(opts.resyncPeriodMs !== undefined ? { resyncPeriodMs: opts.resyncPeriodMs } : {}),
     registry: mgr.registry,
     log: mgr.log,

@@ -192,6 +192,10 @@ export function addInstanceController(mgr: Manager, opts: InstanceControllerOpti
     resource: Instance.resource,
     informer: instances,
     workers: opts.workers ?? 4,
+    // A bound instance first: its next look turns it Running once its agent reports (or frees
+    // its room when it goes). Creates arriving faster than decisions must not hold back the
+    // instances already placed, or none runs until every create has been looked at once.
+    priority: (k) => (instances.cache.get(k)?.status?.host !== undefined ? 1 : 0),
     reconciler: {
       finalizer: ecsFinalizer,
       finalizerAddedBy: 'client',
