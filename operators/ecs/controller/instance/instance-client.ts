@@ -43,6 +43,7 @@ import {
   volumeAttachments,
   type Child,
 } from './children.ts';
+import type { CheckedCopies } from './checked-copies.ts';
 import { fenceWrites, type FenceWrite } from './nic-fence.ts';
 import { planUserData } from './user-data-copy.ts';
 import {
@@ -106,6 +107,8 @@ export interface InstanceClientOptions {
   secrets: ObjectClient<SecretObject>;
   /** Where the copies of VNC passwords go: the namespace whose Secrets agents may read. */
   hostsNamespace: string;
+  /** Instances whose Secret copies were found or written fresh: not read again each look. */
+  checked: CheckedCopies;
   /** The finalizers the binding write adds (the manager's and the host agent's). */
   finalizers: readonly string[];
   fieldManager: string;
@@ -319,7 +322,7 @@ export function instanceClient(
           ...volumeAttachments(instance, host, { bootDetached: world.rebuilding(instance) }),
         ];
         // The VNC password is with the host before the binding hands it the instance.
-        const copied = copiedFor === host;
+        const copied = copiedFor === host || opts.checked.fresh(instance, host);
         const vnc = copied
           ? {}
           : await planVncPassword(opts.secrets, instance, host, opts.hostsNamespace, signal);
@@ -333,6 +336,9 @@ export function instanceClient(
           return children.some((c) => !present(instance, c))
             ? { exists: false, upToDate: false }
             : wait(why?.reason ?? '', why?.message ?? '');
+        }
+        if (!copied && !vnc.create && !vnc.copy && !userData.copy) {
+          opts.checked.record(instance, host);
         }
         const chassis = world.hostChassis(host);
         const fence = fenceOf(instance, chassis);
@@ -476,6 +482,7 @@ export function instanceClient(
     const vncCopy = p.vnc?.copy ? await putHostCopy(opts.secrets, p.vnc.copy, signal) : undefined;
     if (p.userData) await putHostCopy(opts.secrets, p.userData, signal);
     copiedFor = host;
+    opts.checked.record(instance, host);
     // A new password for a VM already on its host: a change of the instance's metadata has its
     // agent look (it reads the copy, which it cannot watch) and set it at once.
     const stamp =

@@ -46,6 +46,7 @@ import {
   type ScoringPolicy,
 } from '../../scheduler/index.ts';
 import { secretResource, type SecretObject } from '../host-secret-copy.ts';
+import { CheckedCopies } from './checked-copies.ts';
 import { instanceLabel } from './children.ts';
 import { networkFenced } from './nic-fence.ts';
 import {
@@ -125,6 +126,7 @@ export function addInstanceController(mgr: Manager, opts: InstanceControllerOpti
     const r = requestedResources(i, (name) => flavors.cache.get(name));
     return 'missingFlavor' in r ? undefined : r;
   };
+  const checked = new CheckedCopies();
   instances.addHandler({
     onAdd: (i) => {
       ledger.observe(i, resolve);
@@ -134,6 +136,7 @@ export function addInstanceController(mgr: Manager, opts: InstanceControllerOpti
     },
     onDelete: (i) => {
       ledger.remove(i.metadata.uid ?? '');
+      checked.forget(i.metadata.uid ?? '');
     },
   });
 
@@ -211,6 +214,7 @@ export function addInstanceController(mgr: Manager, opts: InstanceControllerOpti
           },
           secrets: mgr.client<SecretObject>(secretResource),
           hostsNamespace: opts.hostsNamespace,
+          checked,
           // The host agent's too, in the same write: deletion waits for the VM to be gone.
           finalizers: [ecsFinalizer, vmFinalizer],
           fieldManager: instanceControllerName,
