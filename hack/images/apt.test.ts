@@ -194,4 +194,13 @@ describe('apt options of a suite', () => {
       'Dir::State::status': '/dev/null',
     });
   });
+
+  it('read sid from a folder of its own, beside trixie', () => {
+    const opts = aptOptions('sid');
+    expect(suiteDir('sid')).toMatch(/\/\.local\/apt\/sid$/);
+    expect(opts).toContain(`Dir::Etc::sourcelist=${suiteDir('sid')}/etc/sources.list`);
+    expect(opts).toContain('Dir::Etc::sourceparts=-');
+    expect(opts).toContain('Dir::State::status=/dev/null');
+    expect(opts.join(' ')).not.toContain(suiteDir('trixie'));
+  });
 });

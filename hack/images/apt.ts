@@ -8,17 +8,18 @@ import { toolOutput } from '../cluster/run-tool.ts';
 
 /**
  * Where packages come from: `bookworm` is the machine's own apt sources and lists, as they are;
- * `trixie` is a private apt configuration under .local/ (its own sources list, lists and cache,
- * and an empty dpkg status, so nothing installed on the machine satisfies a dependency).
+ * `trixie` and `sid` are each a private apt configuration under .local/ (its own sources list,
+ * lists and cache, and an empty dpkg status, so nothing installed on the machine satisfies a
+ * dependency).
  */
-export type AptSuite = 'bookworm' | 'trixie';
+export type AptSuite = 'bookworm' | 'trixie' | 'sid';
 
 /** The private configuration's folder; its lists are fetched once (`prepareSuite`). */
 export const suiteDir = (suite: Exclude<AptSuite, 'bookworm'>) =>
   path.join(repoRoot, '.local', 'apt', suite);
 
 const debianMirror = () => process.env.KCLOUD_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian';
-/** bookworm's debian-archive-keyring carries trixie's keys too. */
+/** bookworm's debian-archive-keyring carries the keys trixie's and sid's lists are signed with. */
 const debianKeyring = () =>
   process.env.KCLOUD_TRIXIE_KEYRING ?? '/usr/share/keyrings/debian-archive-keyring.gpg';
 
@@ -60,7 +61,7 @@ export async function prepareSuite(
   const keyring = debianKeyring();
   if (!existsSync(keyring)) {
     throw new Error(
-      `no Debian archive keyring at ${keyring}: install debian-archive-keyring (bookworm's has ${suite}'s keys)`,
+      `no Debian archive keyring at ${keyring}: install debian-archive-keyring (bookworm's has the keys of ${suite}'s lists)`,
     );
   }
   await mkdir(path.dirname(dir), { recursive: true });

@@ -112,7 +112,7 @@ export async function ensureDatabase(
   ).trim();
   if (compareVersions(has, wants) > 0) {
     throw new Error(
-      `${file} has schema ${has}, newer than this OVN's ${wants} (${schema}): it was made by a newer OVN; run that one (leave KCLOUD_OVN unset for 25.03), or delete the instance's databases (hack/ovn.sh purge)`,
+      `${file} has schema ${has}, newer than this OVN's ${wants} (${schema}): it was made by a newer OVN; run that one (KCLOUD_OVN unset for 25.03, 26.03 for 26.03), or delete the instance's databases (hack/ovn.sh purge)`,
     );
   }
   await check(ovsdbTool(['convert', file, schema]), `ovsdb-tool convert ${file}`);

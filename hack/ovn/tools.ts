@@ -74,18 +74,21 @@ export const systemTool: ToolResolver = (name) => {
 };
 
 /**
- * Where each program is in a root unpacked from Debian trixie's packages. ovs-vswitchd is in
- * a folder of its own: the package's install script would link /usr/sbin/ovs-vswitchd to it,
- * and unpacking runs no scripts.
+ * Where each program is in a root unpacked from Debian trixie's (or sid's) packages.
+ * ovs-vswitchd is in a folder of its own: the package's install script would link
+ * /usr/sbin/ovs-vswitchd to it, and unpacking runs no scripts.
  */
 const rootDirs = ['usr/sbin', 'usr/bin', 'usr/lib/openvswitch-switch'];
 
 /**
- * The programs of a trixie root, each run by the root's own loader with the root's libraries:
- * they need trixie's libc, and the machine's loader would load the machine's. `unshare` is
- * the machine's (it only execs the daemon).
+ * The programs of a root unpacked from a newer Debian, each run by the root's own loader with
+ * the root's libraries: they need that libc, and the machine's loader would load the machine's.
+ * `unshare` is the machine's (it only execs the daemon). `missing` says how to unpack the root.
  */
-export function rootTools(root: string): ToolResolver {
+export function rootTools(
+  root: string,
+  missing = 'run `make setup` to unpack OVN 25.03 there',
+): ToolResolver {
   const loader = path.join(root, 'usr/lib64/ld-linux-x86-64.so.2');
   const libraries = path.join(root, 'usr/lib/x86_64-linux-gnu');
   return (name) => {
@@ -95,7 +98,7 @@ export function rootTools(root: string): ToolResolver {
       rootDirs.map((d) => path.join(root, d)),
     );
     if (!found || !existsSync(loader)) {
-      throw new Error(`${name} is not in ${root}: run \`make setup\` to unpack OVN 25.03 there`);
+      throw new Error(`${name} is not in ${root}: ${missing}`);
     }
     return { file: loader, args: ['--library-path', libraries, found] };
   };
