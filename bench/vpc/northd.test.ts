@@ -48,6 +48,11 @@ describe('parseNorthdRuns', () => {
     });
   });
 
+  it('reads the runs from the northd stopwatch of OVN 25.09 and later', () => {
+    const renamed = stopwatch.replace("'ovnnb_db_run'", "'northd'");
+    expect(parseNorthdRuns(renamed, engine)).toMatchObject({ runs: 1234, p95Ms: 1180.523 });
+  });
+
   it('fails on output it does not understand, rather than report zeros', () => {
     expect(() => parseNorthdRuns('nothing', engine)).toThrow('lack runs');
     expect(() =>

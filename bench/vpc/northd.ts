@@ -6,8 +6,9 @@ import { appctl, type OvnLayout } from '../../hack/ovn/index.ts';
 
 export interface NorthdRuns {
   /**
-   * Full recomputes of its northd node: the `ovnnb_db_run` stopwatch, which ovn-northd samples
-   * only then (incremental runs are `computes`), with the p95 and max of their times.
+   * Full recomputes of its northd node: the `ovnnb_db_run` stopwatch (`northd` from OVN 25.09
+   * on), which ovn-northd samples only then (incremental runs are `computes`), with the p95 and
+   * max of their times.
    */
   runs: number;
   p95Ms: number;
@@ -44,7 +45,7 @@ function engineNode(engine: string, name: string): (what: string) => number {
 
 /** `stopwatch/show` and `inc-engine/show-stats`, read into numbers. */
 export function parseNorthdRuns(stopwatch: string, engine: string): NorthdRuns {
-  const nbRun = section(stopwatch, 'ovnnb_db_run');
+  const nbRun = section(stopwatch, 'ovnnb_db_run') || section(stopwatch, 'northd');
   const northd = engineNode(engine, 'northd');
   const runs = {
     runs: field(nbRun, 'Total samples'),
@@ -72,7 +73,8 @@ async function ask(layout: OvnLayout, args: string[]): Promise<string> {
 
 /** Starts ovn-northd's counters afresh, so the next read covers one phase. */
 export async function resetNorthdRuns(layout: OvnLayout): Promise<void> {
-  for (const name of ['ovnnb_db_run', 'build_flows_ctx', 'lflows_to_sb']) {
+  // Each OVN resets the names it has and ignores the other's.
+  for (const name of ['ovnnb_db_run', 'northd', 'build_flows_ctx', 'lflows_to_sb']) {
     await ask(layout, ['stopwatch/reset', name]);
   }
   await ask(layout, ['inc-engine/clear-stats']);
