@@ -1,6 +1,7 @@
 // tables.ts is generated from the northbound schema `make setup` installs (OVN 23.03: 7.0).
 // OVN 25.03 (KCLOUD_OVN=25.03) serves 7.11; ovn-nb-7.11.ovsschema is its schema as Debian
-// trixie ships it. The client reads the server's own schema at connect time, so the typed rows
+// trixie ships it; ovn-nb-7.18.ovsschema is OVN 26.03's (KCLOUD_OVN=26.03, Debian sid's), which
+// the local stack can run for measurements. The client reads the server's own schema at connect time, so the typed rows
 // work against both as long as every table and column they name means the same in 7.11: we
 // only write columns both versions have.
 import path from 'node:path';
@@ -52,6 +53,13 @@ describe('the northbound schemas the typed rows serve', () => {
     expect(installed.version).toBe(schemaVersion);
     expect(v711.version).toBe('7.11.0');
     expect(typedColumnsBroken(installed, v711)).toEqual([]);
+  });
+
+  it("types every table and column the same in 26.03's schema 7.18", async () => {
+    const installed = await readSchemaFile('/usr/share/ovn/ovn-nb.ovsschema');
+    const v718 = await readSchemaFile(path.join(here, 'ovn-nb-7.18.ovsschema'));
+    expect(v718.version).toBe('7.18.0');
+    expect(typedColumnsBroken(installed, v718)).toEqual([]);
   });
 
   it('notices a column that is gone or changed its type', async () => {
