@@ -104,7 +104,7 @@ describe('the section', () => {
     expect(row('kcloud: first create → last Instance Running')).toContain('2.1 s (1.4/s)');
     // 8.4 s over 3 Running, and over 12 + 105 + 3 requests.
     expect(row('kube-apiserver CPU per Instance')).toContain(
-      '2.80 s per Instance; 70000 µs per request',
+      '2.80 s per Instance, 280.0 cores at 100 Instances/s; 70000 µs per request',
     );
   });
 });

@@ -95,7 +95,9 @@ export function apiserverCpuCell(r: ScaleResult): string {
   const seconds = r.cpu.kcloud.seconds['kube-apiserver'] ?? NaN;
   const running = r.kcloud.runningMs.length;
   const requests = r.requests.total + r.requests.heartbeats + running;
-  return `${ms((seconds * 1000) / running)} per Instance; ${((seconds * 1e6) / requests).toFixed(0)} µs per request (heartbeats and creates included)`;
+  // What the create rate would ask of the API server alone, at this cost per Instance.
+  const cores = (seconds / running) * r.rate;
+  return `${ms((seconds * 1000) / running)} per Instance, ${cores.toFixed(1)} cores at ${String(r.rate)} Instances/s; ${((seconds * 1e6) / requests).toFixed(0)} µs per request (heartbeats and creates included)`;
 }
 
 export function renderSection(r: ScaleResult): string {
