@@ -8,6 +8,7 @@ import {
   type ManagedStatus,
   type PhaseSummary,
 } from '../../../../controllers/external/index.ts';
+import { hostLabel } from '../../../../controllers/host/index.ts';
 import { derivedView, type Informer } from '../../../../controllers/informer/index.ts';
 import { objectKey, type KubeObject } from '../../../../controllers/kube/index.ts';
 import type { Manager } from '../../../../controllers/manager/index.ts';
@@ -197,8 +198,12 @@ export function addInstanceController(mgr: Manager, opts: InstanceControllerOpti
     workers: opts.workers ?? 4,
     // A bound instance first: its next look turns it Running once its agent reports (or frees
     // its room when it goes). Creates arriving faster than decisions must not hold back the
-    // instances already placed, or none runs until every create has been looked at once.
-    priority: (k) => (instances.cache.get(k)?.status?.host !== undefined ? 1 : 0),
+    // instances already placed, or none runs until every create has been looked at once. The
+    // label counts: the binding's own event comes before its status says the host.
+    priority: (k) => {
+      const i = instances.cache.get(k);
+      return i?.metadata.labels?.[hostLabel] !== undefined || i?.status?.host !== undefined ? 1 : 0;
+    },
     reconciler: {
       finalizer: ecsFinalizer,
       finalizerAddedBy: 'client',
