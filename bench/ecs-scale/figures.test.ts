@@ -8,11 +8,23 @@ import {
   perInstanceCell,
   queueWaits,
   requestCounts,
+  slowestAfterBinding,
 } from './figures.ts';
 
 describe('latencies', () => {
   it('is each done time less its slot, for the indexes that got done', () => {
     expect(latencies([0, 10, 20, 30], [5, undefined, 27, 100])).toEqual([5, 7, 70]);
+  });
+});
+
+describe('slowestAfterBinding', () => {
+  it('gives the indexes longest from bound to Running, slowest first, only those that ran', () => {
+    const bound = [0, 10, undefined, 30, 40];
+    const running = [5, 60, 70, undefined, 90];
+    expect(slowestAfterBinding(bound, running, 2)).toEqual([
+      { index: 1, boundAt: 10, ms: 50 },
+      { index: 4, boundAt: 40, ms: 50 },
+    ]);
   });
 });
 

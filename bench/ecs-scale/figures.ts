@@ -15,6 +15,20 @@ export function latencies(
   return out;
 }
 
+/** The `n` indexes slowest from bound to Running, slowest first. */
+export function slowestAfterBinding(
+  boundAt: readonly (number | undefined)[],
+  runningAt: readonly (number | undefined)[],
+  n: number,
+): { index: number; boundAt: number; ms: number }[] {
+  const all: { index: number; boundAt: number; ms: number }[] = [];
+  boundAt.forEach((b, index) => {
+    const r = runningAt[index];
+    if (b !== undefined && r !== undefined) all.push({ index, boundAt: b, ms: r - b });
+  });
+  return all.sort((a, b) => b.ms - a.ms || a.index - b.index).slice(0, n);
+}
+
 export interface DecisionRate {
   count: number;
   /** From the first decision seen to the last. */

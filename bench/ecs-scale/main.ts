@@ -33,6 +33,7 @@ import {
   latencies,
   queueWaits,
   requestCounts,
+  slowestAfterBinding,
 } from './figures.ts';
 import { instanceName, InstanceWatch } from './instance-watch.ts';
 import { openLoop, type Sent } from './open-loop.ts';
@@ -230,6 +231,12 @@ async function main(argv: string[]): Promise<void> {
           `kcloud: ${formatCount(runningMs.length)} Running; create → Running p50 / p95 / p99 / max ${percentilesCell(runningMs)}`,
         );
         if (notRunning.length > 0) print(`kcloud: not Running: ${JSON.stringify(notRunning)}`);
+        // The slowest from binding to Running, by name, to look for in the kept logs (--keep).
+        for (const s of slowestAfterBinding(watch.boundAt, watch.runningAt, 3)) {
+          print(
+            `kcloud: ${instanceName(s.index)} bound ${((s.boundAt - firstSlot) / 1000).toFixed(1)} s after the first create, Running ${(s.ms / 1000).toFixed(1)} s later`,
+          );
+        }
         const counts = growth(workAfter.reconciles, workBefore.reconciles);
         const seconds = growth(workAfter.seconds, workBefore.seconds);
         const queuedSeconds = growth(queuedAfter.seconds, queuedBefore.seconds);
