@@ -68,6 +68,19 @@ describe('Cache', () => {
     }).toThrow('no index named nope');
   });
 
+  it('adds an index once however many ask for it, and gives each its lookup', () => {
+    const cache = new Cache<Nic>();
+    cache.upsert(nic('a', 'n1', 's1'));
+    const first = cache.ensureIndexer('subnet', (o) => [o.spec.subnet]);
+    const second = cache.ensureIndexer('subnet', (o) => [o.spec.subnet]);
+    cache.upsert(nic('a', 'n2', 's1'));
+    expect(first('s1').map((o) => o.metadata.name)).toEqual(['n1', 'n2']);
+    expect(second('s1')).toEqual(first('s1'));
+    expect(() => {
+      cache.addIndexer('subnet', (o) => [o.spec.subnet]);
+    }).toThrow('index subnet already exists');
+  });
+
   it('reports what a replace added, changed and removed', () => {
     const cache = new Cache<Nic>();
     cache.upsert(nic('a', 'keep', 's1', {}, '1'));

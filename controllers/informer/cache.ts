@@ -51,6 +51,15 @@ export class Cache<T extends KubeObject> {
     }
   }
 
+  /**
+   * The lookup of an index, added unless one of that name exists: controllers of a product that
+   * share an informer ask for the same index (name it `<product>.<what>`, one function per name).
+   */
+  ensureIndexer(name: string, fn: IndexFunc<T>): (value: string) => T[] {
+    if (!this.indexers.has(name)) this.addIndexer(name, fn);
+    return (value) => this.byIndex(name, value);
+  }
+
   get size(): number {
     return this.items.size;
   }

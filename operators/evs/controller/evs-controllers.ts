@@ -128,8 +128,12 @@ export function addEvsControllers(mgr: Manager, opts: EvsControllerOptions = {})
   const images = mgr.informer<ImageObject>(Image.resource);
   const operations = mgr.informer<VolumeOperationObject>(VolumeOperation.resource);
   const attachments = mgr.informer<VolumeAttachmentObject>(VolumeAttachment.resource);
-  const attachmentsOf = (namespace: string, volume: string) =>
-    attachments.cache.inNamespace(namespace).filter((a) => a.spec.volumeRef.name === volume);
+  // Looked up on every attachment event and volume status: a scan of the namespace's
+  // attachments each time grew with the square of their number.
+  const byVolume = attachments.cache.ensureIndexer('evs.volume', (a) => [
+    key(a.metadata.namespace ?? '', a.spec.volumeRef.name),
+  ]);
+  const attachmentsOf = (namespace: string, volume: string) => byVolume(key(namespace, volume));
   /**
    * Who uses a volume: its attachments placed on a host, until they are gone (one being
    * deleted is held by its instance's agent until the disk is unplugged).

@@ -164,8 +164,8 @@ export function addInstanceController(mgr: Manager, opts: InstanceControllerOpti
     child: (kind, ns, name) => childInformers[kind].cache.get(key(ns, name)),
     attachmentsOf: (i) =>
       attachments.cache
-        .inNamespace(i.metadata.namespace ?? '')
-        .filter((a) => a.metadata.labels?.[instanceLabel] === i.metadata.name),
+        .withLabels({ [instanceLabel]: i.metadata.name ?? '' })
+        .filter((a) => a.metadata.namespace === i.metadata.namespace),
     networkInterface: (ns, name) => nics.cache.get(key(ns, name)),
     hostChassis: (name) => hosts.cache.get(name)?.status?.chassis,
     rebuilding: (i) =>
@@ -174,9 +174,21 @@ export function addInstanceController(mgr: Manager, opts: InstanceControllerOpti
         .some((op) => pendingRebuildOf(op, i) && rebuildUnderway(op)),
   };
 
-  // Instances of a namespace that name something, for the watches below.
-  const naming = (ns: string, match: (i: InstanceObject) => boolean) =>
-    instances.cache.inNamespace(ns).filter(match).map(objectKey);
+  // The instances that name an object of their namespace, for the watches below: looked up on
+  // every event of a Volume or an interface, where a scan of the namespace's instances each
+  // time grew with the square of their number.
+  const naming = (what: string, names: (i: InstanceObject) => (string | undefined)[]) => {
+    const lookup = instances.cache.ensureIndexer(`ecs.${what}`, (i) =>
+      names(i).flatMap((n) => (n === undefined ? [] : [key(i.metadata.namespace ?? '', n)])),
+    );
+    return (o: KubeObject) =>
+      lookup(key(o.metadata.namespace ?? '', o.metadata.name ?? '')).map(objectKey);
+  };
+  const namingSet = naming('deploymentSet', (i) => [i.spec.placement?.deploymentSetRef?.name]);
+  const namingVolume = naming('dataVolume', (i) => (i.spec.dataVolumes ?? []).map((d) => d.name));
+  const namingInterface = naming('networkInterface', (i) =>
+    (i.spec.networkInterfaces ?? []).map((x) => x.networkInterfaceRef?.name),
+  );
   const ofChild = (o: KubeObject) => {
     const owner = o.metadata.labels?.[instanceLabel];
     return owner !== undefined ? [key(o.metadata.namespace ?? '', owner)] : [];
@@ -280,27 +292,10 @@ export function addInstanceController(mgr: Manager, opts: InstanceControllerOpti
             .map(objectKey),
         (o, n) => o.status?.chassis !== n.status?.chassis,
       ),
-      watch(sets, (s) =>
-        naming(
-          s.metadata.namespace ?? '',
-          (i) => i.spec.placement?.deploymentSetRef?.name === s.metadata.name,
-        ),
-      ),
-      watch(volumes, (v) => [
-        ...ofChild(v),
-        ...naming(v.metadata.namespace ?? '', (i) =>
-          (i.spec.dataVolumes ?? []).some((d) => d.name === v.metadata.name),
-        ),
-      ]),
+      watch(sets, namingSet),
+      watch(volumes, (v) => [...ofChild(v), ...namingVolume(v)]),
       // Its own interfaces, and the ones it names: their bandwidth decides whether it may run.
-      watch(nics, (n) => [
-        ...ofChild(n),
-        ...naming(n.metadata.namespace ?? '', (i) =>
-          (i.spec.networkInterfaces ?? []).some(
-            (x) => x.networkInterfaceRef?.name === n.metadata.name,
-          ),
-        ),
-      ]),
+      watch(nics, (n) => [...ofChild(n), ...namingInterface(n)]),
       watch(attachments, ofChild),
       // A rebuild starting or ending: the boot disk is detached, then attached again.
       watch(operations, (op) =>
