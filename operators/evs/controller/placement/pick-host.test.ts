@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { HostView } from './hosts.ts';
+import { rendezvousScore, type HostView } from './hosts.ts';
 import { pickHost, type PlacementRequest } from './pick-host.ts';
 
 const GiB = 1024 ** 3;
@@ -39,6 +39,21 @@ describe('pickHost', () => {
       chosen.add((p as { host: string }).host);
     }
     expect(chosen.size).toBe(4);
+  });
+
+  it('takes the highest rendezvous score among the hosts with the most room, in any order', () => {
+    const frees = [30, 50, 10, 50, 50, 20, 50, 40];
+    const hosts = frees.map((f, i) => host(`h${String(i)}`, {}, f * GiB));
+    for (let k = 0; k < 20; k++) {
+      const key = `uid-${String(k)}`;
+      const [want] = hosts
+        .filter((h) => h.pools.get('p')?.availableBytes === 50 * GiB)
+        .map((h) => ({ name: h.name, score: rendezvousScore(key, h.name) }))
+        .sort((a, b) => (a.score > b.score ? -1 : a.score < b.score ? 1 : 0));
+      const local = req({ key, poolScope: 'Local' });
+      expect(pickHost(local, hosts)).toEqual({ host: want?.name });
+      expect(pickHost(local, [...hosts].reverse())).toEqual({ host: want?.name });
+    }
   });
 
   it('puts a Local volume on the host with most room that fits', () => {

@@ -91,11 +91,19 @@ function best(
   key: string,
 ): string {
   let winner = hosts[0];
+  let winnerScore = score(winner);
+  // The winner's hash is computed once, not again for each host it is compared with: with
+  // thousands of hosts in a tie, the hashes were most of a placement's time.
+  let winnerHash: bigint | undefined;
   for (const h of hosts.slice(1)) {
     const a = score(h);
-    const b = score(winner);
-    if (a > b || (a === b && rendezvousScore(key, h.name) > rendezvousScore(key, winner.name))) {
+    if (!(a >= winnerScore)) continue;
+    const hash = rendezvousScore(key, h.name);
+    winnerHash ??= rendezvousScore(key, winner.name);
+    if (a > winnerScore || hash > winnerHash) {
       winner = h;
+      winnerScore = a;
+      winnerHash = hash;
     }
   }
   return winner.name;
