@@ -216,8 +216,6 @@ export function instanceClient(
       }
     | undefined;
   let copyRemoved = false;
-  // The copies this reconcile wrote for a host: its second look need not read them back.
-  let copiedFor: string | undefined;
 
   // The fence annotations this reconcile wrote, for its second look.
   const fenced = new Map<string, string | null>();
@@ -322,7 +320,9 @@ export function instanceClient(
           ...volumeAttachments(instance, host, { bootDetached: world.rebuilding(instance) }),
         ];
         // The VNC password is with the host before the binding hands it the instance.
-        const copied = copiedFor === host || opts.checked.fresh(instance, host);
+        // Copies this reconcile (its second look) or an earlier one wrote or read are not read
+        // again.
+        const copied = opts.checked.fresh(instance, host);
         const vnc = copied
           ? {}
           : await planVncPassword(opts.secrets, instance, host, opts.hostsNamespace, signal);
@@ -481,7 +481,6 @@ export function instanceClient(
     const { host } = p.bind;
     const vncCopy = p.vnc?.copy ? await putHostCopy(opts.secrets, p.vnc.copy, signal) : undefined;
     if (p.userData) await putHostCopy(opts.secrets, p.userData, signal);
-    copiedFor = host;
     opts.checked.record(instance, host);
     // A new password for a VM already on its host: a change of the instance's metadata has its
     // agent look (it reads the copy, which it cannot watch) and set it at once.
