@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { isApiError, isConflict } from '../kube/index.ts';
+import { ApiError, isApiError, isConflict } from '../kube/index.ts';
 import { ReconcileError } from './external-client.ts';
 import {
   controllerName,
@@ -287,6 +287,41 @@ describe('managedReconciler', () => {
       }),
     ]);
     expect(s.recorder.summary()).toEqual(['Warning ReconcileError']);
+  });
+
+  it('passes a write refused for a stale copy (409 Conflict) to the controller: no event, no Failed status', async () => {
+    const s = seededNote({ text: 'hello' }, { finalizerAddedBy: 'client' });
+    s.backend.failNext.set(
+      'create',
+      new ApiError(409, { reason: 'Conflict', message: 'the object has been modified' }, 'PATCH'),
+    );
+
+    const err = await s.run().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+    expect(isConflict(err)).toBe(true);
+    expect(s.api.calls).toEqual([]);
+    expect(s.recorder.events).toEqual([]);
+    expect(s.stored().status).toBeUndefined();
+
+    // The next look, with a fresh copy, converges as ever.
+    expect(await s.run()).toBeUndefined();
+    expect(s.stored().status).toMatchObject({ phase: 'Ready', size: 5 });
+  });
+
+  it('still reports a name already taken (409 AlreadyExists) as a failure', async () => {
+    const s = seededNote();
+    s.backend.failNext.set(
+      'create',
+      new ApiError(409, { reason: 'AlreadyExists', message: 'already exists' }, 'POST'),
+    );
+
+    await expect(s.run()).rejects.toThrow('already exists');
+
+    expect(s.recorder.summary()).toEqual(['Warning ReconcileError']);
+    expect(s.stored().status).toMatchObject({ phase: 'Failed' });
   });
 
   it('does not rethrow a failure that retrying cannot fix', async () => {

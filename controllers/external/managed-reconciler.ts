@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { realClock, type Clock } from '../clock/index.ts';
 import type { Cache } from '../informer/index.ts';
-import { objectKey, type KubeObject, type ObjectClient } from '../kube/index.ts';
+import { isConflict, objectKey, type KubeObject, type ObjectClient } from '../kube/index.ts';
 import {
   addFinalizer,
   applyStatus,
@@ -488,6 +488,11 @@ export function managedReconciler<T extends ManagedObject<S>, S extends ManagedS
         };
       }
     } catch (err) {
+      // A write refused for a stale resourceVersion: this copy came from a cache that had not
+      // yet seen the latest change (often this writer's own status). Nothing failed, so there
+      // is no Warning event and no Failed phase to write and take back: the controller looks
+      // again shortly with a fresh copy.
+      if (isConflict(err)) throw err;
       if (err instanceof WaitingError) {
         // Nothing was written and nothing new observed: the product fields stay as last known.
         waiting = err;
