@@ -49,6 +49,7 @@ const result: ScaleResult = {
     agentPeakBytes: 90 * 2 ** 20,
   },
   cpu: {
+    idle: { ms: 15_000, seconds: { 'kube-apiserver': 3, etcd: 0.3 } },
     baseline: { ms: 10_000, seconds: { 'kube-apiserver': 5, etcd: 1 } },
     kcloud: { ms: 21_000, seconds: { manager: 4.2, 'kube-apiserver': 8.4 } },
   },
@@ -102,9 +103,13 @@ describe('the section', () => {
     expect(row('… sent by the manager / by the agent')).toContain('2.50 / 0.50');
     expect(row('… of which create → bound')).toContain('110 ms / 120 ms / 120 ms / 120 ms');
     expect(row('kcloud: first create → last Instance Running')).toContain('2.1 s (1.4/s)');
-    // 8.4 s over 3 Running, and over 12 + 105 + 3 requests.
+    // The heartbeats alone: 3 s in 15 s, 0.2 cores, so 4.2 s of the phase's 21 s; the other
+    // 4.2 s over 3 Running, and over 12 + 3 requests.
     expect(row('kube-apiserver CPU per Instance')).toContain(
-      '2.80 s per Instance, 280.0 cores at 100 Instances/s; 70000 µs per request',
+      '1.40 s per Instance with the heartbeats’ share (0.20 cores, 4 s of the 8 s) taken out: 140.0 cores at 100 Instances/s; 280000 µs per kcloud request',
+    );
+    expect(row('CPU with only the heartbeats going on (15 s')).toContain(
+      'kube-apiserver 3.0 s (0.20 cores); etcd 0.3 s (0.02 cores)',
     );
   });
 });
