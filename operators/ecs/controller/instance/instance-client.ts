@@ -323,13 +323,32 @@ export function instanceClient(
         // Copies this reconcile (its second look) or an earlier one wrote or read are not read
         // again.
         const copied = opts.checked.fresh(instance, host);
+        // Copies are made for a host as the instance is bound to it: one never bound has none
+        // to read back (two reads per new instance, both answered 404).
+        const copyMayExist =
+          instance.metadata.labels?.[hostLabel] !== undefined ||
+          instance.status?.host !== undefined;
         const vnc = copied
           ? {}
-          : await planVncPassword(opts.secrets, instance, host, opts.hostsNamespace, signal);
+          : await planVncPassword(
+              opts.secrets,
+              instance,
+              host,
+              opts.hostsNamespace,
+              signal,
+              copyMayExist,
+            );
         const userData =
           copied || 'wait' in vnc
             ? {}
-            : await planUserData(opts.secrets, instance, host, opts.hostsNamespace, signal);
+            : await planUserData(
+                opts.secrets,
+                instance,
+                host,
+                opts.hostsNamespace,
+                signal,
+                copyMayExist,
+              );
         if ('wait' in vnc || 'wait' in userData) {
           const why = 'wait' in vnc ? vnc.wait : 'wait' in userData ? userData.wait : undefined;
           plan = { children };

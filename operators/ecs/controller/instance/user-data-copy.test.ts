@@ -48,7 +48,11 @@ function setup(
       data: { userData: o.copy.data },
     });
   }
-  return { api, plan: () => planUserData(secrets, instance, 'h1', 'hosts', signal) };
+  return {
+    api,
+    plan: (copyMayExist = true) =>
+      planUserData(secrets, instance, 'h1', 'hosts', signal, copyMayExist),
+  };
 }
 
 describe('planUserData', () => {
@@ -87,6 +91,15 @@ describe('planUserData', () => {
     expect(await moved.plan()).toMatchObject({
       copy: { metadata: { labels: { [hostLabel]: 'h1' } } },
     });
+  });
+
+  it('for an instance never bound, reads no copy and writes one', async () => {
+    const s = setup({
+      secret: { userData: b64(userData) },
+      copy: { host: 'h1', data: b64(userData) },
+    });
+    expect(await s.plan(false)).toMatchObject({ copy: { data: { userData: b64(userData) } } });
+    expect(s.api.calls.filter((c) => c.path.includes('/namespaces/hosts/'))).toEqual([]);
   });
 
   it('waits, saying what to do, for a missing Secret or key', async () => {

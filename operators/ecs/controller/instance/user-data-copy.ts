@@ -20,6 +20,8 @@ export async function planUserData(
   host: string,
   hostsNamespace: string,
   signal: AbortSignal,
+  /** False for an instance never bound: no copy is read, it is written (see putHostCopy). */
+  copyMayExist = true,
 ): Promise<UserDataPlan> {
   const ref = instance.spec.userDataSecretRef;
   if (!ref) return {};
@@ -43,7 +45,7 @@ export async function planUserData(
   );
   if ('wait' in read) return { wait: read.wait };
   const name = userDataCopyName(instance.metadata.uid ?? '');
-  const copy = await getHostCopy(secrets, hostsNamespace, name, signal);
+  const copy = copyMayExist ? await getHostCopy(secrets, hostsNamespace, name, signal) : undefined;
   if (copyHolds(copy, host, userDataCopyKey, read.data)) return {};
   return {
     copy: hostSecretCopy({

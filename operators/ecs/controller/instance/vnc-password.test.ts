@@ -38,7 +38,8 @@ function setup(o: { password?: string | null; copy?: { host: string; password: s
       data: { password: b64(o.copy.password) },
     });
   }
-  const plan = () => planVncPassword(secrets, instance, 'h1', 'hosts', signal);
+  const plan = (copyMayExist = true) =>
+    planVncPassword(secrets, instance, 'h1', 'hosts', signal, copyMayExist);
   return { api, plan };
 }
 
@@ -84,6 +85,15 @@ describe('planVncPassword', () => {
     expect(changed).not.toHaveProperty('create');
     const moved = await setup({ password: 'pw', copy: { host: 'h2', password: 'pw' } }).plan();
     expect(moved).toMatchObject({ copy: { metadata: { labels: { [hostLabel]: 'h1' } } } });
+  });
+
+  it('for an instance never bound, reads no copy and writes one', async () => {
+    const s = setup({ password: 'pw', copy: { host: 'h1', password: 'pw' } });
+    const p = await s.plan(false);
+    expect(p).toMatchObject({ copy: { data: { password: b64('pw') } } });
+    expect(s.api.calls.map((c) => `${c.verb} ${c.path}`)).toEqual([
+      'GET /api/v1/namespaces/t1/secrets/web-1-vnc',
+    ]);
   });
 
   it('waits, saying what to do, for a password VNC cannot use or a Secret without one', async () => {

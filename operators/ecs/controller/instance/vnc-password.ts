@@ -92,7 +92,8 @@ export type VncPasswordPlan =
 /**
  * Reads the tenant's Secret and the host's copy: a missing Secret is made (with a new
  * password), an invalid password waits for its owner to fix it, a copy that is missing, for
- * another host or stale is written again.
+ * another host or stale is written again. An instance never bound to a host has no copy but
+ * one its own failed binding left, which the write replaces: it is not read first.
  */
 export async function planVncPassword(
   secrets: ObjectClient<SecretObject>,
@@ -100,6 +101,8 @@ export async function planVncPassword(
   host: string,
   hostsNamespace: string,
   signal: AbortSignal,
+  /** False for an instance never bound: no copy is read, it is written (see putHostCopy). */
+  copyMayExist = true,
 ): Promise<VncPasswordPlan> {
   const name = vncPasswordSecretName(instance.metadata.name ?? '');
   const read = await readSecretKey(
@@ -135,7 +138,9 @@ export async function planVncPassword(
     return { wait: read.wait };
   }
   const copyName = vncPasswordCopyName(instance.metadata.uid ?? '');
-  const copy = await getHostCopy(secrets, hostsNamespace, copyName, signal);
+  const copy = copyMayExist
+    ? await getHostCopy(secrets, hostsNamespace, copyName, signal)
+    : undefined;
   const fresh = copyHolds(copy, host, vncPasswordSecretKey, data);
   return {
     ...(create ? { create } : {}),
