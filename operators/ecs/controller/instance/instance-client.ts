@@ -328,27 +328,20 @@ export function instanceClient(
         const copyMayExist =
           instance.metadata.labels?.[hostLabel] !== undefined ||
           instance.status?.host !== undefined;
-        const vnc = copied
-          ? {}
-          : await planVncPassword(
-              opts.secrets,
-              instance,
-              host,
-              opts.hostsNamespace,
-              signal,
-              copyMayExist,
-            );
-        const userData =
-          copied || 'wait' in vnc
-            ? {}
-            : await planUserData(
-                opts.secrets,
-                instance,
-                host,
-                opts.hostsNamespace,
-                signal,
-                copyMayExist,
-              );
+        const planned = <P>(
+          plan: (
+            ...args: [
+              ObjectClient<SecretObject>,
+              InstanceObject,
+              string,
+              string,
+              AbortSignal,
+              boolean,
+            ]
+          ) => Promise<P>,
+        ) => plan(opts.secrets, instance, host, opts.hostsNamespace, signal, copyMayExist);
+        const vnc = copied ? {} : await planned(planVncPassword);
+        const userData = copied || 'wait' in vnc ? {} : await planned(planUserData);
         if ('wait' in vnc || 'wait' in userData) {
           const why = 'wait' in vnc ? vnc.wait : 'wait' in userData ? userData.wait : undefined;
           plan = { children };
