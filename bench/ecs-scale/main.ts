@@ -17,7 +17,7 @@ import {
 } from '../../controllers/kube/index.ts';
 import { createLogger } from '../../controllers/logging/logger.ts';
 import { repoRoot, serverVersion } from '../../hack/cluster/index.ts';
-import { Instance } from '../../operators/ecs/index.ts';
+import { defaultSchedulerWorkers, Instance } from '../../operators/ecs/index.ts';
 import { withControlPlane } from '../lib/control-plane.ts';
 import { machineLine } from '../lib/machine.ts';
 import { PeakRss } from '../lib/memory.ts';
@@ -74,6 +74,7 @@ async function main(argv: string[]): Promise<void> {
         kubeconfigPath: info.kubeconfig,
         hosts: opts.hosts,
         heartbeatSeconds: opts.heartbeatSeconds,
+        ...(opts.schedulerWorkers === undefined ? {} : { schedulerWorkers: opts.schedulerWorkers }),
         clock,
         print,
       });
@@ -268,6 +269,7 @@ async function main(argv: string[]): Promise<void> {
           rate: opts.rate,
           hostsReadyMs: world.hostsReadyMs,
           heartbeatSeconds: opts.heartbeatSeconds,
+          schedulerWorkers: opts.schedulerWorkers ?? defaultSchedulerWorkers,
           cpuOvercommit,
           kcloud: {
             createMs: answered(kcloudSent),

@@ -24,6 +24,10 @@ describe('parseOptions', () => {
       baseline: 100,
       keep: true,
     });
+    expect(parseOptions(['--scheduler-workers=16'], '/r')).toMatchObject({ schedulerWorkers: 16 });
+    expect(() => parseOptions(['--scheduler-workers=0'], '/r')).toThrow(
+      '--scheduler-workers must be a positive integer',
+    );
   });
 
   it('keeps the heartbeats at 100 renewals a second at most, unless told', () => {

@@ -14,6 +14,8 @@ export interface ScaleOptions {
   heartbeatSeconds: number;
   out: string;
   keep: boolean;
+  /** The manager's --scheduler-workers, when not its default. */
+  schedulerWorkers?: number;
 }
 
 /** Renewals per second the default heartbeat interval keeps the simulated hosts under. */
@@ -46,6 +48,7 @@ export function parseOptions(argv: string[], repoRoot: string): ScaleOptions {
       'heartbeat-interval': { type: 'string' },
       out: { type: 'string', default: path.join(repoRoot, 'docs', 'benchmarks.md') },
       keep: { type: 'boolean', default: false },
+      'scheduler-workers': { type: 'string' },
     },
     strict: true,
   });
@@ -63,6 +66,9 @@ export function parseOptions(argv: string[], repoRoot: string): ScaleOptions {
     baseline: values.baseline === undefined ? instances : positive('baseline', values.baseline),
     out: values.out,
     keep: values.keep,
+    ...(values['scheduler-workers'] === undefined
+      ? {}
+      : { schedulerWorkers: positive('scheduler-workers', values['scheduler-workers']) }),
   };
 }
 

@@ -19,6 +19,7 @@ const result: ScaleResult = {
   instances: 4,
   rate: 100,
   hostsReadyMs: 6600,
+  schedulerWorkers: 4,
   cpuOvercommit: 16,
   heartbeatSeconds: 10,
   kcloud: {
@@ -83,6 +84,7 @@ describe('the section', () => {
     expect(s).toContain('Measured on 2026-12-06: 2 cores; Node v24.21.0; kube-apiserver v1.36.3');
     expect(s).toContain('`node bench/ecs-scale/main.ts --hosts=50 --instances=4`');
     expect(s).toContain('**no network interfaces**');
+    expect(s).toContain('4 scheduler workers, `--scheduler-workers`');
     const row = (start: string) => s.split('\n').find((l) => l.startsWith(`| ${start}`)) ?? '';
     expect(row('kcloud: 4 Instances created at 100/s, create → Running')).toContain(
       '**400 ms / 1.50 s / 1.50 s / 1.50 s**',

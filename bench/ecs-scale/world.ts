@@ -56,6 +56,8 @@ export interface WorldEnv {
   kubeconfigPath: string;
   hosts: number;
   heartbeatSeconds: number;
+  /** The manager's --scheduler-workers; its default when not given. */
+  schedulerWorkers?: number;
   clock: Clock;
   print: (line: string) => void;
 }
@@ -151,6 +153,9 @@ export async function startWorld(env: WorldEnv): Promise<ScaleWorld> {
         '--leader-elect=false',
         '--identity=kcloud-bench-ecs-scale',
         '--log-level=warn',
+        ...(env.schedulerWorkers === undefined
+          ? []
+          : [`--scheduler-workers=${String(env.schedulerWorkers)}`]),
       ],
       logFile: path.join(logDir, 'kcloud-manager.log'),
       clock,

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { parseFlags } from '../../controllers/manager/index.ts';
 import { flagGroups } from '../manager/flags.ts';
 import { operators } from '../manager/operators.ts';
-import { configureEcs } from './flags.ts';
+import { configureEcs, defaultSchedulerWorkers } from './flags.ts';
 
 describe('the ECS operator’s flags', () => {
   const groups = flagGroups(operators);
@@ -13,6 +13,7 @@ describe('the ECS operator’s flags', () => {
       hostGracePeriodMs: 40_000,
       evacuationGraceMs: 300_000,
       schedulingPolicy: 'Spread',
+      schedulerWorkers: defaultSchedulerWorkers,
     });
     expect(
       configureEcs(
@@ -22,6 +23,7 @@ describe('the ECS operator’s flags', () => {
             '--host-grace-period=2s',
             '--evacuation-grace=30s',
             '--scheduling-policy=Pack',
+            '--scheduler-workers=16',
           ],
           groups,
         ),
@@ -31,6 +33,7 @@ describe('the ECS operator’s flags', () => {
       hostGracePeriodMs: 2_000,
       evacuationGraceMs: 30_000,
       schedulingPolicy: 'Pack',
+      schedulerWorkers: 16,
     });
     expect(() => configureEcs(parseFlags(['--scheduling-policy=pack'], groups))).toThrow(
       '--scheduling-policy takes Spread or Pack, not "pack"',
@@ -44,5 +47,10 @@ describe('the ECS operator’s flags', () => {
     expect(() => configureEcs(parseFlags(['--host-grace-period=40'], groups))).toThrow(
       /--host-grace-period must be a duration/,
     );
+    for (const bad of ['0', '-2', 'many', '1.5']) {
+      expect(() => configureEcs(parseFlags([`--scheduler-workers=${bad}`], groups))).toThrow(
+        `--scheduler-workers takes a whole number from 1 to 999, not "${bad}"`,
+      );
+    }
   });
 });

@@ -3,6 +3,9 @@
 import { parseDuration } from '../../controllers/index.ts';
 import { stringFlag, type FlagSpecs, type FlagValues } from '../../controllers/manager/index.ts';
 
+/** The scheduler's workers unless --scheduler-workers says otherwise. */
+export const defaultSchedulerWorkers = 4;
+
 export const ecsFlags = {
   'hosts-namespace': {
     type: 'string',
@@ -27,6 +30,12 @@ export const ecsFlags = {
     description:
       'how instances are placed among the hosts that fit: Spread (the least loaded first) or Pack (the most loaded first, leaving hosts empty)',
   },
+  'scheduler-workers': {
+    type: 'string',
+    default: String(defaultSchedulerWorkers),
+    description:
+      'how many Instances the scheduler works on at once (each look waits mostly on the API server: the binding, its boot volume, attachments and copies are several writes)',
+  },
 } satisfies FlagSpecs;
 
 export interface EcsOperatorConfig {
@@ -34,6 +43,7 @@ export interface EcsOperatorConfig {
   hostGracePeriodMs: number;
   evacuationGraceMs: number;
   schedulingPolicy: 'Spread' | 'Pack';
+  schedulerWorkers: number;
 }
 
 export function configureEcs(values: FlagValues): EcsOperatorConfig {
@@ -45,9 +55,14 @@ export function configureEcs(values: FlagValues): EcsOperatorConfig {
   if (policy !== 'Spread' && policy !== 'Pack') {
     throw new Error(`--scheduling-policy takes Spread or Pack, not "${policy}"`);
   }
+  const workers = stringFlag(values, 'scheduler-workers');
+  if (!/^[1-9][0-9]{0,2}$/.test(workers)) {
+    throw new Error(`--scheduler-workers takes a whole number from 1 to 999, not "${workers}"`);
+  }
   return {
     hostsNamespace,
     schedulingPolicy: policy,
+    schedulerWorkers: Number(workers),
     evacuationGraceMs: parseDuration('--evacuation-grace', stringFlag(values, 'evacuation-grace')),
     hostGracePeriodMs: parseDuration(
       '--host-grace-period',

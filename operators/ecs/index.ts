@@ -31,7 +31,12 @@ export {
   type HostLifecycle,
   type HostLifecycleInput,
 } from './controller/host-lifecycle-status.ts';
-export { configureEcs, ecsFlags, type EcsOperatorConfig } from './flags.ts';
+export {
+  configureEcs,
+  defaultSchedulerWorkers,
+  ecsFlags,
+  type EcsOperatorConfig,
+} from './flags.ts';
 export {
   addDeploymentSetController,
   deploymentSetControllerName,
@@ -118,6 +123,7 @@ export const ecsOperator: Operator<EcsOperatorConfig> = {
     addInstanceController(mgr, {
       policy: config.schedulingPolicy,
       hostsNamespace: config.hostsNamespace,
+      workers: config.schedulerWorkers,
     });
     addInstanceOperationController(mgr, { hostsNamespace: config.hostsNamespace });
     addDeploymentSetController(mgr);
