@@ -1,8 +1,12 @@
 // The agent's side of a VolumeAttachment: the volume's data is in a pool this host reaches, so
 // attaching makes nothing new; it checks the data is there and says how QEMU on this host opens
 // it. Detaching leaves the data alone: it is the Volume's. The Volume may be bound to another
-// host (a Shared or RBD pool), so it is read live, not from this host's caches.
+// host (a Shared or RBD pool): it is taken from this host's cache when there, else read live.
+// What is read of it (its pool, its owner, multiAttach) does not change once it is placed, and
+// an attachment is looked at again at every resync: a live read each time was a request to
+// etcd per attachment per resync period.
 import { ReconcileError, type ExternalClient } from '../../../controllers/external/index.ts';
+import type { KubeObject } from '../../../controllers/kube/index.ts';
 import type { AttachTargetStatus, VolumeAttachmentObject } from '../api/index.ts';
 import { ownerRef } from './owners.ts';
 import type { PoolBackends } from './pool-backends.ts';
@@ -11,6 +15,8 @@ import { sourceMissing, type SourceReader } from './sources.ts';
 export interface AttachmentTargetOptions {
   pools: PoolBackends;
   sources: SourceReader;
+  /** The Volume from this host's cache, if it has it (bound to this host). */
+  cachedVolume?: (namespace: string, name: string) => KubeObject | undefined;
   /** Told of clients cut off from a volume before its new attachment (see below). */
   fenced?: (attachment: VolumeAttachmentObject, clients: string[]) => void;
 }
@@ -23,7 +29,7 @@ export function attachmentTarget(
       if (obj.metadata.deletionTimestamp) return { exists: false, upToDate: false };
       const ns = obj.metadata.namespace ?? '';
       const name = obj.spec.volumeRef.name;
-      const vol = await opts.sources.volume(ns, name, signal);
+      const vol = opts.cachedVolume?.(ns, name) ?? (await opts.sources.volume(ns, name, signal));
       if (!vol) throw sourceMissing('Volume', ns, name);
       // The Volume's own pool: the attachment's status may not say it yet when its label
       // (which hands it to this host) arrives.

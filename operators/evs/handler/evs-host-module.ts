@@ -244,6 +244,7 @@ export function registerEvsAgent(
         attachmentTarget({
           pools: pb,
           sources,
+          cachedVolume: (ns, name) => volumes.cache.get(`${ns}/${name}`),
           fenced: (a, clients) => {
             mgr.log.warn('cut off clients still holding a volume before attaching it here', {
               attachment: objectKey(a),
