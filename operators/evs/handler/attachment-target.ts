@@ -6,7 +6,6 @@
 // an attachment is looked at again at every resync: a live read each time was a request to
 // etcd per attachment per resync period.
 import { ReconcileError, type ExternalClient } from '../../../controllers/external/index.ts';
-import type { KubeObject } from '../../../controllers/kube/index.ts';
 import type { AttachTargetStatus, VolumeAttachmentObject } from '../api/index.ts';
 import { ownerRef } from './owners.ts';
 import type { PoolBackends } from './pool-backends.ts';
@@ -16,7 +15,7 @@ export interface AttachmentTargetOptions {
   pools: PoolBackends;
   sources: SourceReader;
   /** The Volume from this host's cache, if it has it (bound to this host). */
-  cachedVolume?: (namespace: string, name: string) => KubeObject | undefined;
+  cachedVolume?: (namespace: string, name: string) => Awaited<ReturnType<SourceReader['volume']>>;
   /** Told of clients cut off from a volume before its new attachment (see below). */
   fenced?: (attachment: VolumeAttachmentObject, clients: string[]) => void;
 }
