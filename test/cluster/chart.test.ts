@@ -10,7 +10,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
-import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -58,7 +58,13 @@ let layout: NodeLayout;
 let images: BuiltImage[] = [];
 let valuesFile: string;
 /** The host folders the chart was given (under the node's run folder). */
-let hostPaths: { storagePools: string; imageImport: string; agentState: string; ovsRun: string };
+let hostPaths: {
+  storagePools: string;
+  imageImport: string;
+  agentState: string;
+  ovsRun: string;
+  ovnCentral: string;
+};
 /** Below each cgroup hierarchy: the node's own subtree, which its `down` empties. */
 const vmCgroup = `${cgroupRoot}/kcloud-vms`;
 let locked = false;
@@ -212,7 +218,9 @@ async function ovnCtl(db: 'nb' | 'sb', args: string[]): Promise<string> {
 async function clusterStatus(
   pod: string,
   db: 'nb' | 'sb',
-): Promise<(RaftStatus & { address: string; servers: number }) | undefined> {
+): Promise<
+  (RaftStatus & { address: string; servers: number; cid: string; sid: string }) | undefined
+> {
   const res = await kubectl(cluster.kubeconfig, [
     'exec',
     '-n',
@@ -229,10 +237,14 @@ async function clusterStatus(
   ]);
   if (res.code !== 0) return undefined;
   const servers = /^Servers:\n((?:\s+.*\n?)*)/m.exec(res.stdout)?.[1] ?? '';
+  // "Cluster ID: 3a2f (3a2f…-…)": the whole ID in parentheses.
+  const id = (name: string) => new RegExp(`^${name}: \\S+ \\((.*)\\)$`, 'm').exec(res.stdout)?.[1];
   return {
     ...parseClusterStatus(res.stdout),
     address: /^Address: (.*)$/m.exec(res.stdout)?.[1]?.trim() ?? '',
     servers: servers.split('\n').filter((l) => l.trim()).length,
+    cid: id('Cluster ID') ?? '',
+    sid: id('Server ID') ?? '',
   };
 }
 
@@ -1317,6 +1329,92 @@ describe('kcloud installed with Helm on a real node', () => {
       '--timeout=180s',
     ]);
     expect((await portNames()).sort()).toEqual([...before].sort());
+  }, 600_000);
+
+  it('takes a member that lost its databases back into both clusters as a new server, the first member too', async () => {
+    // The first member: on a new install it is the one that makes the clusters, so without
+    // its files it must not make new ones.
+    const member = centralMembers[0] ?? '?';
+    const dbs = ['nb', 'sb'] as const;
+    const views = async (pod: string) =>
+      Promise.all(dbs.map(async (db) => ({ db, ...(await clusterStatus(pod, db)) })));
+    const before = await views(member);
+    expect(before.map((v) => v.servers)).toEqual([3, 3]);
+    const portsIn = async (pod: string) =>
+      (
+        await k(
+          memberNbctl(system, pod, ['--columns=name', '--bare', 'list', 'Logical_Switch_Port']),
+        )
+      )
+        .split('\n')
+        .filter(Boolean)
+        .sort();
+    // A switch of the test's own, so that the member has rows to get back whatever ran before.
+    const sw = `rejoin-${randomBytes(3).toString('hex')}`;
+    await ovnCtl('nb', ['ls-add', sw, '--', 'lsp-add', sw, `${sw}-port`]);
+    const ports = await waitFor(
+      async () => {
+        const names = await portsIn(member);
+        return names.includes(`${sw}-port`) ? names : undefined;
+      },
+      { what: `${sw}-port in ${member}'s copy of the northbound database`, timeoutMs: 30_000 },
+    );
+
+    // Its disk replaced: the files go while it runs (it keeps writing to what it had open),
+    // then its pod, which the StatefulSet makes again on the same folder, now empty.
+    const folder = path.join(hostPaths.ovnCentral, member);
+    const files = (await readdir(folder)).filter((f) => /^ovn(nb|sb)_db\.db$/.test(f));
+    expect(files.sort()).toEqual(['ovnnb_db.db', 'ovnsb_db.db']);
+    for (const f of files) await rm(path.join(folder, f));
+    const t = Date.now();
+    await k(['delete', 'pod', member, '-n', system, '--wait=false']);
+
+    // Both clusters as they were, the member in them under a new server ID, its former self
+    // gone from every member's view: three servers, one leader.
+    const after = await waitFor(
+      async () => {
+        const all = await Promise.all(centralMembers.map(views));
+        const settled = all.every((vs, i) =>
+          vs.every(
+            (v) =>
+              v.status === 'cluster member' &&
+              v.servers === 3 &&
+              v.leader !== 'unknown' &&
+              (i > 0 || v.sid !== before.find((b) => b.db === v.db)?.sid),
+          ),
+        );
+        return settled ? all : undefined;
+      },
+      {
+        what: `${member} back in both clusters under a new server ID, with three servers each`,
+        timeoutMs: 180_000,
+        intervalMs: 500,
+        describe: async () => JSON.stringify(await Promise.all(centralMembers.map(views))),
+      },
+    );
+    const tBack = Date.now();
+    console.log(
+      `${member} without its databases: back in both clusters with three servers each in ${String(tBack - t)} ms; ${JSON.stringify(after[0])}`,
+    );
+    for (const db of dbs) {
+      const of = (vs: Awaited<ReturnType<typeof views>>) => vs.find((v) => v.db === db);
+      // The same cluster, not one of its own.
+      expect(after.map((vs) => of(vs)?.cid)).toEqual(Array(3).fill(of(before)?.cid));
+      expect(after.map((vs) => of(vs)?.role).filter((r) => r === 'leader')).toHaveLength(1);
+    }
+    // It has the cluster's data: the same ports, read from its own copy.
+    expect(await portsIn(member)).toEqual(ports);
+    await allReady(everyPod);
+    // The chart's way to see it: the member's own log says what it did.
+    const log = await k(['logs', '-n', system, member, '-c', 'northd']);
+    for (const name of dbs) {
+      expect(log).toMatch(
+        new RegExp(
+          `asked for the removal of [0-9a-f]{4}, this member's former self at \\S+, from the ${name} cluster`,
+        ),
+      );
+    }
+    await ovnCtl('nb', ['ls-del', sw]);
   }, 600_000);
 
   it('rolls every component on helm upgrade without losing any state', async () => {

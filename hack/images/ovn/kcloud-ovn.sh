@@ -82,10 +82,35 @@ raft_port() {
   case "$1" in nb) echo 6643 ;; sb) echo 6644 ;; esac
 }
 
+# The ID of the cluster a database's other members are in, when one of them answers with
+# one; nothing when none does (a new install: they are starting too, or not there yet). A
+# joining member answers without an ID.
+existing_cid() {
+  name=$1
+  ssl=$(tls_opts)
+  for m in $OVN_CENTRAL_MEMBERS; do
+    [ "$m" != "$OVN_CENTRAL_SELF" ] || continue
+    # One line per database, "<cid>,<name>" (a joining member's cid is empty).
+    # shellcheck disable=SC2086
+    cid=$(ovsdb-client $ssl --timeout=5 --format=csv --data=bare --no-headings \
+      dump "ssl:$m:$(client_port "$name")" _Server Database name cid 2>/dev/null |
+      grep -E "(^|,)$(db_name "$name")(,|\$)" |
+      grep -oE '[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}' | head -n 1) || cid=
+    if [ -n "$cid" ]; then
+      echo "$cid"
+      return 0
+    fi
+  done
+}
+
 # Makes this member's database file of a clustered database: the first member creates the
 # cluster (from a standalone database an earlier release left, or empty from the schema), the
 # others join it through every other member's address. An existing file is used as it is: the
-# member rejoins with its identity and log, and the leader brings it up to date.
+# member rejoins with its identity and log, and the leader brings it up to date. A member
+# without a file whose cluster is already there (its disk replaced, or its pod moved to
+# another node) joins that cluster as a new server, the first member too: making a cluster
+# of its own would split the cloud's network state in two. Its former self is removed from
+# the cluster once it is in (forget_replaced).
 prepare_member() {
   name=$1 db=$2 schema=$3
   [ -s "$db" ] && return 0
@@ -104,9 +129,14 @@ prepare_member() {
     *) die "OVN_CENTRAL_SELF $OVN_CENTRAL_SELF is not one of OVN_CENTRAL_MEMBERS ($OVN_CENTRAL_MEMBERS)" ;;
   esac
   mkdir -p "$(dirname "$db")"
-  if [ "$OVN_CENTRAL_SELF" != "$first" ]; then
+  cid=$(existing_cid "$name")
+  if [ -n "$cid" ]; then
+    echo "kcloud-ovn: joining the $name cluster $cid that the other members are in, with no database of this member's" >&2
+  fi
+  if [ -n "$cid" ] || [ "$OVN_CENTRAL_SELF" != "$first" ]; then
+    rm -f "$db.new"
     # shellcheck disable=SC2086
-    ovsdb-tool join-cluster "$db.new" "$(db_name "$name")" "$self" $others
+    ovsdb-tool ${cid:+--cid=$cid} join-cluster "$db.new" "$(db_name "$name")" "$self" $others
     mv "$db.new" "$db"
     return 0
   fi
@@ -172,6 +202,49 @@ convert_cluster() {
   die "could not convert the $name cluster's database to $schema"
 }
 
+# Whether a member's cluster/status says it is in its cluster and knows a leader.
+in_cluster() {
+  echo "$1" | grep -q '^Status: cluster member$' && ! echo "$1" | grep -q '^Leader: unknown$'
+}
+
+# A member that joined its cluster again without its files is a new server at its former
+# self's address, and the cluster still counts that former self, which will never answer
+# again: one member fewer than it counts for its majority. Once this member is in with a
+# leader, it asks for the removal of any other server at its own address.
+forget_replaced() {
+  name=$1
+  ctl="$OVN_RUNDIR/ovn${name}_db.ctl"
+  db=$(db_name "$name")
+  status=
+  for _ in $(seq 1 300); do
+    status=$(ovs-appctl -t "$ctl" cluster/status "$db" 2>/dev/null) || status=
+    in_cluster "$status" && break
+    status=
+    sleep 1
+  done
+  if [ -z "$status" ]; then
+    echo "kcloud-ovn: the $name member is not in its cluster with a leader after 300 s; not looking for its former self" >&2
+    return 0
+  fi
+  address=$(echo "$status" | sed -n 's/^Address: //p')
+  # Asked again until it is gone: a request the leader did not finish (it lost its
+  # leadership) is not retried by anyone else.
+  for _ in $(seq 1 60); do
+    status=$(ovs-appctl -t "$ctl" cluster/status "$db" 2>/dev/null) || status=
+    # "    <nickname> (<sid> at <address>) (self) ...", the sid's first 4 hex digits.
+    former=$(echo "$status" | sed -n '/^Servers:$/,$p' | grep -F " at $address)" |
+      grep -vF '(self)' | sed 's/^[^(]*(\([0-9a-f]*\) at .*/\1/') || former=
+    [ -n "$status" ] && [ -z "$former" ] && return 0
+    for sid in $former; do
+      if ovs-appctl -t "$ctl" cluster/kick "$db" "$sid" >&2; then
+        echo "kcloud-ovn: asked for the removal of $sid, this member's former self at $address, from the $name cluster" >&2
+      fi
+    done
+    sleep 2
+  done
+  echo "kcloud-ovn: the $name cluster still counts a former self of this member at $address after 120 s: remove it with cluster/kick (docs/install.md)" >&2
+}
+
 wait_for_socket() {
   for _ in $(seq 1 300); do
     [ -S "$1" ] && return 0
@@ -188,6 +261,8 @@ case "${1:-}" in
     if [ -n "${OVN_CENTRAL_MEMBERS:-}" ]; then
       convert_cluster nb
       convert_cluster sb
+      forget_replaced nb
+      forget_replaced sb
       # Every member's database, over TLS: ovn-northd works with the cluster's leader, and
       # the instances of all members share the work through the southbound lock (one active).
       ssl=$(tls_opts)
@@ -272,8 +347,7 @@ case "${1:-}" in
         # one cut off from the majority, answers but must not take clients.
         status=$(ovs-appctl -t "$OVN_RUNDIR/ovn${2}_db.ctl" cluster/status "$(db_name "$2")")
         echo "$status" | grep -E '^(Role|Status|Leader):'
-        echo "$status" | grep -q '^Status: cluster member$' &&
-          ! echo "$status" | grep -q '^Leader: unknown$'
+        in_cluster "$status"
         ;;
       northd)
         status=$(ovn-appctl -t "$OVN_RUNDIR/ovn-northd.ctl" status)
