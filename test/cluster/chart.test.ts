@@ -1405,9 +1405,9 @@ describe('kcloud installed with Helm on a real node', () => {
     // It has the cluster's data: the same ports, read from its own copy.
     expect(await portsIn(member)).toEqual(ports);
     await allReady(everyPod);
-    // The chart's way to see it: the member's own log says what it did.
-    const log = await k(['logs', '-n', system, member, '-c', 'northd']);
+    // The member's own log says what it did, each database's container its own part.
     for (const name of dbs) {
+      const log = await k(['logs', '-n', system, member, '-c', name]);
       expect(log).toMatch(
         new RegExp(
           `asked for the removal of [0-9a-f]{4}, this member's former self at \\S+, from the ${name} cluster`,

@@ -82,20 +82,73 @@ raft_port() {
   case "$1" in nb) echo 6643 ;; sb) echo 6644 ;; esac
 }
 
+# Whether a member's cluster/status says it is in its cluster and knows a leader.
+in_cluster() {
+  echo "$1" | grep -q '^Status: cluster member$' && ! echo "$1" | grep -q '^Leader: unknown$'
+}
+
+# A member that joined its cluster again without its files is a new server at its former
+# self's address, and the cluster still counts that former self, which will never answer
+# again: one member fewer than it counts for its majority. Before it serves clients, the new
+# server runs on its socket alone until it is in with a leader, asks for the removal of any
+# other server at its own address until none is left, and stops.
+forget_replaced() {
+  name=$1 db=$2 ssl=$3
+  ctl="$OVN_RUNDIR/ovn${name}_db.ctl"
+  dbname=$(db_name "$name")
+  # shellcheck disable=SC2086
+  ovsdb-server "$db" --remote="punix:$OVN_RUNDIR/ovn${name}_db.sock" $ssl \
+    --pidfile="$OVN_RUNDIR/ovn${name}_db.pid" --unixctl="$ctl" $log_opts &
+  pid=$!
+  trap 'kill "$pid" 2>/dev/null; wait "$pid" || true; exit 143' TERM INT
+  status=
+  until in_cluster "$status"; do
+    kill -0 "$pid" 2>/dev/null || die "the $name ovsdb-server stopped while joining its cluster"
+    sleep 1
+    status=$(ovs-appctl -t "$ctl" cluster/status "$dbname" 2>/dev/null) || status=
+  done
+  address=$(echo "$status" | sed -n 's/^Address: //p')
+  for _ in $(seq 1 60); do
+    # "    <nickname> (<sid> at <address>) (self) ...", the sid's first 4 hex digits.
+    former=$(echo "$status" | sed -n '/^Servers:$/,$p' | grep -F " at $address)" |
+      grep -vF '(self)' | sed 's/^[^(]*(\([0-9a-f]*\) at .*/\1/') || former=
+    if [ -z "$former" ]; then
+      kill "$pid"
+      wait "$pid" || true
+      trap - TERM INT
+      return 0
+    fi
+    # Asked again until it is gone: a request the leader did not finish (it lost its
+    # leadership) is not retried by anyone else.
+    for sid in $former; do
+      if ovs-appctl -t "$ctl" cluster/kick "$dbname" "$sid" >&2; then
+        echo "kcloud-ovn: asked for the removal of $sid, this member's former self at $address, from the $name cluster" >&2
+      fi
+    done
+    sleep 1
+    status=$(ovs-appctl -t "$ctl" cluster/status "$dbname" 2>/dev/null) || status=
+  done
+  kill "$pid"
+  wait "$pid" || true
+  trap - TERM INT
+  echo "kcloud-ovn: the $name cluster still counts a former self of this member at $address after 60 tries: remove it with cluster/kick (docs/install.md)" >&2
+}
+
 # The ID of the cluster a database's other members are in, when one of them answers with
-# one; nothing when none does (a new install: they are starting too, or not there yet). A
-# joining member answers without an ID.
+# one; nothing when none does (a new install: they are starting too, or not there yet, or
+# joining, which they answer with the all-zero ID).
 existing_cid() {
   name=$1
   ssl=$(tls_opts)
   for m in $OVN_CENTRAL_MEMBERS; do
     [ "$m" != "$OVN_CENTRAL_SELF" ] || continue
-    # One line per database, "<cid>,<name>" (a joining member's cid is empty).
+    # One line per database, "<cid>,<name>"; a member still joining has the all-zero cid.
     # shellcheck disable=SC2086
     cid=$(ovsdb-client $ssl --timeout=5 --format=csv --data=bare --no-headings \
       dump "ssl:$m:$(client_port "$name")" _Server Database name cid 2>/dev/null |
       grep -E "(^|,)$(db_name "$name")(,|\$)" |
-      grep -oE '[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}' | head -n 1) || cid=
+      grep -oE '[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}' |
+      grep -v '^00000000-0000-0000-0000-000000000000$' | head -n 1) || cid=
     if [ -n "$cid" ]; then
       echo "$cid"
       return 0
@@ -110,7 +163,7 @@ existing_cid() {
 # without a file whose cluster is already there (its disk replaced, or its pod moved to
 # another node) joins that cluster as a new server, the first member too: making a cluster
 # of its own would split the cloud's network state in two. Its former self is removed from
-# the cluster once it is in (forget_replaced).
+# the cluster before it serves (forget_replaced).
 prepare_member() {
   name=$1 db=$2 schema=$3
   [ -s "$db" ] && return 0
@@ -132,6 +185,7 @@ prepare_member() {
   cid=$(existing_cid "$name")
   if [ -n "$cid" ]; then
     echo "kcloud-ovn: joining the $name cluster $cid that the other members are in, with no database of this member's" >&2
+    rejoined=yes
   fi
   if [ -n "$cid" ] || [ "$OVN_CENTRAL_SELF" != "$first" ]; then
     rm -f "$db.new"
@@ -170,12 +224,14 @@ central_db() {
   ssl=$(tls_opts)
   db="$OVN_DBDIR/ovn${name}_db.db"
   schema="/usr/share/ovn/ovn-${name}.ovsschema"
+  mkdir -p "$OVN_RUNDIR"
+  rejoined=
   if [ -n "${OVN_CENTRAL_MEMBERS:-}" ]; then
     prepare_member "$name" "$db" "$schema"
+    [ -z "$rejoined" ] || forget_replaced "$name" "$db" "$ssl"
   else
     prepare_db "$db" "$schema"
   fi
-  mkdir -p "$OVN_RUNDIR"
   # shellcheck disable=SC2086
   exec ovsdb-server "$db" \
     --remote="punix:$OVN_RUNDIR/ovn${name}_db.sock" \
@@ -202,49 +258,6 @@ convert_cluster() {
   die "could not convert the $name cluster's database to $schema"
 }
 
-# Whether a member's cluster/status says it is in its cluster and knows a leader.
-in_cluster() {
-  echo "$1" | grep -q '^Status: cluster member$' && ! echo "$1" | grep -q '^Leader: unknown$'
-}
-
-# A member that joined its cluster again without its files is a new server at its former
-# self's address, and the cluster still counts that former self, which will never answer
-# again: one member fewer than it counts for its majority. Once this member is in with a
-# leader, it asks for the removal of any other server at its own address.
-forget_replaced() {
-  name=$1
-  ctl="$OVN_RUNDIR/ovn${name}_db.ctl"
-  db=$(db_name "$name")
-  status=
-  for _ in $(seq 1 300); do
-    status=$(ovs-appctl -t "$ctl" cluster/status "$db" 2>/dev/null) || status=
-    in_cluster "$status" && break
-    status=
-    sleep 1
-  done
-  if [ -z "$status" ]; then
-    echo "kcloud-ovn: the $name member is not in its cluster with a leader after 300 s; not looking for its former self" >&2
-    return 0
-  fi
-  address=$(echo "$status" | sed -n 's/^Address: //p')
-  # Asked again until it is gone: a request the leader did not finish (it lost its
-  # leadership) is not retried by anyone else.
-  for _ in $(seq 1 60); do
-    status=$(ovs-appctl -t "$ctl" cluster/status "$db" 2>/dev/null) || status=
-    # "    <nickname> (<sid> at <address>) (self) ...", the sid's first 4 hex digits.
-    former=$(echo "$status" | sed -n '/^Servers:$/,$p' | grep -F " at $address)" |
-      grep -vF '(self)' | sed 's/^[^(]*(\([0-9a-f]*\) at .*/\1/') || former=
-    [ -n "$status" ] && [ -z "$former" ] && return 0
-    for sid in $former; do
-      if ovs-appctl -t "$ctl" cluster/kick "$db" "$sid" >&2; then
-        echo "kcloud-ovn: asked for the removal of $sid, this member's former self at $address, from the $name cluster" >&2
-      fi
-    done
-    sleep 2
-  done
-  echo "kcloud-ovn: the $name cluster still counts a former self of this member at $address after 120 s: remove it with cluster/kick (docs/install.md)" >&2
-}
-
 wait_for_socket() {
   for _ in $(seq 1 300); do
     [ -S "$1" ] && return 0
@@ -261,8 +274,6 @@ case "${1:-}" in
     if [ -n "${OVN_CENTRAL_MEMBERS:-}" ]; then
       convert_cluster nb
       convert_cluster sb
-      forget_replaced nb
-      forget_replaced sb
       # Every member's database, over TLS: ovn-northd works with the cluster's leader, and
       # the instances of all members share the work through the southbound lock (one active).
       ssl=$(tls_opts)
