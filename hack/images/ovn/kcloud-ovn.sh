@@ -93,11 +93,11 @@ in_cluster() {
 # server runs on its socket alone until it is in with a leader, asks for the removal of any
 # other server at its own address until none is left, and stops.
 forget_replaced() {
-  name=$1 db=$2 ssl=$3
+  name=$1 db=$2
   ctl="$OVN_RUNDIR/ovn${name}_db.ctl"
   dbname=$(db_name "$name")
   # shellcheck disable=SC2086
-  ovsdb-server "$db" --remote="punix:$OVN_RUNDIR/ovn${name}_db.sock" $ssl \
+  ovsdb-server "$db" --remote="punix:$OVN_RUNDIR/ovn${name}_db.sock" $(tls_opts) \
     --pidfile="$OVN_RUNDIR/ovn${name}_db.pid" --unixctl="$ctl" $log_opts &
   pid=$!
   trap 'kill "$pid" 2>/dev/null; wait "$pid" || true; exit 143' TERM INT
@@ -108,16 +108,12 @@ forget_replaced() {
     status=$(ovs-appctl -t "$ctl" cluster/status "$dbname" 2>/dev/null) || status=
   done
   address=$(echo "$status" | sed -n 's/^Address: //p')
+  gone=
   for _ in $(seq 1 60); do
     # "    <nickname> (<sid> at <address>) (self) ...", the sid's first 4 hex digits.
     former=$(echo "$status" | sed -n '/^Servers:$/,$p' | grep -F " at $address)" |
       grep -vF '(self)' | sed 's/^[^(]*(\([0-9a-f]*\) at .*/\1/') || former=
-    if [ -z "$former" ]; then
-      kill "$pid"
-      wait "$pid" || true
-      trap - TERM INT
-      return 0
-    fi
+    [ -n "$former" ] || { gone=yes && break; }
     # Asked again until it is gone: a request the leader did not finish (it lost its
     # leadership) is not retried by anyone else.
     for sid in $former; do
@@ -131,7 +127,8 @@ forget_replaced() {
   kill "$pid"
   wait "$pid" || true
   trap - TERM INT
-  echo "kcloud-ovn: the $name cluster still counts a former self of this member at $address after 60 tries: remove it with cluster/kick (docs/install.md)" >&2
+  [ -n "$gone" ] ||
+    echo "kcloud-ovn: the $name cluster still counts a former self of this member at $address after 60 tries: remove it with cluster/kick (docs/install.md)" >&2
 }
 
 # The ID of the cluster a database's other members are in, when one of them answers with
@@ -185,13 +182,13 @@ prepare_member() {
   cid=$(existing_cid "$name")
   if [ -n "$cid" ]; then
     echo "kcloud-ovn: joining the $name cluster $cid that the other members are in, with no database of this member's" >&2
-    rejoined=yes
   fi
   if [ -n "$cid" ] || [ "$OVN_CENTRAL_SELF" != "$first" ]; then
     rm -f "$db.new"
     # shellcheck disable=SC2086
     ovsdb-tool ${cid:+--cid=$cid} join-cluster "$db.new" "$(db_name "$name")" "$self" $others
     mv "$db.new" "$db"
+    [ -z "$cid" ] || forget_replaced "$name" "$db"
     return 0
   fi
   legacy="${OVN_LEGACY_DBDIR:-}/ovn${name}_db.db"
@@ -225,10 +222,8 @@ central_db() {
   db="$OVN_DBDIR/ovn${name}_db.db"
   schema="/usr/share/ovn/ovn-${name}.ovsschema"
   mkdir -p "$OVN_RUNDIR"
-  rejoined=
   if [ -n "${OVN_CENTRAL_MEMBERS:-}" ]; then
     prepare_member "$name" "$db" "$schema"
-    [ -z "$rejoined" ] || forget_replaced "$name" "$db" "$ssl"
   else
     prepare_db "$db" "$schema"
   fi
